@@ -1,0 +1,2 @@
+//! plotcast-viewer: the viewer of plotcast streams.
+#![warn(missing_docs)]

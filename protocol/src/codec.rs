@@ -1,0 +1,532 @@
+//! Encoding and decoding of frames.
+//!
+//! ```text
+//! frame := length:u32 BE | body                 (length = bytes of body)
+//! body  := tag:u8 | 0u8 × 3 | header_len:u32 LE | header | 0u8 × pad | payload
+//!          pad makes the payload start at a multiple of 8 from the body start
+//! header:= bincode 2, standard config (varint integers, little-endian)
+//!          for Hello and Welcome: MAGIC (8 bytes) | version:u16 LE | bincode
+//! ```
+//!
+//! All bincode decoding goes through [`decode_header`], which applies
+//! [`MAX_HEADER_BYTES`] as bincode's size limit: a header that claims a huge
+//! container fails before anything is allocated.
+
+use bincode::config::{self, Config};
+use bytes::{BufMut, Bytes, BytesMut};
+use serde::{de::DeserializeOwned, Serialize};
+use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
+
+use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire};
+use crate::layout::LayoutWire;
+use crate::message::{
+    tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest,
+};
+use crate::{
+    Array, ArrayRef, ChannelKind, DType, Frame, FrameRef, Goodbye, GoodbyeCode, Hello, Layout,
+    Message, Part, ProtocolError, Reject, RejectCode, Welcome, BODY_PREFIX_BYTES,
+    LENGTH_PREFIX_BYTES, MAGIC, MAX_HEADER_BYTES, MAX_NAME_BYTES, MAX_TOKEN_BYTES, VERSION,
+};
+
+fn encode_config() -> impl Config {
+    config::standard()
+}
+
+fn decode_config() -> impl Config {
+    config::standard().with_limit::<MAX_HEADER_BYTES>()
+}
+
+/// Rounds a header length up to the payload alignment.
+fn padded(header_len: usize) -> usize {
+    header_len.div_ceil(8) * 8
+}
+
+fn no_payload(_: &mut BytesMut) {}
+
+/// Appends one complete frame (length prefix included) to `out`.
+///
+/// `header` writes the header bytes; `payload_len` bytes are then written by
+/// `payload`. On error `out` is left as it was.
+fn write_frame(
+    out: &mut BytesMut,
+    msg_tag: u8,
+    header: impl FnOnce(&mut BytesMut) -> Result<(), ProtocolError>,
+    payload_len: usize,
+    payload: impl FnOnce(&mut BytesMut),
+) -> Result<(), ProtocolError> {
+    let start = out.len();
+    // One reservation for everything but an unusually large header, so the
+    // payload is copied exactly once.
+    out.reserve(LENGTH_PREFIX_BYTES + BODY_PREFIX_BYTES + 256 + payload_len);
+    out.put_u32(0);
+    out.put_u8(msg_tag);
+    out.put_bytes(0, 3);
+    out.put_u32_le(0);
+    let header_start = out.len();
+    if let Err(err) = header(out) {
+        out.truncate(start);
+        return Err(err);
+    }
+    let header_len = out.len() - header_start;
+    let pad = padded(header_len) - header_len;
+    out.reserve(pad + payload_len);
+    out.put_bytes(0, pad);
+    let payload_start = out.len();
+    payload(out);
+    debug_assert_eq!(out.len() - payload_start, payload_len);
+    let body_len = out.len() - start - LENGTH_PREFIX_BYTES;
+    let (Ok(body_len), Ok(header_len)) = (u32::try_from(body_len), u32::try_from(header_len))
+    else {
+        out.truncate(start);
+        return Err(ProtocolError::Encode {
+            what: tag_name(msg_tag),
+            reason: format!("body of {body_len} bytes does not fit a u32 length prefix"),
+        });
+    };
+    out[start..start + 4].copy_from_slice(&body_len.to_be_bytes());
+    out[start + 8..start + 12].copy_from_slice(&header_len.to_le_bytes());
+    Ok(())
+}
+
+fn put_bincode<T: Serialize>(
+    out: &mut BytesMut,
+    what: &'static str,
+    value: &T,
+) -> Result<(), ProtocolError> {
+    bincode::serde::encode_into_std_write(value, &mut out.writer(), encode_config())
+        .map(drop)
+        .map_err(|err| ProtocolError::Encode {
+            what,
+            reason: err.to_string(),
+        })
+}
+
+fn check_len(what: &'static str, text: &str, max: usize) -> Result<(), ProtocolError> {
+    if text.len() > max {
+        return Err(ProtocolError::Encode {
+            what,
+            reason: format!("{} bytes, more than the limit of {max}", text.len()),
+        });
+    }
+    Ok(())
+}
+
+/// Encodes a message as one complete frame (length prefix included), ready
+/// to be written to a socket as it is.
+///
+/// # Errors
+/// [`ProtocolError::Encode`] when a field exceeds a protocol limit, and the
+/// shape errors of [`encode_data`].
+pub fn encode(msg: &Message) -> Result<Bytes, ProtocolError> {
+    let mut out = BytesMut::new();
+    encode_into(msg, &mut out)?;
+    Ok(out.freeze())
+}
+
+/// Appends a message as one complete frame to `out` (see [`encode`]).
+///
+/// # Errors
+/// As [`encode`].
+pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolError> {
+    let t = msg.tag();
+    let name = msg.name();
+    match msg {
+        Message::Hello(h) => {
+            check_len("hello token", h.token.as_deref().unwrap_or(""), MAX_TOKEN_BYTES)?;
+            check_len("hello peer name", &h.peer_name, MAX_NAME_BYTES)?;
+            let rest = HelloRest {
+                token: h.token.clone(),
+                peer_name: h.peer_name.clone(),
+            };
+            write_frame(
+                out,
+                t,
+                |o| {
+                    o.put_slice(&MAGIC);
+                    o.put_u16_le(h.version);
+                    put_bincode(o, name, &rest)
+                },
+                0,
+                no_payload,
+            )
+        }
+        Message::Welcome(w) => {
+            let rest = WelcomeRest {
+                server_name: w.server_name.clone(),
+                session_id: w.session_id,
+                heartbeat_interval_ms: w.heartbeat_interval_ms,
+                heartbeat_timeout_ms: w.heartbeat_timeout_ms,
+            };
+            write_frame(
+                out,
+                t,
+                |o| {
+                    o.put_slice(&MAGIC);
+                    o.put_u16_le(w.version);
+                    put_bincode(o, name, &rest)
+                },
+                0,
+                no_payload,
+            )
+        }
+        Message::Reject(r) => {
+            let wire = RejectWire {
+                code: r.code as u8,
+                reason: r.reason.clone(),
+                server_version: r.server_version,
+            };
+            write_frame(out, t, |o| put_bincode(o, name, &wire), 0, no_payload)
+        }
+        Message::Layout(l) => {
+            let wire = LayoutWire::from(l);
+            write_frame(out, t, |o| put_bincode(o, name, &wire), 0, no_payload)
+        }
+        Message::Data(f) => f.with_ref(|r| encode_data(r, out)),
+        Message::BatchEnd(b) => write_frame(out, t, |o| put_bincode(o, name, b), 0, no_payload),
+        Message::Ready(r) => write_frame(out, t, |o| put_bincode(o, name, r), 0, no_payload),
+        Message::Ping(p) => write_frame(out, t, |o| put_bincode(o, name, p), 0, no_payload),
+        Message::Pong(p) => write_frame(out, t, |o| put_bincode(o, name, p), 0, no_payload),
+        Message::Goodbye(g) => {
+            let wire = GoodbyeWire {
+                code: g.code as u8,
+                reason: g.reason.clone(),
+            };
+            write_frame(out, t, |o| put_bincode(o, name, &wire), 0, no_payload)
+        }
+    }
+}
+
+/// Appends a data frame (length prefix included) to `out`. The arrays are
+/// copied once, as raw little-endian bytes: on little-endian machines this
+/// is a `memcpy`.
+///
+/// # Errors
+/// [`ProtocolError::Invalid`] when the parts break the shape rules of the
+/// channel kind (see [`crate::frame`]), [`ProtocolError::Encode`] when the
+/// frame is too large for the length prefix.
+pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), ProtocolError> {
+    check_shape(
+        frame.kind,
+        frame.nx,
+        frame.ny,
+        frame
+            .parts
+            .iter()
+            .map(|p| (p.x.map(|x| x.len() as u64), p.y.len() as u64)),
+    )?;
+    let desc = |a: &ArrayRef<'_>| ArrayWire {
+        dtype: a.dtype() as u8,
+        len: a.len() as u64,
+    };
+    let mut parts = Vec::with_capacity(frame.parts.len());
+    for p in frame.parts {
+        check_len("series name", p.name, MAX_NAME_BYTES)?;
+        parts.push(PartWire {
+            name: p.name.to_owned(),
+            first_index: p.first_index,
+            x: p.x.as_ref().map(desc),
+            y: desc(&p.y),
+        });
+    }
+    let wire = FrameWire {
+        channel: frame.channel,
+        seq: frame.seq,
+        timestamp_us: frame.timestamp_us,
+        kind: frame.kind as u8,
+        nx: frame.nx,
+        ny: frame.ny,
+        range: frame.range,
+        parts,
+    };
+    let payload_len = frame
+        .parts
+        .iter()
+        .map(|p| p.x.map_or(0, |x| x.byte_len()) + p.y.byte_len())
+        .sum();
+    write_frame(
+        out,
+        tag::DATA,
+        |o| put_bincode(o, "data", &wire),
+        payload_len,
+        |o| {
+            for p in frame.parts {
+                if let Some(x) = p.x {
+                    o.put_slice(&le_bytes(x));
+                }
+                o.put_slice(&le_bytes(p.y));
+            }
+        },
+    )
+}
+
+/// Decodes a bincode header with the size limit, insisting that it uses
+/// every byte.
+fn decode_header<T: DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, ProtocolError> {
+    let (value, used) = bincode::serde::decode_from_slice::<T, _>(bytes, decode_config())
+        .map_err(|err| ProtocolError::BadHeader {
+            what,
+            reason: err.to_string(),
+        })?;
+    if used != bytes.len() {
+        return Err(ProtocolError::BadHeader {
+            what,
+            reason: format!("{} trailing bytes after the header", bytes.len() - used),
+        });
+    }
+    Ok(value)
+}
+
+/// Checks the magic and version that open `Hello` and `Welcome` headers and
+/// returns the version and the rest of the header.
+fn split_magic(header: &[u8]) -> Result<(u16, &[u8]), ProtocolError> {
+    let magic_len = MAGIC.len().min(header.len());
+    if header[..magic_len] != MAGIC[..magic_len] || header.len() < MAGIC.len() {
+        return Err(ProtocolError::BadMagic {
+            found: header[..magic_len].to_vec(),
+        });
+    }
+    let Some(version) = header.get(8..10) else {
+        return Err(ProtocolError::Truncated {
+            what: "protocol version",
+            needed: 10,
+            available: header.len() as u64,
+        });
+    };
+    let version = u16::from_le_bytes([version[0], version[1]]);
+    if version != VERSION {
+        return Err(ProtocolError::UnsupportedVersion {
+            peer: version,
+            ours: VERSION,
+        });
+    }
+    Ok((version, &header[10..]))
+}
+
+/// Decodes one frame body (as yielded by [`FrameCodec`], without the length
+/// prefix). Arrays in data frames share `body`'s buffer: nothing is copied.
+///
+/// # Errors
+/// A typed [`ProtocolError`] for every way the bytes can be wrong; never
+/// panics and never allocates more than the body's own size.
+pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
+    let len = body.len();
+    if len < BODY_PREFIX_BYTES {
+        return Err(ProtocolError::Truncated {
+            what: "message prefix",
+            needed: BODY_PREFIX_BYTES as u64,
+            available: len as u64,
+        });
+    }
+    let msg_tag = body[0];
+    let header_len = u32::from_le_bytes([body[4], body[5], body[6], body[7]]) as usize;
+    let payload_start = BODY_PREFIX_BYTES as u64 + padded(header_len) as u64;
+    if payload_start > len as u64 {
+        return Err(ProtocolError::Truncated {
+            what: "header",
+            needed: payload_start,
+            available: len as u64,
+        });
+    }
+    let header = &body[BODY_PREFIX_BYTES..BODY_PREFIX_BYTES + header_len];
+    let payload = body.slice(payload_start as usize..);
+    let what = tag_name(msg_tag);
+    if msg_tag != tag::DATA && !payload.is_empty() {
+        return Err(ProtocolError::LengthMismatch {
+            declared: 0,
+            actual: payload.len() as u64,
+        });
+    }
+    let msg = match msg_tag {
+        tag::HELLO => {
+            let (version, rest) = split_magic(header)?;
+            let rest: HelloRest = decode_header(what, rest)?;
+            Message::Hello(Hello {
+                version,
+                token: rest.token,
+                peer_name: rest.peer_name,
+            })
+        }
+        tag::WELCOME => {
+            let (version, rest) = split_magic(header)?;
+            let rest: WelcomeRest = decode_header(what, rest)?;
+            Message::Welcome(Welcome {
+                version,
+                server_name: rest.server_name,
+                session_id: rest.session_id,
+                heartbeat_interval_ms: rest.heartbeat_interval_ms,
+                heartbeat_timeout_ms: rest.heartbeat_timeout_ms,
+            })
+        }
+        tag::REJECT => {
+            let wire: RejectWire = decode_header(what, header)?;
+            Message::Reject(Reject {
+                code: RejectCode::from_u8(wire.code),
+                reason: wire.reason,
+                server_version: wire.server_version,
+            })
+        }
+        tag::LAYOUT => {
+            let wire: LayoutWire = decode_header(what, header)?;
+            Message::Layout(Layout::try_from(wire)?)
+        }
+        tag::DATA => Message::Data(decode_data(header, payload)?),
+        tag::BATCH_END => Message::BatchEnd(decode_header(what, header)?),
+        tag::READY => Message::Ready(decode_header(what, header)?),
+        tag::PING => Message::Ping(decode_header(what, header)?),
+        tag::PONG => Message::Pong(decode_header(what, header)?),
+        tag::GOODBYE => {
+            let wire: GoodbyeWire = decode_header(what, header)?;
+            Message::Goodbye(Goodbye {
+                code: GoodbyeCode::from_u8(wire.code),
+                reason: wire.reason,
+            })
+        }
+        other => return Err(ProtocolError::UnknownMessage(other)),
+    };
+    Ok(msg)
+}
+
+fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
+    let wire: FrameWire = decode_header("data", header)?;
+    let kind = ChannelKind::try_from(wire.kind)?;
+    // Sum the declared sizes in u128: a header may claim 2^40 elements of
+    // 2^40 parts and must still get a clean length mismatch, not an overflow.
+    let mut declared: u128 = 0;
+    let array_bytes = |a: &ArrayWire| -> Result<u128, ProtocolError> {
+        Ok(u128::from(a.len) * DType::try_from(a.dtype)?.size() as u128)
+    };
+    for p in &wire.parts {
+        if let Some(x) = &p.x {
+            declared += array_bytes(x)?;
+        }
+        declared += array_bytes(&p.y)?;
+    }
+    if declared != payload.len() as u128 {
+        return Err(ProtocolError::LengthMismatch {
+            declared: u64::try_from(declared).unwrap_or(u64::MAX),
+            actual: payload.len() as u64,
+        });
+    }
+    check_shape(
+        kind,
+        wire.nx,
+        wire.ny,
+        wire.parts.iter().map(|p| (p.x.as_ref().map(|x| x.len), p.y.len)),
+    )?;
+    // Every length now fits in the payload, so the casts below are exact.
+    let mut offset = 0usize;
+    let mut take = |a: &ArrayWire| -> Result<Array, ProtocolError> {
+        let dtype = DType::try_from(a.dtype)?;
+        let n = a.len as usize * dtype.size();
+        let array = Array::from_le_bytes(dtype, payload.slice(offset..offset + n))?;
+        offset += n;
+        Ok(array)
+    };
+    let mut parts = Vec::with_capacity(wire.parts.len());
+    for p in &wire.parts {
+        let x = p.x.as_ref().map(&mut take).transpose()?;
+        let y = take(&p.y)?;
+        parts.push(Part {
+            name: p.name.clone(),
+            first_index: p.first_index,
+            x,
+            y,
+        });
+    }
+    Ok(Frame {
+        channel: wire.channel,
+        seq: wire.seq,
+        timestamp_us: wire.timestamp_us,
+        kind,
+        nx: wire.nx,
+        ny: wire.ny,
+        range: wire.range,
+        parts,
+    })
+}
+
+/// Splits a byte stream into frame bodies, refusing any frame longer than
+/// its limit before reserving memory for it.
+///
+/// It wraps [`LengthDelimitedCodec`] (u32 big-endian length prefix) and
+/// checks the prefix itself first, so an oversized frame is a typed
+/// [`ProtocolError::FrameTooLarge`]. After any error the stream must be
+/// closed. As an encoder it writes frames produced by [`encode`] unchanged.
+#[derive(Debug)]
+pub struct FrameCodec {
+    inner: LengthDelimitedCodec,
+    max_frame_bytes: usize,
+}
+
+impl FrameCodec {
+    /// A codec accepting frame bodies of at most `max_frame_bytes`.
+    pub fn new(max_frame_bytes: usize) -> Self {
+        Self {
+            inner: LengthDelimitedCodec::builder()
+                .length_field_length(LENGTH_PREFIX_BYTES)
+                .big_endian()
+                .max_frame_length(max_frame_bytes)
+                .new_codec(),
+            max_frame_bytes,
+        }
+    }
+
+    /// The limit in force.
+    pub fn max_frame_bytes(&self) -> usize {
+        self.max_frame_bytes
+    }
+
+    /// Changes the limit, for example to raise it once a handshake succeeded.
+    pub fn set_max_frame_bytes(&mut self, max_frame_bytes: usize) {
+        self.inner.set_max_frame_length(max_frame_bytes);
+        self.max_frame_bytes = max_frame_bytes;
+    }
+}
+
+impl Decoder for FrameCodec {
+    type Item = Bytes;
+    type Error = ProtocolError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, ProtocolError> {
+        if let Some(prefix) = src.get(..LENGTH_PREFIX_BYTES) {
+            let len = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]);
+            if len as usize > self.max_frame_bytes {
+                return Err(ProtocolError::FrameTooLarge {
+                    len: u64::from(len),
+                    max: self.max_frame_bytes as u64,
+                });
+            }
+        }
+        Ok(self.inner.decode(src)?.map(BytesMut::freeze))
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, ProtocolError> {
+        match self.decode(src)? {
+            Some(frame) => Ok(Some(frame)),
+            None if src.is_empty() => Ok(None),
+            None => {
+                let needed = src.get(..LENGTH_PREFIX_BYTES).map_or(
+                    LENGTH_PREFIX_BYTES as u64,
+                    |p| u64::from(u32::from_be_bytes([p[0], p[1], p[2], p[3]])) + 4,
+                );
+                Err(ProtocolError::Truncated {
+                    what: "frame",
+                    needed,
+                    available: src.len() as u64,
+                })
+            }
+        }
+    }
+}
+
+impl Encoder<Bytes> for FrameCodec {
+    type Error = ProtocolError;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), ProtocolError> {
+        dst.extend_from_slice(&item);
+        Ok(())
+    }
+}

@@ -1,0 +1,384 @@
+//! Data frames: one channel's new value, numeric arrays carried as raw
+//! little-endian bytes after the header.
+//!
+//! Every frame is a list of [`Part`]s. What a part means depends on the
+//! channel kind:
+//!
+//! | kind    | parts                    | `x`                     | `y`                    |
+//! |---------|--------------------------|-------------------------|------------------------|
+//! | line    | one per named series     | optional x values       | y values, same length  |
+//! | scatter | one per named series     | x values (required)     | y values, same length  |
+//! | heatmap | exactly one              | none                    | `nx * ny` values, row-major (row 0 first) |
+//! | bars    | one per named series     | optional edges (n + 1) or centres (n) | n heights |
+//! | series  | one per series appended  | time values             | y values, same length  |
+//!
+//! For append series, `first_index` is the index (counted from 0 since the
+//! series was created) of the part's first point, so a viewer can tell a gap
+//! from a duplicate.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::{ChannelKind, ProtocolError};
+
+/// Element type of an array on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum DType {
+    /// IEEE 754 binary64, little-endian.
+    F64 = 0,
+    /// IEEE 754 binary32, little-endian.
+    F32 = 1,
+}
+
+impl DType {
+    /// Bytes per element.
+    pub const fn size(self) -> usize {
+        match self {
+            DType::F64 => 8,
+            DType::F32 => 4,
+        }
+    }
+}
+
+impl TryFrom<u8> for DType {
+    type Error = ProtocolError;
+
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        match value {
+            0 => Ok(DType::F64),
+            1 => Ok(DType::F32),
+            _ => Err(ProtocolError::UnknownDType(value)),
+        }
+    }
+}
+
+/// A borrowed numeric array to encode.
+#[derive(Debug, Clone, Copy)]
+pub enum ArrayRef<'a> {
+    /// f64 values.
+    F64(&'a [f64]),
+    /// f32 values.
+    F32(&'a [f32]),
+    /// Elements of the given type, already as little-endian bytes.
+    Le(DType, &'a [u8]),
+}
+
+impl ArrayRef<'_> {
+    /// Element type.
+    pub fn dtype(&self) -> DType {
+        match self {
+            ArrayRef::F64(_) => DType::F64,
+            ArrayRef::F32(_) => DType::F32,
+            ArrayRef::Le(dtype, _) => *dtype,
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        match self {
+            ArrayRef::F64(v) => v.len(),
+            ArrayRef::F32(v) => v.len(),
+            ArrayRef::Le(dtype, bytes) => bytes.len() / dtype.size(),
+        }
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes on the wire.
+    pub fn byte_len(&self) -> usize {
+        self.len() * self.dtype().size()
+    }
+}
+
+/// A borrowed part of a frame to encode (see the module doc for meanings).
+#[derive(Debug, Clone, Copy)]
+pub struct PartRef<'a> {
+    /// Series name (may be empty for single-part channels).
+    pub name: &'a str,
+    /// Index of the first point, for append series; 0 otherwise.
+    pub first_index: u64,
+    /// x values, edges or times.
+    pub x: Option<ArrayRef<'a>>,
+    /// y values, grid values or heights.
+    pub y: ArrayRef<'a>,
+}
+
+/// A borrowed data frame to encode.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameRef<'a> {
+    /// Channel id (from the layout).
+    pub channel: u32,
+    /// Sequence number, increasing per channel.
+    pub seq: u64,
+    /// When the value was published, in microseconds since the Unix epoch.
+    pub timestamp_us: u64,
+    /// The channel kind; must match the layout.
+    pub kind: ChannelKind,
+    /// Heatmap columns (0 for other kinds).
+    pub nx: u32,
+    /// Heatmap rows (0 for other kinds).
+    pub ny: u32,
+    /// Heatmap value range; `None` means autoscale.
+    pub range: Option<(f64, f64)>,
+    /// The parts, in payload order.
+    pub parts: &'a [PartRef<'a>],
+}
+
+/// A decoded numeric array. It shares the received frame's buffer: decoding
+/// never copies array data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Array {
+    dtype: DType,
+    bytes: Bytes,
+}
+
+impl Array {
+    /// An array over little-endian bytes; `bytes.len()` must be a multiple of
+    /// the element size.
+    ///
+    /// # Errors
+    /// [`ProtocolError::LengthMismatch`] when it is not.
+    pub fn from_le_bytes(dtype: DType, bytes: Bytes) -> Result<Self, ProtocolError> {
+        if bytes.len() % dtype.size() != 0 {
+            return Err(ProtocolError::LengthMismatch {
+                declared: (bytes.len() / dtype.size() * dtype.size()) as u64,
+                actual: bytes.len() as u64,
+            });
+        }
+        Ok(Self { dtype, bytes })
+    }
+
+    /// An array holding a copy of `values`.
+    pub fn from_f64(values: &[f64]) -> Self {
+        Self {
+            dtype: DType::F64,
+            bytes: Bytes::from(le_bytes(ArrayRef::F64(values)).into_owned()),
+        }
+    }
+
+    /// Element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.bytes.len() / self.dtype.size()
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The raw little-endian bytes.
+    pub fn le_bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    /// The values as `&[f64]` without copying, when the array is f64, the
+    /// buffer happens to be 8-byte aligned and this machine is little-endian.
+    pub fn as_f64_slice(&self) -> Option<&[f64]> {
+        if self.dtype != DType::F64 || cfg!(target_endian = "big") {
+            return None;
+        }
+        bytemuck::try_cast_slice(&self.bytes).ok()
+    }
+
+    /// The values as f64: borrowed when possible, otherwise converted.
+    pub fn to_f64(&self) -> Cow<'_, [f64]> {
+        match self.as_f64_slice() {
+            Some(values) => Cow::Borrowed(values),
+            None => Cow::Owned(self.iter().collect()),
+        }
+    }
+
+    /// Iterates over the values as f64, whatever the element type.
+    pub fn iter(&self) -> impl Iterator<Item = f64> + '_ {
+        let size = self.dtype.size();
+        let dtype = self.dtype;
+        self.bytes.chunks_exact(size).map(move |chunk| match dtype {
+            DType::F64 => f64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])),
+            DType::F32 => f64::from(f32::from_le_bytes(chunk.try_into().unwrap_or([0; 4]))),
+        })
+    }
+
+    /// Borrowed form, for re-encoding.
+    pub fn as_ref(&self) -> ArrayRef<'_> {
+        ArrayRef::Le(self.dtype, &self.bytes)
+    }
+}
+
+/// A decoded part of a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// Series name.
+    pub name: String,
+    /// Index of the first point, for append series.
+    pub first_index: u64,
+    /// x values, edges or times.
+    pub x: Option<Array>,
+    /// y values, grid values or heights.
+    pub y: Array,
+}
+
+/// A decoded data frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// Channel id.
+    pub channel: u32,
+    /// Sequence number.
+    pub seq: u64,
+    /// Publish time, microseconds since the Unix epoch.
+    pub timestamp_us: u64,
+    /// Channel kind.
+    pub kind: ChannelKind,
+    /// Heatmap columns.
+    pub nx: u32,
+    /// Heatmap rows.
+    pub ny: u32,
+    /// Heatmap value range.
+    pub range: Option<(f64, f64)>,
+    /// The parts.
+    pub parts: Vec<Part>,
+}
+
+impl Frame {
+    /// Calls `f` with the borrowed form of this frame, for re-encoding.
+    pub fn with_ref<R>(&self, f: impl FnOnce(&FrameRef<'_>) -> R) -> R {
+        let parts: Vec<PartRef<'_>> = self
+            .parts
+            .iter()
+            .map(|p| PartRef {
+                name: &p.name,
+                first_index: p.first_index,
+                x: p.x.as_ref().map(Array::as_ref),
+                y: p.y.as_ref(),
+            })
+            .collect();
+        f(&FrameRef {
+            channel: self.channel,
+            seq: self.seq,
+            timestamp_us: self.timestamp_us,
+            kind: self.kind,
+            nx: self.nx,
+            ny: self.ny,
+            range: self.range,
+            parts: &parts,
+        })
+    }
+}
+
+/// The little-endian bytes of an array: borrowed on little-endian machines
+/// (this is what makes encoding run at memcpy speed), converted otherwise.
+pub(crate) fn le_bytes(array: ArrayRef<'_>) -> Cow<'_, [u8]> {
+    #[cfg(target_endian = "little")]
+    {
+        match array {
+            ArrayRef::F64(v) => Cow::Borrowed(bytemuck::cast_slice(v)),
+            ArrayRef::F32(v) => Cow::Borrowed(bytemuck::cast_slice(v)),
+            ArrayRef::Le(_, b) => Cow::Borrowed(b),
+        }
+    }
+    #[cfg(target_endian = "big")]
+    {
+        match array {
+            ArrayRef::F64(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            ArrayRef::F32(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            ArrayRef::Le(_, b) => Cow::Borrowed(b),
+        }
+    }
+}
+
+/// Wire form of an array descriptor.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ArrayWire {
+    pub(crate) dtype: u8,
+    pub(crate) len: u64,
+}
+
+/// Wire form of a part descriptor.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct PartWire {
+    pub(crate) name: String,
+    pub(crate) first_index: u64,
+    pub(crate) x: Option<ArrayWire>,
+    pub(crate) y: ArrayWire,
+}
+
+/// Wire form of the data header.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct FrameWire {
+    pub(crate) channel: u32,
+    pub(crate) seq: u64,
+    pub(crate) timestamp_us: u64,
+    pub(crate) kind: u8,
+    pub(crate) nx: u32,
+    pub(crate) ny: u32,
+    pub(crate) range: Option<(f64, f64)>,
+    pub(crate) parts: Vec<PartWire>,
+}
+
+/// Checks the shape rules of the module doc for one frame, given each part's
+/// `(x length, y length)`.
+pub(crate) fn check_shape(
+    kind: ChannelKind,
+    nx: u32,
+    ny: u32,
+    lens: impl ExactSizeIterator<Item = (Option<u64>, u64)>,
+) -> Result<(), ProtocolError> {
+    let parts = lens.len();
+    if kind == ChannelKind::Heatmap && parts != 1 {
+        return Err(ProtocolError::invalid(
+            "heatmap frame",
+            format!("needs exactly one part, has {parts}"),
+        ));
+    }
+    if kind != ChannelKind::Heatmap && (nx != 0 || ny != 0) {
+        return Err(ProtocolError::invalid(
+            "frame",
+            format!("nx/ny are only for heatmaps, found {nx}x{ny} on a {}", kind.name()),
+        ));
+    }
+    for (x, y) in lens {
+        match kind {
+            ChannelKind::Heatmap => {
+                let cells = u64::from(nx) * u64::from(ny);
+                if x.is_some() || y != cells {
+                    return Err(ProtocolError::invalid(
+                        "heatmap frame",
+                        format!("{nx}x{ny} grid needs {cells} values and no x, has {y}"),
+                    ));
+                }
+            }
+            ChannelKind::Line => {
+                if x.is_some_and(|x| x != y) {
+                    return Err(ProtocolError::invalid("line frame", "x and y lengths differ"));
+                }
+            }
+            ChannelKind::Scatter | ChannelKind::Series => {
+                if x != Some(y) {
+                    return Err(ProtocolError::invalid(
+                        "frame",
+                        format!("{} parts need x and y of equal length", kind.name()),
+                    ));
+                }
+            }
+            ChannelKind::Bars => {
+                if x.is_some_and(|x| x != y && x != y + 1) {
+                    return Err(ProtocolError::invalid(
+                        "bars frame",
+                        "x must hold n centres or n + 1 edges for n heights",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}

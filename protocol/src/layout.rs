@@ -1,0 +1,257 @@
+//! The figure layout: which channels exist and how each is drawn.
+//!
+//! The server sends a [`Layout`] right after the handshake and again whenever
+//! a channel is added. It always lists every channel, so a viewer can
+//! replace its layout wholesale.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ProtocolError;
+
+/// How a channel's data is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ChannelKind {
+    /// Lines: one or more named series of y (or x and y) values.
+    Line = 0,
+    /// Points: one or more named series of x and y values.
+    Scatter = 1,
+    /// A grid of `nx × ny` values drawn through a colormap.
+    Heatmap = 2,
+    /// Bars or a histogram: heights with optional bin edges.
+    Bars = 3,
+    /// Append-mode time series: points are appended and a history window kept.
+    Series = 4,
+}
+
+impl ChannelKind {
+    /// Every kind, in tag order.
+    pub const ALL: [ChannelKind; 5] = [
+        ChannelKind::Line,
+        ChannelKind::Scatter,
+        ChannelKind::Heatmap,
+        ChannelKind::Bars,
+        ChannelKind::Series,
+    ];
+
+    /// A lower-case name for messages and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChannelKind::Line => "line",
+            ChannelKind::Scatter => "scatter",
+            ChannelKind::Heatmap => "heatmap",
+            ChannelKind::Bars => "bars",
+            ChannelKind::Series => "series",
+        }
+    }
+}
+
+impl TryFrom<u8> for ChannelKind {
+    type Error = ProtocolError;
+
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        Self::ALL
+            .get(usize::from(value))
+            .copied()
+            .ok_or(ProtocolError::UnknownChannelKind(value))
+    }
+}
+
+/// Axis scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum Scale {
+    /// Linear axis.
+    #[default]
+    Linear = 0,
+    /// Base-10 logarithmic axis.
+    Log = 1,
+}
+
+impl TryFrom<u8> for Scale {
+    type Error = ProtocolError;
+
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        match value {
+            0 => Ok(Scale::Linear),
+            1 => Ok(Scale::Log),
+            _ => Err(ProtocolError::UnknownValue {
+                what: "axis scale",
+                value,
+            }),
+        }
+    }
+}
+
+/// Where a channel sits in the figure grid (0-based, spans at least 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GridCell {
+    /// Row of the top-left cell.
+    pub row: u16,
+    /// Column of the top-left cell.
+    pub col: u16,
+    /// Rows spanned.
+    pub rows: u16,
+    /// Columns spanned.
+    pub cols: u16,
+}
+
+/// One channel: a named plot in the figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelSpec {
+    /// Channel id, used by data frames.
+    pub id: u32,
+    /// Name given by the computation (unique within a server).
+    pub name: String,
+    /// How it is drawn.
+    pub kind: ChannelKind,
+    /// Plot title (empty: use the name).
+    pub title: String,
+    /// X axis label.
+    pub x_label: String,
+    /// Y axis label.
+    pub y_label: String,
+    /// X axis scale.
+    pub x_scale: Scale,
+    /// Y axis scale.
+    pub y_scale: Scale,
+    /// Fixed x range; `None` means autoscale.
+    pub x_range: Option<(f64, f64)>,
+    /// Fixed y range (for heatmaps: the value range); `None` means autoscale.
+    pub y_range: Option<(f64, f64)>,
+    /// Grid position; `None` lets the viewer place it.
+    pub cell: Option<GridCell>,
+    /// Colormap name for heatmaps (empty: viridis).
+    pub colormap: String,
+    /// History window in points, for append series (0 for other kinds).
+    pub history_points: u32,
+}
+
+impl ChannelSpec {
+    /// A spec with the given id, name and kind and every option at its default.
+    pub fn new(id: u32, name: impl Into<String>, kind: ChannelKind) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            kind,
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            x_scale: Scale::Linear,
+            y_scale: Scale::Linear,
+            x_range: None,
+            y_range: None,
+            cell: None,
+            colormap: String::new(),
+            history_points: 0,
+        }
+    }
+
+    /// The title to show: the explicit title, else the channel name.
+    pub fn display_title(&self) -> &str {
+        if self.title.is_empty() {
+            &self.name
+        } else {
+            &self.title
+        }
+    }
+}
+
+/// The whole figure.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Layout {
+    /// Figure title (usually the computation's name).
+    pub title: String,
+    /// Number of grid columns; 0 lets the viewer choose.
+    pub columns: u16,
+    /// Every channel, in creation order.
+    pub channels: Vec<ChannelSpec>,
+}
+
+/// Wire form of [`ChannelSpec`]: enumerations travel as `u8` so an unknown
+/// value becomes a typed error instead of an opaque decode failure.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ChannelSpecWire {
+    id: u32,
+    name: String,
+    kind: u8,
+    title: String,
+    x_label: String,
+    y_label: String,
+    x_scale: u8,
+    y_scale: u8,
+    x_range: Option<(f64, f64)>,
+    y_range: Option<(f64, f64)>,
+    cell: Option<GridCell>,
+    colormap: String,
+    history_points: u32,
+}
+
+/// Wire form of [`Layout`].
+#[derive(Serialize, Deserialize)]
+pub(crate) struct LayoutWire {
+    title: String,
+    columns: u16,
+    channels: Vec<ChannelSpecWire>,
+}
+
+impl From<&Layout> for LayoutWire {
+    fn from(layout: &Layout) -> Self {
+        Self {
+            title: layout.title.clone(),
+            columns: layout.columns,
+            channels: layout
+                .channels
+                .iter()
+                .map(|c| ChannelSpecWire {
+                    id: c.id,
+                    name: c.name.clone(),
+                    kind: c.kind as u8,
+                    title: c.title.clone(),
+                    x_label: c.x_label.clone(),
+                    y_label: c.y_label.clone(),
+                    x_scale: c.x_scale as u8,
+                    y_scale: c.y_scale as u8,
+                    x_range: c.x_range,
+                    y_range: c.y_range,
+                    cell: c.cell,
+                    colormap: c.colormap.clone(),
+                    history_points: c.history_points,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl TryFrom<LayoutWire> for Layout {
+    type Error = ProtocolError;
+
+    fn try_from(wire: LayoutWire) -> Result<Self, Self::Error> {
+        let channels = wire
+            .channels
+            .into_iter()
+            .map(|c| {
+                Ok(ChannelSpec {
+                    id: c.id,
+                    name: c.name,
+                    kind: ChannelKind::try_from(c.kind)?,
+                    title: c.title,
+                    x_label: c.x_label,
+                    y_label: c.y_label,
+                    x_scale: Scale::try_from(c.x_scale)?,
+                    y_scale: Scale::try_from(c.y_scale)?,
+                    x_range: c.x_range,
+                    y_range: c.y_range,
+                    cell: c.cell,
+                    colormap: c.colormap,
+                    history_points: c.history_points,
+                })
+            })
+            .collect::<Result<Vec<_>, ProtocolError>>()?;
+        Ok(Layout {
+            title: wire.title,
+            columns: wire.columns,
+            channels,
+        })
+    }
+}

@@ -1,0 +1,46 @@
+//! The plotcast wire protocol: message types, framing, handshake, limits and
+//! errors. No I/O policy lives here; the server (`plotcast`) and the viewer
+//! (`plotcast-viewer`) both build on it.
+//!
+//! Every frame is a big-endian `u32` length followed by a body: a tag byte,
+//! a small bincode header, and for data frames the numeric arrays as raw
+//! little-endian bytes. `PROTOCOL.md` in this crate describes it byte by
+//! byte.
+//!
+//! ```
+//! use plotcast_protocol::{decode, encode, FrameCodec, Message, Ready};
+//! use tokio_util::codec::Decoder;
+//!
+//! let wire = encode(&Message::Ready(Ready { batch: 7 }))?;
+//! let mut codec = FrameCodec::new(plotcast_protocol::CONTROL_MAX_FRAME_BYTES);
+//! let body = codec.decode(&mut wire.as_ref().into())?.expect("one whole frame");
+//! assert_eq!(decode(body)?, Message::Ready(Ready { batch: 7 }));
+//! # Ok::<(), plotcast_protocol::ProtocolError>(())
+//! ```
+//!
+//! Layout:
+//! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`].
+//! - [`message`]: the [`Message`] enum and the control messages.
+//! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`].
+//! - [`frame`]: data [`Frame`]s and their arrays.
+//! - [`limits`]: magic, version and size limits.
+//! - [`error`]: [`ProtocolError`].
+
+#![warn(missing_docs)]
+
+pub mod codec;
+pub mod error;
+pub mod frame;
+pub mod layout;
+pub mod limits;
+pub mod message;
+
+pub use codec::{decode, encode, encode_data, encode_into, FrameCodec};
+pub use error::ProtocolError;
+pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef};
+pub use layout::{ChannelKind, ChannelSpec, GridCell, Layout, Scale};
+pub use limits::*;
+pub use message::{
+    BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Reject, RejectCode,
+    Welcome,
+};

@@ -1,0 +1,38 @@
+//! Constants of the wire format and the default limits every reader applies.
+
+/// The 8 bytes that open every `Hello` and `Welcome` header.
+pub const MAGIC: [u8; 8] = *b"PLOTCAST";
+
+/// The protocol version this build speaks. Any change to the wire format
+/// bumps it; peers must announce exactly the same version (see PROTOCOL.md).
+pub const VERSION: u16 = 1;
+
+/// Bytes of the length prefix in front of every frame (u32, big-endian).
+pub const LENGTH_PREFIX_BYTES: usize = 4;
+
+/// Bytes of the fixed body prefix: tag, three reserved bytes, header length.
+pub const BODY_PREFIX_BYTES: usize = 8;
+
+/// Largest frame a server accepts before the handshake has completed. A
+/// `Hello` is well under this; keeping it small means a stranger can never
+/// make the server reserve memory.
+pub const HANDSHAKE_MAX_FRAME_BYTES: usize = 4 * 1024;
+
+/// Largest frame a server accepts from a viewer after the handshake: viewers
+/// only ever send small control messages.
+pub const CONTROL_MAX_FRAME_BYTES: usize = 4 * 1024;
+
+/// Default largest frame a viewer accepts from a server (a 4096 × 4096 f64
+/// heatmap is 128 MiB).
+pub const DEFAULT_MAX_FRAME_BYTES: usize = 256 * 1024 * 1024;
+
+/// Largest serialized header any message may have. Headers are decoded with
+/// this as bincode's size limit, so a header that claims a huge container
+/// fails before anything is allocated.
+pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
+
+/// Longest access token a `Hello` may carry, in bytes.
+pub const MAX_TOKEN_BYTES: usize = 256;
+
+/// Longest name (peer, channel, series) in bytes.
+pub const MAX_NAME_BYTES: usize = 1024;

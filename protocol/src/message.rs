@@ -1,0 +1,262 @@
+//! Every message of the protocol, in both directions.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Frame, Layout};
+
+/// Message tags: the first byte of every frame body.
+pub mod tag {
+    /// Viewer → server: the handshake.
+    pub const HELLO: u8 = 0x01;
+    /// Server → viewer: handshake accepted.
+    pub const WELCOME: u8 = 0x02;
+    /// Server → viewer: handshake refused, with a reason.
+    pub const REJECT: u8 = 0x03;
+    /// Server → viewer: the figure layout.
+    pub const LAYOUT: u8 = 0x10;
+    /// Server → viewer: one channel's data.
+    pub const DATA: u8 = 0x11;
+    /// Server → viewer: end of a batch.
+    pub const BATCH_END: u8 = 0x12;
+    /// Viewer → server: ready for the next batch.
+    pub const READY: u8 = 0x20;
+    /// Either way: heartbeat request.
+    pub const PING: u8 = 0x30;
+    /// Either way: heartbeat answer.
+    pub const PONG: u8 = 0x31;
+    /// Either way: the sender is closing, with a reason.
+    pub const GOODBYE: u8 = 0x3F;
+}
+
+/// Viewer → server: opens every connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hello {
+    /// Protocol version the viewer speaks (on the wire after the magic).
+    pub version: u16,
+    /// Access token, when the server requires one.
+    pub token: Option<String>,
+    /// Free-form name of the viewer (for the server's logs and statistics).
+    pub peer_name: String,
+}
+
+/// Server → viewer: the handshake succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Welcome {
+    /// Protocol version the server speaks.
+    pub version: u16,
+    /// Name of the computation (the figure title).
+    pub server_name: String,
+    /// Random id of this server run: a viewer that reconnects and sees a new
+    /// id knows it talks to a new session and drops everything it had.
+    pub session_id: u64,
+    /// How often the server pings, in milliseconds.
+    pub heartbeat_interval_ms: u32,
+    /// How long the server waits for any message before it drops the viewer.
+    pub heartbeat_timeout_ms: u32,
+}
+
+/// Why a handshake was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum RejectCode {
+    /// The token was missing or wrong.
+    BadToken = 1,
+    /// The protocol versions differ.
+    Version = 2,
+    /// The server has its maximum number of viewers.
+    Full = 3,
+    /// The handshake was malformed.
+    BadHandshake = 4,
+    /// Any other reason (the text says which).
+    Other = 255,
+}
+
+impl RejectCode {
+    pub(crate) fn from_u8(value: u8) -> Self {
+        match value {
+            1 => RejectCode::BadToken,
+            2 => RejectCode::Version,
+            3 => RejectCode::Full,
+            4 => RejectCode::BadHandshake,
+            _ => RejectCode::Other,
+        }
+    }
+}
+
+/// Server → viewer: the handshake was refused. Its format is frozen across
+/// versions so that a viewer of any version can read why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    /// Machine-readable reason.
+    pub code: RejectCode,
+    /// Human-readable reason.
+    pub reason: String,
+    /// Protocol version of the server.
+    pub server_version: u16,
+}
+
+/// Viewer → server: the viewer has drawn what it had and wants the latest
+/// value of every channel that changed since its last batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ready {
+    /// Number of this request, counted by the viewer from 1.
+    pub batch: u64,
+}
+
+/// Server → viewer: the batch answering `Ready { batch }` is complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchEnd {
+    /// The request this batch answers.
+    pub batch: u64,
+    /// Server clock when the batch was sent, µs since the Unix epoch.
+    pub server_time_us: u64,
+    /// Data frames in this batch.
+    pub frames: u32,
+    /// Values this viewer never received because newer ones replaced them
+    /// before it asked (latest value wins), since its previous batch.
+    pub skipped: u64,
+}
+
+/// Heartbeat request, either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ping {
+    /// Echoed in the answer.
+    pub nonce: u64,
+}
+
+/// Heartbeat answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pong {
+    /// The nonce of the ping answered.
+    pub nonce: u64,
+}
+
+/// Why a peer is closing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum GoodbyeCode {
+    /// An ordinary close (the viewer window was closed).
+    Normal = 0,
+    /// The computation finished or the server was dropped.
+    ComputationEnded = 1,
+    /// The peer broke the protocol.
+    ProtocolError = 2,
+    /// The peer stopped answering.
+    Timeout = 3,
+    /// Any other reason (the text says which).
+    Other = 255,
+}
+
+impl GoodbyeCode {
+    pub(crate) fn from_u8(value: u8) -> Self {
+        match value {
+            0 => GoodbyeCode::Normal,
+            1 => GoodbyeCode::ComputationEnded,
+            2 => GoodbyeCode::ProtocolError,
+            3 => GoodbyeCode::Timeout,
+            _ => GoodbyeCode::Other,
+        }
+    }
+}
+
+/// Either way: the sender is closing the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Goodbye {
+    /// Machine-readable reason.
+    pub code: GoodbyeCode,
+    /// Human-readable reason.
+    pub reason: String,
+}
+
+/// Any message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// See [`Hello`].
+    Hello(Hello),
+    /// See [`Welcome`].
+    Welcome(Welcome),
+    /// See [`Reject`].
+    Reject(Reject),
+    /// See [`Layout`].
+    Layout(Layout),
+    /// See [`Frame`].
+    Data(Frame),
+    /// See [`BatchEnd`].
+    BatchEnd(BatchEnd),
+    /// See [`Ready`].
+    Ready(Ready),
+    /// See [`Ping`].
+    Ping(Ping),
+    /// See [`Pong`].
+    Pong(Pong),
+    /// See [`Goodbye`].
+    Goodbye(Goodbye),
+}
+
+impl Message {
+    /// The message's tag byte.
+    pub fn tag(&self) -> u8 {
+        match self {
+            Message::Hello(_) => tag::HELLO,
+            Message::Welcome(_) => tag::WELCOME,
+            Message::Reject(_) => tag::REJECT,
+            Message::Layout(_) => tag::LAYOUT,
+            Message::Data(_) => tag::DATA,
+            Message::BatchEnd(_) => tag::BATCH_END,
+            Message::Ready(_) => tag::READY,
+            Message::Ping(_) => tag::PING,
+            Message::Pong(_) => tag::PONG,
+            Message::Goodbye(_) => tag::GOODBYE,
+        }
+    }
+
+    /// A short name for logs and errors.
+    pub fn name(&self) -> &'static str {
+        tag_name(self.tag())
+    }
+}
+
+/// The name of a message tag.
+pub fn tag_name(tag: u8) -> &'static str {
+    match tag {
+        tag::HELLO => "hello",
+        tag::WELCOME => "welcome",
+        tag::REJECT => "reject",
+        tag::LAYOUT => "layout",
+        tag::DATA => "data",
+        tag::BATCH_END => "batch-end",
+        tag::READY => "ready",
+        tag::PING => "ping",
+        tag::PONG => "pong",
+        tag::GOODBYE => "goodbye",
+        _ => "unknown",
+    }
+}
+
+/// Wire bodies of the messages whose public form is not itself serde.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct HelloRest {
+    pub(crate) token: Option<String>,
+    pub(crate) peer_name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct WelcomeRest {
+    pub(crate) server_name: String,
+    pub(crate) session_id: u64,
+    pub(crate) heartbeat_interval_ms: u32,
+    pub(crate) heartbeat_timeout_ms: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct RejectWire {
+    pub(crate) code: u8,
+    pub(crate) reason: String,
+    pub(crate) server_version: u16,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct GoodbyeWire {
+    pub(crate) code: u8,
+    pub(crate) reason: String,
+}

@@ -1,0 +1,2 @@
+//! plotcast: the library a computation links to publish live plots.
+#![warn(missing_docs)]
