@@ -1,2 +1,4 @@
 //! plotcast-viewer: the viewer of plotcast streams.
 #![warn(missing_docs)]
+
+pub mod state;
