@@ -3,7 +3,7 @@
 //! ```text
 //! frame := length:u32 BE | body                 (length = bytes of body)
 //! body  := tag:u8 | 0u8 × 3 | header_len:u32 LE | header | 0u8 × pad | payload
-//!          pad makes the payload start at a multiple of 8 from the body start
+//!          pad makes the payload start at a multiple of 8 from the frame start
 //! header:= bincode 2, standard config (varint integers, little-endian)
 //!          for Hello and Welcome: MAGIC (8 bytes) | version:u16 LE | bincode
 //! ```
@@ -19,9 +19,7 @@ use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
 
 use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire};
 use crate::layout::LayoutWire;
-use crate::message::{
-    tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest,
-};
+use crate::message::{tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest};
 use crate::{
     Array, ArrayRef, ChannelKind, DType, Frame, FrameRef, Goodbye, GoodbyeCode, Hello, Layout,
     Message, Part, ProtocolError, Reject, RejectCode, Welcome, BODY_PREFIX_BYTES,
@@ -36,9 +34,16 @@ fn decode_config() -> impl Config {
     config::standard().with_limit::<MAX_HEADER_BYTES>()
 }
 
-/// Rounds a header length up to the payload alignment.
-fn padded(header_len: usize) -> usize {
-    header_len.div_ceil(8) * 8
+/// Rounds up to the payload alignment.
+fn padded(len: usize) -> usize {
+    len.div_ceil(8) * 8
+}
+
+/// Offset of the payload from the start of the body: the payload starts at
+/// a multiple of 8 counted from the start of the frame (its length prefix),
+/// so a frame read into an aligned buffer decodes to aligned arrays.
+fn payload_offset(header_len: usize) -> usize {
+    padded(LENGTH_PREFIX_BYTES + BODY_PREFIX_BYTES + header_len) - LENGTH_PREFIX_BYTES
 }
 
 fn no_payload(_: &mut BytesMut) {}
@@ -68,7 +73,7 @@ fn write_frame(
         return Err(err);
     }
     let header_len = out.len() - header_start;
-    let pad = padded(header_len) - header_len;
+    let pad = payload_offset(header_len) - BODY_PREFIX_BYTES - header_len;
     out.reserve(pad + payload_len);
     out.put_bytes(0, pad);
     let payload_start = out.len();
@@ -132,7 +137,11 @@ pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolErro
     let name = msg.name();
     match msg {
         Message::Hello(h) => {
-            check_len("hello token", h.token.as_deref().unwrap_or(""), MAX_TOKEN_BYTES)?;
+            check_len(
+                "hello token",
+                h.token.as_deref().unwrap_or(""),
+                MAX_TOKEN_BYTES,
+            )?;
             check_len("hello peer name", &h.peer_name, MAX_NAME_BYTES)?;
             let rest = HelloRest {
                 token: h.token.clone(),
@@ -265,10 +274,12 @@ fn decode_header<T: DeserializeOwned>(
     what: &'static str,
     bytes: &[u8],
 ) -> Result<T, ProtocolError> {
-    let (value, used) = bincode::serde::decode_from_slice::<T, _>(bytes, decode_config())
-        .map_err(|err| ProtocolError::BadHeader {
-            what,
-            reason: err.to_string(),
+    let (value, used) =
+        bincode::serde::decode_from_slice::<T, _>(bytes, decode_config()).map_err(|err| {
+            ProtocolError::BadHeader {
+                what,
+                reason: err.to_string(),
+            }
         })?;
     if used != bytes.len() {
         return Err(ProtocolError::BadHeader {
@@ -322,7 +333,7 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
     }
     let msg_tag = body[0];
     let header_len = u32::from_le_bytes([body[4], body[5], body[6], body[7]]) as usize;
-    let payload_start = BODY_PREFIX_BYTES as u64 + padded(header_len) as u64;
+    let payload_start = payload_offset(header_len) as u64;
     if payload_start > len as u64 {
         return Err(ProtocolError::Truncated {
             what: "header",
@@ -414,7 +425,9 @@ fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
         kind,
         wire.nx,
         wire.ny,
-        wire.parts.iter().map(|p| (p.x.as_ref().map(|x| x.len), p.y.len)),
+        wire.parts
+            .iter()
+            .map(|p| (p.x.as_ref().map(|x| x.len), p.y.len)),
     )?;
     // Every length now fits in the payload, so the casts below are exact.
     let mut offset = 0usize;
@@ -459,6 +472,9 @@ fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
 pub struct FrameCodec {
     inner: LengthDelimitedCodec,
     max_frame_bytes: usize,
+    /// Body length of the frame whose prefix the inner codec has consumed
+    /// and whose body it is still waiting for.
+    pending: Option<usize>,
 }
 
 impl FrameCodec {
@@ -471,6 +487,7 @@ impl FrameCodec {
                 .max_frame_length(max_frame_bytes)
                 .new_codec(),
             max_frame_bytes,
+            pending: None,
         }
     }
 
@@ -491,33 +508,37 @@ impl Decoder for FrameCodec {
     type Error = ProtocolError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, ProtocolError> {
-        if let Some(prefix) = src.get(..LENGTH_PREFIX_BYTES) {
-            let len = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]);
-            if len as usize > self.max_frame_bytes {
+        if self.pending.is_none() {
+            // Check the prefix ourselves before the inner codec reserves
+            // memory for it, so the error says what happened.
+            let Some(prefix) = src.get(..LENGTH_PREFIX_BYTES) else {
+                return Ok(None);
+            };
+            let len = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]) as usize;
+            if len > self.max_frame_bytes {
                 return Err(ProtocolError::FrameTooLarge {
-                    len: u64::from(len),
+                    len: len as u64,
                     max: self.max_frame_bytes as u64,
                 });
             }
+            self.pending = Some(len);
         }
-        Ok(self.inner.decode(src)?.map(BytesMut::freeze))
+        let frame = self.inner.decode(src)?;
+        if frame.is_some() {
+            self.pending = None;
+        }
+        Ok(frame.map(BytesMut::freeze))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, ProtocolError> {
         match self.decode(src)? {
             Some(frame) => Ok(Some(frame)),
-            None if src.is_empty() => Ok(None),
-            None => {
-                let needed = src.get(..LENGTH_PREFIX_BYTES).map_or(
-                    LENGTH_PREFIX_BYTES as u64,
-                    |p| u64::from(u32::from_be_bytes([p[0], p[1], p[2], p[3]])) + 4,
-                );
-                Err(ProtocolError::Truncated {
-                    what: "frame",
-                    needed,
-                    available: src.len() as u64,
-                })
-            }
+            None if src.is_empty() && self.pending.is_none() => Ok(None),
+            None => Err(ProtocolError::Truncated {
+                what: "frame",
+                needed: self.pending.map_or(LENGTH_PREFIX_BYTES, |n| n) as u64,
+                available: src.len() as u64,
+            }),
         }
     }
 }
@@ -530,3 +551,7 @@ impl Encoder<Bytes> for FrameCodec {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "codec_tests.rs"]
+mod tests;

@@ -48,7 +48,9 @@ pub enum ProtocolError {
     },
 
     /// The dimensions declared in a header do not match the payload bytes.
-    #[error("length mismatch: the header declares {declared} payload bytes, the frame carries {actual}")]
+    #[error(
+        "length mismatch: the header declares {declared} payload bytes, the frame carries {actual}"
+    )]
     LengthMismatch {
         /// Payload bytes implied by the header (saturated at `u64::MAX`).
         declared: u64,

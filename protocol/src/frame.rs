@@ -343,7 +343,10 @@ pub(crate) fn check_shape(
     if kind != ChannelKind::Heatmap && (nx != 0 || ny != 0) {
         return Err(ProtocolError::invalid(
             "frame",
-            format!("nx/ny are only for heatmaps, found {nx}x{ny} on a {}", kind.name()),
+            format!(
+                "nx/ny are only for heatmaps, found {nx}x{ny} on a {}",
+                kind.name()
+            ),
         ));
     }
     for (x, y) in lens {
@@ -359,7 +362,10 @@ pub(crate) fn check_shape(
             }
             ChannelKind::Line => {
                 if x.is_some_and(|x| x != y) {
-                    return Err(ProtocolError::invalid("line frame", "x and y lengths differ"));
+                    return Err(ProtocolError::invalid(
+                        "line frame",
+                        "x and y lengths differ",
+                    ));
                 }
             }
             ChannelKind::Scatter | ChannelKind::Series => {

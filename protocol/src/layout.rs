@@ -172,27 +172,27 @@ pub struct Layout {
 /// value becomes a typed error instead of an opaque decode failure.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct ChannelSpecWire {
-    id: u32,
-    name: String,
-    kind: u8,
-    title: String,
-    x_label: String,
-    y_label: String,
-    x_scale: u8,
-    y_scale: u8,
-    x_range: Option<(f64, f64)>,
-    y_range: Option<(f64, f64)>,
-    cell: Option<GridCell>,
-    colormap: String,
-    history_points: u32,
+    pub(crate) id: u32,
+    pub(crate) name: String,
+    pub(crate) kind: u8,
+    pub(crate) title: String,
+    pub(crate) x_label: String,
+    pub(crate) y_label: String,
+    pub(crate) x_scale: u8,
+    pub(crate) y_scale: u8,
+    pub(crate) x_range: Option<(f64, f64)>,
+    pub(crate) y_range: Option<(f64, f64)>,
+    pub(crate) cell: Option<GridCell>,
+    pub(crate) colormap: String,
+    pub(crate) history_points: u32,
 }
 
 /// Wire form of [`Layout`].
 #[derive(Serialize, Deserialize)]
 pub(crate) struct LayoutWire {
-    title: String,
-    columns: u16,
-    channels: Vec<ChannelSpecWire>,
+    pub(crate) title: String,
+    pub(crate) columns: u16,
+    pub(crate) channels: Vec<ChannelSpecWire>,
 }
 
 impl From<&Layout> for LayoutWire {

@@ -41,6 +41,5 @@ pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef};
 pub use layout::{ChannelKind, ChannelSpec, GridCell, Layout, Scale};
 pub use limits::*;
 pub use message::{
-    BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Reject, RejectCode,
-    Welcome,
+    BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Reject, RejectCode, Welcome,
 };

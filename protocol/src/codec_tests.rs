@@ -1,0 +1,529 @@
+//! Round trips of every message and the hostile inputs the protocol must
+//! turn into typed errors.
+
+#![allow(clippy::unwrap_used)]
+
+use bytes::{BufMut, Bytes, BytesMut};
+use tokio_util::codec::Decoder;
+
+use super::*;
+use crate::{
+    BatchEnd, ChannelSpec, GridCell, Part, PartRef, Ping, Pong, Ready, Scale,
+    HANDSHAKE_MAX_FRAME_BYTES,
+};
+
+/// Encodes, splits with the codec, decodes.
+fn round_trip(msg: &Message) -> Message {
+    let wire = encode(msg).unwrap();
+    let mut buf = BytesMut::from(wire.as_ref());
+    let mut codec = FrameCodec::new(crate::DEFAULT_MAX_FRAME_BYTES);
+    let body = codec.decode(&mut buf).unwrap().expect("a whole frame");
+    assert!(buf.is_empty(), "the codec consumed the whole frame");
+    decode(body).unwrap()
+}
+
+/// A frame body built by hand: tag, header bytes, payload.
+fn body(msg_tag: u8, header: &[u8], payload: &[u8]) -> Bytes {
+    let mut b = BytesMut::new();
+    b.put_u8(msg_tag);
+    b.put_bytes(0, 3);
+    b.put_u32_le(header.len() as u32);
+    b.put_slice(header);
+    b.put_bytes(0, payload_offset(header.len()) - 8 - header.len());
+    b.put_slice(payload);
+    b.freeze()
+}
+
+fn bincode_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    bincode::serde::encode_to_vec(value, encode_config()).unwrap()
+}
+
+fn sample_layout() -> Layout {
+    let mut heat = ChannelSpec::new(0, "temperature", ChannelKind::Heatmap);
+    heat.colormap = "coolwarm".into();
+    heat.y_range = Some((-1.0, 1.0));
+    heat.cell = Some(GridCell {
+        row: 0,
+        col: 0,
+        rows: 2,
+        cols: 1,
+    });
+    let mut line = ChannelSpec::new(1, "profile", ChannelKind::Line);
+    line.x_label = "x [m]".into();
+    line.y_scale = Scale::Log;
+    line.x_range = Some((0.0, 10.0));
+    let mut series = ChannelSpec::new(2, "energy", ChannelKind::Series);
+    series.history_points = 5000;
+    Layout {
+        title: "heat".into(),
+        columns: 2,
+        channels: vec![
+            heat,
+            line,
+            series,
+            ChannelSpec::new(3, "walkers", ChannelKind::Scatter),
+            ChannelSpec::new(4, "hist", ChannelKind::Bars),
+        ],
+    }
+}
+
+#[test]
+fn control_messages_round_trip() {
+    let messages = [
+        Message::Hello(Hello {
+            version: VERSION,
+            token: Some("s3cret".into()),
+            peer_name: "viewer@host".into(),
+        }),
+        Message::Hello(Hello {
+            version: VERSION,
+            token: None,
+            peer_name: String::new(),
+        }),
+        Message::Welcome(Welcome {
+            version: VERSION,
+            server_name: "heat".into(),
+            session_id: 0xDEAD_BEEF_0123,
+            heartbeat_interval_ms: 2000,
+            heartbeat_timeout_ms: 6000,
+        }),
+        Message::Reject(Reject {
+            code: RejectCode::BadToken,
+            reason: "wrong token".into(),
+            server_version: VERSION,
+        }),
+        Message::Reject(Reject {
+            code: RejectCode::Full,
+            reason: "64 viewers already".into(),
+            server_version: VERSION,
+        }),
+        Message::Layout(sample_layout()),
+        Message::Layout(Layout::default()),
+        Message::BatchEnd(BatchEnd {
+            batch: 9,
+            server_time_us: 1_700_000_000_000_000,
+            frames: 3,
+            skipped: 12,
+        }),
+        Message::Ready(Ready { batch: 1 }),
+        Message::Ping(Ping { nonce: u64::MAX }),
+        Message::Pong(Pong { nonce: 0 }),
+        Message::Goodbye(Goodbye {
+            code: GoodbyeCode::ComputationEnded,
+            reason: "done".into(),
+        }),
+    ];
+    for msg in &messages {
+        assert_eq!(&round_trip(msg), msg, "{} round trip", msg.name());
+    }
+}
+
+fn frame(kind: ChannelKind, nx: u32, ny: u32, parts: Vec<Part>) -> Frame {
+    Frame {
+        channel: 7,
+        seq: 42,
+        timestamp_us: 1_700_000_000_123_456,
+        kind,
+        nx,
+        ny,
+        range: (kind == ChannelKind::Heatmap).then_some((0.0, 1.0)),
+        parts,
+    }
+}
+
+fn part(name: &str, first_index: u64, x: Option<&[f64]>, y: &[f64]) -> Part {
+    Part {
+        name: name.into(),
+        first_index,
+        x: x.map(Array::from_f64),
+        y: Array::from_f64(y),
+    }
+}
+
+#[test]
+fn data_frames_of_every_kind_round_trip() {
+    let ys: Vec<f64> = (0..100).map(|i| f64::from(i).sin()).collect();
+    let xs: Vec<f64> = (0..100).map(f64::from).collect();
+    let f32_grid: Vec<f32> = (0..12).map(|i| i as f32 * 0.5).collect();
+    let frames = [
+        frame(ChannelKind::Line, 0, 0, vec![part("", 0, None, &ys)]),
+        frame(
+            ChannelKind::Line,
+            0,
+            0,
+            vec![part("a", 0, Some(&xs), &ys), part("b", 0, None, &xs)],
+        ),
+        frame(
+            ChannelKind::Scatter,
+            0,
+            0,
+            vec![part("pts", 0, Some(&xs), &ys)],
+        ),
+        frame(ChannelKind::Heatmap, 10, 10, vec![part("", 0, None, &ys)]),
+        frame(
+            ChannelKind::Heatmap,
+            4,
+            3,
+            vec![Part {
+                name: String::new(),
+                first_index: 0,
+                x: None,
+                y: Array::from_le_bytes(
+                    DType::F32,
+                    Bytes::copy_from_slice(bytemuck::cast_slice(&f32_grid)),
+                )
+                .unwrap(),
+            }],
+        ),
+        frame(
+            ChannelKind::Bars,
+            0,
+            0,
+            vec![part("h", 0, Some(&xs[..11]), &ys[..10])],
+        ),
+        frame(ChannelKind::Bars, 0, 0, vec![part("h", 0, None, &ys[..10])]),
+        frame(
+            ChannelKind::Series,
+            0,
+            0,
+            vec![part("e", 1234, Some(&xs), &ys)],
+        ),
+        frame(ChannelKind::Line, 0, 0, vec![]),
+    ];
+    for f in frames {
+        let msg = Message::Data(f);
+        assert_eq!(round_trip(&msg), msg);
+    }
+}
+
+#[test]
+fn decoded_arrays_share_the_frame_buffer() {
+    let ys: Vec<f64> = (0..1000).map(f64::from).collect();
+    let wire = encode(&Message::Data(frame(
+        ChannelKind::Line,
+        0,
+        0,
+        vec![part("", 0, None, &ys)],
+    )))
+    .unwrap();
+    let body = wire.slice(LENGTH_PREFIX_BYTES..);
+    let range = body.as_ptr_range();
+    let Message::Data(f) = decode(body.clone()).unwrap() else {
+        panic!("not a data frame")
+    };
+    let y = f.parts[0].y.le_bytes();
+    assert!(
+        range.contains(&y.as_ptr()),
+        "array points into the frame buffer"
+    );
+    assert_eq!(f.parts[0].y.to_f64().as_ref(), ys.as_slice());
+    // The payload starts 8-aligned relative to the frame (prefix included).
+    assert_eq!((y.as_ptr() as usize - wire.as_ptr() as usize) % 8, 0);
+}
+
+#[test]
+fn encode_data_borrowed_matches_owned() {
+    let ys: Vec<f64> = (0..64).map(f64::from).collect();
+    let grid32: Vec<f32> = (0..64).map(|i| i as f32).collect();
+    let parts = [PartRef {
+        name: "",
+        first_index: 0,
+        x: None,
+        y: ArrayRef::F32(&grid32),
+    }];
+    let mut out = BytesMut::new();
+    let fr = FrameRef {
+        channel: 1,
+        seq: 2,
+        timestamp_us: 3,
+        kind: ChannelKind::Heatmap,
+        nx: 8,
+        ny: 8,
+        range: None,
+        parts: &parts,
+    };
+    encode_data(&fr, &mut out).unwrap();
+    let Message::Data(f) = decode(out.freeze().slice(4..)).unwrap() else {
+        panic!("not a data frame")
+    };
+    assert_eq!(f.parts[0].y.dtype(), DType::F32);
+    assert_eq!(f.parts[0].y.iter().collect::<Vec<_>>(), ys);
+}
+
+#[test]
+fn shape_violations_are_refused_on_encode() {
+    let ys = [1.0, 2.0, 3.0];
+    let bad = [
+        (ChannelKind::Heatmap, 2, 2, Some(&ys[..]), &ys[..]),
+        (ChannelKind::Heatmap, 2, 2, None, &ys[..]),
+        (ChannelKind::Scatter, 0, 0, None, &ys[..]),
+        (ChannelKind::Line, 0, 0, Some(&ys[..2]), &ys[..]),
+        (ChannelKind::Series, 0, 0, Some(&ys[..1]), &ys[..]),
+        (ChannelKind::Bars, 0, 0, Some(&ys[..1]), &ys[..]),
+        (ChannelKind::Line, 1, 1, None, &ys[..]),
+    ];
+    for (kind, nx, ny, x, y) in bad {
+        let parts = [PartRef {
+            name: "",
+            first_index: 0,
+            x: x.map(ArrayRef::F64),
+            y: ArrayRef::F64(y),
+        }];
+        let fr = FrameRef {
+            channel: 0,
+            seq: 0,
+            timestamp_us: 0,
+            kind,
+            nx,
+            ny,
+            range: None,
+            parts: &parts,
+        };
+        let mut out = BytesMut::new();
+        let err = encode_data(&fr, &mut out).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::Invalid { .. }),
+            "{kind:?}: {err}"
+        );
+        assert!(out.is_empty(), "nothing written on error");
+    }
+}
+
+#[test]
+fn length_prefix_of_all_ones_is_frame_too_large() {
+    let mut codec = FrameCodec::new(HANDSHAKE_MAX_FRAME_BYTES);
+    let mut buf = BytesMut::from(&[0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3][..]);
+    let err = codec.decode(&mut buf).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::FrameTooLarge { len: 0xFFFF_FFFF, max } if max == HANDSHAKE_MAX_FRAME_BYTES as u64),
+        "{err}"
+    );
+    // Nothing was reserved for the claimed 4 GiB.
+    assert!(buf.capacity() < 1024 * 1024);
+}
+
+#[test]
+fn header_claiming_2_pow_40_elements_is_a_length_mismatch() {
+    let wire = FrameWire {
+        channel: 0,
+        seq: 0,
+        timestamp_us: 0,
+        kind: ChannelKind::Line as u8,
+        nx: 0,
+        ny: 0,
+        range: None,
+        parts: vec![PartWire {
+            name: String::new(),
+            first_index: 0,
+            x: None,
+            y: ArrayWire {
+                dtype: DType::F64 as u8,
+                len: 1 << 40,
+            },
+        }],
+    };
+    let b = body(tag::DATA, &bincode_bytes(&wire), &[0u8; 64]);
+    let err = decode(b).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::LengthMismatch { declared, actual: 64 } if declared == 8 << 40),
+        "{err}"
+    );
+}
+
+#[test]
+fn header_claiming_2_pow_40_parts_fails_without_allocating() {
+    // A Vec length of 2^40 in varint form: 0xFD then a u64 LE.
+    let mut header = bincode_bytes(&(0u32, 0u64, 0u64, 0u8, 0u32, 0u32, None::<(f64, f64)>));
+    header.push(0xFD);
+    header.extend_from_slice(&(1u64 << 40).to_le_bytes());
+    let err = decode(body(tag::DATA, &header, &[])).unwrap_err();
+    assert!(matches!(err, ProtocolError::BadHeader { .. }), "{err}");
+}
+
+#[test]
+fn dimensions_that_disagree_with_the_payload_are_refused() {
+    let ys = [1.0f64; 6];
+    let parts = [PartRef {
+        name: "",
+        first_index: 0,
+        x: None,
+        y: ArrayRef::F64(&ys),
+    }];
+    let fr = FrameRef {
+        channel: 0,
+        seq: 0,
+        timestamp_us: 0,
+        kind: ChannelKind::Heatmap,
+        nx: 3,
+        ny: 2,
+        range: None,
+        parts: &parts,
+    };
+    let mut out = BytesMut::new();
+    encode_data(&fr, &mut out).unwrap();
+    let good = out.freeze().slice(4..);
+    // One byte short, and one element too many.
+    let short = good.slice(..good.len() - 1);
+    let err = decode(short).unwrap_err();
+    assert!(matches!(err, ProtocolError::LengthMismatch { .. }), "{err}");
+    let mut long = BytesMut::from(good.as_ref());
+    long.put_f64_le(0.0);
+    let err = decode(long.freeze()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ProtocolError::LengthMismatch {
+                declared: 48,
+                actual: 56
+            }
+        ),
+        "{err}"
+    );
+    // Header says 3x3 while 6 values are present.
+    let header_len = u32::from_le_bytes(good[4..8].try_into().unwrap()) as usize;
+    let mut wire: FrameWire = decode_header("data", &good[8..8 + header_len]).unwrap();
+    wire.ny = 3;
+    let err = decode(body(
+        tag::DATA,
+        &bincode_bytes(&wire),
+        &good[good.len() - 48..],
+    ))
+    .unwrap_err();
+    assert!(matches!(err, ProtocolError::Invalid { .. }), "{err}");
+}
+
+#[test]
+fn wrong_magic_is_bad_magic() {
+    let mut header = b"HTTP/1.1".to_vec();
+    header.extend_from_slice(&VERSION.to_le_bytes());
+    let err = decode(body(tag::HELLO, &header, &[])).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::BadMagic { ref found } if found == b"HTTP/1.1"),
+        "{err}"
+    );
+    let err = decode(body(tag::HELLO, b"PLOT", &[])).unwrap_err();
+    assert!(matches!(err, ProtocolError::BadMagic { .. }), "{err}");
+}
+
+#[test]
+fn newer_and_older_versions_are_typed_errors() {
+    for (peer, word) in [(VERSION + 1, "newer"), (0, "older")] {
+        let mut header = MAGIC.to_vec();
+        header.extend_from_slice(&peer.to_le_bytes());
+        // Whatever follows a different version is never looked at.
+        header.extend_from_slice(b"future fields");
+        let err = decode(body(tag::HELLO, &header, &[])).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::UnsupportedVersion { peer: p, ours: VERSION } if p == peer),
+            "{err}"
+        );
+        assert!(err.to_string().contains(word), "{err}");
+    }
+}
+
+#[test]
+fn unknown_kind_tag_and_dtype_are_typed_errors() {
+    let mut wire = FrameWire {
+        channel: 0,
+        seq: 0,
+        timestamp_us: 0,
+        kind: 99,
+        nx: 0,
+        ny: 0,
+        range: None,
+        parts: vec![],
+    };
+    let err = decode(body(tag::DATA, &bincode_bytes(&wire), &[])).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::UnknownChannelKind(99)),
+        "{err}"
+    );
+    wire.kind = 0;
+    wire.parts.push(PartWire {
+        name: String::new(),
+        first_index: 0,
+        x: None,
+        y: ArrayWire { dtype: 7, len: 1 },
+    });
+    let err = decode(body(tag::DATA, &bincode_bytes(&wire), &[0; 8])).unwrap_err();
+    assert!(matches!(err, ProtocolError::UnknownDType(7)), "{err}");
+    let err = decode(body(0x77, &[], &[])).unwrap_err();
+    assert!(matches!(err, ProtocolError::UnknownMessage(0x77)), "{err}");
+    let mut layout = LayoutWire::from(&sample_layout());
+    layout.channels[1].kind = 200;
+    let err = decode(body(tag::LAYOUT, &bincode_bytes(&layout), &[])).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::UnknownChannelKind(200)),
+        "{err}"
+    );
+}
+
+#[test]
+fn truncated_bodies_are_typed_errors() {
+    let err = decode(Bytes::from_static(&[tag::READY, 0, 0])).unwrap_err();
+    assert!(matches!(err, ProtocolError::Truncated { .. }), "{err}");
+    let mut b = BytesMut::new();
+    b.put_u8(tag::READY);
+    b.put_bytes(0, 3);
+    b.put_u32_le(u32::MAX);
+    let err = decode(b.freeze()).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::Truncated { what: "header", .. }),
+        "{err}"
+    );
+    // A control message may not carry a payload.
+    let ready = encode(&Message::Ready(Ready { batch: 1 })).unwrap();
+    let mut long = BytesMut::from(&ready[4..]);
+    long.put_bytes(0, 8);
+    let err = decode(long.freeze()).unwrap_err();
+    assert!(matches!(err, ProtocolError::LengthMismatch { .. }), "{err}");
+}
+
+#[test]
+fn codec_reports_a_stream_cut_mid_frame() {
+    let wire = encode(&Message::Ping(Ping { nonce: 5 })).unwrap();
+    let mut codec = FrameCodec::new(64);
+    let mut buf = BytesMut::from(&wire[..wire.len() - 1]);
+    assert!(
+        codec.decode(&mut buf).unwrap().is_none(),
+        "incomplete: read more"
+    );
+    let err = codec.decode_eof(&mut buf).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::Truncated { what: "frame", .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn raising_the_limit_after_the_handshake_admits_large_frames() {
+    let ys = vec![0.5f64; 4096];
+    let wire = encode(&Message::Data(frame(
+        ChannelKind::Line,
+        0,
+        0,
+        vec![part("", 0, None, &ys)],
+    )))
+    .unwrap();
+    let mut codec = FrameCodec::new(HANDSHAKE_MAX_FRAME_BYTES);
+    let err = codec
+        .decode(&mut BytesMut::from(wire.as_ref()))
+        .unwrap_err();
+    assert!(matches!(err, ProtocolError::FrameTooLarge { .. }), "{err}");
+    let mut codec = FrameCodec::new(HANDSHAKE_MAX_FRAME_BYTES);
+    codec.set_max_frame_bytes(crate::DEFAULT_MAX_FRAME_BYTES);
+    assert!(codec
+        .decode(&mut BytesMut::from(wire.as_ref()))
+        .unwrap()
+        .is_some());
+}
+
+#[test]
+fn oversized_names_are_refused_on_encode() {
+    let msg = Message::Hello(Hello {
+        version: VERSION,
+        token: Some("x".repeat(crate::MAX_TOKEN_BYTES + 1)),
+        peer_name: String::new(),
+    });
+    assert!(matches!(encode(&msg), Err(ProtocolError::Encode { .. })));
+}
