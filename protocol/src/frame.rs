@@ -145,7 +145,7 @@ impl Array {
     /// # Errors
     /// [`ProtocolError::LengthMismatch`] when it is not.
     pub fn from_le_bytes(dtype: DType, bytes: Bytes) -> Result<Self, ProtocolError> {
-        if bytes.len() % dtype.size() != 0 {
+        if !bytes.len().is_multiple_of(dtype.size()) {
             return Err(ProtocolError::LengthMismatch {
                 declared: (bytes.len() / dtype.size() * dtype.size()) as u64,
                 actual: bytes.len() as u64,

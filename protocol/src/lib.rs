@@ -19,12 +19,12 @@
 //! ```
 //!
 //! Layout:
-//! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`].
-//! - [`message`]: the [`Message`] enum and the control messages.
-//! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`].
-//! - [`frame`]: data [`Frame`]s and their arrays.
-//! - [`limits`]: magic, version and size limits.
-//! - [`error`]: [`ProtocolError`].
+//! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`];
+//! - [`message`]: the [`Message`] enum and the control messages;
+//! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
+//! - [`frame`]: data [`Frame`]s and their arrays;
+//! - [`limits`]: magic, version and size limits;
+//! - [`error`]: the one error type, [`ProtocolError`].
 
 #![warn(missing_docs)]
 

@@ -249,11 +249,8 @@ proptest! {
     fn random_streams_never_panic_the_codec(bytes in prop::collection::vec(any::<u8>(), 0..1024)) {
         let mut codec = FrameCodec::new(HANDSHAKE_MAX_FRAME_BYTES);
         let mut buf = BytesMut::from(bytes.as_slice());
-        loop {
-            match codec.decode(&mut buf) {
-                Ok(Some(body)) => { let _ = decode(body); }
-                Ok(None) | Err(_) => break,
-            }
+        while let Ok(Some(body)) = codec.decode(&mut buf) {
+            let _ = decode(body);
         }
         prop_assert!(buf.capacity() <= 1024 + HANDSHAKE_MAX_FRAME_BYTES + 64);
     }
