@@ -1,4 +1,45 @@
 //! plotcast-viewer: the viewer of plotcast streams.
+//!
+//! The `plotcast-viewer` binary connects to a computation that publishes
+//! plots with the `plotcast` library and shows them live, in a window
+//! ([`app`]) or as PNG files ([`headless`]). A named network thread
+//! ([`net`]) talks to the server and keeps the newest [`state::PlotState`] in
+//! [`shared::Shared`]; the drawing side renders it ([`render`]) and then
+//! acknowledges the batch, which paces the server: one batch in flight,
+//! always the freshest data, never a backlog.
+//!
+//! ```no_run
+//! use plotcast_viewer::{headless, net::NetConfig, options::RunOptions};
+//!
+//! let cfg = NetConfig { addr: "127.0.0.1:47800".into(), ..NetConfig::default() };
+//! let opts = RunOptions { frames: Some(1), ..RunOptions::default() };
+//! let summary = headless::run(cfg, &opts)?; // writes plotcast.png
+//! # Ok::<(), plotcast_viewer::error::RunError>(())
+//! ```
+//!
+//! Layout:
+//! - [`cli`]: command line, default port ([`cli::DEFAULT_PORT`]), exit codes.
+//! - [`options`]: drawing-side settings, output paths.
+//! - [`net`]: the network thread, reconnect with backoff; [`connection`]: one
+//!   connection (handshake, batches, heartbeats); [`activity`]: sign-of-life
+//!   reader.
+//! - [`shared`]: state shared with the drawing side, the "presented" handshake.
+//! - [`state`]: what the viewer knows (layout, data, status line figures).
+//! - [`render`]: state → RGB pixels, PNG, softbuffer words.
+//! - [`app`]: the winit window; [`headless`]: PNG mode; [`fps`]: frame rate.
+//! - [`error`]: [`error::NetError`], [`error::RunError`].
 #![warn(missing_docs)]
 
+pub mod render;
 pub mod state;
+
+pub mod activity;
+pub mod app;
+pub mod cli;
+pub mod connection;
+pub mod error;
+pub mod fps;
+pub mod headless;
+pub mod net;
+pub mod options;
+pub mod shared;

@@ -144,7 +144,8 @@ impl PlotState {
         self.seq.insert(frame.channel, frame.seq);
         self.generation += 1;
         if frame.kind != ChannelKind::Series {
-            self.data.insert(frame.channel, ChannelData::Snapshot(frame));
+            self.data
+                .insert(frame.channel, ChannelData::Snapshot(frame));
             return;
         }
         let window = self
@@ -218,6 +219,8 @@ impl Status {
     pub fn newest_age(&self, now_unix_us: u64) -> Option<Duration> {
         let (_, ts) = self.newest_frame?;
         let server_now = now_unix_us as i64 + self.clock_offset_us;
-        Some(Duration::from_micros(server_now.saturating_sub(ts as i64).max(0) as u64))
+        Some(Duration::from_micros(
+            server_now.saturating_sub(ts as i64).max(0) as u64,
+        ))
     }
 }

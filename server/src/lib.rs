@@ -1,2 +1,75 @@
-//! plotcast: the library a computation links to publish live plots.
+//! plotcast: live plots for long computations.
+//!
+//! The computation links this crate, starts a [`Server`] and publishes
+//! numeric frames through channel handles. A separate viewer process
+//! (`plotcast-viewer`, launched automatically) draws them. Publishing never
+//! waits for the network or a viewer: it encodes the frame once, stores it
+//! as the channel's newest value and wakes the network thread. Each viewer
+//! pulls batches when it is ready to draw and gets the newest value of every
+//! channel that changed (latest value wins); append series keep a bounded
+//! window and a slow viewer gets every point it missed within it.
+//!
+//! ```no_run
+//! let server = plotcast::Server::builder().title("heat").start()?;
+//! let temp = server.heatmap("temperature");
+//! let profile = server.channel("profile").x_label("x").y_label("T").line();
+//! let energy = server.series("energy");
+//! let (nx, ny) = (64, 32);
+//! let mut grid = vec![0.0; nx * ny];
+//! for step in 0..1000 {
+//!     grid[step % (nx * ny)] = 1.0;
+//!     temp.publish(&grid, nx, ny);
+//!     profile.publish(&grid[..nx]);
+//!     energy.push(step as f64, grid.iter().sum());
+//! }
+//! # Ok::<(), plotcast::ServerError>(())
+//! ```
+//!
+//! Access: the server binds `127.0.0.1:0` unless `PLOTCAST_ADDR` or
+//! [`ServerBuilder::bind`] says otherwise; a non-loopback address needs an
+//! access token (generated and printed when none is given). The library
+//! installs no signal handlers.
+//!
+//! Layout:
+//! - `server`: [`Server`]: channels, statistics, `finish`, shutdown on drop.
+//! - `builder`: [`ServerBuilder`], the defaults, environment and access policy.
+//! - `channel`: the handles [`Heatmap`], [`Line`], [`Scatter`], [`Bars`],
+//!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`].
+//! - `hub`: the state shared by handles and connections.
+//! - `series`: append-series windows and per-viewer cursors.
+//! - `net`: the network thread, accept loop and socket options.
+//! - `connection`: one viewer's reader, writer and heartbeats.
+//! - `handshake`: accepting or refusing a new connection.
+//! - `batch`: what a viewer's next batch holds.
+//! - `access`: tokens and their constant-time check.
+//! - `launch`: finding, building and starting the viewer ([`ViewerLaunch`]).
+//! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`].
+//! - `error`: [`ServerError`], [`SpawnError`].
+
 #![warn(missing_docs)]
+
+mod access;
+mod batch;
+mod builder;
+mod channel;
+mod connection;
+mod error;
+mod handshake;
+mod hub;
+mod launch;
+mod net;
+mod series;
+mod server;
+mod stats;
+
+pub use builder::{
+    ServerBuilder, DEFAULT_ADDR, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_HISTORY_POINTS, DEFAULT_MAX_VIEWERS,
+    DEFAULT_NOTSENT_LOWAT_BYTES, DEFAULT_SHUTDOWN_GRACE,
+};
+pub use channel::{Bars, ChannelBuilder, ChannelOptions, Heatmap, Line, Scatter, Series, Trace};
+pub use error::{ServerError, SpawnError};
+pub use launch::{ViewerLaunch, VIEWER_BIN};
+pub use plotcast_protocol::{GridCell, Scale};
+pub use server::Server;
+pub use stats::{ChannelStats, EndedViewer, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};

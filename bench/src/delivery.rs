@@ -1,0 +1,192 @@
+//! Sections 3 and 4: how many bytes and frames reach viewers.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::{server, wait_viewers, Scale};
+use crate::procfs::thread_cpu_secs;
+use crate::report::{Report, Row};
+use crate::viewer::{spawn_reader, ReaderTotals};
+
+const MIB: usize = 1024 * 1024;
+
+/// Publishes `values`-long frames on a named thread until `stop`, pausing
+/// `pause` between publishes; returns the number of publishes.
+fn publisher(
+    line: plotcast::Line,
+    values: usize,
+    pause: Duration,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<u64> {
+    std::thread::Builder::new()
+        .name("bench-publisher".into())
+        .spawn(move || {
+            let mut ys: Vec<f64> = (0..values).map(|i| i as f64).collect();
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                ys[0] = n as f64;
+                line.publish(&ys);
+                n += 1;
+                if !pause.is_zero() {
+                    std::thread::sleep(pause);
+                }
+            }
+            n
+        })
+        .expect("spawning the publisher thread")
+}
+
+/// Plain tokio TCP on loopback: one task writes 1 MiB chunks, another reads,
+/// for `secs`; returns bytes received per second.
+fn raw_tcp(secs: f64) -> Result<f64> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let sender = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await?;
+            s.set_nodelay(true)?;
+            let chunk = vec![7u8; MIB];
+            let deadline = Instant::now() + Duration::from_secs_f64(secs);
+            while Instant::now() < deadline {
+                s.write_all(&chunk).await?;
+            }
+            anyhow::Ok(())
+        });
+        let mut r = tokio::net::TcpStream::connect(addr).await?;
+        let mut buf = vec![0u8; 256 * 1024];
+        let start = Instant::now();
+        let mut got = 0u64;
+        loop {
+            let n = r.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            got += n as u64;
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        sender.await??;
+        Ok(got as f64 / elapsed)
+    })
+}
+
+/// Section 3: one viewer, 1 MiB frames on loopback, against plain TCP.
+pub fn throughput(report: &mut Report, scale: Scale) -> Result<()> {
+    let secs = scale.pick(3.0, 0.3);
+    let reference = raw_tcp(secs)?;
+    let server = server("bench-throughput")?;
+    let line = server.line("y");
+    let stop = Arc::new(AtomicBool::new(false));
+    let totals = Arc::new(ReaderTotals::default());
+    let reader = spawn_reader(server.local_addr(), stop.clone(), totals.clone(), |_| {})?;
+    wait_viewers(&server, 1)?;
+    let publisher = publisher(line, MIB / 8, Duration::ZERO, stop.clone());
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    let bytes = totals.bytes.load(Ordering::Relaxed);
+    let elapsed = start.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    let publishes = publisher.join().unwrap_or(0);
+    drop(server);
+    let _ = reader.join();
+    let got = bytes as f64 / elapsed;
+    report.add(Row {
+        section: "3 throughput".into(),
+        figure: format!("1 viewer, 1 MiB frames, loopback ({publishes} published)"),
+        value: got / MIB as f64,
+        unit: "MiB/s",
+        reference: Some(("plain tokio TCP".into(), reference / MIB as f64)),
+        target: Some(("≥ 80% of plain TCP".into(), got >= 0.8 * reference)),
+    });
+    Ok(())
+}
+
+/// Section 4: 100 viewers reading as fast as they can.
+pub fn fan_out(report: &mut Report, scale: Scale) -> Result<()> {
+    let secs = scale.pick(3.0, 0.3);
+    let viewers = scale.pick(100, 10);
+    let values = 8192; // 64 KiB frames
+    let server = server("bench-fanout")?;
+    let line = server.line("y");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut readers = Vec::new();
+    let mut totals = Vec::new();
+    for _ in 0..viewers {
+        let t = Arc::new(ReaderTotals::default());
+        readers.push(spawn_reader(
+            server.local_addr(),
+            stop.clone(),
+            t.clone(),
+            |_| {},
+        )?);
+        totals.push(t);
+    }
+    wait_viewers(&server, viewers)?;
+    let cpu0 = thread_cpu_secs("plotcast-net");
+    let publisher = publisher(line, values, Duration::from_micros(500), stop.clone());
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    let frames: Vec<u64> = totals
+        .iter()
+        .map(|t| t.frames.load(Ordering::Relaxed))
+        .collect();
+    let elapsed = start.elapsed().as_secs_f64();
+    let cpu = thread_cpu_secs("plotcast-net") - cpu0;
+    stop.store(true, Ordering::Relaxed);
+    let publishes = publisher.join().unwrap_or(0);
+    let stats = server.stats();
+    drop(server);
+    for r in readers {
+        let _ = r.join();
+    }
+    let total: u64 = frames.iter().sum();
+    let per_viewer = total as f64 / viewers as f64 / elapsed;
+    let slowest = frames.iter().copied().min().unwrap_or(0) as f64 / elapsed;
+    let sent: u64 = stats.viewers.iter().map(|v| v.frames_sent).sum();
+    let encodes = stats.channels.iter().map(|c| c.publishes).sum::<u64>();
+    report.add(Row {
+        section: "4 fan-out".into(),
+        figure: format!(
+            "{viewers} viewers, 64 KiB frames: frames/s per viewer (slowest {slowest:.0})"
+        ),
+        value: per_viewer,
+        unit: "frames/s",
+        reference: Some(("publishes/s".into(), publishes as f64 / elapsed)),
+        target: None,
+    });
+    report.add(Row {
+        section: "4 fan-out".into(),
+        figure: "server network-thread CPU per frame delivered".into(),
+        value: if total > 0 {
+            cpu / total as f64 * 1e6
+        } else {
+            f64::NAN
+        },
+        unit: "µs",
+        reference: None,
+        target: None,
+    });
+    report.add(Row {
+        section: "4 fan-out".into(),
+        figure: format!("frames sent per encode ({sent} sent, {encodes} encodes = publishes)"),
+        value: if encodes > 0 {
+            sent as f64 / encodes as f64
+        } else {
+            0.0
+        },
+        unit: "x",
+        reference: None,
+        target: Some((
+            "encoded once per publish, shared by all viewers".into(),
+            encodes == publishes,
+        )),
+    });
+    Ok(())
+}

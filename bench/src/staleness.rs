@@ -1,0 +1,96 @@
+//! Section 5: how old a frame is when the viewer has finished drawing it.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use plotcast_viewer::render::render;
+use plotcast_viewer::state::{PlotState, ViewState};
+
+use crate::common::{server, wait_viewers, Scale};
+use crate::report::{percentile, Report, Row};
+use crate::viewer::{now_us, BenchViewer};
+
+/// A viewer that renders every batch at 1280 × 720 and notes each frame's
+/// age (server publish time to end of drawing) while a publisher sends a
+/// heatmap and a line every millisecond.
+pub fn staleness(report: &mut Report, scale: Scale) -> Result<()> {
+    let secs = scale.pick(5.0, 0.5);
+    let server = server("bench-staleness")?;
+    let heat = server.heatmap("field");
+    let line = server.line("profile");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut viewer = BenchViewer::connect(server.local_addr(), "bench-render")?;
+    wait_viewers(&server, 1)?;
+    let publisher = {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("bench-publisher".into())
+            .spawn(move || {
+                let n = 256;
+                let mut grid = vec![0.0f64; n * n];
+                let mut ys = vec![0.0f64; 10_000];
+                let mut k = 0usize;
+                while !stop.load(Ordering::Relaxed) {
+                    grid[k % (n * n)] += 1.0;
+                    let at = k % ys.len();
+                    ys[at] = (k as f64).sin();
+                    heat.publish(&grid, n, n);
+                    line.publish(&ys);
+                    k += 1;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            })?
+    };
+    let mut state = PlotState::default();
+    let view = ViewState::default();
+    let mut rgb = Vec::new();
+    let (mut ages_ms, mut render_ms) = (Vec::new(), Vec::new());
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < secs {
+        let (frames, _) = viewer.batch()?;
+        if let Some(layout) = viewer.layout.take() {
+            state.set_layout(layout);
+        }
+        let stamps: Vec<u64> = frames.iter().map(|f| f.timestamp_us).collect();
+        for f in frames {
+            state.apply_frame(f, Instant::now());
+        }
+        let t = Instant::now();
+        render(&state, &view, 1280, 720, &mut rgb);
+        render_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        let done = now_us();
+        ages_ms.extend(
+            stamps
+                .iter()
+                .map(|&ts| done.saturating_sub(ts) as f64 / 1e3),
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = publisher.join();
+    drop(server);
+    let period = percentile(&mut render_ms, 50.0);
+    let p50 = percentile(&mut ages_ms, 50.0);
+    let p99 = percentile(&mut ages_ms, 99.0);
+    report.add(Row {
+        section: "5 staleness".into(),
+        figure: format!(
+            "frame age at end of drawing, p50 ({} frames)",
+            ages_ms.len()
+        ),
+        value: p50,
+        unit: "ms",
+        reference: Some(("render period (median)".into(), period)),
+        target: None,
+    });
+    report.add(Row {
+        section: "5 staleness".into(),
+        figure: "frame age at end of drawing, p99".into(),
+        value: p99,
+        unit: "ms",
+        reference: Some(("render period (median)".into(), period)),
+        target: Some(("p99 ≤ render period + 1 ms".into(), p99 <= period + 1.0)),
+    });
+    Ok(())
+}

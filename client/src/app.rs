@@ -1,0 +1,424 @@
+//! Window mode: the winit application on the main thread.
+//!
+//! One [`App`] implements `ApplicationHandler<UserEvent>`. The window and
+//! its softbuffer surface are created in `resumed` and dropped in
+//! `suspended`; the loop sleeps (`ControlFlow::Wait`) until the network
+//! thread wakes it through an `EventLoopProxy`, and draws only on
+//! `RedrawRequested`. After each present it acknowledges the batch it drew,
+//! which lets the network thread ask the server for the next one.
+//!
+//! Pause (space) freezes a copy of the plot data; batches keep arriving and
+//! are acknowledged at once without drawing, so the shared state always
+//! holds the newest data and resuming shows it immediately. While paused the
+//! window still redraws for the user (zoom, pan, resize) and for connection
+//! changes, with the frozen data and the live status line. Without new
+//! data the status line is still redrawn every second, so the frame age
+//! keeps counting.
+
+use std::num::NonZeroU32;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use softbuffer::{Context, Surface};
+use tracing::debug;
+use winit::application::ApplicationHandler;
+use winit::dpi::{PhysicalPosition, PhysicalSize};
+use winit::event::{ElementState, KeyEvent, MouseButton, MouseScrollDelta, WindowEvent};
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
+use winit::keyboard::{Key, NamedKey};
+use winit::window::{Window, WindowId};
+
+use crate::error::{describe, RunError};
+use crate::fps::FpsMeter;
+use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
+use crate::options::{write_atomically, write_ready_file, RunOptions};
+use crate::render;
+use crate::shared::Shared;
+use crate::state::{Connection, PlotState, ViewState};
+
+/// Zoom factor per wheel notch (> 1 zooms in: the range shrinks to 80 %).
+const ZOOM_IN_PER_NOTCH: f64 = 1.25;
+
+/// Longest time without a redraw: the status line (frame age, fps, connection)
+/// is redrawn at least this often.
+const STATUS_REFRESH: Duration = Duration::from_secs(1);
+
+/// Pixels of a touchpad scroll that count as one wheel notch.
+const PIXELS_PER_NOTCH: f64 = 40.0;
+
+/// Events the network thread sends to the event loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserEvent {
+    /// See [`NetEvent`].
+    Net(NetEvent),
+}
+
+/// Opens the window and runs until it is closed; returns the number of
+/// frames that showed new data.
+///
+/// # Errors
+/// [`RunError::Window`] when no window can be opened (no display), the
+/// network error when the server rejects the viewer, [`RunError::Timeout`].
+pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
+    let event_loop = EventLoop::<UserEvent>::with_user_event()
+        .build()
+        .map_err(|e| {
+            RunError::Window(format!(
+                "cannot open a window ({e}); without a display, use --headless"
+            ))
+        })?;
+    event_loop.set_control_flow(ControlFlow::Wait);
+    let proxy = event_loop.create_proxy();
+    let shared = Arc::new(Shared::default());
+    let title = format!("plotcast — {}", cfg.addr);
+    // A closed event loop means the window is gone and nobody listens.
+    let net = NetHandle::spawn(cfg, shared.clone(), move |event| {
+        let _ = proxy.send_event(UserEvent::Net(event));
+    })?;
+    let mut app = App {
+        opts,
+        title,
+        shared,
+        net: Some(net),
+        window: None,
+        surface: None,
+        rgb: Vec::new(),
+        shown_size: (0, 0),
+        info: None,
+        view: ViewState::default(),
+        frozen: None,
+        drawn_connection: None,
+        cursor: None,
+        drag: None,
+        presented: 0,
+        batches_shown: 0,
+        last_draw: None,
+        drawn_batch: 0,
+        fps: FpsMeter::default(),
+        deadline: opts.timeout.map(|t| Instant::now() + t),
+        exit: None,
+    };
+    let ran = event_loop
+        .run_app(&mut app)
+        .map_err(|e| RunError::Window(e.to_string()));
+    app.finish(ran)
+}
+
+struct App<'a> {
+    opts: &'a RunOptions,
+    title: String,
+    shared: Arc<Shared>,
+    net: Option<NetHandle>,
+    window: Option<Rc<Window>>,
+    surface: Option<Surface<Rc<Window>, Rc<Window>>>,
+    /// The last rendered frame (what `s` saves) and its size.
+    rgb: Vec<u8>,
+    shown_size: (u32, u32),
+    info: Option<render::RenderInfo>,
+    view: ViewState,
+    /// The plot data shown while paused.
+    frozen: Option<PlotState>,
+    /// Connection status of the last drawn frame.
+    drawn_connection: Option<Connection>,
+    cursor: Option<PhysicalPosition<f64>>,
+    /// Channel being dragged and the last cursor position.
+    drag: Option<(u32, PhysicalPosition<f64>)>,
+    presented: u64,
+    /// Presents that showed a new batch (what `--frames` counts).
+    batches_shown: u64,
+    /// When the window was last drawn, and the batch it showed.
+    last_draw: Option<Instant>,
+    drawn_batch: u64,
+    /// Measures frames that showed a new batch (status refreshes and
+    /// redraws for zoom or pan do not count).
+    fps: FpsMeter,
+    deadline: Option<Instant>,
+    /// Set when the loop should end, with how.
+    exit: Option<Result<(), RunError>>,
+}
+
+impl App<'_> {
+    fn quit(&mut self, event_loop: &ActiveEventLoop, result: Result<(), RunError>) {
+        if self.exit.is_none() {
+            self.exit = Some(result);
+        }
+        event_loop.exit();
+    }
+
+    fn request_redraw(&self) {
+        if let Some(window) = &self.window {
+            window.request_redraw();
+        }
+    }
+
+    /// Stops the network thread (saying goodbye) and settles the result.
+    fn finish(&mut self, ran: Result<(), RunError>) -> Result<u64, RunError> {
+        let net = self.net.take().map(NetHandle::shutdown);
+        match (self.exit.take(), ran, net) {
+            (Some(Err(err)), _, _) | (_, Err(err), _) => Err(err),
+            (_, _, Some(Err(err))) => Err(err.into()),
+            _ => Ok(self.batches_shown),
+        }
+    }
+
+    fn create_window(&mut self, event_loop: &ActiveEventLoop) -> Result<(), RunError> {
+        let size = PhysicalSize::new(self.opts.size.width, self.opts.size.height);
+        let attributes = Window::default_attributes()
+            .with_title(self.title.clone())
+            .with_inner_size(size);
+        let window = Rc::new(
+            event_loop
+                .create_window(attributes)
+                .map_err(|e| RunError::Window(e.to_string()))?,
+        );
+        let context = Context::new(window.clone()).map_err(|e| RunError::Window(e.to_string()))?;
+        let surface =
+            Surface::new(&context, window.clone()).map_err(|e| RunError::Window(e.to_string()))?;
+        window.request_redraw();
+        self.window = Some(window);
+        self.surface = Some(surface);
+        Ok(())
+    }
+
+    /// Renders the newest (or frozen) state and presents it.
+    fn draw(&mut self, event_loop: &ActiveEventLoop) -> Result<(), RunError> {
+        let (Some(window), Some(surface)) = (&self.window, &mut self.surface) else {
+            return Ok(());
+        };
+        let size = window.inner_size();
+        let (Some(width), Some(height)) =
+            (NonZeroU32::new(size.width), NonZeroU32::new(size.height))
+        else {
+            return Ok(()); // minimised
+        };
+        let now = Instant::now();
+        let fps = self.fps.fps(now);
+        let (mut plot, batch) = match &self.frozen {
+            Some(frozen) => {
+                let mut plot = frozen.clone();
+                plot.status = self.shared.update(|s| s.status.clone());
+                (plot, self.shared.batch())
+            }
+            None => self.shared.snapshot(),
+        };
+        plot.status.fps = fps;
+        plot.status.paused = self.frozen.is_some();
+        let info = render::render(&plot, &self.view, width.get(), height.get(), &mut self.rgb);
+        let window_err = |e: softbuffer::SoftBufferError| RunError::Window(e.to_string());
+        surface.resize(width, height).map_err(window_err)?;
+        let mut buffer = surface.buffer_mut().map_err(window_err)?;
+        render::rgb_to_0rgb(&self.rgb, &mut buffer);
+        buffer.present().map_err(window_err)?;
+        self.shown_size = (width.get(), height.get());
+        self.info = Some(info);
+        self.drawn_connection = Some(plot.status.connection);
+        self.presented += 1;
+        if batch > self.drawn_batch && self.frozen.is_none() {
+            self.fps.record(now);
+            self.batches_shown += 1;
+        }
+        self.drawn_batch = batch;
+        self.last_draw = Some(now);
+        self.shared.update(|s| s.status.fps = fps);
+        self.shared.presented(batch);
+        if self.presented == 1 {
+            if let Some(ready) = &self.opts.ready_file {
+                write_ready_file(ready, self.presented)?;
+            }
+        }
+        if self.opts.frames.is_some_and(|n| self.batches_shown >= n) {
+            self.quit(event_loop, Ok(()));
+        }
+        Ok(())
+    }
+
+    fn on_net(&mut self, event_loop: &ActiveEventLoop, event: NetEvent) {
+        match event {
+            NetEvent::Changed if self.frozen.is_some() => {
+                // Keep the network going while paused; redraw only when the
+                // status line has news.
+                self.shared.presented(self.shared.batch());
+                let connection = self.shared.update(|s| s.status.connection.clone());
+                if self.drawn_connection.as_ref() != Some(&connection) {
+                    self.request_redraw();
+                }
+            }
+            NetEvent::Changed => self.request_redraw(),
+            NetEvent::Finished => {
+                let outcome = self.net.take().map(NetHandle::join);
+                match outcome {
+                    Some(Err(err)) => self.quit(event_loop, Err(err.into())),
+                    Some(Ok(NetOutcome::Ended { reason } | NetOutcome::Lost { reason })) => {
+                        debug!(%reason, "server gone; keeping the last frame");
+                        self.request_redraw();
+                    }
+                    Some(Ok(NetOutcome::Cancelled)) | None => {}
+                }
+            }
+        }
+    }
+
+    fn on_key(&mut self, event_loop: &ActiveEventLoop, event: &KeyEvent) {
+        if event.state != ElementState::Pressed {
+            return;
+        }
+        match event.logical_key.as_ref() {
+            Key::Named(NamedKey::Escape) | Key::Character("q" | "Q") => {
+                self.quit(event_loop, Ok(()));
+            }
+            Key::Character("a" | "A") => {
+                self.view.manual.clear();
+                self.request_redraw();
+            }
+            Key::Named(NamedKey::Space) if !event.repeat => {
+                self.frozen = match self.frozen.take() {
+                    Some(_) => None,
+                    None => Some(self.shared.snapshot().0),
+                };
+                self.shared
+                    .update(|s| s.status.paused = self.frozen.is_some());
+                self.request_redraw();
+            }
+            Key::Character("s" | "S") if !event.repeat => self.save_png(),
+            _ => {}
+        }
+    }
+
+    /// Saves what the window shows as `./plotcast-<unix time>.png`.
+    fn save_png(&self) {
+        let (width, height) = self.shown_size;
+        if width == 0 || self.rgb.len() != width as usize * height as usize * 3 {
+            eprintln!("plotcast-viewer: nothing drawn yet, no PNG saved");
+            return;
+        }
+        let unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        // Two saves within a second must not overwrite each other.
+        let path = (1..)
+            .map(|n| match n {
+                1 => std::path::PathBuf::from(format!("plotcast-{unix}.png")),
+                n => std::path::PathBuf::from(format!("plotcast-{unix}-{n}.png")),
+            })
+            .find(|p| !p.exists())
+            .unwrap_or_default();
+        let saved = write_atomically(&path, |tmp| {
+            render::save_png(tmp, width, height, &self.rgb).map_err(|e| e.to_string())
+        });
+        match saved {
+            Ok(()) => println!("saved {}", path.display()),
+            Err(err) => eprintln!("plotcast-viewer: {err}"),
+        }
+    }
+
+    fn on_wheel(&mut self, delta: MouseScrollDelta) {
+        let notches = match delta {
+            MouseScrollDelta::LineDelta(_, y) => f64::from(y),
+            MouseScrollDelta::PixelDelta(p) => p.y / PIXELS_PER_NOTCH,
+        };
+        let (Some(info), Some(at)) = (&self.info, self.cursor) else {
+            return;
+        };
+        // Wheel up (positive) zooms in.
+        let factor = ZOOM_IN_PER_NOTCH.powf(notches);
+        if info.zoom(&mut self.view, at.x, at.y, factor).is_some() {
+            self.request_redraw();
+        }
+    }
+
+    fn on_cursor(&mut self, at: PhysicalPosition<f64>) {
+        self.cursor = Some(at);
+        let (Some(info), Some((channel, from))) = (&self.info, self.drag) else {
+            return;
+        };
+        if info
+            .pan(&mut self.view, channel, at.x - from.x, at.y - from.y)
+            .is_some()
+        {
+            self.drag = Some((channel, at));
+            self.request_redraw();
+        }
+    }
+
+    fn on_button(&mut self, state: ElementState, button: MouseButton) {
+        if button != MouseButton::Left {
+            return;
+        }
+        self.drag = match (state, &self.info, self.cursor) {
+            (ElementState::Pressed, Some(info), Some(at)) => {
+                info.channel_at(at.x, at.y).map(|plot| (plot.channel, at))
+            }
+            _ => None,
+        };
+    }
+}
+
+impl ApplicationHandler<UserEvent> for App<'_> {
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.window.is_none() {
+            if let Err(err) = self.create_window(event_loop) {
+                self.quit(event_loop, Err(err));
+            }
+        }
+    }
+
+    fn suspended(&mut self, _event_loop: &ActiveEventLoop) {
+        self.surface = None;
+        self.window = None;
+    }
+
+    fn user_event(&mut self, event_loop: &ActiveEventLoop, event: UserEvent) {
+        match event {
+            UserEvent::Net(event) => self.on_net(event_loop, event),
+        }
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        match event {
+            WindowEvent::CloseRequested => self.quit(event_loop, Ok(())),
+            WindowEvent::Resized(_) => self.request_redraw(),
+            WindowEvent::RedrawRequested => {
+                if let Err(err) = self.draw(event_loop) {
+                    self.quit(event_loop, Err(err));
+                }
+            }
+            WindowEvent::KeyboardInput { event, .. } => self.on_key(event_loop, &event),
+            WindowEvent::MouseWheel { delta, .. } => self.on_wheel(delta),
+            WindowEvent::CursorMoved { position, .. } => self.on_cursor(position),
+            WindowEvent::CursorLeft { .. } => self.cursor = None,
+            WindowEvent::MouseInput { state, button, .. } => self.on_button(state, button),
+            _ => {}
+        }
+    }
+
+    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        let now = Instant::now();
+        if self.deadline.is_some_and(|deadline| now >= deadline) {
+            let connection = self.shared.update(|s| describe(&s.status.connection));
+            let progress = format!(
+                "{}; {connection}",
+                self.opts.progress(self.batches_shown, "presented")
+            );
+            self.quit(
+                event_loop,
+                Err(RunError::Timeout {
+                    after: self.opts.timeout.unwrap_or_default(),
+                    progress,
+                }),
+            );
+            return;
+        }
+        // Without new data nothing else wakes the loop: refresh the status
+        // line now and then, so the frame age and fps stay true.
+        let refresh = self.last_draw.map(|t| t + STATUS_REFRESH);
+        if refresh.is_some_and(|t| now >= t) {
+            self.request_redraw();
+        }
+        let wake = [self.deadline, refresh].into_iter().flatten().min();
+        event_loop.set_control_flow(match wake {
+            Some(at) if at > now => ControlFlow::WaitUntil(at),
+            _ => ControlFlow::Wait,
+        });
+    }
+}

@@ -1,0 +1,263 @@
+//! The command line: arguments, address and size parsing, exit codes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// The port a plotcast server listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 47800;
+
+/// The address the viewer connects to when none is given.
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+
+/// Exit code: any error other than the ones below, bad arguments included.
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code: the server rejected this viewer (bad token, version, full).
+pub const EXIT_REJECTED: u8 = 2;
+/// Exit code: `--timeout` expired before the viewer was done.
+pub const EXIT_TIMEOUT: u8 = 3;
+
+const AFTER_HELP: &str = "\
+Keys and mouse (window mode):
+  wheel        zoom the plot under the cursor, around the cursor
+  drag         pan the plot under the cursor
+  a            back to autoscale (all plots)
+  space        pause / resume the display (the network keeps the newest data)
+  s            save a PNG of the window (./plotcast-<unix time>.png)
+  q, Esc       quit
+
+Exit status:
+  0  done: window closed, --frames reached, or (headless with --no-reconnect)
+     the server went away after at least one frame was rendered
+  1  error: bad arguments, cannot connect with --no-reconnect, connection
+     lost in headless mode before anything was rendered or before --frames
+     was reached, ...
+  2  the server rejected this viewer (bad token, version mismatch, server
+     full); the server's reason is printed
+  3  --timeout expired
+
+Examples:
+  plotcast-viewer                         # watch 127.0.0.1:47800
+  plotcast-viewer :47801                  # another port on this machine
+  plotcast-viewer node17:47800 --token \"$TOKEN\"
+  plotcast-viewer --headless --frames 3 --out plot.png --timeout 30
+  PLOTCAST_TOKEN=secret plotcast-viewer 10.0.0.5
+
+Logs go to stderr; set RUST_LOG (for example RUST_LOG=plotcast_viewer=debug)
+for more than warnings.";
+
+/// The plotcast viewer: a live window on a plotcast computation.
+///
+/// Note: clap turns the text `{n}` in help strings into a line break, so the
+/// `--out` placeholder is described in words there.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "plotcast-viewer",
+    version,
+    about = "Live plots of a running plotcast computation, in a window or as PNG files",
+    long_about = "Live plots of a running plotcast computation.\n\n\
+        Connects to a program that publishes plots with the plotcast library and \
+        draws the newest data of every plot, as fast as this machine and network \
+        allow: frames that arrive while a frame is being drawn are replaced by \
+        newer ones, never queued. When the server goes away the last frame stays \
+        on screen and the viewer reconnects (unless --no-reconnect), starting \
+        from a fresh snapshot.",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// Server address: `host:port`, `host`, `:port` or `port`
+    /// (default 127.0.0.1:47800).
+    #[arg(value_name = "ADDR", value_parser = parse_addr, default_value = "127.0.0.1:47800")]
+    pub addr: String,
+
+    /// Access token, required when the server listens on a non-loopback
+    /// address (it prints the token when it generates one).
+    #[arg(
+        long,
+        env = "PLOTCAST_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+
+    /// No window: render each batch to a PNG file (works without a display).
+    #[arg(long)]
+    pub headless: bool,
+
+    /// PNG written in headless mode, replaced for every new frame. With
+    /// `--frames N`, a lower-case n in curly braces in PATH is replaced by the
+    /// frame number (from 1), so that every frame gets its own file.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "headless",
+        default_value = "plotcast.png"
+    )]
+    pub out: PathBuf,
+
+    /// Exit with status 0 after N frames of new data were written (headless)
+    /// or shown in the window.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub frames: Option<u64>,
+
+    /// Exit with status 3 and a message if not done (see --frames) after
+    /// SECS seconds.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<Duration>,
+
+    /// Window (or image) size in pixels, `WIDTHxHEIGHT`.
+    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "1280x720")]
+    pub size: Size,
+
+    /// Do not reconnect when the server goes away: keep the last plot until
+    /// the window is closed (headless: exit). The server passes this when
+    /// it launches the viewer itself.
+    #[arg(long)]
+    pub no_reconnect: bool,
+
+    /// Write this file once the first frame has been shown (for scripts and
+    /// tests that must wait for the viewer).
+    #[arg(long, value_name = "PATH")]
+    pub ready_file: Option<PathBuf>,
+}
+
+/// A size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// Largest width or height accepted (the RGB buffer of 8192 × 8192 is 192 MiB).
+pub const MAX_SIDE_PX: u32 = 8192;
+
+/// Parses `WIDTHxHEIGHT`.
+///
+/// # Errors
+/// A message for clap when the text is not two positive numbers within
+/// [`MAX_SIDE_PX`].
+pub fn parse_size(text: &str) -> Result<Size, String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT, like 1280x720, got {text:?}"))?;
+    let side = |s: &str| -> Result<u32, String> {
+        let v: u32 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a whole number of pixels"))?;
+        if v == 0 || v > MAX_SIDE_PX {
+            return Err(format!("{v} is outside 1..={MAX_SIDE_PX} pixels"));
+        }
+        Ok(v)
+    };
+    Ok(Size {
+        width: side(w)?,
+        height: side(h)?,
+    })
+}
+
+/// Normalises an address to `host:port`: `host:port` stays, `:port` and
+/// `port` get [`DEFAULT_HOST`], `host` gets [`DEFAULT_PORT`]. IPv6 needs
+/// brackets when a port is given (`[::1]:47800`).
+///
+/// # Errors
+/// A message for clap when the port is not a number in 1..=65535.
+pub fn parse_addr(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let port = |p: &str| -> Result<u16, String> {
+        match p.parse::<u16>() {
+            Ok(0) | Err(_) => Err(format!("{p:?} is not a port number (1-65535)")),
+            Ok(v) => Ok(v),
+        }
+    };
+    if text.is_empty() {
+        return Err("empty address".into());
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(format!("{DEFAULT_HOST}:{}", port(text)?));
+    }
+    if let Some(p) = text.strip_prefix(':').filter(|p| !p.contains(':')) {
+        return Ok(format!("{DEFAULT_HOST}:{}", port(p)?));
+    }
+    if text.starts_with('[') {
+        // [v6]:port or [v6]
+        return match text.rsplit_once("]:") {
+            Some((host, p)) => Ok(format!("{host}]:{}", port(p)?)),
+            None if text.ends_with(']') => Ok(format!("{text}:{DEFAULT_PORT}")),
+            None => Err(format!("{text:?}: unclosed '['")),
+        };
+    }
+    match text.matches(':').count() {
+        0 => Ok(format!("{text}:{DEFAULT_PORT}")),
+        1 => {
+            let (host, p) = text.split_once(':').unwrap_or((text, ""));
+            Ok(format!("{host}:{}", port(p)?))
+        }
+        // A bare IPv6 address without a port.
+        _ => Ok(format!("[{text}]:{DEFAULT_PORT}")),
+    }
+}
+
+/// Parses a number of seconds (fractions allowed).
+///
+/// # Errors
+/// A message for clap when the text is not a positive, finite number.
+pub fn parse_secs(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{text:?} is not a positive number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        let ok = |t: &str| parse_addr(t).unwrap_or_else(|e| panic!("{t}: {e}"));
+        assert_eq!(ok("127.0.0.1:9"), "127.0.0.1:9");
+        assert_eq!(ok(":4000"), "127.0.0.1:4000");
+        assert_eq!(ok("4000"), "127.0.0.1:4000");
+        assert_eq!(ok("node17"), "node17:47800");
+        assert_eq!(ok("node17:1"), "node17:1");
+        assert_eq!(ok("[::1]:5"), "[::1]:5");
+        assert_eq!(ok("[::1]"), "[::1]:47800");
+        assert_eq!(ok("::1"), "[::1]:47800");
+        assert!(parse_addr("host:0").is_err());
+        assert!(parse_addr("host:x").is_err());
+        assert!(parse_addr("70000").is_err());
+        assert!(parse_addr("").is_err());
+    }
+
+    #[test]
+    fn sizes_and_seconds() {
+        assert_eq!(
+            parse_size("640x480"),
+            Ok(Size {
+                width: 640,
+                height: 480
+            })
+        );
+        assert!(parse_size("0x480").is_err());
+        assert!(parse_size("640").is_err());
+        assert!(parse_size("99999x2").is_err());
+        assert_eq!(parse_secs("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_secs("0").is_err());
+        assert!(parse_secs("-1").is_err());
+        assert!(parse_secs("inf").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

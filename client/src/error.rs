@@ -1,0 +1,142 @@
+//! Why a connection to the server ended or could not be made.
+
+use std::time::Duration;
+
+use plotcast_protocol::{ProtocolError, RejectCode};
+use thiserror::Error;
+
+/// Errors of the network side. Each says what happened in words a user can
+/// act on; the status line shows them as they are.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum NetError {
+    /// The server refused the handshake; retrying will not help.
+    #[error("the server at {addr} rejected this viewer: {reason} ({code:?}, server protocol version {server_version})")]
+    Rejected {
+        /// Server address.
+        addr: String,
+        /// Machine-readable reason.
+        code: RejectCode,
+        /// The server's own words.
+        reason: String,
+        /// Protocol version of the server.
+        server_version: u16,
+    },
+
+    /// The TCP connection could not be made.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// Server address.
+        addr: String,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
+    /// A step that depends on the server took too long.
+    #[error("{what} timed out after {:.1} s", after.as_secs_f64())]
+    Timeout {
+        /// What we were waiting for.
+        what: &'static str,
+        /// How long we waited.
+        after: Duration,
+    },
+
+    /// The server closed the connection without a goodbye.
+    #[error("the server closed the connection")]
+    Closed,
+
+    /// The server sent something this viewer cannot accept.
+    #[error("protocol error: {0}")]
+    Protocol(#[from] ProtocolError),
+
+    /// The server sent a valid message at the wrong moment.
+    #[error("unexpected {got} message {when}")]
+    Unexpected {
+        /// The message's name.
+        got: &'static str,
+        /// Where in the conversation.
+        when: &'static str,
+    },
+
+    /// Reading from or writing to the socket failed.
+    #[error("connection error: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// The network thread could not start.
+    #[error("cannot start the network thread: {0}")]
+    Start(std::io::Error),
+}
+
+impl NetError {
+    /// True for errors that reconnecting cannot fix.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, NetError::Rejected { .. } | NetError::Start(_))
+    }
+}
+
+/// Why a viewer run (window or headless) did not end well. Each maps to an
+/// exit status (see [`RunError::exit_code`]).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The network side failed for good (a rejection among others).
+    #[error(transparent)]
+    Net(#[from] NetError),
+
+    /// `--timeout` expired.
+    #[error("timed out after {:.1} s: {progress}", after.as_secs_f64())]
+    Timeout {
+        /// The timeout.
+        after: Duration,
+        /// What had been done and the connection status.
+        progress: String,
+    },
+
+    /// The server went away (without reconnect) before the viewer was done.
+    #[error("{reason}, {progress}")]
+    ServerGone {
+        /// What had been done.
+        progress: String,
+        /// How the connection ended.
+        reason: String,
+    },
+
+    /// A PNG could not be written.
+    #[error("cannot write {}: {reason}", path.display())]
+    Image {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+
+    /// The window could not be opened or drawn.
+    #[error("window: {0}")]
+    Window(String),
+}
+
+impl RunError {
+    /// The process exit status for this error: 2 for a rejection, 3 for a
+    /// timeout, 1 otherwise (see `plotcast-viewer --help`).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Net(NetError::Rejected { .. }) => crate::cli::EXIT_REJECTED,
+            RunError::Timeout { .. } => crate::cli::EXIT_TIMEOUT,
+            _ => crate::cli::EXIT_ERROR,
+        }
+    }
+}
+
+/// The connection status in words, for messages.
+pub fn describe(connection: &crate::state::Connection) -> String {
+    use crate::state::Connection;
+    match connection {
+        Connection::Connecting => "connecting".into(),
+        Connection::Connected => "connected".into(),
+        Connection::Reconnecting { attempt, reason } => {
+            format!("reconnecting (attempt {attempt}; {reason})")
+        }
+        Connection::Ended { reason } => format!("computation ended ({reason})"),
+        Connection::Lost { reason } => format!("connection lost ({reason})"),
+    }
+}

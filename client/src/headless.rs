@@ -1,0 +1,173 @@
+//! Headless mode: no window (and no display needed). Each batch the network
+//! thread applies is rendered and written as a PNG, then acknowledged so the
+//! server sends the next one.
+//!
+//! Ends with:
+//! - success after `--frames N` frames;
+//! - with `--no-reconnect`, when the server goes away: success if at least
+//!   one frame was rendered and `--frames` was not given (the last PNG shows
+//!   the final state), otherwise [`RunError::ServerGone`];
+//! - [`RunError::Timeout`] when `--timeout` expires first;
+//! - the network error when the server rejects the viewer.
+
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tracing::debug;
+
+use crate::error::{describe, RunError};
+use crate::fps::FpsMeter;
+use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
+use crate::options::{write_atomically, write_ready_file, RunOptions};
+use crate::render;
+use crate::shared::Shared;
+use crate::state::ViewState;
+
+/// How a successful headless run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Frames rendered and written.
+    pub frames: u64,
+    /// Set when the run ended because the server went away (with
+    /// `--no-reconnect`): why, in words.
+    pub server_gone: Option<String>,
+}
+
+/// Wake-ups the network thread may queue before they merge.
+const WAKE_QUEUE: usize = 8;
+
+/// Runs headless until done.
+///
+/// # Errors
+/// See the module documentation.
+pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<Summary, RunError> {
+    let shared = Arc::new(Shared::default());
+    let (tx, rx) = sync_channel(WAKE_QUEUE);
+    // A full queue already holds a wake-up, and the data is in `shared`:
+    // dropping this one loses nothing. The end of the thread also drops
+    // `tx`, which the loop sees as a disconnect.
+    let net = NetHandle::spawn(cfg, shared.clone(), move |event| {
+        let _ = tx.try_send(event);
+    })?;
+    let mut headless = Headless {
+        opts,
+        shared: &shared,
+        rgb: Vec::new(),
+        rendered: 0,
+        last_batch: 0,
+        fps: FpsMeter::default(),
+    };
+    let result = headless.serve(&rx, &net);
+    // The network thread may be blocked on nothing but our acknowledgement;
+    // stopping it says goodbye to the server.
+    drop(rx);
+    let outcome = net.shutdown();
+    match (result, outcome) {
+        (Ok(Some(frames)), _) => Ok(Summary {
+            frames,
+            server_gone: None,
+        }),
+        (Err(err), _) => Err(err),
+        (Ok(None), Err(err)) => Err(err.into()),
+        (Ok(None), Ok(outcome)) => headless.server_gone(outcome),
+    }
+}
+
+struct Headless<'a> {
+    opts: &'a RunOptions,
+    shared: &'a Shared,
+    rgb: Vec<u8>,
+    rendered: u64,
+    last_batch: u64,
+    fps: FpsMeter,
+}
+
+impl Headless<'_> {
+    /// Renders batches as they come. `Some(frames)` when done, `None` when
+    /// the network thread ended first.
+    fn serve(&mut self, rx: &Receiver<NetEvent>, net: &NetHandle) -> Result<Option<u64>, RunError> {
+        let deadline = self.opts.timeout.map(|t| Instant::now() + t);
+        loop {
+            let event = match deadline {
+                Some(deadline) => {
+                    rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                }
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let finished = match event {
+                Ok(NetEvent::Changed) => false,
+                Ok(NetEvent::Finished) | Err(RecvTimeoutError::Disconnected) => true,
+                Err(RecvTimeoutError::Timeout) => return Err(self.timeout()),
+            };
+            if self.render_if_new()? {
+                return Ok(Some(self.rendered));
+            }
+            if finished || net.is_finished() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Renders and writes the newest batch if there is one; true when
+    /// `--frames` is reached.
+    fn render_if_new(&mut self) -> Result<bool, RunError> {
+        let now = Instant::now();
+        let fps = self.fps.fps(now);
+        let (mut plot, batch) = self.shared.snapshot();
+        if batch <= self.last_batch {
+            return Ok(false);
+        }
+        plot.status.fps = fps;
+        let (width, height) = (self.opts.size.width, self.opts.size.height);
+        render::render(&plot, &ViewState::default(), width, height, &mut self.rgb);
+        self.rendered += 1;
+        let path = self.opts.frame_path(self.rendered);
+        write_atomically(&path, |tmp| {
+            render::save_png(tmp, width, height, &self.rgb).map_err(|e| e.to_string())
+        })?;
+        debug!(frame = self.rendered, batch, path = %path.display(), "frame written");
+        if self.rendered == 1 {
+            if let Some(ready) = &self.opts.ready_file {
+                write_ready_file(ready, self.rendered)?;
+            }
+        }
+        self.fps.record(now);
+        self.shared.update(|s| s.status.fps = fps);
+        self.last_batch = batch;
+        if self.opts.frames.is_some_and(|n| self.rendered >= n) {
+            return Ok(true);
+        }
+        self.shared.presented(batch);
+        Ok(false)
+    }
+
+    fn timeout(&self) -> RunError {
+        let connection = self.shared.update(|s| describe(&s.status.connection));
+        RunError::Timeout {
+            after: self.opts.timeout.unwrap_or_default(),
+            progress: format!(
+                "{}; {connection}",
+                self.opts.progress(self.rendered, "rendered")
+            ),
+        }
+    }
+
+    fn server_gone(&self, outcome: NetOutcome) -> Result<Summary, RunError> {
+        let reason = match outcome {
+            NetOutcome::Cancelled => "stopped".to_owned(),
+            NetOutcome::Ended { reason } => format!("computation ended ({reason})"),
+            NetOutcome::Lost { reason } => format!("connection lost ({reason})"),
+        };
+        if self.rendered > 0 && self.opts.frames.is_none() {
+            return Ok(Summary {
+                frames: self.rendered,
+                server_gone: Some(reason),
+            });
+        }
+        Err(RunError::ServerGone {
+            progress: self.opts.progress(self.rendered, "rendered"),
+            reason,
+        })
+    }
+}

@@ -1,0 +1,316 @@
+//! The network thread: a named thread running a `current_thread` tokio
+//! runtime that connects, reconnects with backoff, and keeps the shared
+//! [`PlotState`](crate::state::PlotState) up to date.
+//!
+//! It tells the drawing side about changes through a wake callback
+//! (`EventLoopProxy::send_event` in window mode, a channel in headless mode);
+//! wake-ups carry no data and may be merged, the data is in [`Shared`]. The
+//! thread is stopped by [`NetHandle::shutdown`] (or on drop): it says
+//! goodbye to the server, best effort, and returns how it ended.
+
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use plotcast_protocol::DEFAULT_MAX_FRAME_BYTES;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::connection::{End, Link};
+use crate::error::NetError;
+use crate::shared::Shared;
+use crate::state::Connection;
+
+/// Name of the network thread.
+pub const THREAD_NAME: &str = "plotcast-viewer-net";
+
+/// Settings of the network side.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    /// Server address, `host:port`.
+    pub addr: String,
+    /// Access token for the handshake.
+    pub token: Option<String>,
+    /// Name sent in the handshake (shown in the server's logs).
+    pub peer_name: String,
+    /// Reconnect when the server goes away (a viewer started by hand);
+    /// `false` keeps the final state (a viewer launched by the server).
+    pub reconnect: bool,
+    /// Largest frame accepted from the server after the handshake.
+    pub max_frame_bytes: usize,
+    /// Limit on one TCP connect.
+    pub connect_timeout: Duration,
+    /// Limit on the wait for `Welcome` after `Hello`.
+    pub handshake_timeout: Duration,
+    /// How often we ping the server.
+    pub ping_interval: Duration,
+    /// Silence after which the server is taken for gone, when its `Welcome`
+    /// does not say.
+    pub heartbeat_timeout: Duration,
+    /// First pause between reconnect attempts; doubled after each failure.
+    pub backoff_initial: Duration,
+    /// Longest pause between reconnect attempts.
+    pub backoff_max: Duration,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        Self {
+            addr: format!("{}:{}", crate::cli::DEFAULT_HOST, crate::cli::DEFAULT_PORT),
+            token: None,
+            peer_name: default_peer_name(),
+            reconnect: true,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            connect_timeout: Duration::from_secs(5),
+            handshake_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(2),
+            heartbeat_timeout: Duration::from_secs(10),
+            backoff_initial: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(2),
+        }
+    }
+}
+
+/// `plotcast-viewer@<hostname>` (or `@pid<N>` when the host has no name).
+pub fn default_peer_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty());
+    match host {
+        Some(host) => format!("plotcast-viewer@{host}"),
+        None => format!("plotcast-viewer@pid{}", std::process::id()),
+    }
+}
+
+/// What the network thread tells the drawing side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetEvent {
+    /// The shared state changed (a batch, a layout, the connection status).
+    Changed,
+    /// The network thread is about to end; join it for the outcome.
+    Finished,
+}
+
+/// How the network thread ended without an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetOutcome {
+    /// It was asked to stop.
+    Cancelled,
+    /// The server said the computation ended (only without reconnect).
+    Ended {
+        /// The server's words.
+        reason: String,
+    },
+    /// The connection was lost or never made (only without reconnect).
+    Lost {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Owns the network thread; stops and joins it on drop.
+#[derive(Debug)]
+pub struct NetHandle {
+    cancel: CancellationToken,
+    thread: Option<JoinHandle<Result<NetOutcome, NetError>>>,
+}
+
+impl NetHandle {
+    /// Starts the network thread. `wake` is called from that thread.
+    ///
+    /// # Errors
+    /// [`NetError::Start`] when the thread cannot be created.
+    pub fn spawn(
+        cfg: NetConfig,
+        shared: Arc<Shared>,
+        wake: impl Fn(NetEvent) + Send + Sync + 'static,
+    ) -> Result<Self, NetError> {
+        let cancel = CancellationToken::new();
+        let token = cancel.clone();
+        let thread = thread::Builder::new()
+            .name(THREAD_NAME.into())
+            .spawn(move || {
+                let result = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(NetError::Start)
+                    .and_then(|rt| rt.block_on(supervise(&cfg, &shared, &wake, &token)));
+                wake(NetEvent::Finished);
+                result
+            })
+            .map_err(NetError::Start)?;
+        Ok(Self {
+            cancel,
+            thread: Some(thread),
+        })
+    }
+
+    /// True once the thread has ended (its outcome is ready).
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Asks the thread to stop (it says goodbye to the server) without
+    /// waiting for it.
+    pub fn stop(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Stops the thread and waits for it.
+    ///
+    /// # Errors
+    /// The error that ended the thread, if one did before the stop.
+    pub fn shutdown(mut self) -> Result<NetOutcome, NetError> {
+        self.cancel.cancel();
+        self.join_thread()
+    }
+
+    /// Waits for the thread to end by itself (after [`NetEvent::Finished`]).
+    ///
+    /// # Errors
+    /// The error that ended the thread.
+    pub fn join(mut self) -> Result<NetOutcome, NetError> {
+        self.join_thread()
+    }
+
+    fn join_thread(&mut self) -> Result<NetOutcome, NetError> {
+        match self.thread.take().map(JoinHandle::join) {
+            None => Ok(NetOutcome::Cancelled),
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for NetHandle {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        if let Some(thread) = self.thread.take() {
+            // The outcome was not wanted; a panic there was already printed.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Connects, and reconnects with backoff, until cancelled or (without
+/// reconnect) the first connection ends.
+async fn supervise(
+    cfg: &NetConfig,
+    shared: &Shared,
+    wake: &(dyn Fn(NetEvent) + Send + Sync),
+    cancel: &CancellationToken,
+) -> Result<NetOutcome, NetError> {
+    let mut presented = shared.subscribe_presented();
+    let mut backoff = cfg.backoff_initial;
+    let mut attempt = 0u32;
+    // Why the last established session ended: shown while reconnecting,
+    // rather than the "connection refused" of every later attempt.
+    let mut session_end: Option<Connection> = None;
+    shared.update(|s| {
+        s.status.address = cfg.addr.clone();
+        s.status.connection = Connection::Connecting;
+    });
+    wake(NetEvent::Changed);
+    loop {
+        let mut welcomed = false;
+        let mut link = Link {
+            cfg,
+            shared,
+            wake,
+            presented: &mut presented,
+            cancel,
+        };
+        let result = link.run(&mut welcomed).await;
+        if welcomed {
+            backoff = cfg.backoff_initial;
+            attempt = 0;
+            session_end = None;
+        }
+        let error = match result {
+            Ok(End::Cancelled) => return Ok(NetOutcome::Cancelled),
+            Ok(End::Goodbye { code, reason }) => {
+                let reason = if reason.is_empty() {
+                    format!("{code:?}")
+                } else {
+                    reason
+                };
+                info!(addr = %cfg.addr, %reason, "server said goodbye");
+                if !cfg.reconnect {
+                    set_connection(
+                        shared,
+                        wake,
+                        Connection::Ended {
+                            reason: reason.clone(),
+                        },
+                    );
+                    return Ok(NetOutcome::Ended { reason });
+                }
+                session_end = Some(Connection::Ended {
+                    reason: reason.clone(),
+                });
+                format!("computation ended: {reason}")
+            }
+            Err(err) if err.is_fatal() || !cfg.reconnect => {
+                let reason = err.to_string();
+                set_connection(
+                    shared,
+                    wake,
+                    Connection::Lost {
+                        reason: reason.clone(),
+                    },
+                );
+                return if err.is_fatal() {
+                    Err(err)
+                } else {
+                    Ok(NetOutcome::Lost { reason })
+                };
+            }
+            Err(err) if welcomed => {
+                warn!(addr = %cfg.addr, "connection lost: {err}; reconnecting");
+                let reason = format!("connection lost: {err}");
+                session_end = Some(Connection::Reconnecting {
+                    attempt: 0,
+                    reason: reason.clone(),
+                });
+                reason
+            }
+            Err(err) => {
+                info!(addr = %cfg.addr, attempt, "no connection: {err}");
+                err.to_string()
+            }
+        };
+        attempt += 1;
+        // After a goodbye the status keeps saying "computation ended" while
+        // we wait for a new server; after a loss it counts the attempts.
+        let connection = match &session_end {
+            Some(Connection::Ended { reason }) => Connection::Ended {
+                reason: reason.clone(),
+            },
+            Some(Connection::Reconnecting { reason, .. }) => Connection::Reconnecting {
+                attempt,
+                reason: reason.clone(),
+            },
+            _ => Connection::Reconnecting {
+                attempt,
+                reason: error,
+            },
+        };
+        set_connection(shared, wake, connection);
+        tokio::select! {
+            () = cancel.cancelled() => return Ok(NetOutcome::Cancelled),
+            () = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(cfg.backoff_max);
+    }
+}
+
+fn set_connection(
+    shared: &Shared,
+    wake: &(dyn Fn(NetEvent) + Send + Sync),
+    connection: Connection,
+) {
+    shared.update(|s| s.status.connection = connection);
+    wake(NetEvent::Changed);
+}

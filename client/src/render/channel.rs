@@ -1,0 +1,399 @@
+//! One channel's plot: its data gathered per kind, the axis ranges
+//! (autoscale, fixed, manual), the frame, the data, the legend; heatmaps
+//! with their colorbar.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Scale};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::axes::{self, draw_axes, draw_box, draw_colorbar_axis, Area, AxesSpec};
+use super::colormap::{self, Colormap};
+use super::font::{text, TextSizes};
+use super::heatmap::{Blit, Grid};
+use super::info::{usable, AxisMap, Mapping, PixelRect, PlotInfo};
+use super::legend::{draw_legend, Swatch};
+use super::plots::{
+    bars_of, draw_bars, draw_line, draw_paths, draw_points, line_paths_sorted, series_color,
+};
+use super::ranges::{resolve, Extent, Pad};
+use super::{DrawError, RenderOptions, INK, MUTED};
+use crate::state::{AxisView, ChannelData, SeriesHistory};
+
+/// What every channel draws with.
+pub(crate) struct Ctx<'r, 'b> {
+    pub root: &'r Area<'b>,
+    pub sizes: &'r TextSizes,
+    pub options: &'r RenderOptions,
+}
+
+/// Points of one series, whatever storage they come in.
+enum Points<'a> {
+    /// y only: x is the index.
+    Y(Cow<'a, [f64]>),
+    /// x and y.
+    Xy(Cow<'a, [f64]>, Cow<'a, [f64]>),
+    /// An append series' history.
+    History(&'a VecDeque<f64>, &'a VecDeque<f64>),
+}
+
+impl Points<'_> {
+    fn iter(&self) -> Box<dyn Iterator<Item = (f64, f64)> + '_> {
+        match self {
+            Points::Y(y) => Box::new(y.iter().enumerate().map(|(i, &v)| (i as f64, v))),
+            Points::Xy(x, y) => Box::new(x.iter().copied().zip(y.iter().copied())),
+            Points::History(t, y) => Box::new(t.iter().copied().zip(y.iter().copied())),
+        }
+    }
+
+    fn extent(&self, xs: Scale, ys: Scale, x: &mut Extent, y: &mut Extent) {
+        match self {
+            Points::Y(v) => {
+                if !v.is_empty() {
+                    x.add(0.0, xs);
+                    x.add(v.len() as f64 - 1.0, xs);
+                    // On a log x axis index 0 cannot show; include 1 too.
+                    x.add(1.0_f64.min(v.len() as f64 - 1.0), xs);
+                }
+                y.add_slice(v, ys);
+            }
+            Points::Xy(a, b) => {
+                x.add_slice(a, xs);
+                y.add_slice(b, ys);
+            }
+            Points::History(t, v) => {
+                x.add_all(t.iter().copied(), xs);
+                y.add_all(v.iter().copied(), ys);
+            }
+        }
+    }
+}
+
+struct Named<'a> {
+    name: &'a str,
+    points: Points<'a>,
+}
+
+fn parts_of(frame: &Frame) -> Vec<Named<'_>> {
+    frame
+        .parts
+        .iter()
+        .map(|p| Named {
+            name: &p.name,
+            points: match &p.x {
+                Some(x) => Points::Xy(x.to_f64(), p.y.to_f64()),
+                None => Points::Y(p.y.to_f64()),
+            },
+        })
+        .collect()
+}
+
+fn history_of(series: &[SeriesHistory]) -> Vec<Named<'_>> {
+    series
+        .iter()
+        .map(|s| Named {
+            name: &s.name,
+            points: Points::History(&s.t, &s.y),
+        })
+        .collect()
+}
+
+/// Legend entries: shown when more than one series is drawn and at least
+/// one has a name.
+fn legend_entries<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(String, RGBColor)> {
+    let names: Vec<&str> = names.collect();
+    if names.len() < 2 || names.iter().all(|n| n.is_empty()) {
+        return Vec::new();
+    }
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let label = if n.is_empty() {
+                format!("series {}", i + 1)
+            } else {
+                (*n).to_string()
+            };
+            (label, series_color(i))
+        })
+        .collect()
+}
+
+/// Draws one channel in its grid cell; `None` when the cell is too small.
+pub(crate) fn draw_channel<'s>(
+    ctx: &Ctx<'_, '_>,
+    cell: PixelRect,
+    spec: &ChannelSpec,
+    data: Option<&'s ChannelData>,
+    manual: Option<&AxisView>,
+    blits: &mut Vec<Blit<'s>>,
+) -> Result<Option<PlotInfo>, DrawError> {
+    if cell.w < 90 || cell.h < 70 {
+        return Ok(None); // too small for axes; the rest of the figure still draws
+    }
+    let (kind, frame, series) = match data {
+        Some(ChannelData::Snapshot(f)) => (f.kind, Some(f), None),
+        Some(ChannelData::Series(s)) => (ChannelKind::Series, None, Some(s.as_slice())),
+        None => (spec.kind, None, None),
+    };
+    if kind == ChannelKind::Heatmap {
+        if let Some(grid) = frame.and_then(Grid::of) {
+            let range = frame.and_then(|f| f.range).or(spec.y_range);
+            return draw_heatmap(ctx, cell, spec, grid, range, manual, blits).map(Some);
+        }
+    }
+    let named: Vec<Named<'_>> = match (frame, series) {
+        (Some(f), _) => parts_of(f),
+        (None, Some(s)) => history_of(s),
+        (None, None) => Vec::new(),
+    };
+    let has_data = named.iter().any(|n| match &n.points {
+        Points::Y(y) => !y.is_empty(),
+        Points::Xy(_, y) => !y.is_empty(),
+        Points::History(_, y) => !y.is_empty(),
+    });
+    // Heatmaps have no x/y scale of their own; an empty heatmap frame
+    // gets linear axes.
+    let (xs, ys) = if kind == ChannelKind::Heatmap {
+        (Scale::Linear, Scale::Linear)
+    } else {
+        (spec.x_scale, spec.y_scale)
+    };
+
+    let mut x_ext = Extent::default();
+    let mut y_ext = Extent::default();
+    let mut bars = Vec::new();
+    if kind == ChannelKind::Bars {
+        for part in frame.map(|f| f.parts.as_slice()).unwrap_or(&[]) {
+            let heights = part.y.to_f64();
+            let x = part.x.as_ref().map(|x| x.to_f64());
+            let b = bars_of(&heights, x.as_deref());
+            for bar in &b {
+                if bar.height.is_finite() {
+                    x_ext.add(bar.x0, xs);
+                    x_ext.add(bar.x1, xs);
+                    y_ext.add(bar.height, ys);
+                }
+            }
+            bars.push((part.name.as_str(), b));
+        }
+        y_ext.add(0.0, ys);
+    } else {
+        for n in &named {
+            n.points.extent(xs, ys, &mut x_ext, &mut y_ext);
+        }
+    }
+    let (x_pad, y_pad) = match kind {
+        ChannelKind::Line | ChannelKind::Series => (Pad::NONE, Pad::DEFAULT),
+        ChannelKind::Bars => {
+            let (lo, hi) = y_ext.get().unwrap_or((0.0, 1.0));
+            let y_pad = if ys == Scale::Log {
+                Pad::DEFAULT
+            } else {
+                Pad {
+                    low: if lo >= 0.0 { 0.0 } else { 0.05 },
+                    high: if hi <= 0.0 { 0.0 } else { 0.05 },
+                }
+            };
+            (
+                Pad {
+                    low: 0.02,
+                    high: 0.02,
+                },
+                y_pad,
+            )
+        }
+        _ => (Pad::DEFAULT, Pad::DEFAULT),
+    };
+    let mut shown = AxisView {
+        x: resolve(spec.x_range, x_ext, xs, x_pad),
+        y: resolve(spec.y_range, y_ext, ys, y_pad),
+    };
+    if let Some(m) = manual.filter(|m| usable(m, xs, ys)) {
+        shown = *m;
+    }
+
+    let rect = draw_axes(
+        ctx.root,
+        cell,
+        &AxesSpec {
+            title: spec.display_title(),
+            x_label: &spec.x_label,
+            y_label: &spec.y_label,
+            x: shown.x,
+            y: shown.y,
+            x_scale: xs,
+            y_scale: ys,
+            grid: true,
+        },
+        ctx.sizes,
+    )?;
+    let map = Mapping::new(rect, AxisMap::new(shown.x, xs), AxisMap::new(shown.y, ys));
+    let sizes = ctx.sizes;
+    if rect.w > 2 && rect.h > 2 {
+        if !has_data {
+            let style = text(sizes.desc, MUTED).pos(Pos::new(HPos::Center, VPos::Center));
+            let centre = (rect.x + rect.w as i32 / 2, rect.y + rect.h as i32 / 2);
+            ctx.root.draw_text("waiting for data", &style, centre)?;
+        }
+        match kind {
+            ChannelKind::Bars => {
+                let base = if ys == Scale::Log { shown.y.0 } else { 0.0 };
+                let alpha = if bars.len() > 1 { 0.6 } else { 1.0 };
+                for (i, (_, b)) in bars.iter().enumerate() {
+                    draw_bars(ctx.root, &map, b, base, series_color(i), alpha)?;
+                }
+                let entries = legend_entries(bars.iter().map(|(n, _)| *n));
+                draw_entries(ctx, rect, &entries, Swatch::Box)?;
+            }
+            ChannelKind::Scatter => {
+                let radius = (3.0 * sizes.scale).round().max(2.0) as i32;
+                for (i, n) in named.iter().enumerate() {
+                    draw_points(ctx.root, &map, n.points.iter(), series_color(i), radius)?;
+                }
+                let entries = legend_entries(named.iter().map(|n| n.name));
+                draw_entries(ctx, rect, &entries, Swatch::Marker)?;
+            }
+            _ => {
+                for (i, n) in named.iter().enumerate() {
+                    let (color, decimate) = (series_color(i), ctx.options.decimate);
+                    // Concrete iterators: this loop runs once per point.
+                    match &n.points {
+                        Points::Y(y) if decimate && (xs == Scale::Linear || y.len() < 2) => {
+                            let paths = line_paths_sorted(&map, |i| i as f64, y);
+                            draw_paths(ctx.root, paths, color)?;
+                        }
+                        Points::Xy(x, y) if decimate && x.len() == y.len() && sorted(x, xs) => {
+                            let paths = line_paths_sorted(&map, |i| x[i], y);
+                            draw_paths(ctx.root, paths, color)?;
+                        }
+                        Points::Y(y) => {
+                            let points = y.iter().enumerate().map(|(i, &v)| (i as f64, v));
+                            draw_line(ctx.root, &map, points, color, decimate)?;
+                        }
+                        Points::Xy(x, y) => {
+                            let points = x.iter().copied().zip(y.iter().copied());
+                            draw_line(ctx.root, &map, points, color, decimate)?;
+                        }
+                        Points::History(t, y) => {
+                            let points = t.iter().copied().zip(y.iter().copied());
+                            draw_line(ctx.root, &map, points, color, decimate)?;
+                        }
+                    }
+                }
+                let entries = legend_entries(named.iter().map(|n| n.name));
+                draw_entries(ctx, rect, &entries, Swatch::Line)?;
+            }
+        }
+    }
+    draw_box(ctx.root, rect)?;
+    Ok(Some(PlotInfo {
+        channel: spec.id,
+        kind,
+        rect,
+        view: shown,
+        x_scale: xs,
+        y_scale: ys,
+        has_data,
+    }))
+}
+
+/// True when x is finite, never decreases, and (on a log axis) positive:
+/// then [`line_paths_sorted`] applies.
+fn sorted(x: &[f64], scale: Scale) -> bool {
+    let first_ok = x.first().is_none_or(|&v| scale == Scale::Linear || v > 0.0);
+    first_ok && x.iter().all(|v| v.is_finite()) && x.windows(2).all(|w| w[0] <= w[1])
+}
+
+fn draw_entries(
+    ctx: &Ctx<'_, '_>,
+    rect: PixelRect,
+    entries: &[(String, RGBColor)],
+    swatch: Swatch,
+) -> Result<(), DrawError> {
+    let refs: Vec<(&str, RGBColor)> = entries.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    draw_legend(ctx.root, rect, &refs, swatch, ctx.sizes)
+}
+
+fn draw_heatmap<'s>(
+    ctx: &Ctx<'_, '_>,
+    cell: PixelRect,
+    spec: &ChannelSpec,
+    grid: Grid<'s>,
+    range: Option<(f64, f64)>,
+    manual: Option<&AxisView>,
+    blits: &mut Vec<Blit<'s>>,
+) -> Result<PlotInfo, DrawError> {
+    let sizes = ctx.sizes;
+    let values = grid.value_range(range);
+    let tick = text(sizes.tick, INK);
+    let label_w = [values.0, values.1, (values.0 + values.1) / 2.0]
+        .iter()
+        .map(|&v| axes::tick_label(v, values.0, values.1, 8, Scale::Linear))
+        .map(|s| {
+            ctx.root
+                .estimate_text_size(&format!("-{s}"), &tick)
+                .map(|(w, _)| w)
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0);
+    let bar_w = (16.0 * sizes.scale).round().max(6.0) as u32;
+    let cb_w = bar_w + label_w + 12;
+    let gap = (10.0 * sizes.scale).round() as u32;
+    let main = PixelRect {
+        w: cell.w.saturating_sub(cb_w + gap),
+        ..cell
+    };
+    let mut shown = AxisView {
+        x: (0.0, grid.nx as f64),
+        y: (0.0, grid.ny as f64),
+    };
+    if let Some(m) = manual.filter(|m| usable(m, Scale::Linear, Scale::Linear)) {
+        shown = *m;
+    }
+    let rect = draw_axes(
+        ctx.root,
+        main,
+        &AxesSpec {
+            title: spec.display_title(),
+            x_label: &spec.x_label,
+            y_label: &spec.y_label,
+            x: shown.x,
+            y: shown.y,
+            x_scale: Scale::Linear,
+            y_scale: Scale::Linear,
+            grid: false,
+        },
+        sizes,
+    )?;
+    draw_box(ctx.root, rect)?;
+    let cb_cell = PixelRect {
+        x: main.x + main.w as i32 + gap as i32,
+        y: rect.y,
+        w: cb_w,
+        h: rect.h,
+    };
+    let bar = draw_colorbar_axis(ctx.root, cb_cell, values, sizes)?;
+    draw_box(ctx.root, bar)?;
+    let cmap = Colormap::by_name(&spec.colormap);
+    blits.push(Blit::Colorbar { rect: bar, cmap });
+    blits.push(Blit::Heatmap {
+        rect,
+        grid,
+        view: shown,
+        cmap,
+        scale: colormap::ValueScale::new(values.0, values.1),
+    });
+    Ok(PlotInfo {
+        channel: spec.id,
+        kind: ChannelKind::Heatmap,
+        rect,
+        view: shown,
+        x_scale: Scale::Linear,
+        y_scale: Scale::Linear,
+        has_data: true,
+    })
+}

@@ -1,0 +1,238 @@
+//! Heatmaps are not drawn as rectangles: each pixel of the plotting area
+//! samples the `nx × ny` grid (nearest neighbour) and goes through the
+//! colormap straight into the RGB buffer.
+//!
+//! Orientation follows matplotlib's `imshow(origin="lower")`: the grid is
+//! row-major with row 0 first, and row 0 is drawn at the bottom; column 0
+//! is at the left. Axes are in cell coordinates: cell `(i, j)` covers
+//! `x ∈ [i, i+1)`, `y ∈ [j, j+1)`. The grid fills its plot (no fixed aspect
+//! ratio), which suits live viewing of any window shape.
+
+use std::borrow::Cow;
+
+use plotcast_protocol::Frame;
+
+use super::colormap::{Colormap, ValueScale};
+use super::info::PixelRect;
+use crate::state::AxisView;
+
+/// Background outside the grid (when zoomed or panned past its edge).
+const OUTSIDE: [u8; 3] = [255, 255, 255];
+
+/// A heatmap frame's grid, ready to sample.
+#[derive(Debug)]
+pub(crate) struct Grid<'a> {
+    pub values: Cow<'a, [f64]>,
+    pub nx: usize,
+    pub ny: usize,
+}
+
+impl<'a> Grid<'a> {
+    /// The grid of a heatmap frame, if it has one.
+    pub(crate) fn of(frame: &'a Frame) -> Option<Self> {
+        let part = frame.parts.first()?;
+        let (nx, ny) = (frame.nx as usize, frame.ny as usize);
+        (nx > 0 && ny > 0).then(|| Self {
+            values: part.y.to_f64(),
+            nx,
+            ny,
+        })
+    }
+
+    /// Value of cell (column `i`, row `j`); NaN if the frame was short.
+    #[inline]
+    fn at(&self, i: usize, j: usize) -> f64 {
+        self.values
+            .get(j * self.nx + i)
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+
+    /// The value range to colour: `range` if valid, else min/max of the
+    /// finite values, else (0, 1). A flat grid gets ±0.5 around its value.
+    pub(crate) fn value_range(&self, range: Option<(f64, f64)>) -> (f64, f64) {
+        if let Some((lo, hi)) = range {
+            if lo.is_finite() && hi.is_finite() && lo < hi {
+                return (lo, hi);
+            }
+        }
+        let mut bounds: Option<(f64, f64)> = None;
+        for &v in self.values.iter().filter(|v| v.is_finite()) {
+            bounds = Some(bounds.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
+        }
+        match bounds {
+            Some((lo, hi)) if hi > lo && (hi - lo).is_finite() => (lo, hi),
+            Some((lo, _)) => (lo - 0.5, lo + 0.5),
+            None => (0.0, 1.0),
+        }
+    }
+}
+
+/// Something to paint into the RGB buffer after plotters has finished.
+#[derive(Debug)]
+pub(crate) enum Blit<'a> {
+    /// A heatmap's plotting area.
+    Heatmap {
+        rect: PixelRect,
+        grid: Grid<'a>,
+        view: AxisView,
+        cmap: Colormap,
+        scale: ValueScale,
+    },
+    /// A colorbar: the map from bottom (low) to top (high).
+    Colorbar { rect: PixelRect, cmap: Colormap },
+}
+
+impl Blit<'_> {
+    /// Paints into an RGB buffer `width` pixels wide.
+    pub(crate) fn apply(&self, out: &mut [u8], width: u32, height: u32) {
+        match self {
+            Blit::Heatmap {
+                rect,
+                grid,
+                view,
+                cmap,
+                scale,
+            } => heatmap(out, width, height, *rect, grid, view, cmap, scale),
+            Blit::Colorbar { rect, cmap } => {
+                let h = f64::from(rect.h.max(1));
+                paint(out, width, height, *rect, |_, row| {
+                    cmap.color(1.0 - (f64::from(row) + 0.5) / h)
+                });
+            }
+        }
+    }
+}
+
+/// Calls `color(column, row)` (relative to `rect`) for every pixel of
+/// `rect` inside the canvas.
+fn paint(
+    out: &mut [u8],
+    width: u32,
+    height: u32,
+    rect: PixelRect,
+    mut color: impl FnMut(u32, u32) -> [u8; 3],
+) {
+    let x0 = rect.x.max(0);
+    let x1 = (rect.x + rect.w as i32).min(width as i32);
+    let y0 = rect.y.max(0);
+    let y1 = (rect.y + rect.h as i32).min(height as i32);
+    for y in y0..y1 {
+        let start = (y as usize * width as usize + x0 as usize) * 3;
+        let end = (y as usize * width as usize + x1.max(x0) as usize) * 3;
+        let Some(row) = out.get_mut(start..end) else {
+            return;
+        };
+        for (k, px) in row.chunks_exact_mut(3).enumerate() {
+            let c = color((x0 - rect.x) as u32 + k as u32, (y - rect.y) as u32);
+            px.copy_from_slice(&c);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn heatmap(
+    out: &mut [u8],
+    width: u32,
+    height: u32,
+    rect: PixelRect,
+    grid: &Grid<'_>,
+    view: &AxisView,
+    cmap: &Colormap,
+    scale: &ValueScale,
+) {
+    // Which cell each pixel column and row samples (at the pixel centre).
+    let cells = |n: u32, lo: f64, hi: f64, count: usize, flip: bool| -> Vec<Option<usize>> {
+        (0..n)
+            .map(|k| {
+                let f = (f64::from(k) + 0.5) / f64::from(n.max(1));
+                let v = if flip {
+                    hi - f * (hi - lo)
+                } else {
+                    lo + f * (hi - lo)
+                };
+                (v >= 0.0 && v < count as f64).then_some(v as usize)
+            })
+            .collect()
+    };
+    let cols = cells(rect.w, view.x.0, view.x.1, grid.nx, false);
+    let rows = cells(rect.h, view.y.0, view.y.1, grid.ny, true);
+    let cells_count = grid.nx.saturating_mul(grid.ny);
+    if cells_count <= rect.w as usize * rect.h as usize {
+        // Fewer cells than pixels: colour each cell once, then copy.
+        let colors: Vec<[u8; 3]> = (0..cells_count)
+            .map(|k| cmap.color(scale.t(grid.at(k % grid.nx, k / grid.nx))))
+            .collect();
+        paint(out, width, height, rect, |c, r| {
+            match (cols[c as usize], rows[r as usize]) {
+                (Some(i), Some(j)) => colors[j * grid.nx + i],
+                _ => OUTSIDE,
+            }
+        });
+    } else {
+        paint(out, width, height, rect, |c, r| {
+            match (cols[c as usize], rows[r as usize]) {
+                (Some(i), Some(j)) => cmap.color(scale.t(grid.at(i, j))),
+                _ => OUTSIDE,
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotcast_protocol::{Array, ChannelKind, Part};
+
+    fn frame(nx: u32, ny: u32, values: &[f64]) -> Frame {
+        Frame {
+            channel: 0,
+            seq: 0,
+            timestamp_us: 0,
+            kind: ChannelKind::Heatmap,
+            nx,
+            ny,
+            range: None,
+            parts: vec![Part {
+                name: String::new(),
+                first_index: 0,
+                x: None,
+                y: Array::from_f64(values),
+            }],
+        }
+    }
+
+    #[test]
+    fn row_zero_is_at_the_bottom() {
+        let f = frame(1, 2, &[0.0, 1.0]);
+        let grid = Grid::of(&f).expect("grid");
+        let (w, h) = (4u32, 4u32);
+        let mut out = vec![0u8; (w * h * 3) as usize];
+        let cmap = Colormap::viridis();
+        Blit::Heatmap {
+            rect: PixelRect { x: 0, y: 0, w, h },
+            view: AxisView {
+                x: (0.0, 1.0),
+                y: (0.0, 2.0),
+            },
+            scale: ValueScale::new(0.0, 1.0),
+            grid,
+            cmap,
+        }
+        .apply(&mut out, w, h);
+        assert_eq!(out[0..3], cmap.color(1.0)); // top row: row 1 (value 1)
+        let last = out.len() - 3;
+        assert_eq!(out[last..], cmap.color(0.0)); // bottom row: row 0
+    }
+
+    #[test]
+    fn value_range_ignores_bad_values() {
+        let f = frame(2, 2, &[f64::NAN, 1.0, f64::INFINITY, 3.0]);
+        let grid = Grid::of(&f).expect("grid");
+        assert_eq!(grid.value_range(None), (1.0, 3.0));
+        assert_eq!(grid.value_range(Some((0.0, 10.0))), (0.0, 10.0));
+        assert_eq!(grid.value_range(Some((5.0, 5.0))), (1.0, 3.0));
+        let f = frame(1, 1, &[f64::NAN]);
+        assert_eq!(Grid::of(&f).expect("grid").value_range(None), (0.0, 1.0));
+    }
+}

@@ -1,0 +1,226 @@
+//! The renderer: a plain function from the viewer's state and a canvas size
+//! to an RGB8 buffer, shared by the window and the headless PNG mode.
+//!
+//! ```text
+//! ┌──────────────── figure title ────────────────┐
+//! │ ┌ plot ──────────┐  ┌ plot ────────┐ ┌cbar┐  │   channels in a grid
+//! │ │ lines, scatter │  │ heatmap blit │ │    │  │   (layout cells or auto)
+//! │ └────────────────┘  └──────────────┘ └────┘  │
+//! ├ server @ addr · connected · fps · frames · age ─ PAUSED ┤
+//! ```
+//!
+//! plotters draws the frames (titles, labels, ticks, grid) into the buffer
+//! through `BitMapBackend::with_buffer`, with text from an embedded font.
+//! Data is mapped to pixels by the renderer itself: lines are decimated to
+//! min/max per pixel column (`decimate`) and clipped before plotters draws
+//! them; heatmaps and colorbars are painted into the buffer directly after
+//! plotters is done (`heatmap`).
+//!
+//! Files: `channel` (one plot), `info` (what was drawn, zoom/pan helpers), `layout_grid`,
+//! `ranges`, `axes`, `plots`, `heatmap`, [`colormap`], `legend`,
+//! `status_line`, `font`, `output` (PNG, softbuffer words).
+
+mod axes;
+mod channel;
+pub mod colormap;
+mod colormap_tables;
+mod decimate;
+mod font;
+mod heatmap;
+mod info;
+mod layout_grid;
+mod legend;
+mod output;
+mod plots;
+mod ranges;
+mod status_line;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use plotters::drawing::DrawingAreaErrorKind;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+pub use colormap::{Colormap, BAD_COLOR};
+pub use info::{PixelRect, PlotInfo, RenderInfo};
+pub use output::{rgb_to_0rgb, save_png, RenderError};
+pub use plots::ink_fraction;
+
+use crate::state::{PlotState, ViewState};
+use axes::Area;
+use channel::{draw_channel, Ctx};
+use font::{text, TextSizes};
+use heatmap::Blit;
+
+/// Canvas background.
+pub const BACKGROUND: [u8; 3] = [255, 255, 255];
+
+/// Colour of axes and text.
+pub(crate) const INK: RGBColor = RGBColor(20, 20, 20);
+
+/// Grey of secondary text ("waiting for data").
+pub(crate) const MUTED: RGBColor = RGBColor(130, 130, 130);
+
+/// Choices that change how (not what) the renderer draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Decimate lines to min/max per pixel column (default). Off draws
+    /// every segment, for comparison and benchmarks.
+    pub decimate: bool,
+    /// "Now" for the status line's frame age, in µs since the Unix epoch;
+    /// `None` reads the clock. Tests fix it for reproducible output.
+    pub now_unix_us: Option<u64>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            decimate: true,
+            now_unix_us: None,
+        }
+    }
+}
+
+/// A drawing failure inside plotters; logged, never shown to the user.
+#[derive(Debug)]
+pub(crate) struct DrawError(String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        DrawError(e.to_string())
+    }
+}
+
+/// Renders the figure into `out` (RGB8, resized to `width * height * 3`)
+/// with the default options. See [`render_with`].
+pub fn render(
+    state: &PlotState,
+    view: &ViewState,
+    width: u32,
+    height: u32,
+    out: &mut Vec<u8>,
+) -> RenderInfo {
+    render_with(state, view, width, height, out, &RenderOptions::default())
+}
+
+/// Renders the figure into `out` (RGB8, row-major, resized to
+/// `width * height * 3`) and tells where each plot went.
+///
+/// Any size is accepted: below about 32×24 pixels the canvas is only
+/// cleared, and plots whose grid cell is too small to hold axes are
+/// skipped. Non-finite data never fails a render.
+pub fn render_with(
+    state: &PlotState,
+    view: &ViewState,
+    width: u32,
+    height: u32,
+    out: &mut Vec<u8>,
+    options: &RenderOptions,
+) -> RenderInfo {
+    let mut info = RenderInfo {
+        width,
+        height,
+        plots: Vec::new(),
+    };
+    out.clear();
+    out.resize(width as usize * height as usize * 3, 255);
+    // plotters computes w*h in u32; larger canvases are left blank.
+    if width < 32 || height < 24 || u64::from(width) * u64::from(height) > u64::from(u32::MAX) {
+        return info;
+    }
+    let now = options.now_unix_us.unwrap_or_else(unix_now_us);
+    let mut blits = Vec::new();
+    if font::ensure_registered() {
+        let root =
+            BitMapBackend::with_buffer(out.as_mut_slice(), (width, height)).into_drawing_area();
+        draw_figure(&root, state, view, options, now, &mut info, &mut blits);
+    }
+    for blit in &blits {
+        blit.apply(out, width, height);
+    }
+    info
+}
+
+fn unix_now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+fn log_failure(what: &str, err: &DrawError) {
+    tracing::debug!(target: "plotcast_viewer::render", "drawing {what} failed: {}", err.0);
+}
+
+fn draw_figure<'s>(
+    root: &Area<'_>,
+    state: &'s PlotState,
+    view: &ViewState,
+    options: &RenderOptions,
+    now: u64,
+    info: &mut RenderInfo,
+    blits: &mut Vec<Blit<'s>>,
+) {
+    let (width, height) = (info.width, info.height);
+    let sizes = TextSizes::for_canvas(width, height);
+    let mut top = 0;
+    if !state.layout.title.is_empty() && height >= 150 {
+        let h = (sizes.title * 1.9).round() as i32;
+        let style = text(sizes.title, INK).pos(Pos::new(HPos::Center, VPos::Center));
+        if let Err(e) = root.draw_text(&state.layout.title, &style, (width as i32 / 2, h / 2 + 2)) {
+            log_failure("the title", &e.into());
+        }
+        top = h;
+    }
+    let mut bottom = height as i32;
+    if height >= 80 {
+        let h = (sizes.status * 1.9).round() as i32;
+        bottom -= h;
+        let strip = PixelRect {
+            x: 0,
+            y: bottom,
+            w: width,
+            h: h as u32,
+        };
+        if let Err(e) = status_line::draw_status(root, strip, &state.status, now, &sizes) {
+            log_failure("the status line", &e);
+        }
+    }
+    let area = PixelRect {
+        x: 0,
+        y: top,
+        w: width,
+        h: (bottom - top).max(0) as u32,
+    };
+    if state.layout.channels.is_empty() {
+        let style = text(sizes.caption, MUTED).pos(Pos::new(HPos::Center, VPos::Center));
+        let msg = "waiting for the computation's plots";
+        let centre = (area.x + area.w as i32 / 2, area.y + area.h as i32 / 2);
+        if let Err(e) = root.draw_text(msg, &style, centre) {
+            log_failure("the empty figure", &e.into());
+        }
+        return;
+    }
+    let (rows, columns, cells) = layout_grid::place(&state.layout);
+    for (spec, cell) in state.layout.channels.iter().zip(cells) {
+        let Some(cell) = cell else { continue };
+        let rect = layout_grid::cell_rect(area, rows, columns, cell);
+        let ctx = Ctx {
+            root,
+            sizes: &sizes,
+            options,
+        };
+        match draw_channel(
+            &ctx,
+            rect,
+            spec,
+            state.data.get(&spec.id),
+            view.manual.get(&spec.id),
+            blits,
+        ) {
+            Ok(Some(plot)) => info.plots.push(plot),
+            Ok(None) => {}
+            Err(e) => log_failure(spec.display_title(), &e),
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Axis ranges: autoscale from the data, fixed ranges from the channel spec,
+//! and the user's manual view, in that order of precedence (manual wins).
+
+use plotcast_protocol::Scale;
+
+/// Running min/max of the values an axis can show.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Extent {
+    bounds: Option<(f64, f64)>,
+}
+
+impl Extent {
+    /// Includes `v` if the axis can show it (finite; positive on log axes).
+    #[inline]
+    pub(crate) fn add(&mut self, v: f64, scale: Scale) {
+        if !v.is_finite() || (scale == Scale::Log && v <= 0.0) {
+            return;
+        }
+        self.bounds = Some(match self.bounds {
+            Some((lo, hi)) => (lo.min(v), hi.max(v)),
+            None => (v, v),
+        });
+    }
+
+    /// Includes every value of a slice.
+    pub(crate) fn add_all(&mut self, values: impl IntoIterator<Item = f64>, scale: Scale) {
+        for v in values {
+            self.add(v, scale);
+        }
+    }
+
+    /// Includes every value of a slice; fast when all are finite (and
+    /// positive on log axes), exact either way.
+    pub(crate) fn add_slice(&mut self, values: &[f64], scale: Scale) {
+        let m = min_max(values);
+        if values.is_empty() {
+            return;
+        }
+        if m.finite && (scale == Scale::Linear || m.lo > 0.0) {
+            self.add(m.lo, scale);
+            self.add(m.hi, scale);
+        } else {
+            self.add_all(values.iter().copied(), scale);
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<(f64, f64)> {
+        self.bounds
+    }
+}
+
+/// Minimum and maximum of a slice, and whether every value is finite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct MinMax {
+    pub lo: f64,
+    pub hi: f64,
+    pub finite: bool,
+}
+
+/// [`MinMax`] of a slice in one pass, four independent lanes so the loop
+/// vectorises (f64::min/max and a branch on finiteness do not). NaN never
+/// wins a comparison, and `v * 0.0` turns any NaN or infinity into a NaN
+/// that marks the slice as not finite.
+pub(crate) fn min_max(values: &[f64]) -> MinMax {
+    let mut lo = [f64::INFINITY; 4];
+    let mut hi = [f64::NEG_INFINITY; 4];
+    let mut bad = [0.0f64; 4];
+    let chunks = values.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..4 {
+            let v = c[k];
+            lo[k] = if v < lo[k] { v } else { lo[k] };
+            hi[k] = if v > hi[k] { v } else { hi[k] };
+            bad[k] += v * 0.0;
+        }
+    }
+    for (k, &v) in rest.iter().enumerate() {
+        lo[k] = if v < lo[k] { v } else { lo[k] };
+        hi[k] = if v > hi[k] { v } else { hi[k] };
+        bad[k] += v * 0.0;
+    }
+    let pick = |a: [f64; 4], f: fn(f64, f64) -> f64| a.iter().copied().fold(a[0], f);
+    MinMax {
+        lo: pick(lo, f64::min),
+        hi: pick(hi, f64::max),
+        finite: bad.iter().all(|b| *b == 0.0),
+    }
+}
+
+/// Margins added around autoscaled data, as fractions of the span.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pad {
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Pad {
+    /// matplotlib's default 5 % on both sides.
+    pub(crate) const DEFAULT: Pad = Pad {
+        low: 0.05,
+        high: 0.05,
+    };
+    /// Tight: the data touches the edges.
+    pub(crate) const NONE: Pad = Pad {
+        low: 0.0,
+        high: 0.0,
+    };
+}
+
+/// The range to draw: a valid fixed range if given, else the data extent
+/// with padding, else a default.
+pub(crate) fn resolve(
+    fixed: Option<(f64, f64)>,
+    data: Extent,
+    scale: Scale,
+    pad: Pad,
+) -> (f64, f64) {
+    if let Some(range) = fixed.and_then(|r| valid(r, scale)) {
+        return range;
+    }
+    let log = scale == Scale::Log;
+    let Some((lo, hi)) = data.get() else {
+        return if log { (1.0, 10.0) } else { (0.0, 1.0) };
+    };
+    let t = |v: f64| if log { v.log10() } else { v };
+    let back = |v: f64| if log { 10f64.powf(v) } else { v };
+    let (tlo, thi) = (t(lo), t(hi));
+    let span = thi - tlo;
+    let range = if span > 1e-12 * tlo.abs().max(thi.abs()) && span.is_finite() {
+        (back(tlo - pad.low * span), back(thi + pad.high * span))
+    } else {
+        // A flat line: centre it in a span that still reads sensibly.
+        let half = if log { 0.5 } else { (tlo.abs() * 0.1).max(0.5) };
+        (back(tlo - half), back(thi + half))
+    };
+    valid(range, scale).unwrap_or(if log { (1.0, 10.0) } else { (0.0, 1.0) })
+}
+
+/// `range` in increasing order if it is drawable on that scale.
+pub(crate) fn valid((a, b): (f64, f64), scale: Scale) -> Option<(f64, f64)> {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let ok = lo.is_finite()
+        && hi.is_finite()
+        && (hi - lo).is_finite()
+        && hi - lo > 1e-12 * lo.abs().max(hi.abs()).max(1e-300)
+        && (scale == Scale::Linear || lo > 0.0);
+    ok.then_some((lo, hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn min_max_finds_extremes_and_bad_values() {
+        let v: Vec<f64> = (0..103).map(|i| ((i * 37) % 101) as f64 - 50.0).collect();
+        assert_eq!(
+            min_max(&v),
+            MinMax {
+                lo: -50.0,
+                hi: 50.0,
+                finite: true
+            }
+        );
+        let mut w = v.clone();
+        w[102] = f64::NAN;
+        let m = min_max(&w);
+        assert!(!m.finite && m.lo == -50.0);
+        w[102] = f64::NEG_INFINITY;
+        assert!(!min_max(&w).finite);
+        assert!(min_max(&[]).finite);
+        let mut e = Extent::default();
+        e.add_slice(&w, Scale::Linear);
+        assert_eq!(e.get(), Some((-50.0, 50.0)));
+        let mut e = Extent::default();
+        e.add_slice(&v, Scale::Log);
+        assert_eq!(e.get(), Some((1.0, 50.0)));
+    }
+
+    #[test]
+    fn autoscale_pads_and_skips_bad_values() {
+        let mut e = Extent::default();
+        e.add_all([1.0, f64::NAN, 3.0, f64::INFINITY, -1.0], Scale::Linear);
+        assert_eq!(resolve(None, e, Scale::Linear, Pad::DEFAULT), (-1.2, 3.2));
+        let mut e = Extent::default();
+        e.add_all([-5.0, 0.0, 10.0, 1000.0], Scale::Log);
+        let (lo, hi) = resolve(None, e, Scale::Log, Pad::NONE);
+        assert!((lo - 10.0).abs() < 1e-9 && (hi - 1000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fixed_wins_when_valid_and_flat_data_gets_a_span() {
+        let e = Extent::default();
+        assert_eq!(
+            resolve(Some((2.0, 1.0)), e, Scale::Linear, Pad::DEFAULT),
+            (1.0, 2.0)
+        );
+        assert_eq!(
+            resolve(Some((-1.0, 1.0)), e, Scale::Log, Pad::DEFAULT),
+            (1.0, 10.0)
+        );
+        assert_eq!(
+            resolve(Some((f64::NAN, 1.0)), e, Scale::Linear, Pad::DEFAULT),
+            (0.0, 1.0)
+        );
+        let mut e = Extent::default();
+        e.add(5.0, Scale::Linear);
+        assert_eq!(resolve(None, e, Scale::Linear, Pad::DEFAULT), (4.5, 5.5));
+        let mut e = Extent::default();
+        e.add_all([1e300, -1e300, f64::MAX, f64::MIN], Scale::Linear);
+        let (lo, hi) = resolve(None, e, Scale::Linear, Pad::DEFAULT);
+        assert!(lo.is_finite() && hi.is_finite() && lo < hi);
+    }
+}

@@ -1,0 +1,183 @@
+//! The status strip at the bottom of the window: server, connection state,
+//! frame rate, frames received and skipped, age of the newest frame, and
+//! PAUSED.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::axes::Area;
+use super::font::{text, TextSizes};
+use super::info::PixelRect;
+use super::DrawError;
+use crate::state::{Connection, Status};
+
+const GOOD: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
+const WAIT: RGBColor = RGBColor(0xd6, 0x7a, 0x0e);
+const BAD: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+const DONE: RGBColor = RGBColor(0x1f, 0x5f, 0xa4);
+const PLAIN: RGBColor = RGBColor(60, 60, 60);
+const STRIP: RGBColor = RGBColor(242, 242, 242);
+
+/// The status text as coloured pieces, left to right, and the right-aligned
+/// PAUSED marker if paused.
+pub(crate) fn segments(
+    status: &Status,
+    now_unix_us: u64,
+) -> (Vec<(String, RGBColor)>, Option<String>) {
+    let mut out = Vec::new();
+    let server = match (status.server_name.is_empty(), status.address.is_empty()) {
+        (false, false) => format!("{} @ {}", status.server_name, status.address),
+        (false, true) => status.server_name.clone(),
+        (true, false) => status.address.clone(),
+        (true, true) => "plotcast".to_string(),
+    };
+    out.push((server, PLAIN));
+    let (state, color) = match &status.connection {
+        Connection::Connecting => ("connecting…".to_string(), WAIT),
+        Connection::Connected => ("connected".to_string(), GOOD),
+        Connection::Reconnecting { attempt, reason } => (
+            with_reason(
+                format!("connection lost, reconnecting (attempt {attempt})"),
+                reason,
+            ),
+            WAIT,
+        ),
+        Connection::Ended { reason } => {
+            (with_reason("computation ended".to_string(), reason), DONE)
+        }
+        Connection::Lost { reason } => (with_reason("connection lost".to_string(), reason), BAD),
+    };
+    out.push((state, color));
+    out.push((format!("{:.1} fps", status.fps), PLAIN));
+    out.push((
+        format!(
+            "{} frames received, {} skipped",
+            status.frames_received, status.frames_skipped
+        ),
+        PLAIN,
+    ));
+    let age = match status.newest_age(now_unix_us) {
+        Some(age) => format!("newest frame {} old", human(age.as_secs_f64())),
+        None => "no data yet".to_string(),
+    };
+    out.push((age, PLAIN));
+    (out, status.paused.then(|| "PAUSED".to_string()))
+}
+
+fn with_reason(head: String, reason: &str) -> String {
+    if reason.is_empty() {
+        head
+    } else {
+        format!("{head}: {reason}")
+    }
+}
+
+fn human(secs: f64) -> String {
+    if secs < 1.0 {
+        format!("{:.0} ms", secs * 1e3)
+    } else if secs < 120.0 {
+        format!("{secs:.1} s")
+    } else if secs < 7200.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else {
+        format!("{:.1} h", secs / 3600.0)
+    }
+}
+
+/// Draws the strip into `rect`.
+pub(crate) fn draw_status(
+    root: &Area<'_>,
+    rect: PixelRect,
+    status: &Status,
+    now_unix_us: u64,
+    sizes: &TextSizes,
+) -> Result<(), DrawError> {
+    let (x1, y1) = (rect.x + rect.w as i32, rect.y + rect.h as i32);
+    root.draw(&Rectangle::new(
+        [(rect.x, rect.y), (x1, y1)],
+        STRIP.filled(),
+    ))?;
+    root.draw(&PathElement::new(
+        vec![(rect.x, rect.y), (x1, rect.y)],
+        RGBColor(200, 200, 200).stroke_width(1),
+    ))?;
+    let (pieces, paused) = segments(status, now_unix_us);
+    let cy = rect.y + rect.h as i32 / 2;
+    let pad = (sizes.status * 0.7) as i32;
+    let sep = "   ·   ";
+    let mut x = rect.x + pad;
+    let paused_w = match &paused {
+        Some(p) => root.estimate_text_size(p, &text(sizes.status, BAD))?.0 as i32 + 2 * pad,
+        None => 0,
+    };
+    for (k, (piece, color)) in pieces.iter().enumerate() {
+        let piece = if k == 0 {
+            piece.clone()
+        } else {
+            format!("{sep}{piece}")
+        };
+        let style = text(sizes.status, *color).pos(Pos::new(HPos::Left, VPos::Center));
+        let w = root.estimate_text_size(&piece, &style)?.0 as i32;
+        if x + w > x1 - paused_w {
+            break; // narrow window: drop the pieces that do not fit
+        }
+        root.draw_text(&piece, &style, (x, cy))?;
+        x += w;
+    }
+    if let Some(p) = paused {
+        let style = text(sizes.status, BAD).pos(Pos::new(HPos::Right, VPos::Center));
+        root.draw_text(&p, &style, (x1 - pad, cy))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn status_text_covers_every_state() {
+        let mut s = Status {
+            server_name: "heat".into(),
+            address: "127.0.0.1:7000".into(),
+            frames_received: 12,
+            frames_skipped: 3,
+            fps: 59.94,
+            newest_frame: Some((Instant::now(), 1_000_000)),
+            ..Status::default()
+        };
+        let joined = |s: &Status| {
+            let (p, paused) = segments(s, 3_500_000);
+            let mut t: Vec<String> = p.into_iter().map(|(t, _)| t).collect();
+            t.extend(paused);
+            t.join(" | ")
+        };
+        let t = joined(&s);
+        assert!(t.contains("heat @ 127.0.0.1:7000"), "{t}");
+        assert!(t.contains("connecting"), "{t}");
+        assert!(
+            t.contains("59.9 fps") && t.contains("12 frames received, 3 skipped"),
+            "{t}"
+        );
+        assert!(t.contains("newest frame 2.5 s old"), "{t}");
+        s.connection = Connection::Ended {
+            reason: "done".into(),
+        };
+        s.paused = true;
+        let t = joined(&s);
+        assert!(
+            t.contains("computation ended: done") && t.ends_with("PAUSED"),
+            "{t}"
+        );
+        s.connection = Connection::Lost {
+            reason: String::new(),
+        };
+        assert!(joined(&s).contains("connection lost"));
+        s.connection = Connection::Reconnecting {
+            attempt: 2,
+            reason: "refused".into(),
+        };
+        assert!(joined(&s).contains("reconnecting (attempt 2): refused"));
+    }
+}

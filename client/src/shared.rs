@@ -1,0 +1,122 @@
+//! The state shared by the network thread and the drawing side, and the
+//! "presented" handshake that paces the batches.
+//!
+//! ```text
+//! network thread                         drawing side (window or headless)
+//! ──────────────                         ─────────────────────────────────
+//! apply batch to PlotState (lock)
+//! batch += 1, wake the drawing side ───▶ snapshot() → (PlotState clone, batch)
+//! wait until presented ≥ batch           render, present / write the PNG
+//!                                   ◀─── presented(batch)
+//! send Ready { n + 1 }
+//! ```
+//!
+//! The lock is held only to apply one message or to clone a snapshot, never
+//! across I/O or an `.await`. Batch numbers here count every batch applied
+//! since the viewer started (across reconnects), so an acknowledgement from
+//! an old connection can never release a batch of a new one early.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::watch;
+
+use crate::state::PlotState;
+
+/// The newest state plus the number of batches applied to it.
+#[derive(Debug, Default)]
+struct Latest {
+    plot: PlotState,
+    batch: u64,
+}
+
+/// What the network thread and the drawing side share.
+#[derive(Debug)]
+pub struct Shared {
+    latest: Mutex<Latest>,
+    presented: watch::Sender<u64>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self::new(PlotState::default())
+    }
+}
+
+impl Shared {
+    /// Shared state starting from `plot`, nothing applied or presented yet.
+    pub fn new(plot: PlotState) -> Self {
+        Self {
+            latest: Mutex::new(Latest { plot, batch: 0 }),
+            presented: watch::Sender::new(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Latest> {
+        // A panic while holding the lock leaves a PlotState that is still
+        // memory-safe and at worst half-updated: keep showing it.
+        self.latest.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the state under the lock (keep `f` short: no I/O).
+    pub fn update<R>(&self, f: impl FnOnce(&mut PlotState) -> R) -> R {
+        f(&mut self.lock().plot)
+    }
+
+    /// Counts one more batch as applied and returns its number.
+    pub fn finish_batch(&self) -> u64 {
+        let mut latest = self.lock();
+        latest.batch += 1;
+        latest.batch
+    }
+
+    /// Number of batches applied so far.
+    pub fn batch(&self) -> u64 {
+        self.lock().batch
+    }
+
+    /// A copy of the newest state and the number of the last batch in it.
+    pub fn snapshot(&self) -> (PlotState, u64) {
+        let latest = self.lock();
+        (latest.plot.clone(), latest.batch)
+    }
+
+    /// Tells the network thread that everything up to `batch` was drawn.
+    pub fn presented(&self, batch: u64) {
+        self.presented.send_if_modified(|seen| {
+            let newer = batch > *seen;
+            if newer {
+                *seen = batch;
+            }
+            newer
+        });
+    }
+
+    /// A receiver of the presented batch numbers, for the network thread.
+    pub fn subscribe_presented(&self) -> watch::Receiver<u64> {
+        self.presented.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presented_never_goes_back() {
+        let shared = Shared::default();
+        let rx = shared.subscribe_presented();
+        shared.presented(3);
+        shared.presented(2);
+        assert_eq!(*rx.borrow(), 3);
+    }
+
+    #[test]
+    fn batches_count_across_updates() {
+        let shared = Shared::default();
+        shared.update(|s| s.status.frames_received = 7);
+        assert_eq!(shared.finish_batch(), 1);
+        assert_eq!(shared.finish_batch(), 2);
+        let (plot, batch) = shared.snapshot();
+        assert_eq!((plot.status.frames_received, batch), (7, 2));
+    }
+}

@@ -1,0 +1,380 @@
+//! The viewer binary in headless mode against a fake server on 127.0.0.1:
+//! PNG output, rejection, timeout, the server going away and coming back.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use common::{read_png, temp_dir, FakeServer, Script, Viewer, VIRIDIS_HIGH, VIRIDIS_LOW};
+use plotcast_protocol::{Reject, RejectCode, VERSION};
+
+/// Generous bound for a run that should take well under a second (CI
+/// machines are slow and builds may run beside the tests).
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
+/// Share of the image a full-size heatmap covers at least.
+const HEATMAP_SHARE: f64 = 0.10;
+
+#[test]
+fn headless_writes_one_png_per_frame_and_exits_0() {
+    let server = FakeServer::start(Script::heatmap("alpha", 1, 0.0));
+    let dir = temp_dir("frames");
+    let out = dir.join("f{n}.png");
+    let run = Viewer::spawn(
+        &[
+            &server.addr.to_string(),
+            "--headless",
+            "--frames",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+            "--size",
+            "640x480",
+            "--timeout",
+            "50",
+        ],
+        &[],
+    )
+    .wait(RUN_LIMIT);
+    assert!(
+        run.status.success(),
+        "viewer failed: {:?}\n{}",
+        run.status,
+        run.stderr
+    );
+    for n in 1..=3 {
+        let png = read_png(&dir.join(format!("f{n}.png")));
+        assert_eq!((png.width, png.height), (640, 480), "frame {n} size");
+        let share = png.share_near(VIRIDIS_LOW, 12);
+        assert!(
+            share > HEATMAP_SHARE,
+            "frame {n}: only {:.1} % of the pixels have the heatmap's colour",
+            share * 100.0
+        );
+    }
+    assert!(!dir.join("f4.png").exists(), "a fourth frame was written");
+    // Exactly one batch in flight: 3 frames → Ready 1..3, and the viewer
+    // stops instead of asking for a fourth.
+    assert_eq!(
+        server.seen.readies.load(Ordering::SeqCst),
+        3,
+        "Ready messages"
+    );
+    server.wait_for("pong to the server's ping", RUN_LIMIT, |s| {
+        s.pongs.load(Ordering::SeqCst) >= 1
+    });
+    server.wait_for("goodbye", RUN_LIMIT, |s| {
+        s.goodbyes.load(Ordering::SeqCst) == 1
+    });
+    let hellos = server.seen.hellos.lock().unwrap().clone();
+    assert_eq!(hellos.len(), 1, "one connection");
+    assert!(
+        hellos[0].1.starts_with("plotcast-viewer@"),
+        "peer name {:?}",
+        hellos[0].1
+    );
+    common::cleanup(&dir);
+}
+
+#[test]
+fn token_travels_in_the_hello() {
+    let server = FakeServer::start(Script::heatmap("alpha", 1, 0.0));
+    let dir = temp_dir("token");
+    let out = dir.join("f.png");
+    let run = Viewer::spawn(
+        &[
+            &server.addr.to_string(),
+            "--headless",
+            "--frames",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("PLOTCAST_TOKEN", "s3cret")],
+    )
+    .wait(RUN_LIMIT);
+    assert!(
+        run.status.success(),
+        "viewer failed: {:?}\n{}",
+        run.status,
+        run.stderr
+    );
+    assert!(out.exists());
+    let hellos = server.seen.hellos.lock().unwrap().clone();
+    assert_eq!(hellos[0].0.as_deref(), Some("s3cret"));
+    common::cleanup(&dir);
+}
+
+#[test]
+fn rejection_prints_the_reason_and_exits_2() {
+    let mut script = Script::heatmap("alpha", 1, 0.0);
+    script.reject = Some(Reject {
+        code: RejectCode::BadToken,
+        reason: "bad token: ask the person running the computation (zebra-17)".into(),
+        server_version: VERSION,
+    });
+    let server = FakeServer::start(script);
+    let dir = temp_dir("reject");
+    // Reconnect is on: a rejection must still end the viewer at once.
+    let run = Viewer::spawn(
+        &[
+            &server.addr.to_string(),
+            "--headless",
+            "--out",
+            dir.join("f.png").to_str().unwrap(),
+            "--token",
+            "wrong",
+        ],
+        &[],
+    )
+    .wait(RUN_LIMIT);
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "exit status; stderr:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("bad token: ask the person running the computation (zebra-17)"),
+        "stderr lacks the server's reason:\n{}",
+        run.stderr
+    );
+    assert_eq!(
+        server.seen.hellos.lock().unwrap().len(),
+        1,
+        "no retry after a rejection"
+    );
+    common::cleanup(&dir);
+}
+
+#[test]
+fn timeout_without_data_exits_3_with_a_message() {
+    let mut script = Script::heatmap("alpha", 1, 0.0);
+    script.answer_ready = false;
+    let server = FakeServer::start(script);
+    let dir = temp_dir("timeout");
+    let run = Viewer::spawn(
+        &[
+            &server.addr.to_string(),
+            "--headless",
+            "--frames",
+            "1",
+            "--timeout",
+            "2",
+            "--out",
+            dir.join("f.png").to_str().unwrap(),
+        ],
+        &[],
+    )
+    .wait(RUN_LIMIT);
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "exit status; stderr:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("timed out after 2.0 s") && run.stderr.contains("0 of 1 frames"),
+        "unclear timeout message:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed >= Duration::from_secs(2) && run.elapsed < Duration::from_secs(15),
+        "took {:?}",
+        run.elapsed
+    );
+    assert!(!dir.join("f.png").exists());
+    common::cleanup(&dir);
+}
+
+#[test]
+fn no_reconnect_exits_when_the_server_goes_away() {
+    let mut script = Script::heatmap("alpha", 1, 0.0);
+    script.batches_then_close = Some(2);
+    let server = FakeServer::start(script);
+    let dir = temp_dir("noreconnect");
+    let out = dir.join("last.png");
+    let run = Viewer::spawn(
+        &[
+            &server.addr.to_string(),
+            "--headless",
+            "--no-reconnect",
+            "--out",
+            out.to_str().unwrap(),
+            "--timeout",
+            "50",
+        ],
+        &[],
+    )
+    .wait(RUN_LIMIT);
+    // Two frames rendered, then the server left: success, last PNG kept.
+    assert!(
+        run.status.success(),
+        "viewer failed: {:?}\n{}",
+        run.status,
+        run.stderr
+    );
+    assert!(read_png(&out).share_near(VIRIDIS_LOW, 12) > HEATMAP_SHARE);
+    // A computation that ends says goodbye: same success, and the viewer
+    // reports the server's words in its log.
+    let mut script = Script::heatmap("alpha", 1, 0.0);
+    script.batches_then_close = Some(1);
+    script.goodbye = true;
+    let server = FakeServer::start(script);
+    let run = Viewer::spawn(
+        &[
+            &server.addr.to_string(),
+            "--headless",
+            "--no-reconnect",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .wait(RUN_LIMIT);
+    assert!(
+        run.status.success(),
+        "viewer failed: {:?}\n{}",
+        run.status,
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("computation ended (simulation finished (fake))"),
+        "stderr:\n{}",
+        run.stderr
+    );
+    // Asked for more than the server gave: failure, with the reason.
+    let mut script = Script::heatmap("alpha", 1, 0.0);
+    script.batches_then_close = Some(1);
+    let server = FakeServer::start(script);
+    let run = Viewer::spawn(
+        &[
+            &server.addr.to_string(),
+            "--headless",
+            "--no-reconnect",
+            "--frames",
+            "5",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .wait(RUN_LIMIT);
+    assert_eq!(run.status.code(), Some(1), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("connection lost") && run.stderr.contains("1 of 5 frames"),
+        "stderr:\n{}",
+        run.stderr
+    );
+    common::cleanup(&dir);
+}
+
+#[test]
+fn reconnects_to_a_new_server_on_the_same_port() {
+    // Server A: dark heatmap, goes away (listener too) after two batches.
+    let mut a = Script::heatmap("server-a", 0xA, 0.0);
+    a.batches_then_close = Some(2);
+    let server_a = FakeServer::start(a);
+    let addr = server_a.addr;
+    let dir = temp_dir("restart");
+    let out = dir.join("f{n}.png");
+    let viewer = Viewer::spawn(
+        &[
+            &addr.to_string(),
+            "--headless",
+            "--frames",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+            "--size",
+            "480x360",
+            "--timeout",
+            "50",
+        ],
+        &[],
+    );
+    server_a.wait_closed(RUN_LIMIT);
+    drop(server_a);
+    assert!(
+        dir.join("f2.png").exists(),
+        "A's frames were drawn before it closed"
+    );
+    // Server B on the same port, another session, bright heatmap.
+    let server_b = FakeServer::start_on(addr, Script::heatmap("server-b", 0xB, 1.0));
+    let run = viewer.wait(RUN_LIMIT);
+    assert!(
+        run.status.success(),
+        "viewer failed: {:?}\n{}",
+        run.status,
+        run.stderr
+    );
+    for n in 1..=2 {
+        let png = read_png(&dir.join(format!("f{n}.png")));
+        assert!(
+            png.share_near(VIRIDIS_LOW, 12) > HEATMAP_SHARE,
+            "frame {n} shows A"
+        );
+        assert!(
+            png.share_near(VIRIDIS_HIGH, 12) < HEATMAP_SHARE,
+            "frame {n} shows only A"
+        );
+    }
+    for n in 3..=4 {
+        let png = read_png(&dir.join(format!("f{n}.png")));
+        assert!(
+            png.share_near(VIRIDIS_HIGH, 12) > HEATMAP_SHARE,
+            "frame {n} (after the restart) does not show B's data"
+        );
+        assert!(
+            png.share_near(VIRIDIS_LOW, 12) < HEATMAP_SHARE,
+            "frame {n} still shows A's data: the old session leaked"
+        );
+    }
+    assert_eq!(
+        server_b.seen.hellos.lock().unwrap().len(),
+        1,
+        "one connection to B"
+    );
+    common::cleanup(&dir);
+}
+
+#[test]
+fn a_silent_server_is_noticed_by_the_heartbeat() {
+    // The server welcomes, then neither sends data nor answers pings, like a
+    // peer behind a pulled cable.
+    let mut script = Script::heatmap("alpha", 1, 0.0);
+    script.answer_ready = false;
+    script.heartbeats = false;
+    script.heartbeat_timeout_ms = 1_000;
+    let server = FakeServer::start(script);
+    let dir = temp_dir("heartbeat");
+    let run = Viewer::spawn(
+        &[
+            &server.addr.to_string(),
+            "--headless",
+            "--no-reconnect",
+            "--out",
+            dir.join("f.png").to_str().unwrap(),
+            "--timeout",
+            "30",
+        ],
+        &[],
+    )
+    .wait(RUN_LIMIT);
+    assert_eq!(run.status.code(), Some(1), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("heartbeat") && run.stderr.contains("timed out after 1.0 s"),
+        "stderr:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(15),
+        "took {:?}",
+        run.elapsed
+    );
+    common::cleanup(&dir);
+}

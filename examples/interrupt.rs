@@ -1,0 +1,72 @@
+//! Ctrl-C and plotcast.
+//!
+//! Plain mode (the default): a long loop with no signal handling at all.
+//! Ctrl-C stops the process at once, exactly as without plotcast; the
+//! viewer, in its own process group, keeps the final plot.
+//!
+//! Graceful mode (`-- --graceful`): the computation catches Ctrl-C itself
+//! (plotcast installs no handler), publishes a final frame marked as such,
+//! waits briefly for viewers to receive it, and exits.
+//!
+//! ```sh
+//! cargo run --release --example interrupt
+//! cargo run --release --example interrupt -- --graceful
+//! ```
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    // Only an atomic store: the one thing that is safe in a signal handler.
+    STOP.store(true, Ordering::SeqCst);
+}
+
+#[allow(unsafe_code)]
+fn catch_ctrl_c() {
+    let handler = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: installs an async-signal-safe handler (an atomic store).
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let graceful = std::env::args().any(|a| a == "--graceful");
+    let steps = plotcast_suite::steps_from_env(u64::MAX);
+    if graceful {
+        catch_ctrl_c();
+    }
+    let server = plotcast::Server::builder().title("interrupt").start()?;
+    let signal = server.line("signal");
+    let progress = server.series("progress");
+    eprintln!(
+        "interrupt: serving on {} (pid {}); press Ctrl-C to stop{}",
+        server.local_addr(),
+        std::process::id(),
+        if graceful { " gracefully" } else { "" }
+    );
+
+    let n = 2000;
+    let mut ys = vec![0.0f64; n];
+    let mut step = 0u64;
+    while step < steps && !STOP.load(Ordering::SeqCst) {
+        // A deliberately busy loop: the kind of work Ctrl-C must interrupt.
+        let t = step as f64 * 0.05;
+        for (i, y) in ys.iter_mut().enumerate() {
+            let x = i as f64 / n as f64;
+            *y = (40.0 * x - t).sin() * (1.0 + (3.0 * x + t * 0.1).cos()) / 2.0;
+        }
+        signal.publish(&ys);
+        progress.push(t, ys.iter().map(|y| y.abs()).sum::<f64>() / n as f64);
+        step += 1;
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    if STOP.load(Ordering::SeqCst) {
+        eprintln!("interrupt: Ctrl-C received after {step} steps: publishing the final frame");
+        ys.fill(0.0);
+        signal.publish(&ys);
+    }
+    server.finish(std::time::Duration::from_secs(2));
+    Ok(())
+}

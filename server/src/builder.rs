@@ -1,0 +1,337 @@
+//! [`ServerBuilder`]: settings, environment, access policy, and `start`.
+
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::access::{random_token, random_u64};
+use crate::hub::Hub;
+use crate::launch::{connect_addr, launch, LaunchRequest, ViewerLaunch, VIEWER_BIN};
+use crate::net::{NetConfig, NetThread};
+use crate::server::Server;
+use crate::ServerError;
+
+/// Default bind address: loopback, any free port.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:0";
+/// Default number of viewers served at once.
+pub const DEFAULT_MAX_VIEWERS: usize = 64;
+/// Default handshake deadline.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default ping interval.
+pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(2);
+/// Default silence after which a viewer is dropped (also the longest a
+/// write may make no progress).
+pub const DEFAULT_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(6);
+/// Default time viewers get to receive the goodbye when the server stops.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
+/// Default history window of append series, in points per series.
+pub const DEFAULT_HISTORY_POINTS: usize = 100_000;
+/// Default `TCP_NOTSENT_LOWAT` (Linux).
+pub const DEFAULT_NOTSENT_LOWAT_BYTES: u32 = 128 * 1024;
+
+/// Configures and starts a [`Server`]. Every setting has a default; see
+/// each method. Environment variables (read by [`start`](Self::start)
+/// unless [`use_env(false)`](Self::use_env)):
+///
+/// | variable | effect |
+/// |---|---|
+/// | `PLOTCAST_ADDR` | bind address, overriding [`bind`](Self::bind) |
+/// | `PLOTCAST_TOKEN` | access token, when [`token`](Self::token) is not set |
+/// | `PLOTCAST_VIEWER` | viewer binary, when [`viewer_path`](Self::viewer_path) is not set |
+/// | `PLOTCAST_NO_VIEWER=1` | do not launch a viewer |
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until start() is called"]
+pub struct ServerBuilder {
+    title: Option<String>,
+    columns: u16,
+    addr: Option<String>,
+    use_env: bool,
+    token: Option<String>,
+    generate_token: bool,
+    insecure_no_token: bool,
+    max_viewers: usize,
+    handshake_timeout: Duration,
+    heartbeat_interval: Duration,
+    heartbeat_timeout: Duration,
+    shutdown_grace: Duration,
+    history_points: usize,
+    notsent_lowat_bytes: u32,
+    launch_viewer: bool,
+    viewer_path: Option<PathBuf>,
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        Self {
+            title: None,
+            columns: 0,
+            addr: None,
+            use_env: true,
+            token: None,
+            generate_token: true,
+            insecure_no_token: false,
+            max_viewers: DEFAULT_MAX_VIEWERS,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            heartbeat_timeout: DEFAULT_HEARTBEAT_TIMEOUT,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            history_points: DEFAULT_HISTORY_POINTS,
+            notsent_lowat_bytes: DEFAULT_NOTSENT_LOWAT_BYTES,
+            launch_viewer: true,
+            viewer_path: None,
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// Figure title, sent to viewers (default: the executable's name).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Columns of the figure grid (default 0: the viewer chooses).
+    pub fn columns(mut self, columns: u16) -> Self {
+        self.columns = columns;
+        self
+    }
+
+    /// Bind address, `HOST:PORT` (default `127.0.0.1:0`). `PLOTCAST_ADDR`
+    /// overrides it, so a run can be exposed without code changes.
+    pub fn bind(mut self, addr: impl Into<String>) -> Self {
+        self.addr = Some(addr.into());
+        self
+    }
+
+    /// Whether `PLOTCAST_*` environment variables are read (default true).
+    pub fn use_env(mut self, yes: bool) -> Self {
+        self.use_env = yes;
+        self
+    }
+
+    /// Access token viewers must present. Enforced on any address once set.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Whether a non-loopback bind without a token generates one (default
+    /// true: it is printed on stderr with the command to connect). With
+    /// `false`, such a start fails with [`ServerError::TokenRequired`].
+    pub fn generate_token(mut self, yes: bool) -> Self {
+        self.generate_token = yes;
+        self
+    }
+
+    /// Serves a non-loopback address without a token (trusted networks
+    /// only; logs a warning).
+    pub fn insecure_no_token(mut self) -> Self {
+        self.insecure_no_token = true;
+        self
+    }
+
+    /// Most viewers served at once (default 64); more are rejected.
+    pub fn max_viewers(mut self, n: usize) -> Self {
+        self.max_viewers = n;
+        self
+    }
+
+    /// Deadline for a new connection's handshake (default 2 s).
+    pub fn handshake_timeout(mut self, d: Duration) -> Self {
+        self.handshake_timeout = d;
+        self
+    }
+
+    /// Ping interval (default 2 s).
+    pub fn heartbeat_interval(mut self, d: Duration) -> Self {
+        self.heartbeat_interval = d;
+        self
+    }
+
+    /// Silence after which a viewer is dropped, and the longest a write to
+    /// a viewer may make no progress (default 6 s).
+    pub fn heartbeat_timeout(mut self, d: Duration) -> Self {
+        self.heartbeat_timeout = d;
+        self
+    }
+
+    /// How long viewers get to receive the goodbye when the server is
+    /// dropped (default 200 ms).
+    pub fn shutdown_grace(mut self, d: Duration) -> Self {
+        self.shutdown_grace = d;
+        self
+    }
+
+    /// Default history window of append series, in points per series
+    /// (default 100 000); a channel may set its own.
+    pub fn history_points(mut self, points: usize) -> Self {
+        self.history_points = points;
+        self
+    }
+
+    /// `TCP_NOTSENT_LOWAT` on Linux (default 128 KiB).
+    pub fn notsent_lowat_bytes(mut self, bytes: u32) -> Self {
+        self.notsent_lowat_bytes = bytes;
+        self
+    }
+
+    /// Whether to launch the viewer (default true).
+    pub fn launch_viewer(mut self, yes: bool) -> Self {
+        self.launch_viewer = yes;
+        self
+    }
+
+    /// The viewer binary to launch, overriding `PLOTCAST_VIEWER` and the
+    /// search.
+    pub fn viewer_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.viewer_path = Some(path.into());
+        self
+    }
+
+    fn env(&self, name: &str) -> Option<String> {
+        if !self.use_env {
+            return None;
+        }
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+
+    fn resolve_addr(&self) -> Result<SocketAddr, ServerError> {
+        let (value, origin) = match (self.env("PLOTCAST_ADDR"), &self.addr) {
+            (Some(env), _) => (env, "PLOTCAST_ADDR"),
+            (None, Some(addr)) => (addr.clone(), "ServerBuilder::bind"),
+            (None, None) => (DEFAULT_ADDR.to_owned(), "the default"),
+        };
+        let bad = || ServerError::BadAddr {
+            value: value.clone(),
+            origin,
+        };
+        value
+            .to_socket_addrs()
+            .map_err(|_| bad())?
+            .next()
+            .ok_or_else(bad)
+    }
+
+    fn check(&self) -> Result<(), ServerError> {
+        let config = |name, reason: &str| {
+            Err(ServerError::Config {
+                name,
+                reason: reason.into(),
+            })
+        };
+        if self.max_viewers == 0 {
+            return config("max_viewers", "must be at least 1");
+        }
+        if self.heartbeat_interval.is_zero() || self.handshake_timeout.is_zero() {
+            return config("heartbeat_interval / handshake_timeout", "must be positive");
+        }
+        if self.heartbeat_timeout <= self.heartbeat_interval {
+            return config(
+                "heartbeat_timeout",
+                "must be longer than heartbeat_interval (viewers answer pings)",
+            );
+        }
+        Ok(())
+    }
+
+    /// Binds, starts the network thread and (unless turned off) launches the
+    /// viewer. Returns quickly: a viewer that must first be built is built
+    /// in the background.
+    ///
+    /// # Errors
+    /// [`ServerError::BadAddr`], [`ServerError::Bind`],
+    /// [`ServerError::TokenRequired`] (non-loopback bind, no token,
+    /// `generate_token(false)`), [`ServerError::Config`],
+    /// [`ServerError::Runtime`], [`ServerError::Random`].
+    pub fn start(self) -> Result<Server, ServerError> {
+        self.check()?;
+        let addr = self.resolve_addr()?;
+        let loopback = addr.ip().is_loopback();
+        let mut generated = false;
+        let token = match self.token.clone().filter(|t| !t.is_empty()) {
+            Some(token) => Some(token),
+            None => match self.env("PLOTCAST_TOKEN") {
+                Some(token) => Some(token),
+                None if loopback => None,
+                None if self.insecure_no_token => {
+                    tracing::warn!(target: "plotcast", %addr,
+                        "serving a non-loopback address WITHOUT an access token: anyone who can reach it can watch");
+                    None
+                }
+                None if self.generate_token => {
+                    generated = true;
+                    Some(random_token().map_err(ServerError::Random)?)
+                }
+                None => return Err(ServerError::TokenRequired { addr }),
+            },
+        };
+        let listener =
+            TcpListener::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let title = self.title.clone().unwrap_or_else(default_title);
+        let session_id = random_u64().map_err(ServerError::Random)?;
+        let hub = Arc::new(Hub::new(
+            title,
+            self.columns,
+            session_id,
+            self.history_points.max(1),
+        ));
+        let cfg = NetConfig {
+            token: token.clone(),
+            max_viewers: self.max_viewers,
+            handshake_timeout: self.handshake_timeout,
+            heartbeat_interval: self.heartbeat_interval,
+            heartbeat_timeout: self.heartbeat_timeout,
+            shutdown_grace: self.shutdown_grace,
+            notsent_lowat_bytes: self.notsent_lowat_bytes,
+        };
+        let net = NetThread::start(listener, Arc::clone(&hub), cfg)?;
+        tracing::info!(target: "plotcast", addr = %local_addr, session_id, "serving viewers");
+        if let (true, Some(token)) = (generated, &token) {
+            eprintln!(
+                "plotcast: serving on {local_addr}; viewers need the access token {token}\nplotcast: connect with: {VIEWER_BIN} {}:{} --token {token}",
+                host_name(local_addr),
+                local_addr.port()
+            );
+        }
+        let alive = Arc::new(AtomicBool::new(true));
+        let status = Arc::new(Mutex::new(ViewerLaunch::Disabled));
+        let no_viewer = self
+            .env("PLOTCAST_NO_VIEWER")
+            .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"));
+        if self.launch_viewer && !no_viewer {
+            let req = LaunchRequest {
+                addr: connect_addr(local_addr),
+                token: token.clone(),
+                explicit_path: self.viewer_path.clone(),
+                env_path: self.env("PLOTCAST_VIEWER").map(PathBuf::from),
+                alive: Arc::clone(&alive),
+            };
+            launch(req, Arc::clone(&status));
+        }
+        Ok(Server::new(hub, net, local_addr, token, status, alive))
+    }
+}
+
+fn default_title() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "plotcast".into())
+}
+
+/// A name others can dial for a server bound to `addr`.
+fn host_name(addr: SocketAddr) -> String {
+    if !addr.ip().is_unspecified() {
+        return addr.ip().to_string();
+    }
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "HOST".into())
+}

@@ -1,0 +1,463 @@
+//! Channel handles: what the computation publishes through.
+//!
+//! A handle is cheap to clone and `Send + Sync`. Publishing encodes the
+//! frame once (a copy of the data into the wire format), stores it as the
+//! channel's newest value and wakes the network side; it never waits for a
+//! viewer or the network. A publish whose shape is wrong (for example a
+//! heatmap whose value count is not `nx * ny`) is dropped, counted in
+//! [`ChannelStats::invalid`](crate::ChannelStats::invalid) and logged once
+//! per channel.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use plotcast_protocol::{
+    encode_data, ArrayRef, ChannelKind, ChannelSpec, FrameRef, GridCell, PartRef, Scale,
+};
+
+use crate::hub::{lock, now_us, Channel, Hub, Store};
+
+/// Per-channel display options, sent to viewers in the layout.
+///
+/// Set them through [`Server::channel`](crate::Server::channel) before the
+/// channel is first created; a second call with the same name and kind
+/// returns the existing channel and ignores new options.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChannelOptions {
+    /// Plot title (empty: the channel name).
+    pub title: String,
+    /// X axis label.
+    pub x_label: String,
+    /// Y axis label.
+    pub y_label: String,
+    /// X axis scale.
+    pub x_scale: Scale,
+    /// Y axis scale.
+    pub y_scale: Scale,
+    /// Fixed x range; `None` autoscales.
+    pub x_range: Option<(f64, f64)>,
+    /// Fixed y range (for heatmaps: the colour range); `None` autoscales.
+    pub y_range: Option<(f64, f64)>,
+    /// Position in the figure grid; `None` lets the viewer place it.
+    pub cell: Option<GridCell>,
+    /// Heatmap colormap name (empty: viridis).
+    pub colormap: String,
+    /// History window of append series, in points per series (0: the
+    /// server default, see [`ServerBuilder::history_points`](crate::ServerBuilder::history_points)).
+    pub history_points: usize,
+}
+
+impl ChannelOptions {
+    fn spec(&self, name: &str, kind: ChannelKind) -> ChannelSpec {
+        let mut spec = ChannelSpec::new(0, name, kind);
+        spec.title = self.title.clone();
+        spec.x_label = self.x_label.clone();
+        spec.y_label = self.y_label.clone();
+        spec.x_scale = self.x_scale;
+        spec.y_scale = self.y_scale;
+        spec.x_range = self.x_range;
+        spec.y_range = self.y_range;
+        spec.cell = self.cell;
+        spec.colormap = self.colormap.clone();
+        spec.history_points = u32::try_from(self.history_points).unwrap_or(u32::MAX);
+        spec
+    }
+}
+
+/// Builds a channel with options: `server.channel("t").y_label("K").heatmap()`.
+#[derive(Debug)]
+#[must_use = "a channel builder does nothing until a kind method (heatmap, line, ...) is called"]
+pub struct ChannelBuilder {
+    hub: Arc<Hub>,
+    name: String,
+    options: ChannelOptions,
+}
+
+impl ChannelBuilder {
+    pub(crate) fn new(hub: Arc<Hub>, name: String) -> Self {
+        Self {
+            hub,
+            name,
+            options: ChannelOptions::default(),
+        }
+    }
+
+    /// Replaces every option at once.
+    pub fn options(mut self, options: ChannelOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Plot title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.options.title = title.into();
+        self
+    }
+
+    /// X axis label.
+    pub fn x_label(mut self, label: impl Into<String>) -> Self {
+        self.options.x_label = label.into();
+        self
+    }
+
+    /// Y axis label.
+    pub fn y_label(mut self, label: impl Into<String>) -> Self {
+        self.options.y_label = label.into();
+        self
+    }
+
+    /// Logarithmic x axis.
+    pub fn log_x(mut self) -> Self {
+        self.options.x_scale = Scale::Log;
+        self
+    }
+
+    /// Logarithmic y axis.
+    pub fn log_y(mut self) -> Self {
+        self.options.y_scale = Scale::Log;
+        self
+    }
+
+    /// Fixed x range.
+    pub fn x_range(mut self, min: f64, max: f64) -> Self {
+        self.options.x_range = Some((min, max));
+        self
+    }
+
+    /// Fixed y range (for heatmaps: the colour range).
+    pub fn y_range(mut self, min: f64, max: f64) -> Self {
+        self.options.y_range = Some((min, max));
+        self
+    }
+
+    /// Position in the figure grid (0-based), spanning one cell.
+    pub fn cell(mut self, row: u16, col: u16) -> Self {
+        self.options.cell = Some(GridCell {
+            row,
+            col,
+            rows: 1,
+            cols: 1,
+        });
+        self
+    }
+
+    /// Position and span in the figure grid.
+    pub fn cell_span(mut self, row: u16, col: u16, rows: u16, cols: u16) -> Self {
+        self.options.cell = Some(GridCell {
+            row,
+            col,
+            rows: rows.max(1),
+            cols: cols.max(1),
+        });
+        self
+    }
+
+    /// Heatmap colormap name (for example `viridis`, `magma`, `gray`).
+    pub fn colormap(mut self, name: impl Into<String>) -> Self {
+        self.options.colormap = name.into();
+        self
+    }
+
+    /// History window of an append series, in points per series.
+    pub fn history_points(mut self, points: usize) -> Self {
+        self.options.history_points = points;
+        self
+    }
+
+    fn build(self, kind: ChannelKind) -> Handle {
+        let channel = self.hub.channel(self.options.spec(&self.name, kind));
+        Handle {
+            hub: self.hub,
+            channel,
+        }
+    }
+
+    /// A heatmap channel.
+    pub fn heatmap(self) -> Heatmap {
+        Heatmap(self.build(ChannelKind::Heatmap))
+    }
+
+    /// A line channel.
+    pub fn line(self) -> Line {
+        Line(self.build(ChannelKind::Line))
+    }
+
+    /// A scatter channel.
+    pub fn scatter(self) -> Scatter {
+        Scatter(self.build(ChannelKind::Scatter))
+    }
+
+    /// A bars / histogram channel.
+    pub fn bars(self) -> Bars {
+        Bars(self.build(ChannelKind::Bars))
+    }
+
+    /// An append-mode time series channel.
+    pub fn series(self) -> Series {
+        Series(self.build(ChannelKind::Series))
+    }
+}
+
+/// One named trace of a multi-trace publish (line, scatter, bars).
+#[derive(Debug, Clone, Copy)]
+pub struct Trace<'a> {
+    /// Legend name.
+    pub name: &'a str,
+    /// x values (line, scatter), or bin edges / centres (bars).
+    pub x: Option<&'a [f64]>,
+    /// y values or heights.
+    pub y: &'a [f64],
+}
+
+impl<'a> Trace<'a> {
+    /// A trace of y values only.
+    pub fn y(name: &'a str, y: &'a [f64]) -> Self {
+        Self { name, x: None, y }
+    }
+
+    /// A trace of x and y values.
+    pub fn xy(name: &'a str, x: &'a [f64], y: &'a [f64]) -> Self {
+        Self {
+            name,
+            x: Some(x),
+            y,
+        }
+    }
+}
+
+/// What every handle holds.
+#[derive(Debug, Clone)]
+struct Handle {
+    hub: Arc<Hub>,
+    channel: Arc<Channel>,
+}
+
+impl Handle {
+    fn publish(&self, nx: usize, ny: usize, range: Option<(f64, f64)>, parts: &[PartRef<'_>]) {
+        let ch = &self.channel;
+        let (Ok(nx), Ok(ny)) = (u32::try_from(nx), u32::try_from(ny)) else {
+            self.invalid(&format!("grid {nx}x{ny} is too large"));
+            return;
+        };
+        let seq = Hub::next_seq(ch);
+        let mut buf = ch.take_buffer();
+        let frame = FrameRef {
+            channel: ch.id,
+            seq,
+            timestamp_us: now_us(),
+            kind: ch.kind,
+            nx,
+            ny,
+            range,
+            parts,
+        };
+        match encode_data(&frame, &mut buf) {
+            Ok(()) => {
+                ch.store_frame(seq, buf.freeze());
+                ch.publishes.fetch_add(1, Ordering::Relaxed);
+                self.hub.notify();
+            }
+            Err(err) => {
+                ch.return_buffer(buf);
+                self.invalid(&err.to_string());
+            }
+        }
+    }
+
+    fn traces(&self, traces: &[Trace<'_>]) {
+        let parts: Vec<PartRef<'_>> = traces
+            .iter()
+            .map(|t| PartRef {
+                name: t.name,
+                first_index: 0,
+                x: t.x.map(ArrayRef::F64),
+                y: ArrayRef::F64(t.y),
+            })
+            .collect();
+        self.publish(0, 0, None, &parts);
+    }
+
+    fn invalid(&self, reason: &str) {
+        if self.channel.invalid.fetch_add(1, Ordering::Relaxed) == 0 {
+            tracing::warn!(target: "plotcast", channel = %self.channel.name,
+                "publish dropped (further ones on this channel are only counted): {reason}");
+        }
+    }
+
+    fn extend(&self, name: &str, t: &[f64], y: &[f64]) {
+        let ch = &self.channel;
+        if t.len() != y.len() {
+            self.invalid(&format!("{} times for {} values", t.len(), y.len()));
+            return;
+        }
+        if let Store::Series(store) = &ch.store {
+            lock(store).extend(name, t, y);
+            ch.seq.fetch_add(y.len() as u64, Ordering::Relaxed);
+            ch.publishes.fetch_add(1, Ordering::Relaxed);
+            self.hub.notify();
+        }
+    }
+}
+
+macro_rules! common_methods {
+    ($t:ident) => {
+        impl $t {
+            /// The channel's name (unique within the server).
+            pub fn name(&self) -> &str {
+                &self.0.channel.name
+            }
+
+            /// The channel id used on the wire.
+            pub fn id(&self) -> u32 {
+                self.0.channel.id
+            }
+        }
+    };
+}
+
+/// A heatmap: an `nx × ny` grid drawn through a colormap.
+#[derive(Debug, Clone)]
+pub struct Heatmap(Handle);
+common_methods!(Heatmap);
+
+impl Heatmap {
+    /// Publishes a row-major grid (`values.len() == nx * ny`, row 0 first).
+    pub fn publish(&self, values: &[f64], nx: usize, ny: usize) {
+        self.0
+            .publish(nx, ny, None, &[part(None, ArrayRef::F64(values))]);
+    }
+
+    /// Publishes a grid with a fixed colour range `(min, max)` for this
+    /// frame (otherwise the channel's `y_range`, else autoscale).
+    pub fn publish_with_range(&self, values: &[f64], nx: usize, ny: usize, range: (f64, f64)) {
+        self.0
+            .publish(nx, ny, Some(range), &[part(None, ArrayRef::F64(values))]);
+    }
+
+    /// Publishes an f32 grid (half the bytes on the wire).
+    pub fn publish_f32(&self, values: &[f32], nx: usize, ny: usize) {
+        self.0
+            .publish(nx, ny, None, &[part(None, ArrayRef::F32(values))]);
+    }
+}
+
+/// A line plot: one or more named traces.
+#[derive(Debug, Clone)]
+pub struct Line(Handle);
+common_methods!(Line);
+
+impl Line {
+    /// Publishes y values against their index.
+    pub fn publish(&self, y: &[f64]) {
+        self.0.publish(0, 0, None, &[part(None, ArrayRef::F64(y))]);
+    }
+
+    /// Publishes y against x (equal lengths).
+    pub fn publish_xy(&self, x: &[f64], y: &[f64]) {
+        self.0.publish(
+            0,
+            0,
+            None,
+            &[part(Some(ArrayRef::F64(x)), ArrayRef::F64(y))],
+        );
+    }
+
+    /// Publishes f32 y values against their index.
+    pub fn publish_f32(&self, y: &[f32]) {
+        self.0.publish(0, 0, None, &[part(None, ArrayRef::F32(y))]);
+    }
+
+    /// Publishes several named traces at once (they replace the previous
+    /// ones together).
+    pub fn publish_traces(&self, traces: &[Trace<'_>]) {
+        self.0.traces(traces);
+    }
+}
+
+/// A scatter plot: points of one or more named traces.
+#[derive(Debug, Clone)]
+pub struct Scatter(Handle);
+common_methods!(Scatter);
+
+impl Scatter {
+    /// Publishes points (equal lengths).
+    pub fn publish(&self, x: &[f64], y: &[f64]) {
+        self.0.publish(
+            0,
+            0,
+            None,
+            &[part(Some(ArrayRef::F64(x)), ArrayRef::F64(y))],
+        );
+    }
+
+    /// Publishes several named traces; each needs x.
+    pub fn publish_traces(&self, traces: &[Trace<'_>]) {
+        self.0.traces(traces);
+    }
+}
+
+/// Bars or a histogram.
+#[derive(Debug, Clone)]
+pub struct Bars(Handle);
+common_methods!(Bars);
+
+impl Bars {
+    /// Publishes heights at positions 0, 1, 2, ...
+    pub fn publish(&self, heights: &[f64]) {
+        self.0
+            .publish(0, 0, None, &[part(None, ArrayRef::F64(heights))]);
+    }
+
+    /// Publishes a histogram: `edges.len() == heights.len() + 1` (or bar
+    /// centres, one per height).
+    pub fn publish_edges(&self, edges: &[f64], heights: &[f64]) {
+        self.0.publish(
+            0,
+            0,
+            None,
+            &[part(Some(ArrayRef::F64(edges)), ArrayRef::F64(heights))],
+        );
+    }
+
+    /// Publishes several named sets of bars.
+    pub fn publish_traces(&self, traces: &[Trace<'_>]) {
+        self.0.traces(traces);
+    }
+}
+
+/// An append-mode time series: points accumulate in a bounded window, and
+/// every viewer receives every point it has not seen that is still in it.
+#[derive(Debug, Clone)]
+pub struct Series(Handle);
+common_methods!(Series);
+
+impl Series {
+    /// Appends one point to the default series.
+    pub fn push(&self, t: f64, y: f64) {
+        self.0.extend("", &[t], &[y]);
+    }
+
+    /// Appends one point to the named series of this channel.
+    pub fn push_to(&self, series: &str, t: f64, y: f64) {
+        self.0.extend(series, &[t], &[y]);
+    }
+
+    /// Appends many points (equal lengths) to the default series.
+    pub fn extend(&self, t: &[f64], y: &[f64]) {
+        self.0.extend("", t, y);
+    }
+
+    /// Appends many points (equal lengths) to the named series.
+    pub fn extend_to(&self, series: &str, t: &[f64], y: &[f64]) {
+        self.0.extend(series, t, y);
+    }
+}
+
+fn part<'a>(x: Option<ArrayRef<'a>>, y: ArrayRef<'a>) -> PartRef<'a> {
+    PartRef {
+        name: "",
+        first_index: 0,
+        x,
+        y,
+    }
+}

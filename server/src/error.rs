@@ -1,0 +1,83 @@
+//! Errors of the server library.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Why a [`Server`](crate::Server) could not start.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address we tried.
+        addr: SocketAddr,
+        /// What the system said.
+        source: io::Error,
+    },
+
+    /// `PLOTCAST_ADDR` (or the builder's address) is not a socket address.
+    #[error("invalid bind address {value:?} (from {origin}): expected HOST:PORT, for example 0.0.0.0:9000")]
+    BadAddr {
+        /// The text we got.
+        value: String,
+        /// Where it came from.
+        origin: &'static str,
+    },
+
+    /// A non-loopback bind without an access token, when generating one was
+    /// turned off.
+    #[error("binding {addr} exposes the computation beyond this machine and needs an access token: set one with Server::builder().token(..) or PLOTCAST_TOKEN, allow a generated one, or opt out explicitly with .insecure_no_token() on a trusted network")]
+    TokenRequired {
+        /// The non-loopback address.
+        addr: SocketAddr,
+    },
+
+    /// A setting is out of range.
+    #[error("invalid setting {name}: {reason}")]
+    Config {
+        /// The setting.
+        name: &'static str,
+        /// The rule it breaks.
+        reason: String,
+    },
+
+    /// The network thread or its runtime could not be started.
+    #[error("cannot start the plotcast network thread: {0}")]
+    Runtime(#[source] io::Error),
+
+    /// The system random source could not be read.
+    #[error("cannot read random bytes for the session id or token: {0}")]
+    Random(#[source] io::Error),
+}
+
+/// Why the viewer could not be launched. The computation goes on either way:
+/// these are reported once, never returned from `start()`.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SpawnError {
+    /// No `plotcast-viewer` binary was found anywhere we looked.
+    #[error("plotcast-viewer was not found (looked in: {searched}); build it with `cargo build --release -p plotcast-viewer` in the plotcast workspace or install it with `cargo install --path client`, then start it by hand with `plotcast-viewer {addr}` or set PLOTCAST_VIEWER=/path/to/plotcast-viewer; the computation goes on without a window")]
+    NotFound {
+        /// What was searched, for the message.
+        searched: String,
+        /// The address to connect to.
+        addr: String,
+    },
+
+    /// The binary exists but could not be started.
+    #[error("cannot start the viewer {path}: {source}")]
+    Start {
+        /// The binary.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+
+    /// Building the viewer with cargo failed.
+    #[error("building plotcast-viewer with cargo failed: {0}")]
+    Build(String),
+}

@@ -1,0 +1,362 @@
+//! The state shared by the computation's handles and the network side.
+//!
+//! The computation writes; connections read. Every lock here is held for a
+//! few pointer swaps (or, for append series, one copy of the new points) and
+//! never across I/O or an `.await`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::{Bytes, BytesMut};
+use plotcast_protocol::{encode, ChannelKind, ChannelSpec, Layout, Message};
+use tokio::sync::Notify;
+
+use crate::series::SeriesStore;
+use crate::stats::{EndedViewer, ViewerStats, ENDED_VIEWERS_KEPT};
+
+/// Locks a mutex, ignoring poisoning: every critical section here leaves the
+/// data consistent even if a panic interrupted it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Microseconds since the Unix epoch.
+pub(crate) fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// The newest value of a snapshot channel.
+#[derive(Debug, Default)]
+pub(crate) struct SnapshotSlot {
+    /// Sequence number and complete encoded frame (length prefix included).
+    latest: Option<(u64, Bytes)>,
+    /// A buffer no viewer holds any more, reused for the next frame so large
+    /// frames do not fault in fresh pages every time.
+    spare: Option<BytesMut>,
+}
+
+/// What a channel stores.
+#[derive(Debug)]
+pub(crate) enum Store {
+    /// Latest value wins.
+    Snapshot(Mutex<SnapshotSlot>),
+    /// Append mode with a bounded window per series.
+    Series(Mutex<SeriesStore>),
+}
+
+/// One channel.
+#[derive(Debug)]
+pub(crate) struct Channel {
+    pub(crate) id: u32,
+    pub(crate) kind: ChannelKind,
+    pub(crate) name: String,
+    pub(crate) store: Store,
+    /// Sequence numbers handed out (the last one used).
+    pub(crate) seq: AtomicU64,
+    /// Successful publishes or pushes.
+    pub(crate) publishes: AtomicU64,
+    /// Publishes refused because of a wrong shape.
+    pub(crate) invalid: AtomicU64,
+}
+
+impl Channel {
+    /// Takes a buffer to encode the next frame into.
+    pub(crate) fn take_buffer(&self) -> BytesMut {
+        match &self.store {
+            Store::Snapshot(slot) => lock(slot).spare.take().unwrap_or_default(),
+            Store::Series(_) => BytesMut::new(),
+        }
+    }
+
+    /// Stores a freshly encoded frame as the latest value, unless a newer one
+    /// is already there (two threads publishing to one channel).
+    pub(crate) fn store_frame(&self, seq: u64, frame: Bytes) {
+        let Store::Snapshot(slot) = &self.store else {
+            return;
+        };
+        let old = {
+            let mut slot = lock(slot);
+            match &slot.latest {
+                Some((current, _)) if *current > seq => Some(frame),
+                _ => slot.latest.replace((seq, frame)).map(|(_, b)| b),
+            }
+        };
+        // Reuse the old buffer when no viewer still holds it; otherwise it is
+        // freed here, outside the lock.
+        if let Some(Ok(mut buf)) = old.map(Bytes::try_into_mut) {
+            buf.clear();
+            let mut slot = lock(slot);
+            if slot.spare.is_none() {
+                slot.spare = Some(buf);
+            }
+        }
+    }
+
+    /// Gives back an unused buffer (after an encode error).
+    pub(crate) fn return_buffer(&self, mut buf: BytesMut) {
+        if let Store::Snapshot(slot) = &self.store {
+            buf.clear();
+            lock(slot).spare.get_or_insert(buf);
+        }
+    }
+
+    /// The latest value of a snapshot channel: a cheap clone of the `Bytes`.
+    pub(crate) fn latest(&self) -> Option<(u64, Bytes)> {
+        match &self.store {
+            Store::Snapshot(slot) => lock(slot).latest.clone(),
+            Store::Series(_) => None,
+        }
+    }
+}
+
+/// Keeps [`Hub::waiting`] raised while alive.
+#[derive(Debug)]
+pub(crate) struct WaitGuard<'a>(&'a Hub);
+
+impl Drop for WaitGuard<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The figure layout and its encoded form.
+#[derive(Debug)]
+pub(crate) struct LayoutState {
+    pub(crate) layout: Layout,
+    /// Bumped on every change.
+    pub(crate) version: u64,
+    /// The layout encoded once per change.
+    pub(crate) encoded: Bytes,
+}
+
+/// Everything shared.
+#[derive(Debug)]
+pub(crate) struct Hub {
+    pub(crate) title: String,
+    pub(crate) session_id: u64,
+    pub(crate) layout: Mutex<LayoutState>,
+    pub(crate) channels: RwLock<Vec<Arc<Channel>>>,
+    /// Wakes connections waiting for news.
+    pub(crate) news: Notify,
+    /// Connections between "about to look for news" and "done waiting":
+    /// a publish only pays for a wake-up when this is non-zero.
+    pub(crate) waiting: AtomicUsize,
+    /// Counts publishes (and layout changes); a viewer whose
+    /// [`ViewerStats::synced`] reached it has been sent everything.
+    pub(crate) version: AtomicU64,
+    /// Signalled when a viewer catches up (for `Server::finish`).
+    pub(crate) synced: Condvar,
+    pub(crate) synced_lock: Mutex<()>,
+    /// Connected (handshaken) viewers by connection id.
+    pub(crate) viewers: Mutex<HashMap<u64, Arc<ViewerStats>>>,
+    /// The last viewers that disconnected, bounded.
+    pub(crate) ended: Mutex<VecDeque<EndedViewer>>,
+    pub(crate) default_history_points: usize,
+}
+
+impl Hub {
+    pub(crate) fn new(
+        title: String,
+        columns: u16,
+        session_id: u64,
+        default_history_points: usize,
+    ) -> Self {
+        let layout = Layout {
+            title: title.clone(),
+            columns,
+            channels: Vec::new(),
+        };
+        let encoded = encode(&Message::Layout(layout.clone())).unwrap_or_default();
+        Self {
+            title,
+            session_id,
+            layout: Mutex::new(LayoutState {
+                layout,
+                version: 1,
+                encoded,
+            }),
+            channels: RwLock::new(Vec::new()),
+            news: Notify::new(),
+            waiting: AtomicUsize::new(0),
+            version: AtomicU64::new(0),
+            synced: Condvar::new(),
+            synced_lock: Mutex::new(()),
+            viewers: Mutex::new(HashMap::new()),
+            ended: Mutex::new(VecDeque::with_capacity(ENDED_VIEWERS_KEPT)),
+            default_history_points,
+        }
+    }
+
+    /// Wakes every connection waiting for news. Never blocks on the network,
+    /// and costs one atomic load when no viewer is waiting.
+    ///
+    /// Called after the new value is stored (its lock released). A waiting
+    /// connection raises `waiting` and registers for the wake-up *before* it
+    /// takes the channel locks to look for news, so either it sees the new
+    /// value, or its increment happened before our lock and we see it here.
+    pub(crate) fn notify(&self) {
+        self.version.fetch_add(1, Ordering::SeqCst);
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.news.notify_waiters();
+        }
+    }
+
+    /// Records that a viewer has been sent everything up to `version`.
+    pub(crate) fn viewer_synced(&self, stats: &ViewerStats, version: u64) {
+        stats.synced.fetch_max(version, Ordering::SeqCst);
+        let _guard = lock(&self.synced_lock);
+        self.synced.notify_all();
+    }
+
+    /// Removes a viewer and remembers why it ended.
+    pub(crate) fn viewer_ended(&self, conn_id: u64, reason: String) {
+        let Some(stats) = lock(&self.viewers).remove(&conn_id) else {
+            return;
+        };
+        let mut ended = lock(&self.ended);
+        if ended.len() >= ENDED_VIEWERS_KEPT {
+            ended.pop_front();
+        }
+        ended.push_back(EndedViewer {
+            viewer: stats.snapshot(),
+            reason,
+            ended_at: SystemTime::now(),
+        });
+    }
+
+    /// Marks the caller as waiting for news until the guard is dropped.
+    pub(crate) fn wait_guard(&self) -> WaitGuard<'_> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        WaitGuard(self)
+    }
+
+    /// A snapshot of the channel list (cheap: clones of `Arc`s).
+    pub(crate) fn channels(&self) -> Vec<Arc<Channel>> {
+        self.channels
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The current layout version, its encoded frame and how many channels
+    /// it lists.
+    pub(crate) fn layout_frame(&self) -> (u64, Bytes, usize) {
+        let state = lock(&self.layout);
+        (
+            state.version,
+            state.encoded.clone(),
+            state.layout.channels.len(),
+        )
+    }
+
+    /// Finds the channel called `name`, or adds one with `spec`'s options.
+    ///
+    /// A name already used by a channel of another kind gets a suffix, so
+    /// each channel keeps one kind for its whole life.
+    pub(crate) fn channel(&self, mut spec: ChannelSpec) -> Arc<Channel> {
+        let mut layout = lock(&self.layout);
+        let mut channels = self
+            .channels
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = channels.iter().find(|c| c.name == spec.name) {
+            if existing.kind == spec.kind {
+                return Arc::clone(existing);
+            }
+            let base = spec.name.clone();
+            let mut n = 2;
+            while channels.iter().any(|c| c.name == spec.name) {
+                spec.name = format!("{base} ({} {n})", spec.kind.name());
+                n += 1;
+            }
+            tracing::warn!(target: "plotcast", channel = %base, renamed = %spec.name,
+                "channel name already used by a channel of another kind");
+        }
+        spec.id = u32::try_from(channels.len()).unwrap_or(u32::MAX);
+        let store = if spec.kind == ChannelKind::Series {
+            if spec.history_points == 0 {
+                spec.history_points =
+                    u32::try_from(self.default_history_points).unwrap_or(u32::MAX);
+            }
+            Store::Series(Mutex::new(SeriesStore::new(spec.history_points as usize)))
+        } else {
+            spec.history_points = 0;
+            Store::Snapshot(Mutex::new(SnapshotSlot::default()))
+        };
+        let channel = Arc::new(Channel {
+            id: spec.id,
+            kind: spec.kind,
+            name: spec.name.clone(),
+            store,
+            seq: AtomicU64::new(0),
+            publishes: AtomicU64::new(0),
+            invalid: AtomicU64::new(0),
+        });
+        channels.push(Arc::clone(&channel));
+        layout.layout.channels.push(spec);
+        layout.version += 1;
+        match encode(&Message::Layout(layout.layout.clone())) {
+            Ok(bytes) => layout.encoded = bytes,
+            Err(err) => {
+                tracing::warn!(target: "plotcast", "cannot encode the layout: {err}");
+            }
+        }
+        drop(channels);
+        drop(layout);
+        self.notify();
+        channel
+    }
+
+    /// Next sequence number of a channel.
+    pub(crate) fn next_seq(channel: &Channel) -> u64 {
+        channel.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unshared_frames_are_recycled_and_newer_values_win() {
+        let hub = Hub::new("t".into(), 0, 1, 10);
+        let ch = hub.channel(ChannelSpec::new(0, "c", ChannelKind::Line));
+        let mut buf = ch.take_buffer();
+        buf.extend_from_slice(&[1; 64]);
+        ch.store_frame(2, buf.freeze());
+        // An older value arriving late (another thread) is ignored.
+        ch.store_frame(1, Bytes::from_static(b"old"));
+        assert_eq!(ch.latest().unwrap().0, 2);
+        let held = ch.latest().unwrap().1;
+        ch.store_frame(3, Bytes::from_static(b"three"));
+        // A viewer still holds frame 2: its buffer is not reused.
+        assert!(ch.take_buffer().capacity() == 0);
+        drop(held);
+        ch.store_frame(4, Bytes::from(vec![0u8; 128]));
+        // Nobody held frame 3's heap buffer... it was static, so nothing to
+        // reuse; frame 4 is a Vec and comes back once replaced.
+        ch.store_frame(5, Bytes::from_static(b"five"));
+        assert!(ch.take_buffer().capacity() >= 128);
+    }
+
+    #[test]
+    fn layout_lists_channels_and_renames_kind_clashes() {
+        let hub = Hub::new("t".into(), 2, 1, 10);
+        let a = hub.channel(ChannelSpec::new(0, "a", ChannelKind::Line));
+        let again = hub.channel(ChannelSpec::new(0, "a", ChannelKind::Line));
+        assert!(Arc::ptr_eq(&a, &again));
+        let other = hub.channel(ChannelSpec::new(0, "a", ChannelKind::Series));
+        assert_eq!(other.id, 1);
+        assert_eq!(other.name, "a (series 2)");
+        let (version, _, count) = hub.layout_frame();
+        assert_eq!((version, count), (3, 2));
+        let layout = lock(&hub.layout).layout.clone();
+        assert_eq!(layout.columns, 2);
+        assert_eq!(layout.channels[1].history_points, 10);
+    }
+}

@@ -1,0 +1,372 @@
+//! Finding and starting the viewer (`plotcast-viewer`).
+//!
+//! Search order: the builder's `viewer_path`, `PLOTCAST_VIEWER`, next to the
+//! running executable and in its parent folder (cargo puts examples in
+//! `target/<profile>/examples/`), then `PATH`. When nothing is found but we
+//! run under `cargo run` inside the plotcast workspace, the viewer is built
+//! in the background first.
+//!
+//! The viewer runs in its own process group with stdin closed, so Ctrl-C in
+//! the terminal stops the computation but not the window; the token travels
+//! in its environment (`PLOTCAST_TOKEN`), never on its command line. A named
+//! thread waits for it so it never lingers as a zombie while we live; the
+//! server does not kill it when dropped (it keeps showing the final plot).
+
+use std::ffi::OsString;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use crate::hub::lock;
+use crate::SpawnError;
+
+/// The viewer binary's name.
+pub const VIEWER_BIN: &str = "plotcast-viewer";
+
+/// What became of the viewer launch, from [`Server::viewer_launch`](crate::Server::viewer_launch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ViewerLaunch {
+    /// Turned off (builder option or `PLOTCAST_NO_VIEWER=1`).
+    Disabled,
+    /// Started.
+    Launched {
+        /// The binary.
+        path: PathBuf,
+        /// Its process id.
+        pid: u32,
+    },
+    /// Being built with cargo in the background; it starts when built.
+    Building,
+    /// Not found: the hint printed on stderr.
+    NotFound {
+        /// How to get a viewer.
+        hint: String,
+    },
+    /// Found (or built) but could not be started.
+    Failed {
+        /// Why.
+        error: String,
+    },
+}
+
+/// What the launch needs to know.
+#[derive(Debug, Clone)]
+pub(crate) struct LaunchRequest {
+    /// The address the viewer connects to.
+    pub(crate) addr: SocketAddr,
+    pub(crate) token: Option<String>,
+    pub(crate) explicit_path: Option<PathBuf>,
+    pub(crate) env_path: Option<PathBuf>,
+    /// False once the server is dropped: a late build does not launch.
+    pub(crate) alive: Arc<AtomicBool>,
+}
+
+/// The address a local viewer should dial for a server bound to `addr`.
+pub(crate) fn connect_addr(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Where to look when nothing was named, in order.
+fn default_candidates(path_var: Option<OsString>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(dir) = exe.parent() {
+            out.push(dir.join(VIEWER_BIN));
+            if let Some(parent) = dir.parent() {
+                out.push(parent.join(VIEWER_BIN));
+            }
+        }
+    }
+    if let Some(path) = path_var {
+        out.extend(std::env::split_paths(&path).map(|d| d.join(VIEWER_BIN)));
+    }
+    out
+}
+
+/// Finds the viewer, or says where it looked.
+pub(crate) fn find_viewer(
+    explicit: Option<&Path>,
+    env_path: Option<&Path>,
+    path_var: Option<OsString>,
+) -> Result<PathBuf, (String, bool)> {
+    // A named binary is the user's choice: if it is missing, say so rather
+    // than silently starting another one.
+    if let Some(named) = explicit.or(env_path) {
+        if is_executable(named) {
+            return Ok(named.to_path_buf());
+        }
+        // A bare name (no folder) is looked up on PATH, like a shell would.
+        if named.components().count() == 1 {
+            if let Some(found) = path_var
+                .iter()
+                .flat_map(std::env::split_paths)
+                .map(|dir| dir.join(named))
+                .find(|p| is_executable(p))
+            {
+                return Ok(found);
+            }
+        }
+        return Err((named.display().to_string(), true));
+    }
+    let candidates = default_candidates(path_var);
+    match candidates.iter().find(|p| is_executable(p)) {
+        Some(found) => Ok(found.clone()),
+        None => Err((
+            "next to the executable, its parent folder, PATH".into(),
+            false,
+        )),
+    }
+}
+
+/// Starts the viewer and a named thread that reaps it.
+pub(crate) fn spawn_viewer(path: &Path, req: &LaunchRequest) -> Result<u32, SpawnError> {
+    let mut cmd = Command::new(path);
+    cmd.arg(req.addr.to_string())
+        .arg("--no-reconnect")
+        .stdin(Stdio::null())
+        .process_group(0);
+    match &req.token {
+        Some(token) => cmd.env("PLOTCAST_TOKEN", token),
+        None => cmd.env_remove("PLOTCAST_TOKEN"),
+    };
+    let child = cmd.spawn().map_err(|source| SpawnError::Start {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let pid = child.id();
+    reap(child);
+    Ok(pid)
+}
+
+/// Waits for the child on a named thread so it never stays a zombie while
+/// we live. Not joined: the viewer may outlive the server on purpose.
+fn reap(mut child: Child) {
+    let pid = child.id();
+    let spawned = thread::Builder::new()
+        .name("plotcast-reaper".into())
+        .spawn(move || match child.wait() {
+            Ok(status) => tracing::debug!(target: "plotcast", pid, %status, "viewer exited"),
+            Err(err) => {
+                tracing::debug!(target: "plotcast", pid, "cannot wait for the viewer: {err}")
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::warn!(target: "plotcast", pid, "cannot start a thread to reap the viewer: {err}");
+    }
+}
+
+/// The plotcast workspace this crate was compiled from, when we run under
+/// `cargo run` inside it.
+fn cargo_workspace() -> Option<(PathBuf, PathBuf)> {
+    let cargo = std::env::var_os("CARGO")?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    root.join("client/Cargo.toml")
+        .is_file()
+        .then(|| (PathBuf::from(cargo), root.to_path_buf()))
+}
+
+/// The target dir and profile of the running executable
+/// (`target/<profile>/[examples|deps]/exe`).
+fn exe_target(exe: &Path) -> Option<(PathBuf, bool)> {
+    let mut dir = exe.parent()?;
+    if matches!(dir.file_name()?.to_str()?, "examples" | "deps") {
+        dir = dir.parent()?;
+    }
+    let release = dir.file_name()? == "release";
+    Some((dir.parent()?.to_path_buf(), release))
+}
+
+/// Finds and starts the viewer; builds it first on a background thread
+/// when running from the plotcast workspace. Prints one line on stderr when
+/// there is none.
+pub(crate) fn launch(req: LaunchRequest, status: Arc<Mutex<ViewerLaunch>>) -> ViewerLaunch {
+    let result = match find_viewer(
+        req.explicit_path.as_deref(),
+        req.env_path.as_deref(),
+        std::env::var_os("PATH"),
+    ) {
+        Ok(path) => match spawn_viewer(&path, &req) {
+            Ok(pid) => {
+                tracing::info!(target: "plotcast", path = %path.display(), pid, "viewer started");
+                ViewerLaunch::Launched { path, pid }
+            }
+            Err(err) => {
+                eprintln!("plotcast: {err}");
+                ViewerLaunch::Failed {
+                    error: err.to_string(),
+                }
+            }
+        },
+        Err((searched, named)) => match (named, cargo_workspace()) {
+            (false, Some((cargo, root))) => {
+                build_in_background(cargo, root, req, Arc::clone(&status))
+            }
+            _ => not_found(searched, req.addr, req.token.is_some()),
+        },
+    };
+    *lock(&status) = result.clone();
+    result
+}
+
+fn not_found(searched: String, addr: SocketAddr, token: bool) -> ViewerLaunch {
+    let err = SpawnError::NotFound {
+        searched,
+        addr: if token {
+            format!("{addr} --token TOKEN")
+        } else {
+            addr.to_string()
+        },
+    };
+    eprintln!("plotcast: {err}");
+    ViewerLaunch::NotFound {
+        hint: err.to_string(),
+    }
+}
+
+fn build_in_background(
+    cargo: PathBuf,
+    root: PathBuf,
+    req: LaunchRequest,
+    status: Arc<Mutex<ViewerLaunch>>,
+) -> ViewerLaunch {
+    let (target_dir, release) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe_target(&exe))
+        .unwrap_or_else(|| (root.join("target"), false));
+    let profile = if release { "release" } else { "debug" };
+    eprintln!(
+        "plotcast: building the viewer for the first run (cargo build{} -p {VIEWER_BIN}); the computation goes on meanwhile",
+        if release { " --release" } else { "" }
+    );
+    let thread_status = Arc::clone(&status);
+    let spawned = thread::Builder::new()
+        .name("plotcast-viewer-build".into())
+        .spawn(move || {
+            let mut cmd = Command::new(&cargo);
+            cmd.current_dir(&root)
+                .args(["build", "--quiet", "-p", VIEWER_BIN, "--target-dir"])
+                .arg(&target_dir)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null());
+            if release {
+                cmd.arg("--release");
+            }
+            let result = match cmd.output() {
+                Ok(out) if out.status.success() => {
+                    let path = target_dir.join(profile).join(VIEWER_BIN);
+                    if !req.alive.load(Ordering::Acquire) {
+                        return;
+                    }
+                    match spawn_viewer(&path, &req) {
+                        Ok(pid) => ViewerLaunch::Launched { path, pid },
+                        Err(err) => ViewerLaunch::Failed {
+                            error: err.to_string(),
+                        },
+                    }
+                }
+                Ok(out) => {
+                    let stderr = String::from_utf8_lossy(&out.stderr);
+                    let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
+                    let tail: Vec<&str> = tail.into_iter().rev().collect();
+                    ViewerLaunch::Failed {
+                        error: SpawnError::Build(tail.join("\n")).to_string(),
+                    }
+                }
+                Err(err) => ViewerLaunch::Failed {
+                    error: SpawnError::Build(err.to_string()).to_string(),
+                },
+            };
+            if let ViewerLaunch::Failed { error } = &result {
+                eprintln!("plotcast: {error}");
+            }
+            *lock(&thread_status) = result;
+        });
+    match spawned {
+        Ok(_) => ViewerLaunch::Building,
+        Err(err) => ViewerLaunch::Failed {
+            error: SpawnError::Build(err.to_string()).to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unspecified_addresses_dial_loopback() {
+        let a: SocketAddr = "0.0.0.0:9000".parse().unwrap();
+        assert_eq!(connect_addr(a), "127.0.0.1:9000".parse().unwrap());
+        let b: SocketAddr = "[::]:9".parse().unwrap();
+        assert_eq!(connect_addr(b), "[::1]:9".parse().unwrap());
+        let c: SocketAddr = "10.1.2.3:5".parse().unwrap();
+        assert_eq!(connect_addr(c), c);
+    }
+
+    #[test]
+    fn target_dir_and_profile_of_the_running_executable() {
+        let t = |p: &str| exe_target(Path::new(p));
+        assert_eq!(
+            t("/w/target/debug/examples/heat"),
+            Some((PathBuf::from("/w/target"), false))
+        );
+        assert_eq!(
+            t("/w/target/release/examples/heat"),
+            Some((PathBuf::from("/w/target"), true))
+        );
+        assert_eq!(
+            t("/w/target/release/deps/x-123"),
+            Some((PathBuf::from("/w/target"), true))
+        );
+        assert_eq!(
+            t("/w/target/debug/app"),
+            Some((PathBuf::from("/w/target"), false))
+        );
+    }
+
+    #[test]
+    fn a_named_missing_viewer_is_reported_not_replaced() {
+        let err = find_viewer(Some(Path::new("/nonexistent/pv")), None, None).unwrap_err();
+        assert_eq!(err, ("/nonexistent/pv".to_string(), true));
+    }
+
+    #[test]
+    fn path_is_searched() {
+        let dir = std::env::temp_dir().join(format!("plotcast-find-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bin = dir.join(VIEWER_BIN);
+        std::fs::write(&bin, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let found = find_viewer(None, None, Some(dir.clone().into_os_string())).unwrap();
+        // A viewer next to the test executable would win; either is fine.
+        assert!(found.ends_with(VIEWER_BIN));
+        let named = find_viewer(
+            None,
+            Some(Path::new(VIEWER_BIN)),
+            Some(dir.clone().into_os_string()),
+        )
+        .unwrap();
+        assert_eq!(named, bin);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,166 @@
+//! The network thread: a named thread running a current-thread tokio
+//! runtime that accepts viewers and owns every connection task.
+//!
+//! Shutdown: the owner cancels the token; the accept loop stops, each
+//! connection says goodbye within the grace period (or is dropped), the
+//! tracker is awaited, and the thread ends. Nothing is spawned and forgotten.
+
+use std::io;
+use std::net::TcpListener as StdListener;
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::time::timeout;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::connection::serve;
+use crate::hub::Hub;
+use crate::ServerError;
+
+/// Connections allowed to be in their handshake at once; more are closed
+/// on accept.
+const MAX_PENDING_HANDSHAKES: usize = 128;
+
+/// Settings of the network side.
+#[derive(Debug, Clone)]
+pub(crate) struct NetConfig {
+    pub(crate) token: Option<String>,
+    pub(crate) max_viewers: usize,
+    pub(crate) handshake_timeout: Duration,
+    pub(crate) heartbeat_interval: Duration,
+    pub(crate) heartbeat_timeout: Duration,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) notsent_lowat_bytes: u32,
+}
+
+/// Owns the network thread; stopping it is bounded in time.
+#[derive(Debug)]
+pub(crate) struct NetThread {
+    cancel: CancellationToken,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl NetThread {
+    pub(crate) fn start(
+        listener: StdListener,
+        hub: Arc<Hub>,
+        cfg: NetConfig,
+    ) -> Result<Self, ServerError> {
+        listener
+            .set_nonblocking(true)
+            .map_err(ServerError::Runtime)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name("plotcast-net")
+            .build()
+            .map_err(ServerError::Runtime)?;
+        let cancel = CancellationToken::new();
+        let token = cancel.clone();
+        let thread = thread::Builder::new()
+            .name("plotcast-net".into())
+            .spawn(move || {
+                runtime.block_on(run(listener, hub, Arc::new(cfg), token));
+            })
+            .map_err(ServerError::Runtime)?;
+        Ok(Self {
+            cancel,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops everything and waits for the thread.
+    pub(crate) fn stop(&mut self) {
+        self.cancel.cancel();
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                tracing::error!(target: "plotcast", "the network thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for NetThread {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn run(listener: StdListener, hub: Arc<Hub>, cfg: Arc<NetConfig>, cancel: CancellationToken) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::error!(target: "plotcast", "cannot serve viewers: {err}");
+            return;
+        }
+    };
+    let tracker = TaskTracker::new();
+    let handshakes = Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES));
+    let mut next_id: u64 = 0;
+    loop {
+        let accepted = tokio::select! {
+            () = cancel.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, addr)) => {
+                // Strangers cannot pile up connections that never handshake.
+                let Ok(permit) = Arc::clone(&handshakes).try_acquire_owned() else {
+                    tracing::warn!(target: "plotcast", %addr,
+                        "connection refused: {MAX_PENDING_HANDSHAKES} handshakes already in progress");
+                    continue;
+                };
+                next_id += 1;
+                tracing::debug!(target: "plotcast", %addr, "accepted a connection");
+                tracker.spawn(serve(
+                    stream,
+                    addr,
+                    next_id,
+                    Arc::clone(&hub),
+                    Arc::clone(&cfg),
+                    cancel.clone(),
+                    permit,
+                ));
+            }
+            Err(err) => {
+                // Usually out of file descriptors: back off instead of spinning.
+                tracing::warn!(target: "plotcast", "accept failed: {err}");
+                tokio::select! {
+                    () = cancel.cancelled() => break,
+                    () = tokio::time::sleep(Duration::from_millis(100)) => {}
+                }
+            }
+        }
+    }
+    drop(listener);
+    tracker.close();
+    let bound = cfg.shutdown_grace + Duration::from_secs(1);
+    if timeout(bound, tracker.wait()).await.is_err() {
+        // The runtime is dropped right after this, which drops the rest.
+        tracing::warn!(target: "plotcast", "some connections did not stop within {} ms", bound.as_millis());
+    }
+}
+
+/// TCP_NODELAY, and on Linux a low not-sent water mark so the kernel does
+/// not queue seconds of stale frames.
+pub(crate) fn configure_socket(stream: &TcpStream, cfg: &NetConfig) {
+    if let Err(err) = stream.set_nodelay(true) {
+        tracing::debug!(target: "plotcast", "cannot set TCP_NODELAY: {err}");
+    }
+    if let Err(err) = set_notsent_lowat(stream, cfg.notsent_lowat_bytes) {
+        tracing::debug!(target: "plotcast", "cannot set TCP_NOTSENT_LOWAT: {err}");
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn set_notsent_lowat(stream: &TcpStream, bytes: u32) -> io::Result<()> {
+    socket2::SockRef::from(stream).set_tcp_notsent_lowat(bytes)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn set_notsent_lowat(_stream: &TcpStream, _bytes: u32) -> io::Result<()> {
+    Ok(())
+}

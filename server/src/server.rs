@@ -1,0 +1,180 @@
+//! The [`Server`]: channels, statistics, and a bounded shutdown.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::builder::ServerBuilder;
+use crate::channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series};
+use crate::hub::{lock, Hub};
+use crate::launch::ViewerLaunch;
+use crate::net::NetThread;
+use crate::stats::{ChannelStats, Stats};
+
+/// A running plot server. Create channels with [`heatmap`](Self::heatmap),
+/// [`line`](Self::line), [`series`](Self::series), ... and publish through
+/// them; dropping the server says goodbye to every viewer (bounded by the
+/// shutdown grace), closes every connection, stops the network thread and
+/// frees the port. It never kills the viewer window.
+#[derive(Debug)]
+pub struct Server {
+    hub: Arc<Hub>,
+    net: NetThread,
+    local_addr: SocketAddr,
+    token: Option<String>,
+    launch: Arc<Mutex<ViewerLaunch>>,
+    alive: Arc<AtomicBool>,
+}
+
+impl Server {
+    pub(crate) fn new(
+        hub: Arc<Hub>,
+        net: NetThread,
+        local_addr: SocketAddr,
+        token: Option<String>,
+        launch: Arc<Mutex<ViewerLaunch>>,
+        alive: Arc<AtomicBool>,
+    ) -> Self {
+        Self {
+            hub,
+            net,
+            local_addr,
+            token,
+            launch,
+            alive,
+        }
+    }
+
+    /// A builder with every default.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The access token viewers must present, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The random id of this server run.
+    pub fn session_id(&self) -> u64 {
+        self.hub.session_id
+    }
+
+    /// What became of the viewer launch (it may change from `Building`).
+    pub fn viewer_launch(&self) -> ViewerLaunch {
+        lock(&self.launch).clone()
+    }
+
+    /// A channel with options; finish with a kind method, for example
+    /// `server.channel("T").y_label("K").colormap("magma").heatmap()`.
+    pub fn channel(&self, name: impl Into<String>) -> ChannelBuilder {
+        ChannelBuilder::new(Arc::clone(&self.hub), name.into())
+    }
+
+    /// A heatmap channel with default options.
+    pub fn heatmap(&self, name: impl Into<String>) -> Heatmap {
+        self.channel(name).heatmap()
+    }
+
+    /// A line channel with default options.
+    pub fn line(&self, name: impl Into<String>) -> Line {
+        self.channel(name).line()
+    }
+
+    /// A scatter channel with default options.
+    pub fn scatter(&self, name: impl Into<String>) -> Scatter {
+        self.channel(name).scatter()
+    }
+
+    /// A bars / histogram channel with default options.
+    pub fn bars(&self, name: impl Into<String>) -> Bars {
+        self.channel(name).bars()
+    }
+
+    /// An append-mode series channel with default options.
+    pub fn series(&self, name: impl Into<String>) -> Series {
+        self.channel(name).series()
+    }
+
+    /// Viewers connected now (handshake done).
+    pub fn viewer_count(&self) -> usize {
+        lock(&self.hub.viewers).len()
+    }
+
+    /// Current figures per viewer and per channel.
+    pub fn stats(&self) -> Stats {
+        let mut viewers: Vec<_> = lock(&self.hub.viewers)
+            .iter()
+            .map(|(id, v)| (*id, v.snapshot()))
+            .collect();
+        viewers.sort_by_key(|(id, _)| *id);
+        let channels = self
+            .hub
+            .channels()
+            .iter()
+            .map(|c| ChannelStats {
+                id: c.id,
+                name: c.name.clone(),
+                kind: c.kind.name(),
+                publishes: c.publishes.load(Ordering::Relaxed),
+                invalid: c.invalid.load(Ordering::Relaxed),
+                seq: c.seq.load(Ordering::Relaxed),
+            })
+            .collect();
+        Stats {
+            viewers: viewers.into_iter().map(|(_, v)| v).collect(),
+            channels,
+            ended: lock(&self.hub.ended).iter().cloned().collect(),
+        }
+    }
+
+    /// Stops the server (the same as dropping it).
+    pub fn shutdown(self) {}
+
+    /// Ends the run gracefully: waits up to `timeout` until every
+    /// connected viewer that is asking for data has been sent the final
+    /// values, then stops the server (goodbye to every viewer). Viewers that
+    /// stopped asking are not waited for beyond `timeout`.
+    ///
+    /// Returns whether every viewer was up to date.
+    pub fn finish(self, timeout: Duration) -> bool {
+        let target = self.hub.version.load(Ordering::SeqCst);
+        let deadline = Instant::now() + timeout;
+        let up_to_date = || {
+            lock(&self.hub.viewers)
+                .values()
+                .all(|v| v.synced.load(Ordering::SeqCst) >= target)
+        };
+        let mut guard = lock(&self.hub.synced_lock);
+        loop {
+            if up_to_date() {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            // Bounded slices: a wake-up that raced our check costs at most
+            // one slice.
+            let slice = left.min(Duration::from_millis(50));
+            guard = match self.hub.synced.wait_timeout(guard, slice) {
+                Ok((g, _)) => g,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.alive.store(false, Ordering::Release);
+        self.net.stop();
+        tracing::info!(target: "plotcast", addr = %self.local_addr, "server stopped");
+    }
+}

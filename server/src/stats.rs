@@ -1,0 +1,146 @@
+//! Live statistics: per viewer and per channel.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Counters one connection updates as it goes.
+#[derive(Debug)]
+pub(crate) struct ViewerStats {
+    pub(crate) addr: SocketAddr,
+    pub(crate) peer_name: String,
+    pub(crate) connected_since: SystemTime,
+    pub(crate) frames_sent: AtomicU64,
+    pub(crate) frames_skipped: AtomicU64,
+    pub(crate) bytes_sent: AtomicU64,
+    pub(crate) batches: AtomicU64,
+    /// Last round-trip in microseconds (`u64::MAX`: none yet).
+    pub(crate) rtt_us: AtomicU64,
+    /// The hub version this viewer has been sent everything of.
+    pub(crate) synced: AtomicU64,
+    /// Reference point of `last_write_ms`.
+    started: Instant,
+    /// When a write last made progress in the middle of a frame, in ms
+    /// since `started` (`u64::MAX`: never).
+    last_write_ms: AtomicU64,
+}
+
+impl ViewerStats {
+    pub(crate) fn new(addr: SocketAddr, peer_name: String) -> Self {
+        Self {
+            addr,
+            peer_name,
+            connected_since: SystemTime::now(),
+            frames_sent: AtomicU64::new(0),
+            frames_skipped: AtomicU64::new(0),
+            bytes_sent: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+            rtt_us: AtomicU64::new(u64::MAX),
+            synced: AtomicU64::new(0),
+            started: Instant::now(),
+            last_write_ms: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    /// Records that a write to this viewer just made progress.
+    pub(crate) fn wrote_now(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
+        self.last_write_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Time since a write last made progress mid-frame (`Duration::MAX`
+    /// when none did).
+    pub(crate) fn since_write(&self) -> Duration {
+        match self.last_write_ms.load(Ordering::Relaxed) {
+            u64::MAX => Duration::MAX,
+            ms => self
+                .started
+                .elapsed()
+                .saturating_sub(Duration::from_millis(ms)),
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> ViewerInfo {
+        let rtt = self.rtt_us.load(Ordering::Relaxed);
+        ViewerInfo {
+            addr: self.addr,
+            peer_name: self.peer_name.clone(),
+            connected_since: self.connected_since,
+            frames_sent: self.frames_sent.load(Ordering::Relaxed),
+            frames_skipped: self.frames_skipped.load(Ordering::Relaxed),
+            bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
+            batches: self.batches.load(Ordering::Relaxed),
+            round_trip: (rtt != u64::MAX).then(|| Duration::from_micros(rtt)),
+        }
+    }
+}
+
+/// One connected viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ViewerInfo {
+    /// The viewer's address.
+    pub addr: SocketAddr,
+    /// The name the viewer gave in its handshake.
+    pub peer_name: String,
+    /// When the handshake completed.
+    pub connected_since: SystemTime,
+    /// Data frames sent.
+    pub frames_sent: u64,
+    /// Values the viewer never got because newer ones replaced them (and
+    /// series points that fell out of the window before it asked).
+    pub frames_skipped: u64,
+    /// Bytes written to the viewer (all messages).
+    pub bytes_sent: u64,
+    /// Batches answered.
+    pub batches: u64,
+    /// The last ping's round trip, once one was answered.
+    pub round_trip: Option<Duration>,
+}
+
+/// A viewer that disconnected, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EndedViewer {
+    /// Its figures at the end.
+    pub viewer: ViewerInfo,
+    /// Why the connection ended (peer closed, heartbeat timeout, stalled
+    /// writes, protocol error, server stopped).
+    pub reason: String,
+    /// When it ended.
+    pub ended_at: SystemTime,
+}
+
+/// How many ended viewers [`Stats::ended`] remembers.
+pub const ENDED_VIEWERS_KEPT: usize = 16;
+
+/// One channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChannelStats {
+    /// Channel id.
+    pub id: u32,
+    /// Channel name.
+    pub name: String,
+    /// Kind name (`heatmap`, `line`, ...).
+    pub kind: &'static str,
+    /// Successful `publish`/`push` calls.
+    pub publishes: u64,
+    /// Publishes dropped because their shape was wrong.
+    pub invalid: u64,
+    /// The last sequence number handed out (for series: points pushed).
+    pub seq: u64,
+}
+
+/// A snapshot of the server's figures, from [`Server::stats`](crate::Server::stats).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Connected viewers (handshake done), oldest first.
+    pub viewers: Vec<ViewerInfo>,
+    /// Channels in creation order.
+    pub channels: Vec<ChannelStats>,
+    /// The last viewers that disconnected (at most
+    /// [`ENDED_VIEWERS_KEPT`]), oldest first.
+    pub ended: Vec<EndedViewer>,
+}

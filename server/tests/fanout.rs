@@ -1,0 +1,540 @@
+//! Fan-out, freshness and shutdown, over real sockets on 127.0.0.1.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{builder, first_value, raw_handshaken, server, wait_until, Client, TIMEOUT};
+use plotcast_protocol::{encode, ChannelKind, GoodbyeCode, Message, Ping, Ready};
+
+/// A thread that keeps asking a stalled connection for batches (so the
+/// server has something to write) and never reads.
+fn nag(mut stream: std::net::TcpStream, stop: Arc<AtomicBool>) -> thread::JoinHandle<()> {
+    thread::Builder::new()
+        .name("nag".into())
+        .spawn(move || {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) && n < 100_000 {
+                n += 1;
+                let ready = encode(&Message::Ready(Ready { batch: n })).unwrap();
+                if stream.write_all(&ready).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(5));
+            }
+        })
+        .unwrap()
+}
+
+#[test]
+fn stalled_reader_does_not_block_publish_and_others_get_the_latest() {
+    let server = server();
+    let heat = server.line("big");
+    let stalled = raw_handshaken(server.local_addr());
+    let stop = Arc::new(AtomicBool::new(false));
+    let nagger = nag(stalled.try_clone().unwrap(), Arc::clone(&stop));
+    let mut good = Client::connect(server.local_addr());
+    let mut values = vec![0.0f64; 100_000 / 8];
+    let started = Instant::now();
+    let mut last = None;
+    for i in 1..=10_000u32 {
+        values[0] = f64::from(i);
+        heat.publish(&values);
+        if i % 1000 == 0 {
+            // The good viewer keeps getting fresh data meanwhile.
+            let b = good.batch();
+            last = b.frames.last().map(|f| (f.seq, first_value(f)));
+        }
+    }
+    let publish_time = started.elapsed();
+    assert!(
+        publish_time < Duration::from_secs(60),
+        "publish took {publish_time:?}"
+    );
+    // The last batch was asked for after the last publish: it holds it.
+    assert_eq!(last, Some((10_000, 10_000.0)));
+    assert_eq!(server.stats().channels[0].publishes, 10_000);
+    stop.store(true, Ordering::Relaxed);
+    nagger.join().unwrap();
+    drop(stalled);
+}
+
+#[test]
+fn hundred_stalled_clients_do_not_block_publish() {
+    let server = builder().max_viewers(128).start().unwrap();
+    let line = server.line("l");
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..100)
+        .map(|_| raw_handshaken(server.local_addr()))
+        .collect();
+    wait_until("100 viewers registered", || server.viewer_count() == 100);
+    // Every stalled client asks once, then never reads again.
+    for c in &clients {
+        let mut c = c.try_clone().unwrap();
+        c.write_all(&encode(&Message::Ready(Ready { batch: 1 })).unwrap())
+            .unwrap();
+    }
+    let values = vec![1.0f64; 50_000];
+    for _ in 0..500 {
+        line.publish(&values);
+    }
+    assert_eq!(server.stats().channels[0].publishes, 500);
+    let mut good = Client::connect(server.local_addr());
+    let b = good.batch();
+    assert_eq!(b.frames[0].seq, 500);
+    stop.store(true, Ordering::Relaxed);
+}
+
+#[test]
+fn late_join_gets_the_newest_value_and_reconnect_a_full_snapshot() {
+    let server = server();
+    let a = server.line("a");
+    let b = server.heatmap("b");
+    let s = server.series("s");
+    for i in 0..50 {
+        a.publish(&[f64::from(i)]);
+    }
+    b.publish(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 3, 2);
+    s.extend(&[0.0, 1.0, 2.0], &[10.0, 11.0, 12.0]);
+
+    let mut first = Client::connect(server.local_addr());
+    assert_eq!(first.layout.channels.len(), 3);
+    assert_eq!(first.layout.title, "test");
+    let batch = first.batch();
+    assert_eq!(batch.end.skipped, 0, "a new viewer skips nothing");
+    assert_eq!(batch.frames.len(), 3, "a full snapshot: {batch:?}");
+    let fa = batch.frame(first.channel("a")).unwrap();
+    assert_eq!((fa.seq, first_value(fa)), (50, 49.0));
+    let fb = batch.frame(first.channel("b")).unwrap();
+    assert_eq!((fb.kind, fb.nx, fb.ny), (ChannelKind::Heatmap, 3, 2));
+    let session = first.welcome.session_id;
+    drop(first);
+
+    // Only `a` changes; a reconnecting viewer still gets everything.
+    a.publish(&[100.0]);
+    let mut again = Client::connect(server.local_addr());
+    assert_eq!(again.welcome.session_id, session);
+    let batch = again.batch();
+    assert_eq!(batch.frames.len(), 3, "reconnect gets a full snapshot");
+    assert_eq!(first_value(batch.frame(again.channel("a")).unwrap()), 100.0);
+    let series = batch.frame(again.channel("s")).unwrap();
+    assert_eq!(series.parts[0].first_index, 0);
+    assert_eq!(series.parts[0].y.to_f64().as_ref(), &[10.0, 11.0, 12.0]);
+}
+
+#[test]
+fn batches_wait_for_news_and_count_skipped_values() {
+    let server = server();
+    let a = server.line("a");
+    a.publish(&[0.0]);
+    let mut c = Client::connect(server.local_addr());
+    c.batch();
+    // Nothing new: the request stays open.
+    let n = c.ready();
+    assert!(
+        c.io.poll(Duration::from_millis(300)).is_none(),
+        "answered without news"
+    );
+    for i in 1..=10 {
+        a.publish(&[f64::from(i)]);
+    }
+    let b = c.read_batch(n);
+    // The batch may have been cut after the first of the ten publishes.
+    let seq = b.frames[0].seq;
+    assert!((2..=11).contains(&seq));
+    assert_eq!(b.end.skipped, seq - 2);
+    let b = if seq == 11 { b } else { c.batch() };
+    assert_eq!(b.frames[0].seq, 11);
+    assert_eq!(first_value(&b.frames[0]), 10.0);
+    let stats = server.stats();
+    assert_eq!(stats.viewers.len(), 1);
+    let v = &stats.viewers[0];
+    assert_eq!(v.peer_name, "test-client");
+    assert_eq!(v.addr, c.local_addr());
+    assert_eq!(v.frames_sent + v.frames_skipped, 11);
+    assert!(v.bytes_sent > 0);
+}
+
+#[test]
+fn new_channels_come_with_a_fresh_layout() {
+    let server = builder().columns(3).start().unwrap();
+    let mut c = Client::connect(server.local_addr());
+    assert!(c.layout.channels.is_empty());
+    assert_eq!(c.layout.columns, 3);
+    let n = c.ready();
+    let late = server
+        .channel("late")
+        .title("Late")
+        .x_label("t")
+        .log_y()
+        .cell(1, 2)
+        .scatter();
+    late.publish(&[1.0, 2.0], &[3.0, 4.0]);
+    let mut b = c.read_batch(n);
+    if b.frames.is_empty() {
+        b = c.batch();
+    }
+    let spec = &c.layout.channels[0];
+    assert_eq!(
+        (spec.name.as_str(), spec.title.as_str(), spec.kind),
+        ("late", "Late", ChannelKind::Scatter)
+    );
+    assert_eq!(spec.y_scale, plotcast::Scale::Log);
+    assert_eq!(spec.cell.map(|g| (g.row, g.col)), Some((1, 2)));
+    assert_eq!(
+        b.frames[0].parts[0].x.as_ref().unwrap().to_f64().as_ref(),
+        &[1.0, 2.0]
+    );
+}
+
+#[test]
+fn paused_series_viewer_gets_every_point_in_the_window_in_order() {
+    let server = server();
+    let s = server.channel("energy").history_points(1000).series();
+    let mut c = Client::connect(server.local_addr());
+    let id = c.channel("energy");
+    assert_eq!(c.layout.channels[0].history_points, 1000);
+    let mut received: Vec<(u64, f64)> = Vec::new();
+    let collect = |b: &common::Batch, received: &mut Vec<(u64, f64)>| {
+        for f in b.frames.iter().filter(|f| f.channel == id) {
+            for p in &f.parts {
+                let t = p.x.as_ref().unwrap().to_f64();
+                for (k, (t, y)) in t.iter().zip(p.y.iter()).enumerate() {
+                    assert_eq!(*t, y, "time and value travel together");
+                    received.push((p.first_index + k as u64, y));
+                }
+            }
+        }
+    };
+    // Live: interleaved pushes and batches.
+    for i in 0..300 {
+        s.push(f64::from(i), f64::from(i));
+        if i % 37 == 0 {
+            let b = c.batch();
+            collect(&b, &mut received);
+        }
+    }
+    // Pause within the window, then resume.
+    for i in 300..800 {
+        s.push(f64::from(i), f64::from(i));
+    }
+    let b = c.batch();
+    collect(&b, &mut received);
+    let idx: Vec<u64> = received.iter().map(|r| r.0).collect();
+    assert_eq!(
+        idx,
+        (0..800).collect::<Vec<_>>(),
+        "every point, in order, no duplicates"
+    );
+    // Pause past the window: the oldest 500 are lost and counted.
+    for i in 800..2300 {
+        s.push(f64::from(i), f64::from(i));
+    }
+    let b = c.batch();
+    assert_eq!(b.end.skipped, 500);
+    received.clear();
+    collect(&b, &mut received);
+    let idx: Vec<u64> = received.iter().map(|r| r.0).collect();
+    assert_eq!(idx, (1300..2300).collect::<Vec<_>>());
+    assert!(received.iter().all(|(i, y)| *i as f64 == *y));
+}
+
+#[test]
+fn heartbeats_measure_round_trips_and_answer_pings() {
+    let server = builder()
+        .heartbeat_interval(Duration::from_millis(100))
+        .heartbeat_timeout(Duration::from_secs(2))
+        .start()
+        .unwrap();
+    let mut c = Client::connect(server.local_addr());
+    assert_eq!(c.welcome.heartbeat_interval_ms, 100);
+    assert_eq!(c.welcome.heartbeat_timeout_ms, 2000);
+    match c.io.next("a ping") {
+        Message::Ping(p) => {
+            c.io.send(&Message::Pong(plotcast_protocol::Pong { nonce: p.nonce }))
+        }
+        other => panic!("expected a ping, got {other:?}"),
+    }
+    wait_until("a round trip in the stats", || {
+        server.stats().viewers[0].round_trip.is_some()
+    });
+    c.io.send(&Message::Ping(Ping { nonce: 77 }));
+    loop {
+        match c.io.next("the pong") {
+            Message::Pong(p) => {
+                assert_eq!(p.nonce, 77);
+                break;
+            }
+            Message::Ping(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn silent_viewer_is_dropped_after_the_heartbeat_timeout() {
+    let server = builder()
+        .heartbeat_interval(Duration::from_millis(100))
+        .heartbeat_timeout(Duration::from_millis(500))
+        .start()
+        .unwrap();
+    let mut c = Client::connect(server.local_addr());
+    wait_until("the viewer registered", || server.viewer_count() == 1);
+    let started = Instant::now();
+    // Read (pings) but never answer: the server must hang up.
+    loop {
+        match c.io.next_within(TIMEOUT, "the server to hang up") {
+            Ok(Some(Message::Ping(_))) => {}
+            Ok(None) | Err(_) => break,
+            Ok(Some(other)) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    wait_until("the viewer gone from the stats", || {
+        server.viewer_count() == 0
+    });
+}
+
+#[test]
+fn viewer_that_stops_reading_is_dropped_when_writes_stall() {
+    let server = builder()
+        .heartbeat_interval(Duration::from_millis(200))
+        .heartbeat_timeout(Duration::from_secs(1))
+        .start()
+        .unwrap();
+    let line = server.line("big");
+    let stalled = raw_handshaken(server.local_addr());
+    let stop = Arc::new(AtomicBool::new(false));
+    // It keeps asking (so it is alive) but never reads.
+    let nagger = nag(stalled.try_clone().unwrap(), Arc::clone(&stop));
+    let values = vec![0.5f64; 1 << 20];
+    let deadline = Instant::now() + TIMEOUT;
+    while server.viewer_count() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "a stalled writer was never dropped"
+        );
+        line.publish(&values);
+        thread::sleep(Duration::from_millis(20));
+    }
+    let ended = server.stats().ended;
+    assert!(ended[0].reason.contains("accepted no data"), "{ended:?}");
+    stop.store(true, Ordering::Relaxed);
+    nagger.join().unwrap();
+}
+
+#[test]
+fn max_viewers_is_enforced() {
+    let server = builder().max_viewers(1).start().unwrap();
+    let _first = Client::connect(server.local_addr());
+    let mut io =
+        common::FrameReader::new(std::net::TcpStream::connect(server.local_addr()).unwrap());
+    io.stream.write_all(&common::hello_bytes(None)).unwrap();
+    match io.next("the rejection") {
+        Message::Reject(r) => {
+            assert_eq!(r.code, plotcast_protocol::RejectCode::Full);
+            assert!(r.reason.contains("maximum of 1 viewers"), "{}", r.reason);
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[test]
+fn drop_says_goodbye() {
+    let server = server();
+    let mut c = Client::connect(server.local_addr());
+    wait_until("the viewer registered", || server.viewer_count() == 1);
+    drop(server);
+    match c.io.next("the goodbye") {
+        Message::Goodbye(g) => assert_eq!(g.code, GoodbyeCode::ComputationEnded),
+        other => panic!("expected a goodbye, got {other:?}"),
+    }
+    assert!(matches!(
+        c.io.next_within(TIMEOUT, "the close"),
+        Ok(None) | Err(_)
+    ));
+}
+
+#[test]
+fn drop_with_hundred_stalled_clients_is_quick_and_frees_the_port() {
+    let server = builder().max_viewers(128).start().unwrap();
+    let addr = server.local_addr();
+    let line = server.line("l");
+    let clients: Vec<_> = (0..100).map(|_| raw_handshaken(addr)).collect();
+    wait_until("100 viewers registered", || server.viewer_count() == 100);
+    for c in &clients {
+        let mut c = c.try_clone().unwrap();
+        c.write_all(&encode(&Message::Ready(Ready { batch: 1 })).unwrap())
+            .unwrap();
+    }
+    // Large enough that the writers block mid-frame.
+    line.publish(&vec![2.0f64; 4 << 20]);
+    // Not a synchronisation: it only gives the writers time to get stuck
+    // mid-frame, which makes the drop harder; the bound holds either way.
+    thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    drop(server);
+    let took = started.elapsed();
+    eprintln!("drop with 100 stalled viewers took {took:?}");
+    assert!(took < Duration::from_secs(5), "drop took {took:?}");
+    let rebound = TcpListener::bind(addr);
+    assert!(rebound.is_ok(), "port {addr} not freed: {rebound:?}");
+    drop(clients);
+}
+
+#[test]
+fn invalid_shapes_are_counted_not_sent() {
+    let server = server();
+    let h = server.heatmap("h");
+    h.publish(&[1.0, 2.0, 3.0], 2, 2);
+    h.publish_f32(&[1.0, 2.0, 3.0, 4.0], 2, 2);
+    let stats = server.stats();
+    assert_eq!(
+        (stats.channels[0].invalid, stats.channels[0].publishes),
+        (1, 1)
+    );
+    let mut c = Client::connect(server.local_addr());
+    let b = c.batch();
+    assert_eq!(
+        b.frames[0].parts[0].y.dtype(),
+        plotcast_protocol::DType::F32
+    );
+    // Same name, same kind: the same channel.
+    assert_eq!(server.heatmap("h").id(), h.id());
+    // Same name, other kind: a separate channel.
+    assert_ne!(server.line("h").id(), h.id());
+}
+
+#[test]
+fn bars_and_traces() {
+    let server = server();
+    let bars = server.bars("hist");
+    let line = server.line("multi");
+    bars.publish_edges(&[0.0, 1.0, 2.0], &[5.0, 7.0]);
+    line.publish_traces(&[
+        plotcast::Trace::y("a", &[1.0, 2.0]),
+        plotcast::Trace::xy("b", &[0.0, 1.0, 2.0], &[3.0, 4.0, 5.0]),
+    ]);
+    let mut c = Client::connect(server.local_addr());
+    let b = c.batch();
+    let hist = b.frame(c.channel("hist")).unwrap();
+    assert_eq!(hist.parts[0].x.as_ref().unwrap().len(), 3);
+    let multi = b.frame(c.channel("multi")).unwrap();
+    let names: Vec<_> = multi.parts.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+}
+
+#[test]
+fn finish_waits_for_viewers_to_get_the_final_values() {
+    let server = server();
+    let line = server.line("l");
+    let mut c = Client::connect(server.local_addr());
+    line.publish(&[1.0]);
+    let n = c.ready();
+    // The viewer is asking: finish lets it get the final value, then says goodbye.
+    let reader = thread::Builder::new()
+        .name("viewer".into())
+        .spawn(move || {
+            let b = c.read_batch(n);
+            let goodbye = c.io.next("the goodbye");
+            (b, goodbye)
+        })
+        .unwrap();
+    let started = Instant::now();
+    assert!(
+        server.finish(TIMEOUT),
+        "the viewer was not brought up to date"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let (b, goodbye) = reader.join().unwrap();
+    assert_eq!(first_value(&b.frames[0]), 1.0);
+    assert!(matches!(goodbye, Message::Goodbye(_)), "{goodbye:?}");
+
+    // A viewer that never asks is waited for only until the timeout.
+    let server = common::server();
+    let line = server.line("l");
+    let _silent = Client::connect(server.local_addr());
+    wait_until("the viewer registered", || server.viewer_count() == 1);
+    line.publish(&[2.0]);
+    let started = Instant::now();
+    assert!(!server.finish(Duration::from_millis(300)));
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn slow_but_steady_viewer_survives_a_batch_longer_than_the_heartbeat_timeout() {
+    use bytes::BytesMut;
+    use plotcast_protocol::{decode, FrameCodec, DEFAULT_MAX_FRAME_BYTES};
+    use std::io::Read;
+    use tokio_util::codec::Decoder;
+
+    let server = builder()
+        .heartbeat_interval(Duration::from_millis(100))
+        .heartbeat_timeout(Duration::from_millis(500))
+        .start()
+        .unwrap();
+    let line = server.line("big");
+    line.publish(&vec![3.0f64; 2 << 20]); // 16 MiB
+    let mut c = Client::connect(server.local_addr());
+    let n = c.ready();
+    let mut codec = FrameCodec::new(DEFAULT_MAX_FRAME_BYTES);
+    let mut buf = BytesMut::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let started = Instant::now();
+    c.io.stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut data_frames = 0;
+    'outer: loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "batch never completed"
+        );
+        let got = c.io.stream.read(&mut chunk).unwrap();
+        assert!(got > 0, "the server hung up on a slow but steady viewer");
+        buf.extend_from_slice(&chunk[..got]);
+        while let Some(body) = codec.decode(&mut buf).unwrap() {
+            match decode(body).unwrap() {
+                Message::Data(_) => data_frames += 1,
+                Message::BatchEnd(end) => {
+                    assert_eq!(end.batch, n);
+                    break 'outer;
+                }
+                _ => {}
+            }
+        }
+        // Pacing, about 6 MiB/s: the batch takes well over the timeout.
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(data_frames, 1);
+    assert!(
+        started.elapsed() > Duration::from_millis(500),
+        "the read was not slow enough to test anything"
+    );
+    assert_eq!(server.viewer_count(), 1, "{:?}", server.stats().ended);
+}
+
+#[test]
+fn handles_and_server_are_send_and_sync() {
+    fn check<T: Send + Sync + Clone>() {}
+    fn check_server<T: Send + Sync>() {}
+    check::<plotcast::Heatmap>();
+    check::<plotcast::Line>();
+    check::<plotcast::Scatter>();
+    check::<plotcast::Bars>();
+    check::<plotcast::Series>();
+    check_server::<plotcast::Server>();
+    // Handles outlive the server harmlessly.
+    let server = server();
+    let line = server.line("l");
+    drop(server);
+    line.publish(&[1.0]);
+}

@@ -1,0 +1,296 @@
+//! Hostile and broken peers: each is refused or dropped with a logged
+//! reason while a good viewer keeps receiving.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use common::{builder, hello_bytes, wait_until, Client, FrameReader, TIMEOUT};
+use plotcast::{Line, Server, ServerError};
+use plotcast_protocol::{encode, Message, Ready, RejectCode, VERSION};
+
+/// Everything logged in this test binary.
+fn logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&buf);
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || LogWriter(Arc::clone(&sink)))
+            .try_init()
+            .unwrap();
+        buf
+    })
+    .clone()
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Waits until a log line mentions `addr` and `text`.
+fn assert_logged(addr: SocketAddr, text: &str) {
+    let logs = logs();
+    let addr = addr.to_string();
+    wait_until(&format!("a log line about {addr} with {text:?}"), || {
+        let all = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+        all.lines().any(|l| l.contains(&addr) && l.contains(text))
+    });
+}
+
+struct Fixture {
+    server: Server,
+    line: Line,
+    good: Client,
+    value: f64,
+}
+
+impl Fixture {
+    fn new(token: Option<&str>) -> Self {
+        logs();
+        let mut b = builder().handshake_timeout(Duration::from_millis(300));
+        if let Some(t) = token {
+            b = b.token(t);
+        }
+        let server = b.start().unwrap();
+        let line = server.line("l");
+        let good = Client::connect_with(server.local_addr(), token);
+        Self {
+            server,
+            line,
+            good,
+            value: 0.0,
+        }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// The good viewer gets a freshly published value.
+    fn good_still_receives(&mut self) {
+        self.value += 1.0;
+        self.line.publish(&[self.value]);
+        let v = self.value;
+        let b = self.good.batch();
+        assert_eq!(b.frames.len(), 1);
+        assert_eq!(common::first_value(&b.frames[0]), v);
+    }
+
+    /// Connects a raw peer, sends `bytes`, and returns the stream.
+    fn raw(&self, bytes: &[u8]) -> FrameReader {
+        let mut s = TcpStream::connect(self.addr()).unwrap();
+        s.write_all(bytes).unwrap();
+        FrameReader::new(s)
+    }
+}
+
+/// Reads the rejection, checks nothing follows it, and returns it.
+fn rejection(io: &mut FrameReader) -> plotcast_protocol::Reject {
+    let reject = match io.next("the rejection") {
+        Message::Reject(r) => r,
+        other => panic!("expected a rejection, got {other:?}"),
+    };
+    assert_eq!(reject.server_version, VERSION);
+    assert_closed(io);
+    reject
+}
+
+/// Not a single further byte: the connection ends.
+fn assert_closed(io: &mut FrameReader) {
+    let mut rest = Vec::new();
+    io.stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let _ = io.stream.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{} bytes after the end", rest.len());
+}
+
+#[test]
+fn wrong_or_missing_token_is_rejected_with_zero_data() {
+    let mut f = Fixture::new(Some("secret-token"));
+    f.good_still_receives();
+    let mut wrong = f.raw(&hello_bytes(Some("secret-tokem")));
+    let addr = wrong.stream.local_addr().unwrap();
+    let r = rejection(&mut wrong);
+    assert_eq!(r.code, RejectCode::BadToken);
+    assert_eq!(r.reason, "wrong access token");
+    assert_logged(addr, "wrong access token");
+
+    let mut missing = f.raw(&hello_bytes(None));
+    let addr = missing.stream.local_addr().unwrap();
+    let r = rejection(&mut missing);
+    assert_eq!(r.code, RejectCode::BadToken);
+    assert!(
+        r.reason.contains("requires an access token"),
+        "{}",
+        r.reason
+    );
+    assert_logged(addr, "requires an access token");
+    f.good_still_receives();
+    assert_eq!(f.server.viewer_count(), 1);
+}
+
+#[test]
+fn bad_magic_is_dropped() {
+    let mut f = Fixture::new(None);
+    let mut hello = hello_bytes(None).to_vec();
+    hello[12] = b'X'; // first magic byte, after the prefix and body prefix
+    let mut io = f.raw(&hello);
+    let addr = io.stream.local_addr().unwrap();
+    assert_closed(&mut io);
+    assert_logged(addr, "bad magic");
+    f.good_still_receives();
+}
+
+#[test]
+fn newer_version_is_rejected_with_both_versions() {
+    let mut f = Fixture::new(None);
+    let mut hello = hello_bytes(None).to_vec();
+    hello[20..22].copy_from_slice(&(VERSION + 1).to_le_bytes());
+    let mut io = f.raw(&hello);
+    let addr = io.stream.local_addr().unwrap();
+    let r = rejection(&mut io);
+    assert_eq!(r.code, RejectCode::Version);
+    assert!(
+        r.reason.contains(&format!("version {}", VERSION + 1))
+            && r.reason.contains(&format!("version {VERSION}")),
+        "{}",
+        r.reason
+    );
+    assert_logged(addr, "protocol version mismatch");
+    f.good_still_receives();
+}
+
+#[test]
+fn oversized_handshake_frame_is_rejected() {
+    let mut f = Fixture::new(None);
+    let mut bytes = 1_000_000u32.to_be_bytes().to_vec();
+    bytes.extend_from_slice(&[0u8; 8192]);
+    let mut io = f.raw(&bytes);
+    let addr = io.stream.local_addr().unwrap();
+    let r = rejection(&mut io);
+    assert_eq!(r.code, RejectCode::BadHandshake);
+    assert!(r.reason.contains("larger than the limit"), "{}", r.reason);
+    assert_logged(addr, "larger than the limit");
+    f.good_still_receives();
+}
+
+#[test]
+fn garbage_is_rejected() {
+    let mut f = Fixture::new(None);
+    let mut http = f.raw(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let addr = http.stream.local_addr().unwrap();
+    assert_eq!(rejection(&mut http).code, RejectCode::BadHandshake);
+    assert_logged(addr, "bad handshake");
+
+    let mut junk = 16u32.to_be_bytes().to_vec();
+    junk.extend_from_slice(&[0xAB; 16]);
+    let mut io = f.raw(&junk);
+    let addr = io.stream.local_addr().unwrap();
+    let r = rejection(&mut io);
+    assert!(r.reason.contains("truncated header"), "{}", r.reason);
+    assert_logged(addr, "truncated header");
+
+    // A short frame with an unknown tag.
+    let mut junk = 8u32.to_be_bytes().to_vec();
+    junk.extend_from_slice(&[0xAB, 0, 0, 0, 0, 0, 0, 0]);
+    let mut io = f.raw(&junk);
+    let r = rejection(&mut io);
+    assert_eq!(r.code, RejectCode::BadHandshake);
+    assert!(r.reason.starts_with("bad handshake: "), "{}", r.reason);
+
+    let ready = encode(&Message::Ready(Ready { batch: 1 })).unwrap();
+    let mut io = f.raw(&ready);
+    let r = rejection(&mut io);
+    assert!(r.reason.contains("expected a hello"), "{}", r.reason);
+    f.good_still_receives();
+}
+
+#[test]
+fn silent_connection_is_dropped_after_the_handshake_deadline() {
+    let mut f = Fixture::new(None);
+    let mut io = f.raw(&[]);
+    let addr = io.stream.local_addr().unwrap();
+    let r = rejection(&mut io);
+    assert!(
+        r.reason.contains("no handshake within 300 ms"),
+        "{}",
+        r.reason
+    );
+    assert_logged(addr, "no handshake within 300 ms");
+    f.good_still_receives();
+}
+
+#[test]
+fn oversized_frame_after_the_handshake_drops_the_viewer() {
+    let mut f = Fixture::new(None);
+    let mut bad = Client::connect(f.addr());
+    let addr = bad.local_addr();
+    wait_until("two viewers", || f.server.viewer_count() == 2);
+    let mut big = 100_000u32.to_be_bytes().to_vec();
+    big.extend_from_slice(&[0u8; 1024]);
+    bad.io.stream.write_all(&big).unwrap();
+    assert_logged(addr, "larger than the limit");
+    wait_until("the bad viewer dropped", || f.server.viewer_count() == 1);
+    f.good_still_receives();
+}
+
+#[test]
+fn non_loopback_bind_needs_a_token() {
+    let err = builder()
+        .bind("0.0.0.0:0")
+        .generate_token(false)
+        .start()
+        .unwrap_err();
+    assert!(matches!(err, ServerError::TokenRequired { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("needs an access token") && text.contains("PLOTCAST_TOKEN"),
+        "{text}"
+    );
+
+    // By default a token is generated, and enforced (checked over loopback).
+    let server = builder().bind("0.0.0.0:0").start().unwrap();
+    let token = server.token().unwrap().to_owned();
+    assert_eq!(token.len(), 32);
+    let port = server.local_addr().port();
+    let local: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut io = FrameReader::new(TcpStream::connect(local).unwrap());
+    io.stream.write_all(&hello_bytes(None)).unwrap();
+    assert_eq!(rejection(&mut io).code, RejectCode::BadToken);
+    let _ok = Client::connect_with(local, Some(&token));
+
+    // The explicit opt-out.
+    let open = builder()
+        .bind("0.0.0.0:0")
+        .insecure_no_token()
+        .start()
+        .unwrap();
+    assert!(open.token().is_none());
+
+    let bad = builder().bind("not an address").start().unwrap_err();
+    assert!(matches!(bad, ServerError::BadAddr { .. }), "{bad:?}");
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    let err = builder()
+        .heartbeat_interval(Duration::from_secs(5))
+        .heartbeat_timeout(Duration::from_secs(5))
+        .start()
+        .unwrap_err();
+    assert!(matches!(err, ServerError::Config { .. }), "{err:?}");
+}

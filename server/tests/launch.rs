@@ -1,0 +1,224 @@
+//! Viewer launch, with this test binary standing in for the viewer.
+//!
+//! `harness = false`: the cases run one after another because they set
+//! `PLOTCAST_*` variables, and when the server launches this binary with
+//! `PLOTCAST_FAKE_VIEWER_OUT` set it acts as a fake viewer: it records its
+//! arguments, token, process group and stdin, connects, and exits.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{hello_bytes, wait_until, FrameReader, TIMEOUT};
+use plotcast::{Server, ViewerLaunch};
+use plotcast_protocol::{Goodbye, GoodbyeCode, Message};
+
+const OUT_VAR: &str = "PLOTCAST_FAKE_VIEWER_OUT";
+
+fn main() {
+    if let Some(out) = std::env::var_os(OUT_VAR) {
+        fake_viewer(Path::new(&out));
+        return;
+    }
+    let cases: [(&str, fn()); 4] = [
+        (
+            "launch_passes_address_and_token_and_reaps",
+            launch_passes_address_and_token_and_reaps,
+        ),
+        (
+            "missing_viewer_still_starts_with_a_hint",
+            missing_viewer_still_starts_with_a_hint,
+        ),
+        (
+            "no_viewer_variable_disables_launch",
+            no_viewer_variable_disables_launch,
+        ),
+        (
+            "plotcast_addr_overrides_the_bind_address",
+            plotcast_addr_overrides_the_bind_address,
+        ),
+    ];
+    // Enough of libtest's command line for `cargo test FILTER` and `--list`.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filter = args.iter().find(|a| !a.starts_with('-'));
+    let selected: Vec<_> = cases
+        .iter()
+        .filter(|(name, _)| filter.map_or(true, |f| name.contains(f.as_str())))
+        .collect();
+    if args.iter().any(|a| a == "--list") {
+        for (name, _) in &selected {
+            println!("{name}: test");
+        }
+        return;
+    }
+    println!("\nrunning {} tests", selected.len());
+    for (name, case) in &selected {
+        clear_env();
+        case();
+        println!("test {name} ... ok");
+    }
+    clear_env();
+    println!(
+        "\ntest result: ok. {} passed; 0 failed; 0 ignored; 0 measured; {} filtered out\n",
+        selected.len(),
+        cases.len() - selected.len()
+    );
+}
+
+fn clear_env() {
+    for var in [
+        OUT_VAR,
+        "PLOTCAST_VIEWER",
+        "PLOTCAST_NO_VIEWER",
+        "PLOTCAST_TOKEN",
+        "PLOTCAST_ADDR",
+    ] {
+        std::env::remove_var(var);
+    }
+}
+
+/// Field `n` (1-based) of /proc/PID/stat.
+fn stat_field(pid: &str, n: usize) -> Option<String> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command may hold spaces: fields are counted after its ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    rest.split(' ').nth(n - 3).map(str::to_owned)
+}
+
+fn fake_viewer(out: &Path) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let token = std::env::var("PLOTCAST_TOKEN").unwrap_or_default();
+    let me = std::process::id().to_string();
+    let pgrp = stat_field(&me, 5).unwrap_or_default();
+    let stdin = fs::read_link("/proc/self/fd/0").unwrap_or_default();
+    fs::write(out.join("args"), args.join("\n")).unwrap();
+    fs::write(out.join("token"), &token).unwrap();
+    fs::write(out.join("pgrp"), format!("{pgrp} {me}")).unwrap();
+    fs::write(out.join("stdin"), stdin.display().to_string()).unwrap();
+    let addr: SocketAddr = args[0].parse().unwrap();
+    let mut io = FrameReader::new(TcpStream::connect(addr).unwrap());
+    io.stream
+        .write_all(&hello_bytes(
+            Some(&token).filter(|t| !t.is_empty()).map(|t| t.as_str()),
+        ))
+        .unwrap();
+    let answer = match io.next("welcome") {
+        Message::Welcome(w) => format!("welcome {}", w.server_name),
+        other => format!("{other:?}"),
+    };
+    io.send(&Message::Goodbye(Goodbye {
+        code: GoodbyeCode::Normal,
+        reason: "fake viewer done".into(),
+    }));
+    // Written last: the test waits for this file.
+    fs::write(out.join("result.tmp"), answer).unwrap();
+    fs::rename(out.join("result.tmp"), out.join("result")).unwrap();
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("plotcast-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn launch_passes_address_and_token_and_reaps() {
+    let out = temp_dir("launch");
+    std::env::set_var(OUT_VAR, &out);
+    std::env::set_var("PLOTCAST_VIEWER", std::env::current_exe().unwrap());
+    std::env::set_var("PLOTCAST_TOKEN", "tok-123");
+    let server = Server::builder().title("launched").start().unwrap();
+    let pid = match server.viewer_launch() {
+        ViewerLaunch::Launched { pid, .. } => pid.to_string(),
+        other => panic!("expected a launch, got {other:?}"),
+    };
+    wait_until("the fake viewer's report", || out.join("result").exists());
+    let args = fs::read_to_string(out.join("args")).unwrap();
+    assert_eq!(args, format!("{}\n--no-reconnect", server.local_addr()));
+    assert_eq!(fs::read_to_string(out.join("token")).unwrap(), "tok-123");
+    assert_eq!(
+        fs::read_to_string(out.join("result")).unwrap(),
+        "welcome launched"
+    );
+    let pgrp = fs::read_to_string(out.join("pgrp")).unwrap();
+    let (group, me) = pgrp.split_once(' ').unwrap();
+    assert_eq!(group, me, "the viewer leads its own process group");
+    assert_eq!(fs::read_to_string(out.join("stdin")).unwrap(), "/dev/null");
+    // The token never travels on the command line.
+    assert!(!args.contains("tok-123"));
+    // Reaped: the process disappears (a zombie would stay with state Z).
+    wait_until("the fake viewer reaped", || {
+        stat_field(&pid, 3).map_or(true, |state| state != "Z")
+            && !Path::new(&format!("/proc/{pid}")).exists()
+    });
+    drop(server);
+    fs::remove_dir_all(&out).unwrap();
+}
+
+fn missing_viewer_still_starts_with_a_hint() {
+    std::env::set_var("PLOTCAST_VIEWER", "/nonexistent/plotcast-viewer");
+    let server = Server::builder().start().unwrap();
+    match server.viewer_launch() {
+        ViewerLaunch::NotFound { hint } => {
+            assert!(hint.contains("/nonexistent/plotcast-viewer"), "{hint}");
+            assert!(
+                hint.contains("cargo build --release -p plotcast-viewer"),
+                "{hint}"
+            );
+            assert!(hint.contains("cargo install --path client"), "{hint}");
+            assert!(hint.contains(&server.local_addr().to_string()), "{hint}");
+        }
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+    // The computation goes on: publishing and serving work.
+    let line = server.line("l");
+    line.publish(&[1.0]);
+    let mut c = common::Client::connect(server.local_addr());
+    assert_eq!(c.batch().frames.len(), 1);
+
+    // The builder's path wins over the variable, and is reported the same way.
+    let server = Server::builder()
+        .viewer_path("/also/missing")
+        .start()
+        .unwrap();
+    assert!(
+        matches!(server.viewer_launch(), ViewerLaunch::NotFound { hint } if hint.contains("/also/missing"))
+    );
+}
+
+fn no_viewer_variable_disables_launch() {
+    std::env::set_var("PLOTCAST_NO_VIEWER", "1");
+    std::env::set_var("PLOTCAST_VIEWER", "/nonexistent/plotcast-viewer");
+    let server = Server::builder().start().unwrap();
+    assert_eq!(server.viewer_launch(), ViewerLaunch::Disabled);
+    let server = Server::builder()
+        .use_env(false)
+        .launch_viewer(false)
+        .start()
+        .unwrap();
+    assert_eq!(server.viewer_launch(), ViewerLaunch::Disabled);
+}
+
+fn plotcast_addr_overrides_the_bind_address() {
+    // Find a free port, then ask for it through the environment.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::env::set_var("PLOTCAST_ADDR", format!("127.0.0.1:{port}"));
+    std::env::set_var("PLOTCAST_NO_VIEWER", "1");
+    let server = Server::builder().bind("127.0.0.1:0").start().unwrap();
+    assert_eq!(server.local_addr().port(), port);
+    assert!(server.token().is_none(), "loopback needs no token");
+    // Drop frees the port promptly.
+    drop(server);
+    let _again = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let _ = Duration::ZERO;
+    let _ = TIMEOUT;
+}
