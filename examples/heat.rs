@@ -11,8 +11,8 @@
 
 use std::time::Instant;
 
-const NX: usize = 192;
-const NY: usize = 128;
+const NX: usize = 256;
+const NY: usize = 160;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let steps = plotcast_suite::steps_from_env(u64::MAX);
@@ -28,8 +28,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut step = 0u64;
     while step < steps {
-        // The source circles the centre of the plate.
-        let phase = step as f64 * 0.01;
+        // The source circles the centre of the plate, its power pulsing
+        // slowly, so the energy rises and falls around its equilibrium.
+        let phase = step as f64 * 0.0005;
+        let power = 1.0 + 0.9 * (step as f64 * 0.00005).sin();
         let sx = (NX as f64 * (0.5 + 0.3 * phase.cos())) as usize;
         let sy = (NY as f64 * (0.5 + 0.3 * phase.sin())) as usize;
         for j in 1..NY - 1 {
@@ -41,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         for j in sy.saturating_sub(3)..(sy + 3).min(NY - 1) {
             for i in sx.saturating_sub(3)..(sx + 3).min(NX - 1) {
-                next[j * NX + i] += 1.0;
+                next[j * NX + i] += power;
             }
         }
         std::mem::swap(&mut u, &mut next);

@@ -127,7 +127,8 @@ pub fn parse_xwd(data: &[u8]) -> Result<Rgb, String> {
     let header_size = field(0)? as usize;
     let (format, width, height) = (field(2)?, field(4)?, field(5)?);
     let (byte_order, bpp, stride) = (field(7)?, field(11)?, field(12)? as usize);
-    let (red_mask, green_mask, blue_mask) = (field(13)?, field(14)?, field(15)?);
+    // Field 13 is the visual class; the masks follow it.
+    let (red_mask, green_mask, blue_mask) = (field(14)?, field(15)?, field(16)?);
     let ncolors = field(19)? as usize;
     if format != 2 || bpp != 32 {
         return Err(format!(

@@ -53,6 +53,11 @@ fn main() -> Result<()> {
     let scale = Scale { smoke: args.smoke };
     let mut report = Report::default();
     let started = Instant::now();
+    if cfg!(debug_assertions) {
+        // CI's smoke run uses a debug build to check that every section
+        // runs; its figures say nothing about speed.
+        eprintln!("note: unoptimised build; figures are not meaningful (use --release)");
+    }
     println!("{}", Report::header());
     type Section = fn(&mut Report, Scale) -> Result<()>;
     let sections: [(u32, &str, Section); 7] = [

@@ -32,7 +32,7 @@ use winit::window::{Window, WindowId};
 use crate::error::{describe, RunError};
 use crate::fps::FpsMeter;
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
-use crate::options::{write_atomically, write_ready_file, RunOptions};
+use crate::options::{write_atomically, ReadyFile, RunOptions};
 use crate::render;
 use crate::shared::Shared;
 use crate::state::{Connection, PlotState, ViewState};
@@ -92,6 +92,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
         cursor: None,
         drag: None,
         presented: 0,
+        ready: ReadyFile::new(opts.ready_file.clone()),
         batches_shown: 0,
         last_draw: None,
         drawn_batch: 0,
@@ -125,6 +126,7 @@ struct App<'a> {
     /// Channel being dragged and the last cursor position.
     drag: Option<(u32, PhysicalPosition<f64>)>,
     presented: u64,
+    ready: ReadyFile,
     /// Presents that showed a new batch (what `--frames` counts).
     batches_shown: u64,
     /// When the window was last drawn, and the batch it showed.
@@ -222,11 +224,7 @@ impl App<'_> {
         self.last_draw = Some(now);
         self.shared.update(|s| s.status.fps = fps);
         self.shared.presented(batch);
-        if self.presented == 1 {
-            if let Some(ready) = &self.opts.ready_file {
-                write_ready_file(ready, self.presented)?;
-            }
-        }
+        self.ready.presented(self.presented)?;
         if self.opts.frames.is_some_and(|n| self.batches_shown >= n) {
             self.quit(event_loop, Ok(()));
         }

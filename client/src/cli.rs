@@ -116,8 +116,9 @@ pub struct Cli {
     #[arg(long)]
     pub no_reconnect: bool,
 
-    /// Write this file once the first frame has been shown (for scripts and
-    /// tests that must wait for the viewer).
+    /// Write `presented N` to this file when the first frame has been shown,
+    /// and rewrite it (at most every 100 ms) as more frames are shown; for
+    /// scripts and tests that must wait for the viewer.
     #[arg(long, value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
 }

@@ -19,7 +19,7 @@ use tracing::debug;
 use crate::error::{describe, RunError};
 use crate::fps::FpsMeter;
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
-use crate::options::{write_atomically, write_ready_file, RunOptions};
+use crate::options::{write_atomically, ReadyFile, RunOptions};
 use crate::render;
 use crate::shared::Shared;
 use crate::state::ViewState;
@@ -55,6 +55,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<Summary, RunError> {
         shared: &shared,
         rgb: Vec::new(),
         rendered: 0,
+        ready: ReadyFile::new(opts.ready_file.clone()),
         last_batch: 0,
         fps: FpsMeter::default(),
     };
@@ -79,6 +80,7 @@ struct Headless<'a> {
     shared: &'a Shared,
     rgb: Vec<u8>,
     rendered: u64,
+    ready: ReadyFile,
     last_batch: u64,
     fps: FpsMeter,
 }
@@ -127,11 +129,7 @@ impl Headless<'_> {
             render::save_png(tmp, width, height, &self.rgb).map_err(|e| e.to_string())
         })?;
         debug!(frame = self.rendered, batch, path = %path.display(), "frame written");
-        if self.rendered == 1 {
-            if let Some(ready) = &self.opts.ready_file {
-                write_ready_file(ready, self.rendered)?;
-            }
-        }
+        self.ready.presented(self.rendered)?;
         self.fps.record(now);
         self.shared.update(|s| s.status.fps = fps);
         self.last_batch = batch;

@@ -19,7 +19,7 @@ pub struct RunOptions {
     pub frames: Option<u64>,
     /// Give up after this long.
     pub timeout: Option<Duration>,
-    /// Written once the first frame is shown.
+    /// Written when the first frame is shown, then updated with the count.
     pub ready_file: Option<PathBuf>,
 }
 
@@ -99,14 +99,46 @@ pub fn write_atomically(
     std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
 }
 
-/// Writes the `--ready-file`, once.
-///
-/// # Errors
-/// [`RunError::Image`] when the file cannot be written.
-pub fn write_ready_file(path: &Path, frames: u64) -> Result<(), RunError> {
-    write_atomically(path, |tmp| {
-        std::fs::write(tmp, format!("presented {frames}\n")).map_err(|e| e.to_string())
-    })
+/// How often the `--ready-file` is rewritten with the frame count: often
+/// enough for a script to see progress, rare enough to cost nothing.
+const READY_REFRESH: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The `--ready-file`: written (`presented N`) when the first frame is
+/// shown, then rewritten at most every [`READY_REFRESH`] with the number
+/// of frames shown so far, so a script can wait for the window and then
+/// for it to update. Each write is atomic (a reader never sees half a file).
+#[derive(Debug, Default)]
+pub struct ReadyFile {
+    path: Option<PathBuf>,
+    last: Option<std::time::Instant>,
+}
+
+impl ReadyFile {
+    /// A ready file at `path`, or none.
+    pub fn new(path: Option<PathBuf>) -> Self {
+        Self { path, last: None }
+    }
+
+    /// Records that `frames` frames have been shown.
+    ///
+    /// # Errors
+    /// [`RunError::Image`] when the file cannot be written.
+    pub fn presented(&mut self, frames: u64) -> Result<(), RunError> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let now = std::time::Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < READY_REFRESH)
+        {
+            return Ok(());
+        }
+        self.last = Some(now);
+        write_atomically(path, |tmp| {
+            std::fs::write(tmp, format!("presented {frames}\n")).map_err(|e| e.to_string())
+        })
+    }
 }
 
 #[cfg(test)]

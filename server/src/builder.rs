@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::access::{random_token, random_u64};
 use crate::hub::Hub;
-use crate::launch::{connect_addr, launch, LaunchRequest, ViewerLaunch, VIEWER_BIN};
+use crate::launch::{connect_addr, extra_args, launch, LaunchRequest, ViewerLaunch, VIEWER_BIN};
 use crate::net::{NetConfig, NetThread};
 use crate::server::Server;
 use crate::ServerError;
@@ -40,6 +40,7 @@ pub const DEFAULT_NOTSENT_LOWAT_BYTES: u32 = 128 * 1024;
 /// | `PLOTCAST_ADDR` | bind address, overriding [`bind`](Self::bind) |
 /// | `PLOTCAST_TOKEN` | access token, when [`token`](Self::token) is not set |
 /// | `PLOTCAST_VIEWER` | viewer binary, when [`viewer_path`](Self::viewer_path) is not set |
+/// | `PLOTCAST_VIEWER_ARGS` | extra arguments for the launched viewer, split on whitespace (e.g. `--size 1600x900`) |
 /// | `PLOTCAST_NO_VIEWER=1` | do not launch a viewer |
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until start() is called"]
@@ -309,6 +310,7 @@ impl ServerBuilder {
                 token: token.clone(),
                 explicit_path: self.viewer_path.clone(),
                 env_path: self.env("PLOTCAST_VIEWER").map(PathBuf::from),
+                extra_args: extra_args(self.env("PLOTCAST_VIEWER_ARGS").as_deref()),
                 alive: Arc::clone(&alive),
             };
             launch(req, Arc::clone(&status));

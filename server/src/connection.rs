@@ -352,7 +352,7 @@ async fn write_loop_inner(
             () = shutdown.cancelled() => {
                 let bye = msg(Message::Goodbye(Goodbye {
                     code: GoodbyeCode::ComputationEnded,
-                    reason: "the computation ended".into(),
+                    reason: "the server stopped".into(),
                 }))?;
                 send(wr, bye, stall, stats, false).await?;
                 let _ = wr.shutdown().await;

@@ -63,6 +63,8 @@ pub(crate) struct LaunchRequest {
     pub(crate) token: Option<String>,
     pub(crate) explicit_path: Option<PathBuf>,
     pub(crate) env_path: Option<PathBuf>,
+    /// Appended to the viewer's command line (`PLOTCAST_VIEWER_ARGS`).
+    pub(crate) extra_args: Vec<String>,
     /// False once the server is dropped: a late build does not launch.
     pub(crate) alive: Arc<AtomicBool>,
 }
@@ -142,6 +144,7 @@ pub(crate) fn spawn_viewer(path: &Path, req: &LaunchRequest) -> Result<u32, Spaw
     let mut cmd = Command::new(path);
     cmd.arg(req.addr.to_string())
         .arg("--no-reconnect")
+        .args(&req.extra_args)
         .stdin(Stdio::null())
         .process_group(0);
     match &req.token {
@@ -155,6 +158,15 @@ pub(crate) fn spawn_viewer(path: &Path, req: &LaunchRequest) -> Result<u32, Spaw
     let pid = child.id();
     reap(child);
     Ok(pid)
+}
+
+/// Extra viewer arguments from `PLOTCAST_VIEWER_ARGS`, split on whitespace
+/// (no quoting: paths with spaces cannot be passed this way). Lets a user or
+/// a test change how the launched viewer runs, e.g. `--headless --out f.png`,
+/// without code changes.
+pub(crate) fn extra_args(var: Option<&str>) -> Vec<String> {
+    var.map(|v| v.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 /// Waits for the child on a named thread so it never stays a zombie while
@@ -341,6 +353,16 @@ mod tests {
         assert_eq!(
             t("/w/target/debug/app"),
             Some((PathBuf::from("/w/target"), false))
+        );
+    }
+
+    #[test]
+    fn viewer_args_split_on_whitespace() {
+        assert!(extra_args(None).is_empty());
+        assert!(extra_args(Some("  ")).is_empty());
+        assert_eq!(
+            extra_args(Some(" --headless  --out /tmp/f{n}.png\t--frames 3 ")),
+            ["--headless", "--out", "/tmp/f{n}.png", "--frames", "3"]
         );
     }
 

@@ -142,14 +142,27 @@ impl Server {
     /// values, then stops the server (goodbye to every viewer). Viewers that
     /// stopped asking are not waited for beyond `timeout`.
     ///
+    /// A short run can end before the viewer it launched has connected; then
+    /// `finish` also waits (within `timeout`) for that viewer to connect and
+    /// receive the final values, so the window shows the end of the run.
+    ///
     /// Returns whether every viewer was up to date.
     pub fn finish(self, timeout: Duration) -> bool {
         let target = self.hub.version.load(Ordering::SeqCst);
         let deadline = Instant::now() + timeout;
+        let expect_viewer = matches!(
+            self.viewer_launch(),
+            ViewerLaunch::Launched { .. } | ViewerLaunch::Building
+        );
         let up_to_date = || {
-            lock(&self.hub.viewers)
-                .values()
-                .all(|v| v.synced.load(Ordering::SeqCst) >= target)
+            let viewers = lock(&self.hub.viewers);
+            // "Has a viewer ever connected": one connected now, or one
+            // that came and went.
+            let seen = !viewers.is_empty() || !lock(&self.hub.ended).is_empty();
+            (seen || !expect_viewer)
+                && viewers
+                    .values()
+                    .all(|v| v.synced.load(Ordering::SeqCst) >= target)
         };
         let mut guard = lock(&self.hub.synced_lock);
         loop {
