@@ -78,16 +78,53 @@ fn raw_tcp(secs: f64) -> Result<f64> {
 }
 
 /// Section 3: one viewer, 1 MiB frames on loopback, against plain TCP.
+///
+/// Two runs: the publisher flat out (it then keeps one of the two cores busy
+/// copying frames, so three busy threads share two cores where the plain
+/// TCP pair has two), and the publisher sleeping 50 µs between frames
+/// (still offering more than loopback carries), which leaves the cores to the
+/// network thread and the viewer as a real computation between publishes
+/// would.
 pub fn throughput(report: &mut Report, scale: Scale) -> Result<()> {
     let secs = scale.pick(3.0, 0.3);
-    let reference = raw_tcp(secs)?;
+    // Loopback speed drifts on a shared machine: the reference is the
+    // better of two plain-TCP runs, one before and one after ours, so a
+    // slow moment cannot flatter the ratio.
+    let before = raw_tcp(secs)?;
+    let mut runs = Vec::new();
+    for (pause, how) in [
+        (Duration::ZERO, "publisher flat out"),
+        (
+            Duration::from_micros(50),
+            "publisher sleeping 50 µs between frames",
+        ),
+    ] {
+        runs.push((delivered(secs, pause)?, how));
+    }
+    let reference = before.max(raw_tcp(secs)?);
+    for ((got, publishes), how) in runs {
+        report.add(Row {
+            section: "3 throughput".into(),
+            figure: format!("1 viewer, 1 MiB frames, loopback, {how} ({publishes} published)"),
+            value: got / MIB as f64,
+            unit: "MiB/s",
+            reference: Some(("plain tokio TCP".into(), reference / MIB as f64)),
+            target: Some(("≥ 80% of plain TCP".into(), got >= 0.8 * reference)),
+        });
+    }
+    Ok(())
+}
+
+/// Bytes per second one reading viewer receives while 1 MiB frames are
+/// published with `pause` between them; and how many were published.
+fn delivered(secs: f64, pause: Duration) -> Result<(f64, u64)> {
     let server = server("bench-throughput")?;
     let line = server.line("y");
     let stop = Arc::new(AtomicBool::new(false));
     let totals = Arc::new(ReaderTotals::default());
     let reader = spawn_reader(server.local_addr(), stop.clone(), totals.clone(), |_| {})?;
     wait_viewers(&server, 1)?;
-    let publisher = publisher(line, MIB / 8, Duration::ZERO, stop.clone());
+    let publisher = publisher(line, MIB / 8, pause, stop.clone());
     let start = Instant::now();
     std::thread::sleep(Duration::from_secs_f64(secs));
     let bytes = totals.bytes.load(Ordering::Relaxed);
@@ -96,16 +133,7 @@ pub fn throughput(report: &mut Report, scale: Scale) -> Result<()> {
     let publishes = publisher.join().unwrap_or(0);
     drop(server);
     let _ = reader.join();
-    let got = bytes as f64 / elapsed;
-    report.add(Row {
-        section: "3 throughput".into(),
-        figure: format!("1 viewer, 1 MiB frames, loopback ({publishes} published)"),
-        value: got / MIB as f64,
-        unit: "MiB/s",
-        reference: Some(("plain tokio TCP".into(), reference / MIB as f64)),
-        target: Some(("≥ 80% of plain TCP".into(), got >= 0.8 * reference)),
-    });
-    Ok(())
+    Ok((bytes as f64 / elapsed, publishes))
 }
 
 /// Section 4: 100 viewers reading as fast as they can.

@@ -30,6 +30,9 @@ pub struct BenchViewer {
     stream: TcpStream,
     codec: FrameCodec,
     buf: BytesMut,
+    /// Socket reads land here first: zeroed once, where reading straight
+    /// into `buf` safely would mean zeroing its spare capacity every read.
+    scratch: Vec<u8>,
     batch: u64,
 }
 
@@ -44,6 +47,7 @@ impl BenchViewer {
             stream,
             codec: FrameCodec::new(DEFAULT_MAX_FRAME_BYTES),
             buf: BytesMut::with_capacity(1 << 20),
+            scratch: vec![0; 256 * 1024],
             batch: 0,
         };
         viewer.send(&Message::Hello(Hello {
@@ -80,15 +84,11 @@ impl BenchViewer {
                 }
                 continue;
             }
-            self.buf.reserve(256 * 1024);
-            let start = self.buf.len();
-            let cap = self.buf.capacity();
-            self.buf.resize(cap, 0);
-            let n = self.stream.read(&mut self.buf[start..])?;
-            self.buf.truncate(start + n);
+            let n = self.stream.read(&mut self.scratch)?;
             if n == 0 {
                 bail!("server closed the connection");
             }
+            self.buf.extend_from_slice(&self.scratch[..n]);
         }
     }
 

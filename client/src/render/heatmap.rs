@@ -56,14 +56,21 @@ impl<'a> Grid<'a> {
                 return (lo, hi);
             }
         }
-        let mut bounds: Option<(f64, f64)> = None;
-        for &v in self.values.iter().filter(|v| v.is_finite()) {
-            bounds = Some(bounds.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
+        // A plain loop (no Option per value): this runs over every cell of
+        // every heatmap frame.
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &v in self.values.iter() {
+            if v.is_finite() {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
         }
-        match bounds {
-            Some((lo, hi)) if hi > lo && (hi - lo).is_finite() => (lo, hi),
-            Some((lo, _)) => (lo - 0.5, lo + 0.5),
-            None => (0.0, 1.0),
+        if lo > hi {
+            (0.0, 1.0)
+        } else if hi > lo && (hi - lo).is_finite() {
+            (lo, hi)
+        } else {
+            (lo - 0.5, lo + 0.5)
         }
     }
 }
@@ -159,23 +166,85 @@ fn heatmap(
     let rows = cells(rect.h, view.y.0, view.y.1, grid.ny, true);
     let cells_count = grid.nx.saturating_mul(grid.ny);
     if cells_count <= rect.w as usize * rect.h as usize {
-        // Fewer cells than pixels: colour each cell once, then copy.
-        let colors: Vec<[u8; 3]> = (0..cells_count)
-            .map(|k| cmap.color(scale.t(grid.at(k % grid.nx, k / grid.nx))))
+        // Fewer cells than pixels: colour each cell once, then copy rows of
+        // colours; a pixel row that samples the same cell row as the one
+        // above is a plain copy of it.
+        // Row-major like the grid (a short frame's missing cells are NaN).
+        let colors: Vec<[u8; 3]> = grid
+            .values
+            .iter()
+            .copied()
+            .chain(std::iter::repeat(f64::NAN))
+            .take(cells_count)
+            .map(|v| cmap.color(scale.t(v)))
             .collect();
-        paint(out, width, height, rect, |c, r| {
-            match (cols[c as usize], rows[r as usize]) {
-                (Some(i), Some(j)) => colors[j * grid.nx + i],
-                _ => OUTSIDE,
-            }
-        });
+        paint_rows(
+            out,
+            width,
+            height,
+            rect,
+            &rows,
+            |r, first_col, line| match r {
+                Some(j) => {
+                    let cell_row = &colors[j * grid.nx..(j + 1) * grid.nx];
+                    for (px, c) in line.chunks_exact_mut(3).zip(&cols[first_col..]) {
+                        px.copy_from_slice(&c.map_or(OUTSIDE, |i| cell_row[i]));
+                    }
+                }
+                None => line
+                    .chunks_exact_mut(3)
+                    .for_each(|px| px.copy_from_slice(&OUTSIDE)),
+            },
+        );
     } else {
-        paint(out, width, height, rect, |c, r| {
-            match (cols[c as usize], rows[r as usize]) {
-                (Some(i), Some(j)) => cmap.color(scale.t(grid.at(i, j))),
-                _ => OUTSIDE,
+        paint_rows(out, width, height, rect, &rows, |r, first_col, line| {
+            for (px, c) in line.chunks_exact_mut(3).zip(&cols[first_col..]) {
+                let color = match (c, r) {
+                    (Some(i), Some(j)) => cmap.color(scale.t(grid.at(*i, j))),
+                    _ => OUTSIDE,
+                };
+                px.copy_from_slice(&color);
             }
         });
+    }
+}
+
+/// Paints `rect` row by row, clipped to the canvas: `fill(rows[r],
+/// first_col, pixels)` gets the visible part of pixel row `r` of `rect`,
+/// which starts at column `first_col` of `rect`. Rows whose key equals the
+/// previous row's are copied instead of painted again.
+fn paint_rows(
+    out: &mut [u8],
+    width: u32,
+    height: u32,
+    rect: PixelRect,
+    rows: &[Option<usize>],
+    mut fill: impl FnMut(Option<usize>, usize, &mut [u8]),
+) {
+    let x0 = rect.x.max(0);
+    let x1 = (rect.x + rect.w as i32).min(width as i32);
+    let y0 = rect.y.max(0);
+    let y1 = (rect.y + rect.h as i32).min(height as i32);
+    if x1 <= x0 || y1 <= y0 {
+        return;
+    }
+    let first_col = (x0 - rect.x) as usize;
+    let stride = width as usize * 3;
+    let row_bytes = (x1 - x0) as usize * 3;
+    let mut previous: Option<(usize, Option<usize>)> = None;
+    for y in y0..y1 {
+        let key = rows.get((y - rect.y) as usize).copied().flatten();
+        let start = y as usize * stride + x0 as usize * 3;
+        if start + row_bytes > out.len() {
+            return;
+        }
+        match previous {
+            Some((prev_start, prev_key)) if prev_key == key => {
+                out.copy_within(prev_start..prev_start + row_bytes, start);
+            }
+            _ => fill(key, first_col, &mut out[start..start + row_bytes]),
+        }
+        previous = Some((start, key));
     }
 }
 
@@ -234,5 +303,56 @@ mod tests {
         assert_eq!(grid.value_range(Some((5.0, 5.0))), (1.0, 3.0));
         let f = frame(1, 1, &[f64::NAN]);
         assert_eq!(Grid::of(&f).expect("grid").value_range(None), (0.0, 1.0));
+    }
+
+    /// Paints a 2 × 2 grid (values 0, 1 / 2, 3) into `rect` on a 4 × 4
+    /// canvas; returns the canvas.
+    fn blit_2x2(rect: PixelRect) -> Vec<u8> {
+        let f = frame(2, 2, &[0.0, 1.0, 2.0, 3.0]);
+        let mut out = vec![0u8; 4 * 4 * 3];
+        Blit::Heatmap {
+            rect,
+            view: AxisView {
+                x: (0.0, 2.0),
+                y: (0.0, 2.0),
+            },
+            scale: ValueScale::new(0.0, 3.0),
+            grid: Grid::of(&f).expect("grid"),
+            cmap: Colormap::viridis(),
+        }
+        .apply(&mut out, 4, 4);
+        out
+    }
+
+    #[test]
+    fn a_rect_past_the_canvas_edges_is_clipped() {
+        let cmap = Colormap::viridis();
+        let px = |out: &[u8], x: usize, y: usize| -> [u8; 3] {
+            let k = (y * 4 + x) * 3;
+            [out[k], out[k + 1], out[k + 2]]
+        };
+        // 4 × 4 pixels starting 2 left of and 2 above the canvas: only the
+        // bottom-right cell (column 1, row 0: value 1) is on the canvas.
+        let out = blit_2x2(PixelRect {
+            x: -2,
+            y: -2,
+            w: 4,
+            h: 4,
+        });
+        assert_eq!(px(&out, 0, 0), cmap.color(1.0 / 3.0));
+        assert_eq!(px(&out, 1, 1), cmap.color(1.0 / 3.0));
+        assert_eq!(px(&out, 2, 0), [0, 0, 0], "right of the rect: untouched");
+        assert_eq!(px(&out, 0, 2), [0, 0, 0], "below the rect: untouched");
+        // Starting at (2, 2) and running off the right and bottom edges: the
+        // top-left cell (column 0, row 1: value 2) is what shows.
+        let out = blit_2x2(PixelRect {
+            x: 2,
+            y: 2,
+            w: 4,
+            h: 4,
+        });
+        assert_eq!(px(&out, 2, 2), cmap.color(2.0 / 3.0));
+        assert_eq!(px(&out, 3, 3), cmap.color(2.0 / 3.0));
+        assert_eq!(px(&out, 1, 1), [0, 0, 0]);
     }
 }
