@@ -31,7 +31,7 @@ use plotcast_protocol::{
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, OwnedSemaphorePermit};
+use tokio::sync::Notify;
 use tokio::time::{interval_at, timeout, MissedTickBehavior};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
@@ -40,6 +40,7 @@ use crate::batch::{collect, Cursors};
 use crate::handshake::{handshake, refuse, Refusal};
 use crate::hub::{lock, now_us, Hub};
 use crate::net::NetConfig;
+use crate::pending::PendingGuard;
 use crate::stats::ViewerStats;
 
 pub(crate) type Reader = FramedRead<OwnedReadHalf, FrameCodec>;
@@ -53,20 +54,20 @@ pub(crate) async fn serve(
     hub: Arc<Hub>,
     cfg: Arc<NetConfig>,
     shutdown: CancellationToken,
-    handshake_permit: OwnedSemaphorePermit,
+    pending: PendingGuard,
 ) {
     crate::net::configure_socket(&stream, &cfg);
     let (rd, mut wr) = stream.into_split();
     let mut reader = FramedRead::new(rd, FrameCodec::new(HANDSHAKE_MAX_FRAME_BYTES));
 
-    let hello = match handshake(&mut reader, &cfg, &shutdown).await {
+    let hello = match handshake(&mut reader, &cfg, &pending.cut, &shutdown).await {
         Ok(hello) => hello,
         Err(refusal) => {
             refuse(&mut reader, &mut wr, refusal, addr, &shutdown).await;
             return;
         }
     };
-    drop(handshake_permit);
+    drop(pending);
     let stats = Arc::new(ViewerStats::new(addr, hello.peer_name.clone()));
     let registered = {
         let mut viewers = lock(&hub.viewers);

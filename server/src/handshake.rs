@@ -48,13 +48,20 @@ impl Refusal {
     }
 }
 
+/// Reads and checks the Hello. `cut` ends the wait early: it is cancelled
+/// when the server stops (`shutdown`) or evicts this pending handshake.
 pub(crate) async fn handshake(
     reader: &mut Reader,
     cfg: &NetConfig,
+    cut: &CancellationToken,
     shutdown: &CancellationToken,
 ) -> Result<Hello, Refusal> {
     let next = tokio::select! {
-        () = shutdown.cancelled() => return Err(Refusal::close("server stopped during the handshake".into())),
+        () = cut.cancelled() => return Err(Refusal::close(if shutdown.is_cancelled() {
+            "server stopped during the handshake".into()
+        } else {
+            "handshake cut: too many handshakes in progress, this one the oldest".into()
+        })),
         next = timeout(cfg.handshake_timeout, reader.next()) => next,
     };
     let ms = cfg.handshake_timeout.as_millis();

@@ -58,6 +58,7 @@ mod handshake;
 mod hub;
 mod launch;
 mod net;
+mod pending;
 mod series;
 mod server;
 mod stats;

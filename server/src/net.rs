@@ -12,17 +12,17 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::connection::serve;
 use crate::hub::Hub;
+use crate::pending::PendingHandshakes;
 use crate::ServerError;
 
-/// Connections allowed to be in their handshake at once; more are closed
-/// on accept.
+/// Connections allowed to be in their handshake at once; beyond that the
+/// oldest pending handshake is cut (see `pending.rs`).
 const MAX_PENDING_HANDSHAKES: usize = 128;
 
 /// Settings of the network side.
@@ -98,8 +98,9 @@ async fn run(listener: StdListener, hub: Arc<Hub>, cfg: Arc<NetConfig>, cancel: 
         }
     };
     let tracker = TaskTracker::new();
-    let handshakes = Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES));
+    let handshakes = PendingHandshakes::new(MAX_PENDING_HANDSHAKES);
     let mut next_id: u64 = 0;
+    let mut cut: u64 = 0;
     loop {
         let accepted = tokio::select! {
             () = cancel.cancelled() => break,
@@ -107,13 +108,18 @@ async fn run(listener: StdListener, hub: Arc<Hub>, cfg: Arc<NetConfig>, cancel: 
         };
         match accepted {
             Ok((stream, addr)) => {
-                // Strangers cannot pile up connections that never handshake.
-                let Ok(permit) = Arc::clone(&handshakes).try_acquire_owned() else {
-                    tracing::warn!(target: "plotcast", %addr,
-                        "connection refused: {MAX_PENDING_HANDSHAKES} handshakes already in progress");
-                    continue;
-                };
                 next_id += 1;
+                // Strangers cannot pile up connections that never handshake.
+                let (pending, was_full) = handshakes.admit(next_id, &cancel);
+                if was_full {
+                    // Under a flood this happens thousands of times: warn at
+                    // 1, 2, 4, 8, ... so the log shows it without drowning.
+                    cut += 1;
+                    if cut.is_power_of_two() {
+                        tracing::warn!(target: "plotcast", %addr,
+                            "{MAX_PENDING_HANDSHAKES} handshakes in progress: cut the oldest to make room ({cut} cut so far)");
+                    }
+                }
                 tracing::debug!(target: "plotcast", %addr, "accepted a connection");
                 tracker.spawn(serve(
                     stream,
@@ -122,7 +128,7 @@ async fn run(listener: StdListener, hub: Arc<Hub>, cfg: Arc<NetConfig>, cancel: 
                     Arc::clone(&hub),
                     Arc::clone(&cfg),
                     cancel.clone(),
-                    permit,
+                    pending,
                 ));
             }
             Err(err) => {
