@@ -1,7 +1,6 @@
 //! A private X server (Xvfb) for real-window tests, and screenshots of its
 //! root window through `xwd`.
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -12,61 +11,55 @@ use crate::procs::{wait_until, KillOnDrop};
 #[derive(Debug)]
 pub struct Xvfb {
     display: u32,
-    _server: KillOnDrop,
+    server: KillOnDrop,
 }
 
 /// Why no X server could be started (the test says so and skips).
 pub type Unavailable = String;
 
 impl Xvfb {
-    /// Starts `Xvfb :N -screen 0 WxHx24` on a free display number and waits
-    /// until its socket is there.
+    /// Starts `Xvfb -screen 0 WxHx24` on a display number Xvfb picks
+    /// itself (`-displayfd`: race-free when tests start servers in
+    /// parallel) and waits until it is ready.
     ///
     /// # Errors
     /// When Xvfb is not installed or does not come up within 10 s.
     pub fn start(width: u32, height: u32) -> Result<Self, Unavailable> {
-        if Command::new("Xvfb")
-            .arg("-help")
-            .stdout(Stdio::null())
+        use std::io::BufRead;
+        let child = Command::new("Xvfb")
+            // Xvfb writes the display number it took to fd 1 once it
+            // accepts connections.
+            .args(["-displayfd", "1"])
+            .args(["-screen", "0", &format!("{width}x{height}x24")])
+            .args(["-nolisten", "tcp", "-noreset"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .status()
-            .is_err()
-        {
-            return Err("Xvfb is not installed (apt-get install xvfb x11-apps)".into());
-        }
-        // Start after the displays other tests or sessions may hold.
-        let base = 90 + (std::process::id() % 400);
-        for display in base..base + 50 {
-            let socket = format!("/tmp/.X11-unix/X{display}");
-            if Path::new(&socket).exists() || Path::new(&format!("/tmp/.X{display}-lock")).exists()
-            {
-                continue;
-            }
-            let child = Command::new("Xvfb")
-                .arg(format!(":{display}"))
-                .args(["-screen", "0", &format!("{width}x{height}x24")])
-                .args(["-nolisten", "tcp", "-noreset"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| format!("cannot run Xvfb: {e}"))?;
-            let mut server = KillOnDrop(child);
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-            while std::time::Instant::now() < deadline {
-                if Path::new(&socket).exists() {
-                    return Ok(Self {
-                        display,
-                        _server: server,
-                    });
-                }
-                if let Ok(Some(_)) = server.0.try_wait() {
-                    break; // lost a race for this display: try the next
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        Err("Xvfb did not start on any display".into())
+            .spawn()
+            .map_err(|e| format!("cannot run Xvfb (apt-get install xvfb x11-apps): {e}"))?;
+        let mut server = KillOnDrop(child);
+        let stdout = server.0.stdout.take().ok_or("Xvfb has no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        // A thread, so that a hung Xvfb cannot hang the test: we wait on
+        // the channel with a deadline.
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(read.map(|_| line));
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Ok(line)) => line,
+            Ok(Err(e)) => return Err(format!("reading Xvfb's display number: {e}")),
+            Err(_) => return Err("Xvfb did not start within 10 s".into()),
+        };
+        let display = line
+            .trim()
+            .parse()
+            .map_err(|_| format!("Xvfb did not start (it said {line:?})"))?;
+        Ok(Self {
+            display,
+            server: server,
+        })
     }
 
     /// The `DISPLAY` value, e.g. `:93`.
@@ -110,6 +103,26 @@ impl Xvfb {
             ok
         });
         last.expect("at least one screenshot was taken")
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        // SIGTERM lets Xvfb remove its socket and lock file (SIGKILL, the
+        // fallback of `KillOnDrop`, would leave them behind in /tmp).
+        let child = &mut self.server.0;
+        let Ok(pid) = i32::try_from(child.id()) else {
+            return;
+        };
+        if crate::procs::signal(pid, libc::SIGTERM).is_ok() {
+            let end = std::time::Instant::now() + Duration::from_secs(5);
+            while std::time::Instant::now() < end {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
     }
 }
 
