@@ -56,10 +56,7 @@ impl Xvfb {
             .trim()
             .parse()
             .map_err(|_| format!("Xvfb did not start (it said {line:?})"))?;
-        Ok(Self {
-            display,
-            server: server,
-        })
+        Ok(Self { display, server })
     }
 
     /// The `DISPLAY` value, e.g. `:93`.
