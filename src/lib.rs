@@ -9,13 +9,15 @@
 //! - [`bins`]: where the viewer and example binaries are (built on demand);
 //! - [`procs`]: child processes with deadlines, process state, zombies;
 //! - [`xvfb`]: a private X server and screenshots of it;
-//! - [`image`]: PNG reading and "is there a plot in here" checks.
+//! - [`image`]: PNG reading and "is there a plot in here" checks;
+//! - [`viewer_files`]: the numbered PNGs and ready file a viewer writes.
 
 #![warn(missing_docs)]
 
 pub mod bins;
 pub mod image;
 pub mod procs;
+pub mod viewer_files;
 pub mod xvfb;
 
 /// Number of steps an example runs: `PLOTCAST_STEPS` if set (tests use it

@@ -9,26 +9,10 @@ use std::time::Duration;
 
 use plotcast_suite::image::Rgb;
 use plotcast_suite::procs::{wait_timeout, wait_until, KillOnDrop};
+use plotcast_suite::viewer_files::numbered_pngs;
 use plotcast_suite::{bins, TempDir};
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The numbered PNGs in `dir`, in frame order.
-fn frames(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    let n = name.strip_prefix('f')?.strip_suffix(".png")?.parse().ok()?;
-                    Some((n, e.path()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files.into_iter().map(|(_, p)| p).collect()
-}
 
 /// Runs an example with its viewer launched headless; returns the PNGs.
 fn run_with_headless_viewer(name: &str, steps: u64, args: &[&str], dir: &TempDir) -> Vec<PathBuf> {
@@ -69,7 +53,10 @@ fn run_with_headless_viewer(name: &str, steps: u64, args: &[&str], dir: &TempDir
                 .all(|pid| !plotcast_suite::procs::alive(pid))
         },
     );
-    let files = frames(dir.path());
+    let files: Vec<PathBuf> = numbered_pngs(dir.path())
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     assert!(
         !files.is_empty(),
         "example {name}: the viewer wrote no PNG in {}",

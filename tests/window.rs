@@ -9,19 +9,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use plotcast_suite::procs::{self, wait_timeout, wait_until, KillOnDrop};
+use plotcast_suite::viewer_files::presented;
 use plotcast_suite::xvfb::Xvfb;
 use plotcast_suite::{bins, TempDir};
 
 const SCREEN: (u32, u32) = (1400, 900);
 const START_TIMEOUT: Duration = Duration::from_secs(90);
-
-/// Frames the viewer has presented, from its ready file.
-fn presented(ready: &Path) -> u64 {
-    std::fs::read_to_string(ready)
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
-}
 
 /// Starts an example whose auto-launched viewer opens a window on `x`,
 /// in its own process group (like a job started from a shell).

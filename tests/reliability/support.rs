@@ -6,7 +6,6 @@
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
@@ -609,27 +608,4 @@ impl Publisher {
     }
 }
 
-/// The numbered PNGs `f<n>.png` in `dir`, highest number last.
-pub fn numbered_pngs(dir: &Path) -> Vec<(u64, PathBuf)> {
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    let n = name.strip_prefix('f')?.strip_suffix(".png")?.parse().ok()?;
-                    Some((n, e.path()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
-}
-
-/// Frames a viewer has presented, from its `--ready-file`.
-pub fn presented(ready: &Path) -> u64 {
-    std::fs::read_to_string(ready)
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
-}
+pub use plotcast_suite::viewer_files::{numbered_pngs, presented};
