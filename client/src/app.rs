@@ -1,6 +1,6 @@
 //! Window mode: the winit application on the main thread.
 //!
-//! One [`App`] implements `ApplicationHandler<UserEvent>`. The window and
+//! One `App` implements `ApplicationHandler<UserEvent>`. The window and
 //! its softbuffer surface are created in `resumed` and dropped in
 //! `suspended`; the loop sleeps (`ControlFlow::Wait`) until the network
 //! thread wakes it through an `EventLoopProxy`, and draws only on

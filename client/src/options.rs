@@ -104,7 +104,7 @@ pub fn write_atomically(
 const READY_REFRESH: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The `--ready-file`: written (`presented N`) when the first frame is
-/// shown, then rewritten at most every [`READY_REFRESH`] with the number
+/// shown, then rewritten at most every 100 ms (`READY_REFRESH`) with the number
 /// of frames shown so far, so a script can wait for the window and then
 /// for it to update. Each write is atomic (a reader never sees half a file).
 #[derive(Debug, Default)]

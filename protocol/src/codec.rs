@@ -8,7 +8,7 @@
 //!          for Hello and Welcome: MAGIC (8 bytes) | version:u16 LE | bincode
 //! ```
 //!
-//! All bincode decoding goes through [`decode_header`], which applies
+//! All bincode decoding goes through `decode_header`, which applies
 //! [`MAX_HEADER_BYTES`] as bincode's size limit: a header that claims a huge
 //! container fails before anything is allocated.
 
