@@ -66,6 +66,31 @@ impl Rgb {
         [self.data[i], self.data[i + 1], self.data[i + 2]]
     }
 
+    /// Pixels within `tolerance` (per channel) of `colour`.
+    pub fn count_near(&self, colour: [u8; 3], tolerance: u8) -> usize {
+        self.data
+            .chunks_exact(3)
+            .filter(|p| near(p, colour, tolerance))
+            .count()
+    }
+
+    /// Pixels of row `y` within `tolerance` (per channel) of `colour`.
+    pub fn row_count_near(&self, y: u32, colour: [u8; 3], tolerance: u8) -> usize {
+        let w = self.width as usize * 3;
+        let start = y as usize * w;
+        self.data.get(start..start + w).map_or(0, |row| {
+            row.chunks_exact(3)
+                .filter(|p| near(p, colour, tolerance))
+                .count()
+        })
+    }
+
+    /// Share of all pixels within `tolerance` (per channel) of `colour`.
+    pub fn share_near(&self, colour: [u8; 3], tolerance: u8) -> f64 {
+        self.count_near(colour, tolerance) as f64
+            / (f64::from(self.width) * f64::from(self.height)).max(1.0)
+    }
+
     /// Fraction of pixels that are neither white nor black: plot content
     /// (lines, colour maps), not background or an empty X screen.
     pub fn colour_fraction(&self) -> f64 {
@@ -105,4 +130,12 @@ impl Rgb {
             .count();
         differ as f64 / total as f64
     }
+}
+
+/// Whether an RGB pixel is within `tolerance` per channel of `colour`.
+fn near(pixel: &[u8], colour: [u8; 3], tolerance: u8) -> bool {
+    pixel
+        .iter()
+        .zip(colour)
+        .all(|(&a, b)| a.abs_diff(b) <= tolerance)
 }

@@ -1,6 +1,7 @@
 //! Renderer tests on fixed data: sizes, ink inside every plot, colorbar,
 //! decimation against the naive drawing, bad values, tiny canvases, and a
-//! demo PNG (`/tmp/render_demo.png`) to look at.
+//! few demo PNGs to look at (written to the temporary folder when
+//! `PLOTCAST_TEST_KEEP` is set).
 #![allow(clippy::unwrap_used)]
 
 use std::collections::VecDeque;
@@ -160,6 +161,17 @@ fn inner(rect: PixelRect) -> PixelRect {
     }
 }
 
+/// Writes a rendered image to the temporary folder for a person to look
+/// at, only when `PLOTCAST_TEST_KEEP` is set (tests leave no files behind
+/// otherwise, and parallel runs cannot clash).
+fn keep_png(name: &str, width: u32, height: u32, rgb: &[u8]) {
+    if std::env::var_os("PLOTCAST_TEST_KEEP").is_some() {
+        let path = std::env::temp_dir().join(name);
+        save_png(&path, width, height, rgb).unwrap();
+        eprintln!("kept {}", path.display());
+    }
+}
+
 #[test]
 fn demo_figure_has_every_plot_and_is_saved() {
     let state = demo_state();
@@ -186,7 +198,7 @@ fn demo_figure_has_every_plot_and_is_saved() {
     // The heatmap fills its area completely.
     let heat = info.plot(0).unwrap();
     assert!(ink_fraction(&out, 1280, inner(heat.rect), BACKGROUND) > 0.99);
-    save_png("/tmp/render_demo.png", 1280, 720, &out).unwrap();
+    keep_png("render_demo.png", 1280, 720, &out);
 }
 
 fn pixel(out: &[u8], width: u32, x: i32, y: i32) -> [u8; 3] {
@@ -431,7 +443,7 @@ fn every_size_from_tiny_to_large_renders() {
     }
     let info = render(&state, &ViewState::default(), 640, 480, &mut out);
     assert_eq!(info.plots.len(), 4, "all four plots fit at 640x480");
-    save_png("/tmp/render_demo_small.png", 640, 480, &out).unwrap();
+    keep_png("render_demo_small.png", 640, 480, &out);
 }
 
 #[test]
@@ -503,7 +515,7 @@ fn manual_view_and_fixed_ranges_are_respected() {
 
 /// Zoomed in on lines, series, bars and the heatmap: data stays inside the
 /// plotting areas (no ink in the strip just left of each plot's box, where
-/// only tick marks may appear). Saved as `/tmp/render_zoom.png`.
+/// only tick marks may appear). Kept as `render_zoom.png` (see `keep_png`).
 #[test]
 fn zoomed_views_are_clipped_to_the_plot() {
     let state = demo_state();
@@ -527,7 +539,7 @@ fn zoomed_views_are_clipped_to_the_plot() {
         info.pan(&mut view, plot.channel, 25.0, -10.0);
     }
     let zoomed = render_with(&state, &view, 1280, 720, &mut out, &options());
-    save_png("/tmp/render_zoom.png", 1280, 720, &out).unwrap();
+    keep_png("render_zoom.png", 1280, 720, &out);
     for plot in &zoomed.plots {
         assert_eq!(Some(plot.view), view.manual.get(&plot.channel).copied());
         // A thin strip above the box (inside the plot title's margin) stays white.
@@ -623,5 +635,5 @@ fn second_demo_scatter_log_diverging_bars() {
             "{plot:?}"
         );
     }
-    save_png("/tmp/render_demo2.png", 960, 640, &out).unwrap();
+    keep_png("render_demo2.png", 960, 640, &out);
 }

@@ -12,160 +12,17 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{heatmap_frame, FakeServer, Rgb, Script, Viewer, VIRIDIS_HIGH, VIRIDIS_LOW};
+use plotcast_suite::xvfb::Xvfb;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// An Xvfb server on a display of its own, killed on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    /// Starts Xvfb on a display it picks itself (`-displayfd`: it writes the
-    /// number once it accepts connections); `Err` says why not.
-    fn start() -> Result<Self, String> {
-        let mut child = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot run Xvfb ({e}); install the xvfb package"))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
-            let _ = tx.send(line);
-        });
-        let xvfb = |display| Self { child, display };
-        match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(line) if line.trim().parse::<u32>().is_ok() => Ok(xvfb(format!(":{}", line.trim()))),
-            Ok(line) => {
-                drop(xvfb(String::new()));
-                Err(format!("Xvfb did not start (it said {line:?})"))
-            }
-            Err(_) => {
-                drop(xvfb(String::new()));
-                Err("Xvfb did not report a display within 20 s".into())
-            }
-        }
-    }
-
-    /// A screenshot of the root window.
-    fn screenshot(&self) -> Result<Rgb, String> {
-        let out = Command::new("xwd")
-            .args(["-root", "-silent", "-display", &self.display])
-            .output()
-            .map_err(|e| format!("cannot run xwd ({e}); install the x11-apps package"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "xwd failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        parse_xwd(&out.stdout)
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM lets Xvfb remove its socket and lock file; SIGKILL is the
-        // fallback.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let end = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < end {
-            if self.child.try_wait().ok().flatten().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Decodes an XWD dump (ZPixmap, 24 or 32 bits per pixel, true colour).
-///
-/// ```text
-/// header: 25 × u32 big-endian (header_size, file_version, pixmap_format,
-///         depth, width, height, xoffset, byte_order, bitmap_unit,
-///         bit_order, bitmap_pad, bits_per_pixel, bytes_per_line,
-///         visual_class, red_mask, green_mask, blue_mask, bits_per_rgb,
-///         colormap_entries, ncolors, window w/h/x/y, border)
-///         then the window name up to header_size
-/// colours: ncolors × 12 bytes
-/// pixels: height × bytes_per_line, in byte_order (0: LSB first)
-/// ```
-fn parse_xwd(data: &[u8]) -> Result<Rgb, String> {
-    let field = |i: usize| -> Result<u32, String> {
-        data.get(i * 4..i * 4 + 4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-            .ok_or_else(|| "XWD header truncated".to_string())
-    };
-    let (header_size, version, format) = (field(0)? as usize, field(1)?, field(2)?);
-    if version != 7 || format != 2 {
-        return Err(format!(
-            "unsupported XWD: version {version}, pixmap format {format}"
-        ));
-    }
-    let (width, height) = (field(4)?, field(5)?);
-    let lsb_first = field(7)? == 0;
-    let bpp = field(11)? as usize;
-    let bytes_per_line = field(12)? as usize;
-    let masks = [field(14)?, field(15)?, field(16)?];
-    let ncolors = field(19)? as usize;
-    if bpp != 32 && bpp != 24 {
-        return Err(format!("unsupported XWD: {bpp} bits per pixel"));
-    }
-    let start = header_size + ncolors * 12;
-    let need = start + bytes_per_line * height as usize;
-    if data.len() < need {
-        return Err(format!("XWD truncated: {} of {need} bytes", data.len()));
-    }
-    let step = bpp / 8;
-    let mut pixels = Vec::with_capacity(width as usize * height as usize * 3);
-    for row in 0..height as usize {
-        let line = &data[start + row * bytes_per_line..];
-        for col in 0..width as usize {
-            let b = &line[col * step..col * step + step];
-            let mut word = [0u8; 4];
-            word[..step].copy_from_slice(b);
-            let px = if lsb_first {
-                u32::from_le_bytes(word)
-            } else {
-                u32::from_be_bytes(word) >> (8 * (4 - step))
-            };
-            for mask in masks {
-                pixels.push(((px & mask) >> mask.trailing_zeros()) as u8);
-            }
-        }
-    }
-    Ok(Rgb {
-        width,
-        height,
-        pixels,
-    })
-}
-
 #[test]
 fn window_shows_the_heatmap_under_xvfb() {
-    let xvfb = match Xvfb::start() {
+    let xvfb = match Xvfb::start(1280, 800) {
         Ok(xvfb) => xvfb,
         Err(why) => {
             eprintln!("skipped: no X server for the window test: {why}");
@@ -192,7 +49,7 @@ fn window_shows_the_heatmap_under_xvfb() {
             "--timeout",
             "120",
         ],
-        &[("DISPLAY", &xvfb.display), ("WAYLAND_DISPLAY", "")],
+        &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
     );
     let end = Instant::now() + LIMIT;
     while !ready.exists() {
@@ -212,12 +69,10 @@ fn window_shows_the_heatmap_under_xvfb() {
     let shot_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("viewer-xvfb.png");
     let (mut low, mut high) = (0.0, 0.0);
     while Instant::now() < end {
-        let shot = xvfb
-            .screenshot()
-            .unwrap_or_else(|e| panic!("screenshot: {e}"));
+        let shot = xvfb.screenshot();
         low = shot.share_near(VIRIDIS_LOW, 12);
         high = shot.share_near(VIRIDIS_HIGH, 12);
-        shot.save_png(&shot_path);
+        shot.write_png(&shot_path);
         if low > 0.05 && high > 0.05 {
             break;
         }
@@ -261,15 +116,13 @@ fn xdotool(display: &str, args: &[&str]) {
 fn await_screen(xvfb: &Xvfb, what: &str, check: impl Fn(&Rgb) -> bool) -> Rgb {
     let end = Instant::now() + LIMIT;
     loop {
-        let shot = xvfb
-            .screenshot()
-            .unwrap_or_else(|e| panic!("screenshot: {e}"));
+        let shot = xvfb.screenshot();
         if check(&shot) {
             return shot;
         }
         if Instant::now() > end {
             let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("viewer-xvfb-failed.png");
-            shot.save_png(&path);
+            shot.write_png(&path);
             panic!(
                 "{what}: not seen within {LIMIT:?} (last screenshot: {})",
                 path.display()
@@ -281,7 +134,7 @@ fn await_screen(xvfb: &Xvfb, what: &str, check: impl Fn(&Rgb) -> bool) -> Rgb {
 
 #[test]
 fn window_reacts_to_wheel_keys_and_drag() {
-    let xvfb = match Xvfb::start() {
+    let xvfb = match Xvfb::start(1280, 800) {
         Ok(xvfb) => xvfb,
         Err(why) => {
             eprintln!("skipped: no X server for the window test: {why}");
@@ -312,7 +165,7 @@ fn window_reacts_to_wheel_keys_and_drag() {
             "--timeout",
             "120",
         ],
-        &[("DISPLAY", &xvfb.display), ("WAYLAND_DISPLAY", "")],
+        &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
     );
     let end = Instant::now() + LIMIT;
     while !ready.exists() {
@@ -328,7 +181,8 @@ fn window_reacts_to_wheel_keys_and_drag() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let d = xvfb.display.as_str();
+    let display = xvfb.display();
+    let d = display.as_str();
     let row = 320;
     let low_in_row = |shot: &Rgb| shot.row_count_near(row, VIRIDIS_LOW, 12);
     let start = await_screen(&xvfb, "the heatmap", |s| low_in_row(s) > 200);
@@ -407,7 +261,7 @@ fn window_reacts_to_wheel_keys_and_drag() {
 
 #[test]
 fn window_keeps_the_last_frame_when_the_computation_ends() {
-    let xvfb = match Xvfb::start() {
+    let xvfb = match Xvfb::start(1280, 800) {
         Ok(xvfb) => xvfb,
         Err(why) => {
             eprintln!("skipped: no X server for the window test: {why}");
@@ -433,7 +287,7 @@ fn window_keeps_the_last_frame_when_the_computation_ends() {
             "--timeout",
             "120",
         ],
-        &[("DISPLAY", &xvfb.display), ("WAYLAND_DISPLAY", "")],
+        &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
     );
     server.wait_closed(LIMIT);
     drop(server);
@@ -444,7 +298,7 @@ fn window_keeps_the_last_frame_when_the_computation_ends() {
         s.share_near(VIRIDIS_LOW, 12) > 0.05 && s.share_near(VIRIDIS_HIGH, 12) > 0.05
     });
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("viewer-xvfb-ended.png");
-    shot.save_png(&path);
+    shot.write_png(&path);
     eprintln!("screenshot: {}", path.display());
     if let Some(finished) = viewer.try_finished() {
         panic!(

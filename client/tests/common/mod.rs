@@ -461,83 +461,11 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// An RGB image.
-pub struct Rgb {
-    pub width: u32,
-    pub height: u32,
-    pub pixels: Vec<u8>,
-}
-
-impl Rgb {
-    /// Pixels within `tolerance` (per channel) of `colour`.
-    pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
-        let o = (y as usize * self.width as usize + x as usize) * 3;
-        [self.pixels[o], self.pixels[o + 1], self.pixels[o + 2]]
-    }
-
-    /// Pixels of row `y` within `tolerance` of `colour`.
-    pub fn row_count_near(&self, y: u32, colour: [u8; 3], tolerance: u8) -> usize {
-        (0..self.width)
-            .filter(|&x| {
-                self.pixel(x, y)
-                    .iter()
-                    .zip(colour)
-                    .all(|(&a, b)| a.abs_diff(b) <= tolerance)
-            })
-            .count()
-    }
-
-    pub fn count_near(&self, colour: [u8; 3], tolerance: u8) -> usize {
-        self.pixels
-            .chunks_exact(3)
-            .filter(|p| {
-                p.iter()
-                    .zip(colour)
-                    .all(|(&a, b)| a.abs_diff(b) <= tolerance)
-            })
-            .count()
-    }
-
-    /// Share of pixels within `tolerance` of `colour`.
-    pub fn share_near(&self, colour: [u8; 3], tolerance: u8) -> f64 {
-        self.count_near(colour, tolerance) as f64 / (self.width as f64 * self.height as f64)
-    }
-
-    pub fn save_png(&self, path: &Path) {
-        let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-        let mut enc = png::Encoder::new(file, self.width, self.height);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        enc.write_header()
-            .unwrap()
-            .write_image_data(&self.pixels)
-            .unwrap();
-    }
-}
+pub use plotcast_suite::image::Rgb;
 
 /// Decodes a PNG into RGB8.
 pub fn read_png(path: &Path) -> Rgb {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-    let decoder = png::Decoder::new(std::io::BufReader::new(file));
-    let mut reader = decoder
-        .read_info()
-        .unwrap_or_else(|e| panic!("decode {}: {e}", path.display()));
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    let pixels = match info.color_type {
-        png::ColorType::Rgb => buf,
-        png::ColorType::Rgba => buf
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect(),
-        other => panic!("{}: unexpected PNG colour type {other:?}", path.display()),
-    };
-    Rgb {
-        width: info.width,
-        height: info.height,
-        pixels,
-    }
+    Rgb::read_png(path)
 }
 
 /// Removes a test directory, unless `PLOTCAST_TEST_KEEP` is set (to look at
