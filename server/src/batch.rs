@@ -61,17 +61,19 @@ pub(crate) fn collect(hub: &Hub, cur: &mut Cursors) -> Batch {
                 }
             }
             Store::Series(store) => {
-                let mut out = BytesMut::new();
                 let seq = ch.seq.load(Ordering::Relaxed);
-                let result =
-                    lock(store).encode_since(&mut cur.series[i], ch.id, seq, now, &mut out);
-                match result {
-                    Ok((wrote, skipped)) => {
-                        batch.skipped += skipped;
-                        if wrote {
-                            batch.frames.push(out.freeze());
-                            batch.data_frames += 1;
-                        }
+                // Only references are taken under the lock; the copy into
+                // the frame happens after it, so pushes never wait for it.
+                let (snapshot, skipped) = lock(store).snapshot_since(&mut cur.series[i]);
+                batch.skipped += skipped;
+                let Some(snapshot) = snapshot else {
+                    continue;
+                };
+                let mut out = BytesMut::new();
+                match snapshot.encode(ch.id, seq, now, &mut out) {
+                    Ok(()) => {
+                        batch.frames.push(out.freeze());
+                        batch.data_frames += 1;
                     }
                     Err(err) => {
                         tracing::warn!(target: "plotcast", channel = %ch.name, "cannot encode series: {err}");

@@ -5,26 +5,135 @@
 //! per series, the index of the next point it wants; a batch sends
 //! `[max(wanted, first kept), next)`. Points that fell out of the window
 //! before the viewer asked are counted as skipped.
+//!
+//! The points live in fixed-size chunks shared through `Arc`. Building a
+//! viewer's batch takes only references to the chunks it needs while the
+//! channel is locked ([`SeriesStore::snapshot_since`]); the copy into the
+//! frame happens after the lock is released ([`SeriesSnapshot::encode`]).
+//! So a `push` never waits while a viewer that just joined is sent a
+//! 100 000-point window: at worst it copies the one chunk it appends to,
+//! if a snapshot still holds that chunk.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use bytes::BytesMut;
 use plotcast_protocol::{encode_data, ArrayRef, ChannelKind, FrameRef, PartRef, ProtocolError};
 
+/// Points per chunk: 64 KiB of times and values, small enough to copy in a
+/// few microseconds when a snapshot shares the chunk being appended to.
+const CHUNK_POINTS: usize = 4096;
+
+/// Consecutive points of one series.
+#[derive(Debug, Clone, Default)]
+struct Chunk {
+    t: Vec<f64>,
+    y: Vec<f64>,
+}
+
 /// One named series' window.
 #[derive(Debug)]
 struct Window {
-    name: String,
-    t: VecDeque<f64>,
-    y: VecDeque<f64>,
+    name: Arc<str>,
+    chunks: VecDeque<Arc<Chunk>>,
+    /// Points at the start of the first chunk that left the window.
+    head: usize,
+    /// Points kept.
+    len: usize,
     /// Index of the oldest point kept.
     first_index: u64,
 }
 
 impl Window {
-    fn next_index(&self) -> u64 {
-        self.first_index + self.y.len() as u64
+    fn new(name: &str) -> Self {
+        Self {
+            name: Arc::from(name),
+            chunks: VecDeque::new(),
+            head: 0,
+            len: 0,
+            first_index: 0,
+        }
     }
+
+    fn next_index(&self) -> u64 {
+        self.first_index + self.len as u64
+    }
+
+    /// Appends points (equal lengths).
+    fn push(&mut self, t: &[f64], y: &[f64]) {
+        let mut at = 0;
+        while at < y.len() {
+            if self
+                .chunks
+                .back()
+                .map_or(true, |c| c.y.len() >= CHUNK_POINTS)
+            {
+                self.chunks.push_back(Arc::new(Chunk {
+                    t: Vec::with_capacity(CHUNK_POINTS),
+                    y: Vec::with_capacity(CHUNK_POINTS),
+                }));
+            }
+            let Some(last) = self.chunks.back_mut() else {
+                return;
+            };
+            // Copies the chunk only if a snapshot still holds it.
+            let last = Arc::make_mut(last);
+            let n = (CHUNK_POINTS - last.y.len()).min(y.len() - at);
+            last.t.extend_from_slice(&t[at..at + n]);
+            last.y.extend_from_slice(&y[at..at + n]);
+            at += n;
+            self.len += n;
+        }
+    }
+
+    /// Drops the oldest points beyond `cap`.
+    fn trim(&mut self, cap: usize) {
+        let mut excess = self.len.saturating_sub(cap);
+        self.len -= excess;
+        self.first_index += excess as u64;
+        while excess > 0 {
+            let Some(front) = self.chunks.front() else {
+                break;
+            };
+            let left = front.y.len() - self.head;
+            if excess >= left {
+                self.chunks.pop_front();
+                self.head = 0;
+                excess -= left;
+            } else {
+                self.head += excess;
+                excess = 0;
+            }
+        }
+    }
+
+    /// The chunk ranges holding points `[from, next_index)`.
+    fn segments(&self, from: u64) -> Vec<Segment> {
+        let mut skip = self.head + from.saturating_sub(self.first_index) as usize;
+        let mut out = Vec::new();
+        for chunk in &self.chunks {
+            let n = chunk.y.len();
+            if skip >= n {
+                skip -= n;
+                continue;
+            }
+            out.push(Segment {
+                chunk: Arc::clone(chunk),
+                from: skip,
+                to: n,
+            });
+            skip = 0;
+        }
+        out
+    }
+}
+
+/// Points `from..to` of a shared chunk.
+#[derive(Debug)]
+struct Segment {
+    chunk: Arc<Chunk>,
+    from: usize,
+    to: usize,
 }
 
 /// Every series of one append channel.
@@ -38,6 +147,20 @@ pub(crate) struct SeriesStore {
 /// series, by position in the store (series are never removed).
 pub(crate) type Cursor = Vec<u64>;
 
+/// The points one viewer is about to be sent, held by reference.
+#[derive(Debug)]
+pub(crate) struct SeriesSnapshot {
+    parts: Vec<SnapshotPart>,
+}
+
+#[derive(Debug)]
+struct SnapshotPart {
+    name: Arc<str>,
+    first_index: u64,
+    points: usize,
+    segments: Vec<Segment>,
+}
+
 impl SeriesStore {
     pub(crate) fn new(window_points: usize) -> Self {
         Self {
@@ -47,15 +170,10 @@ impl SeriesStore {
     }
 
     fn window(&mut self, name: &str) -> &mut Window {
-        let pos = match self.series.iter().position(|w| w.name == name) {
+        let pos = match self.series.iter().position(|w| &*w.name == name) {
             Some(pos) => pos,
             None => {
-                self.series.push(Window {
-                    name: name.to_owned(),
-                    t: VecDeque::new(),
-                    y: VecDeque::new(),
-                    first_index: 0,
-                });
+                self.series.push(Window::new(name));
                 self.series.len() - 1
             }
         };
@@ -70,15 +188,9 @@ impl SeriesStore {
         let n = t.len().min(y.len());
         // Only the last `cap` of a long slice can survive.
         let skip = n.saturating_sub(cap);
-        w.t.extend(&t[skip..n]);
-        w.y.extend(&y[skip..n]);
         w.first_index += skip as u64;
-        let excess = w.y.len().saturating_sub(cap);
-        if excess > 0 {
-            w.t.drain(..excess);
-            w.y.drain(..excess);
-            w.first_index += excess as u64;
-        }
+        w.push(&t[skip..n], &y[skip..n]);
+        w.trim(cap);
     }
 
     /// Total points ever pushed (over all series): the channel's sequence.
@@ -87,50 +199,95 @@ impl SeriesStore {
         self.series.iter().map(Window::next_index).sum()
     }
 
-    /// Encodes the points a viewer at `cursor` has not received into one data
-    /// frame appended to `out`, and advances the cursor.
+    /// Takes the points a viewer at `cursor` has not received (by
+    /// reference: cheap, meant to run under the channel's lock) and
+    /// advances the cursor. Returns them, if any, and the number of points
+    /// skipped because they left the window first.
     ///
     /// `cursor` is `None` for a viewer that never received this channel: it
-    /// gets the whole window, and nothing counts as skipped. Returns whether
-    /// a frame was written and the number of points skipped.
-    pub(crate) fn encode_since(
-        &mut self,
+    /// gets the whole window, and nothing counts as skipped.
+    pub(crate) fn snapshot_since(
+        &self,
+        cursor: &mut Option<Cursor>,
+    ) -> (Option<SeriesSnapshot>, u64) {
+        let fresh = cursor.is_none();
+        let cur = cursor.get_or_insert_with(Vec::new);
+        cur.resize(self.series.len(), 0);
+        let mut skipped = 0;
+        let mut parts = Vec::new();
+        for (w, wanted) in self.series.iter().zip(cur.iter_mut()) {
+            let want = if fresh { w.first_index } else { *wanted };
+            let next = w.next_index();
+            *wanted = next;
+            if next <= want {
+                continue;
+            }
+            let start = want.max(w.first_index);
+            skipped += start - want;
+            parts.push(SnapshotPart {
+                name: Arc::clone(&w.name),
+                first_index: start,
+                points: (next - start) as usize,
+                segments: w.segments(start),
+            });
+        }
+        let snapshot = (!parts.is_empty()).then_some(SeriesSnapshot { parts });
+        (snapshot, skipped)
+    }
+
+    /// [`snapshot_since`](Self::snapshot_since) and
+    /// [`SeriesSnapshot::encode`] in one step.
+    #[cfg(test)]
+    fn encode_since(
+        &self,
         cursor: &mut Option<Cursor>,
         channel: u32,
         seq: u64,
         timestamp_us: u64,
         out: &mut BytesMut,
     ) -> Result<(bool, u64), ProtocolError> {
-        let fresh = cursor.is_none();
-        let cur = cursor.get_or_insert_with(Vec::new);
-        cur.resize(self.series.len(), 0);
-        let mut skipped = 0;
-        let mut ranges = Vec::new();
-        for (i, w) in self.series.iter_mut().enumerate() {
-            let wanted = if fresh { w.first_index } else { cur[i] };
-            let next = w.next_index();
-            if next <= wanted {
-                continue;
-            }
-            let start = wanted.max(w.first_index);
-            skipped += start - wanted;
-            w.t.make_contiguous();
-            w.y.make_contiguous();
-            ranges.push((i, start, (start - w.first_index) as usize));
+        let (snapshot, skipped) = self.snapshot_since(cursor);
+        match snapshot {
+            Some(s) => s
+                .encode(channel, seq, timestamp_us, out)
+                .map(|()| (true, skipped)),
+            None => Ok((false, skipped)),
         }
-        if ranges.is_empty() {
-            return Ok((false, skipped));
-        }
-        let parts: Vec<PartRef<'_>> = ranges
+    }
+}
+
+impl SeriesSnapshot {
+    /// Encodes the points as one data frame appended to `out` (one part per
+    /// series). Runs without any lock.
+    pub(crate) fn encode(
+        &self,
+        channel: u32,
+        seq: u64,
+        timestamp_us: u64,
+        out: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
+        // The wire wants each array in one piece: gather the chunks.
+        let arrays: Vec<(Vec<f64>, Vec<f64>)> = self
+            .parts
             .iter()
-            .map(|&(i, start, offset)| {
-                let w = &self.series[i];
-                PartRef {
-                    name: &w.name,
-                    first_index: start,
-                    x: Some(ArrayRef::F64(&w.t.as_slices().0[offset..])),
-                    y: ArrayRef::F64(&w.y.as_slices().0[offset..]),
+            .map(|p| {
+                let (mut t, mut y) = (Vec::with_capacity(p.points), Vec::with_capacity(p.points));
+                for s in &p.segments {
+                    t.extend_from_slice(&s.chunk.t[s.from..s.to]);
+                    y.extend_from_slice(&s.chunk.y[s.from..s.to]);
                 }
+                (t, y)
+            })
+            .collect();
+        let parts: Vec<PartRef<'_>> = self
+            .parts
+            .iter()
+            .zip(&arrays)
+            .map(|(p, (t, y))| PartRef {
+                name: &p.name,
+                first_index: p.first_index,
+                x: Some(ArrayRef::F64(t)),
+                y: ArrayRef::F64(y),
             })
             .collect();
         encode_data(
@@ -145,11 +302,7 @@ impl SeriesStore {
                 parts: &parts,
             },
             out,
-        )?;
-        for (i, w) in self.series.iter().enumerate() {
-            cur[i] = w.next_index();
-        }
-        Ok((true, skipped))
+        )
     }
 }
 
@@ -230,5 +383,69 @@ mod tests {
         let (_, skipped) = s.encode_since(&mut cursor, 0, 1, 0, &mut out).unwrap();
         assert_eq!(skipped, 8);
         assert_eq!(parts(&mut out), vec![(String::new(), 8, vec![8.0, 9.0])]);
+    }
+
+    /// The store against a plain model (every point ever pushed), through
+    /// chunk boundaries, long slices, window trims and viewers at random
+    /// positions, including snapshots held while pushes go on.
+    #[test]
+    fn chunked_store_matches_a_plain_model() {
+        let cap = 3 * CHUNK_POINTS + 123;
+        let mut s = SeriesStore::new(cap);
+        let mut model: Vec<f64> = Vec::new();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rand = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut cursors: Vec<Option<Cursor>> = vec![None, None, None];
+        let mut held = Vec::new();
+        for round in 0..200 {
+            // Pushes of 1 point up to more than a whole window at once.
+            let n = match rand(4) {
+                0 => 1,
+                1 => rand(100) as usize,
+                2 => rand(2 * CHUNK_POINTS as u64) as usize,
+                _ => cap + rand(CHUNK_POINTS as u64) as usize,
+            };
+            let start = model.len();
+            let y: Vec<f64> = (start..start + n).map(|i| i as f64).collect();
+            s.extend("", &y, &y);
+            model.extend(&y);
+            let v = rand(3) as usize;
+            let sent_before = cursors[v].as_ref().map(|c| c[0]);
+            let (snapshot, skipped) = s.snapshot_since(&mut cursors[v]);
+            let kept_from = model.len().saturating_sub(cap) as u64;
+            let wanted = sent_before.unwrap_or(kept_from);
+            let from = wanted.max(kept_from);
+            assert_eq!(skipped, from - wanted, "round {round}: skipped");
+            let Some(snapshot) = snapshot else {
+                assert_eq!(from, model.len() as u64, "round {round}: nothing new");
+                continue;
+            };
+            // Sometimes keep the snapshot across later pushes: it must
+            // still hold exactly the points it was taken with.
+            let expect = model[from as usize..].to_vec();
+            if rand(4) == 0 {
+                held.push((snapshot, from, expect));
+                continue;
+            }
+            let mut out = BytesMut::new();
+            snapshot.encode(0, 1, 0, &mut out).unwrap();
+            assert_eq!(
+                parts(&mut out),
+                vec![(String::new(), from, expect)],
+                "round {round}"
+            );
+        }
+        assert!(!held.is_empty(), "some snapshots were held");
+        for (snapshot, from, expect) in held {
+            let mut out = BytesMut::new();
+            snapshot.encode(0, 1, 0, &mut out).unwrap();
+            assert_eq!(parts(&mut out), vec![(String::new(), from, expect)]);
+        }
+        assert_eq!(s.total(), model.len() as u64);
     }
 }
