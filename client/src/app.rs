@@ -192,7 +192,12 @@ impl App<'_> {
         let (Some(width), Some(height)) =
             (NonZeroU32::new(size.width), NonZeroU32::new(size.height))
         else {
-            return Ok(()); // minimised
+            // Minimised: nothing to show. Keep the data flowing (acknowledge
+            // what arrived) and count this as a draw, or `about_to_wait`
+            // would ask for a status refresh on every turn of the loop.
+            self.last_draw = Some(Instant::now());
+            self.shared.presented(self.shared.batch());
+            return Ok(());
         };
         let now = Instant::now();
         let fps = self.fps.fps(now);

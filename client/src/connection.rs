@@ -35,6 +35,7 @@ use tracing::{debug, warn};
 use crate::activity::ActivityReader;
 use crate::error::NetError;
 use crate::net::{NetConfig, NetEvent};
+use crate::peer_text::{clean, clean_in_place, MAX_LABEL_CHARS, MAX_REASON_CHARS};
 use crate::shared::Shared;
 use crate::state::Connection;
 
@@ -155,18 +156,21 @@ impl Link<'_> {
             Ok(Some(body)) => body?,
         };
         let welcome = match decode(body)? {
-            Message::Welcome(welcome) => Ok(welcome),
+            Message::Welcome(mut welcome) => {
+                clean_in_place(&mut welcome.server_name, MAX_LABEL_CHARS);
+                Ok(welcome)
+            }
             Message::Reject(reject) => {
                 return Err(NetError::Rejected {
                     addr: cfg.addr.clone(),
                     code: reject.code,
-                    reason: reject.reason,
+                    reason: clean(&reject.reason, MAX_REASON_CHARS).into_owned(),
                     server_version: reject.server_version,
                 })
             }
             Message::Goodbye(bye) => Err(End::Goodbye {
                 code: bye.code,
-                reason: bye.reason,
+                reason: clean(&bye.reason, MAX_REASON_CHARS).into_owned(),
             }),
             other => {
                 return Err(NetError::Unexpected {
@@ -185,10 +189,7 @@ impl Link<'_> {
         write: &mut OwnedWriteHalf,
         welcome: &Welcome,
     ) -> Result<End, NetError> {
-        let heartbeat_timeout = match welcome.heartbeat_timeout_ms {
-            0 => self.cfg.heartbeat_timeout,
-            ms => Duration::from_millis(u64::from(ms)),
-        };
+        let heartbeat_timeout = heartbeat_timeout(welcome.heartbeat_timeout_ms, self.cfg);
         // Ping often enough that a quiet but healthy server is never taken
         // for a dead one, whatever timeout it announced.
         let ping_every = self
@@ -250,13 +251,16 @@ impl Link<'_> {
                         }
                         Message::Data(frame) => {
                             let now = Instant::now();
+                            // A frame for a channel the layout does not list is
+                            // dropped by the state (a peer cannot grow it).
                             self.shared.update(|s| s.apply_frame(frame, now));
                         }
                         Message::BatchEnd(end) => {
                             if end.batch != wire_batch || awaiting.is_some() {
                                 warn!(got = end.batch, expected = wire_batch, "batch end out of turn");
                             }
-                            let offset = end.server_time_us as i64 - unix_now_us() as i64;
+                            let offset = i128::from(end.server_time_us) - i128::from(unix_now_us());
+                            let offset = i64::try_from(offset).unwrap_or(if offset < 0 { i64::MIN } else { i64::MAX });
                             self.shared.update(|s| {
                                 s.status.frames_skipped += end.skipped;
                                 s.status.clock_offset_us = offset;
@@ -265,7 +269,8 @@ impl Link<'_> {
                             (self.wake)(NetEvent::Changed);
                         }
                         Message::Goodbye(bye) => {
-                            return Ok(End::Goodbye { code: bye.code, reason: bye.reason });
+                            let reason = clean(&bye.reason, MAX_REASON_CHARS).into_owned();
+                            return Ok(End::Goodbye { code: bye.code, reason });
                         }
                         other => {
                             return Err(NetError::Unexpected {
@@ -276,6 +281,25 @@ impl Link<'_> {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Shortest heartbeat timeout taken from a server: below this, a busy but
+/// healthy link would be declared dead.
+pub const MIN_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Longest heartbeat timeout taken from a server: a server cannot switch
+/// off the viewer's detection of a dead link by announcing 49 days.
+pub const MAX_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The silence after which the server is taken for gone: what its Welcome
+/// announced, clamped to a sane range, or our own setting when it says 0.
+pub fn heartbeat_timeout(announced_ms: u32, cfg: &NetConfig) -> Duration {
+    match announced_ms {
+        0 => cfg.heartbeat_timeout,
+        ms => {
+            Duration::from_millis(u64::from(ms)).clamp(MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT)
         }
     }
 }
@@ -298,4 +322,18 @@ pub fn unix_now_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announced_heartbeat_timeouts_are_clamped() {
+        let cfg = NetConfig::default();
+        assert_eq!(heartbeat_timeout(0, &cfg), cfg.heartbeat_timeout);
+        assert_eq!(heartbeat_timeout(6000, &cfg), Duration::from_secs(6));
+        assert_eq!(heartbeat_timeout(u32::MAX, &cfg), MAX_HEARTBEAT_TIMEOUT);
+        assert_eq!(heartbeat_timeout(1, &cfg), MIN_HEARTBEAT_TIMEOUT);
+    }
 }

@@ -24,11 +24,14 @@
 //!   connection (handshake, batches, heartbeats); [`activity`]: sign-of-life
 //!   reader.
 //! - [`shared`]: state shared with the drawing side, the "presented" handshake.
-//! - [`state`]: what the viewer knows (layout, data, status line figures).
+//! - [`state`]: what the viewer knows (layout, data, status line figures);
+//!   [`history`]: append series in shared chunks; [`peer_text`]: peer
+//!   strings made safe to print and draw.
 //! - [`render`]: state → RGB pixels, PNG, softbuffer words.
 //! - [`app`]: the winit window; [`headless`]: PNG mode; [`fps`]: frame rate.
 //! - [`error`]: [`error::NetError`], [`error::RunError`].
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod render;
 pub mod state;
@@ -40,6 +43,8 @@ pub mod connection;
 pub mod error;
 pub mod fps;
 pub mod headless;
+pub mod history;
 pub mod net;
 pub mod options;
+pub mod peer_text;
 pub mod shared;

@@ -3,10 +3,11 @@
 //! `--help` (see `plotcast_viewer::cli`).
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use plotcast_viewer::cli::{Cli, EXIT_ERROR};
+use plotcast_viewer::cli::{Cli, EXIT_ERROR, EXIT_TIMEOUT};
 use plotcast_viewer::options::{net_config, RunOptions};
 use plotcast_viewer::{app, headless};
 use tracing_subscriber::EnvFilter;
@@ -27,6 +28,9 @@ fn main() -> ExitCode {
     }
     let cfg = net_config(&cli);
     let opts = RunOptions::from_cli(&cli);
+    if let Some(limit) = opts.timeout {
+        start_watchdog(limit);
+    }
     let result = if cli.headless {
         headless::run(cfg, &opts).map(|summary| {
             if let Some(reason) = summary.server_gone {
@@ -47,6 +51,32 @@ fn main() -> ExitCode {
             eprintln!("plotcast-viewer: {err}");
             ExitCode::from(err.exit_code())
         }
+    }
+}
+
+/// How long after `--timeout` the watchdog steps in. The window and
+/// headless loops check the deadline themselves and exit cleanly (saying
+/// goodbye to the server); the watchdog is for when they cannot, because a
+/// render or a write is stuck.
+const WATCHDOG_GRACE: Duration = Duration::from_secs(2);
+
+/// Makes `--timeout` hold whatever the main thread is doing: a named thread
+/// that ends the process with the timeout status once the deadline (plus
+/// [`WATCHDOG_GRACE`]) has passed. Normal runs end before it wakes; it is
+/// never joined, since it must outlive a stuck main thread.
+fn start_watchdog(limit: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("plotcast-viewer-watchdog".into())
+        .spawn(move || {
+            std::thread::sleep(limit + WATCHDOG_GRACE);
+            eprintln!(
+                "plotcast-viewer: timed out after {:.1} s (the viewer was stuck; stopped by the watchdog)",
+                limit.as_secs_f64()
+            );
+            std::process::exit(i32::from(EXIT_TIMEOUT));
+        });
+    if let Err(err) = spawned {
+        eprintln!("plotcast-viewer: cannot start the --timeout watchdog: {err}");
     }
 }
 

@@ -6,10 +6,14 @@
 //! without bound: snapshot channels hold one frame, append series hold at
 //! most their history window.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout};
+
+pub use crate::history::{SeriesHistory, SeriesSet, MAX_SERIES_PER_CHANNEL};
+use crate::peer_text::{clean_in_place, MAX_LABEL_CHARS};
 
 /// History kept for an append series when the layout gives no window.
 pub const DEFAULT_HISTORY_POINTS: usize = 100_000;
@@ -66,26 +70,14 @@ pub struct Status {
     pub paused: bool,
 }
 
-/// One named series of an append channel: a bounded window of points.
-#[derive(Debug, Clone, Default)]
-pub struct SeriesHistory {
-    /// Series name.
-    pub name: String,
-    /// Times (x).
-    pub t: VecDeque<f64>,
-    /// Values (y).
-    pub y: VecDeque<f64>,
-    /// Index of the next point expected from the server.
-    pub next_index: u64,
-}
-
-/// The newest data of one channel.
+/// The newest data of one channel. Cloning it copies pointers: the drawing
+/// side snapshots the whole state for every frame it draws.
 #[derive(Debug, Clone)]
 pub enum ChannelData {
     /// Line, scatter, heatmap, bars: the latest frame only.
-    Snapshot(Frame),
+    Snapshot(Arc<Frame>),
     /// Append series: bounded history per named series.
-    Series(Vec<SeriesHistory>),
+    Series(SeriesSet),
 }
 
 /// Everything the renderer needs.
@@ -95,13 +87,10 @@ pub struct PlotState {
     pub layout: Layout,
     /// Data by channel id; a channel without data yet is absent.
     pub data: HashMap<u32, ChannelData>,
-    /// Sequence number of the newest frame of each channel.
-    pub seq: HashMap<u32, u64>,
     /// Status line figures.
     pub status: Status,
-    /// Bumped on every change, so a drawing side can tell whether it has
-    /// something new.
-    pub generation: u64,
+    /// Position of each channel id in the layout.
+    index: HashMap<u32, usize>,
 }
 
 impl PlotState {
@@ -113,27 +102,71 @@ impl PlotState {
         *self = PlotState::default();
         self.status.address = address;
         self.status.fps = fps;
-        self.generation = 1;
     }
 
-    /// Replaces the layout; data of channels that no longer exist is dropped.
-    pub fn set_layout(&mut self, layout: Layout) {
-        self.data
-            .retain(|id, _| layout.channels.iter().any(|c| c.id == *id));
+    /// Replaces the layout; data of channels that no longer exist, or whose
+    /// kind changed, is dropped. Text from the peer is made safe to draw.
+    pub fn set_layout(&mut self, mut layout: Layout) {
+        clean_in_place(&mut layout.title, MAX_LABEL_CHARS);
+        self.index.clear();
+        let mut kept = Vec::with_capacity(layout.channels.len());
+        for mut spec in layout.channels {
+            // A repeated id would make frames ambiguous: the first wins.
+            if self.index.contains_key(&spec.id) {
+                continue;
+            }
+            for text in [
+                &mut spec.name,
+                &mut spec.title,
+                &mut spec.x_label,
+                &mut spec.y_label,
+                &mut spec.colormap,
+            ] {
+                clean_in_place(text, MAX_LABEL_CHARS);
+            }
+            self.index.insert(spec.id, kept.len());
+            kept.push(spec);
+        }
+        layout.channels = kept;
+        self.data.retain(|id, data| {
+            let kind = match data {
+                ChannelData::Snapshot(f) => f.kind,
+                ChannelData::Series(_) => ChannelKind::Series,
+            };
+            self.index
+                .get(id)
+                .is_some_and(|&i| layout.channels[i].kind == kind)
+        });
         self.layout = layout;
-        self.generation += 1;
     }
 
     /// The spec of a channel.
     pub fn spec(&self, channel: u32) -> Option<&ChannelSpec> {
-        self.layout.channels.iter().find(|c| c.id == channel)
+        self.index
+            .get(&channel)
+            .and_then(|&i| self.layout.channels.get(i))
     }
 
     /// Applies one data frame: snapshots replace, series append within their
     /// window (points the viewer already has are ignored, so a repeated
-    /// batch never duplicates a point).
-    pub fn apply_frame(&mut self, frame: Frame, now: Instant) {
-        self.status.frames_received += 1;
+    /// batch never duplicates a point). A frame for a channel the layout
+    /// does not list, or of another kind than the layout says, is ignored:
+    /// returns whether the frame was applied.
+    pub fn apply_frame(&mut self, mut frame: Frame, now: Instant) -> bool {
+        let Some(spec) = self.spec(frame.channel) else {
+            return false;
+        };
+        if spec.kind != frame.kind {
+            return false;
+        }
+        let window = match spec.history_points as usize {
+            0 => DEFAULT_HISTORY_POINTS,
+            n => n,
+        };
+        for part in &mut frame.parts {
+            clean_in_place(&mut part.name, MAX_LABEL_CHARS);
+        }
+        self.status.frames_received = self.status.frames_received.saturating_add(1);
         let newer = self
             .status
             .newest_frame
@@ -141,59 +174,21 @@ impl PlotState {
         if newer {
             self.status.newest_frame = Some((now, frame.timestamp_us));
         }
-        self.seq.insert(frame.channel, frame.seq);
-        self.generation += 1;
         if frame.kind != ChannelKind::Series {
             self.data
-                .insert(frame.channel, ChannelData::Snapshot(frame));
-            return;
+                .insert(frame.channel, ChannelData::Snapshot(Arc::new(frame)));
+            return true;
         }
-        let window = self
-            .spec(frame.channel)
-            .map(|s| s.history_points as usize)
-            .filter(|&n| n > 0)
-            .unwrap_or(DEFAULT_HISTORY_POINTS);
         let entry = self
             .data
             .entry(frame.channel)
-            .or_insert_with(|| ChannelData::Series(Vec::new()));
-        if !matches!(entry, ChannelData::Series(_)) {
-            *entry = ChannelData::Series(Vec::new());
-        }
-        if let ChannelData::Series(all) = entry {
-            append_parts(all, &frame, window);
-        }
-    }
-}
-
-fn append_parts(all: &mut Vec<SeriesHistory>, frame: &Frame, window: usize) {
-    for part in &frame.parts {
-        let pos = match all.iter().position(|s| s.name == part.name) {
-            Some(pos) => pos,
-            None => {
-                all.push(SeriesHistory {
-                    name: part.name.clone(),
-                    ..SeriesHistory::default()
-                });
-                all.len() - 1
+            .or_insert_with(|| ChannelData::Series(SeriesSet::default()));
+        if let ChannelData::Series(set) = entry {
+            for part in &frame.parts {
+                set.append(part, window);
             }
-        };
-        let history = &mut all[pos];
-        let Some(x) = &part.x else { continue };
-        // Skip the points we already hold; a gap (points that fell out of
-        // the server's window) is accepted as it is.
-        let already = history.next_index.saturating_sub(part.first_index) as usize;
-        for (t, y) in x.iter().zip(part.y.iter()).skip(already) {
-            history.t.push_back(t);
-            history.y.push_back(y);
         }
-        history.next_index = history
-            .next_index
-            .max(part.first_index + part.y.len() as u64);
-        while history.t.len() > window {
-            history.t.pop_front();
-            history.y.pop_front();
-        }
+        true
     }
 }
 
@@ -218,9 +213,8 @@ impl Status {
     /// Age of the newest frame now, corrected by the clock offset.
     pub fn newest_age(&self, now_unix_us: u64) -> Option<Duration> {
         let (_, ts) = self.newest_frame?;
-        let server_now = now_unix_us as i64 + self.clock_offset_us;
-        Some(Duration::from_micros(
-            server_now.saturating_sub(ts as i64).max(0) as u64,
-        ))
+        let server_now = i128::from(now_unix_us) + i128::from(self.clock_offset_us);
+        let age = (server_now - i128::from(ts)).clamp(0, i128::from(u64::MAX));
+        Some(Duration::from_micros(age as u64))
     }
 }

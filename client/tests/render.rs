@@ -4,7 +4,6 @@
 //! `PLOTCAST_TEST_KEEP` is set).
 #![allow(clippy::unwrap_used)]
 
-use std::collections::VecDeque;
 use std::time::Instant;
 
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, GridCell, Layout, Part, Scale};
@@ -12,7 +11,9 @@ use plotcast_viewer::render::{
     ink_fraction, render, render_with, save_png, Colormap, PixelRect, PlotInfo, RenderOptions,
     BACKGROUND,
 };
-use plotcast_viewer::state::{ChannelData, Connection, PlotState, SeriesHistory, ViewState};
+use plotcast_viewer::state::{
+    ChannelData, Connection, PlotState, SeriesHistory, SeriesSet, ViewState,
+};
 
 fn part(name: &str, x: Option<&[f64]>, y: &[f64]) -> Part {
     Part {
@@ -102,28 +103,18 @@ fn demo_state() -> PlotState {
         ),
         now,
     );
-    let t: VecDeque<f64> = (0..2000).map(|i| 100.0 + f64::from(i) * 0.01).collect();
-    let kinetic: VecDeque<f64> = t
+    let t: Vec<f64> = (0..2000).map(|i| 100.0 + f64::from(i) * 0.01).collect();
+    let kinetic: Vec<f64> = t
         .iter()
         .map(|t| 1.0 + 0.3 * (t * 0.7).sin() + 0.05 * (t * 13.0).sin())
         .collect();
-    let potential: VecDeque<f64> = t.iter().map(|t| 0.8 - 0.3 * (t * 0.7).sin()).collect();
+    let potential: Vec<f64> = t.iter().map(|t| 0.8 - 0.3 * (t * 0.7).sin()).collect();
     state.data.insert(
         2,
-        ChannelData::Series(vec![
-            SeriesHistory {
-                name: "kinetic".into(),
-                t: t.clone(),
-                y: kinetic,
-                next_index: 2000,
-            },
-            SeriesHistory {
-                name: "potential".into(),
-                t,
-                y: potential,
-                next_index: 2000,
-            },
-        ]),
+        ChannelData::Series(SeriesSet::from_series([
+            SeriesHistory::from_points("kinetic", &t, &kinetic),
+            SeriesHistory::from_points("potential", &t, &potential),
+        ])),
     );
     let edges: Vec<f64> = (0..=30).map(|i| -1.0 + f64::from(i) * 2.0 / 30.0).collect();
     let heights: Vec<f64> = (0..30)
@@ -636,4 +627,59 @@ fn second_demo_scatter_log_diverging_bars() {
         );
     }
     keep_png("render_demo2.png", 960, 640, &out);
+}
+
+/// Ranges whose span overflows f64 or sits near the smallest subnormal, in a
+/// frame, in the layout and in the data: each render finishes (it used to
+/// spin forever in the colour-bar ticks, or overflow in the tick step).
+#[test]
+fn extreme_ranges_render_in_bounded_time() {
+    type Case = (Option<(f64, f64)>, Option<(f64, f64)>, Vec<f64>);
+    let cases: Vec<Case> = vec![
+        (Some((-1e308, 1e308)), None, vec![0.0, 1.0]),
+        (None, Some((-1e308, 1e308)), vec![0.0, 1.0]),
+        (Some((0.0, 5e-324)), None, vec![0.0, 1.0]),
+        (Some((1e-320, 2e-320)), None, vec![0.0, 1.0]),
+        (None, None, vec![-1e308, 1e308]),
+        (None, None, vec![0.0, 5e-324]),
+        (None, None, vec![-f64::MAX, f64::MAX]),
+    ];
+    for (i, (frame_range, layout_range, values)) in cases.into_iter().enumerate() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut heat = ChannelSpec::new(0, "h", ChannelKind::Heatmap);
+            heat.y_range = layout_range;
+            let mut line = ChannelSpec::new(1, "l", ChannelKind::Line);
+            line.y_range = frame_range;
+            let mut state = PlotState::default();
+            state.set_layout(Layout {
+                title: "t".into(),
+                columns: 0,
+                channels: vec![heat, line],
+            });
+            let f = Frame {
+                nx: 2,
+                ny: 1,
+                range: frame_range,
+                ..frame(0, ChannelKind::Heatmap, vec![part("", None, &values)])
+            };
+            state.apply_frame(f, Instant::now());
+            let f = frame(1, ChannelKind::Line, vec![part("", None, &values)]);
+            state.apply_frame(f, Instant::now());
+            let mut out = Vec::new();
+            let info = render_with(
+                &state,
+                &ViewState::default(),
+                640,
+                480,
+                &mut out,
+                &options(),
+            );
+            let _ = tx.send(info.plots.len());
+        });
+        let plots = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("case {i}: the render hung or panicked"));
+        assert_eq!(plots, 2, "case {i}: both plots drawn");
+    }
 }

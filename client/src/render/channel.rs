@@ -3,7 +3,6 @@
 //! with their colorbar.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 
 use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Scale};
 use plotters::prelude::*;
@@ -36,7 +35,7 @@ enum Points<'a> {
     /// x and y.
     Xy(Cow<'a, [f64]>, Cow<'a, [f64]>),
     /// An append series' history.
-    History(&'a VecDeque<f64>, &'a VecDeque<f64>),
+    History(&'a SeriesHistory),
 }
 
 impl Points<'_> {
@@ -44,7 +43,7 @@ impl Points<'_> {
         match self {
             Points::Y(y) => Box::new(y.iter().enumerate().map(|(i, &v)| (i as f64, v))),
             Points::Xy(x, y) => Box::new(x.iter().copied().zip(y.iter().copied())),
-            Points::History(t, y) => Box::new(t.iter().copied().zip(y.iter().copied())),
+            Points::History(h) => Box::new(h.points()),
         }
     }
 
@@ -63,9 +62,11 @@ impl Points<'_> {
                 x.add_slice(a, xs);
                 y.add_slice(b, ys);
             }
-            Points::History(t, v) => {
-                x.add_all(t.iter().copied(), xs);
-                y.add_all(v.iter().copied(), ys);
+            Points::History(h) => {
+                for (t, v) in h.points() {
+                    x.add(t, xs);
+                    y.add(v, ys);
+                }
             }
         }
     }
@@ -95,7 +96,7 @@ fn history_of(series: &[SeriesHistory]) -> Vec<Named<'_>> {
         .iter()
         .map(|s| Named {
             name: &s.name,
-            points: Points::History(&s.t, &s.y),
+            points: Points::History(s),
         })
         .collect()
 }
@@ -134,8 +135,8 @@ pub(crate) fn draw_channel<'s>(
         return Ok(None); // too small for axes; the rest of the figure still draws
     }
     let (kind, frame, series) = match data {
-        Some(ChannelData::Snapshot(f)) => (f.kind, Some(f), None),
-        Some(ChannelData::Series(s)) => (ChannelKind::Series, None, Some(s.as_slice())),
+        Some(ChannelData::Snapshot(f)) => (f.kind, Some(&**f), None),
+        Some(ChannelData::Series(s)) => (ChannelKind::Series, None, Some(s.series())),
         None => (spec.kind, None, None),
     };
     if kind == ChannelKind::Heatmap {
@@ -152,7 +153,7 @@ pub(crate) fn draw_channel<'s>(
     let has_data = named.iter().any(|n| match &n.points {
         Points::Y(y) => !y.is_empty(),
         Points::Xy(_, y) => !y.is_empty(),
-        Points::History(_, y) => !y.is_empty(),
+        Points::History(h) => !h.is_empty(),
     });
     // Heatmaps have no x/y scale of their own; an empty heatmap frame
     // gets linear axes.
@@ -277,9 +278,8 @@ pub(crate) fn draw_channel<'s>(
                             let points = x.iter().copied().zip(y.iter().copied());
                             draw_line(ctx.root, &map, points, color, decimate)?;
                         }
-                        Points::History(t, y) => {
-                            let points = t.iter().copied().zip(y.iter().copied());
-                            draw_line(ctx.root, &map, points, color, decimate)?;
+                        Points::History(h) => {
+                            draw_line(ctx.root, &map, h.points(), color, decimate)?;
                         }
                     }
                 }

@@ -10,10 +10,11 @@
 
 use std::borrow::Cow;
 
-use plotcast_protocol::Frame;
+use plotcast_protocol::{Frame, Scale};
 
 use super::colormap::{Colormap, ValueScale};
 use super::info::PixelRect;
+use super::ranges::{resolve, valid, Extent, Pad};
 use crate::state::AxisView;
 
 /// Background outside the grid (when zoomed or panned past its edge).
@@ -48,12 +49,13 @@ impl<'a> Grid<'a> {
             .unwrap_or(f64::NAN)
     }
 
-    /// The value range to colour: `range` if valid, else min/max of the
-    /// finite values, else (0, 1). A flat grid gets ±0.5 around its value.
+    /// The value range to colour: `range` if drawable, else min/max of
+    /// the finite values (clipped to what an axis can show), else (0, 1).
+    /// A flat grid gets ±0.5 around its value.
     pub(crate) fn value_range(&self, range: Option<(f64, f64)>) -> (f64, f64) {
-        if let Some((lo, hi)) = range {
-            if lo.is_finite() && hi.is_finite() && lo < hi {
-                return (lo, hi);
+        if let Some(range) = range.filter(|(lo, hi)| lo < hi) {
+            if let Some(range) = valid(range, Scale::Linear) {
+                return range;
             }
         }
         // A plain loop (no Option per value): this runs over every cell of
@@ -65,13 +67,12 @@ impl<'a> Grid<'a> {
                 hi = hi.max(v);
             }
         }
-        if lo > hi {
-            (0.0, 1.0)
-        } else if hi > lo && (hi - lo).is_finite() {
-            (lo, hi)
-        } else {
-            (lo - 0.5, lo + 0.5)
+        let mut extent = Extent::default();
+        if lo <= hi {
+            extent.add(lo, Scale::Linear);
+            extent.add(hi, Scale::Linear);
         }
+        resolve(None, extent, Scale::Linear, Pad::NONE)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use plotcast_protocol::{ChannelKind, Scale};
 
+use super::ranges::valid;
 use crate::state::{AxisView, ViewState};
 
 /// A rectangle in pixels (origin top left, `x, y` inclusive, `w × h` pixels).
@@ -245,18 +246,12 @@ impl PlotInfo {
     }
 }
 
-/// True when a view can be drawn: finite, increasing, not vanishingly
-/// small, positive on log axes.
+/// True when a view can be drawn (see [`valid`](super::ranges::valid)):
+/// finite, increasing, neither vanishing nor overflowing, positive on log
+/// axes.
 pub(crate) fn usable(view: &AxisView, xs: Scale, ys: Scale) -> bool {
-    let ok = |(lo, hi): (f64, f64), scale: Scale| {
-        let span = hi - lo;
-        lo.is_finite()
-            && hi.is_finite()
-            && span.is_finite()
-            && span > 1e-12 * lo.abs().max(hi.abs()).max(1e-300)
-            && (scale == Scale::Linear || lo > 0.0)
-    };
-    ok(view.x, xs) && ok(view.y, ys)
+    let ordered = |(lo, hi): (f64, f64)| lo < hi;
+    ordered(view.x) && ordered(view.y) && valid(view.x, xs).is_some() && valid(view.y, ys).is_some()
 }
 
 /// Everything the window needs to know about a rendered frame.

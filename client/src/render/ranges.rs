@@ -108,8 +108,21 @@ impl Pad {
     };
 }
 
+/// Largest magnitude a drawn range may reach. plotters' tick code divides
+/// and multiplies spans and steps; keeping every end within ±1e300 (and on
+/// log axes above 1e-300) leaves it ample headroom, where a span such as
+/// `1e308 - (-1e308)` overflows to infinity and made its tick search spin.
+pub(crate) const MAX_MAGNITUDE: f64 = 1e300;
+
+/// Smallest span a drawn range may have, absolutely and relative to its
+/// magnitude: below that the tick step underflows and its reciprocal
+/// overflows (a range near the smallest subnormal did).
+pub(crate) const MIN_SPAN: f64 = 1e-290;
+const MIN_RELATIVE_SPAN: f64 = 1e-12;
+
 /// The range to draw: a valid fixed range if given, else the data extent
-/// with padding, else a default.
+/// with padding, else a default. Whatever comes in (peer data, a peer's
+/// layout, a user's zoom), what comes out passes [`valid`].
 pub(crate) fn resolve(
     fixed: Option<(f64, f64)>,
     data: Extent,
@@ -120,31 +133,49 @@ pub(crate) fn resolve(
         return range;
     }
     let log = scale == Scale::Log;
+    let fallback = if log { (1.0, 10.0) } else { (0.0, 1.0) };
     let Some((lo, hi)) = data.get() else {
-        return if log { (1.0, 10.0) } else { (0.0, 1.0) };
+        return fallback;
     };
+    // Data beyond the drawable magnitudes is clipped by the plot, not
+    // allowed to stretch the axis past what plotters can tick.
+    let (lo_limit, hi_limit) = if log {
+        (1.0 / MAX_MAGNITUDE, MAX_MAGNITUDE)
+    } else {
+        (-MAX_MAGNITUDE, MAX_MAGNITUDE)
+    };
+    let (lo, hi) = (lo.clamp(lo_limit, hi_limit), hi.clamp(lo_limit, hi_limit));
     let t = |v: f64| if log { v.log10() } else { v };
     let back = |v: f64| if log { 10f64.powf(v) } else { v };
     let (tlo, thi) = (t(lo), t(hi));
     let span = thi - tlo;
-    let range = if span > 1e-12 * tlo.abs().max(thi.abs()) && span.is_finite() {
+    let range = if span > MIN_RELATIVE_SPAN * tlo.abs().max(thi.abs()) && span > MIN_SPAN {
         (back(tlo - pad.low * span), back(thi + pad.high * span))
     } else {
         // A flat line: centre it in a span that still reads sensibly.
         let half = if log { 0.5 } else { (tlo.abs() * 0.1).max(0.5) };
         (back(tlo - half), back(thi + half))
     };
-    valid(range, scale).unwrap_or(if log { (1.0, 10.0) } else { (0.0, 1.0) })
+    valid(range, scale)
+        .or_else(|| valid((range.0.max(lo_limit), range.1.min(hi_limit)), scale))
+        .unwrap_or(fallback)
 }
 
-/// `range` in increasing order if it is drawable on that scale.
+/// `range` in increasing order if it is drawable on that scale: finite,
+/// within ±[`MAX_MAGNITUDE`] (positive and above its reciprocal on log
+/// axes), and a span that is neither vanishing (below [`MIN_SPAN`] or a
+/// 1e-12 fraction of its magnitude) nor overflowing.
 pub(crate) fn valid((a, b): (f64, f64), scale: Scale) -> Option<(f64, f64)> {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    let ok = lo.is_finite()
-        && hi.is_finite()
-        && (hi - lo).is_finite()
-        && hi - lo > 1e-12 * lo.abs().max(hi.abs()).max(1e-300)
-        && (scale == Scale::Linear || lo > 0.0);
+    let bounded = match scale {
+        Scale::Linear => lo >= -MAX_MAGNITUDE && hi <= MAX_MAGNITUDE,
+        Scale::Log => lo >= 1.0 / MAX_MAGNITUDE && hi <= MAX_MAGNITUDE,
+    };
+    let span = hi - lo;
+    let ok = bounded
+        && span >= MIN_SPAN
+        && span > MIN_RELATIVE_SPAN * lo.abs().max(hi.abs())
+        && (scale == Scale::Linear || hi / lo > 1.0 + MIN_RELATIVE_SPAN);
     ok.then_some((lo, hi))
 }
 
@@ -211,5 +242,38 @@ mod tests {
         e.add_all([1e300, -1e300, f64::MAX, f64::MIN], Scale::Linear);
         let (lo, hi) = resolve(None, e, Scale::Linear, Pad::DEFAULT);
         assert!(lo.is_finite() && hi.is_finite() && lo < hi);
+    }
+
+    #[test]
+    fn every_range_that_comes_out_is_drawable() {
+        let nasty = [
+            (-1e308, 1e308),
+            (-f64::MAX, f64::MAX),
+            (0.0, 5e-324),
+            (1e-320, 2e-320),
+            (1e300, 1e300 + 1e290),
+            (f64::MIN_POSITIVE, 2.0 * f64::MIN_POSITIVE),
+            (1.0, 1.0 + 1e-15),
+            (-0.0, 0.0),
+            (f64::NAN, f64::INFINITY),
+        ];
+        for scale in [Scale::Linear, Scale::Log] {
+            for &(a, b) in &nasty {
+                assert_eq!(
+                    valid((a, b), scale).map(|_| ()),
+                    valid((b, a), scale).map(|_| ())
+                );
+                let mut e = Extent::default();
+                e.add(a, scale);
+                e.add(b, scale);
+                for fixed in [None, Some((a, b))] {
+                    let r = resolve(fixed, e, scale, Pad::DEFAULT);
+                    assert!(valid(r, scale) == Some(r), "{a}..{b} {scale:?} gave {r:?}");
+                }
+            }
+        }
+        assert!(valid((-1e308, 1e308), Scale::Linear).is_none());
+        assert!(valid((0.0, 5e-324), Scale::Linear).is_none());
+        assert_eq!(valid((2.0, 1.0), Scale::Linear), Some((1.0, 2.0)));
     }
 }

@@ -1,0 +1,257 @@
+//! The viewer's copy of append series: a bounded window of points per named
+//! series, in chunks shared through `Arc`.
+//!
+//! The drawing side takes a snapshot of the whole state for every frame it
+//! draws. With points in `Arc`-shared chunks that snapshot copies a few
+//! dozen pointers, not 100 000 points; appending copies at most the one
+//! chunk being appended to, and only while a snapshot still holds it.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use plotcast_protocol::Part;
+
+/// Points per chunk: small enough that copying a shared one is cheap,
+/// large enough that a full window is a few dozen chunks.
+const CHUNK_POINTS: usize = 4096;
+
+/// Named series kept per append channel. A peer that invents a new name in
+/// every frame must not grow the viewer without bound: names beyond this
+/// are ignored (and counted).
+pub const MAX_SERIES_PER_CHANNEL: usize = 256;
+
+#[derive(Debug, Clone, Default)]
+struct Chunk {
+    t: Vec<f64>,
+    y: Vec<f64>,
+}
+
+/// One named series: its newest points, at most its window.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesHistory {
+    /// Series name (already made safe to show).
+    pub name: String,
+    chunks: VecDeque<Arc<Chunk>>,
+    /// Points of the first chunk that left the window.
+    head: usize,
+    len: usize,
+    /// Index of the next point expected from the server.
+    next_index: u64,
+}
+
+impl SeriesHistory {
+    /// An empty series.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// A series holding the given points (equal lengths; extra ones are
+    /// ignored), for tests and benchmarks.
+    pub fn from_points(name: impl Into<String>, t: &[f64], y: &[f64]) -> Self {
+        let mut s = Self::new(name);
+        s.push(t.iter().copied().zip(y.iter().copied()));
+        s.next_index = s.len as u64;
+        s
+    }
+
+    /// Points kept.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no point is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Index of the next point expected from the server.
+    pub fn next_index(&self) -> u64 {
+        self.next_index
+    }
+
+    /// The points, oldest first.
+    pub fn points(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let head = self.head;
+        self.chunks.iter().enumerate().flat_map(move |(k, c)| {
+            let from = if k == 0 { head } else { 0 };
+            c.t[from..].iter().copied().zip(c.y[from..].iter().copied())
+        })
+    }
+
+    fn push(&mut self, points: impl Iterator<Item = (f64, f64)>) {
+        for (t, y) in points {
+            if self.chunks.back().is_none_or(|c| c.y.len() >= CHUNK_POINTS) {
+                self.chunks.push_back(Arc::new(Chunk {
+                    t: Vec::with_capacity(CHUNK_POINTS),
+                    y: Vec::with_capacity(CHUNK_POINTS),
+                }));
+            }
+            if let Some(last) = self.chunks.back_mut() {
+                // Copies the chunk only if a drawing snapshot still holds it.
+                let last = Arc::make_mut(last);
+                last.t.push(t);
+                last.y.push(y);
+                self.len += 1;
+            }
+        }
+    }
+
+    fn trim(&mut self, window: usize) {
+        let mut excess = self.len.saturating_sub(window);
+        self.len -= excess;
+        while excess > 0 {
+            let Some(front) = self.chunks.front() else {
+                break;
+            };
+            let left = front.y.len() - self.head;
+            if excess >= left {
+                self.chunks.pop_front();
+                self.head = 0;
+                excess -= left;
+            } else {
+                self.head += excess;
+                excess = 0;
+            }
+        }
+    }
+
+    /// Appends the points of `part` this series does not hold yet, then
+    /// keeps the newest `window`. A repeat is ignored; a gap (points that
+    /// left the server's window) is accepted as it is.
+    fn append(&mut self, part: &Part, window: usize) {
+        let Some(x) = &part.x else { return };
+        let count = x.len().min(part.y.len());
+        let end = part.first_index.saturating_add(count as u64);
+        let already = usize::try_from(self.next_index.saturating_sub(part.first_index))
+            .unwrap_or(usize::MAX)
+            .min(count);
+        // Only the newest `window` points can survive: a hostile or huge
+        // frame costs its own size, never more.
+        let skip = already.max(count.saturating_sub(window));
+        self.push(x.iter().zip(part.y.iter()).take(count).skip(skip));
+        self.next_index = self.next_index.max(end);
+        self.trim(window);
+    }
+}
+
+/// Every series of one append channel, found by name in constant time.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesSet {
+    series: Vec<SeriesHistory>,
+    by_name: HashMap<String, usize>,
+    /// Parts dropped because the channel already had
+    /// [`MAX_SERIES_PER_CHANNEL`] names.
+    pub ignored_parts: u64,
+}
+
+impl SeriesSet {
+    /// A set of the given series (names must be distinct; later ones with
+    /// a name already present are dropped).
+    pub fn from_series(series: impl IntoIterator<Item = SeriesHistory>) -> Self {
+        let mut set = Self::default();
+        for s in series {
+            if !set.by_name.contains_key(&s.name) {
+                set.by_name.insert(s.name.clone(), set.series.len());
+                set.series.push(s);
+            }
+        }
+        set
+    }
+
+    /// The series, in order of first appearance.
+    pub fn series(&self) -> &[SeriesHistory] {
+        &self.series
+    }
+
+    /// Appends one frame's part (its name already made safe).
+    pub(crate) fn append(&mut self, part: &Part, window: usize) {
+        let pos = match self.by_name.get(&part.name) {
+            Some(&pos) => pos,
+            None if self.series.len() >= MAX_SERIES_PER_CHANNEL => {
+                self.ignored_parts += 1;
+                return;
+            }
+            None => {
+                self.by_name.insert(part.name.clone(), self.series.len());
+                self.series.push(SeriesHistory::new(part.name.clone()));
+                self.series.len() - 1
+            }
+        };
+        self.series[pos].append(part, window);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use plotcast_protocol::Array;
+
+    fn part(name: &str, first: u64, values: &[f64]) -> Part {
+        Part {
+            name: name.into(),
+            first_index: first,
+            x: Some(Array::from_f64(values)),
+            y: Array::from_f64(values),
+        }
+    }
+
+    fn ys(s: &SeriesHistory) -> Vec<f64> {
+        s.points().map(|(_, y)| y).collect()
+    }
+
+    #[test]
+    fn repeats_are_ignored_gaps_accepted_and_the_window_kept() {
+        let mut set = SeriesSet::default();
+        set.append(&part("a", 0, &[0.0, 1.0, 2.0]), 4);
+        set.append(&part("a", 1, &[1.0, 2.0, 3.0]), 4);
+        assert_eq!(ys(&set.series()[0]), [0.0, 1.0, 2.0, 3.0]);
+        set.append(&part("a", 10, &[10.0, 11.0]), 4);
+        assert_eq!(ys(&set.series()[0]), [2.0, 3.0, 10.0, 11.0]);
+        assert_eq!(set.series()[0].next_index(), 12);
+        // An index at the very end of u64 neither overflows nor panics.
+        set.append(&part("a", u64::MAX - 1, &[1.0, 2.0, 3.0]), 4);
+        assert_eq!(set.series()[0].next_index(), u64::MAX);
+    }
+
+    #[test]
+    fn chunked_window_matches_a_plain_model() {
+        let window = 3 * CHUNK_POINTS + 17;
+        let mut set = SeriesSet::default();
+        let mut model: Vec<f64> = Vec::new();
+        let mut held = Vec::new();
+        for round in 0..60u64 {
+            let n = (round * 977 % 9000) as usize;
+            let start = model.len();
+            let v: Vec<f64> = (start..start + n).map(|i| i as f64).collect();
+            set.append(&part("", start as u64, &v), window);
+            model.extend(&v);
+            if round % 7 == 0 {
+                // A drawing snapshot held across later appends.
+                held.push((set.clone(), model.clone()));
+            }
+            let keep = model.len().saturating_sub(window);
+            assert_eq!(ys(&set.series()[0]), model[keep..], "round {round}");
+        }
+        for (snapshot, model) in held {
+            let keep = model.len().saturating_sub(window);
+            assert_eq!(ys(&snapshot.series()[0]), model[keep..]);
+        }
+    }
+
+    #[test]
+    fn names_are_capped() {
+        let mut set = SeriesSet::default();
+        for i in 0..MAX_SERIES_PER_CHANNEL + 10 {
+            set.append(&part(&format!("s{i}"), 0, &[1.0]), 10);
+        }
+        assert_eq!(set.series().len(), MAX_SERIES_PER_CHANNEL);
+        assert_eq!(set.ignored_parts, 10);
+        // A known name still appends.
+        set.append(&part("s0", 1, &[2.0]), 10);
+        assert_eq!(ys(&set.series()[0]), [1.0, 2.0]);
+    }
+}
