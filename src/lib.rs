@@ -10,12 +10,14 @@
 //! - [`procs`]: child processes with deadlines, process state, zombies;
 //! - [`xvfb`]: a private X server and screenshots of it;
 //! - [`image`]: PNG reading and "is there a plot in here" checks;
+//! - [`link`]: a TCP proxy that emulates a long or slow link;
 //! - [`viewer_files`]: the numbered PNGs and ready file a viewer writes.
 
 #![warn(missing_docs)]
 
 pub mod bins;
 pub mod image;
+pub mod link;
 pub mod procs;
 pub mod viewer_files;
 pub mod xvfb;

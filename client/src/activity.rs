@@ -12,11 +12,15 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::time::Instant;
 
-/// Wraps a reader and records the time of the last read that returned bytes.
+/// Wraps a reader and records the time of the last read that returned
+/// bytes, how many bytes arrived in all, and when bytes first arrived after
+/// a mark (the start of a batch on the wire, for bandwidth estimates).
 #[derive(Debug)]
 pub struct ActivityReader<R> {
     inner: R,
     last: Instant,
+    bytes: u64,
+    since_mark: Option<Instant>,
 }
 
 impl<R> ActivityReader<R> {
@@ -25,12 +29,30 @@ impl<R> ActivityReader<R> {
         Self {
             inner,
             last: Instant::now(),
+            bytes: 0,
+            since_mark: None,
         }
     }
 
     /// When bytes last arrived (or when this reader was made).
     pub fn last_activity(&self) -> Instant {
         self.last
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Forgets when bytes first arrived; the next read that returns bytes
+    /// sets it again.
+    pub fn mark(&mut self) {
+        self.since_mark = None;
+    }
+
+    /// When bytes first arrived since the last [`mark`](Self::mark).
+    pub fn first_since_mark(&self) -> Option<Instant> {
+        self.since_mark
     }
 }
 
@@ -42,8 +64,12 @@ impl<R: AsyncRead + Unpin> AsyncRead for ActivityReader<R> {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.last = Instant::now();
+        let got = buf.filled().len() - before;
+        if got > 0 {
+            let now = Instant::now();
+            self.last = now;
+            self.bytes += got as u64;
+            self.since_mark.get_or_insert(now);
         }
         polled
     }

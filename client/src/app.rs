@@ -4,16 +4,18 @@
 //! its softbuffer surface are created in `resumed` and dropped in
 //! `suspended`; the loop sleeps (`ControlFlow::Wait`) until the network
 //! thread wakes it through an `EventLoopProxy`, and draws only on
-//! `RedrawRequested`. After each present it acknowledges the batch it drew,
-//! which lets the network thread ask the server for the next one.
+//! `RedrawRequested`. Draws are paced to the display ([`Pacer`]): news marks
+//! a draw as due and the draw happens at the next refresh slot, showing the
+//! newest state then. After each present it acknowledges the batches it
+//! drew, which lets the network thread ask the server for more.
 //!
 //! Pause (space) freezes a copy of the plot data; batches keep arriving and
-//! are acknowledged at once without drawing, so the shared state always
-//! holds the newest data and resuming shows it immediately. While paused the
-//! window still redraws for the user (zoom, pan, resize) and for connection
-//! changes, with the frozen data and the live status line. Without new
-//! data the status line is still redrawn every second, so the frame age
-//! keeps counting.
+//! are acknowledged at the drawing rate without being drawn, so the shared
+//! state always holds the newest data and resuming shows it immediately.
+//! While paused the window still redraws for the user (zoom, pan, resize)
+//! and for connection changes, with the frozen data and the live status
+//! line. Without new data the status line is still redrawn every second,
+//! so the frame age keeps counting.
 
 use std::num::NonZeroU32;
 use std::rc::Rc;
@@ -33,6 +35,7 @@ use crate::error::{describe, RunError};
 use crate::fps::FpsMeter;
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
 use crate::options::{write_atomically, ReadyFile, RunOptions};
+use crate::pacer::{max_fps, Pacer};
 use crate::render;
 use crate::shared::Shared;
 use crate::state::{Connection, PlotState, ViewState};
@@ -96,6 +99,8 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
         batches_shown: 0,
         last_draw: None,
         drawn_batch: 0,
+        acked_batch: 0,
+        pacer: Pacer::new(max_fps(opts.max_fps, None)),
         fps: FpsMeter::default(),
         deadline: opts.timeout.map(|t| Instant::now() + t),
         exit: None,
@@ -132,6 +137,10 @@ struct App<'a> {
     /// When the window was last drawn, and the batch it showed.
     last_draw: Option<Instant>,
     drawn_batch: u64,
+    /// The newest batch acknowledged to the network thread.
+    acked_batch: u64,
+    /// When the next draw may happen.
+    pacer: Pacer,
     /// Measures frames that showed a new batch (status refreshes and
     /// redraws for zoom or pan do not count).
     fps: FpsMeter,
@@ -148,10 +157,18 @@ impl App<'_> {
         event_loop.exit();
     }
 
-    fn request_redraw(&self) {
-        if let Some(window) = &self.window {
-            window.request_redraw();
-        }
+    /// Marks a draw as due; it happens at the next refresh slot (see
+    /// `about_to_wait`).
+    fn request_redraw(&mut self) {
+        self.pacer.request();
+    }
+
+    /// Tells the network thread that everything up to `batch` was dealt
+    /// with, and how long a frame takes here.
+    fn acknowledge(&mut self, batch: u64) {
+        self.acked_batch = self.acked_batch.max(batch);
+        self.shared.set_draw_period(self.pacer.draw_period());
+        self.shared.presented(batch);
     }
 
     /// Stops the network thread (saying goodbye) and settles the result.
@@ -177,6 +194,13 @@ impl App<'_> {
         let context = Context::new(window.clone()).map_err(|e| RunError::Window(e.to_string()))?;
         let surface =
             Surface::new(&context, window.clone()).map_err(|e| RunError::Window(e.to_string()))?;
+        if self.opts.max_fps.is_none() {
+            let refresh_mhz = window
+                .current_monitor()
+                .and_then(|m| m.refresh_rate_millihertz());
+            self.pacer = Pacer::new(max_fps(None, refresh_mhz));
+            debug!(?refresh_mhz, period = ?self.pacer.period(), "drawing paced to the display");
+        }
         window.request_redraw();
         self.window = Some(window);
         self.surface = Some(surface);
@@ -195,8 +219,10 @@ impl App<'_> {
             // Minimised: nothing to show. Keep the data flowing (acknowledge
             // what arrived) and count this as a draw, or `about_to_wait`
             // would ask for a status refresh on every turn of the loop.
-            self.last_draw = Some(Instant::now());
-            self.shared.presented(self.shared.batch());
+            let now = Instant::now();
+            self.last_draw = Some(now);
+            self.pacer.drew(now, now);
+            self.acknowledge(self.shared.batch());
             return Ok(());
         };
         let now = Instant::now();
@@ -219,7 +245,7 @@ impl App<'_> {
         buffer.present().map_err(window_err)?;
         self.shown_size = (width.get(), height.get());
         self.info = Some(info);
-        self.drawn_connection = Some(plot.status.connection);
+        self.drawn_connection = Some(plot.status.connection.clone());
         self.presented += 1;
         if batch > self.drawn_batch && self.frozen.is_none() {
             self.fps.record(now);
@@ -227,9 +253,11 @@ impl App<'_> {
         }
         self.drawn_batch = batch;
         self.last_draw = Some(now);
+        self.pacer.drew(now, Instant::now());
         self.shared.update(|s| s.status.fps = fps);
-        self.shared.presented(batch);
-        self.ready.presented(self.presented)?;
+        self.acknowledge(batch);
+        self.ready
+            .presented(self.presented, &plot.status, crate::clock::now_us())?;
         if self.opts.frames.is_some_and(|n| self.batches_shown >= n) {
             self.quit(event_loop, Ok(()));
         }
@@ -239,9 +267,9 @@ impl App<'_> {
     fn on_net(&mut self, event_loop: &ActiveEventLoop, event: NetEvent) {
         match event {
             NetEvent::Changed if self.frozen.is_some() => {
-                // Keep the network going while paused; redraw only when the
+                // Keep the network going while paused (acknowledged at the
+                // drawing rate in `about_to_wait`); redraw only when the
                 // status line has news.
-                self.shared.presented(self.shared.batch());
                 let connection = self.shared.update(|s| s.status.connection.clone());
                 if self.drawn_connection.as_ref() != Some(&connection) {
                     self.request_redraw();
@@ -416,9 +444,30 @@ impl ApplicationHandler<UserEvent> for App<'_> {
         // line now and then, so the frame age and fps stay true.
         let refresh = self.last_draw.map(|t| t + STATUS_REFRESH);
         if refresh.is_some_and(|t| now >= t) {
-            self.request_redraw();
+            self.pacer.request();
         }
-        let wake = [self.deadline, refresh].into_iter().flatten().min();
+        // Paused: acknowledge what arrived at the drawing rate, so the
+        // newest data keeps coming without drawing it.
+        let batch = self.shared.batch();
+        if self.frozen.is_some() && batch > self.acked_batch && !self.pacer.is_due() {
+            let slot_free = self.pacer.slot().is_none_or(|slot| now >= slot);
+            if slot_free {
+                self.pacer.drew(now, now);
+                self.acknowledge(batch);
+            }
+        }
+        if self.pacer.should_draw(now) {
+            if let Some(window) = &self.window {
+                window.request_redraw();
+            }
+        }
+        let paused_ack = (self.frozen.is_some() && batch > self.acked_batch)
+            .then(|| self.pacer.slot())
+            .flatten();
+        let wake = [self.deadline, refresh, self.pacer.wake_at(), paused_ack]
+            .into_iter()
+            .flatten()
+            .min();
         event_loop.set_control_flow(match wake {
             Some(at) if at > now => ControlFlow::WaitUntil(at),
             _ => ControlFlow::Wait,

@@ -116,9 +116,18 @@ pub struct Cli {
     #[arg(long)]
     pub no_reconnect: bool,
 
+    /// Draw at most N frames a second (0: no limit). The window defaults to
+    /// the display's refresh rate (60 when the display does not say): more
+    /// frames than the screen shows only take CPU from the computation.
+    /// Headless mode has no limit unless this is given.
+    #[arg(long, value_name = "N")]
+    pub max_fps: Option<u32>,
+
     /// Write `presented N` to this file when the first frame has been shown,
-    /// and rewrite it (at most every 100 ms) as more frames are shown; for
-    /// scripts and tests that must wait for the viewer.
+    /// and rewrite it (at most every 100 ms) as more frames are shown, with
+    /// the status line's figures on the following lines (`age_us`,
+    /// `round_trip_us`, `clock_offset_us`, `window`, ...); for scripts and
+    /// tests that must wait for the viewer.
     #[arg(long, value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
 }

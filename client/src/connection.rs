@@ -5,23 +5,27 @@
 //! Hello{version, token, peer_name}  ───▶
 //!                                   ◀───  Welcome | Reject
 //!                                   ◀───  Layout
-//! Ready{1}                          ───▶
+//! Ready{W}                          ───▶
 //!                                   ◀───  [Layout] Data* BatchEnd{1}
-//! (draw it, then)  Ready{2}         ───▶  ...
+//!                                   ◀───  [Layout] Data* BatchEnd{2} ...
+//! (drew batch k)  Ready{k + W}      ───▶  ...
 //! Ping / Pong either way, at any time; Goodbye either way to close.
 //! ```
 //!
-//! Only one batch is in flight: the next `Ready` goes out once the drawing
-//! side has presented the previous batch (see [`crate::shared`]). Pings are
-//! answered here, independently of drawing, and silence longer than the
-//! heartbeat timeout of the `Welcome` ends the connection.
+//! A window of `W` batches runs ahead of what the drawing side has
+//! presented (see [`crate::flow`] for its size and [`crate::shared`] for
+//! the presented signal). Pings go out every `ping_interval`; their pongs
+//! give the round trip and the offset to the server's clock
+//! ([`ClockEstimator`]), so frame ages are true end to end. Pings from the
+//! server are answered here, independently of drawing, and silence longer
+//! than the heartbeat timeout of the `Welcome` ends the connection.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use plotcast_protocol::{
-    decode, encode, FrameCodec, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Welcome,
-    VERSION,
+    decode, encode, ClockEstimator, ClockSample, FrameCodec, Goodbye, GoodbyeCode, Hello, Message,
+    Ping, Pong, Ready, Welcome, LENGTH_PREFIX_BYTES, VERSION,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -33,7 +37,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use crate::activity::ActivityReader;
+use crate::clock;
 use crate::error::NetError;
+use crate::flow::FlowControl;
 use crate::net::{NetConfig, NetEvent};
 use crate::peer_text::{clean, clean_in_place, MAX_LABEL_CHARS, MAX_REASON_CHARS};
 use crate::shared::Shared;
@@ -71,11 +77,27 @@ pub(crate) struct Link<'a> {
 
 type Frames = FramedRead<ActivityReader<OwnedReadHalf>, FrameCodec>;
 
+/// A connection that got past the Hello.
+struct Handshaken {
+    frames: Frames,
+    write: OwnedWriteHalf,
+    /// The Welcome, or the Goodbye of a server that is already stopping.
+    welcome: Result<Welcome, End>,
+    /// Hello to Welcome: a round trip with no data in flight.
+    round_trip: Duration,
+}
+
 impl Link<'_> {
     /// Runs one connection to its end. `welcomed` is set once the handshake
     /// succeeded, so the caller can reset its backoff.
     pub(crate) async fn run(&mut self, welcomed: &mut bool) -> Result<End, NetError> {
-        let Some((mut frames, mut write, welcome)) = self.handshake().await? else {
+        let Some(Handshaken {
+            mut frames,
+            mut write,
+            welcome,
+            round_trip,
+        }) = self.handshake().await?
+        else {
             return Ok(End::Cancelled);
         };
         let welcome = match welcome {
@@ -93,7 +115,9 @@ impl Link<'_> {
             s.status.connection = Connection::Connected;
         });
         (self.wake)(NetEvent::Changed);
-        let result = self.serve(&mut frames, &mut write, &welcome).await;
+        let result = self
+            .serve(&mut frames, &mut write, &welcome, round_trip)
+            .await;
         if matches!(result, Ok(End::Cancelled)) {
             let bye = Message::Goodbye(Goodbye {
                 code: GoodbyeCode::Normal,
@@ -116,9 +140,7 @@ impl Link<'_> {
 
     /// Connects and exchanges Hello / Welcome. `None` when cancelled;
     /// `Err(End)` inside when the server said goodbye instead of welcome.
-    async fn handshake(
-        &mut self,
-    ) -> Result<Option<(Frames, OwnedWriteHalf, Result<Welcome, End>)>, NetError> {
+    async fn handshake(&mut self) -> Result<Option<Handshaken>, NetError> {
         let cfg = self.cfg;
         let connect = timeout(cfg.connect_timeout, TcpStream::connect(cfg.addr.as_str()));
         let stream = tokio::select! {
@@ -141,6 +163,7 @@ impl Link<'_> {
             peer_name: cfg.peer_name.clone(),
         });
         send(&mut write, &hello, cfg.handshake_timeout).await?;
+        let hello_sent = Instant::now();
         let first = tokio::select! {
             () = self.cancel.cancelled() => return Ok(None),
             first = timeout(cfg.handshake_timeout, frames.next()) => first,
@@ -179,7 +202,12 @@ impl Link<'_> {
                 })
             }
         };
-        Ok(Some((frames, write, welcome)))
+        Ok(Some(Handshaken {
+            frames,
+            write,
+            welcome,
+            round_trip: hello_sent.elapsed(),
+        }))
     }
 
     /// The conversation after the handshake.
@@ -188,6 +216,7 @@ impl Link<'_> {
         frames: &mut Frames,
         write: &mut OwnedWriteHalf,
         welcome: &Welcome,
+        handshake_round_trip: Duration,
     ) -> Result<End, NetError> {
         let heartbeat_timeout = heartbeat_timeout(welcome.heartbeat_timeout_ms, self.cfg);
         // Ping often enough that a quiet but healthy server is never taken
@@ -201,18 +230,16 @@ impl Link<'_> {
             tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut nonce = 0u64;
-        let mut wire_batch = 1u64;
-        send(
-            write,
-            &Message::Ready(Ready { batch: wire_batch }),
-            heartbeat_timeout,
-        )
-        .await?;
-        // The shared batch number the drawing side must present before the
-        // next Ready; `None` while a batch is in flight.
-        let mut awaiting: Option<u64> = None;
+        let mut flow = FlowControl::new();
+        flow.add_round_trip(handshake_round_trip);
+        let mut clock = ClockEstimator::default();
+        // Batches applied before this connection (across reconnects): what
+        // the drawing side presents is counted from here.
+        let base = self.shared.batch();
+        let mut batch_bytes = 0u64;
+        self.grant(write, &mut flow, base, heartbeat_timeout)
+            .await?;
         loop {
-            let target = awaiting.unwrap_or(u64::MAX);
             let silent_until = frames.get_ref().last_activity() + heartbeat_timeout;
             tokio::select! {
                 () = self.cancel.cancelled() => return Ok(End::Cancelled),
@@ -227,24 +254,41 @@ impl Link<'_> {
                 }
                 _ = ping.tick() => {
                     nonce += 1;
-                    send(write, &Message::Ping(Ping { nonce }), heartbeat_timeout).await?;
+                    flow.ping_sent(nonce, frames.get_ref().bytes_read());
+                    let msg = Message::Ping(Ping::at(nonce, clock::now_us()));
+                    send(write, &msg, heartbeat_timeout).await?;
                 }
-                shown = self.presented.wait_for(|&p| p >= target), if awaiting.is_some() => {
-                    drop(shown);
-                    awaiting = None;
-                    wire_batch += 1;
-                    send(write, &Message::Ready(Ready { batch: wire_batch }), heartbeat_timeout).await?;
+                changed = self.presented.changed() => {
+                    if changed.is_ok() {
+                        self.grant(write, &mut flow, base, heartbeat_timeout).await?;
+                    }
                 }
                 next = frames.next() => {
                     let body = match next {
                         None => return Err(NetError::Closed),
                         Some(body) => body?,
                     };
+                    let arrived_us = clock::now_us();
+                    batch_bytes += (body.len() + LENGTH_PREFIX_BYTES) as u64;
                     match decode(body)? {
-                        Message::Ping(Ping { nonce }) => {
-                            send(write, &Message::Pong(Pong { nonce }), heartbeat_timeout).await?;
+                        Message::Ping(ping) => {
+                            let pong = Pong::answer(&ping, arrived_us, clock::now_us());
+                            send(write, &Message::Pong(pong), heartbeat_timeout).await?;
                         }
-                        Message::Pong(_) => {}
+                        Message::Pong(pong) => {
+                            // Control messages are not batch data.
+                            batch_bytes = batch_bytes.saturating_sub(PONG_WIRE_BYTES);
+                            if let Some(sample) = ClockSample::from_pong(&pong, arrived_us) {
+                                clock.add(sample);
+                                flow.pong(pong.nonce, sample.round_trip_us, frames.get_ref().bytes_read());
+                                self.shared.update(|s| {
+                                    s.status.clock_offset_us = clock.offset_us().unwrap_or(0);
+                                    s.status.round_trip = clock.min_round_trip_us().map(Duration::from_micros);
+                                });
+                                // A new round trip may widen the window.
+                                self.grant(write, &mut flow, base, heartbeat_timeout).await?;
+                            }
+                        }
                         Message::Layout(layout) => {
                             self.shared.update(|s| s.set_layout(layout));
                             (self.wake)(NetEvent::Changed);
@@ -256,16 +300,20 @@ impl Link<'_> {
                             self.shared.update(|s| s.apply_frame(frame, now));
                         }
                         Message::BatchEnd(end) => {
-                            if end.batch != wire_batch || awaiting.is_some() {
-                                warn!(got = end.batch, expected = wire_batch, "batch end out of turn");
+                            let reader = frames.get_mut();
+                            let on_wire = reader.first_since_mark().map_or(Duration::ZERO, |t| t.elapsed());
+                            reader.mark();
+                            flow.batch_end(batch_bytes, on_wire);
+                            batch_bytes = 0;
+                            if end.batch > flow.granted() {
+                                warn!(got = end.batch, granted = flow.granted(), "batch the viewer did not ask for");
                             }
-                            let offset = i128::from(end.server_time_us) - i128::from(unix_now_us());
-                            let offset = i64::try_from(offset).unwrap_or(if offset < 0 { i64::MIN } else { i64::MAX });
+                            let window = flow.window(self.shared.draw_period());
                             self.shared.update(|s| {
-                                s.status.frames_skipped += end.skipped;
-                                s.status.clock_offset_us = offset;
+                                s.status.frames_skipped = s.status.frames_skipped.saturating_add(end.skipped);
+                                s.status.window = window;
                             });
-                            awaiting = Some(self.shared.finish_batch());
+                            self.shared.finish_batch();
                             (self.wake)(NetEvent::Changed);
                         }
                         Message::Goodbye(bye) => {
@@ -283,7 +331,27 @@ impl Link<'_> {
             }
         }
     }
+
+    /// Asks for more batches if the drawing side has caught up (or the
+    /// window grew).
+    async fn grant(
+        &mut self,
+        write: &mut OwnedWriteHalf,
+        flow: &mut FlowControl,
+        base: u64,
+        limit: Duration,
+    ) -> Result<(), NetError> {
+        let drawn = (*self.presented.borrow_and_update()).saturating_sub(base);
+        if let Some(batch) = flow.grant(drawn, self.shared.draw_period()) {
+            send(write, &Message::Ready(Ready { batch }), limit).await?;
+        }
+        Ok(())
+    }
 }
+
+/// Bytes of a Pong frame on the wire (prefix, header of four varints up
+/// to 9 bytes each, padding), subtracted from a batch's byte count.
+const PONG_WIRE_BYTES: u64 = 48;
 
 /// Shortest heartbeat timeout taken from a server: below this, a busy but
 /// healthy link would be declared dead.
@@ -315,13 +383,6 @@ async fn send(write: &mut OwnedWriteHalf, msg: &Message, limit: Duration) -> Res
             after: limit,
         }),
     }
-}
-
-/// Microseconds since the Unix epoch, by this machine's clock.
-pub fn unix_now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64)
 }
 
 #[cfg(test)]

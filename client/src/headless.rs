@@ -1,6 +1,8 @@
-//! Headless mode: no window (and no display needed). Each batch the network
-//! thread applies is rendered and written as a PNG, then acknowledged so the
-//! server sends the next one.
+//! Headless mode: no window (and no display needed). The newest state is
+//! rendered and written as a PNG whenever a batch arrived since the last
+//! one (at most `--max-fps` a second when given), then acknowledged so the
+//! server sends more; the same flow control as the window (see
+//! [`crate::flow`]), with the time a PNG takes as the drawing period.
 //!
 //! Ends with:
 //! - success after `--frames N` frames;
@@ -20,6 +22,7 @@ use crate::error::{describe, RunError};
 use crate::fps::FpsMeter;
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
 use crate::options::{write_atomically, ReadyFile, RunOptions};
+use crate::pacer::Pacer;
 use crate::render;
 use crate::shared::Shared;
 use crate::state::ViewState;
@@ -58,6 +61,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<Summary, RunError> {
         ready: ReadyFile::new(opts.ready_file.clone()),
         last_batch: 0,
         fps: FpsMeter::default(),
+        pacer: Pacer::new(opts.max_fps.filter(|&f| f > 0).map(f64::from)),
     };
     let result = headless.serve(&rx, &net);
     // The network thread may be blocked on nothing but our acknowledgement;
@@ -83,6 +87,8 @@ struct Headless<'a> {
     ready: ReadyFile,
     last_batch: u64,
     fps: FpsMeter,
+    /// `--max-fps`, if given, and the time a frame takes here.
+    pacer: Pacer,
 }
 
 impl Headless<'_> {
@@ -102,6 +108,16 @@ impl Headless<'_> {
                 Ok(NetEvent::Finished) | Err(RecvTimeoutError::Disconnected) => true,
                 Err(RecvTimeoutError::Timeout) => return Err(self.timeout()),
             };
+            // With --max-fps, wait for the slot (newer batches merge into
+            // the state meanwhile: the frame shows the newest).
+            if let Some(slot) = self.pacer.slot() {
+                let wait = slot.saturating_duration_since(Instant::now());
+                let wait = match deadline {
+                    Some(d) => wait.min(d.saturating_duration_since(Instant::now())),
+                    None => wait,
+                };
+                std::thread::sleep(wait);
+            }
             if self.render_if_new()? {
                 return Ok(Some(self.rendered));
             }
@@ -129,7 +145,10 @@ impl Headless<'_> {
             render::save_png(tmp, width, height, &self.rgb).map_err(|e| e.to_string())
         })?;
         debug!(frame = self.rendered, batch, path = %path.display(), "frame written");
-        self.ready.presented(self.rendered)?;
+        self.ready
+            .presented(self.rendered, &plot.status, crate::clock::now_us())?;
+        self.pacer.drew(now, Instant::now());
+        self.shared.set_draw_period(self.pacer.draw_period());
         self.fps.record(now);
         self.shared.update(|s| s.status.fps = fps);
         self.last_batch = batch;

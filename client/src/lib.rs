@@ -4,9 +4,10 @@
 //! plots with the `plotcast` library and shows them live, in a window
 //! ([`app`]) or as PNG files ([`headless`]). A named network thread
 //! ([`net`]) talks to the server and keeps the newest [`state::PlotState`] in
-//! [`shared::Shared`]; the drawing side renders it ([`render`]) and then
-//! acknowledges the batch, which paces the server: one batch in flight,
-//! always the freshest data, never a backlog.
+//! [`shared::Shared`]; the drawing side renders it ([`render`]) at most at
+//! the display's refresh rate and then acknowledges what it drew, which
+//! paces the server: a small window of batches in flight, sized to cover
+//! the round trip ([`flow`]), always the freshest data, never a backlog.
 //!
 //! ```no_run
 //! use plotcast_viewer::{headless, net::NetConfig, options::RunOptions};
@@ -21,14 +22,16 @@
 //! - [`cli`]: command line, default port ([`cli::DEFAULT_PORT`]), exit codes.
 //! - [`options`]: drawing-side settings, output paths.
 //! - [`net`]: the network thread, reconnect with backoff; [`connection`]: one
-//!   connection (handshake, batches, heartbeats); [`activity`]: sign-of-life
-//!   reader.
+//!   connection (handshake, batches, heartbeats, clock offset); [`flow`]: the
+//!   window of batches in flight; [`activity`]: sign-of-life reader;
+//!   [`clock`]: the viewer's wall clock.
 //! - [`shared`]: state shared with the drawing side, the "presented" handshake.
 //! - [`state`]: what the viewer knows (layout, data, status line figures);
 //!   [`history`]: append series in shared chunks; [`peer_text`]: peer
 //!   strings made safe to print and draw.
 //! - [`render`]: state → RGB pixels, PNG, softbuffer words.
-//! - [`app`]: the winit window; [`headless`]: PNG mode; [`fps`]: frame rate.
+//! - [`app`]: the winit window, drawing paced by [`pacer`]; [`headless`]: PNG
+//!   mode; [`fps`]: frame rate.
 //! - [`error`]: [`error::NetError`], [`error::RunError`].
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -39,12 +42,15 @@ pub mod state;
 pub mod activity;
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod connection;
 pub mod error;
+pub mod flow;
 pub mod fps;
 pub mod headless;
 pub mod history;
 pub mod net;
 pub mod options;
+pub mod pacer;
 pub mod peer_text;
 pub mod shared;

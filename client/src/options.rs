@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Size};
 use crate::error::RunError;
 use crate::net::NetConfig;
+use crate::state::Status;
 
 /// Drawing-side settings.
 #[derive(Debug, Clone)]
@@ -21,6 +22,9 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// Written when the first frame is shown, then updated with the count.
     pub ready_file: Option<PathBuf>,
+    /// `--max-fps`: draws per second at most (0: unlimited; absent: the
+    /// display's rate in a window, unlimited headless).
+    pub max_fps: Option<u32>,
 }
 
 impl Default for RunOptions {
@@ -34,6 +38,7 @@ impl Default for RunOptions {
             frames: None,
             timeout: None,
             ready_file: None,
+            max_fps: None,
         }
     }
 }
@@ -47,6 +52,7 @@ impl RunOptions {
             frames: cli.frames,
             timeout: cli.timeout,
             ready_file: cli.ready_file.clone(),
+            max_fps: cli.max_fps,
         }
     }
 
@@ -106,7 +112,9 @@ const READY_REFRESH: std::time::Duration = std::time::Duration::from_millis(100)
 /// The `--ready-file`: written (`presented N`) when the first frame is
 /// shown, then rewritten at most every 100 ms (`READY_REFRESH`) with the number
 /// of frames shown so far, so a script can wait for the window and then
-/// for it to update. Each write is atomic (a reader never sees half a file).
+/// for it to update. The lines after the first carry the status line's
+/// figures at that frame, `key value` each (see [`ReadyFile::presented`]).
+/// Each write is atomic (a reader never sees half a file).
 #[derive(Debug, Default)]
 pub struct ReadyFile {
     path: Option<PathBuf>,
@@ -119,11 +127,24 @@ impl ReadyFile {
         Self { path, last: None }
     }
 
-    /// Records that `frames` frames have been shown.
+    /// Records that `frames` frames have been shown, the last one with
+    /// `status` at `shown_us` (the viewer's clock, µs since the epoch).
+    ///
+    /// The figures: `age_us` (end-to-end age of the newest frame shown:
+    /// publish on the server to this draw, through the clock offset),
+    /// `newest_publish_us` (its publish time, server clock), `shown_us`,
+    /// `round_trip_us`, `clock_offset_us` (server clock minus ours),
+    /// `window` (batches in flight), `received`, `skipped`; a figure not
+    /// known yet is left out.
     ///
     /// # Errors
     /// [`RunError::Image`] when the file cannot be written.
-    pub fn presented(&mut self, frames: u64) -> Result<(), RunError> {
+    pub fn presented(
+        &mut self,
+        frames: u64,
+        status: &Status,
+        shown_us: u64,
+    ) -> Result<(), RunError> {
         let Some(path) = &self.path else {
             return Ok(());
         };
@@ -135,8 +156,23 @@ impl ReadyFile {
             return Ok(());
         }
         self.last = Some(now);
+        let mut text = format!("presented {frames}\n");
+        if let Some(age) = status.newest_age(shown_us) {
+            text += &format!("age_us {}\n", age.as_micros());
+        }
+        if let Some((_, published)) = status.newest_frame {
+            text += &format!("newest_publish_us {published}\n");
+        }
+        text += &format!("shown_us {shown_us}\n");
+        if let Some(rtt) = status.round_trip {
+            text += &format!("round_trip_us {}\n", rtt.as_micros());
+        }
+        text += &format!(
+            "clock_offset_us {}\nwindow {}\nreceived {}\nskipped {}\n",
+            status.clock_offset_us, status.window, status.frames_received, status.frames_skipped
+        );
         write_atomically(path, |tmp| {
-            std::fs::write(tmp, format!("presented {frames}\n")).map_err(|e| e.to_string())
+            std::fs::write(tmp, text).map_err(|e| e.to_string())
         })
     }
 }

@@ -1,22 +1,26 @@
 //! The state shared by the network thread and the drawing side, and the
-//! "presented" handshake that paces the batches.
+//! "presented" signal that paces the batches.
 //!
 //! ```text
 //! network thread                         drawing side (window or headless)
 //! ──────────────                         ─────────────────────────────────
 //! apply batch to PlotState (lock)
 //! batch += 1, wake the drawing side ───▶ snapshot() → (PlotState clone, batch)
-//! wait until presented ≥ batch           render, present / write the PNG
-//!                                   ◀─── presented(batch)
-//! send Ready { n + 1 }
+//!                                        render, present / write the PNG
+//!                                   ◀─── presented(batch), draw_period(d)
+//! send Ready { drawn + window }
 //! ```
 //!
 //! The lock is held only to apply one message or to clone a snapshot, never
 //! across I/O or an `.await`. Batch numbers here count every batch applied
 //! since the viewer started (across reconnects), so an acknowledgement from
-//! an old connection can never release a batch of a new one early.
+//! an old connection can never release a batch of a new one early. The
+//! drawing side also says how long it takes per frame, which sizes the
+//! window of batches in flight (see [`crate::flow`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -34,7 +38,12 @@ struct Latest {
 pub struct Shared {
     latest: Mutex<Latest>,
     presented: watch::Sender<u64>,
+    /// The drawing side's time per frame, in µs.
+    draw_period_us: AtomicU64,
 }
+
+/// The drawing period assumed until the drawing side says: one 60 Hz frame.
+pub const DEFAULT_DRAW_PERIOD: Duration = Duration::from_micros(16_667);
 
 impl Default for Shared {
     fn default() -> Self {
@@ -48,6 +57,7 @@ impl Shared {
         Self {
             latest: Mutex::new(Latest { plot, batch: 0 }),
             presented: watch::Sender::new(0),
+            draw_period_us: AtomicU64::new(DEFAULT_DRAW_PERIOD.as_micros() as u64),
         }
     }
 
@@ -89,6 +99,18 @@ impl Shared {
             }
             newer
         });
+    }
+
+    /// Records how long the drawing side takes per frame: the longer of its
+    /// refresh cap and its drawing time.
+    pub fn set_draw_period(&self, period: Duration) {
+        let us = u64::try_from(period.as_micros()).unwrap_or(u64::MAX);
+        self.draw_period_us.store(us.max(1), Ordering::Relaxed);
+    }
+
+    /// The drawing side's time per frame.
+    pub fn draw_period(&self) -> Duration {
+        Duration::from_micros(self.draw_period_us.load(Ordering::Relaxed))
     }
 
     /// A receiver of the presented batch numbers, for the network thread.

@@ -62,8 +62,13 @@ pub struct Status {
     /// the newest frame, to show its age.
     pub newest_frame: Option<(Instant, u64)>,
     /// Offset to add to our clock to get the server's (µs), estimated from
-    /// batch ends; makes frame ages meaningful across machines.
+    /// Ping/Pong exchanges (NTP style); makes frame ages true across
+    /// machines whose clocks differ.
     pub clock_offset_us: i64,
+    /// Round trip to the server (the least queued of the recent pings).
+    pub round_trip: Option<Duration>,
+    /// Batches the viewer keeps in flight (see `flow`).
+    pub window: u64,
     /// Rendered frames per second, as measured by the drawing side.
     pub fps: f64,
     /// True while the user paused the display.

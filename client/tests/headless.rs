@@ -55,12 +55,13 @@ fn headless_writes_one_png_per_frame_and_exits_0() {
         );
     }
     assert!(!dir.join("f4.png").exists(), "a fourth frame was written");
-    // Exactly one batch in flight: 3 frames → Ready 1..3, and the viewer
-    // stops instead of asking for a fourth.
-    assert_eq!(
-        server.seen.readies.load(Ordering::SeqCst),
-        3,
-        "Ready messages"
+    // A small window on loopback: the viewer asked for little beyond the
+    // 3 frames it drew (a fake server that always has news sends every
+    // batch asked for).
+    let granted = server.seen.max_granted.load(Ordering::SeqCst);
+    assert!(
+        (3..=3 + 4).contains(&granted),
+        "the viewer asked for batches up to {granted}"
     );
     server.wait_for("pong to the server's ping", RUN_LIMIT, |s| {
         s.pongs.load(Ordering::SeqCst) >= 1
@@ -299,10 +300,12 @@ fn reconnects_to_a_new_server_on_the_same_port() {
     );
     server_a.wait_closed(RUN_LIMIT);
     drop(server_a);
-    assert!(
-        dir.join("f2.png").exists(),
-        "A's frames were drawn before it closed"
-    );
+    // Batches that arrive together merge into one frame (latest value
+    // wins), so A's two batches show as one or two frames.
+    let from_a = (1..=2)
+        .take_while(|n| dir.join(format!("f{n}.png")).exists())
+        .count();
+    assert!(from_a >= 1, "A's data was drawn before it closed");
     // Server B on the same port, another session, bright heatmap.
     let server_b = FakeServer::start_on(addr, Script::heatmap("server-b", 0xB, 1.0));
     let run = viewer.wait(RUN_LIMIT);
@@ -312,7 +315,7 @@ fn reconnects_to_a_new_server_on_the_same_port() {
         run.status,
         run.stderr
     );
-    for n in 1..=2 {
+    for n in 1..=from_a {
         let png = read_png(&dir.join(format!("f{n}.png")));
         assert!(
             png.share_near(VIRIDIS_LOW, 12) > HEATMAP_SHARE,
@@ -323,7 +326,7 @@ fn reconnects_to_a_new_server_on_the_same_port() {
             "frame {n} shows only A"
         );
     }
-    for n in 3..=4 {
+    for n in from_a + 1..=4 {
         let png = read_png(&dir.join(format!("f{n}.png")));
         assert!(
             png.share_near(VIRIDIS_HIGH, 12) > HEATMAP_SHARE,

@@ -106,8 +106,16 @@ fn control_messages_round_trip() {
             skipped: 12,
         }),
         Message::Ready(Ready { batch: 1 }),
-        Message::Ping(Ping { nonce: u64::MAX }),
-        Message::Pong(Pong { nonce: 0 }),
+        Message::Ping(Ping {
+            nonce: u64::MAX,
+            sent_us: 17,
+        }),
+        Message::Pong(Pong {
+            nonce: 0,
+            ping_sent_us: u64::MAX,
+            received_us: 1,
+            sent_us: 2,
+        }),
         Message::Goodbye(Goodbye {
             code: GoodbyeCode::ComputationEnded,
             reason: "done".into(),
@@ -481,7 +489,11 @@ fn truncated_bodies_are_typed_errors() {
 
 #[test]
 fn codec_reports_a_stream_cut_mid_frame() {
-    let wire = encode(&Message::Ping(Ping { nonce: 5 })).unwrap();
+    let wire = encode(&Message::Ping(Ping {
+        nonce: 5,
+        sent_us: 6,
+    }))
+    .unwrap();
     let mut codec = FrameCodec::new(64);
     let mut buf = BytesMut::from(&wire[..wire.len() - 1]);
     assert!(

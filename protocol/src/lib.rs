@@ -24,10 +24,12 @@
 //! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
 //! - [`frame`]: data [`Frame`]s and their arrays;
 //! - [`limits`]: magic, version and size limits;
+//! - [`clock`]: round trips and clock offsets from Ping/Pong ([`ClockEstimator`]);
 //! - [`error`]: the one error type, [`ProtocolError`].
 
 #![warn(missing_docs)]
 
+pub mod clock;
 pub mod codec;
 pub mod error;
 pub mod frame;
@@ -35,6 +37,7 @@ pub mod layout;
 pub mod limits;
 pub mod message;
 
+pub use clock::{unix_now_us, ClockEstimator, ClockSample};
 pub use codec::{decode, encode, encode_data, encode_into, FrameCodec};
 pub use error::ProtocolError;
 pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef};

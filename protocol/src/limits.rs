@@ -5,7 +5,7 @@ pub const MAGIC: [u8; 8] = *b"PLOTCAST";
 
 /// The protocol version this build speaks. Any change to the wire format
 /// bumps it; peers must announce exactly the same version (see PROTOCOL.md).
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 
 /// Bytes of the length prefix in front of every frame (u32, big-endian).
 pub const LENGTH_PREFIX_BYTES: usize = 4;
@@ -36,3 +36,9 @@ pub const MAX_TOKEN_BYTES: usize = 256;
 
 /// Longest name (peer, channel, series) in bytes.
 pub const MAX_NAME_BYTES: usize = 1024;
+
+/// Most batches a server sends beyond the last one it knows the viewer
+/// received: a `Ready` that asks for more is taken as asking for this many.
+/// Viewers size their window from their own measurements, well below this
+/// on fast links.
+pub const MAX_BATCHES_IN_FLIGHT: u64 = 16;

@@ -95,11 +95,16 @@ pub struct Reject {
     pub server_version: u16,
 }
 
-/// Viewer → server: the viewer has drawn what it had and wants the latest
-/// value of every channel that changed since its last batch.
+/// Viewer → server: flow control. The viewer is ready to receive batches
+/// numbered up to and including `batch` (counted from 1 on each
+/// connection). It raises the number as it draws, keeping a small window of
+/// batches in flight so that a long round trip does not slow the frame
+/// rate; a number not above an earlier one changes nothing. The server
+/// builds each batch when it sends it, from the newest values, so a window
+/// never holds stale data back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ready {
-    /// Number of this request, counted by the viewer from 1.
+    /// Highest batch number the viewer is ready for.
     pub batch: u64,
 }
 
@@ -117,18 +122,27 @@ pub struct BatchEnd {
     pub skipped: u64,
 }
 
-/// Heartbeat request, either way.
+/// Heartbeat and clock probe, either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ping {
     /// Echoed in the answer.
     pub nonce: u64,
+    /// Sender's clock when the ping left, µs since the Unix epoch.
+    pub sent_us: u64,
 }
 
-/// Heartbeat answer.
+/// Heartbeat answer: the four timestamps of an NTP exchange, so the pinging
+/// side learns the round trip and the offset between the two clocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pong {
     /// The nonce of the ping answered.
     pub nonce: u64,
+    /// The ping's `sent_us`, echoed (the pinging side's clock).
+    pub ping_sent_us: u64,
+    /// Answering side's clock when the ping arrived, µs since the epoch.
+    pub received_us: u64,
+    /// Answering side's clock when this pong left, µs since the epoch.
+    pub sent_us: u64,
 }
 
 /// Why a peer is closing.

@@ -175,8 +175,16 @@ fn message() -> impl Strategy<Value = Message> {
             })
         }),
         any::<u64>().prop_map(|batch| Message::Ready(Ready { batch })),
-        any::<u64>().prop_map(|nonce| Message::Ping(Ping { nonce })),
-        any::<u64>().prop_map(|nonce| Message::Pong(Pong { nonce })),
+        (any::<u64>(), any::<u64>())
+            .prop_map(|(nonce, sent_us)| Message::Ping(Ping { nonce, sent_us })),
+        any::<[u64; 4]>().prop_map(|[nonce, ping_sent_us, received_us, sent_us]| Message::Pong(
+            Pong {
+                nonce,
+                ping_sent_us,
+                received_us,
+                sent_us
+            }
+        )),
         (
             prop::sample::select(vec![
                 GoodbyeCode::Normal,

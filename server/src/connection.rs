@@ -129,8 +129,8 @@ pub(crate) async fn serve(
 struct Control {
     /// The latest `Ready` not yet answered.
     ready: Option<u64>,
-    /// A viewer ping to answer.
-    pong_due: Option<u64>,
+    /// A viewer ping to answer, and when it arrived (our clock, µs).
+    pong_due: Option<(Ping, u64)>,
     /// Our last ping and when it left.
     ping_out: Option<(u64, Instant)>,
 }
@@ -175,7 +175,7 @@ async fn read_loop(reader: &mut Reader, sh: &Shared, cfg: &NetConfig) {
                 sh.wake.notify_one();
             }
             Ok(Message::Ping(ping)) => {
-                lock(&sh.control).pong_due = Some(ping.nonce);
+                lock(&sh.control).pong_due = Some((ping, now_us()));
                 sh.wake.notify_one();
             }
             Ok(Message::Pong(pong)) => {
@@ -305,8 +305,9 @@ async fn write_loop_inner(
             let mut control = lock(&sh.control);
             (control.ready.take(), control.pong_due.take())
         };
-        if let Some(nonce) = pong {
-            send(wr, msg(Message::Pong(Pong { nonce }))?, stall, stats, false).await?;
+        if let Some((ping, received_us)) = pong {
+            let pong = Pong::answer(&ping, received_us, now_us());
+            send(wr, msg(Message::Pong(pong))?, stall, stats, false).await?;
         }
         if ready.is_some() {
             pending = ready;
@@ -365,7 +366,7 @@ async fn write_loop_inner(
             _ = ping.tick() => {
                 nonce += 1;
                 lock(&sh.control).ping_out = Some((nonce, Instant::now()));
-                send(wr, msg(Message::Ping(Ping { nonce }))?, stall, stats,false).await?;
+                send(wr, msg(Message::Ping(Ping::at(nonce, now_us())))?, stall, stats, false).await?;
             }
             () = &mut news, if pending.is_some() => {}
         }

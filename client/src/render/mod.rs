@@ -35,8 +35,6 @@ mod plots;
 mod ranges;
 mod status_line;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -128,7 +126,7 @@ pub fn render_with(
     if width < 32 || height < 24 || u64::from(width) * u64::from(height) > u64::from(u32::MAX) {
         return info;
     }
-    let now = options.now_unix_us.unwrap_or_else(unix_now_us);
+    let now = options.now_unix_us.unwrap_or_else(crate::clock::now_us);
     let mut blits = Vec::new();
     if font::ensure_registered() {
         let root =
@@ -139,13 +137,6 @@ pub fn render_with(
         blit.apply(out, width, height);
     }
     info
-}
-
-fn unix_now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0)
 }
 
 fn log_failure(what: &str, err: &DrawError) {

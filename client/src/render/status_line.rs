@@ -61,6 +61,9 @@ pub(crate) fn segments(
         None => "no data yet".to_string(),
     };
     out.push((age, PLAIN));
+    if let Some(rtt) = status.round_trip {
+        out.push((format!("round trip {}", human(rtt.as_secs_f64())), PLAIN));
+    }
     (out, status.paused.then(|| "PAUSED".to_string()))
 }
 
@@ -145,6 +148,7 @@ mod tests {
             frames_skipped: 3,
             fps: 59.94,
             newest_frame: Some((Instant::now(), 1_000_000)),
+            round_trip: Some(std::time::Duration::from_millis(48)),
             ..Status::default()
         };
         let joined = |s: &Status| {
@@ -161,6 +165,7 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("newest frame 2.5 s old"), "{t}");
+        assert!(t.contains("round trip 48 ms"), "{t}");
         s.connection = Connection::Ended {
             reason: "done".into(),
         };

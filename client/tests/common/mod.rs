@@ -39,12 +39,14 @@ pub struct Script {
     /// Refuse every viewer with this.
     pub reject: Option<Reject>,
     pub layout: Layout,
-    /// The frames answering `Ready { n }` (n from 1, per connection).
+    /// The frames of batch `n` (n from 1, per connection). The fake
+    /// server always has news: it sends every batch the viewer asks for.
     pub batch: Arc<dyn Fn(u64) -> Vec<Frame> + Send + Sync>,
     /// False: never answer `Ready` (the viewer gets a layout, no data).
     pub answer_ready: bool,
-    /// After this many batches, and the viewer's next `Ready` (so it has
-    /// drawn the last one), close every connection and the listener.
+    /// Send only this many batches; once the viewer asks for more than its
+    /// first `Ready` window beyond them (so it has drawn the last one),
+    /// close every connection and the listener.
     pub batches_then_close: Option<u64>,
     /// With `batches_then_close`: say `Goodbye { ComputationEnded }` first
     /// (a computation that finished) instead of just closing (a crash).
@@ -122,6 +124,10 @@ pub fn unix_us() -> u64 {
 pub struct Seen {
     pub hellos: Mutex<Vec<(Option<String>, String)>>,
     pub readies: AtomicU64,
+    /// The highest batch number any viewer asked for.
+    pub max_granted: AtomicU64,
+    /// Batches sent, over all connections.
+    pub batches: AtomicU64,
     pub pongs: AtomicU64,
     pub goodbyes: AtomicU64,
 }
@@ -263,8 +269,9 @@ async fn serve(
     send(&mut write, &Message::Welcome(welcome)).await?;
     send(&mut write, &Message::Layout(script.layout.clone())).await?;
     if script.heartbeats {
-        send(&mut write, &Message::Ping(Ping { nonce: 42 })).await?;
+        send(&mut write, &Message::Ping(Ping::at(42, unix_us()))).await?;
     }
+    let (mut sent, mut first_grant) = (0u64, None);
     loop {
         let next = tokio::select! {
             () = cancel.cancelled() => return Ok(()),
@@ -274,7 +281,12 @@ async fn serve(
         match decode(body).map_err(std::io::Error::other)? {
             Message::Ready(ready) => {
                 seen.readies.fetch_add(1, Ordering::SeqCst);
-                if script.batches_then_close.is_some_and(|n| ready.batch > n) {
+                seen.max_granted.fetch_max(ready.batch, Ordering::SeqCst);
+                let window = *first_grant.get_or_insert(ready.batch);
+                if script
+                    .batches_then_close
+                    .is_some_and(|n| ready.batch >= n + window)
+                {
                     // The viewer drew our last batch: go away, listener too.
                     if script.goodbye {
                         let bye = Goodbye {
@@ -290,22 +302,31 @@ async fn serve(
                 if !script.answer_ready {
                     continue;
                 }
-                let batch = (script.batch)(ready.batch);
-                let count = batch.len() as u32;
-                for frame in batch {
-                    send(&mut write, &Message::Data(frame)).await?;
-                }
-                let end = BatchEnd {
-                    batch: ready.batch,
-                    server_time_us: unix_us(),
-                    frames: count,
-                    skipped: 0,
+                let last = match script.batches_then_close {
+                    Some(n) => ready.batch.min(n),
+                    None => ready.batch,
                 };
-                send(&mut write, &Message::BatchEnd(end)).await?;
+                while sent < last {
+                    sent += 1;
+                    let batch = (script.batch)(sent);
+                    let count = batch.len() as u32;
+                    for frame in batch {
+                        send(&mut write, &Message::Data(frame)).await?;
+                    }
+                    let end = BatchEnd {
+                        batch: sent,
+                        server_time_us: unix_us(),
+                        frames: count,
+                        skipped: 0,
+                    };
+                    send(&mut write, &Message::BatchEnd(end)).await?;
+                    seen.batches.fetch_add(1, Ordering::SeqCst);
+                }
             }
-            Message::Ping(Ping { nonce }) => {
+            Message::Ping(ping) => {
                 if script.heartbeats {
-                    send(&mut write, &Message::Pong(Pong { nonce })).await?;
+                    let pong = Pong::answer(&ping, unix_us(), unix_us());
+                    send(&mut write, &Message::Pong(pong)).await?;
                 }
             }
             Message::Pong(_) => {

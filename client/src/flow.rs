@@ -1,0 +1,279 @@
+//! Flow control: how many batches the viewer keeps in flight.
+//!
+//! The viewer asks for data with `Ready { batch: n }`, meaning "send batches
+//! up to number n". With one batch in flight every frame costs a round trip
+//! (at 200 ms, 5 frames a second), so the viewer lets a window of `W`
+//! batches run ahead of what it has drawn: after drawing batch `k` it asks
+//! for `k + W`. The server still builds each batch from the newest values
+//! when it sends it, so a window never queues stale data on the server, and
+//! a window sized to the link queues little in the network either.
+//!
+//! ```text
+//! W = 1 + ceil(R / P), clamped to 1..=MAX_BATCHES_IN_FLIGHT
+//!   R: the link's round trip: the smallest ping round trip of the last
+//!      few, each corrected for the batch bytes that were ahead of its pong
+//!   P: the time per batch: the drawing period (refresh cap or render time,
+//!      whichever is longer), or a batch's transfer time when the link's
+//!      bandwidth is the limit
+//! ```
+//!
+//! The correction matters on slow links: a pong queued behind batch data
+//! would make the round trip look longer, the window larger, the queue
+//! longer, and so on. Subtracting the time the bytes that arrived between
+//! ping and pong take at the measured bandwidth breaks that loop.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use plotcast_protocol::MAX_BATCHES_IN_FLIGHT;
+
+/// Round-trip samples remembered (at a ping a second: the last 16 s).
+const RTT_SAMPLES: usize = 16;
+
+/// Bandwidth samples remembered (one per large batch).
+const RATE_SAMPLES: usize = 9;
+
+/// Batches smaller than this say nothing about the bandwidth: their time on
+/// the wire is latency, not bytes.
+const MIN_RATE_SAMPLE_BYTES: u64 = 64 * 1024;
+
+/// Pings whose byte count is remembered until their pong arrives.
+const PINGS_TRACKED: usize = 8;
+
+/// One connection's flow control.
+#[derive(Debug, Clone)]
+pub struct FlowControl {
+    /// Highest batch number asked for (0: none yet).
+    granted: u64,
+    /// Batch ends received.
+    received: u64,
+    rtt_us: VecDeque<u64>,
+    rate_bps: VecDeque<f64>,
+    /// Smoothed bytes per batch.
+    batch_bytes: f64,
+    /// Bytes received when each recent ping left, by nonce.
+    pings: VecDeque<(u64, u64)>,
+}
+
+impl Default for FlowControl {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FlowControl {
+    /// A connection that has asked for nothing yet.
+    pub fn new() -> Self {
+        Self {
+            granted: 0,
+            received: 0,
+            rtt_us: VecDeque::with_capacity(RTT_SAMPLES),
+            rate_bps: VecDeque::with_capacity(RATE_SAMPLES),
+            batch_bytes: 0.0,
+            pings: VecDeque::with_capacity(PINGS_TRACKED),
+        }
+    }
+
+    /// Batch ends received on this connection.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// The highest batch number asked for.
+    pub fn granted(&self) -> u64 {
+        self.granted
+    }
+
+    /// A round trip measured without data in flight (the handshake).
+    pub fn add_round_trip(&mut self, rtt: Duration) {
+        self.push_rtt(u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX));
+    }
+
+    fn push_rtt(&mut self, us: u64) {
+        if self.rtt_us.len() == RTT_SAMPLES {
+            self.rtt_us.pop_front();
+        }
+        self.rtt_us.push_back(us);
+    }
+
+    /// Remembers how many bytes had arrived when ping `nonce` left.
+    pub fn ping_sent(&mut self, nonce: u64, bytes_received: u64) {
+        if self.pings.len() == PINGS_TRACKED {
+            self.pings.pop_front();
+        }
+        self.pings.push_back((nonce, bytes_received));
+    }
+
+    /// A pong for `nonce` with wire round trip `rtt_us` arrived when
+    /// `bytes_received` bytes had arrived in all.
+    pub fn pong(&mut self, nonce: u64, rtt_us: u64, bytes_received: u64) {
+        let Some(at) = self.pings.iter().position(|&(n, _)| n == nonce) else {
+            return; // not ours, or too old
+        };
+        let (_, before) = self.pings[at];
+        self.pings.drain(..=at);
+        let ahead = bytes_received.saturating_sub(before);
+        let queued_us = match self.bandwidth_bps() {
+            Some(bps) if ahead > 0 => (ahead as f64 / bps * 1e6) as u64,
+            _ => 0,
+        };
+        self.push_rtt(rtt_us.saturating_sub(queued_us));
+    }
+
+    /// A batch of `bytes` ended, its bytes having taken `on_wire` to
+    /// arrive.
+    pub fn batch_end(&mut self, bytes: u64, on_wire: Duration) {
+        self.received += 1;
+        self.batch_bytes = if self.received == 1 {
+            bytes as f64
+        } else {
+            0.8 * self.batch_bytes + 0.2 * bytes as f64
+        };
+        let secs = on_wire.as_secs_f64();
+        if bytes >= MIN_RATE_SAMPLE_BYTES && secs > 1e-4 {
+            if self.rate_bps.len() == RATE_SAMPLES {
+                self.rate_bps.pop_front();
+            }
+            self.rate_bps.push_back(bytes as f64 / secs);
+        }
+    }
+
+    /// The link's round trip as flow control sees it.
+    pub fn round_trip(&self) -> Option<Duration> {
+        self.rtt_us
+            .iter()
+            .min()
+            .map(|&us| Duration::from_micros(us))
+    }
+
+    /// Measured bandwidth in bytes per second: the median of recent large
+    /// batches (a median, because a batch that arrived partly buffered
+    /// looks faster than the link).
+    pub fn bandwidth_bps(&self) -> Option<f64> {
+        if self.rate_bps.is_empty() {
+            return None;
+        }
+        let mut sorted: Vec<f64> = self.rate_bps.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        Some(sorted[sorted.len() / 2])
+    }
+
+    /// Time one batch takes on the wire at the measured bandwidth.
+    pub fn transfer_time(&self) -> Duration {
+        match self.bandwidth_bps() {
+            Some(bps) if bps > 0.0 => Duration::from_secs_f64((self.batch_bytes / bps).min(60.0)),
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// The window for a drawing side that takes `draw_period` per frame.
+    pub fn window(&self, draw_period: Duration) -> u64 {
+        let Some(rtt) = self.round_trip() else {
+            return 2; // no measurement yet: a little pipelining, no flood
+        };
+        let per_batch = draw_period
+            .max(self.transfer_time())
+            .max(Duration::from_micros(100));
+        let ahead = (rtt.as_secs_f64() / per_batch.as_secs_f64()).ceil();
+        (1.0 + ahead).clamp(1.0, MAX_BATCHES_IN_FLIGHT as f64) as u64
+    }
+
+    /// The `Ready` number to send now that batches up to `consumed` (of
+    /// this connection) have been drawn, if it asks for more than before.
+    pub fn grant(&mut self, consumed: u64, draw_period: Duration) -> Option<u64> {
+        let want = consumed
+            .min(self.received)
+            .saturating_add(self.window(draw_period));
+        (want > self.granted).then(|| {
+            self.granted = want;
+            want
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FRAME_60HZ: Duration = Duration::from_micros(16_667);
+
+    #[test]
+    fn the_window_covers_the_round_trip_at_the_drawing_rate() {
+        let mut flow = FlowControl::new();
+        assert_eq!(flow.window(FRAME_60HZ), 2, "before any measurement");
+        flow.add_round_trip(Duration::from_micros(200));
+        assert_eq!(flow.window(FRAME_60HZ), 2, "loopback");
+        for (rtt_ms, want) in [(20, 3), (50, 4), (100, 7), (200, 13)] {
+            let mut flow = FlowControl::new();
+            flow.add_round_trip(Duration::from_millis(rtt_ms));
+            assert_eq!(flow.window(FRAME_60HZ), want, "{rtt_ms} ms");
+        }
+        let mut flow = FlowControl::new();
+        flow.add_round_trip(Duration::from_secs(5));
+        assert_eq!(flow.window(FRAME_60HZ), MAX_BATCHES_IN_FLIGHT);
+        // A slow renderer needs fewer batches ahead.
+        let mut flow = FlowControl::new();
+        flow.add_round_trip(Duration::from_millis(100));
+        assert_eq!(flow.window(Duration::from_millis(50)), 3);
+    }
+
+    #[test]
+    fn grants_follow_what_was_drawn_and_never_shrink() {
+        let mut flow = FlowControl::new();
+        flow.add_round_trip(Duration::from_millis(50));
+        assert_eq!(flow.grant(0, FRAME_60HZ), Some(4));
+        assert_eq!(flow.grant(0, FRAME_60HZ), None, "nothing new drawn");
+        // Drawn batches count only once they arrived.
+        assert_eq!(flow.grant(3, FRAME_60HZ), None);
+        for _ in 0..3 {
+            flow.batch_end(1000, Duration::from_micros(10));
+        }
+        assert_eq!(flow.grant(3, FRAME_60HZ), Some(7));
+        // A shorter round trip later never takes back what was asked.
+        flow.add_round_trip(Duration::from_micros(100));
+        assert_eq!(flow.grant(3, FRAME_60HZ), None);
+        assert_eq!(flow.granted(), 7);
+    }
+
+    /// A 20 Mbit/s link with 50 ms round trip, batches of 250 kB (100 ms on
+    /// the wire): pongs queue behind batch data, but the corrected round
+    /// trip stays near the link's, so the window stays small instead of
+    /// growing with its own queue.
+    #[test]
+    fn a_bandwidth_limited_link_gets_a_small_window() {
+        let bps = 20e6 / 8.0;
+        let batch = 250_000u64;
+        let on_wire = Duration::from_secs_f64(batch as f64 / bps);
+        let mut flow = FlowControl::new();
+        flow.add_round_trip(Duration::from_millis(50));
+        let mut rx = 0u64;
+        for k in 0..40u64 {
+            flow.batch_end(batch, on_wire);
+            rx += batch;
+            // A ping that had 1.5 batches queued ahead of it.
+            let ahead = batch * 3 / 2;
+            flow.ping_sent(k, rx);
+            let queued = Duration::from_secs_f64(ahead as f64 / bps);
+            let rtt = Duration::from_millis(50) + queued;
+            flow.pong(k, rtt.as_micros() as u64, rx + ahead);
+        }
+        let rtt = flow.round_trip().unwrap_or_default();
+        assert!(rtt <= Duration::from_millis(55), "round trip {rtt:?}");
+        assert_eq!(flow.window(FRAME_60HZ), 2);
+        assert!((flow.transfer_time().as_secs_f64() - 0.1).abs() < 0.01);
+    }
+
+    #[test]
+    fn unknown_pongs_are_ignored() {
+        let mut flow = FlowControl::new();
+        flow.pong(99, 1_000_000, 5);
+        assert_eq!(flow.round_trip(), None);
+        for n in 0..20 {
+            flow.ping_sent(n, 0);
+        }
+        flow.pong(0, 5, 0);
+        assert_eq!(flow.round_trip(), None, "ping 0 was forgotten");
+        flow.pong(19, 5, 0);
+        assert_eq!(flow.round_trip(), Some(Duration::from_micros(5)));
+    }
+}
