@@ -121,14 +121,19 @@ pub fn zombie_children(ppid: i32) -> Vec<i32> {
         .collect()
 }
 
-/// Sends `signal` to `pid` (a negative pid signals a process group).
-pub fn signal(pid: i32, signal: libc::c_int) -> std::io::Result<()> {
-    #[allow(unsafe_code)]
-    // SAFETY: kill(2) has no memory-safety preconditions.
-    let rc = unsafe { libc::kill(pid, signal) };
-    if rc == 0 {
-        Ok(())
+pub use rustix::process::Signal;
+
+/// Sends `signal` to `pid` (a negative pid signals the process group `-pid`).
+///
+/// # Errors
+/// When the process does not exist (or the pid is 0), or we may not signal it.
+pub fn signal(pid: i32, signal: Signal) -> std::io::Result<()> {
+    let target = rustix::process::Pid::from_raw(pid.unsigned_abs().try_into().unwrap_or(0))
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "pid 0"))?;
+    if pid < 0 {
+        rustix::process::kill_process_group(target, signal)?;
     } else {
-        Err(std::io::Error::last_os_error())
+        rustix::process::kill_process(target, signal)?;
     }
+    Ok(())
 }

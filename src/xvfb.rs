@@ -111,7 +111,7 @@ impl Drop for Xvfb {
         let Ok(pid) = i32::try_from(child.id()) else {
             return;
         };
-        if crate::procs::signal(pid, libc::SIGTERM).is_ok() {
+        if crate::procs::signal(pid, crate::procs::Signal::TERM).is_ok() {
             let end = std::time::Instant::now() + Duration::from_secs(5);
             while std::time::Instant::now() < end {
                 if let Ok(Some(_)) = child.try_wait() {

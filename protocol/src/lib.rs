@@ -27,6 +27,7 @@
 //! - [`error`]: the one error type, [`ProtocolError`].
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod codec;
 pub mod error;

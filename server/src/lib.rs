@@ -47,6 +47,7 @@
 //! - `error`: [`ServerError`], [`SpawnError`].
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod access;
 mod batch;
