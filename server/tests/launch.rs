@@ -48,7 +48,7 @@ fn main() {
     let filter = args.iter().find(|a| !a.starts_with('-'));
     let selected: Vec<_> = cases
         .iter()
-        .filter(|(name, _)| filter.map_or(true, |f| name.contains(f.as_str())))
+        .filter(|(name, _)| filter.is_none_or(|f| name.contains(f.as_str())))
         .collect();
     if args.iter().any(|a| a == "--list") {
         for (name, _) in &selected {
@@ -153,7 +153,7 @@ fn launch_passes_address_and_token_and_reaps() {
     assert!(!args.contains("tok-123"));
     // Reaped: the process disappears (a zombie would stay with state Z).
     wait_until("the fake viewer reaped", || {
-        stat_field(&pid, 3).map_or(true, |state| state != "Z")
+        stat_field(&pid, 3).is_none_or(|state| state != "Z")
             && !Path::new(&format!("/proc/{pid}")).exists()
     });
     drop(server);
