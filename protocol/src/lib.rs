@@ -24,6 +24,7 @@
 //! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
 //! - [`frame`]: data [`Frame`]s and their arrays;
 //! - [`limits`]: magic, version and size limits;
+//! - [`util`]: wall-clock microseconds, the host name, a poison-free lock;
 //! - [`error`]: the one error type, [`ProtocolError`].
 
 #![warn(missing_docs)]
@@ -35,6 +36,7 @@ pub mod frame;
 pub mod layout;
 pub mod limits;
 pub mod message;
+pub mod util;
 
 pub use codec::{decode, encode, encode_data, encode_into, FrameCodec};
 pub use error::ProtocolError;

@@ -331,9 +331,5 @@ fn host_name(addr: SocketAddr) -> String {
     if !addr.ip().is_unspecified() {
         return addr.ip().to_string();
     }
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "HOST".into())
+    plotcast_protocol::util::host_name().unwrap_or_else(|| "HOST".into())
 }

@@ -15,7 +15,9 @@ use plotcast_protocol::{
     encode_data, ArrayRef, ChannelKind, ChannelSpec, FrameRef, GridCell, PartRef, Scale,
 };
 
-use crate::hub::{lock, now_us, Channel, Hub, Store};
+use plotcast_protocol::util::{lock, unix_now_us};
+
+use crate::hub::{Channel, Hub, Store};
 
 /// Per-channel display options, sent to viewers in the layout.
 ///
@@ -244,7 +246,7 @@ impl Handle {
         let frame = FrameRef {
             channel: ch.id,
             seq,
-            timestamp_us: now_us(),
+            timestamp_us: unix_now_us(),
             kind: ch.kind,
             nx,
             ny,

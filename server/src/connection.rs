@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use plotcast_protocol::util::{lock, unix_now_us};
 use plotcast_protocol::{
     encode, BatchEnd, FrameCodec, Goodbye, GoodbyeCode, Message, Ping, Pong, RejectCode, Welcome,
     CONTROL_MAX_FRAME_BYTES, HANDSHAKE_MAX_FRAME_BYTES, VERSION,
@@ -38,7 +39,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::batch::{collect, Cursors};
 use crate::handshake::{handshake, refuse, Refusal};
-use crate::hub::{lock, now_us, Hub};
+use crate::hub::Hub;
 use crate::net::NetConfig;
 use crate::pending::PendingGuard;
 use crate::stats::ViewerStats;
@@ -337,7 +338,7 @@ async fn write_loop_inner(
                 stats.batches.fetch_add(1, Ordering::Relaxed);
                 let end = msg(Message::BatchEnd(BatchEnd {
                     batch: n,
-                    server_time_us: now_us(),
+                    server_time_us: unix_now_us(),
                     frames: batch.data_frames,
                     skipped: batch.skipped,
                 }))?;

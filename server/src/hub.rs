@@ -2,32 +2,21 @@
 //!
 //! The computation writes; connections read. Every lock here is held for a
 //! few pointer swaps (or, for append series, one copy of the new points) and
-//! never across I/O or an `.await`.
+//! never across I/O or an `.await`, and leaves the data consistent if a
+//! panic interrupts it, so poisoning is ignored (`util::lock`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
+use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
+use plotcast_protocol::util::lock;
 use plotcast_protocol::{encode, ChannelKind, ChannelSpec, Layout, Message};
 use tokio::sync::Notify;
 
 use crate::series::SeriesStore;
 use crate::stats::{EndedViewer, ViewerStats, ENDED_VIEWERS_KEPT};
-
-/// Locks a mutex, ignoring poisoning: every critical section here leaves the
-/// data consistent even if a panic interrupted it.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Microseconds since the Unix epoch.
-pub(crate) fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-}
 
 /// The newest value of a snapshot channel.
 #[derive(Debug, Default)]

@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use crate::hub::lock;
+use plotcast_protocol::util::lock;
+
 use crate::SpawnError;
 
 /// The viewer binary's name.

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use crate::builder::ServerBuilder;
 use crate::channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series};
-use crate::hub::{lock, Hub};
+use plotcast_protocol::util::lock;
+
+use crate::hub::Hub;
 use crate::launch::ViewerLaunch;
 use crate::net::NetThread;
 use crate::stats::{ChannelStats, Stats};

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{builder, hello_bytes, wait_until, Client, FrameReader, TIMEOUT};
+use common::{builder, hello, hello_bytes, wait_until, Client, ClientError, Conn, TIMEOUT};
 use plotcast::{Line, Server, ServerError};
 use plotcast_protocol::{encode, Message, Ready, RejectCode, VERSION};
 
@@ -46,10 +46,14 @@ impl Write for LogWriter {
 fn assert_logged(addr: SocketAddr, text: &str) {
     let logs = logs();
     let addr = addr.to_string();
-    wait_until(&format!("a log line about {addr} with {text:?}"), || {
-        let all = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
-        all.lines().any(|l| l.contains(&addr) && l.contains(text))
-    });
+    wait_until(
+        TIMEOUT,
+        &format!("a log line about {addr} with {text:?}"),
+        || {
+            let all = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+            all.lines().any(|l| l.contains(&addr) && l.contains(text))
+        },
+    );
 }
 
 struct Fixture {
@@ -91,17 +95,17 @@ impl Fixture {
         assert_eq!(common::first_value(&b.frames[0]), v);
     }
 
-    /// Connects a raw peer, sends `bytes`, and returns the stream.
-    fn raw(&self, bytes: &[u8]) -> FrameReader {
+    /// Connects a raw peer, sends `bytes`, and returns the connection.
+    fn raw(&self, bytes: &[u8]) -> Conn {
         let mut s = TcpStream::connect(self.addr()).unwrap();
         s.write_all(bytes).unwrap();
-        FrameReader::new(s)
+        Conn::new(s)
     }
 }
 
 /// Reads the rejection, checks nothing follows it, and returns it.
-fn rejection(io: &mut FrameReader) -> plotcast_protocol::Reject {
-    let reject = match io.next("the rejection") {
+fn rejection(io: &mut Conn) -> plotcast_protocol::Reject {
+    let reject = match io.recv(TIMEOUT, "the rejection").unwrap() {
         Message::Reject(r) => r,
         other => panic!("expected a rejection, got {other:?}"),
     };
@@ -111,7 +115,7 @@ fn rejection(io: &mut FrameReader) -> plotcast_protocol::Reject {
 }
 
 /// Not a single further byte: the connection ends.
-fn assert_closed(io: &mut FrameReader) {
+fn assert_closed(io: &mut Conn) {
     let mut rest = Vec::new();
     io.stream.set_read_timeout(Some(TIMEOUT)).unwrap();
     let _ = io.stream.read_to_end(&mut rest);
@@ -239,12 +243,14 @@ fn oversized_frame_after_the_handshake_drops_the_viewer() {
     let mut f = Fixture::new(None);
     let mut bad = Client::connect(f.addr());
     let addr = bad.local_addr();
-    wait_until("two viewers", || f.server.viewer_count() == 2);
+    wait_until(TIMEOUT, "two viewers", || f.server.viewer_count() == 2);
     let mut big = 100_000u32.to_be_bytes().to_vec();
     big.extend_from_slice(&[0u8; 1024]);
     bad.io.stream.write_all(&big).unwrap();
     assert_logged(addr, "larger than the limit");
-    wait_until("the bad viewer dropped", || f.server.viewer_count() == 1);
+    wait_until(TIMEOUT, "the bad viewer dropped", || {
+        f.server.viewer_count() == 1
+    });
     f.good_still_receives();
 }
 
@@ -268,9 +274,10 @@ fn non_loopback_bind_needs_a_token() {
     assert_eq!(token.len(), 32);
     let port = server.local_addr().port();
     let local: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut io = FrameReader::new(TcpStream::connect(local).unwrap());
-    io.stream.write_all(&hello_bytes(None)).unwrap();
-    assert_eq!(rejection(&mut io).code, RejectCode::BadToken);
+    match Client::try_connect(local, hello(None)) {
+        Err(ClientError::Rejected(r)) => assert_eq!(r.code, RejectCode::BadToken),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
     let _ok = Client::connect_with(local, Some(&token));
 
     // The explicit opt-out.

@@ -36,12 +36,12 @@ fn stalled_viewers_cost_bounded_memory_and_a_fast_viewer_stays_fresh() {
         "--heartbeat-timeout-ms",
         "30000",
     ]);
-    let mut fast = Client::connect(publisher.addr, None);
+    let mut fast = Client::connect(publisher.addr);
     // A few frames first, so the baseline includes the publisher's own
     // steady state (the frame being built, the one stored, the one sent).
-    let mut last = fast.next_seq();
+    let mut last = fast.batch().last_seq();
     for _ in 0..5 {
-        last = fast.next_seq();
+        last = fast.batch().last_seq();
     }
     let baseline = publisher.rss();
     let published_before = publisher.published();
@@ -58,10 +58,10 @@ fn stalled_viewers_cost_bounded_memory_and_a_fast_viewer_stays_fresh() {
         if stalled.len() < STALLED {
             stalled.push(stalled_viewer(publisher.addr));
             if stalled.len() == STALLED {
-                nagger = Some(Nagger::start(&stalled));
+                nagger = Some(Nagger::start(&stalled, Duration::from_millis(100)));
             }
         }
-        let seq = fast.next_seq();
+        let seq = fast.batch().last_seq();
         assert!(
             seq > last,
             "the fast viewer got frame {seq} after frame {last}: not fresh"
