@@ -133,6 +133,7 @@ impl Server {
             viewers: viewers.into_iter().map(|(_, v)| v).collect(),
             channels,
             ended: lock(&self.hub.ended).iter().cloned().collect(),
+            stalled_write_bytes: self.hub.budget.held_bytes() as u64,
         }
     }
 

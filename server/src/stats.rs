@@ -20,8 +20,8 @@ pub(crate) struct ViewerStats {
     pub(crate) synced: AtomicU64,
     /// Reference point of `last_write_ms`.
     started: Instant,
-    /// When a write last made progress in the middle of a frame, in ms
-    /// since `started` (`u64::MAX`: never).
+    /// When a write of batch data last made progress, in ms since
+    /// `started` (`u64::MAX`: never).
     last_write_ms: AtomicU64,
 }
 
@@ -48,15 +48,11 @@ impl ViewerStats {
         self.last_write_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// Time since a write last made progress mid-frame (`Duration::MAX`
-    /// when none did).
-    pub(crate) fn since_write(&self) -> Duration {
+    /// When a write of batch data last made progress (`None`: never).
+    pub(crate) fn last_write(&self) -> Option<Instant> {
         match self.last_write_ms.load(Ordering::Relaxed) {
-            u64::MAX => Duration::MAX,
-            ms => self
-                .started
-                .elapsed()
-                .saturating_sub(Duration::from_millis(ms)),
+            u64::MAX => None,
+            ms => Some(self.started + Duration::from_millis(ms)),
         }
     }
 
@@ -94,7 +90,8 @@ pub struct ViewerInfo {
     pub bytes_sent: u64,
     /// Batches answered.
     pub batches: u64,
-    /// The last ping's round trip, once one was answered.
+    /// The round trip of the last ping answered (pings may overlap: a
+    /// round trip longer than the ping interval is measured too).
     pub round_trip: Option<Duration>,
 }
 
@@ -143,4 +140,8 @@ pub struct Stats {
     /// The last viewers that disconnected (at most
     /// [`ENDED_VIEWERS_KEPT`]), oldest first.
     pub ended: Vec<EndedViewer>,
+    /// Bytes held now by writes that viewers have not taken yet, each
+    /// shared frame counted once; bounded by the stalled-write budget
+    /// ([`ServerBuilder::stalled_write_budget_bytes`](crate::ServerBuilder::stalled_write_budget_bytes)).
+    pub stalled_write_bytes: u64,
 }

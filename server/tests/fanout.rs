@@ -498,3 +498,157 @@ fn handles_and_server_are_send_and_sync() {
     drop(server);
     line.publish(&[1.0]);
 }
+
+#[test]
+fn a_viewer_that_stalls_then_reads_but_never_sends_is_dropped_one_timeout_after_its_last_sign_of_life(
+) {
+    let heartbeat_timeout = Duration::from_secs(3);
+    let server = builder()
+        .heartbeat_interval(Duration::from_millis(300))
+        .heartbeat_timeout(heartbeat_timeout)
+        .start()
+        .unwrap();
+    let line = server.line("big");
+    line.publish(&vec![1.0f64; 2 << 20]); // 16 MiB: the writes block
+    let mut c = Client::connect(server.local_addr());
+    // The viewer's last message ever: it asks for a batch...
+    c.ready();
+    // ... stops reading for half a second, so the server's write blocks ...
+    thread::sleep(Duration::from_millis(500));
+    // ... then reads everything, answering nothing.
+    c.answer_pings = false;
+    let batch = c.read_batch();
+    assert_eq!(batch.frames.len(), 1);
+    let last_sign_of_life = Instant::now();
+    loop {
+        match c.io.recv(TIMEOUT, "the server to hang up") {
+            Ok(Message::Ping(_)) => {}
+            Err(e) if e.is_closed() => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let after = last_sign_of_life.elapsed();
+    eprintln!("dropped {after:?} after the last sign of life (timeout {heartbeat_timeout:?})");
+    // One timeout after the data was taken, not two (a heartbeat that
+    // restarts its full timeout after every write progress drops it at
+    // about twice the timeout).
+    assert!(
+        after < heartbeat_timeout + Duration::from_millis(1500),
+        "dropped {after:?} after its last sign of life; the heartbeat timeout is {heartbeat_timeout:?}"
+    );
+    assert!(after > heartbeat_timeout / 2, "dropped too soon: {after:?}");
+    wait_until(TIMEOUT, "the viewer gone from the stats", || {
+        server.viewer_count() == 0
+    });
+    let ended = server.stats().ended;
+    assert!(ended[0].reason.contains("heartbeat timeout"), "{ended:?}");
+}
+
+#[test]
+fn round_trips_longer_than_the_ping_interval_are_measured() {
+    let server = builder()
+        .heartbeat_interval(Duration::from_millis(100))
+        .heartbeat_timeout(Duration::from_secs(5))
+        .start()
+        .unwrap();
+    let mut c = Client::connect(server.local_addr());
+    // Every ping is answered 400 ms late: four more pings leave meanwhile.
+    let mut answered = 0;
+    while answered < 3 {
+        if let Message::Ping(p) = c.io.recv(TIMEOUT, "a ping").unwrap() {
+            thread::sleep(Duration::from_millis(400));
+            c.io.send(&Message::Pong(Pong { nonce: p.nonce })).unwrap();
+            answered += 1;
+        }
+    }
+    wait_until(TIMEOUT, "a round trip in the stats", || {
+        server.stats().viewers[0].round_trip.is_some()
+    });
+    let rtt = server.stats().viewers[0].round_trip.unwrap();
+    assert!(rtt >= Duration::from_millis(400), "round trip {rtt:?}");
+}
+
+#[test]
+fn a_refused_publish_takes_no_sequence_number() {
+    let server = server();
+    let h = server.heatmap("h");
+    h.publish(&[1.0, 2.0, 3.0, 4.0], 2, 2);
+    let mut c = Client::connect(server.local_addr());
+    assert_eq!(c.batch().frames[0].seq, 1);
+    h.publish(&[1.0, 2.0, 3.0], 2, 2); // wrong shape: refused
+    h.publish(&[5.0, 6.0, 7.0, 8.0], 2, 2);
+    let b = c.batch();
+    assert_eq!(b.frames[0].seq, 2, "the refused publish took no number");
+    assert_eq!(
+        b.end.skipped, 0,
+        "nothing the viewer could have seen was skipped"
+    );
+    let stats = server.stats();
+    assert_eq!(stats.viewers[0].frames_skipped, 0);
+    let ch = &stats.channels[0];
+    assert_eq!((ch.publishes, ch.invalid, ch.seq), (2, 1, 2));
+    // A series name too long to encode is refused too, and the channel
+    // keeps working.
+    let s = server.series("s");
+    s.push_to(&"n".repeat(2000), 0.0, 1.0);
+    s.push(0.0, 2.0);
+    let b = c.batch();
+    let id = c.channel("s");
+    assert_eq!(b.frame(id).map(|f| f.parts.len()), Some(1));
+    assert_eq!(server.stats().channels[1].invalid, 1);
+}
+
+#[test]
+fn viewers_stalled_on_their_own_frames_are_dropped_beyond_the_budget() {
+    const FRAME_VALUES: usize = 256 * 1024; // 2 MiB frames
+    const BUDGET: usize = 5 << 20; // room for two of them
+    let server = builder()
+        .max_viewers(16)
+        .heartbeat_timeout(Duration::from_secs(60))
+        .stalled_write_budget_bytes(BUDGET)
+        .start()
+        .unwrap();
+    let line = server.line("big");
+    let mut values = vec![0.0f64; FRAME_VALUES];
+    let mut stalled = Vec::new();
+    for i in 0..5 {
+        // Each stalled viewer joins after its own publish: it is stuck
+        // on a frame no other viewer holds.
+        values[0] = f64::from(i);
+        line.publish(&values);
+        let (held, ended) = {
+            let s = server.stats();
+            (s.stalled_write_bytes, s.ended.len())
+        };
+        stalled.push(stalled_viewer(server.local_addr()));
+        wait_until(TIMEOUT, "the new viewer's writer to hold its frame", || {
+            let s = server.stats();
+            s.stalled_write_bytes > held || s.ended.len() > ended
+        });
+    }
+    let stats = server.stats();
+    assert!(
+        stats.stalled_write_bytes <= BUDGET as u64,
+        "{} bytes held, budget {BUDGET}",
+        stats.stalled_write_bytes
+    );
+    wait_until(TIMEOUT, "three viewers dropped for the budget", || {
+        server.stats().ended.len() == 3
+    });
+    let stats = server.stats();
+    for ended in &stats.ended {
+        assert!(
+            ended.reason.contains("budget of 5.0 MiB"),
+            "{}",
+            ended.reason
+        );
+    }
+    assert_eq!(server.viewer_count(), 2, "the two newest stay");
+    // The dropped ones are closed: the first one joined first.
+    let closed = plotcast_suite::conn::read_until_closed(&mut stalled[0], TIMEOUT, "the first");
+    assert!(closed.total > 0, "it had received part of its frame");
+    // Publishing and a reading viewer go on.
+    line.publish(&values);
+    let mut good = Client::connect(server.local_addr());
+    assert_eq!(good.batch().frames.len(), 1);
+}

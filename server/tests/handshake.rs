@@ -301,3 +301,68 @@ fn bad_settings_are_refused() {
         .unwrap_err();
     assert!(matches!(err, ServerError::Config { .. }), "{err:?}");
 }
+
+/// A Hello written byte by byte (PROTOCOL.md), since our encoder refuses
+/// names and tokens over the limits.
+fn raw_hello(token: Option<&str>, name: &str) -> Vec<u8> {
+    fn string(out: &mut Vec<u8>, s: &str) {
+        let len = u16::try_from(s.len()).unwrap();
+        if len < 251 {
+            out.push(len as u8);
+        } else {
+            out.push(0xFB);
+            out.extend_from_slice(&len.to_le_bytes());
+        }
+        out.extend_from_slice(s.as_bytes());
+    }
+    let mut header = plotcast_protocol::MAGIC.to_vec();
+    header.extend_from_slice(&VERSION.to_le_bytes());
+    match token {
+        None => header.push(0),
+        Some(t) => {
+            header.push(1);
+            string(&mut header, t);
+        }
+    }
+    string(&mut header, name);
+    let hello_tag = hello_bytes(None)[4];
+    let mut body = vec![hello_tag, 0, 0, 0];
+    body.extend_from_slice(&u32::try_from(header.len()).unwrap().to_le_bytes());
+    body.extend_from_slice(&header);
+    while (4 + body.len()) % 8 != 0 {
+        body.push(0);
+    }
+    let mut frame = u32::try_from(body.len()).unwrap().to_be_bytes().to_vec();
+    frame.extend_from_slice(&body);
+    frame
+}
+
+#[test]
+fn hello_over_the_protocol_limits_is_rejected_as_malformed() {
+    let mut f = Fixture::new(None);
+    // Our own encoder makes the same bytes for a Hello within the limits.
+    let mut at_limits = hello(Some(&"t".repeat(256)));
+    at_limits.peer_name = "n".repeat(1024);
+    let wire = plotcast_protocol::encode(&Message::Hello(at_limits.clone())).unwrap();
+    assert_eq!(
+        raw_hello(Some(&"t".repeat(256)), &"n".repeat(1024)),
+        wire.to_vec()
+    );
+    // Names up to 1 KiB and tokens up to 256 bytes are welcome (no token is
+    // configured: any token is accepted)...
+    Client::try_connect(f.addr(), at_limits).expect("a hello at the limits is welcome");
+    // ... one byte more is a malformed handshake (Reject code 4).
+    let mut io = f.raw(&raw_hello(None, &"n".repeat(1025)));
+    let r = rejection(&mut io);
+    assert_eq!(r.code, RejectCode::BadHandshake);
+    assert!(r.reason.contains("peer name is 1025 bytes"), "{}", r.reason);
+    let mut io = f.raw(&raw_hello(Some(&"t".repeat(257)), "viewer"));
+    let r = rejection(&mut io);
+    assert_eq!(r.code, RejectCode::BadHandshake);
+    assert!(
+        r.reason.contains("access token is 257 bytes"),
+        "{}",
+        r.reason
+    );
+    f.good_still_receives();
+}
