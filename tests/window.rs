@@ -1,8 +1,8 @@
 //! Real windows under a private Xvfb: the main demo's window updates live,
 //! and Ctrl-C stops a computation while its viewer keeps the final plot.
 //!
-//! Skipped, with a message, only when no X server can be started (CI
-//! installs xvfb, so there they run).
+//! Skipped, with a message, only when no X server can be started outside
+//! CI; with `CI` set a missing X server fails them (see `xvfb::Xvfb::start`).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -146,7 +146,7 @@ fn interrupt_case(graceful: bool) {
             "killed by SIGINT: {status}"
         );
         assert!(
-            took < Duration::from_secs(2),
+            took < Duration::from_secs(5),
             "Ctrl-C stopped the loop at once ({took:?})"
         );
     }

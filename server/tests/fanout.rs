@@ -268,16 +268,17 @@ fn heartbeats_measure_round_trips_and_answer_pings() {
 
 #[test]
 fn silent_viewer_is_dropped_after_the_heartbeat_timeout() {
+    // Long enough that a loaded machine sees the viewer registered first.
+    let heartbeat_timeout = Duration::from_secs(2);
     let server = builder()
-        .heartbeat_interval(Duration::from_millis(100))
-        .heartbeat_timeout(Duration::from_millis(500))
+        .heartbeat_interval(Duration::from_millis(200))
+        .heartbeat_timeout(heartbeat_timeout)
         .start()
         .unwrap();
-    let mut c = Client::connect(server.local_addr());
-    wait_until(TIMEOUT, "the viewer registered", || {
-        server.viewer_count() == 1
-    });
     let started = Instant::now();
+    let mut c = Client::connect(server.local_addr());
+    // Registered before the welcome was sent.
+    assert_eq!(server.viewer_count(), 1);
     // Read (pings) but never answer: the server must hang up.
     loop {
         match c.io.recv(TIMEOUT, "the server to hang up") {
@@ -286,7 +287,11 @@ fn silent_viewer_is_dropped_after_the_heartbeat_timeout() {
             other => panic!("unexpected {other:?}"),
         }
     }
-    assert!(started.elapsed() < Duration::from_secs(5));
+    let took = started.elapsed();
+    assert!(
+        took >= heartbeat_timeout && took < heartbeat_timeout + Duration::from_secs(8),
+        "dropped after {took:?}"
+    );
     wait_until(TIMEOUT, "the viewer gone from the stats", || {
         server.viewer_count() == 0
     });
@@ -451,7 +456,7 @@ fn finish_waits_for_viewers_to_get_the_final_values() {
     assert!(!server.finish(Duration::from_millis(300)));
     let took = started.elapsed();
     assert!(
-        took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+        took >= Duration::from_millis(300) && took < Duration::from_secs(10),
         "{took:?}"
     );
 }
