@@ -293,6 +293,27 @@ impl Client {
         }
     }
 
+    /// Reads until the server closes the connection, answering nothing:
+    /// pings are counted, anything else is an error. A viewer gone silent.
+    ///
+    /// # Errors
+    /// [`ClientError::Timeout`] when the connection is still open after
+    /// `within`, [`ClientError::Unexpected`] for a message other than a
+    /// ping.
+    pub fn wait_closed(&mut self, within: Duration) -> Result<(), ClientError> {
+        let what = "the server to close the connection";
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.io.recv(left, what) {
+                Ok(Message::Ping(_)) => self.pings += 1,
+                Ok(other) => return Err(unexpected(what, other)),
+                Err(err) if err.is_closed() => return Ok(()),
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
     /// Asks for one batch and gives the socket back without reading
     /// anything more: a viewer that stalls, the worst case for a server.
     ///
