@@ -14,28 +14,16 @@
 //! ```
 
 use std::sync::atomic::{AtomicBool, Ordering};
-
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_sigint(_: libc::c_int) {
-    // Only an atomic store: the one thing that is safe in a signal handler.
-    STOP.store(true, Ordering::SeqCst);
-}
-
-#[allow(unsafe_code)]
-fn catch_ctrl_c() {
-    let handler = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    // SAFETY: installs an async-signal-safe handler (an atomic store).
-    unsafe {
-        libc::signal(libc::SIGINT, handler);
-    }
-}
+use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let graceful = std::env::args().any(|a| a == "--graceful");
     let steps = plotcast_suite::steps_from_env(u64::MAX);
+    // Set by Ctrl-C in graceful mode; the handler only stores to an atomic,
+    // the one thing that is safe in a signal handler.
+    let stop = Arc::new(AtomicBool::new(false));
     if graceful {
-        catch_ctrl_c();
+        signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&stop))?;
     }
     let server = plotcast::Server::builder().title("interrupt").start()?;
     let signal = server.line("signal");
@@ -50,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = 2000;
     let mut ys = vec![0.0f64; n];
     let mut step = 0u64;
-    while step < steps && !STOP.load(Ordering::SeqCst) {
+    while step < steps && !stop.load(Ordering::SeqCst) {
         // A deliberately busy loop: the kind of work Ctrl-C must interrupt.
         let t = step as f64 * 0.05;
         for (i, y) in ys.iter_mut().enumerate() {
@@ -62,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         step += 1;
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    if STOP.load(Ordering::SeqCst) {
+    if stop.load(Ordering::SeqCst) {
         eprintln!("interrupt: Ctrl-C received after {step} steps: publishing the final frame");
         ys.fill(0.0);
         signal.publish(&ys);

@@ -1,6 +1,14 @@
 //! Where the binaries under test are: the viewer and the examples, in the
-//! same target folder as the running test, built with cargo when missing.
+//! same target folder as the running test, (re)built by cargo.
+//!
+//! Cargo builds a package's own binaries for its integration tests
+//! (`CARGO_BIN_EXE_<name>`), but not another package's binary nor the
+//! examples a test runs; a binary merely present may be stale (built before
+//! the last change). So each binary is built with cargo once per test
+//! process, the first time a test asks for it: when it is fresh, cargo only
+//! checks that it is.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -20,13 +28,17 @@ pub fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// Serialises builds: cargo would block on its lock anyway, and one
-/// message per build is clearer.
-static BUILD: Mutex<()> = Mutex::new(());
+/// The binaries built by this process so far. The lock also serialises
+/// builds: cargo would block on its own lock anyway, and one message per
+/// build is clearer.
+static BUILT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
-fn build_if_missing(path: &Path, args: &[&str]) -> PathBuf {
-    let _guard = BUILD.lock().unwrap_or_else(|p| p.into_inner());
-    if !path.exists() {
+fn build(path: &Path, args: &[&str]) -> PathBuf {
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    if built
+        .get_or_insert_with(HashSet::new)
+        .insert(path.to_path_buf())
+    {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         eprintln!("building {} (cargo {})", path.display(), args.join(" "));
         let target_dir = profile_dir()
@@ -50,7 +62,7 @@ fn build_if_missing(path: &Path, args: &[&str]) -> PathBuf {
 
 /// The `plotcast-viewer` binary of this build.
 pub fn viewer() -> PathBuf {
-    build_if_missing(
+    build(
         &profile_dir().join("plotcast-viewer"),
         &["build", "-p", "plotcast-viewer", "--bin", "plotcast-viewer"],
     )
@@ -58,7 +70,7 @@ pub fn viewer() -> PathBuf {
 
 /// The binary of example `name` of this build.
 pub fn example(name: &str) -> PathBuf {
-    build_if_missing(
+    build(
         &profile_dir().join("examples").join(name),
         &["build", "-p", "plotcast-suite", "--example", name],
     )

@@ -6,7 +6,9 @@
 //!
 //! Layout:
 //! - [`steps_from_env`]: how long an example runs;
-//! - [`bins`]: where the viewer and example binaries are (built on demand);
+//! - [`bins`]: where the viewer and example binaries are (built by cargo);
+//! - [`client`]: the protocol test client (a typed viewer on a socket);
+//! - [`conn`]: its framed connection, and raw-byte helpers;
 //! - [`procs`]: child processes with deadlines, process state, zombies;
 //! - [`xvfb`]: a private X server and screenshots of it;
 //! - [`image`]: PNG reading and "is there a plot in here" checks;
@@ -16,6 +18,8 @@
 #![warn(missing_docs)]
 
 pub mod bins;
+pub mod client;
+pub mod conn;
 pub mod image;
 pub mod link;
 pub mod procs;

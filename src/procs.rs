@@ -1,21 +1,72 @@
-//! Child processes with deadlines, and what /proc says about processes.
+//! Waits with deadlines, child processes, signals, and what /proc says
+//! about processes.
 
 use std::fs;
 use std::process::{Child, ExitStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 /// Polls `cond` every 10 ms until it holds.
 ///
 /// # Panics
 /// After `timeout`, with `what` in the message.
-pub fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+pub fn wait_until(timeout: Duration, what: &str, cond: impl FnMut() -> bool) {
+    assert!(
+        poll_until(timeout, cond),
+        "timed out after {timeout:?} waiting for {what}"
+    );
+}
+
+/// Polls `cond` every 10 ms until it holds (true) or `timeout` passes
+/// (false): [`wait_until`] for callers that report a timeout themselves.
+pub fn poll_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
-    while !cond() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A named thread that runs until told to stop: its loop checks the flag it
+/// is given; dropping the handle raises the flag and joins the thread.
+#[derive(Debug)]
+pub struct Background {
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts `body` on a thread called `name`.
+    ///
+    /// # Panics
+    /// When the thread cannot be started.
+    pub fn spawn(name: &str, body: impl FnOnce(&AtomicBool) + Send + 'static) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = thread::Builder::new()
+            .name(name.into())
+            .spawn(move || body(&flag))
+            .unwrap_or_else(|e| panic!("cannot start the {name} thread: {e}"));
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
@@ -121,14 +172,19 @@ pub fn zombie_children(ppid: i32) -> Vec<i32> {
         .collect()
 }
 
-/// Sends `signal` to `pid` (a negative pid signals a process group).
-pub fn signal(pid: i32, signal: libc::c_int) -> std::io::Result<()> {
-    #[allow(unsafe_code)]
-    // SAFETY: kill(2) has no memory-safety preconditions.
-    let rc = unsafe { libc::kill(pid, signal) };
-    if rc == 0 {
-        Ok(())
+pub use rustix::process::Signal;
+
+/// Sends `signal` to `pid` (a negative pid signals the process group `-pid`).
+///
+/// # Errors
+/// When the process does not exist (or the pid is 0), or we may not signal it.
+pub fn signal(pid: i32, signal: Signal) -> std::io::Result<()> {
+    let target = rustix::process::Pid::from_raw(pid.unsigned_abs().try_into().unwrap_or(0))
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "pid 0"))?;
+    if pid < 0 {
+        rustix::process::kill_process_group(target, signal)?;
     } else {
-        Err(std::io::Error::last_os_error())
+        rustix::process::kill_process(target, signal)?;
     }
+    Ok(())
 }

@@ -28,3 +28,14 @@ pub fn presented(ready: &Path) -> u64 {
         .and_then(|s| s.split_whitespace().nth(1)?.parse().ok())
         .unwrap_or(0)
 }
+
+/// A figure the viewer writes on the lines after `presented N` in its
+/// `--ready-file` (`age_us 53000`, ...): `None` while the file or the
+/// figure is not there.
+pub fn ready_figure(ready: &Path, key: &str) -> Option<i64> {
+    let text = std::fs::read_to_string(ready).ok()?;
+    text.lines().find_map(|line| {
+        let (k, v) = line.split_once(' ')?;
+        (k == key).then(|| v.trim().parse().ok()).flatten()
+    })
+}

@@ -14,8 +14,52 @@ pub struct Xvfb {
     server: KillOnDrop,
 }
 
-/// Why no X server could be started (the test says so and skips).
+/// Why no X server could be started (the test says so and skips; never in
+/// CI, see [`Xvfb::start`]).
 pub type Unavailable = String;
+
+/// The programs the window tests run, with the Debian package of each.
+pub const X_TOOLS: [(&str, &str); 3] = [
+    ("Xvfb", "xvfb"),
+    ("xwd", "x11-apps"),
+    ("xdotool", "xdotool"),
+];
+
+/// Whether we run in CI (the `CI` variable set, and not to `false` or `0`):
+/// there a window test that cannot run must fail, not skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+/// Whether `program` can be run (found on `PATH` and executable).
+pub fn installed(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            dir.join(program)
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+/// Checks that `program` is installed; outside CI a missing one is
+/// reported as [`Unavailable`] (the test skips).
+///
+/// # Panics
+/// In CI ([`in_ci`]), when it is missing: a window test must run there.
+pub fn require(program: &str) -> Result<(), Unavailable> {
+    if installed(program) {
+        return Ok(());
+    }
+    let package = X_TOOLS
+        .iter()
+        .find(|(p, _)| *p == program)
+        .map_or(program, |(_, package)| package);
+    let why = format!("{program} is not installed (Debian package {package})");
+    assert!(!in_ci(), "CI is set, so the window tests must run: {why}");
+    Err(why)
+}
 
 impl Xvfb {
     /// Starts `Xvfb -screen 0 WxHx24` on a display number Xvfb picks
@@ -23,8 +67,26 @@ impl Xvfb {
     /// parallel) and waits until it is ready.
     ///
     /// # Errors
-    /// When Xvfb is not installed or does not come up within 10 s.
+    /// Outside CI: when Xvfb is not installed or does not come up within
+    /// 10 s (the caller skips its test).
+    ///
+    /// # Panics
+    /// In CI ([`in_ci`]): when any of [`X_TOOLS`] is missing or Xvfb does
+    /// not come up, since a skipped window test would pass there unseen.
     pub fn start(width: u32, height: u32) -> Result<Self, Unavailable> {
+        if in_ci() {
+            for (program, _) in X_TOOLS {
+                require(program)?;
+            }
+        }
+        let started = Self::launch(width, height);
+        if let Err(why) = &started {
+            assert!(!in_ci(), "CI is set, so the window tests must run: {why}");
+        }
+        started
+    }
+
+    fn launch(width: u32, height: u32) -> Result<Self, Unavailable> {
         use std::io::BufRead;
         let child = Command::new("Xvfb")
             // Xvfb writes the display number it took to fd 1 once it
@@ -111,7 +173,7 @@ impl Drop for Xvfb {
         let Ok(pid) = i32::try_from(child.id()) else {
             return;
         };
-        if crate::procs::signal(pid, libc::SIGTERM).is_ok() {
+        if crate::procs::signal(pid, crate::procs::Signal::TERM).is_ok() {
             let end = std::time::Instant::now() + Duration::from_secs(5);
             while std::time::Instant::now() < end {
                 if let Ok(Some(_)) = child.try_wait() {
@@ -173,4 +235,28 @@ pub fn parse_xwd(data: &[u8]) -> Result<Rgb, String> {
         height,
         data: rgb,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_tool_skips_outside_ci_and_fails_in_ci() {
+        let outcome = std::panic::catch_unwind(|| require("plotcast-no-such-program"));
+        if in_ci() {
+            let err = outcome.expect_err("in CI a missing tool is a failure");
+            let text = err.downcast_ref::<String>().cloned().unwrap_or_default();
+            assert!(
+                text.contains("plotcast-no-such-program is not installed"),
+                "{text}"
+            );
+        } else {
+            let why = outcome
+                .expect("outside CI a missing tool is no failure")
+                .expect_err("the tool is missing");
+            assert!(why.contains("not installed"), "{why}");
+        }
+        assert!(installed("sh"), "sh is on PATH");
+    }
 }

@@ -38,14 +38,11 @@ impl Scale {
 
 /// Waits until the server reports `n` viewers, or fails after 30 s.
 pub fn wait_viewers(server: &plotcast::Server, n: usize) -> Result<()> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while server.viewer_count() < n {
-        anyhow::ensure!(
-            std::time::Instant::now() < deadline,
-            "only {} of {n} viewers connected after 30 s",
-            server.viewer_count()
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let connected = || server.viewer_count() >= n;
+    anyhow::ensure!(
+        plotcast_suite::procs::poll_until(Duration::from_secs(30), connected),
+        "only {} of {n} viewers connected after 30 s",
+        server.viewer_count()
+    );
     Ok(())
 }

@@ -10,7 +10,9 @@ use plotcast_viewer::state::{PlotState, ViewState};
 
 use crate::common::{server, wait_viewers, Scale};
 use crate::report::{percentile, Report, Row};
-use crate::viewer::{now_us, BenchViewer};
+use plotcast_protocol::util::unix_now_us;
+
+use crate::viewer::connect;
 
 /// A viewer that renders every batch at 1280 × 720 and notes each frame's
 /// age (server publish time to end of drawing) while a publisher sends a
@@ -21,7 +23,7 @@ pub fn staleness(report: &mut Report, scale: Scale) -> Result<()> {
     let heat = server.heatmap("field");
     let line = server.line("profile");
     let stop = Arc::new(AtomicBool::new(false));
-    let mut viewer = BenchViewer::connect(server.local_addr(), "bench-render")?;
+    let mut viewer = connect(server.local_addr(), "bench-render")?;
     wait_viewers(&server, 1)?;
     let publisher = {
         let stop = stop.clone();
@@ -52,16 +54,17 @@ pub fn staleness(report: &mut Report, scale: Scale) -> Result<()> {
     let mut start_ages_ms = Vec::new();
     let start = Instant::now();
     while start.elapsed().as_secs_f64() < secs {
-        let (frames, _) = viewer.batch()?;
-        if let Some(layout) = viewer.layout.take() {
+        let batch = viewer.try_batch()?;
+        if let Some(layout) = batch.layout {
             state.set_layout(layout);
         }
+        let frames = batch.frames;
         let stamps: Vec<u64> = frames.iter().map(|f| f.timestamp_us).collect();
         for f in frames {
             state.apply_frame(f, Instant::now());
         }
         let t = Instant::now();
-        let begun = now_us();
+        let begun = unix_now_us();
         start_ages_ms.extend(
             stamps
                 .iter()
@@ -69,7 +72,7 @@ pub fn staleness(report: &mut Report, scale: Scale) -> Result<()> {
         );
         render(&state, &view, 1280, 720, &mut rgb);
         render_ms.push(t.elapsed().as_secs_f64() * 1e3);
-        let done = now_us();
+        let done = unix_now_us();
         ages_ms.extend(
             stamps
                 .iter()

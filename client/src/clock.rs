@@ -24,5 +24,5 @@ fn skew_us() -> i64 {
 
 /// Microseconds since the Unix epoch by the viewer's clock.
 pub fn now_us() -> u64 {
-    plotcast_protocol::unix_now_us().saturating_add_signed(skew_us())
+    plotcast_protocol::util::unix_now_us().saturating_add_signed(skew_us())
 }

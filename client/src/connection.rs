@@ -342,11 +342,24 @@ impl Link<'_> {
         limit: Duration,
     ) -> Result<(), NetError> {
         let drawn = (*self.presented.borrow_and_update()).saturating_sub(base);
-        if let Some(batch) = flow.grant(drawn, self.shared.draw_period()) {
-            send(write, &Message::Ready(Ready { batch }), limit).await?;
+        let period = self.shared.draw_period();
+        if let Some(batch) = flow.grant(drawn, period) {
+            let ready = Ready {
+                batch,
+                interval_us: pacing_interval_us(period),
+            };
+            send(write, &Message::Ready(ready), limit).await?;
         }
         Ok(())
     }
+}
+
+/// The pacing interval asked of the server: a little under the drawing
+/// period, so batches arrive spread out at about the rate they are drawn
+/// (a burst would merge into one frame) and a drawing slot rarely finds
+/// nothing new.
+fn pacing_interval_us(draw_period: Duration) -> u32 {
+    u32::try_from(draw_period.as_micros() * 4 / 5).unwrap_or(u32::MAX)
 }
 
 /// Bytes of a Pong frame on the wire (prefix, header of four varints up

@@ -122,6 +122,11 @@ impl Headless<'_> {
                 return Ok(Some(self.rendered));
             }
             if finished || net.is_finished() {
+                // The network thread may have applied a last batch while we
+                // rendered: the final PNG must show the final state.
+                if self.render_if_new()? {
+                    return Ok(Some(self.rendered));
+                }
                 return Ok(None);
             }
         }

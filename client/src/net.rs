@@ -73,12 +73,7 @@ impl Default for NetConfig {
 
 /// `plotcast-viewer@<hostname>` (or `@pid<N>` when the host has no name).
 pub fn default_peer_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty());
-    match host {
+    match plotcast_protocol::util::host_name() {
         Some(host) => format!("plotcast-viewer@{host}"),
         None => format!("plotcast-viewer@pid{}", std::process::id()),
     }

@@ -19,7 +19,7 @@
 //! window of batches in flight (see [`crate::flow`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -64,7 +64,7 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Latest> {
         // A panic while holding the lock leaves a PlotState that is still
         // memory-safe and at worst half-updated: keep showing it.
-        self.latest.lock().unwrap_or_else(PoisonError::into_inner)
+        plotcast_protocol::util::lock(&self.latest)
     }
 
     /// Runs `f` on the state under the lock (keep `f` short: no I/O).

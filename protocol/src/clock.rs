@@ -15,17 +15,8 @@
 //! by queues.
 
 use std::collections::VecDeque;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::{Ping, Pong};
-
-/// Microseconds since the Unix epoch by this machine's clock (0 before
-/// 1970, saturating far in the future).
-pub fn unix_now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-}
 
 impl Ping {
     /// A ping leaving now (`sent_us` is the caller's clock).

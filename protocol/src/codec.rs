@@ -15,7 +15,7 @@
 use bincode::config::{self, Config};
 use bytes::{BufMut, Bytes, BytesMut};
 use serde::{de::DeserializeOwned, Serialize};
-use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
+use tokio_util::codec::{Decoder, LengthDelimitedCodec};
 
 use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire};
 use crate::layout::LayoutWire;
@@ -467,7 +467,8 @@ fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
 /// It wraps [`LengthDelimitedCodec`] (u32 big-endian length prefix) and
 /// checks the prefix itself first, so an oversized frame is a typed
 /// [`ProtocolError::FrameTooLarge`]. After any error the stream must be
-/// closed. As an encoder it writes frames produced by [`encode`] unchanged.
+/// closed. Frames are written as [`encode`] produced them (they already carry
+/// their prefix), never through an encoder that would copy them.
 #[derive(Debug)]
 pub struct FrameCodec {
     inner: LengthDelimitedCodec,
@@ -540,15 +541,6 @@ impl Decoder for FrameCodec {
                 available: src.len() as u64,
             }),
         }
-    }
-}
-
-impl Encoder<Bytes> for FrameCodec {
-    type Error = ProtocolError;
-
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), ProtocolError> {
-        dst.extend_from_slice(&item);
-        Ok(())
     }
 }
 

@@ -105,7 +105,10 @@ fn control_messages_round_trip() {
             frames: 3,
             skipped: 12,
         }),
-        Message::Ready(Ready { batch: 1 }),
+        Message::Ready(Ready {
+            batch: 1,
+            interval_us: 16_000,
+        }),
         Message::Ping(Ping {
             nonce: u64::MAX,
             sent_us: 17,
@@ -480,7 +483,7 @@ fn truncated_bodies_are_typed_errors() {
         "{err}"
     );
     // A control message may not carry a payload.
-    let ready = encode(&Message::Ready(Ready { batch: 1 })).unwrap();
+    let ready = encode(&Message::Ready(Ready::up_to(1))).unwrap();
     let mut long = BytesMut::from(&ready[4..]);
     long.put_bytes(0, 8);
     let err = decode(long.freeze()).unwrap_err();

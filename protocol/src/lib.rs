@@ -11,10 +11,10 @@
 //! use plotcast_protocol::{decode, encode, FrameCodec, Message, Ready};
 //! use tokio_util::codec::Decoder;
 //!
-//! let wire = encode(&Message::Ready(Ready { batch: 7 }))?;
+//! let wire = encode(&Message::Ready(Ready::up_to(7)))?;
 //! let mut codec = FrameCodec::new(plotcast_protocol::CONTROL_MAX_FRAME_BYTES);
 //! let body = codec.decode(&mut wire.as_ref().into())?.expect("one whole frame");
-//! assert_eq!(decode(body)?, Message::Ready(Ready { batch: 7 }));
+//! assert_eq!(decode(body)?, Message::Ready(Ready::up_to(7)));
 //! # Ok::<(), plotcast_protocol::ProtocolError>(())
 //! ```
 //!
@@ -25,9 +25,11 @@
 //! - [`frame`]: data [`Frame`]s and their arrays;
 //! - [`limits`]: magic, version and size limits;
 //! - [`clock`]: round trips and clock offsets from Ping/Pong ([`ClockEstimator`]);
+//! - [`util`]: wall-clock microseconds, the host name, a poison-free lock;
 //! - [`error`]: the one error type, [`ProtocolError`].
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod clock;
 pub mod codec;
@@ -36,8 +38,9 @@ pub mod frame;
 pub mod layout;
 pub mod limits;
 pub mod message;
+pub mod util;
 
-pub use clock::{unix_now_us, ClockEstimator, ClockSample};
+pub use clock::{ClockEstimator, ClockSample};
 pub use codec::{decode, encode, encode_data, encode_into, FrameCodec};
 pub use error::ProtocolError;
 pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef};

@@ -102,10 +102,28 @@ pub struct Reject {
 /// rate; a number not above an earlier one changes nothing. The server
 /// builds each batch when it sends it, from the newest values, so a window
 /// never holds stale data back.
+///
+/// `interval_us` paces the server: it sends batches at least that far
+/// apart (0: as soon as there is news). A viewer sets it a little below its
+/// drawing period, so a window of batches travels spread out at the rate
+/// the viewer draws instead of as one burst per round trip (a burst would
+/// merge into one drawn frame at the far end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ready {
     /// Highest batch number the viewer is ready for.
     pub batch: u64,
+    /// Shortest time between two batches, in µs.
+    pub interval_us: u32,
+}
+
+impl Ready {
+    /// Ready for batches up to `batch`, with no pacing.
+    pub fn up_to(batch: u64) -> Self {
+        Self {
+            batch,
+            interval_us: 0,
+        }
+    }
 }
 
 /// Server → viewer: the batch answering `Ready { batch }` is complete.

@@ -174,7 +174,8 @@ fn message() -> impl Strategy<Value = Message> {
                 skipped: s,
             })
         }),
-        any::<u64>().prop_map(|batch| Message::Ready(Ready { batch })),
+        (any::<u64>(), any::<u32>())
+            .prop_map(|(batch, interval_us)| Message::Ready(Ready { batch, interval_us })),
         (any::<u64>(), any::<u64>())
             .prop_map(|(nonce, sent_us)| Message::Ping(Ping { nonce, sent_us })),
         any::<[u64; 4]>().prop_map(|[nonce, ping_sent_us, received_us, sent_us]| Message::Pong(

@@ -4,7 +4,9 @@ use std::sync::atomic::Ordering;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::hub::{lock, now_us, Hub, Store};
+use plotcast_protocol::util::{lock, unix_now_us};
+
+use crate::hub::{Hub, Store};
 use crate::series::Cursor;
 
 /// Where one viewer stands: what it has received.
@@ -44,7 +46,7 @@ pub(crate) fn collect(hub: &Hub, cur: &mut Cursors) -> Batch {
     let n = cur.layout_channels.min(channels.len());
     cur.seq.resize(n.max(cur.seq.len()), 0);
     cur.series.resize_with(n.max(cur.series.len()), || None);
-    let now = now_us();
+    let now = unix_now_us();
     for (i, ch) in channels.iter().take(n).enumerate() {
         match &ch.store {
             Store::Snapshot(_) => {

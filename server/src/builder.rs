@@ -59,6 +59,7 @@ pub struct ServerBuilder {
     shutdown_grace: Duration,
     history_points: usize,
     notsent_lowat_bytes: u32,
+    stalled_write_budget_bytes: Option<usize>,
     launch_viewer: bool,
     viewer_path: Option<PathBuf>,
 }
@@ -80,6 +81,7 @@ impl Default for ServerBuilder {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             history_points: DEFAULT_HISTORY_POINTS,
             notsent_lowat_bytes: DEFAULT_NOTSENT_LOWAT_BYTES,
+            stalled_write_budget_bytes: None,
             launch_viewer: true,
             viewer_path: None,
         }
@@ -175,6 +177,20 @@ impl ServerBuilder {
     /// `TCP_NOTSENT_LOWAT` on Linux (default 128 KiB).
     pub fn notsent_lowat_bytes(mut self, bytes: u32) -> Self {
         self.notsent_lowat_bytes = bytes;
+        self
+    }
+
+    /// Most bytes that writes to slow or stalled viewers may hold, each
+    /// shared frame counted once (default: the larger of 64 MiB and 4 of
+    /// the largest frames held). A viewer's writer keeps the batch it is
+    /// sending until the viewer has read it; when a new batch would take
+    /// the total over the budget, the viewers whose writes made progress
+    /// longest ago are dropped with a Goodbye that says why (when their
+    /// writer stands between frames; mid-frame, nothing can follow the
+    /// torn frame and the connection is closed) and the reason is kept in
+    /// [`Stats::ended`](crate::Stats::ended).
+    pub fn stalled_write_budget_bytes(mut self, bytes: usize) -> Self {
+        self.stalled_write_budget_bytes = Some(bytes);
         self
     }
 
@@ -280,6 +296,7 @@ impl ServerBuilder {
             self.columns,
             session_id,
             self.history_points.max(1),
+            self.stalled_write_budget_bytes,
         ));
         let cfg = NetConfig {
             token: token.clone(),
@@ -313,7 +330,7 @@ impl ServerBuilder {
                 extra_args: extra_args(self.env("PLOTCAST_VIEWER_ARGS").as_deref()),
                 alive: Arc::clone(&alive),
             };
-            launch(req, Arc::clone(&status));
+            launch(req, &status);
         }
         Ok(Server::new(hub, net, local_addr, token, status, alive))
     }
@@ -331,9 +348,5 @@ fn host_name(addr: SocketAddr) -> String {
     if !addr.ip().is_unspecified() {
         return addr.ip().to_string();
     }
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "HOST".into())
+    plotcast_protocol::util::host_name().unwrap_or_else(|| "HOST".into())
 }

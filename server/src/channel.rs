@@ -13,9 +13,12 @@ use std::sync::Arc;
 
 use plotcast_protocol::{
     encode_data, ArrayRef, ChannelKind, ChannelSpec, FrameRef, GridCell, PartRef, Scale,
+    MAX_NAME_BYTES,
 };
 
-use crate::hub::{lock, now_us, Channel, Hub, Store};
+use plotcast_protocol::util::{lock, unix_now_us};
+
+use crate::hub::{Channel, Hub, Store};
 
 /// Per-channel display options, sent to viewers in the layout.
 ///
@@ -239,29 +242,40 @@ impl Handle {
             self.invalid(&format!("grid {nx}x{ny} is too large"));
             return;
         };
-        let seq = Hub::next_seq(ch);
         let mut buf = ch.take_buffer();
-        let frame = FrameRef {
-            channel: ch.id,
-            seq,
-            timestamp_us: now_us(),
-            kind: ch.kind,
-            nx,
-            ny,
-            range,
-            parts,
-        };
-        match encode_data(&frame, &mut buf) {
-            Ok(()) => {
-                ch.store_frame(seq, buf.freeze());
-                ch.publishes.fetch_add(1, Ordering::Relaxed);
-                self.hub.notify();
-            }
-            Err(err) => {
+        let timestamp_us = unix_now_us();
+        // The sequence number is taken only once the frame has encoded (a
+        // refused publish must not look like a value viewers skipped). It
+        // is in the encoded header, so it is claimed after encoding; if
+        // another thread published to this channel meanwhile, the frame is
+        // encoded again with the next number.
+        let seq = loop {
+            let seq = ch.seq.load(Ordering::Acquire) + 1;
+            let frame = FrameRef {
+                channel: ch.id,
+                seq,
+                timestamp_us,
+                kind: ch.kind,
+                nx,
+                ny,
+                range,
+                parts,
+            };
+            if let Err(err) = encode_data(&frame, &mut buf) {
                 ch.return_buffer(buf);
-                self.invalid(&err.to_string());
+                return self.invalid(&err.to_string());
             }
-        }
+            let claimed =
+                ch.seq
+                    .compare_exchange(seq - 1, seq, Ordering::AcqRel, Ordering::Acquire);
+            if claimed.is_ok() {
+                break seq;
+            }
+            buf.clear();
+        };
+        ch.store_frame(seq, buf.freeze());
+        ch.publishes.fetch_add(1, Ordering::Relaxed);
+        self.hub.notify();
     }
 
     fn traces(&self, traces: &[Trace<'_>]) {
@@ -288,6 +302,15 @@ impl Handle {
         let ch = &self.channel;
         if t.len() != y.len() {
             self.invalid(&format!("{} times for {} values", t.len(), y.len()));
+            return;
+        }
+        // A longer name could never be encoded: every batch of the channel
+        // would fail.
+        if name.len() > MAX_NAME_BYTES {
+            let len = name.len();
+            self.invalid(&format!(
+                "series name of {len} bytes (limit {MAX_NAME_BYTES})"
+            ));
             return;
         }
         if let Store::Series(store) = &ch.store {

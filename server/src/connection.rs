@@ -5,45 +5,64 @@
 //! viewer                         server
 //!   Hello{version,token,name} ─▶  (within handshake_timeout, ≤ 4 KiB)
 //!                             ◀─  Welcome, Layout        (or Reject, close)
-//!   Ready{n}                  ─▶  waits until something changed, then
-//!                             ◀─  [Layout] Data… BatchEnd{n}
+//!   Ready{n}                  ─▶  the viewer may take batches up to n
+//!                             ◀─  [Layout] Data… BatchEnd{k}   for each k ≤ n,
+//!                                 sent when something changed (newest values)
 //!                             ◀─  Ping every heartbeat_interval (between frames)
-//!   Pong / Ping / Ready …     ─▶  any message counts as liveness
+//!   Pong / Ping / Ready …     ─▶  any message is a sign of life, and so
+//!                                 is the viewer taking batch data
 //! ```
 //!
+//! Flow control: the viewer keeps a window of batches in flight by raising
+//! `n` as it draws; the server never runs more than
+//! [`MAX_BATCHES_IN_FLIGHT`] batches ahead of the batches it had sent when
+//! the viewer's latest `Ready` arrived, so a viewer that stops asking costs
+//! a bounded number of batches. Pongs to our pings carry the viewer's clock
+//! (NTP style): the statistics show the round trip and the offset between
+//! the two clocks.
+//!
+//! A viewer is dropped `heartbeat_timeout` after its last sign of life.
 //! The writer only ever writes whole frames; a frame is abandoned half-way
 //! only when the whole connection is dropped (peer gone, write stalled for
-//! the heartbeat timeout, or shutdown grace over), and then the socket is
-//! closed.
+//! the heartbeat timeout, over the stalled-write budget, or shutdown grace
+//! over), and then the socket is closed.
 
-use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use futures_util::StreamExt;
+use plotcast_protocol::util::{lock, unix_now_us};
 use plotcast_protocol::{
-    encode, BatchEnd, FrameCodec, Goodbye, GoodbyeCode, Message, Ping, Pong, RejectCode, Welcome,
-    CONTROL_MAX_FRAME_BYTES, HANDSHAKE_MAX_FRAME_BYTES, VERSION,
+    encode, ClockEstimator, ClockSample, FrameCodec, Goodbye, GoodbyeCode, Message, Ping, Ready,
+    RejectCode, CONTROL_MAX_FRAME_BYTES, HANDSHAKE_MAX_FRAME_BYTES, MAX_BATCHES_IN_FLIGHT,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
-use tokio::time::{interval_at, timeout, MissedTickBehavior};
+use tokio::time::{timeout, timeout_at};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
-use crate::batch::{collect, Cursors};
+use crate::budget::Evict;
 use crate::handshake::{handshake, refuse, Refusal};
-use crate::hub::{lock, now_us, Hub};
+use crate::hub::Hub;
 use crate::net::NetConfig;
 use crate::pending::PendingGuard;
 use crate::stats::ViewerStats;
+use crate::writer::write_loop;
 
 pub(crate) type Reader = FramedRead<OwnedReadHalf, FrameCodec>;
+
+/// Longest pacing interval a viewer may ask for: a viewer cannot make the
+/// server hold its batches (and their frames) for long.
+pub(crate) const MAX_BATCH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long a viewer dropped for the stalled-write budget gets to take its
+/// goodbye.
+const BUDGET_GOODBYE_WAIT: Duration = Duration::from_secs(1);
 
 /// Serves one accepted connection until it ends; never panics, never
 /// outlives `shutdown` by more than the configured grace.
@@ -69,15 +88,7 @@ pub(crate) async fn serve(
     };
     drop(pending);
     let stats = Arc::new(ViewerStats::new(addr, hello.peer_name.clone()));
-    let registered = {
-        let mut viewers = lock(&hub.viewers);
-        let room = viewers.len() < cfg.max_viewers;
-        if room {
-            viewers.insert(conn_id, Arc::clone(&stats));
-        }
-        room
-    };
-    if !registered {
+    let Some(registration) = hub.register(conn_id, &stats, cfg.max_viewers) else {
         let reason = format!(
             "the server already has its maximum of {} viewers",
             cfg.max_viewers
@@ -85,39 +96,49 @@ pub(crate) async fn serve(
         let refusal = Refusal::reject(RejectCode::Full, reason);
         refuse(&mut reader, &mut wr, refusal, addr, &shutdown).await;
         return;
-    }
+    };
     tracing::info!(target: "plotcast", %addr, peer = %hello.peer_name, "viewer connected");
     reader
         .decoder_mut()
         .set_max_frame_bytes(CONTROL_MAX_FRAME_BYTES);
 
-    let shared = Shared {
+    let shared = Arc::new(Shared {
+        conn_id,
         control: Mutex::new(Control::default()),
         wake: Notify::new(),
         stats: Arc::clone(&stats),
         conn: shutdown.child_token(),
         reason: Mutex::new(None),
-    };
+        mid_frame: AtomicBool::new(false),
+        goodbye: Mutex::new(None),
+    });
     let write_side = async {
-        let writer = write_loop(&mut wr, &shared, &hub, &cfg, &shutdown);
-        tokio::pin!(writer);
-        tokio::select! {
-            () = &mut writer => {}
-            () = shared.conn.cancelled() => {
-                if shutdown.is_cancelled() {
-                    // Let the writer finish its frame and say goodbye, briefly.
-                    if timeout(cfg.shutdown_grace, &mut writer).await.is_err() {
-                        shared.end("server stopped; the viewer did not take the goodbye in time");
+        let evicted = {
+            let writer = write_loop(&mut wr, &shared, &hub, &cfg, &shutdown);
+            tokio::pin!(writer);
+            tokio::select! {
+                () = &mut writer => false,
+                () = shared.conn.cancelled() => {
+                    if shutdown.is_cancelled() {
+                        // Let the writer finish its frame and say goodbye, briefly.
+                        if timeout(cfg.shutdown_grace, &mut writer).await.is_err() {
+                            shared.end("server stopped; the viewer did not take the goodbye in time");
+                        }
                     }
+                    true
                 }
             }
+            // The writer, and the frames it held, are dropped here.
+        };
+        if evicted {
+            say_goodbye_if_due(&mut wr, &shared, &shutdown).await;
         }
     };
     tokio::join!(read_loop(&mut reader, &shared, &cfg), write_side);
     let reason = lock(&shared.reason)
         .take()
         .unwrap_or_else(|| "connection ended".into());
-    hub.viewer_ended(conn_id, reason.clone());
+    registration.end(reason.clone());
     tracing::info!(target: "plotcast", %addr, peer = %hello.peer_name,
         frames = stats.frames_sent.load(Ordering::Relaxed),
         skipped = stats.frames_skipped.load(Ordering::Relaxed),
@@ -126,65 +147,136 @@ pub(crate) async fn serve(
 
 /// What the reader tells the writer.
 #[derive(Debug, Default)]
-struct Control {
-    /// The latest `Ready` not yet answered.
-    ready: Option<u64>,
+pub(crate) struct Control {
+    /// The highest batch number the viewer may receive (see the module
+    /// doc for the clamp).
+    pub(crate) granted: u64,
+    /// Batches sent so far (written by the writer).
+    pub(crate) sent: u64,
+    /// Shortest time between two batches the viewer asked for.
+    pub(crate) interval: Duration,
     /// A viewer ping to answer, and when it arrived (our clock, µs).
-    pong_due: Option<(Ping, u64)>,
-    /// Our last ping and when it left.
-    ping_out: Option<(u64, Instant)>,
+    pub(crate) pong_due: Option<(Ping, u64)>,
+    /// Round trips and clock offset from the pongs to our pings.
+    clock: ClockEstimator,
+}
+
+impl Control {
+    /// Takes a `Ready`: never lowers the grant, and never lets it run
+    /// more than [`MAX_BATCHES_IN_FLIGHT`] ahead of what was sent; the
+    /// pacing interval is the newest one, at most [`MAX_BATCH_INTERVAL`].
+    pub(crate) fn ready(&mut self, ready: Ready) {
+        let cap = self.sent.saturating_add(MAX_BATCHES_IN_FLIGHT);
+        self.granted = self.granted.max(ready.batch.min(cap));
+        self.interval = Duration::from_micros(u64::from(ready.interval_us)).min(MAX_BATCH_INTERVAL);
+    }
 }
 
 /// State shared by the reader and writer of one connection.
-struct Shared {
-    control: Mutex<Control>,
-    wake: Notify,
-    stats: Arc<ViewerStats>,
+pub(crate) struct Shared {
+    pub(crate) conn_id: u64,
+    pub(crate) control: Mutex<Control>,
+    pub(crate) wake: Notify,
+    pub(crate) stats: Arc<ViewerStats>,
     /// Cancelled when either side ends (or the server stops).
-    conn: CancellationToken,
+    pub(crate) conn: CancellationToken,
     /// Why the connection ended: the first reason wins.
-    reason: Mutex<Option<String>>,
+    pub(crate) reason: Mutex<Option<String>>,
+    /// True while a frame has been written in part.
+    pub(crate) mid_frame: AtomicBool,
+    /// A goodbye to send once the writer has dropped its frames.
+    pub(crate) goodbye: Mutex<Option<Goodbye>>,
 }
 
 impl Shared {
-    fn end(&self, reason: impl Into<String>) {
+    pub(crate) fn end(&self, reason: impl Into<String>) {
         lock(&self.reason).get_or_insert_with(|| reason.into());
         self.conn.cancel();
     }
 }
 
+impl Evict for Shared {
+    fn evict(&self, reason: String) {
+        *lock(&self.goodbye) = Some(Goodbye {
+            code: GoodbyeCode::Other,
+            reason: reason.clone(),
+        });
+        self.end(reason);
+    }
+}
+
+/// After the writer was stopped for the stalled-write budget: the goodbye
+/// that says why, when the writer stood between frames (mid-frame nothing
+/// can follow: the frame is torn), then our side of the connection closes.
+async fn say_goodbye_if_due(wr: &mut OwnedWriteHalf, sh: &Shared, shutdown: &CancellationToken) {
+    let Some(goodbye) = lock(&sh.goodbye).take() else {
+        return;
+    };
+    let farewell = async {
+        if !sh.mid_frame.load(Ordering::Relaxed) {
+            if let Ok(bytes) = encode(&Message::Goodbye(goodbye)) {
+                let _ = timeout(BUDGET_GOODBYE_WAIT, wr.write_all(&bytes)).await;
+            }
+        }
+        let _ = timeout(BUDGET_GOODBYE_WAIT, wr.shutdown()).await;
+    };
+    tokio::select! {
+        () = shutdown.cancelled() => {}
+        () = farewell => {}
+    }
+}
+
 async fn read_loop(reader: &mut Reader, sh: &Shared, cfg: &NetConfig) {
     let ms = cfg.heartbeat_timeout.as_millis();
+    let mut last_message = Instant::now();
+    // The last sign of life: a message, or the viewer taking batch data (a
+    // viewer busy receiving one long batch over a slow link sends nothing
+    // until it ends).
+    let last_life = |last_message: Instant| {
+        sh.stats
+            .last_write()
+            .map_or(last_message, |w| w.max(last_message))
+    };
     loop {
+        let deadline = last_life(last_message) + cfg.heartbeat_timeout;
         let next = tokio::select! {
             () = sh.conn.cancelled() => return,
-            next = timeout(cfg.heartbeat_timeout, reader.next()) => next,
+            next = timeout_at(deadline.into(), reader.next()) => next,
         };
         let body = match next {
-            // A viewer busy receiving one long batch over a slow link sends
-            // nothing until it ends; while our writes progress it is alive.
-            Err(_) if sh.stats.since_write() < cfg.heartbeat_timeout => continue,
-            Err(_) => return sh.end(format!("no message for {ms} ms (heartbeat timeout)")),
+            // Data taken since the deadline was set moves it.
+            Err(_) if last_life(last_message) + cfg.heartbeat_timeout > Instant::now() => continue,
+            Err(_) => return sh.end(format!("no sign of life for {ms} ms (heartbeat timeout)")),
             Ok(None) => return sh.end("connection closed by the viewer"),
             Ok(Some(Err(err))) => return sh.end(format!("read failed: {err}")),
-            Ok(Some(Ok(body))) => body,
+            Ok(Some(Ok(body))) => {
+                last_message = Instant::now();
+                body
+            }
         };
         match plotcast_protocol::decode(body) {
             Ok(Message::Ready(ready)) => {
-                lock(&sh.control).ready = Some(ready.batch);
+                lock(&sh.control).ready(ready);
                 sh.wake.notify_one();
             }
             Ok(Message::Ping(ping)) => {
-                lock(&sh.control).pong_due = Some((ping, now_us()));
+                lock(&sh.control).pong_due = Some((ping, unix_now_us()));
                 sh.wake.notify_one();
             }
             Ok(Message::Pong(pong)) => {
-                let mut control = lock(&sh.control);
-                if let Some((nonce, sent)) = control.ping_out {
-                    if nonce == pong.nonce {
-                        control.ping_out = None;
-                        let rtt = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX - 1);
+                // A pong whose timestamps cannot be right is ignored.
+                if let Some(sample) = ClockSample::from_pong(&pong, unix_now_us()) {
+                    let mut control = lock(&sh.control);
+                    control.clock.add(sample);
+                    let best = control.clock.best();
+                    drop(control);
+                    if let Some(best) = best {
+                        let rtt = best.round_trip_us.min(u64::MAX - 1);
                         sh.stats.rtt_us.store(rtt, Ordering::Relaxed);
+                        // Theirs minus ours: the viewer's clock offset.
+                        sh.stats
+                            .clock_offset_us
+                            .store(best.offset_us, Ordering::Relaxed);
                     }
                 }
             }
@@ -205,170 +297,73 @@ async fn read_loop(reader: &mut Reader, sh: &Shared, cfg: &NetConfig) {
     }
 }
 
-/// Writes `buf` completely; fails if the peer accepts nothing for `stall`.
-async fn write_progress(
-    wr: &mut OwnedWriteHalf,
-    buf: &[u8],
-    stall: Duration,
-    progress: Option<&ViewerStats>,
-) -> io::Result<()> {
-    let mut off = 0;
-    while off < buf.len() {
-        match timeout(stall, wr.write(&buf[off..])).await {
-            Err(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("the viewer accepted no data for {} ms", stall.as_millis()),
-                ))
-            }
-            Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(Ok(n)) => {
-                off += n;
-                if let Some(stats) = progress {
-                    stats.wrote_now();
-                }
-            }
-            Ok(Err(err)) => return Err(err),
-        }
-    }
-    Ok(())
-}
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::pending::PendingHandshakes;
+    use plotcast_protocol::{Hello, VERSION};
+    use std::io::Write;
 
-/// Writes one whole frame and counts its bytes; `batch` marks frames of a
-/// batch (layout, data, batch end).
-async fn send(
-    wr: &mut OwnedWriteHalf,
-    bytes: Bytes,
-    stall: Duration,
-    stats: &ViewerStats,
-    batch: bool,
-) -> Result<(), String> {
-    // Only batch data counts as progress: pings alone would fill the kernel
-    // buffer of a half-open peer for a long time.
-    write_progress(wr, &bytes, stall, Some(stats).filter(|_| batch))
-        .await
-        .map_err(|e| e.to_string())?;
-    stats
-        .bytes_sent
-        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    Ok(())
-}
-
-async fn write_loop(
-    wr: &mut OwnedWriteHalf,
-    sh: &Shared,
-    hub: &Hub,
-    cfg: &NetConfig,
-    shutdown: &CancellationToken,
-) {
-    if let Err(err) = write_loop_inner(wr, sh, hub, cfg, shutdown).await {
-        sh.end(format!("write failed: {err}"));
-    }
-}
-
-async fn write_loop_inner(
-    wr: &mut OwnedWriteHalf,
-    sh: &Shared,
-    hub: &Hub,
-    cfg: &NetConfig,
-    shutdown: &CancellationToken,
-) -> Result<(), String> {
-    let stall = cfg.heartbeat_timeout;
-    let stats = &*sh.stats;
-    let msg = |m: Message| encode(&m).map_err(|e| e.to_string());
-
-    let welcome = msg(Message::Welcome(Welcome {
-        version: VERSION,
-        server_name: hub.title.clone(),
-        session_id: hub.session_id,
-        heartbeat_interval_ms: u32::try_from(cfg.heartbeat_interval.as_millis())
-            .unwrap_or(u32::MAX),
-        heartbeat_timeout_ms: u32::try_from(cfg.heartbeat_timeout.as_millis()).unwrap_or(u32::MAX),
-    }))?;
-    send(wr, welcome, stall, stats, false).await?;
-    let mut cur = Cursors::default();
-    let (version, layout, count) = hub.layout_frame();
-    send(wr, layout, stall, stats, false).await?;
-    cur.layout_version = version;
-    cur.layout_channels = count;
-
-    let mut ping = interval_at(
-        tokio::time::Instant::now() + cfg.heartbeat_interval,
-        cfg.heartbeat_interval,
-    );
-    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut nonce: u64 = 0;
-    let mut pending: Option<u64> = None;
-    loop {
-        // The control state is the truth; the notification only wakes us.
-        let (ready, pong) = {
-            let mut control = lock(&sh.control);
-            (control.ready.take(), control.pong_due.take())
-        };
-        if let Some((ping, received_us)) = pong {
-            let pong = Pong::answer(&ping, received_us, now_us());
-            send(wr, msg(Message::Pong(pong))?, stall, stats, false).await?;
-        }
-        if ready.is_some() {
-            pending = ready;
-        }
-        // Register for the wake-up before looking, so a publish between the
-        // look and the wait is not missed (see `Hub::notify`).
-        let news = hub.news.notified();
-        tokio::pin!(news);
-        let waiting = pending.map(|_| {
-            news.as_mut().enable();
-            hub.wait_guard()
+    /// A connection whose task is dropped without finishing (a panic
+    /// unwinds the same way; so does the runtime stopping) must not leave
+    /// its viewer registered: a ghost would hold a `max_viewers` slot and
+    /// make `finish()` wait for it.
+    #[test]
+    fn a_dropped_connection_task_leaves_no_ghost_viewer() {
+        let hub = Arc::new(Hub::new("t".into(), 0, 1, 10, None));
+        let cfg = Arc::new(NetConfig {
+            token: None,
+            max_viewers: 1,
+            handshake_timeout: Duration::from_secs(5),
+            heartbeat_interval: Duration::from_secs(2),
+            heartbeat_timeout: Duration::from_secs(6),
+            shutdown_grace: Duration::from_millis(100),
+            notsent_lowat_bytes: 128 * 1024,
         });
-        if let Some(n) = pending {
-            let version = hub.version.load(Ordering::SeqCst);
-            let batch = collect(hub, &mut cur);
-            if !batch.frames.is_empty() {
-                drop(waiting);
-                for frame in batch.frames {
-                    send(wr, frame, stall, stats, true).await?;
-                }
-                // Counted before the end marker, so a viewer that read it sees them.
-                stats
-                    .frames_sent
-                    .fetch_add(u64::from(batch.data_frames), Ordering::Relaxed);
-                stats
-                    .frames_skipped
-                    .fetch_add(batch.skipped, Ordering::Relaxed);
-                stats.batches.fetch_add(1, Ordering::Relaxed);
-                let end = msg(Message::BatchEnd(BatchEnd {
-                    batch: n,
-                    server_time_us: now_us(),
-                    frames: batch.data_frames,
-                    skipped: batch.skipped,
-                }))?;
-                send(wr, end, stall, stats, true).await?;
-                hub.viewer_synced(stats, version);
-                pending = None;
-                continue;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut peer = std::net::TcpStream::connect(addr).unwrap();
+        let hello = Message::Hello(Hello {
+            version: VERSION,
+            token: None,
+            peer_name: "ghost".into(),
+        });
+        peer.write_all(&encode(&hello).unwrap()).unwrap();
+        let (stream, from) = listener.accept().unwrap();
+        stream.set_nonblocking(true).unwrap();
+
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let shutdown = CancellationToken::new();
+        let handshakes = PendingHandshakes::new(4);
+        runtime.block_on(async {
+            let stream = TcpStream::from_std(stream).unwrap();
+            let (pending, _) = handshakes.admit(1, &shutdown);
+            let conn = serve(
+                stream,
+                from,
+                1,
+                Arc::clone(&hub),
+                Arc::clone(&cfg),
+                shutdown.clone(),
+                pending,
+            );
+            tokio::spawn(conn);
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while lock(&hub.viewers).is_empty() {
+                assert!(Instant::now() < deadline, "the viewer never registered");
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            hub.viewer_synced(stats, version);
-        }
-        tokio::select! {
-            biased;
-            () = shutdown.cancelled() => {
-                let bye = msg(Message::Goodbye(Goodbye {
-                    code: GoodbyeCode::ComputationEnded,
-                    reason: "the server stopped".into(),
-                }))?;
-                send(wr, bye, stall, stats, false).await?;
-                let _ = wr.shutdown().await;
-                sh.end("server stopped (goodbye sent)");
-                return Ok(());
-            }
-            () = sh.conn.cancelled() => return Ok(()),
-            () = sh.wake.notified() => {}
-            _ = ping.tick() => {
-                nonce += 1;
-                lock(&sh.control).ping_out = Some((nonce, Instant::now()));
-                send(wr, msg(Message::Ping(Ping::at(nonce, now_us())))?, stall, stats, false).await?;
-            }
-            () = &mut news, if pending.is_some() => {}
-        }
+        });
+        // The runtime stops with the connection's task still running.
+        drop(runtime);
+        assert!(lock(&hub.viewers).is_empty(), "a ghost viewer is left");
+        let ended = lock(&hub.ended);
+        assert_eq!(ended.len(), 1);
+        assert!(ended[0].reason.contains("ended abruptly"), "{:?}", ended[0]);
+        drop(peer);
     }
 }

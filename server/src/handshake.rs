@@ -12,7 +12,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use plotcast_protocol::{encode, Hello, Message, ProtocolError, Reject, RejectCode, VERSION};
+use plotcast_protocol::{
+    encode, Hello, Message, ProtocolError, Reject, RejectCode, MAX_NAME_BYTES, MAX_TOKEN_BYTES,
+    VERSION,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::time::timeout;
@@ -88,7 +91,9 @@ pub(crate) async fn handshake(
     };
     match plotcast_protocol::decode(body) {
         Ok(Message::Hello(hello)) => {
-            if token_ok(cfg.token.as_deref(), hello.token.as_deref()) {
+            if let Some(refusal) = over_limits(&hello) {
+                Err(refusal)
+            } else if token_ok(cfg.token.as_deref(), hello.token.as_deref()) {
                 Ok(hello)
             } else {
                 let reason = if hello.token.is_none() {
@@ -114,6 +119,26 @@ pub(crate) async fn handshake(
             RejectCode::BadHandshake,
             format!("bad handshake: {err}"),
         )),
+    }
+}
+
+/// The Hello limits of PROTOCOL.md: a longer name or token is a malformed
+/// handshake (Reject code 4), checked before the token is compared.
+fn over_limits(hello: &Hello) -> Option<Refusal> {
+    let too_long = |what: &str, len: usize, max: usize| {
+        Refusal::reject(
+            RejectCode::BadHandshake,
+            format!("bad handshake: the {what} is {len} bytes, the limit is {max}"),
+        )
+    };
+    if hello.peer_name.len() > MAX_NAME_BYTES {
+        return Some(too_long("peer name", hello.peer_name.len(), MAX_NAME_BYTES));
+    }
+    match &hello.token {
+        Some(token) if token.len() > MAX_TOKEN_BYTES => {
+            Some(too_long("access token", token.len(), MAX_TOKEN_BYTES))
+        }
+        _ => None,
     }
 }
 

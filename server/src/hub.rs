@@ -2,32 +2,22 @@
 //!
 //! The computation writes; connections read. Every lock here is held for a
 //! few pointer swaps (or, for append series, one copy of the new points) and
-//! never across I/O or an `.await`.
+//! never across I/O or an `.await`, and leaves the data consistent if a
+//! panic interrupts it, so poisoning is ignored (`util::lock`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
+use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
+use plotcast_protocol::util::lock;
 use plotcast_protocol::{encode, ChannelKind, ChannelSpec, Layout, Message};
 use tokio::sync::Notify;
 
+use crate::budget::WriteBudget;
 use crate::series::SeriesStore;
 use crate::stats::{EndedViewer, ViewerStats, ENDED_VIEWERS_KEPT};
-
-/// Locks a mutex, ignoring poisoning: every critical section here leaves the
-/// data consistent even if a panic interrupted it.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Microseconds since the Unix epoch.
-pub(crate) fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-}
 
 /// The newest value of a snapshot channel.
 #[derive(Debug, Default)]
@@ -156,6 +146,35 @@ pub(crate) struct Hub {
     /// The last viewers that disconnected, bounded.
     pub(crate) ended: Mutex<VecDeque<EndedViewer>>,
     pub(crate) default_history_points: usize,
+    /// Bytes held by writers waiting on viewers' sockets.
+    pub(crate) budget: WriteBudget,
+}
+
+/// A viewer's entry in [`Hub::viewers`], removed when this is dropped
+/// (however the connection's task ends: normally, by a panic, or dropped
+/// with the runtime), so no ghost keeps a `max_viewers` slot or makes
+/// `finish()` wait for it.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    hub: Arc<Hub>,
+    conn_id: u64,
+    reason: Option<String>,
+}
+
+impl Registration {
+    /// Ends the registration, recording why the connection ended.
+    pub(crate) fn end(mut self, reason: String) {
+        self.reason = Some(reason);
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let reason = self.reason.take().unwrap_or_else(|| {
+            "the connection's task ended abruptly (a panic, or the network runtime stopped)".into()
+        });
+        self.hub.viewer_ended(self.conn_id, reason);
+    }
 }
 
 impl Hub {
@@ -164,6 +183,7 @@ impl Hub {
         columns: u16,
         session_id: u64,
         default_history_points: usize,
+        budget_bytes: Option<usize>,
     ) -> Self {
         let layout = Layout {
             title: title.clone(),
@@ -188,7 +208,27 @@ impl Hub {
             viewers: Mutex::new(HashMap::new()),
             ended: Mutex::new(VecDeque::with_capacity(ENDED_VIEWERS_KEPT)),
             default_history_points,
+            budget: WriteBudget::new(budget_bytes),
         }
+    }
+
+    /// Registers a viewer unless `max_viewers` are already registered.
+    pub(crate) fn register(
+        self: &Arc<Self>,
+        conn_id: u64,
+        stats: &Arc<ViewerStats>,
+        max_viewers: usize,
+    ) -> Option<Registration> {
+        let mut viewers = lock(&self.viewers);
+        if viewers.len() >= max_viewers {
+            return None;
+        }
+        viewers.insert(conn_id, Arc::clone(stats));
+        Some(Registration {
+            hub: Arc::clone(self),
+            conn_id,
+            reason: None,
+        })
     }
 
     /// Wakes every connection waiting for news. Never blocks on the network,
@@ -213,7 +253,7 @@ impl Hub {
     }
 
     /// Removes a viewer and remembers why it ended.
-    pub(crate) fn viewer_ended(&self, conn_id: u64, reason: String) {
+    fn viewer_ended(&self, conn_id: u64, reason: String) {
         let Some(stats) = lock(&self.viewers).remove(&conn_id) else {
             return;
         };
@@ -310,11 +350,6 @@ impl Hub {
         self.notify();
         channel
     }
-
-    /// Next sequence number of a channel.
-    pub(crate) fn next_seq(channel: &Channel) -> u64 {
-        channel.seq.fetch_add(1, Ordering::Relaxed) + 1
-    }
 }
 
 #[cfg(test)]
@@ -324,7 +359,7 @@ mod tests {
 
     #[test]
     fn unshared_frames_are_recycled_and_newer_values_win() {
-        let hub = Hub::new("t".into(), 0, 1, 10);
+        let hub = Hub::new("t".into(), 0, 1, 10, None);
         let ch = hub.channel(ChannelSpec::new(0, "c", ChannelKind::Line));
         let mut buf = ch.take_buffer();
         buf.extend_from_slice(&[1; 64]);
@@ -346,7 +381,7 @@ mod tests {
 
     #[test]
     fn layout_lists_channels_and_renames_kind_clashes() {
-        let hub = Hub::new("t".into(), 2, 1, 10);
+        let hub = Hub::new("t".into(), 2, 1, 10, None);
         let a = hub.channel(ChannelSpec::new(0, "a", ChannelKind::Line));
         let again = hub.channel(ChannelSpec::new(0, "a", ChannelKind::Line));
         assert!(Arc::ptr_eq(&a, &again));

@@ -22,14 +22,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use crate::hub::lock;
+use plotcast_protocol::util::lock;
+
 use crate::SpawnError;
 
 /// The viewer binary's name.
 pub const VIEWER_BIN: &str = "plotcast-viewer";
 
 /// What became of the viewer launch, from [`Server::viewer_launch`](crate::Server::viewer_launch).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ViewerLaunch {
     /// Turned off (builder option or `PLOTCAST_NO_VIEWER=1`).
@@ -43,15 +44,16 @@ pub enum ViewerLaunch {
     },
     /// Being built with cargo in the background; it starts when built.
     Building,
-    /// Not found: the hint printed on stderr.
+    /// Not found: the error (its message, printed on stderr, says where
+    /// we looked and how to get a viewer).
     NotFound {
-        /// How to get a viewer.
-        hint: String,
+        /// A [`SpawnError::NotFound`].
+        error: Arc<SpawnError>,
     },
-    /// Found (or built) but could not be started.
+    /// Found (or built) but could not be started, or the build failed.
     Failed {
-        /// Why.
-        error: String,
+        /// Why: [`SpawnError::Start`] or [`SpawnError::Build`].
+        error: Arc<SpawnError>,
     },
 }
 
@@ -207,36 +209,53 @@ fn exe_target(exe: &Path) -> Option<(PathBuf, bool)> {
     Some((dir.parent()?.to_path_buf(), release))
 }
 
-/// Finds and starts the viewer; builds it first on a background thread
-/// when running from the plotcast workspace. Prints one line on stderr when
-/// there is none.
-pub(crate) fn launch(req: LaunchRequest, status: Arc<Mutex<ViewerLaunch>>) -> ViewerLaunch {
-    let result = match find_viewer(
+/// Finds and starts the viewer, writing the outcome to `status`; builds it
+/// first on a background thread when running from the plotcast workspace.
+/// Prints one line on stderr when there is none.
+pub(crate) fn launch(req: LaunchRequest, status: &Arc<Mutex<ViewerLaunch>>) {
+    match find_viewer(
         req.explicit_path.as_deref(),
         req.env_path.as_deref(),
         std::env::var_os("PATH"),
     ) {
-        Ok(path) => match spawn_viewer(&path, &req) {
-            Ok(pid) => {
-                tracing::info!(target: "plotcast", path = %path.display(), pid, "viewer started");
-                ViewerLaunch::Launched { path, pid }
-            }
-            Err(err) => {
-                eprintln!("plotcast: {err}");
-                ViewerLaunch::Failed {
-                    error: err.to_string(),
-                }
-            }
-        },
+        Ok(path) => *lock(status) = start(path, &req),
         Err((searched, named)) => match (named, cargo_workspace()) {
             (false, Some((cargo, root))) => {
-                build_in_background(cargo, root, req, Arc::clone(&status))
+                build_in_background(cargo, root, req, status, spawn_named);
             }
-            _ => not_found(searched, req.addr, req.token.is_some()),
+            _ => *lock(status) = not_found(searched, req.addr, req.token.is_some()),
         },
-    };
-    *lock(&status) = result.clone();
-    result
+    }
+}
+
+/// Starts the viewer at `path`.
+fn start(path: PathBuf, req: &LaunchRequest) -> ViewerLaunch {
+    match spawn_viewer(&path, req) {
+        Ok(pid) => {
+            tracing::info!(target: "plotcast", path = %path.display(), pid, "viewer started");
+            ViewerLaunch::Launched { path, pid }
+        }
+        Err(err) => failed(err),
+    }
+}
+
+/// Reported once, here: the computation goes on without a window.
+fn failed(err: SpawnError) -> ViewerLaunch {
+    eprintln!("plotcast: {err}");
+    ViewerLaunch::Failed {
+        error: Arc::new(err),
+    }
+}
+
+/// Runs `work` on a thread called `name` (a parameter, so a test can run
+/// it inline and check who writes the launch status last).
+type Spawner = fn(&str, Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
+
+fn spawn_named(name: &str, work: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+    thread::Builder::new()
+        .name(name.into())
+        .spawn(work)
+        .map(drop)
 }
 
 fn not_found(searched: String, addr: SocketAddr, token: bool) -> ViewerLaunch {
@@ -250,73 +269,66 @@ fn not_found(searched: String, addr: SocketAddr, token: bool) -> ViewerLaunch {
     };
     eprintln!("plotcast: {err}");
     ViewerLaunch::NotFound {
-        hint: err.to_string(),
+        error: Arc::new(err),
     }
 }
 
+/// Builds the viewer with cargo on a background thread, then starts it.
+///
+/// One writer per state: `Building` is written here, before the thread
+/// exists; the thread writes the outcome, which so always comes last.
 fn build_in_background(
     cargo: PathBuf,
     root: PathBuf,
     req: LaunchRequest,
-    status: Arc<Mutex<ViewerLaunch>>,
-) -> ViewerLaunch {
+    status: &Arc<Mutex<ViewerLaunch>>,
+    spawn: Spawner,
+) {
     let (target_dir, release) = std::env::current_exe()
         .ok()
         .and_then(|exe| exe_target(&exe))
         .unwrap_or_else(|| (root.join("target"), false));
-    let profile = if release { "release" } else { "debug" };
     eprintln!(
         "plotcast: building the viewer for the first run (cargo build{} -p {VIEWER_BIN}); the computation goes on meanwhile",
         if release { " --release" } else { "" }
     );
-    let thread_status = Arc::clone(&status);
-    let spawned = thread::Builder::new()
-        .name("plotcast-viewer-build".into())
-        .spawn(move || {
-            let mut cmd = Command::new(&cargo);
-            cmd.current_dir(&root)
-                .args(["build", "--quiet", "-p", VIEWER_BIN, "--target-dir"])
-                .arg(&target_dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null());
-            if release {
-                cmd.arg("--release");
-            }
-            let result = match cmd.output() {
-                Ok(out) if out.status.success() => {
-                    let path = target_dir.join(profile).join(VIEWER_BIN);
-                    if !req.alive.load(Ordering::Acquire) {
-                        return;
-                    }
-                    match spawn_viewer(&path, &req) {
-                        Ok(pid) => ViewerLaunch::Launched { path, pid },
-                        Err(err) => ViewerLaunch::Failed {
-                            error: err.to_string(),
-                        },
-                    }
+    *lock(status) = ViewerLaunch::Building;
+    let thread_status = Arc::clone(status);
+    let work = Box::new(move || {
+        let profile = if release { "release" } else { "debug" };
+        let mut cmd = Command::new(&cargo);
+        cmd.current_dir(&root)
+            .args(["build", "--quiet", "-p", VIEWER_BIN, "--target-dir"])
+            .arg(&target_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        if release {
+            cmd.arg("--release");
+        }
+        let result = match cmd.output() {
+            Ok(out) if out.status.success() => {
+                if !req.alive.load(Ordering::Acquire) {
+                    return;
                 }
-                Ok(out) => {
-                    let stderr = String::from_utf8_lossy(&out.stderr);
-                    let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
-                    let tail: Vec<&str> = tail.into_iter().rev().collect();
-                    ViewerLaunch::Failed {
-                        error: SpawnError::Build(tail.join("\n")).to_string(),
-                    }
-                }
-                Err(err) => ViewerLaunch::Failed {
-                    error: SpawnError::Build(err.to_string()).to_string(),
-                },
-            };
-            if let ViewerLaunch::Failed { error } = &result {
-                eprintln!("plotcast: {error}");
+                start(target_dir.join(profile).join(VIEWER_BIN), &req)
             }
-            *lock(&thread_status) = result;
-        });
-    match spawned {
-        Ok(_) => ViewerLaunch::Building,
-        Err(err) => ViewerLaunch::Failed {
-            error: SpawnError::Build(err.to_string()).to_string(),
-        },
+            Ok(out) => {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                failed(SpawnError::Build(tail.join("\n")))
+            }
+            Err(err) => failed(SpawnError::Build(format!(
+                "cannot run {}: {err}",
+                cargo.display()
+            ))),
+        };
+        *lock(&thread_status) = result;
+    });
+    if let Err(err) = spawn("plotcast-viewer-build", work) {
+        *lock(status) = failed(SpawnError::Build(format!(
+            "cannot start the build thread: {err}"
+        )));
     }
 }
 
@@ -324,6 +336,36 @@ fn build_in_background(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_build_outcome_is_written_after_building() {
+        let status = Arc::new(Mutex::new(ViewerLaunch::Disabled));
+        let req = LaunchRequest {
+            addr: "127.0.0.1:9".parse().unwrap(),
+            token: None,
+            explicit_path: None,
+            env_path: None,
+            extra_args: Vec::new(),
+            alive: Arc::new(AtomicBool::new(true)),
+        };
+        // The build "thread" runs to its end before the spawner returns:
+        // the fastest build possible. Its outcome must still be the last
+        // word, not `Building`.
+        fn inline(_: &str, work: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+            work();
+            Ok(())
+        }
+        let fake_cargo = PathBuf::from("/nonexistent/cargo");
+        build_in_background(fake_cargo, std::env::temp_dir(), req, &status, inline);
+        let outcome = lock(&status).clone();
+        match outcome {
+            ViewerLaunch::Failed { error } => {
+                assert!(matches!(*error, SpawnError::Build(_)), "{error}");
+                assert!(error.to_string().contains("/nonexistent/cargo"), "{error}");
+            }
+            other => panic!("expected the failed build, got {other:?}"),
+        }
+    }
 
     #[test]
     fn unspecified_addresses_dial_loopback() {

@@ -38,18 +38,22 @@
 //! - `hub`: the state shared by handles and connections.
 //! - `series`: append-series windows and per-viewer cursors.
 //! - `net`: the network thread, accept loop and socket options.
-//! - `connection`: one viewer's reader, writer and heartbeats.
+//! - `connection`: one viewer's connection: handshake, reader, heartbeats.
+//! - `writer`: its writer: batches, pings, goodbye.
 //! - `handshake`: accepting or refusing a new connection.
 //! - `batch`: what a viewer's next batch holds.
+//! - `budget`: the global budget of bytes held by writes to slow viewers.
 //! - `access`: tokens and their constant-time check.
 //! - `launch`: finding, building and starting the viewer ([`ViewerLaunch`]).
 //! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`].
 //! - `error`: [`ServerError`], [`SpawnError`].
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod access;
 mod batch;
+mod budget;
 mod builder;
 mod channel;
 mod connection;
@@ -62,7 +66,9 @@ mod pending;
 mod series;
 mod server;
 mod stats;
+mod writer;
 
+pub use budget::{DEFAULT_STALLED_WRITE_BUDGET_BYTES, STALLED_WRITE_BUDGET_FRAMES};
 pub use builder::{
     ServerBuilder, DEFAULT_ADDR, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL,
     DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_HISTORY_POINTS, DEFAULT_MAX_VIEWERS,

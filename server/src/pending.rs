@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::hub::lock;
+use plotcast_protocol::util::lock;
 
 /// The pending handshakes, oldest first.
 #[derive(Debug)]

@@ -63,11 +63,7 @@ impl Window {
     fn push(&mut self, t: &[f64], y: &[f64]) {
         let mut at = 0;
         while at < y.len() {
-            if self
-                .chunks
-                .back()
-                .map_or(true, |c| c.y.len() >= CHUNK_POINTS)
-            {
+            if self.chunks.back().is_none_or(|c| c.y.len() >= CHUNK_POINTS) {
                 self.chunks.push_back(Arc::new(Chunk {
                     t: Vec::with_capacity(CHUNK_POINTS),
                     y: Vec::with_capacity(CHUNK_POINTS),

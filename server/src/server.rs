@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use crate::builder::ServerBuilder;
 use crate::channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series};
-use crate::hub::{lock, Hub};
+use plotcast_protocol::util::lock;
+
+use crate::hub::Hub;
 use crate::launch::ViewerLaunch;
 use crate::net::NetThread;
 use crate::stats::{ChannelStats, Stats};
@@ -131,6 +133,7 @@ impl Server {
             viewers: viewers.into_iter().map(|(_, v)| v).collect(),
             channels,
             ended: lock(&self.hub.ended).iter().cloned().collect(),
+            stalled_write_bytes: self.hub.budget.held_bytes() as u64,
         }
     }
 

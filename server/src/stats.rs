@@ -1,7 +1,7 @@
 //! Live statistics: per viewer and per channel.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Counters one connection updates as it goes.
@@ -14,14 +14,18 @@ pub(crate) struct ViewerStats {
     pub(crate) frames_skipped: AtomicU64,
     pub(crate) bytes_sent: AtomicU64,
     pub(crate) batches: AtomicU64,
-    /// Last round-trip in microseconds (`u64::MAX`: none yet).
+    /// Round trip of the least queued recent ping, in µs (`u64::MAX`: none
+    /// yet).
     pub(crate) rtt_us: AtomicU64,
+    /// The viewer's clock minus ours, in µs, from the same ping
+    /// (`i64::MIN`: none yet).
+    pub(crate) clock_offset_us: AtomicI64,
     /// The hub version this viewer has been sent everything of.
     pub(crate) synced: AtomicU64,
     /// Reference point of `last_write_ms`.
     started: Instant,
-    /// When a write last made progress in the middle of a frame, in ms
-    /// since `started` (`u64::MAX`: never).
+    /// When a write of batch data last made progress, in ms since
+    /// `started` (`u64::MAX`: never).
     last_write_ms: AtomicU64,
 }
 
@@ -36,6 +40,7 @@ impl ViewerStats {
             bytes_sent: AtomicU64::new(0),
             batches: AtomicU64::new(0),
             rtt_us: AtomicU64::new(u64::MAX),
+            clock_offset_us: AtomicI64::new(i64::MIN),
             synced: AtomicU64::new(0),
             started: Instant::now(),
             last_write_ms: AtomicU64::new(u64::MAX),
@@ -48,20 +53,17 @@ impl ViewerStats {
         self.last_write_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// Time since a write last made progress mid-frame (`Duration::MAX`
-    /// when none did).
-    pub(crate) fn since_write(&self) -> Duration {
+    /// When a write of batch data last made progress (`None`: never).
+    pub(crate) fn last_write(&self) -> Option<Instant> {
         match self.last_write_ms.load(Ordering::Relaxed) {
-            u64::MAX => Duration::MAX,
-            ms => self
-                .started
-                .elapsed()
-                .saturating_sub(Duration::from_millis(ms)),
+            u64::MAX => None,
+            ms => Some(self.started + Duration::from_millis(ms)),
         }
     }
 
     pub(crate) fn snapshot(&self) -> ViewerInfo {
         let rtt = self.rtt_us.load(Ordering::Relaxed);
+        let offset = self.clock_offset_us.load(Ordering::Relaxed);
         ViewerInfo {
             addr: self.addr,
             peer_name: self.peer_name.clone(),
@@ -71,6 +73,7 @@ impl ViewerStats {
             bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
             batches: self.batches.load(Ordering::Relaxed),
             round_trip: (rtt != u64::MAX).then(|| Duration::from_micros(rtt)),
+            clock_offset_us: (offset != i64::MIN).then_some(offset),
         }
     }
 }
@@ -94,8 +97,14 @@ pub struct ViewerInfo {
     pub bytes_sent: u64,
     /// Batches answered.
     pub batches: u64,
-    /// The last ping's round trip, once one was answered.
+    /// Time on the wire of a ping and its pong (the viewer's own delay in
+    /// answering excluded), the least queued of the recent ones; pings may
+    /// overlap, so round trips longer than the ping interval are measured
+    /// too.
     pub round_trip: Option<Duration>,
+    /// The viewer's clock minus the server's, in µs, estimated from the
+    /// same pings (NTP style); off by at most half the round trip.
+    pub clock_offset_us: Option<i64>,
 }
 
 /// A viewer that disconnected, and why.
@@ -143,4 +152,8 @@ pub struct Stats {
     /// The last viewers that disconnected (at most
     /// [`ENDED_VIEWERS_KEPT`]), oldest first.
     pub ended: Vec<EndedViewer>,
+    /// Bytes held now by writes that viewers have not taken yet, each
+    /// shared frame counted once; bounded by the stalled-write budget
+    /// ([`ServerBuilder::stalled_write_budget_bytes`](crate::ServerBuilder::stalled_write_budget_bytes)).
+    pub stalled_write_bytes: u64,
 }

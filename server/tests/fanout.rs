@@ -3,42 +3,23 @@
 
 mod common;
 
-use std::io::Write;
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{builder, first_value, raw_handshaken, server, wait_until, Client, TIMEOUT};
-use plotcast_protocol::{encode, ChannelKind, GoodbyeCode, Message, Ping, Ready};
-
-/// A thread that keeps asking a stalled connection for batches (so the
-/// server has something to write) and never reads.
-fn nag(mut stream: std::net::TcpStream, stop: Arc<AtomicBool>) -> thread::JoinHandle<()> {
-    thread::Builder::new()
-        .name("nag".into())
-        .spawn(move || {
-            let mut n = 0;
-            while !stop.load(Ordering::Relaxed) && n < 100_000 {
-                n += 1;
-                let ready = encode(&Message::Ready(Ready { batch: n })).unwrap();
-                if stream.write_all(&ready).is_err() {
-                    break;
-                }
-                thread::sleep(Duration::from_millis(5));
-            }
-        })
-        .unwrap()
-}
+use common::{
+    builder, first_value, hello, server, stalled_viewer, wait_until, Client, ClientError, Nagger,
+    TIMEOUT,
+};
+use plotcast_protocol::util::unix_now_us;
+use plotcast_protocol::{ChannelKind, GoodbyeCode, Message, Ping, Pong};
 
 #[test]
 fn stalled_reader_does_not_block_publish_and_others_get_the_latest() {
     let server = server();
     let heat = server.line("big");
-    let stalled = raw_handshaken(server.local_addr());
-    let stop = Arc::new(AtomicBool::new(false));
-    let nagger = nag(stalled.try_clone().unwrap(), Arc::clone(&stop));
+    let stalled = stalled_viewer(server.local_addr());
+    let nagger = Nagger::start(std::slice::from_ref(&stalled), Duration::from_millis(5));
     let mut good = Client::connect(server.local_addr());
     let mut values = vec![0.0f64; 100_000 / 8];
     let started = Instant::now();
@@ -60,35 +41,46 @@ fn stalled_reader_does_not_block_publish_and_others_get_the_latest() {
     // The last batch was asked for after the last publish: it holds it.
     assert_eq!(last, Some((10_000, 10_000.0)));
     assert_eq!(server.stats().channels[0].publishes, 10_000);
-    stop.store(true, Ordering::Relaxed);
-    nagger.join().unwrap();
+    drop(nagger);
     drop(stalled);
 }
 
 #[test]
 fn hundred_stalled_clients_do_not_block_publish() {
-    let server = builder().max_viewers(128).start().unwrap();
+    // A publish that waited for a stalled viewer would wait until the
+    // viewer is dropped: a minute here, far beyond the bound below.
+    let server = builder()
+        .max_viewers(128)
+        .heartbeat_timeout(Duration::from_secs(60))
+        .start()
+        .unwrap();
     let line = server.line("l");
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..100)
-        .map(|_| raw_handshaken(server.local_addr()))
-        .collect();
-    wait_until("100 viewers registered", || server.viewer_count() == 100);
     // Every stalled client asks once, then never reads again.
-    for c in &clients {
-        let mut c = c.try_clone().unwrap();
-        c.write_all(&encode(&Message::Ready(Ready { batch: 1 })).unwrap())
-            .unwrap();
-    }
+    let clients: Vec<_> = (0..100)
+        .map(|_| stalled_viewer(server.local_addr()))
+        .collect();
+    wait_until(TIMEOUT, "100 viewers registered", || {
+        server.viewer_count() == 100
+    });
+    // 400 KB frames: a few of them fill a stalled viewer's socket buffers.
     let values = vec![1.0f64; 50_000];
+    let started = Instant::now();
     for _ in 0..500 {
         line.publish(&values);
     }
+    let took = started.elapsed();
+    eprintln!("500 publishes beside 100 stalled viewers took {took:?}");
+    // About 0.1 s unloaded in a debug build; generous for a loaded machine.
+    assert!(
+        took < Duration::from_secs(30),
+        "500 publishes took {took:?}: publishing waits for stalled viewers"
+    );
     assert_eq!(server.stats().channels[0].publishes, 500);
     let mut good = Client::connect(server.local_addr());
     let b = good.batch();
     assert_eq!(b.frames[0].seq, 500);
-    stop.store(true, Ordering::Relaxed);
+    assert_eq!(server.viewer_count(), 101, "no stalled viewer was dropped");
+    drop(clients);
 }
 
 #[test]
@@ -136,15 +128,15 @@ fn batches_wait_for_news_and_count_skipped_values() {
     let mut c = Client::connect(server.local_addr());
     c.batch();
     // Nothing new: the request stays open.
-    let n = c.ready();
+    c.ready();
     assert!(
-        c.io.poll(Duration::from_millis(300)).is_none(),
+        c.io.poll(Duration::from_millis(300)).unwrap().is_none(),
         "answered without news"
     );
     for i in 1..=10 {
         a.publish(&[f64::from(i)]);
     }
-    let b = c.read_batch(n);
+    let b = c.read_batch();
     // The batch may have been cut after the first of the ten publishes.
     let seq = b.frames[0].seq;
     assert!((2..=11).contains(&seq));
@@ -167,7 +159,7 @@ fn new_channels_come_with_a_fresh_layout() {
     let mut c = Client::connect(server.local_addr());
     assert!(c.layout.channels.is_empty());
     assert_eq!(c.layout.columns, 3);
-    let n = c.ready();
+    c.ready();
     let late = server
         .channel("late")
         .title("Late")
@@ -176,7 +168,7 @@ fn new_channels_come_with_a_fresh_layout() {
         .cell(1, 2)
         .scatter();
     late.publish(&[1.0, 2.0], &[3.0, 4.0]);
-    let mut b = c.read_batch(n);
+    let mut b = c.read_batch();
     if b.frames.is_empty() {
         b = c.batch();
     }
@@ -255,20 +247,37 @@ fn heartbeats_measure_round_trips_and_answer_pings() {
     let mut c = Client::connect(server.local_addr());
     assert_eq!(c.welcome.heartbeat_interval_ms, 100);
     assert_eq!(c.welcome.heartbeat_timeout_ms, 2000);
-    match c.io.next("a ping") {
+    match c.io.recv(TIMEOUT, "a ping").unwrap() {
         Message::Ping(p) => {
-            c.io.send(&Message::Pong(plotcast_protocol::Pong { nonce: p.nonce }))
+            // A viewer whose clock runs 5 s ahead of the server's.
+            let ahead = unix_now_us() + 5_000_000;
+            c.io.send(&Message::Pong(Pong::answer(&p, ahead, ahead)))
+                .unwrap()
         }
         other => panic!("expected a ping, got {other:?}"),
     }
-    wait_until("a round trip in the stats", || {
+    wait_until(TIMEOUT, "a round trip in the stats", || {
         server.stats().viewers[0].round_trip.is_some()
     });
-    c.io.send(&Message::Ping(Ping { nonce: 77 }));
+    let viewer = &server.stats().viewers[0];
+    let rtt = viewer.round_trip.unwrap();
+    let offset = viewer
+        .clock_offset_us
+        .expect("a clock offset with the round trip");
+    // The offset is off by at most half the round trip.
+    let error = (offset - 5_000_000).unsigned_abs();
+    assert!(
+        error <= rtt.as_micros() as u64 / 2 + 1000,
+        "viewer clock offset {offset} µs, round trip {rtt:?}"
+    );
+    let sent_us = unix_now_us();
+    c.io.send(&Message::Ping(Ping::at(77, sent_us))).unwrap();
     loop {
-        match c.io.next("the pong") {
+        match c.io.recv(TIMEOUT, "the pong").unwrap() {
             Message::Pong(p) => {
                 assert_eq!(p.nonce, 77);
+                assert_eq!(p.ping_sent_us, sent_us, "the ping's time is echoed");
+                assert!(p.received_us >= sent_us && p.sent_us >= p.received_us);
                 break;
             }
             Message::Ping(_) => {}
@@ -279,24 +288,25 @@ fn heartbeats_measure_round_trips_and_answer_pings() {
 
 #[test]
 fn silent_viewer_is_dropped_after_the_heartbeat_timeout() {
+    // Long enough that a loaded machine sees the viewer registered first.
+    let heartbeat_timeout = Duration::from_secs(2);
     let server = builder()
-        .heartbeat_interval(Duration::from_millis(100))
-        .heartbeat_timeout(Duration::from_millis(500))
+        .heartbeat_interval(Duration::from_millis(200))
+        .heartbeat_timeout(heartbeat_timeout)
         .start()
         .unwrap();
-    let mut c = Client::connect(server.local_addr());
-    wait_until("the viewer registered", || server.viewer_count() == 1);
     let started = Instant::now();
+    let mut c = Client::connect(server.local_addr());
+    // Registered before the welcome was sent.
+    assert_eq!(server.viewer_count(), 1);
     // Read (pings) but never answer: the server must hang up.
-    loop {
-        match c.io.next_within(TIMEOUT, "the server to hang up") {
-            Ok(Some(Message::Ping(_))) => {}
-            Ok(None) | Err(_) => break,
-            Ok(Some(other)) => panic!("unexpected {other:?}"),
-        }
-    }
-    assert!(started.elapsed() < Duration::from_secs(5));
-    wait_until("the viewer gone from the stats", || {
+    c.wait_closed(TIMEOUT).unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= heartbeat_timeout && took < heartbeat_timeout + Duration::from_secs(8),
+        "dropped after {took:?}"
+    );
+    wait_until(TIMEOUT, "the viewer gone from the stats", || {
         server.viewer_count() == 0
     });
 }
@@ -309,10 +319,9 @@ fn viewer_that_stops_reading_is_dropped_when_writes_stall() {
         .start()
         .unwrap();
     let line = server.line("big");
-    let stalled = raw_handshaken(server.local_addr());
-    let stop = Arc::new(AtomicBool::new(false));
+    let stalled = stalled_viewer(server.local_addr());
     // It keeps asking (so it is alive) but never reads.
-    let nagger = nag(stalled.try_clone().unwrap(), Arc::clone(&stop));
+    let nagger = Nagger::start(std::slice::from_ref(&stalled), Duration::from_millis(5));
     let values = vec![0.5f64; 1 << 20];
     let deadline = Instant::now() + TIMEOUT;
     while server.viewer_count() > 0 {
@@ -325,19 +334,15 @@ fn viewer_that_stops_reading_is_dropped_when_writes_stall() {
     }
     let ended = server.stats().ended;
     assert!(ended[0].reason.contains("accepted no data"), "{ended:?}");
-    stop.store(true, Ordering::Relaxed);
-    nagger.join().unwrap();
+    drop(nagger);
 }
 
 #[test]
 fn max_viewers_is_enforced() {
     let server = builder().max_viewers(1).start().unwrap();
     let _first = Client::connect(server.local_addr());
-    let mut io =
-        common::FrameReader::new(std::net::TcpStream::connect(server.local_addr()).unwrap());
-    io.stream.write_all(&common::hello_bytes(None)).unwrap();
-    match io.next("the rejection") {
-        Message::Reject(r) => {
+    match Client::try_connect(server.local_addr(), hello(None)) {
+        Err(ClientError::Rejected(r)) => {
             assert_eq!(r.code, plotcast_protocol::RejectCode::Full);
             assert!(r.reason.contains("maximum of 1 viewers"), "{}", r.reason);
         }
@@ -349,16 +354,16 @@ fn max_viewers_is_enforced() {
 fn drop_says_goodbye() {
     let server = server();
     let mut c = Client::connect(server.local_addr());
-    wait_until("the viewer registered", || server.viewer_count() == 1);
+    wait_until(TIMEOUT, "the viewer registered", || {
+        server.viewer_count() == 1
+    });
     drop(server);
-    match c.io.next("the goodbye") {
+    match c.io.recv(TIMEOUT, "the goodbye").unwrap() {
         Message::Goodbye(g) => assert_eq!(g.code, GoodbyeCode::ComputationEnded),
         other => panic!("expected a goodbye, got {other:?}"),
     }
-    assert!(matches!(
-        c.io.next_within(TIMEOUT, "the close"),
-        Ok(None) | Err(_)
-    ));
+    let end = c.io.recv(TIMEOUT, "the close").unwrap_err();
+    assert!(end.is_closed(), "{end}");
 }
 
 #[test]
@@ -366,13 +371,10 @@ fn drop_with_hundred_stalled_clients_is_quick_and_frees_the_port() {
     let server = builder().max_viewers(128).start().unwrap();
     let addr = server.local_addr();
     let line = server.line("l");
-    let clients: Vec<_> = (0..100).map(|_| raw_handshaken(addr)).collect();
-    wait_until("100 viewers registered", || server.viewer_count() == 100);
-    for c in &clients {
-        let mut c = c.try_clone().unwrap();
-        c.write_all(&encode(&Message::Ready(Ready { batch: 1 })).unwrap())
-            .unwrap();
-    }
+    let clients: Vec<_> = (0..100).map(|_| stalled_viewer(addr)).collect();
+    wait_until(TIMEOUT, "100 viewers registered", || {
+        server.viewer_count() == 100
+    });
     // Large enough that the writers block mid-frame.
     line.publish(&vec![2.0f64; 4 << 20]);
     // Not a synchronisation: it only gives the writers time to get stuck
@@ -436,13 +438,13 @@ fn finish_waits_for_viewers_to_get_the_final_values() {
     let line = server.line("l");
     let mut c = Client::connect(server.local_addr());
     line.publish(&[1.0]);
-    let n = c.ready();
+    c.ready();
     // The viewer is asking: finish lets it get the final value, then says goodbye.
     let reader = thread::Builder::new()
         .name("viewer".into())
         .spawn(move || {
-            let b = c.read_batch(n);
-            let goodbye = c.io.next("the goodbye");
+            let b = c.read_batch();
+            let goodbye = c.io.recv(TIMEOUT, "the goodbye").unwrap();
             (b, goodbye)
         })
         .unwrap();
@@ -460,63 +462,40 @@ fn finish_waits_for_viewers_to_get_the_final_values() {
     let server = common::server();
     let line = server.line("l");
     let _silent = Client::connect(server.local_addr());
-    wait_until("the viewer registered", || server.viewer_count() == 1);
+    wait_until(TIMEOUT, "the viewer registered", || {
+        server.viewer_count() == 1
+    });
     line.publish(&[2.0]);
     let started = Instant::now();
     assert!(!server.finish(Duration::from_millis(300)));
     let took = started.elapsed();
     assert!(
-        took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+        took >= Duration::from_millis(300) && took < Duration::from_secs(10),
         "{took:?}"
     );
 }
 
 #[test]
 fn slow_but_steady_viewer_survives_a_batch_longer_than_the_heartbeat_timeout() {
-    use bytes::BytesMut;
-    use plotcast_protocol::{decode, FrameCodec, DEFAULT_MAX_FRAME_BYTES};
-    use std::io::Read;
-    use tokio_util::codec::Decoder;
-
+    let heartbeat_timeout = Duration::from_secs(1);
     let server = builder()
-        .heartbeat_interval(Duration::from_millis(100))
-        .heartbeat_timeout(Duration::from_millis(500))
+        .heartbeat_interval(Duration::from_millis(200))
+        .heartbeat_timeout(heartbeat_timeout)
         .start()
         .unwrap();
     let line = server.line("big");
     line.publish(&vec![3.0f64; 2 << 20]); // 16 MiB
     let mut c = Client::connect(server.local_addr());
-    let n = c.ready();
-    let mut codec = FrameCodec::new(DEFAULT_MAX_FRAME_BYTES);
-    let mut buf = BytesMut::new();
-    let mut chunk = vec![0u8; 64 * 1024];
+    // Pacing, about 6 MiB/s: the batch takes well over the timeout, and the
+    // viewer sends nothing while it lasts.
+    c.io.chunk = 64 * 1024;
+    c.io.pace = Duration::from_millis(10);
+    c.timeout = Duration::from_secs(60);
     let started = Instant::now();
-    c.io.stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    let mut data_frames = 0;
-    'outer: loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "batch never completed"
-        );
-        let got = c.io.stream.read(&mut chunk).unwrap();
-        assert!(got > 0, "the server hung up on a slow but steady viewer");
-        buf.extend_from_slice(&chunk[..got]);
-        while let Some(body) = codec.decode(&mut buf).unwrap() {
-            match decode(body).unwrap() {
-                Message::Data(_) => data_frames += 1,
-                Message::BatchEnd(end) => {
-                    assert_eq!(end.batch, n);
-                    break 'outer;
-                }
-                _ => {}
-            }
-        }
-        // Pacing, about 6 MiB/s: the batch takes well over the timeout.
-        thread::sleep(Duration::from_millis(10));
-    }
-    assert_eq!(data_frames, 1);
+    let b = c.batch();
+    assert_eq!(b.frames.len(), 1);
     assert!(
-        started.elapsed() > Duration::from_millis(500),
+        started.elapsed() > heartbeat_timeout,
         "the read was not slow enough to test anything"
     );
     assert_eq!(server.viewer_count(), 1, "{:?}", server.stats().ended);
@@ -537,4 +516,193 @@ fn handles_and_server_are_send_and_sync() {
     let line = server.line("l");
     drop(server);
     line.publish(&[1.0]);
+}
+
+#[test]
+fn a_viewer_that_stalls_then_reads_but_never_sends_is_dropped_one_timeout_after_its_last_sign_of_life(
+) {
+    let heartbeat_timeout = Duration::from_secs(3);
+    let server = builder()
+        .heartbeat_interval(Duration::from_millis(300))
+        .heartbeat_timeout(heartbeat_timeout)
+        .start()
+        .unwrap();
+    let line = server.line("big");
+    line.publish(&vec![1.0f64; 2 << 20]); // 16 MiB: the writes block
+    let mut c = Client::connect(server.local_addr());
+    // The viewer's last message ever: it asks for a batch...
+    c.ready();
+    // ... stops reading for half a second, so the server's write blocks ...
+    thread::sleep(Duration::from_millis(500));
+    // ... then reads everything, answering nothing.
+    c.answer_pings = false;
+    let batch = c.read_batch();
+    assert_eq!(batch.frames.len(), 1);
+    let last_sign_of_life = Instant::now();
+    c.wait_closed(TIMEOUT).unwrap();
+    let after = last_sign_of_life.elapsed();
+    eprintln!("dropped {after:?} after the last sign of life (timeout {heartbeat_timeout:?})");
+    // One timeout after the data was taken, not two (a heartbeat that
+    // restarts its full timeout after every write progress drops it at
+    // about twice the timeout).
+    assert!(
+        after < heartbeat_timeout + Duration::from_millis(1500),
+        "dropped {after:?} after its last sign of life; the heartbeat timeout is {heartbeat_timeout:?}"
+    );
+    assert!(after > heartbeat_timeout / 2, "dropped too soon: {after:?}");
+    wait_until(TIMEOUT, "the viewer gone from the stats", || {
+        server.viewer_count() == 0
+    });
+    let ended = server.stats().ended;
+    assert!(ended[0].reason.contains("heartbeat timeout"), "{ended:?}");
+}
+
+#[test]
+fn round_trips_longer_than_the_ping_interval_are_measured() {
+    let server = builder()
+        .heartbeat_interval(Duration::from_millis(100))
+        .heartbeat_timeout(Duration::from_secs(5))
+        .start()
+        .unwrap();
+    let mut c = Client::connect(server.local_addr());
+    // Every ping is answered 400 ms late, as a long link would (the
+    // pong's timestamps say the ping arrived just now): four more pings
+    // leave meanwhile.
+    let mut answered = 0;
+    while answered < 3 {
+        if let Message::Ping(p) = c.io.recv(TIMEOUT, "a ping").unwrap() {
+            thread::sleep(Duration::from_millis(400));
+            let now = unix_now_us();
+            c.io.send(&Message::Pong(Pong::answer(&p, now, now)))
+                .unwrap();
+            answered += 1;
+        }
+    }
+    wait_until(TIMEOUT, "a round trip in the stats", || {
+        server.stats().viewers[0].round_trip.is_some()
+    });
+    let rtt = server.stats().viewers[0].round_trip.unwrap();
+    assert!(rtt >= Duration::from_millis(400), "round trip {rtt:?}");
+}
+
+#[test]
+fn a_refused_publish_takes_no_sequence_number() {
+    let server = server();
+    let h = server.heatmap("h");
+    h.publish(&[1.0, 2.0, 3.0, 4.0], 2, 2);
+    let mut c = Client::connect(server.local_addr());
+    assert_eq!(c.batch().frames[0].seq, 1);
+    h.publish(&[1.0, 2.0, 3.0], 2, 2); // wrong shape: refused
+    h.publish(&[5.0, 6.0, 7.0, 8.0], 2, 2);
+    let b = c.batch();
+    assert_eq!(b.frames[0].seq, 2, "the refused publish took no number");
+    assert_eq!(
+        b.end.skipped, 0,
+        "nothing the viewer could have seen was skipped"
+    );
+    let stats = server.stats();
+    assert_eq!(stats.viewers[0].frames_skipped, 0);
+    let ch = &stats.channels[0];
+    assert_eq!((ch.publishes, ch.invalid, ch.seq), (2, 1, 2));
+    // A series name too long to encode is refused too, and the channel
+    // keeps working.
+    let s = server.series("s");
+    s.push_to(&"n".repeat(2000), 0.0, 1.0);
+    s.push(0.0, 2.0);
+    let b = c.batch();
+    let id = c.channel("s");
+    assert_eq!(b.frame(id).map(|f| f.parts.len()), Some(1));
+    assert_eq!(server.stats().channels[1].invalid, 1);
+}
+
+#[test]
+fn viewers_stalled_on_their_own_frames_are_dropped_beyond_the_budget() {
+    const FRAME_VALUES: usize = 256 * 1024; // 2 MiB frames
+    const BUDGET: usize = 5 << 20; // room for two of them
+    let server = builder()
+        .max_viewers(16)
+        .heartbeat_timeout(Duration::from_secs(60))
+        .stalled_write_budget_bytes(BUDGET)
+        .start()
+        .unwrap();
+    let line = server.line("big");
+    let mut values = vec![0.0f64; FRAME_VALUES];
+    let mut stalled = Vec::new();
+    for i in 0..5 {
+        // Each stalled viewer joins after its own publish: it is stuck
+        // on a frame no other viewer holds.
+        values[0] = f64::from(i);
+        line.publish(&values);
+        let (held, ended) = {
+            let s = server.stats();
+            (s.stalled_write_bytes, s.ended.len())
+        };
+        stalled.push(stalled_viewer(server.local_addr()));
+        wait_until(TIMEOUT, "the new viewer's writer to hold its frame", || {
+            let s = server.stats();
+            s.stalled_write_bytes > held || s.ended.len() > ended
+        });
+    }
+    let stats = server.stats();
+    assert!(
+        stats.stalled_write_bytes <= BUDGET as u64,
+        "{} bytes held, budget {BUDGET}",
+        stats.stalled_write_bytes
+    );
+    wait_until(TIMEOUT, "three viewers dropped for the budget", || {
+        server.stats().ended.len() == 3
+    });
+    let stats = server.stats();
+    for ended in &stats.ended {
+        assert!(
+            ended.reason.contains("budget of 5.0 MiB"),
+            "{}",
+            ended.reason
+        );
+    }
+    assert_eq!(server.viewer_count(), 2, "the two newest stay");
+    // The dropped ones are closed: the first one joined first.
+    let closed = plotcast_suite::conn::read_until_closed(&mut stalled[0], TIMEOUT, "the first");
+    assert!(closed.total > 0, "it had received part of its frame");
+    // Publishing and a reading viewer go on.
+    line.publish(&values);
+    let mut good = Client::connect(server.local_addr());
+    assert_eq!(good.batch().frames.len(), 1);
+}
+
+/// Flow control: one `Ready` grants a window of batches, each sent as news
+/// arrives (newest values, no waiting for another request), and a viewer
+/// that asks for far more is held to `MAX_BATCHES_IN_FLIGHT` beyond what
+/// was sent when its request arrived.
+#[test]
+fn a_window_of_batches_flows_and_is_capped() {
+    use plotcast_protocol::{Ready, MAX_BATCHES_IN_FLIGHT};
+    let server = server();
+    let line = server.line("l");
+    let mut c = Client::connect(server.local_addr());
+    c.io.send(&Message::Ready(Ready::up_to(1_000_000))).unwrap();
+    let next_end = |c: &mut Client, within: Duration| loop {
+        match c.io.recv(within, "a batch end") {
+            Ok(Message::BatchEnd(end)) => return Some(end),
+            Ok(Message::Data(_) | Message::Layout(_) | Message::Ping(_)) => {}
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(ClientError::Timeout { .. }) => return None,
+            Err(err) => panic!("{err}"),
+        }
+    };
+    for k in 1..=MAX_BATCHES_IN_FLIGHT {
+        line.publish(&[k as f64]);
+        let end = next_end(&mut c, TIMEOUT).expect("a batch within the window");
+        assert_eq!(end.batch, k, "batches are numbered in order");
+    }
+    line.publish(&[99.0]);
+    assert!(
+        next_end(&mut c, Duration::from_millis(500)).is_none(),
+        "a batch beyond the cap was sent"
+    );
+    // Raising the grant releases the newest value at once.
+    c.io.send(&Message::Ready(Ready::up_to(MAX_BATCHES_IN_FLIGHT + 1)))
+        .unwrap();
+    let end = next_end(&mut c, TIMEOUT).expect("the batch after the grant");
+    assert_eq!(end.batch, MAX_BATCHES_IN_FLIGHT + 1);
 }

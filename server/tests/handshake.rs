@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{builder, hello_bytes, wait_until, Client, FrameReader, TIMEOUT};
+use common::{builder, hello, hello_bytes, wait_until, Client, ClientError, Conn, TIMEOUT};
 use plotcast::{Line, Server, ServerError};
 use plotcast_protocol::{encode, Message, Ready, RejectCode, VERSION};
 
@@ -46,10 +46,14 @@ impl Write for LogWriter {
 fn assert_logged(addr: SocketAddr, text: &str) {
     let logs = logs();
     let addr = addr.to_string();
-    wait_until(&format!("a log line about {addr} with {text:?}"), || {
-        let all = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
-        all.lines().any(|l| l.contains(&addr) && l.contains(text))
-    });
+    wait_until(
+        TIMEOUT,
+        &format!("a log line about {addr} with {text:?}"),
+        || {
+            let all = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+            all.lines().any(|l| l.contains(&addr) && l.contains(text))
+        },
+    );
 }
 
 struct Fixture {
@@ -62,7 +66,7 @@ struct Fixture {
 impl Fixture {
     fn new(token: Option<&str>) -> Self {
         logs();
-        let mut b = builder().handshake_timeout(Duration::from_millis(300));
+        let mut b = builder().handshake_timeout(Duration::from_secs(1));
         if let Some(t) = token {
             b = b.token(t);
         }
@@ -91,17 +95,17 @@ impl Fixture {
         assert_eq!(common::first_value(&b.frames[0]), v);
     }
 
-    /// Connects a raw peer, sends `bytes`, and returns the stream.
-    fn raw(&self, bytes: &[u8]) -> FrameReader {
+    /// Connects a raw peer, sends `bytes`, and returns the connection.
+    fn raw(&self, bytes: &[u8]) -> Conn {
         let mut s = TcpStream::connect(self.addr()).unwrap();
         s.write_all(bytes).unwrap();
-        FrameReader::new(s)
+        Conn::new(s)
     }
 }
 
 /// Reads the rejection, checks nothing follows it, and returns it.
-fn rejection(io: &mut FrameReader) -> plotcast_protocol::Reject {
-    let reject = match io.next("the rejection") {
+fn rejection(io: &mut Conn) -> plotcast_protocol::Reject {
+    let reject = match io.recv(TIMEOUT, "the rejection").unwrap() {
         Message::Reject(r) => r,
         other => panic!("expected a rejection, got {other:?}"),
     };
@@ -111,7 +115,7 @@ fn rejection(io: &mut FrameReader) -> plotcast_protocol::Reject {
 }
 
 /// Not a single further byte: the connection ends.
-fn assert_closed(io: &mut FrameReader) {
+fn assert_closed(io: &mut Conn) {
     let mut rest = Vec::new();
     io.stream.set_read_timeout(Some(TIMEOUT)).unwrap();
     let _ = io.stream.read_to_end(&mut rest);
@@ -212,7 +216,7 @@ fn garbage_is_rejected() {
     assert_eq!(r.code, RejectCode::BadHandshake);
     assert!(r.reason.starts_with("bad handshake: "), "{}", r.reason);
 
-    let ready = encode(&Message::Ready(Ready { batch: 1 })).unwrap();
+    let ready = encode(&Message::Ready(Ready::up_to(1))).unwrap();
     let mut io = f.raw(&ready);
     let r = rejection(&mut io);
     assert!(r.reason.contains("expected a hello"), "{}", r.reason);
@@ -226,11 +230,11 @@ fn silent_connection_is_dropped_after_the_handshake_deadline() {
     let addr = io.stream.local_addr().unwrap();
     let r = rejection(&mut io);
     assert!(
-        r.reason.contains("no handshake within 300 ms"),
+        r.reason.contains("no handshake within 1000 ms"),
         "{}",
         r.reason
     );
-    assert_logged(addr, "no handshake within 300 ms");
+    assert_logged(addr, "no handshake within 1000 ms");
     f.good_still_receives();
 }
 
@@ -239,12 +243,14 @@ fn oversized_frame_after_the_handshake_drops_the_viewer() {
     let mut f = Fixture::new(None);
     let mut bad = Client::connect(f.addr());
     let addr = bad.local_addr();
-    wait_until("two viewers", || f.server.viewer_count() == 2);
+    wait_until(TIMEOUT, "two viewers", || f.server.viewer_count() == 2);
     let mut big = 100_000u32.to_be_bytes().to_vec();
     big.extend_from_slice(&[0u8; 1024]);
     bad.io.stream.write_all(&big).unwrap();
     assert_logged(addr, "larger than the limit");
-    wait_until("the bad viewer dropped", || f.server.viewer_count() == 1);
+    wait_until(TIMEOUT, "the bad viewer dropped", || {
+        f.server.viewer_count() == 1
+    });
     f.good_still_receives();
 }
 
@@ -268,9 +274,10 @@ fn non_loopback_bind_needs_a_token() {
     assert_eq!(token.len(), 32);
     let port = server.local_addr().port();
     let local: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut io = FrameReader::new(TcpStream::connect(local).unwrap());
-    io.stream.write_all(&hello_bytes(None)).unwrap();
-    assert_eq!(rejection(&mut io).code, RejectCode::BadToken);
+    match Client::try_connect(local, hello(None)) {
+        Err(ClientError::Rejected(r)) => assert_eq!(r.code, RejectCode::BadToken),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
     let _ok = Client::connect_with(local, Some(&token));
 
     // The explicit opt-out.
@@ -293,4 +300,69 @@ fn bad_settings_are_refused() {
         .start()
         .unwrap_err();
     assert!(matches!(err, ServerError::Config { .. }), "{err:?}");
+}
+
+/// A Hello written byte by byte (PROTOCOL.md), since our encoder refuses
+/// names and tokens over the limits.
+fn raw_hello(token: Option<&str>, name: &str) -> Vec<u8> {
+    fn string(out: &mut Vec<u8>, s: &str) {
+        let len = u16::try_from(s.len()).unwrap();
+        if len < 251 {
+            out.push(len as u8);
+        } else {
+            out.push(0xFB);
+            out.extend_from_slice(&len.to_le_bytes());
+        }
+        out.extend_from_slice(s.as_bytes());
+    }
+    let mut header = plotcast_protocol::MAGIC.to_vec();
+    header.extend_from_slice(&VERSION.to_le_bytes());
+    match token {
+        None => header.push(0),
+        Some(t) => {
+            header.push(1);
+            string(&mut header, t);
+        }
+    }
+    string(&mut header, name);
+    let hello_tag = hello_bytes(None)[4];
+    let mut body = vec![hello_tag, 0, 0, 0];
+    body.extend_from_slice(&u32::try_from(header.len()).unwrap().to_le_bytes());
+    body.extend_from_slice(&header);
+    while (4 + body.len()) % 8 != 0 {
+        body.push(0);
+    }
+    let mut frame = u32::try_from(body.len()).unwrap().to_be_bytes().to_vec();
+    frame.extend_from_slice(&body);
+    frame
+}
+
+#[test]
+fn hello_over_the_protocol_limits_is_rejected_as_malformed() {
+    let mut f = Fixture::new(None);
+    // Our own encoder makes the same bytes for a Hello within the limits.
+    let mut at_limits = hello(Some(&"t".repeat(256)));
+    at_limits.peer_name = "n".repeat(1024);
+    let wire = plotcast_protocol::encode(&Message::Hello(at_limits.clone())).unwrap();
+    assert_eq!(
+        raw_hello(Some(&"t".repeat(256)), &"n".repeat(1024)),
+        wire.to_vec()
+    );
+    // Names up to 1 KiB and tokens up to 256 bytes are welcome (no token is
+    // configured: any token is accepted)...
+    Client::try_connect(f.addr(), at_limits).expect("a hello at the limits is welcome");
+    // ... one byte more is a malformed handshake (Reject code 4).
+    let mut io = f.raw(&raw_hello(None, &"n".repeat(1025)));
+    let r = rejection(&mut io);
+    assert_eq!(r.code, RejectCode::BadHandshake);
+    assert!(r.reason.contains("peer name is 1025 bytes"), "{}", r.reason);
+    let mut io = f.raw(&raw_hello(Some(&"t".repeat(257)), "viewer"));
+    let r = rejection(&mut io);
+    assert_eq!(r.code, RejectCode::BadHandshake);
+    assert!(
+        r.reason.contains("access token is 257 bytes"),
+        "{}",
+        r.reason
+    );
+    f.good_still_receives();
 }

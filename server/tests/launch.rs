@@ -9,12 +9,11 @@
 mod common;
 
 use std::fs;
-use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{hello_bytes, wait_until, FrameReader, TIMEOUT};
+use common::{hello, wait_until, Client, ClientError, TIMEOUT};
 use plotcast::{Server, ViewerLaunch};
 use plotcast_protocol::{Goodbye, GoodbyeCode, Message};
 
@@ -48,7 +47,7 @@ fn main() {
     let filter = args.iter().find(|a| !a.starts_with('-'));
     let selected: Vec<_> = cases
         .iter()
-        .filter(|(name, _)| filter.map_or(true, |f| name.contains(f.as_str())))
+        .filter(|(name, _)| filter.is_none_or(|f| name.contains(f.as_str())))
         .collect();
     if args.iter().any(|a| a == "--list") {
         for (name, _) in &selected {
@@ -101,20 +100,19 @@ fn fake_viewer(out: &Path) {
     fs::write(out.join("pgrp"), format!("{pgrp} {me}")).unwrap();
     fs::write(out.join("stdin"), stdin.display().to_string()).unwrap();
     let addr: SocketAddr = args[0].parse().unwrap();
-    let mut io = FrameReader::new(TcpStream::connect(addr).unwrap());
-    io.stream
-        .write_all(&hello_bytes(
-            Some(&token).filter(|t| !t.is_empty()).map(|t| t.as_str()),
-        ))
-        .unwrap();
-    let answer = match io.next("welcome") {
-        Message::Welcome(w) => format!("welcome {}", w.server_name),
-        other => format!("{other:?}"),
+    let token = Some(token.as_str()).filter(|t| !t.is_empty());
+    let answer = match Client::try_connect(addr, hello(token)) {
+        Ok(mut c) => {
+            c.io.send(&Message::Goodbye(Goodbye {
+                code: GoodbyeCode::Normal,
+                reason: "fake viewer done".into(),
+            }))
+            .unwrap();
+            format!("welcome {}", c.welcome.server_name)
+        }
+        Err(ClientError::Rejected(r)) => format!("{r:?}"),
+        Err(err) => format!("{err}"),
     };
-    io.send(&Message::Goodbye(Goodbye {
-        code: GoodbyeCode::Normal,
-        reason: "fake viewer done".into(),
-    }));
     // Written last: the test waits for this file.
     fs::write(out.join("result.tmp"), answer).unwrap();
     fs::rename(out.join("result.tmp"), out.join("result")).unwrap();
@@ -137,7 +135,9 @@ fn launch_passes_address_and_token_and_reaps() {
         ViewerLaunch::Launched { pid, .. } => pid.to_string(),
         other => panic!("expected a launch, got {other:?}"),
     };
-    wait_until("the fake viewer's report", || out.join("result").exists());
+    wait_until(TIMEOUT, "the fake viewer's report", || {
+        out.join("result").exists()
+    });
     let args = fs::read_to_string(out.join("args")).unwrap();
     assert_eq!(args, format!("{}\n--no-reconnect", server.local_addr()));
     assert_eq!(fs::read_to_string(out.join("token")).unwrap(), "tok-123");
@@ -152,8 +152,8 @@ fn launch_passes_address_and_token_and_reaps() {
     // The token never travels on the command line.
     assert!(!args.contains("tok-123"));
     // Reaped: the process disappears (a zombie would stay with state Z).
-    wait_until("the fake viewer reaped", || {
-        stat_field(&pid, 3).map_or(true, |state| state != "Z")
+    wait_until(TIMEOUT, "the fake viewer reaped", || {
+        stat_field(&pid, 3).is_none_or(|state| state != "Z")
             && !Path::new(&format!("/proc/{pid}")).exists()
     });
     drop(server);
@@ -164,7 +164,9 @@ fn missing_viewer_still_starts_with_a_hint() {
     std::env::set_var("PLOTCAST_VIEWER", "/nonexistent/plotcast-viewer");
     let server = Server::builder().start().unwrap();
     match server.viewer_launch() {
-        ViewerLaunch::NotFound { hint } => {
+        ViewerLaunch::NotFound { error } => {
+            assert!(matches!(*error, plotcast::SpawnError::NotFound { .. }));
+            let hint = error.to_string();
             assert!(hint.contains("/nonexistent/plotcast-viewer"), "{hint}");
             assert!(
                 hint.contains("cargo build --release -p plotcast-viewer"),
@@ -187,7 +189,7 @@ fn missing_viewer_still_starts_with_a_hint() {
         .start()
         .unwrap();
     assert!(
-        matches!(server.viewer_launch(), ViewerLaunch::NotFound { hint } if hint.contains("/also/missing"))
+        matches!(server.viewer_launch(), ViewerLaunch::NotFound { error } if error.to_string().contains("/also/missing"))
     );
 }
 
@@ -195,13 +197,13 @@ fn no_viewer_variable_disables_launch() {
     std::env::set_var("PLOTCAST_NO_VIEWER", "1");
     std::env::set_var("PLOTCAST_VIEWER", "/nonexistent/plotcast-viewer");
     let server = Server::builder().start().unwrap();
-    assert_eq!(server.viewer_launch(), ViewerLaunch::Disabled);
+    assert!(matches!(server.viewer_launch(), ViewerLaunch::Disabled));
     let server = Server::builder()
         .use_env(false)
         .launch_viewer(false)
         .start()
         .unwrap();
-    assert_eq!(server.viewer_launch(), ViewerLaunch::Disabled);
+    assert!(matches!(server.viewer_launch(), ViewerLaunch::Disabled));
 }
 
 fn plotcast_addr_overrides_the_bind_address() {

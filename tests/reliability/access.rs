@@ -79,8 +79,8 @@ fn wrong_tokens_get_a_rejection_and_nothing_else_at_no_cost() {
     let mut publisher = Publisher::start(&["--token", TOKEN, "--values", "1000"]);
     let addr = publisher.addr;
     let pid = publisher.pid();
-    let mut good = Client::connect(addr, Some(TOKEN));
-    let mut last = good.next_seq();
+    let mut good = Client::connect_with(addr, Some(TOKEN));
+    let mut last = good.batch().last_seq();
     let baseline_rss = publisher.rss();
     let baseline_fds = fd_count(pid);
 
@@ -98,7 +98,7 @@ fn wrong_tokens_get_a_rejection_and_nothing_else_at_no_cost() {
         .collect();
     let mut fresh = 0u32;
     while !attackers.iter().all(thread::JoinHandle::is_finished) {
-        let seq = good.next_seq();
+        let seq = good.batch().last_seq();
         assert!(seq > last, "the good viewer got frame {seq} after {last}");
         last = seq;
         fresh += 1;
@@ -128,7 +128,10 @@ fn wrong_tokens_get_a_rejection_and_nothing_else_at_no_cost() {
         growth / MIB
     );
     assert!(fresh >= 5, "the good viewer got only {fresh} frames");
-    assert!(good.next_seq() > last, "the good viewer is still served");
+    assert!(
+        good.batch().last_seq() > last,
+        "the good viewer is still served"
+    );
     assert_eq!(publisher.viewers(), 1, "no bad token became a viewer");
     publisher.quit();
 }

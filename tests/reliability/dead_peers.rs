@@ -107,7 +107,7 @@ fn a_frozen_viewer_process_is_dropped_by_the_heartbeat() {
     assert_eq!(fixture.server.viewer_count(), 0, "baseline");
     let mut viewer = fixture.viewer(dir.path());
 
-    procs::signal(viewer.pid(), libc::SIGSTOP).expect("SIGSTOP to the viewer");
+    procs::signal(viewer.pid(), procs::Signal::STOP).expect("SIGSTOP to the viewer");
     let frozen = Instant::now();
     let (took, reason) =
         fixture.wait_dropped(frozen, FROZEN_DROP_BOUND, "the frozen viewer to be dropped");
@@ -129,7 +129,7 @@ fn a_frozen_viewer_process_is_dropped_by_the_heartbeat() {
 
     // Thawed, it finds its connection gone and (with --no-reconnect) exits
     // by itself, successfully since it drew frames; it is reaped here.
-    procs::signal(viewer.pid(), libc::SIGCONT).expect("SIGCONT to the viewer");
+    procs::signal(viewer.pid(), procs::Signal::CONT).expect("SIGCONT to the viewer");
     let status = wait_timeout(&mut viewer.0, Duration::from_secs(30))
         .expect("the thawed viewer exits within 30 s once its server dropped it");
     let log = std::fs::read_to_string(dir.path().join("viewer.log")).unwrap_or_default();

@@ -217,8 +217,8 @@ fn hostile_bytes_close_their_connection_and_cost_nothing() {
         "15000",
     ]);
     let addr = publisher.addr;
-    let mut good = Client::connect(addr, None);
-    let mut last = good.next_seq();
+    let mut good = Client::connect(addr);
+    let mut last = good.batch().last_seq();
     let baseline_rss = publisher.rss();
     let baseline_virtual = publisher.peak_virtual();
 
@@ -235,7 +235,7 @@ fn hostile_bytes_close_their_connection_and_cost_nothing() {
     // The good viewer reads throughout the attack.
     let mut fresh = 0u32;
     while !attackers.iter().all(thread::JoinHandle::is_finished) {
-        let seq = good.next_seq();
+        let seq = good.batch().last_seq();
         assert!(seq > last, "the good viewer got frame {seq} after {last}");
         last = seq;
         fresh += 1;
@@ -254,7 +254,7 @@ fn hostile_bytes_close_their_connection_and_cost_nothing() {
         plotcast_suite::procs::alive(publisher.pid()),
         "the server process survived"
     );
-    let seq = good.next_seq();
+    let seq = good.batch().last_seq();
     assert!(seq > last, "the good viewer still gets fresh frames");
     assert_eq!(
         publisher.viewers(),

@@ -39,7 +39,7 @@ fn frames_arrive_whole_in_order_with_their_payload() {
         .start()
         .expect("the integrity server starts");
     let line = server.line("checked");
-    let mut viewer = Client::connect(server.local_addr(), None);
+    let mut viewer = Client::connect(server.local_addr());
 
     let done = Arc::new(AtomicBool::new(false));
     let publisher = {
@@ -70,8 +70,8 @@ fn frames_arrive_whole_in_order_with_their_payload() {
         // Random read sizes, from a few bytes to 64 KiB: frame boundaries
         // fall anywhere in a read.
         viewer.io.chunk = 1 + rng.below(64 * 1024) as usize;
-        let n = viewer.ready();
-        let batch = viewer.read_batch_with(n, || {
+        viewer.ready();
+        let batch = viewer.try_read_batch(|| {
             // Mostly short pauses, now and then a long one that lets the
             // server's socket buffer fill mid-frame.
             let pause = if rng.below(20) == 0 {
@@ -81,6 +81,7 @@ fn frames_arrive_whole_in_order_with_their_payload() {
             };
             thread::sleep(pause);
         });
+        let batch = batch.unwrap_or_else(|e| panic!("{e}"));
         for frame in &batch.frames {
             assert!(
                 frame.seq > last,

@@ -47,7 +47,7 @@ fn dropping_the_server_with_stalled_viewers_is_bounded_and_frees_everything() {
     let addr = publisher.addr;
     let pid = publisher.pid();
     let stalled: Vec<_> = (0..STALLED).map(|_| stalled_viewer(addr)).collect();
-    let nagger = Nagger::start(&stalled);
+    let nagger = Nagger::start(&stalled, Duration::from_millis(100));
     publisher.wait_viewers(STALLED, TIMEOUT);
     // Every stalled viewer has data piling up unread: its writer is busy
     // with a frame far larger than what the kernel buffers take.

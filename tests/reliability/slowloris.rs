@@ -91,8 +91,8 @@ fn trickling_handshakes_are_cut_at_the_deadline_and_viewers_are_served() {
         .expect("the slowloris server starts");
     let addr = server.local_addr();
     let _publishing = Publishing::start(server.line("l"), 3, Duration::from_millis(20));
-    let mut good = Client::connect(addr, None);
-    let mut last = good.next_seq();
+    let mut good = Client::connect(addr);
+    let mut last = good.batch().last_seq();
 
     let attack = thread::Builder::new()
         .name("slowloris".into())
@@ -120,7 +120,7 @@ fn trickling_handshakes_are_cut_at_the_deadline_and_viewers_are_served() {
     let mut slowest_batch = Duration::ZERO;
     while !attack.is_finished() {
         let asked = Instant::now();
-        let seq = good.next_seq();
+        let seq = good.batch().last_seq();
         slowest_batch = slowest_batch.max(asked.elapsed());
         assert!(seq > last, "the viewer got frame {seq} after {last}");
         last = seq;
@@ -129,8 +129,8 @@ fn trickling_handshakes_are_cut_at_the_deadline_and_viewers_are_served() {
             // About half a second in: the pending set is full of trickling
             // peers. A new viewer still gets in and receives data.
             let joined = Instant::now();
-            let mut newcomer = Client::connect(addr, None);
-            newcomer.next_seq();
+            let mut newcomer = Client::connect(addr);
+            newcomer.batch().last_seq();
             println!(
                 "slowloris: a viewer joining during the wave got its first frame after {} ms",
                 joined.elapsed().as_millis()
@@ -197,6 +197,6 @@ fn trickling_handshakes_are_cut_at_the_deadline_and_viewers_are_served() {
         "no slowloris peer became a viewer"
     );
     // The slots are free again: a new viewer gets in.
-    let mut late = Client::connect(addr, None);
-    late.next_seq();
+    let mut late = Client::connect(addr);
+    late.batch().last_seq();
 }

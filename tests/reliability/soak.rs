@@ -63,9 +63,9 @@ fn churn_leaves_memory_fds_and_threads_at_baseline() {
     // One whole viewer life first, so what the server builds lazily is in
     // the baseline.
     {
-        let mut warm = Client::connect(addr, None);
-        warm.next_seq();
-        warm.next_seq();
+        let mut warm = Client::connect(addr);
+        warm.batch().last_seq();
+        warm.batch().last_seq();
     }
     publisher.wait_viewers(0, TIMEOUT);
     let baseline_rss = publisher.rss();
@@ -85,9 +85,9 @@ fn churn_leaves_memory_fds_and_threads_at_baseline() {
         counts[kind] += 1;
         match kind {
             0 => {
-                let mut c = Client::connect(addr, None);
+                let mut c = Client::connect(addr);
                 for _ in 0..=rng.below(3) {
-                    c.next_seq();
+                    c.batch().last_seq();
                     fresh += 1;
                 }
             }
@@ -98,9 +98,10 @@ fn churn_leaves_memory_fds_and_threads_at_baseline() {
                 held.push((s, tick + rng.millis(1000)));
             }
             3 => {
-                let mut c = Client::connect(addr, None);
+                let mut c = Client::connect(addr);
                 c.ready();
-                c.io.next_within(TIMEOUT, "the start of a batch");
+                c.io.recv(TIMEOUT, "the start of a batch")
+                    .expect("the start of a batch");
             }
             _ => {
                 let mut s = TcpStream::connect_timeout(&addr, TIMEOUT)

@@ -1,29 +1,23 @@
-//! What the scenarios share: a typed raw-socket viewer with deadlines, the
-//! helper publisher process, `/proc` figures of a process, and a small
+//! What the scenarios share besides the protocol test client of
+//! `plotcast-suite` (re-exported here): the helper publisher process,
+//! `/proc` figures of a process, a publishing thread, and a small
 //! deterministic random source.
 //!
 //! Every wait here has a deadline and panics with what it waited for.
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
 use std::process::{ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver};
-use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use plotcast_protocol::{
-    decode, encode, BatchEnd, Frame, FrameCodec, Hello, Message, Pong, Ready,
-    DEFAULT_MAX_FRAME_BYTES, VERSION,
-};
-use plotcast_suite::procs::KillOnDrop;
-use tokio_util::codec::Decoder;
+use plotcast_suite::procs::{Background, KillOnDrop};
 
-/// The longest a single step may take (a connect, a batch, a reply of the
-/// helper): generous, since the suite runs beside other tests on two cores.
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+pub use plotcast_suite::client::{hello_bytes, stalled_viewer, Client, Nagger, TIMEOUT};
+pub use plotcast_suite::conn::{messages, read_until_closed, wire};
+pub use plotcast_suite::procs::wait_until;
 
 /// The helper publisher built with this test binary (cargo builds a
 /// package's binaries before its integration tests).
@@ -68,357 +62,27 @@ impl Rng {
     }
 }
 
-/// The wire bytes of `msg`.
-pub fn wire(msg: &Message) -> Bytes {
-    encode(msg).expect("test messages encode")
-}
-
-/// The wire bytes of a `Hello`.
-pub fn hello_bytes(token: Option<&str>) -> Bytes {
-    wire(&Message::Hello(Hello {
-        version: VERSION,
-        token: token.map(str::to_owned),
-        peer_name: "reliability-test".into(),
-    }))
-}
-
-/// The wire bytes of `Ready { batch }`.
-pub fn ready_bytes(batch: u64) -> Bytes {
-    wire(&Message::Ready(Ready { batch }))
-}
-
-/// Every whole message in `bytes` (a byte stream a peer sent).
-///
-/// # Panics
-/// When the bytes are not a sequence of valid frames.
-pub fn messages(bytes: &[u8]) -> Vec<Message> {
-    let mut codec = FrameCodec::new(DEFAULT_MAX_FRAME_BYTES);
-    let mut buf = BytesMut::from(bytes);
-    let mut out = Vec::new();
-    while let Some(body) = codec
-        .decode(&mut buf)
-        .expect("the server sends well-formed frames")
-    {
-        out.push(decode(body).expect("the server sends valid messages"));
-    }
-    out
-}
-
-/// Reads framed messages from a socket, every read under a deadline.
-pub struct FrameReader {
-    /// The socket.
-    pub stream: TcpStream,
-    buf: BytesMut,
-    codec: FrameCodec,
-    /// Largest single read; a test may shrink it to split frames.
-    pub chunk: usize,
-}
-
-impl FrameReader {
-    /// Wraps a connected socket.
-    pub fn new(stream: TcpStream) -> Self {
-        Self {
-            stream,
-            buf: BytesMut::new(),
-            codec: FrameCodec::new(DEFAULT_MAX_FRAME_BYTES),
-            chunk: 64 * 1024,
-        }
-    }
-
-    /// The next message; panics with `what` when none comes within
-    /// `within`, the connection ends, or the bytes are not a valid frame
-    /// (a torn or corrupt frame).
-    pub fn next_within(&mut self, within: Duration, what: &str) -> Message {
-        let deadline = Instant::now() + within;
-        let mut chunk = vec![0u8; self.chunk.max(1)];
-        loop {
-            let body = self
-                .codec
-                .decode(&mut self.buf)
-                .unwrap_or_else(|e| panic!("torn or corrupt frame while waiting for {what}: {e}"));
-            if let Some(body) = body {
-                return decode(body).unwrap_or_else(|e| {
-                    panic!("undecodable message while waiting for {what}: {e}")
-                });
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "timed out after {within:?} waiting for {what}"
-            );
-            self.stream
-                .set_read_timeout(Some(left))
-                .expect("setting a read timeout");
-            match self.stream.read(&mut chunk) {
-                Ok(0) => panic!("connection closed while waiting for {what}"),
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) if is_timeout(&e) || e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => panic!("socket error while waiting for {what}: {e}"),
-            }
-        }
-    }
-
-    /// Sends one message.
-    pub fn send(&mut self, msg: &Message) {
-        self.stream
-            .write_all(&wire(msg))
-            .expect("writing to the server");
-    }
-}
-
-fn is_timeout(e: &std::io::Error) -> bool {
-    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
-}
-
-/// One answered batch.
-#[derive(Debug)]
-pub struct Batch {
-    /// Data frames, in order.
-    pub frames: Vec<Frame>,
-    /// The end marker.
-    pub end: BatchEnd,
-}
-
-/// A typed viewer on a raw socket.
-pub struct Client {
-    /// Its reader.
-    pub io: FrameReader,
-    next_batch: u64,
-}
-
-impl Client {
-    /// Connects and handshakes.
-    ///
-    /// # Panics
-    /// When the server does not welcome us within [`TIMEOUT`].
-    pub fn connect(addr: SocketAddr, token: Option<&str>) -> Self {
-        let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
-            .unwrap_or_else(|e| panic!("cannot connect to the server at {addr}: {e}"));
-        stream.set_nodelay(true).expect("setting TCP_NODELAY");
-        let mut io = FrameReader::new(stream);
-        io.stream
-            .write_all(&hello_bytes(token))
-            .expect("sending the hello");
-        match io.next_within(TIMEOUT, "the welcome") {
-            Message::Welcome(_) => {}
-            other => panic!("expected a welcome, got {other:?}"),
-        }
-        match io.next_within(TIMEOUT, "the layout after the welcome") {
-            Message::Layout(_) => {}
-            other => panic!("expected a layout, got {other:?}"),
-        }
-        Self { io, next_batch: 1 }
-    }
-
-    /// Asks for the next batch without waiting; returns its number.
-    pub fn ready(&mut self) -> u64 {
-        let n = self.next_batch;
-        self.next_batch += 1;
-        self.io.send(&Message::Ready(Ready { batch: n }));
-        n
-    }
-
-    /// Reads the batch answering `n`, answering pings on the way; `pause`
-    /// is called between messages (a slow reader).
-    pub fn read_batch_with(&mut self, n: u64, mut pause: impl FnMut()) -> Batch {
-        let deadline = Instant::now() + TIMEOUT;
-        let mut frames = Vec::new();
-        loop {
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1));
-            match self.io.next_within(left, &format!("batch {n}")) {
-                // A new channel's layout may come first; these scenarios
-                // publish one channel and need only its frames.
-                Message::Layout(_) => {}
-                Message::Data(f) => frames.push(f),
-                Message::BatchEnd(end) => {
-                    assert_eq!(end.batch, n, "the batch end answers another request");
-                    assert_eq!(
-                        end.frames as usize,
-                        frames.len(),
-                        "the batch end counts another number of frames"
-                    );
-                    return Batch { frames, end };
-                }
-                Message::Ping(p) => self.io.send(&Message::Pong(Pong { nonce: p.nonce })),
-                other => panic!("unexpected message in batch {n}: {other:?}"),
-            }
-            pause();
-        }
-    }
-
-    /// Asks for a batch and reads it.
-    pub fn batch(&mut self) -> Batch {
-        let n = self.ready();
-        self.read_batch_with(n, || {})
-    }
-
-    /// The sequence number of the newest frame of a one-channel batch.
-    pub fn next_seq(&mut self) -> u64 {
-        let b = self.batch();
-        b.frames
-            .last()
-            .map(|f| f.seq)
-            .expect("a batch answers with at least one frame")
-    }
-}
-
-/// A viewer that handshakes, asks for data and never reads a byte.
-pub fn stalled_viewer(addr: SocketAddr) -> TcpStream {
-    let mut s = TcpStream::connect_timeout(&addr, TIMEOUT)
-        .unwrap_or_else(|e| panic!("cannot connect to the server at {addr}: {e}"));
-    s.write_all(&hello_bytes(None)).expect("sending the hello");
-    s.write_all(&ready_bytes(1)).expect("sending a ready");
-    s
-}
-
-/// Keeps asking every stalled viewer for batches (a Ready each 100 ms)
-/// without ever reading, so the server always has something to write to
-/// them, until dropped.
-pub struct Nagger {
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Nagger {
-    /// Starts nagging clones of `streams`.
-    pub fn start(streams: &[TcpStream]) -> Self {
-        let mut clones: Vec<TcpStream> = streams
-            .iter()
-            .map(|s| s.try_clone().expect("cloning a socket"))
-            .collect();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = thread::Builder::new()
-            .name("nagger".into())
-            .spawn(move || {
-                let mut n = 2;
-                // Bounded: 10 minutes of nagging at most.
-                while !flag.load(Ordering::Relaxed) && n < 6000 {
-                    let ready = ready_bytes(n);
-                    for s in &mut clones {
-                        // The server may have dropped it: nothing to do then.
-                        let _ = s.write_all(&ready);
-                    }
-                    n += 1;
-                    thread::sleep(Duration::from_millis(100));
-                }
-            })
-            .expect("starting the nagger thread");
-        Self {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Nagger {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// A thread of this process that publishes a line of `values` points every
 /// `interval` (its first value counts the publishes), until dropped.
 pub struct Publishing {
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
+    _thread: Background,
 }
 
 impl Publishing {
     /// Starts publishing to `line`.
     pub fn start(line: plotcast::Line, values: usize, interval: Duration) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = thread::Builder::new()
-            .name("publishing".into())
-            .spawn(move || {
-                let mut ys: Vec<f64> = (0..values).map(|i| (i as f64 * 0.01).sin()).collect();
-                let mut k = 0.0;
-                while !flag.load(Ordering::Relaxed) {
-                    k += 1.0;
-                    ys[0] = k;
-                    line.publish(&ys);
-                    thread::sleep(interval);
-                }
-            })
-            .expect("starting the publishing thread");
-        Self {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Publishing {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// How a connection ended, seen by the peer.
-#[derive(Debug)]
-pub struct Closed {
-    /// From the call until the end of stream (or reset).
-    pub after: Duration,
-    /// Bytes received in all.
-    pub total: usize,
-    /// The first 64 KiB received.
-    pub head: Vec<u8>,
-}
-
-/// Reads until the server closes the connection (end of stream or reset),
-/// within `bound` from now.
-///
-/// # Panics
-/// When the connection is still open after `bound`.
-pub fn read_until_closed(stream: &mut TcpStream, bound: Duration, what: &str) -> Closed {
-    let started = Instant::now();
-    let deadline = started + bound;
-    let mut head = Vec::new();
-    let mut total = 0;
-    let mut chunk = vec![0u8; 64 * 1024];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        assert!(
-            !left.is_zero(),
-            "{what}: the connection is still open after {bound:?} ({total} bytes received)"
-        );
-        stream
-            .set_read_timeout(Some(left))
-            .expect("setting a read timeout");
-        match stream.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                total += n;
-                let keep = n.min((64 * 1024usize).saturating_sub(head.len()));
-                head.extend_from_slice(&chunk[..keep]);
+        let thread = Background::spawn("publishing", move |stop| {
+            let mut ys: Vec<f64> = (0..values).map(|i| (i as f64 * 0.01).sin()).collect();
+            let mut k = 0.0;
+            while !stop.load(Ordering::Relaxed) {
+                k += 1.0;
+                ys[0] = k;
+                line.publish(&ys);
+                thread::sleep(interval);
             }
-            Err(e) if is_timeout(&e) || e.kind() == ErrorKind::Interrupted => {}
-            // A reset is a close too (the server closed with unread data).
-            Err(_) => break,
-        }
+        });
+        Self { _thread: thread }
     }
-    Closed {
-        after: started.elapsed(),
-        total,
-        head,
-    }
-}
-
-/// Polls `cond` every 10 ms until it holds.
-///
-/// # Panics
-/// After `timeout`, with `what` in the message.
-pub fn wait_until(timeout: Duration, what: &str, cond: impl FnMut() -> bool) {
-    plotcast_suite::procs::wait_until(timeout, what, cond);
 }
 
 /// A `/proc/<pid>/status` field in bytes (`VmRSS`, `VmHWM`, `VmPeak`, ...).
@@ -553,18 +217,8 @@ impl Publisher {
 
     /// Waits until it serves exactly `n` viewers.
     pub fn wait_viewers(&mut self, n: usize, within: Duration) {
-        let deadline = Instant::now() + within;
-        loop {
-            let now = self.viewers();
-            if now == n {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the publisher serves {now} viewers, not {n}, after {within:?}"
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
+        let what = format!("the publisher to serve {n} viewers");
+        wait_until(within, &what, || self.viewers() == n);
     }
 
     /// Resident memory now.

@@ -1,0 +1,213 @@
+//! One viewer's writer: the welcome and layout, then batches as the viewer
+//! asks for them (each built from the newest values when it is sent, for
+//! every batch number up to the viewer's grant), pings, pongs, and the
+//! goodbye when the server stops.
+//!
+//! Frames are written whole: a write that makes no progress for the
+//! heartbeat timeout ends the connection, and a batch's frames are declared
+//! to the stalled-write budget while they are being written.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use plotcast_protocol::util::{lock, unix_now_us};
+use plotcast_protocol::{
+    encode, BatchEnd, Goodbye, GoodbyeCode, Message, Ping, Pong, Welcome, VERSION,
+};
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::time::{interval_at, timeout, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use crate::batch::{collect, Cursors};
+use crate::budget::Evict;
+use crate::connection::Shared;
+use crate::hub::Hub;
+use crate::net::NetConfig;
+use crate::stats::ViewerStats;
+
+/// Writes `buf` completely; fails if the peer accepts nothing for `stall`.
+/// `mid_frame` is true while the frame is written in part.
+async fn write_progress(
+    wr: &mut OwnedWriteHalf,
+    buf: &[u8],
+    stall: Duration,
+    progress: Option<&ViewerStats>,
+    mid_frame: &AtomicBool,
+) -> io::Result<()> {
+    let mut off = 0;
+    while off < buf.len() {
+        match timeout(stall, wr.write(&buf[off..])).await {
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("the viewer accepted no data for {} ms", stall.as_millis()),
+                ))
+            }
+            Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(Ok(n)) => {
+                off += n;
+                mid_frame.store(off < buf.len(), Ordering::Relaxed);
+                if let Some(stats) = progress {
+                    stats.wrote_now();
+                }
+            }
+            Ok(Err(err)) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+/// Writes one whole frame and counts its bytes; `batch` marks frames of a
+/// batch (layout, data, batch end).
+async fn send(
+    wr: &mut OwnedWriteHalf,
+    bytes: Bytes,
+    stall: Duration,
+    sh: &Shared,
+    batch: bool,
+) -> Result<(), String> {
+    let stats = &*sh.stats;
+    // Only batch data counts as progress: pings alone would fill the kernel
+    // buffer of a half-open peer for a long time.
+    let progress = Some(stats).filter(|_| batch);
+    write_progress(wr, &bytes, stall, progress, &sh.mid_frame)
+        .await
+        .map_err(|e| e.to_string())?;
+    stats
+        .bytes_sent
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    Ok(())
+}
+
+pub(crate) async fn write_loop(
+    wr: &mut OwnedWriteHalf,
+    sh: &Arc<Shared>,
+    hub: &Hub,
+    cfg: &NetConfig,
+    shutdown: &CancellationToken,
+) {
+    if let Err(err) = write_loop_inner(wr, sh, hub, cfg, shutdown).await {
+        sh.end(format!("write failed: {err}"));
+    }
+}
+
+async fn write_loop_inner(
+    wr: &mut OwnedWriteHalf,
+    sh: &Arc<Shared>,
+    hub: &Hub,
+    cfg: &NetConfig,
+    shutdown: &CancellationToken,
+) -> Result<(), String> {
+    let stall = cfg.heartbeat_timeout;
+    let stats = &*sh.stats;
+    let msg = |m: Message| encode(&m).map_err(|e| e.to_string());
+
+    let welcome = msg(Message::Welcome(Welcome {
+        version: VERSION,
+        server_name: hub.title.clone(),
+        session_id: hub.session_id,
+        heartbeat_interval_ms: u32::try_from(cfg.heartbeat_interval.as_millis())
+            .unwrap_or(u32::MAX),
+        heartbeat_timeout_ms: u32::try_from(cfg.heartbeat_timeout.as_millis()).unwrap_or(u32::MAX),
+    }))?;
+    send(wr, welcome, stall, sh, false).await?;
+    let mut cur = Cursors::default();
+    let (version, layout, count) = hub.layout_frame();
+    send(wr, layout, stall, sh, false).await?;
+    cur.layout_version = version;
+    cur.layout_channels = count;
+
+    let mut ping = interval_at(
+        tokio::time::Instant::now() + cfg.heartbeat_interval,
+        cfg.heartbeat_interval,
+    );
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut nonce: u64 = 0;
+    let mut sent: u64 = 0;
+    // When the last batch left: the next waits for the viewer's interval.
+    let mut last_batch: Option<tokio::time::Instant> = None;
+    loop {
+        // The control state is the truth; the notification only wakes us.
+        let (granted, interval, pong) = {
+            let mut control = lock(&sh.control);
+            control.sent = sent;
+            (control.granted, control.interval, control.pong_due.take())
+        };
+        if let Some((ping, received_us)) = pong {
+            let pong = Pong::answer(&ping, received_us, unix_now_us());
+            send(wr, msg(Message::Pong(pong))?, stall, sh, false).await?;
+        }
+        // The next batch the viewer is ready for, if any, once its pacing
+        // interval has passed (the batch is built then, from the newest
+        // values).
+        let paced_until = last_batch.map(|t| t + interval);
+        let paced = paced_until.is_some_and(|t| t > tokio::time::Instant::now());
+        let pending = (sent < granted && !paced).then_some(sent + 1);
+        // Register for the wake-up before looking, so a publish between the
+        // look and the wait is not missed (see `Hub::notify`).
+        let news = hub.news.notified();
+        tokio::pin!(news);
+        let waiting = pending.map(|_| {
+            news.as_mut().enable();
+            hub.wait_guard()
+        });
+        if let Some(n) = pending {
+            let version = hub.version.load(Ordering::SeqCst);
+            let batch = collect(hub, &mut cur);
+            if !batch.frames.is_empty() {
+                drop(waiting);
+                let evict: Arc<dyn Evict> = Arc::clone(sh) as Arc<dyn Evict>;
+                let _held = hub.budget.hold(sh.conn_id, &batch.frames, &sh.stats, evict);
+                for frame in batch.frames {
+                    send(wr, frame, stall, sh, true).await?;
+                }
+                // Counted before the end marker, so a viewer that read it sees them.
+                stats
+                    .frames_sent
+                    .fetch_add(u64::from(batch.data_frames), Ordering::Relaxed);
+                stats
+                    .frames_skipped
+                    .fetch_add(batch.skipped, Ordering::Relaxed);
+                stats.batches.fetch_add(1, Ordering::Relaxed);
+                let end = msg(Message::BatchEnd(BatchEnd {
+                    batch: n,
+                    server_time_us: unix_now_us(),
+                    frames: batch.data_frames,
+                    skipped: batch.skipped,
+                }))?;
+                send(wr, end, stall, sh, true).await?;
+                hub.viewer_synced(stats, version);
+                sent = n;
+                last_batch = Some(tokio::time::Instant::now());
+                continue;
+            }
+            hub.viewer_synced(stats, version);
+        }
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => {
+                let bye = msg(Message::Goodbye(Goodbye {
+                    code: GoodbyeCode::ComputationEnded,
+                    reason: "the server stopped".into(),
+                }))?;
+                send(wr, bye, stall, sh, false).await?;
+                let _ = wr.shutdown().await;
+                sh.end("server stopped (goodbye sent)");
+                return Ok(());
+            }
+            () = sh.conn.cancelled() => return Ok(()),
+            () = sh.wake.notified() => {}
+            _ = ping.tick() => {
+                nonce += 1;
+                let ping = Ping::at(nonce, unix_now_us());
+                send(wr, msg(Message::Ping(ping))?, stall, sh, false).await?;
+            }
+            () = &mut news, if pending.is_some() => {}
+            () = tokio::time::sleep_until(paced_until.unwrap_or_else(tokio::time::Instant::now)), if paced && sent < granted => {}
+        }
+    }
+}
