@@ -256,8 +256,7 @@ impl ColumnParser {
     }
 
     fn whitespace_lines(&mut self, data: &[u8], first_line: u64, problems: &Problems) {
-        let mut line_no = first_line;
-        for line in data.split_inclusive(|&b| b == b'\n') {
+        for (line_no, line) in (first_line..).zip(data.split_inclusive(|&b| b == b'\n')) {
             let text = line.trim_ascii();
             if !text.is_empty() && text[0] != b'#' {
                 let fields = text
@@ -265,7 +264,6 @@ impl ColumnParser {
                     .filter(|f| !f.is_empty());
                 self.data_line(fields, line_no, text, problems);
             }
-            line_no += 1;
         }
     }
 
@@ -323,12 +321,13 @@ impl ColumnParser {
             if self.is_header_again(text) {
                 return;
             }
-            let why = format!("not a number: \"{}\"", String::from_utf8_lossy(field));
+            let why = format!("\"{}\" is not a number", String::from_utf8_lossy(field));
             problems.bad_line(line_no, why, text);
             return;
         }
         if self.values.len() != layout.ncols {
-            let why = format!("{} fields, expected {}", self.values.len(), layout.ncols);
+            let n = self.values.len();
+            let why = format!("{n} field{} instead of {}", plural(n), layout.ncols);
             problems.bad_line(line_no, why, text);
             return;
         }
@@ -353,6 +352,14 @@ impl ColumnParser {
             return false;
         };
         names_of(&split(text, layout.delim)) == *header
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 
@@ -556,9 +563,12 @@ mod tests {
         p.feed(b"1 2\n3\n\n4 5 6\n7 8\n", 1, &mut sink, &problems);
         p.feed(b"1,5 2\n", 6, &mut sink, &problems);
         let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
-        assert!(text.contains("line 2: 1 fields, expected 2"), "{text}");
-        assert!(text.contains("line 4: 3 fields, expected 2"), "{text}");
-        assert!(text.contains("line 6: not a number: \"1,5\""), "{text}");
+        assert!(
+            text.contains("line 2: 1 field instead of 2: \"3\""),
+            "{text}"
+        );
+        assert!(text.contains("line 4: 3 fields instead of 2"), "{text}");
+        assert!(text.contains("line 6: \"1,5\" is not a number"), "{text}");
         assert_eq!(ys(&sink, "c2"), vec![2.0, 8.0]);
     }
 

@@ -97,13 +97,11 @@ impl JsonParser {
 
     /// Parses whole lines (`data`, whose first line is `first_line`).
     pub fn feed(&mut self, data: &[u8], first_line: u64, sink: &mut dyn Sink, problems: &Problems) {
-        let mut line_no = first_line;
-        for line in data.split_inclusive(|&b| b == b'\n') {
+        for (line_no, line) in (first_line..).zip(data.split_inclusive(|&b| b == b'\n')) {
             let text = line.trim_ascii();
             if !text.is_empty() && text[0] != b'#' {
                 self.line(text, line_no, sink, problems);
             }
-            line_no += 1;
         }
         self.batch.flush(sink);
     }
@@ -567,10 +565,13 @@ mod tests {
         assert!(python_tokens_as_null(br#"{"a": 1}"#).is_none());
     }
 
+    /// name, x, y
+    type OwnedTrace = (String, Option<Vec<f64>>, Vec<f64>);
+
     #[derive(Default)]
     struct Rec {
         series: BTreeMap<(String, String), Vec<(f64, f64)>>,
-        lines: Vec<(String, Vec<(String, Option<Vec<f64>>, Vec<f64>)>)>,
+        lines: Vec<(String, Vec<OwnedTrace>)>,
         heatmaps: Vec<(String, usize, usize)>,
         x_name: Option<String>,
     }
