@@ -153,7 +153,7 @@ impl ColumnParser {
         if fields.iter().all(|f| is_number(f)) {
             self.establish(delim, fields.len(), sink, problems);
             let refs = fields.iter().map(Vec::as_slice);
-            self.data_line(refs, line_no, text, problems);
+            self.data_line(refs, line_no, LineText::Is(text), problems);
         } else {
             self.set_candidate(
                 Candidate {
@@ -262,7 +262,7 @@ impl ColumnParser {
                 let fields = text
                     .split(u8::is_ascii_whitespace)
                     .filter(|f| !f.is_empty());
-                self.data_line(fields, line_no, text, problems);
+                self.data_line(fields, line_no, LineText::Is(text), problems);
             }
         }
     }
@@ -285,13 +285,16 @@ impl ColumnParser {
             let (line, start) = record
                 .position()
                 .map_or((1, 0), |p| (p.line(), p.byte() as usize));
-            if record.get(0).is_some_and(|f| f.starts_with(b"#")) {
+            if record
+                .get(0)
+                .is_some_and(|f| f.trim_ascii_start().starts_with(b"#"))
+            {
                 continue;
             }
-            let text = data.get(start..).unwrap_or_default();
-            let text = &text[..memchr::memchr(b'\n', text).unwrap_or(text.len())];
             let line_no = first_line + line.saturating_sub(1);
-            self.data_line(record.iter(), line_no, text.trim_ascii(), problems);
+            // The line's text is needed only for a report: found lazily.
+            let text = LineText::At { data, start };
+            self.data_line(record.iter(), line_no, text, problems);
         }
     }
 
@@ -300,9 +303,10 @@ impl ColumnParser {
         &mut self,
         fields: impl Iterator<Item = &'f [u8]>,
         line_no: u64,
-        text: &[u8],
+        text: LineText<'_>,
         problems: &Problems,
     ) {
+        let text = || text.get();
         let Some(layout) = &self.layout else {
             return;
         };
@@ -318,22 +322,22 @@ impl ColumnParser {
             }
         }
         if let Some(field) = bad {
-            if self.is_header_again(text) {
+            if self.is_header_again(text()) {
                 return;
             }
             let why = format!("\"{}\" is not a number", String::from_utf8_lossy(field));
-            problems.bad_line(line_no, why, text);
+            problems.bad_line(line_no, why, text());
             return;
         }
         if self.values.len() != layout.ncols {
             let n = self.values.len();
             let why = format!("{n} field{} instead of {}", plural(n), layout.ncols);
-            problems.bad_line(line_no, why, text);
+            problems.bad_line(line_no, why, text());
             return;
         }
         let x = layout.x_col.map_or(self.row as f64, |c| self.values[c]);
         if x.is_nan() {
-            problems.bad_line(line_no, "the x value is missing or not finite", text);
+            problems.bad_line(line_no, "the x value is missing or not finite", text());
             return;
         }
         for (slot, &y) in layout.slots.iter().zip(&self.values) {
@@ -355,6 +359,27 @@ impl ColumnParser {
     }
 }
 
+/// A line's text, for reports and the repeated-header check.
+#[derive(Clone, Copy)]
+enum LineText<'a> {
+    /// The text itself.
+    Is(&'a [u8]),
+    /// The line starting at byte `start` of `data`.
+    At { data: &'a [u8], start: usize },
+}
+
+impl<'a> LineText<'a> {
+    fn get(self) -> &'a [u8] {
+        match self {
+            Self::Is(text) => text,
+            Self::At { data, start } => {
+                let rest = data.get(start..).unwrap_or_default();
+                rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())].trim_ascii()
+            }
+        }
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -367,7 +392,6 @@ fn csv_reader(delim: u8, data: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
         .delimiter(delim)
         .from_reader(data)
 }

@@ -72,6 +72,10 @@ pub struct JsonParser {
     batch: SeriesBatch,
     /// Batch slot per top-level scalar key.
     slots: HashMap<String, usize>,
+    /// The slots of the last record's keys by position: producers print
+    /// their keys in the same order every line, so a string comparison
+    /// usually finds the slot without hashing.
+    recent: Vec<(String, usize)>,
     /// Batch slot per (object key, inner key).
     nested_slots: HashMap<String, HashMap<String, usize>>,
 }
@@ -86,6 +90,7 @@ impl JsonParser {
             x_named: false,
             batch: SeriesBatch::default(),
             slots: HashMap::new(),
+            recent: Vec::new(),
             nested_slots: HashMap::new(),
         }
     }
@@ -149,21 +154,13 @@ impl JsonParser {
             self.x_named = true;
             sink.x_name(&self.x_key);
         }
-        for (key, value) in &record.0 {
+        for (pos, (key, value)) in record.0.iter().enumerate() {
             if *key == self.x_key {
                 continue;
             }
             match value {
                 Value::Number(y) => {
-                    let slot = match self.slots.get(key.as_ref()) {
-                        Some(&slot) => slot,
-                        None => {
-                            let (plot, series) = self.routing.route(key);
-                            let slot = self.batch.slot(&plot, &series);
-                            self.slots.insert(key.to_string(), slot);
-                            slot
-                        }
-                    };
+                    let slot = self.scalar_slot(pos, key);
                     self.batch.push(slot, x, *y);
                 }
                 Value::Array(y) => {
@@ -179,6 +176,30 @@ impl JsonParser {
             }
         }
         self.index += 1;
+    }
+
+    /// The batch slot of top-level scalar `key`, at position `pos` of its
+    /// record.
+    fn scalar_slot(&mut self, pos: usize, key: &str) -> usize {
+        if let Some((k, slot)) = self.recent.get(pos) {
+            if k == key {
+                return *slot;
+            }
+        }
+        let slot = match self.slots.get(key) {
+            Some(&slot) => slot,
+            None => {
+                let (plot, series) = self.routing.route(key);
+                let slot = self.batch.slot(&plot, &series);
+                self.slots.insert(key.to_owned(), slot);
+                slot
+            }
+        };
+        if self.recent.len() <= pos {
+            self.recent.resize(pos + 1, (String::new(), 0));
+        }
+        self.recent[pos] = (key.to_owned(), slot);
+        slot
     }
 
     /// A nested object: one plot holding several series or traces.
@@ -297,7 +318,7 @@ impl<'de> Deserialize<'de> for Record<'de> {
 type Fields<'a> = Vec<(Cow<'a, str>, Value<'a>)>;
 
 fn fields<'de, A: MapAccess<'de>>(mut map: A) -> Result<Fields<'de>, A::Error> {
-    let mut out = Vec::with_capacity(map.size_hint().unwrap_or(4));
+    let mut out = Vec::with_capacity(map.size_hint().unwrap_or(16));
     while let Some(Key(key)) = map.next_key()? {
         out.push((key, map.next_value()?));
     }
