@@ -1,0 +1,407 @@
+//! One `plotcast pipe` or `plotcast run` from start to exit status: the
+//! server, the command, the reader, parser and signal threads (scoped:
+//! each is joined before the server finishes), and the summary.
+
+use std::ffi::OsString;
+use std::io::ErrorKind;
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context as _};
+use plotcast::{Server, ViewerLaunch, VIEWER_BIN};
+use plotcast_cli::plot_options::{
+    parse_delimiter, parse_group, parse_named, parse_range, split_list,
+};
+use plotcast_cli::{
+    read_input, ColumnOptions, Format, Handoff, JsonOptions, ParseOptions, ParseTotals, Parser,
+    PlotOptions, Plots, Problems, ReadTotals, ReaderConfig, Routing, Targeted, Targets, XColumn,
+};
+use rustix::process::Pid;
+use signal_hook::iterator::Handle;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{Common, FormatArg};
+use crate::signals::{OnSignal, Watch};
+
+/// Where the lines come from.
+#[derive(Debug)]
+pub enum Source {
+    /// Standard input (`pipe`).
+    Stdin,
+    /// A command's stdout (`run`).
+    Command(Vec<OsString>),
+}
+
+/// Exit status of a command that could not be found, as shells use it.
+const NOT_FOUND: i32 = 127;
+/// Exit status of a command that could not be started.
+const CANNOT_RUN: i32 = 126;
+
+/// Runs the session; returns the exit status.
+///
+/// # Errors
+/// Bad option values, a server that cannot start, a thread that cannot be
+/// created.
+pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
+    let (parse_opts, plot_opts) = options(common)?;
+    let problems = Problems::new(common.input.max_reports, common.input.quiet);
+    // Caught from here on: a Ctrl-C while the command starts is handled.
+    let mut watch = Watch::new().context("cannot install the signal handlers")?;
+
+    let (mut child, title) = match &source {
+        Source::Stdin => (None, "plotcast pipe".to_owned()),
+        Source::Command(argv) => match spawn(argv) {
+            Ok(child) => (Some(child), command_title(argv)),
+            Err(code) => return Ok(code),
+        },
+    };
+    let server = match start_server(common, title) {
+        Ok(server) => server,
+        Err(err) => {
+            if let Some(child) = child.as_mut() {
+                let _ = rustix::process::kill_process(
+                    Pid::from_child(child),
+                    rustix::process::Signal::TERM,
+                );
+                let _ = child.wait();
+            }
+            return Err(err);
+        }
+    };
+    announce(common, &server, &problems);
+
+    let handoff = Handoff::default();
+    let cancel = CancellationToken::new();
+    let on_signal = match &child {
+        Some(c) => OnSignal::Forward(Pid::from_child(c)),
+        None => OnSignal::Stop(cancel.clone()),
+    };
+    let stdout = child.as_mut().and_then(|c| c.stdout.take());
+    let reader_cfg = ReaderConfig {
+        max_line_bytes: common.input.max_line_bytes,
+        echo: common.input.echo,
+    };
+    let signals = watch.handle();
+
+    let outcome = thread::scope(|s| -> anyhow::Result<Outcome> {
+        // Whatever happens below, the signal thread and the parser end so
+        // the scope can join them.
+        let _close_signals = CloseSignals(signals.clone());
+        let _close_handoff = plotcast_cli::handoff::CloseOnDrop(&handoff);
+        thread::Builder::new()
+            .name("plotcast-signals".into())
+            .spawn_scoped(s, || watch.run(&on_signal))
+            .context("cannot start the signal thread")?;
+        let parser = thread::Builder::new()
+            .name("plotcast-parse".into())
+            .spawn_scoped(s, || {
+                let mut plots = Plots::new(&server, &plot_opts);
+                let totals = Parser::new(parse_opts).run(&handoff, &mut plots, &problems);
+                (totals, plots.created().to_vec(), plots.unused_names())
+            })
+            .context("cannot start the parser thread")?;
+        let reader = thread::Builder::new()
+            .name("plotcast-read".into())
+            .spawn_scoped(s, || match stdout {
+                Some(out) => read_from(out, &handoff, &cancel, &reader_cfg, &problems),
+                None => read_input(
+                    std::io::stdin().lock(),
+                    &handoff,
+                    &cancel,
+                    &reader_cfg,
+                    &problems,
+                ),
+            })
+            .context("cannot start the reader thread")?;
+        let status = match child.as_mut() {
+            Some(child) => {
+                let status = child.wait().context("cannot wait for the command")?;
+                // Everything it wrote is in the pipe now; read that, and do
+                // not wait for a grandchild that still holds the pipe open.
+                cancel.cancel();
+                Some(status)
+            }
+            None => None,
+        };
+        let read = reader
+            .join()
+            .map_err(|_| anyhow!("the reader thread panicked"))?;
+        let (parsed, plots, unused) = parser
+            .join()
+            .map_err(|_| anyhow!("the parser thread panicked"))?;
+        Ok(Outcome {
+            read,
+            parsed,
+            plots,
+            unused,
+            status,
+        })
+    })?;
+
+    let read = match outcome.read {
+        Ok(totals) => totals,
+        Err(err) => {
+            problems.note(format_args!("reading stopped: {err}"));
+            ReadTotals::default()
+        }
+    };
+    for name in &outcome.unused {
+        problems.note(format_args!(
+            "an option names the plot \"{name}\", but no such plot appeared (plots: {})",
+            outcome.plots.join(", ")
+        ));
+    }
+    let expect_viewer = matches!(
+        server.viewer_launch(),
+        ViewerLaunch::Launched { .. } | ViewerLaunch::Building
+    );
+    let wait = Duration::try_from_secs_f64(common.server.wait).unwrap_or(Duration::ZERO);
+    if !server.finish(wait) && expect_viewer {
+        problems.note(format_args!(
+            "the viewer did not receive the final values within {wait:?} (see --wait)"
+        ));
+    }
+    if !common.input.quiet {
+        eprintln!(
+            "plotcast: {}",
+            summary(&read, &outcome.parsed, &outcome.plots, &problems)
+        );
+    }
+    let caught = watch.caught.load(std::sync::atomic::Ordering::SeqCst);
+    Ok(match outcome.status {
+        Some(status) => exit_code(status),
+        None if caught != 0 => 128 + caught,
+        None => 0,
+    })
+}
+
+struct Outcome {
+    read: std::io::Result<ReadTotals>,
+    parsed: ParseTotals,
+    plots: Vec<String>,
+    unused: Vec<String>,
+    status: Option<ExitStatus>,
+}
+
+/// Closes the signal iterator when dropped.
+struct CloseSignals(Handle);
+
+impl Drop for CloseSignals {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+fn read_from(
+    out: ChildStdout,
+    handoff: &Handoff,
+    cancel: &CancellationToken,
+    cfg: &ReaderConfig,
+    problems: &Problems,
+) -> std::io::Result<ReadTotals> {
+    read_input(out, handoff, cancel, cfg, problems)
+}
+
+fn options(c: &Common) -> anyhow::Result<(ParseOptions, PlotOptions)> {
+    let (i, p) = (&c.input, &c.plots);
+    let groups = p
+        .group
+        .iter()
+        .map(|g| parse_group(g))
+        .collect::<Result<_, _>>()
+        .context("--group")?;
+    let routing = Routing {
+        overlay: p.overlay.clone(),
+        groups,
+    };
+    let format = match (i.json, i.format) {
+        (true, _) | (_, FormatArg::Json) => Format::Json,
+        (_, FormatArg::Columns) => Format::Columns,
+        (_, FormatArg::Auto) => Format::Auto,
+    };
+    let x = match i.x.as_deref() {
+        None => XColumn::Index,
+        Some("") => XColumn::First,
+        Some(name) => XColumn::Named(name.to_owned()),
+    };
+    let delimiter = i
+        .delimiter
+        .as_deref()
+        .map(parse_delimiter)
+        .transpose()
+        .context("--delimiter")?;
+    let parse = ParseOptions {
+        format,
+        columns: ColumnOptions {
+            names: i.names.as_deref().map(split_list),
+            x,
+            delimiter,
+            routing: routing.clone(),
+        },
+        json: JsonOptions {
+            x_key: i.x.clone().filter(|k| !k.is_empty()),
+            routing,
+        },
+    };
+    let text = |v: &str| Ok::<_, std::convert::Infallible>(v.to_owned());
+    let plots = PlotOptions {
+        titles: parse_named(&p.plot_title).context("--plot-title")?,
+        x_labels: Targeted::parse(&p.x_label, text)?,
+        y_labels: Targeted::parse(&p.y_label, text)?,
+        log_x: Targets::from_arg(p.log_x.as_deref()),
+        log_y: Targets::from_arg(p.log_y.as_deref()),
+        y_ranges: Targeted::parse(&p.y_range, parse_range).context("--y-range")?,
+        colormap: p.colormap.clone(),
+        history_points: p.history.unwrap_or(0),
+    };
+    Ok((parse, plots))
+}
+
+fn start_server(c: &Common, default_title: String) -> anyhow::Result<Server> {
+    let s = &c.server;
+    let mut b = Server::builder().title(c.plots.title.clone().unwrap_or(default_title));
+    if let Some(n) = c.plots.layout_columns {
+        b = b.columns(n);
+    }
+    if let Some(addr) = &s.bind {
+        // The library lets PLOTCAST_ADDR override its bind address (so a
+        // program can be exposed without a code change); on a command line
+        // the explicit option wins. Single-threaded here: no thread reads
+        // the environment concurrently.
+        std::env::remove_var("PLOTCAST_ADDR");
+        b = b.bind(addr.clone());
+    }
+    if let Some(token) = &s.token {
+        b = b.token(token.clone());
+    }
+    if s.no_viewer {
+        b = b.launch_viewer(false);
+    }
+    if let Some(path) = &s.viewer {
+        b = b.viewer_path(path.clone());
+    }
+    if let Some(points) = c.plots.history {
+        b = b.history_points(points);
+    }
+    b.start().context("cannot start the plot server")
+}
+
+/// Says where viewers connect when no window was launched (a generated
+/// token is printed by the library itself, with the address).
+fn announce(c: &Common, server: &Server, problems: &Problems) {
+    if !matches!(server.viewer_launch(), ViewerLaunch::Disabled) {
+        return;
+    }
+    let generated = server.token().is_some()
+        && c.server.token.is_none()
+        && std::env::var_os("PLOTCAST_TOKEN").is_none();
+    if generated {
+        return;
+    }
+    let addr = server.local_addr();
+    let token = server
+        .token()
+        .map(|t| format!(" --token {t}"))
+        .unwrap_or_default();
+    problems.note(format_args!(
+        "serving on {addr}; connect with: {VIEWER_BIN} {addr}{token}"
+    ));
+}
+
+/// Starts the command with its stdout piped to us; on failure, says why
+/// and returns the shell's exit status for it.
+fn spawn(argv: &[OsString]) -> Result<Child, i32> {
+    let Some((program, args)) = argv.split_first() else {
+        eprintln!("plotcast: no command given after --");
+        return Err(2);
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    // Its stdout is a pipe now, which makes many runtimes buffer it in
+    // blocks: points would arrive in bursts. Ask for line-by-line output
+    // where an environment variable can (C stdio cannot: see --help).
+    for (name, value) in [
+        ("PYTHONUNBUFFERED", "1"),
+        ("GFORTRAN_UNBUFFERED_PRECONNECTED", "y"),
+    ] {
+        if std::env::var_os(name).is_none() {
+            cmd.env(name, value);
+        }
+    }
+    cmd.spawn().map_err(|err| {
+        eprintln!("plotcast: cannot run {}: {err}", program.to_string_lossy());
+        if err.kind() == ErrorKind::NotFound {
+            NOT_FOUND
+        } else {
+            CANNOT_RUN
+        }
+    })
+}
+
+fn command_title(argv: &[OsString]) -> String {
+    let text = argv
+        .iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if text.chars().count() > 80 {
+        let short: String = text.chars().take(79).collect();
+        format!("{short}…")
+    } else {
+        text
+    }
+}
+
+/// The command's status as a shell reports it.
+fn exit_code(status: ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(1)
+}
+
+fn summary(
+    read: &ReadTotals,
+    parsed: &ParseTotals,
+    plots: &[String],
+    problems: &Problems,
+) -> String {
+    let counts = problems.counts();
+    let what = if parsed.json { "record" } else { "sample" };
+    let mut out = format!(
+        "{} read, {} plotted in {}",
+        count(read.lines, "line"),
+        count(parsed.samples, what),
+        count(plots.len() as u64, "plot")
+    );
+    if counts.skipped_lines > 0 {
+        out.push_str(&format!(
+            "; {} skipped (not data)",
+            count(counts.skipped_lines, "line")
+        ));
+    }
+    if counts.long_lines > 0 {
+        out.push_str(&format!("; {} too long", count(counts.long_lines, "line")));
+    }
+    if counts.dropped_lines > 0 {
+        out.push_str(&format!(
+            "; {} dropped unparsed to keep up",
+            count(counts.dropped_lines, "line")
+        ));
+    }
+    out
+}
+
+/// "1 line", "2 lines".
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

@@ -1,0 +1,246 @@
+//! `plotcast pipe` end to end: generated streams through the real binary,
+//! checked in the PNGs of a headless viewer; malformed lines; a fast
+//! producer beside a stalled viewer.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{
+    plotcast, run_until_png, run_with_input, stalled_viewer, viewer_pngs, with_headless_viewer,
+    Running,
+};
+use plotcast_suite::image::Rgb;
+use plotcast_suite::TempDir;
+
+/// The plot colour of the first series (matplotlib's tab:blue).
+const BLUE: [u8; 3] = [31, 119, 180];
+/// The second (tab:orange).
+const ORANGE: [u8; 3] = [255, 127, 14];
+
+#[test]
+fn columns_with_a_header_are_plotted() {
+    let dir = TempDir::new("cli-columns");
+    let mut input = String::from("step signal noise\n");
+    for i in 0..3000 {
+        let t = f64::from(i);
+        writeln!(
+            input,
+            "{i} {:.6} {:.6}",
+            (t / 150.0).sin(),
+            ((t * 7.3).sin() * 0.5)
+        )
+        .unwrap();
+    }
+    let mut cmd = with_headless_viewer(&dir);
+    cmd.args(["pipe", "--x", "step", "--title", "columns test"]);
+    // Two plots side by side, each with its line drawn across it.
+    let (status, said, img) = run_until_png(cmd, input.as_bytes(), &dir, "two plots", |img| {
+        let (left, right) = halves_with(img, BLUE);
+        left > 500 && right > 500
+    });
+    assert_eq!((img.width, img.height), (800, 600));
+    assert!(status.success(), "plotcast failed: {status}\n{said}");
+    assert!(
+        said.contains("3001 lines read, 3000 samples plotted in 2 plots"),
+        "summary: {said}"
+    );
+    viewer_pngs(&dir, &said);
+}
+
+#[test]
+fn csv_with_gaps_and_overlay_in_one_plot() {
+    let dir = TempDir::new("cli-csv");
+    let mut input = String::from("a,b\n");
+    for i in 0..2000 {
+        let t = f64::from(i) / 100.0;
+        // Every 100th value of b is empty: a gap, not an error.
+        let b = if i % 100 == 0 {
+            String::new()
+        } else {
+            format!("{:.4}", t.cos())
+        };
+        writeln!(input, "{:.4},{b}", t.sin()).unwrap();
+    }
+    let mut cmd = with_headless_viewer(&dir);
+    cmd.args(["pipe", "--overlay", "waves"]);
+    let (status, said, _) = run_until_png(
+        cmd,
+        input.as_bytes(),
+        &dir,
+        "two lines in one plot",
+        |img| {
+            // Both traces: the first colour and the second (tab:orange).
+            img.count_near(BLUE, 40) > 500 && img.count_near(ORANGE, 40) > 500
+        },
+    );
+    assert!(status.success(), "{said}");
+    assert!(said.contains("2000 samples plotted in 1 plot"), "{said}");
+    assert!(!said.contains("skipped"), "gaps are not errors: {said}");
+}
+
+#[test]
+fn json_lines_give_series_lines_and_heatmaps() {
+    let dir = TempDir::new("cli-json");
+    let mut input = String::new();
+    for i in 0..200 {
+        let t = f64::from(i);
+        let profile: Vec<String> = (0..100)
+            .map(|k| format!("{:.4}", (f64::from(k) / 10.0 + t / 20.0).sin()))
+            .collect();
+        let grid: Vec<String> = (0..30)
+            .map(|y| {
+                let row: Vec<String> = (0..40)
+                    .map(|x| format!("{:.3}", f64::from(x * y) / 1200.0 + (t / 50.0).sin()))
+                    .collect();
+                format!("[{}]", row.join(","))
+            })
+            .collect();
+        writeln!(
+            input,
+            r#"{{"t": {t}, "loss": {}, "profile": [{}], "T": [{}]}}"#,
+            (-t / 50.0).exp(),
+            profile.join(","),
+            grid.join(",")
+        )
+        .unwrap();
+    }
+    let mut cmd = with_headless_viewer(&dir);
+    cmd.args(["pipe", "--log-y", "loss"]);
+    let (status, said, _) =
+        run_until_png(cmd, input.as_bytes(), &dir, "a heatmap and lines", |img| {
+            // A colormap has many colours; the series and the profile are lines.
+            img.distinct_colours() > 50 && img.count_near(BLUE, 40) > 300
+        });
+    assert!(status.success(), "{said}");
+    assert!(said.contains("200 records plotted in 3 plots"), "{said}");
+}
+
+#[test]
+fn malformed_lines_are_counted_and_the_first_reported() {
+    let mut input = String::from("x y\n");
+    let mut bad_lines = Vec::new();
+    for i in 0..1000 {
+        if i % 100 == 7 {
+            input.push_str("oops, not numbers\n");
+            bad_lines.push(i + 2);
+        } else if i % 100 == 50 {
+            input.push_str("1 2 3\n");
+            bad_lines.push(i + 2);
+        } else {
+            writeln!(input, "{i} {}", i * 2).unwrap();
+        }
+    }
+    let mut cmd = plotcast();
+    cmd.args(["pipe", "--no-viewer", "--max-reports", "3"]);
+    let (status, said) = run_with_input(cmd, input.as_bytes());
+    assert!(status.success(), "bad input never fails the run: {said}");
+    // The first three bad lines, with their line numbers.
+    assert!(said.contains(&format!("line {}: ", bad_lines[0])), "{said}");
+    assert!(
+        said.contains(&format!("line {}: 3 fields instead of 2", bad_lines[1])),
+        "{said}"
+    );
+    assert!(said.contains(&format!("line {}: ", bad_lines[2])), "{said}");
+    assert!(
+        !said.contains(&format!("line {}: ", bad_lines[3])),
+        "only 3 reported: {said}"
+    );
+    assert!(said.contains("only counted"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "1001 lines read, {} samples plotted in 2 plots; {} lines skipped",
+            1000 - bad_lines.len(),
+            bad_lines.len()
+        )),
+        "summary: {said}"
+    );
+}
+
+#[test]
+fn a_fast_producer_is_not_slowed_by_a_stalled_viewer() {
+    const RATE: u64 = 200_000; // lines per second
+    const SECONDS: u64 = 2;
+    const CHUNK: u64 = 2_000; // lines per write: one every 10 ms
+    let mut cmd = plotcast();
+    cmd.args([
+        "pipe",
+        "--no-viewer",
+        "--bind",
+        "127.0.0.1:0",
+        "--wait",
+        "1",
+    ]);
+    let mut running = Running::start(cmd);
+    let addr = running.address();
+    let _stalled = stalled_viewer(addr);
+
+    let mut stdin = running.child.0.stdin.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        stdin.write_all(b"t a b\n").unwrap();
+        let start = Instant::now();
+        let mut longest_write = Duration::ZERO;
+        let mut text = String::new();
+        for chunk in 0..RATE * SECONDS / CHUNK {
+            text.clear();
+            for i in chunk * CHUNK..(chunk + 1) * CHUNK {
+                writeln!(text, "{i} {} {}", i % 1000, (i * 7) % 13).unwrap();
+            }
+            // Paced: this chunk is due at chunk * 10 ms.
+            let due = start + Duration::from_millis(chunk * 1000 * CHUNK / RATE);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            let t = Instant::now();
+            stdin.write_all(text.as_bytes()).unwrap();
+            longest_write = longest_write.max(t.elapsed());
+        }
+        tx.send((start.elapsed(), longest_write)).unwrap();
+    });
+    let (elapsed, longest_write) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the producer finished within 60 s: plotcast stopped draining its input");
+    // Loose bounds, for a slow shared machine: the paced producer needs
+    // 2 s; a pipe that plotcast stopped draining would block it for good.
+    assert!(
+        elapsed < Duration::from_secs(SECONDS + 2),
+        "writing {} lines at {RATE}/s took {elapsed:?}",
+        RATE * SECONDS
+    );
+    assert!(
+        longest_write < Duration::from_secs(1),
+        "one write blocked for {longest_write:?}"
+    );
+    let (status, said) = running.finish();
+    assert!(status.success(), "{said}");
+    // Every line was read (some may have been dropped unparsed on a slow
+    // machine: that is the latest-value-wins answer to a faster producer).
+    assert!(
+        said.contains(&format!("{} lines read", RATE * SECONDS + 1)),
+        "every line read: {said}"
+    );
+}
+
+/// Pixels of `colour` in the left and right halves of the plot area.
+fn halves_with(img: &Rgb, colour: [u8; 3]) -> (usize, usize) {
+    let (mut left, mut right) = (0, 0);
+    for y in 0..img.height {
+        for x in 0..img.width {
+            let p = img.pixel(x, y);
+            if p.iter().zip(colour).all(|(&a, b)| a.abs_diff(b) <= 40) {
+                if x < img.width / 2 {
+                    left += 1;
+                } else {
+                    right += 1;
+                }
+            }
+        }
+    }
+    (left, right)
+}
