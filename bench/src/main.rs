@@ -10,13 +10,16 @@
 
 mod common;
 mod delivery;
+mod draw_loop;
 mod memory;
 mod procfs;
 mod publish;
+mod remote;
 mod render;
 mod report;
 mod staleness;
 mod viewer;
+mod window;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -33,7 +36,8 @@ use crate::report::Report;
     version,
     about,
     after_help = "Sections: 1 publish cost, 2 compute slowdown, 3 throughput, 4 fan-out, \
-                  5 staleness, 6 memory, 7 renderer. A full run takes a few minutes on 2 cores."
+                  5 staleness, 6 memory, 7 renderer, 8 remote. A full run takes a few minutes \
+                  on 2 cores; the window rows need Xvfb."
 )]
 struct Args {
     /// Seconds-long run with tiny counts: checks that every section works,
@@ -60,7 +64,7 @@ fn main() -> Result<()> {
     }
     println!("{}", Report::header());
     type Section = fn(&mut Report, Scale) -> Result<()>;
-    let sections: [(u32, &str, Section); 7] = [
+    let sections: [(u32, &str, Section); 8] = [
         (1, "publish cost", publish::publish_cost),
         (2, "compute slowdown", publish::compute_slowdown),
         (3, "throughput", delivery::throughput),
@@ -68,6 +72,7 @@ fn main() -> Result<()> {
         (5, "staleness", staleness::staleness),
         (6, "memory", memory::stalled_memory),
         (7, "renderer", render::renderer),
+        (8, "remote", remote::remote),
     ];
     for (n, name, run) in sections {
         if !args.only.is_empty() && !args.only.contains(&n) {

@@ -2,29 +2,23 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
-use plotcast_viewer::render::render;
-use plotcast_viewer::state::{PlotState, ViewState};
 
-use crate::common::{server, wait_viewers, Scale};
+use crate::common::{server, Scale};
+use crate::draw_loop::watch;
 use crate::report::{percentile, Report, Row};
-use plotcast_protocol::util::unix_now_us;
 
-use crate::viewer::connect;
-
-/// A viewer that renders every batch at 1280 × 720 and notes each frame's
-/// age (server publish time to end of drawing) while a publisher sends a
-/// heatmap and a line every millisecond.
+/// A viewer that renders the newest state at 1280 × 720 as fast as it can
+/// and notes the age of what each draw shows (server publish time to end of
+/// drawing) while a publisher sends a heatmap and a line every millisecond.
 pub fn staleness(report: &mut Report, scale: Scale) -> Result<()> {
     let secs = scale.pick(5.0, 0.5);
     let server = server("bench-staleness")?;
     let heat = server.heatmap("field");
     let line = server.line("profile");
     let stop = Arc::new(AtomicBool::new(false));
-    let mut viewer = connect(server.local_addr(), "bench-render")?;
-    wait_viewers(&server, 1)?;
     let publisher = {
         let stop = stop.clone();
         std::thread::Builder::new()
@@ -45,40 +39,13 @@ pub fn staleness(report: &mut Report, scale: Scale) -> Result<()> {
                 }
             })?
     };
-    let mut state = PlotState::default();
-    let view = ViewState::default();
-    let mut rgb = Vec::new();
-    let (mut ages_ms, mut render_ms) = (Vec::new(), Vec::new());
-    // Age when drawing starts: what plotcast itself adds (publish interval,
-    // pull round trip, transfer, decode), without the drawing.
-    let mut start_ages_ms = Vec::new();
-    let start = Instant::now();
-    while start.elapsed().as_secs_f64() < secs {
-        let batch = viewer.try_batch()?;
-        if let Some(layout) = batch.layout {
-            state.set_layout(layout);
-        }
-        let frames = batch.frames;
-        let stamps: Vec<u64> = frames.iter().map(|f| f.timestamp_us).collect();
-        for f in frames {
-            state.apply_frame(f, Instant::now());
-        }
-        let t = Instant::now();
-        let begun = unix_now_us();
-        start_ages_ms.extend(
-            stamps
-                .iter()
-                .map(|&ts| begun.saturating_sub(ts) as f64 / 1e3),
-        );
-        render(&state, &view, 1280, 720, &mut rgb);
-        render_ms.push(t.elapsed().as_secs_f64() * 1e3);
-        let done = unix_now_us();
-        ages_ms.extend(
-            stamps
-                .iter()
-                .map(|&ts| done.saturating_sub(ts) as f64 / 1e3),
-        );
-    }
+    // The viewer library's own network side and a drawing loop that draws
+    // every new state as soon as it can (no refresh cap): the same flow
+    // control as the real viewer.
+    let watched = watch(server.local_addr(), None, (1280, 720), secs)?;
+    let mut render_ms = watched.render_ms;
+    let mut start_ages_ms = watched.start_ages_ms;
+    let mut ages_ms: Vec<f64> = watched.ages_ms.iter().map(|(_, a)| *a).collect();
     stop.store(true, Ordering::Relaxed);
     let _ = publisher.join();
     drop(server);

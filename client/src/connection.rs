@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use plotcast_protocol::{
     decode, encode, ClockEstimator, ClockSample, FrameCodec, Goodbye, GoodbyeCode, Hello, Message,
-    Ping, Pong, Ready, Welcome, LENGTH_PREFIX_BYTES, VERSION,
+    Ping, Pong, Ready, Welcome, LENGTH_PREFIX_BYTES, VERSION, WELCOME_MAX_FRAME_BYTES,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -44,10 +44,6 @@ use crate::net::{NetConfig, NetEvent};
 use crate::peer_text::{clean, clean_in_place, MAX_LABEL_CHARS, MAX_REASON_CHARS};
 use crate::shared::Shared;
 use crate::state::Connection;
-
-/// Largest frame accepted before the `Welcome`: a stranger on the port must
-/// not make the viewer reserve memory.
-const HANDSHAKE_MAX_FRAME_BYTES: usize = 64 * 1024;
 
 /// How long a best-effort `Goodbye` may take when closing.
 const GOODBYE_TIMEOUT: Duration = Duration::from_millis(300);
@@ -155,7 +151,7 @@ impl Link<'_> {
         let (read, mut write) = stream.into_split();
         let mut frames = FramedRead::new(
             ActivityReader::new(read),
-            FrameCodec::new(HANDSHAKE_MAX_FRAME_BYTES),
+            FrameCodec::new(WELCOME_MAX_FRAME_BYTES),
         );
         let hello = Message::Hello(Hello {
             version: VERSION,

@@ -166,6 +166,14 @@ impl SeriesSet {
         &self.series
     }
 
+    /// Keeps at most `window` points of every series (the layout may
+    /// shrink a channel's window).
+    pub(crate) fn trim(&mut self, window: usize) {
+        for s in &mut self.series {
+            s.trim(window);
+        }
+    }
+
     /// Appends one frame's part (its name already made safe).
     pub(crate) fn append(&mut self, part: &Part, window: usize) {
         let pos = match self.by_name.get(&part.name) {

@@ -134,13 +134,16 @@ impl PlotState {
         }
         layout.channels = kept;
         self.data.retain(|id, data| {
-            let kind = match data {
-                ChannelData::Snapshot(f) => f.kind,
-                ChannelData::Series(_) => ChannelKind::Series,
+            let Some(spec) = self.index.get(id).map(|&i| &layout.channels[i]) else {
+                return false;
             };
-            self.index
-                .get(id)
-                .is_some_and(|&i| layout.channels[i].kind == kind)
+            match data {
+                ChannelData::Snapshot(f) => f.kind == spec.kind,
+                ChannelData::Series(set) => {
+                    set.trim(history_window(spec));
+                    spec.kind == ChannelKind::Series
+                }
+            }
         });
         self.layout = layout;
     }
@@ -164,10 +167,7 @@ impl PlotState {
         if spec.kind != frame.kind {
             return false;
         }
-        let window = match spec.history_points as usize {
-            0 => DEFAULT_HISTORY_POINTS,
-            n => n,
-        };
+        let window = history_window(spec);
         for part in &mut frame.parts {
             clean_in_place(&mut part.name, MAX_LABEL_CHARS);
         }
@@ -194,6 +194,14 @@ impl PlotState {
             }
         }
         true
+    }
+}
+
+/// The history window of an append channel: its layout's, else the default.
+fn history_window(spec: &ChannelSpec) -> usize {
+    match spec.history_points as usize {
+        0 => DEFAULT_HISTORY_POINTS,
+        n => n,
     }
 }
 

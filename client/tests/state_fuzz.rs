@@ -221,50 +221,89 @@ fn check_bounds(state: &PlotState) {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
-
-    #[test]
-    fn random_messages_never_break_the_state_or_the_renderer(ops in prop::collection::vec(op(), 1..50)) {
-        let mut state = PlotState::default();
-        let mut view = ViewState::default();
-        let mut out = Vec::new();
-        let options = RenderOptions { now_unix_us: Some(u64::MAX), ..RenderOptions::default() };
-        for op in ops {
-            match op {
-                Op::Layout(channels, columns) => state.set_layout(Layout { title: "\u{1b}[31mred".into(), columns, channels }),
-                Op::Data(frames, stray) => {
-                    let channel = frames[0].channel;
-                    let kind = state.spec(channel).map(|s| s.kind);
-                    for frame in frames {
-                        if stray || Some(frame.kind) == kind {
-                            state.apply_frame(frame, Instant::now());
-                        }
-                    }
-                }
-                Op::Names(channel, n) => {
-                    for i in 0..n {
-                        let f = Frame {
-                            channel,
-                            seq: i as u64,
-                            timestamp_us: 0,
-                            kind: ChannelKind::Series,
-                            nx: 0,
-                            ny: 0,
-                            range: None,
-                            parts: vec![Part { name: format!("name {i}"), first_index: 0, x: Some(Array::from_f64(&[1.0])), y: Array::from_f64(&[2.0]) }],
-                        };
-                        state.apply_frame(f, Instant::now());
-                    }
-                }
-                Op::View(channel, x, y) => { view.manual.insert(channel, AxisView { x, y }); }
-                Op::Render(w, h) => { render_with(&state, &view, w, h, &mut out, &options); }
-                Op::Reset => state.reset_session(),
-            }
-            check_bounds(&state);
-            let _ = state.status.newest_age(0);
-            let _ = state.status.newest_age(u64::MAX);
-        }
-        render_with(&state, &view, 320, 240, &mut out, &options);
+/// Runs the random sequences on a thread of their own, so that a render
+/// that never ends fails the test within a bound instead of hanging it (a
+/// log axis of 600 decades once made plotters' tick search spin).
+#[test]
+fn random_messages_never_break_the_state_or_the_renderer() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("state-fuzz".into())
+        .spawn(move || {
+            let config = ProptestConfig {
+                cases: 48,
+                ..ProptestConfig::default()
+            };
+            let mut runner = proptest::test_runner::TestRunner::new(config);
+            let result = runner.run(&prop::collection::vec(op(), 1..50), |ops| {
+                run(ops);
+                Ok(())
+            });
+            let _ = tx.send(result.map_err(|e| e.to_string()));
+        })
+        .expect("a thread for the cases");
+    match rx.recv_timeout(std::time::Duration::from_secs(600)) {
+        Ok(Ok(())) => {}
+        Ok(Err(failure)) => panic!("{failure}"),
+        Err(_) => panic!("a case did not finish within 600 s: a render hangs"),
     }
+}
+
+fn run(ops: Vec<Op>) {
+    let mut state = PlotState::default();
+    let mut view = ViewState::default();
+    let mut out = Vec::new();
+    let options = RenderOptions {
+        now_unix_us: Some(u64::MAX),
+        ..RenderOptions::default()
+    };
+    for op in ops {
+        match op {
+            Op::Layout(channels, columns) => state.set_layout(Layout {
+                title: "\u{1b}[31mred".into(),
+                columns,
+                channels,
+            }),
+            Op::Data(frames, stray) => {
+                let channel = frames[0].channel;
+                let kind = state.spec(channel).map(|s| s.kind);
+                for frame in frames {
+                    if stray || Some(frame.kind) == kind {
+                        state.apply_frame(frame, Instant::now());
+                    }
+                }
+            }
+            Op::Names(channel, n) => {
+                for i in 0..n {
+                    let f = Frame {
+                        channel,
+                        seq: i as u64,
+                        timestamp_us: 0,
+                        kind: ChannelKind::Series,
+                        nx: 0,
+                        ny: 0,
+                        range: None,
+                        parts: vec![Part {
+                            name: format!("name {i}"),
+                            first_index: 0,
+                            x: Some(Array::from_f64(&[1.0])),
+                            y: Array::from_f64(&[2.0]),
+                        }],
+                    };
+                    state.apply_frame(f, Instant::now());
+                }
+            }
+            Op::View(channel, x, y) => {
+                view.manual.insert(channel, AxisView { x, y });
+            }
+            Op::Render(w, h) => {
+                render_with(&state, &view, w, h, &mut out, &options);
+            }
+            Op::Reset => state.reset_session(),
+        }
+        check_bounds(&state);
+        let _ = state.status.newest_age(0);
+        let _ = state.status.newest_age(u64::MAX);
+    }
+    render_with(&state, &view, 320, 240, &mut out, &options);
 }

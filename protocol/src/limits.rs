@@ -18,6 +18,11 @@ pub const BODY_PREFIX_BYTES: usize = 8;
 /// make the server reserve memory.
 pub const HANDSHAKE_MAX_FRAME_BYTES: usize = 4 * 1024;
 
+/// Largest frame a viewer accepts before the `Welcome` (a `Welcome` or a
+/// `Reject` with its reason): a stranger on the port must not make the
+/// viewer reserve memory.
+pub const WELCOME_MAX_FRAME_BYTES: usize = 64 * 1024;
+
 /// Largest frame a server accepts from a viewer after the handshake: viewers
 /// only ever send small control messages.
 pub const CONTROL_MAX_FRAME_BYTES: usize = 4 * 1024;

@@ -109,10 +109,15 @@ impl Pad {
 }
 
 /// Largest magnitude a drawn range may reach. plotters' tick code divides
-/// and multiplies spans and steps; keeping every end within ±1e300 (and on
-/// log axes above 1e-300) leaves it ample headroom, where a span such as
-/// `1e308 - (-1e308)` overflows to infinity and made its tick search spin.
+/// and multiplies spans and steps; keeping every end within ±1e300 leaves
+/// it ample headroom, where a span such as `1e308 - (-1e308)` overflows to
+/// infinity and made its tick search spin.
 pub(crate) const MAX_MAGNITUDE: f64 = 1e300;
+
+/// Largest magnitude on a log axis (and the reciprocal, the smallest):
+/// plotters counts decades as `ln(high / low)`, which must stay finite (a
+/// log axis from 1e-300 to 1e300 made its tick search spin).
+pub(crate) const MAX_LOG_MAGNITUDE: f64 = 1e150;
 
 /// Smallest span a drawn range may have, absolutely and relative to its
 /// magnitude: below that the tick step underflows and its reciprocal
@@ -140,7 +145,7 @@ pub(crate) fn resolve(
     // Data beyond the drawable magnitudes is clipped by the plot, not
     // allowed to stretch the axis past what plotters can tick.
     let (lo_limit, hi_limit) = if log {
-        (1.0 / MAX_MAGNITUDE, MAX_MAGNITUDE)
+        (1.0 / MAX_LOG_MAGNITUDE, MAX_LOG_MAGNITUDE)
     } else {
         (-MAX_MAGNITUDE, MAX_MAGNITUDE)
     };
@@ -162,14 +167,15 @@ pub(crate) fn resolve(
 }
 
 /// `range` in increasing order if it is drawable on that scale: finite,
-/// within ±[`MAX_MAGNITUDE`] (positive and above its reciprocal on log
-/// axes), and a span that is neither vanishing (below [`MIN_SPAN`] or a
-/// 1e-12 fraction of its magnitude) nor overflowing.
+/// within ±[`MAX_MAGNITUDE`] (on log axes between the reciprocal of
+/// [`MAX_LOG_MAGNITUDE`] and it), and a span that is neither vanishing
+/// (below [`MIN_SPAN`] or a 1e-12 fraction of its magnitude) nor
+/// overflowing.
 pub(crate) fn valid((a, b): (f64, f64), scale: Scale) -> Option<(f64, f64)> {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
     let bounded = match scale {
         Scale::Linear => lo >= -MAX_MAGNITUDE && hi <= MAX_MAGNITUDE,
-        Scale::Log => lo >= 1.0 / MAX_MAGNITUDE && hi <= MAX_MAGNITUDE,
+        Scale::Log => lo >= 1.0 / MAX_LOG_MAGNITUDE && hi <= MAX_LOG_MAGNITUDE,
     };
     let span = hi - lo;
     let ok = bounded
@@ -256,6 +262,8 @@ mod tests {
             (1.0, 1.0 + 1e-15),
             (-0.0, 0.0),
             (f64::NAN, f64::INFINITY),
+            (1e-300, 1e300),
+            (5e-324, f64::MAX),
         ];
         for scale in [Scale::Linear, Scale::Log] {
             for &(a, b) in &nasty {

@@ -1,0 +1,145 @@
+//! A viewer made of the viewer library itself: its network thread (the same
+//! flow control, clock estimation and window of batches in flight as the
+//! real viewer) and a drawing loop that renders the newest state like the
+//! window does, paced to a refresh rate, recording the age of what each
+//! draw shows.
+
+use std::net::SocketAddr;
+use std::sync::mpsc::{sync_channel, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use plotcast_protocol::util::unix_now_us;
+use plotcast_viewer::net::{NetConfig, NetEvent, NetHandle};
+use plotcast_viewer::pacer::Pacer;
+use plotcast_viewer::render::render;
+use plotcast_viewer::shared::Shared;
+use plotcast_viewer::state::ViewState;
+
+/// What a run of the drawing loop saw.
+#[derive(Debug, Default)]
+pub struct Watched {
+    /// Draws that showed a new batch.
+    pub frames: u64,
+    /// Seconds measured (after the first frame).
+    pub secs: f64,
+    /// Age of the newest frame shown, at the end of each draw (publish on
+    /// the server to shown), in ms, with the draw's time since the start.
+    pub ages_ms: Vec<(f64, f64)>,
+    /// Age of the newest frame when each draw started, in ms.
+    pub start_ages_ms: Vec<f64>,
+    /// Time each draw took, in ms.
+    pub render_ms: Vec<f64>,
+    /// Batches in flight at the end.
+    pub window: u64,
+    /// Round trip the viewer measured, in ms.
+    pub round_trip_ms: Option<f64>,
+}
+
+impl Watched {
+    /// Frames shown per second.
+    pub fn fps(&self) -> f64 {
+        if self.secs > 0.0 {
+            self.frames as f64 / self.secs
+        } else {
+            0.0
+        }
+    }
+
+    /// The ages of the draws between `from` and `to` seconds.
+    pub fn ages_between(&self, from: f64, to: f64) -> Vec<f64> {
+        self.ages_ms
+            .iter()
+            .filter(|(t, _)| (from..to).contains(t))
+            .map(|(_, a)| *a)
+            .collect()
+    }
+}
+
+/// Watches the server at `addr` for `secs` seconds (after the first frame
+/// arrived), drawing `width × height` frames at most `max_fps` a second
+/// (`None`: as fast as they come).
+pub fn watch(
+    addr: SocketAddr,
+    max_fps: Option<f64>,
+    (width, height): (u32, u32),
+    secs: f64,
+) -> Result<Watched> {
+    let cfg = NetConfig {
+        addr: addr.to_string(),
+        peer_name: "bench-draw-loop".into(),
+        reconnect: false,
+        ..NetConfig::default()
+    };
+    let shared = Arc::new(Shared::default());
+    let (tx, rx) = sync_channel(8);
+    let net = NetHandle::spawn(cfg, Arc::clone(&shared), move |event| {
+        let _ = tx.try_send(event);
+    })?;
+    let mut pacer = Pacer::new(max_fps);
+    let view = ViewState::default();
+    let mut rgb = Vec::new();
+    let mut watched = Watched::default();
+    let (mut drawn, mut started) = (0u64, None::<Instant>);
+    let first_deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = Instant::now();
+        if let Some(t0) = started {
+            if now.duration_since(t0).as_secs_f64() >= secs {
+                break;
+            }
+        } else if now > first_deadline {
+            bail!("no frame within 30 s");
+        }
+        let wait = pacer
+            .slot()
+            .map_or(Duration::from_millis(50), |s| {
+                s.saturating_duration_since(now)
+            })
+            .max(Duration::from_millis(1));
+        match rx.recv_timeout(wait) {
+            Ok(NetEvent::Changed) | Err(RecvTimeoutError::Timeout) => {}
+            Ok(NetEvent::Finished) | Err(RecvTimeoutError::Disconnected) => {
+                bail!("the viewer's network thread ended")
+            }
+        }
+        if shared.batch() > drawn {
+            pacer.request();
+        }
+        let now = Instant::now();
+        if !pacer.should_draw(now) {
+            continue;
+        }
+        let (plot, batch) = shared.snapshot();
+        let newest = plot.status.newest_frame.map(|(_, ts)| ts);
+        let begun = unix_now_us();
+        render(&plot, &view, width, height, &mut rgb);
+        let done = unix_now_us();
+        let ended = Instant::now();
+        pacer.drew(now, ended);
+        shared.set_draw_period(pacer.draw_period());
+        shared.presented(batch);
+        drawn = batch;
+        let t0 = *started.get_or_insert(now);
+        if let Some(ts) = newest {
+            let at = now.duration_since(t0).as_secs_f64();
+            watched
+                .ages_ms
+                .push((at, done.saturating_sub(ts) as f64 / 1e3));
+            watched
+                .start_ages_ms
+                .push(begun.saturating_sub(ts) as f64 / 1e3);
+        }
+        watched
+            .render_ms
+            .push(ended.duration_since(now).as_secs_f64() * 1e3);
+        watched.frames += 1;
+    }
+    watched.secs = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+    let status = shared.update(|s| s.status.clone());
+    watched.window = status.window;
+    watched.round_trip_ms = status.round_trip.map(|d| d.as_secs_f64() * 1e3);
+    drop(net.shutdown());
+    Ok(watched)
+}
