@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use plotcast::{ServerError, VIEWER_BIN};
+use plotcast::{ServerError, ViewerLaunch, VIEWER_BIN};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -197,6 +197,8 @@ impl PyServer {
         if insecure_no_token {
             b = b.insecure_no_token();
         }
+        let explicit = viewer.is_some_and(|v| !v.is_instance_of::<pyo3::types::PyBool>())
+            || (use_env && std::env::var_os("PLOTCAST_VIEWER").is_some_and(|v| !v.is_empty()));
         match viewer {
             None => b = auto_viewer(py, b, use_env)?,
             Some(v) if v.is_instance_of::<pyo3::types::PyBool>() => {
@@ -215,7 +217,16 @@ impl PyServer {
                 b = b.viewer_path(path);
             }
         }
+        let searched = !explicit;
         let server = py.detach(|| b.start()).map_err(server_error)?;
+        if searched && matches!(server.viewer_launch(), ViewerLaunch::NotFound { .. }) {
+            // The library's hint speaks of cargo; a Python user installs the
+            // viewer with pip.
+            eprintln!(
+                "plotcast: for Python, install the viewer into this environment with \
+                 `pip install ./python/viewer` from the plotcast source"
+            );
+        }
         let addr = server.local_addr();
         Ok(Self {
             address: addr.to_string(),
