@@ -49,7 +49,8 @@ impl PyHeatmap {
     /// Publishes a grid: a 2-D array of shape (ny, nx) of float64 or float32
     /// (other real dtypes are converted). `range=(lo, hi)` fixes the colour
     /// range of this frame (otherwise the channel's y_range, else
-    /// autoscale). Never waits for a viewer.
+    /// autoscale; float32 with range= is widened to float64, a copy).
+    /// Never waits for a viewer.
     ///
     /// Raises ValueError for a shape that is not 2-D or an empty grid,
     /// TypeError for values that are not real numbers.

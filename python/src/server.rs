@@ -43,10 +43,11 @@ const SIGNAL_SLICE: Duration = Duration::from_millis(50);
 ///         an access token: one is generated and printed unless given.
 ///     token: access token viewers must present (or PLOTCAST_TOKEN).
 ///     insecure_no_token: serve a non-loopback address without a token.
-///     viewer: True (default) launches plotcast-viewer, found in this
-///         Python's bin/ folder, then PLOTCAST_VIEWER, next to the
-///         interpreter, on PATH; False launches none (PLOTCAST_NO_VIEWER=1
-///         does too); a path launches that binary.
+///     viewer: True (default) launches plotcast-viewer: PLOTCAST_VIEWER
+///         if set, else the one in this Python's bin/ folder (where
+///         `pip install ./python/viewer` puts it), else next to the
+///         interpreter or on PATH; False launches none
+///         (PLOTCAST_NO_VIEWER=1 does too); a path launches that binary.
 ///     columns: columns of the figure grid (0: the viewer chooses).
 ///     max_viewers: viewers served at once (default 64).
 ///     history_points: default window of append series (default 100000).
@@ -432,7 +433,8 @@ fn auto_viewer(
     })
 }
 
-/// The script's name (`heat` for `python heat.py`), else "python".
+/// The script's name (`heat` for `python heat.py`, `pkg` for `python -m
+/// pkg`), else "python".
 fn default_title(py: Python<'_>) -> String {
     let argv0 = py
         .import("sys")
@@ -442,8 +444,13 @@ fn default_title(py: Python<'_>) -> String {
         .filter(|a| a.is_instance_of::<PyString>())
         .and_then(|a| a.extract::<String>().ok())
         .unwrap_or_default();
-    Path::new(&argv0)
-        .file_stem()
+    let path = Path::new(&argv0);
+    // `python -m pkg` runs pkg/__main__.py: the package names the run.
+    let named = match path.file_stem() {
+        Some(stem) if stem == "__main__" => path.parent().and_then(Path::file_name),
+        stem => stem,
+    };
+    named
         .map(|s| s.to_string_lossy().into_owned())
         .filter(|s| !s.is_empty() && s != "-c")
         .unwrap_or_else(|| "python".into())

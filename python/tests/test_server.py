@@ -187,3 +187,21 @@ def test_help_reads_well():
     line_help = pydoc.render_doc(plotcast.Line, renderer=pydoc.plaintext)
     assert "line.publish(x, train=y1, test=y2)" in line_help
     assert plotcast.__doc__ and "with plotcast.Server" in plotcast.__doc__
+
+
+def test_no_signal_handler_is_installed(no_viewer_env):
+    """The library leaves signal dispositions alone: Python's own SIGINT
+    handler stays, and the process catches no new signal."""
+
+    def caught():
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("SigCgt:"):
+                    return int(line.split()[1], 16)
+        pytest.skip("no SigCgt in /proc/self/status")
+
+    before, handler = caught(), signal.getsignal(signal.SIGINT)
+    with plotcast.Server(viewer=False) as s:
+        s.line("l").publish([1.0, 2.0])
+        assert caught() == before, f"caught signals changed: {before:#x} -> {caught():#x}"
+        assert signal.getsignal(signal.SIGINT) is handler
