@@ -19,7 +19,7 @@ venv=target/python-test-venv
 step "Python: fresh venv ($("$python" --version)) in $venv"
 rm -rf "$venv"
 "$python" -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check maturin pytest numpy
+"$venv/bin/pip" install --quiet --disable-pip-version-check maturin pytest numpy mypy
 
 step "Python: pip install ./python ./python/viewer (the README's install command; release build)"
 "$venv/bin/pip" install --disable-pip-version-check ./python ./python/viewer

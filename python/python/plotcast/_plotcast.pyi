@@ -2,28 +2,29 @@
 
 import os
 from types import TracebackType
-from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, Type, TypedDict, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, Type, TypedDict, Union, final
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
+__all__ = ["Server", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]
 
 #: A 1-D or 2-D array of real numbers: a numpy array (float64 and float32 C-contiguous
 #: arrays are read in place; other real dtypes and layouts are copied), a list, or
 #: any object with the buffer protocol.
-ArrayLike = Union[npt.NDArray[np.floating[Any]], npt.NDArray[np.integer[Any]], npt.ArrayLike]
+_ArrayLike = Union[npt.NDArray[np.floating[Any]], npt.NDArray[np.integer[Any]], npt.ArrayLike]
 #: A trace given by name: y values (line), (x, y) (line, scatter), heights or
 #: (heights, edges) (bars).
-TraceValue = Union[ArrayLike, Tuple[ArrayLike, ArrayLike]]
-Range = Tuple[float, float]
-Cell = Union[Tuple[int, int], Tuple[int, int, int, int]]
-Colormap = Literal[
+_TraceValue = Union[_ArrayLike, Tuple[_ArrayLike, _ArrayLike]]
+_Range = Tuple[float, float]
+_Cell = Union[Tuple[int, int], Tuple[int, int, int, int]]
+_Colormap = Literal[
     "viridis", "magma", "inferno", "plasma", "coolwarm", "RdBu", "gray",
     "viridis_r", "magma_r", "inferno_r", "plasma_r", "coolwarm_r", "RdBu_r", "gray_r",
 ]
 
-class ViewerStats(TypedDict):
+class _ViewerStats(TypedDict):
     addr: str
     peer_name: str
     connected_since: float
@@ -33,11 +34,11 @@ class ViewerStats(TypedDict):
     batches: int
     round_trip: Optional[float]
 
-class EndedViewerStats(ViewerStats):
+class _EndedViewerStats(_ViewerStats):
     reason: str
     ended_at: float
 
-class ChannelStats(TypedDict):
+class _ChannelStats(TypedDict):
     id: int
     name: str
     kind: str
@@ -45,11 +46,12 @@ class ChannelStats(TypedDict):
     invalid: int
     seq: int
 
-class Stats(TypedDict):
-    viewers: List[ViewerStats]
-    channels: List[ChannelStats]
-    ended: List[EndedViewerStats]
+class _Stats(TypedDict):
+    viewers: List[_ViewerStats]
+    channels: List[_ChannelStats]
+    ended: List[_EndedViewerStats]
 
+@final
 class Server:
     """A live plot server: binds a port (loopback by default), launches the viewer
     window and serves the channels you create. Publishing never waits for a viewer.
@@ -59,8 +61,8 @@ class Server:
     at once. The viewer window stays open with the last frame.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         title: Optional[str] = None,
         *,
         bind: Optional[str] = None,
@@ -76,7 +78,7 @@ class Server:
         heartbeat_interval: float = 2.0,
         heartbeat_timeout: float = 6.0,
         shutdown_grace: float = 0.2,
-    ) -> None: ...
+    ) -> "Server": ...
     @property
     def address(self) -> str:
         """The address viewers connect to, ``"HOST:PORT"``."""
@@ -103,10 +105,10 @@ class Server:
         y_label: Optional[str] = None,
         log_x: bool = False,
         log_y: bool = False,
-        x_range: Optional[Range] = None,
-        y_range: Optional[Range] = None,
-        cell: Optional[Cell] = None,
-        colormap: Optional[Union[Colormap, str]] = None,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
+        colormap: Optional[Union[_Colormap, str]] = None,
     ) -> "Heatmap": ...
     def line(
         self,
@@ -118,9 +120,9 @@ class Server:
         y_label: Optional[str] = None,
         log_x: bool = False,
         log_y: bool = False,
-        x_range: Optional[Range] = None,
-        y_range: Optional[Range] = None,
-        cell: Optional[Cell] = None,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
     ) -> "Line": ...
     def scatter(
         self,
@@ -132,9 +134,9 @@ class Server:
         y_label: Optional[str] = None,
         log_x: bool = False,
         log_y: bool = False,
-        x_range: Optional[Range] = None,
-        y_range: Optional[Range] = None,
-        cell: Optional[Cell] = None,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
     ) -> "Scatter": ...
     def bars(
         self,
@@ -146,9 +148,9 @@ class Server:
         y_label: Optional[str] = None,
         log_x: bool = False,
         log_y: bool = False,
-        x_range: Optional[Range] = None,
-        y_range: Optional[Range] = None,
-        cell: Optional[Cell] = None,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
     ) -> "Bars": ...
     def series(
         self,
@@ -160,13 +162,13 @@ class Server:
         y_label: Optional[str] = None,
         log_x: bool = False,
         log_y: bool = False,
-        x_range: Optional[Range] = None,
-        y_range: Optional[Range] = None,
-        cell: Optional[Cell] = None,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
         history_points: Optional[int] = None,
     ) -> "Series": ...
     def viewer_count(self) -> int: ...
-    def stats(self) -> Stats: ...
+    def stats(self) -> _Stats: ...
     def finish(self, timeout: float = 5.0) -> bool:
         """Waits up to ``timeout`` seconds for viewers to receive the final values,
         then closes. Ctrl-C interrupts the wait."""
@@ -180,45 +182,50 @@ class Server:
         traceback: Optional[TracebackType],
     ) -> bool: ...
 
+@final
 class Heatmap:
     """A heatmap channel: 2-D arrays of shape (ny, nx), row 0 at the bottom."""
 
     @property
     def name(self) -> str: ...
-    def publish(self, values: ArrayLike, /, range: Optional[Range] = None) -> None: ...
+    def publish(self, values: _ArrayLike, /, range: Optional[_Range] = None) -> None: ...
 
+@final
 class Line:
     """A line channel: one or more named traces."""
 
     @property
     def name(self) -> str: ...
     def publish(
-        self, *arrays: Union[ArrayLike, Mapping[str, TraceValue]], **traces: TraceValue
+        self, *arrays: Union[_ArrayLike, Mapping[str, _TraceValue]], **traces: _TraceValue
     ) -> None:
         """``publish(y)``, ``publish(x, y)``, ``publish(a=y1, b=y2)``,
         ``publish(x, a=y1, b=y2)`` or ``publish({"a": y1, "b": (x2, y2)})``."""
 
+@final
 class Scatter:
     """A scatter channel: points of one or more named traces."""
 
     @property
     def name(self) -> str: ...
     def publish(
-        self, *arrays: Union[ArrayLike, Mapping[str, TraceValue]], **traces: TraceValue
+        self, *arrays: Union[_ArrayLike, Mapping[str, _TraceValue]], **traces: _TraceValue
     ) -> None:
         """``publish(x, y)``, ``publish(a=(x1, y1), b=(x2, y2))`` or ``publish(x, a=y1)``."""
 
+@final
 class Bars:
     """A bars channel: heights, or a histogram with n + 1 bin edges."""
 
     @property
     def name(self) -> str: ...
     def publish(
-        self, *arrays: Union[ArrayLike, Mapping[str, TraceValue]], **traces: TraceValue
+        self, *arrays: Union[_ArrayLike, Mapping[str, _TraceValue]], **traces: _TraceValue
     ) -> None:
         """``publish(heights)``, ``publish(heights, edges)``,
         ``publish(*numpy.histogram(w))`` or ``publish(a=(h1, edges), b=(h2, edges))``."""
 
+@final
 class Series:
     """An append-mode series channel: points accumulate in a bounded window."""
 
@@ -226,5 +233,5 @@ class Series:
     def name(self) -> str: ...
     def push(self, t: float, y: Optional[float] = None, /, **named: float) -> None:
         """``push(t, y)`` or ``push(t, loss=l, acc=a)`` (named series)."""
-    def extend(self, t: ArrayLike, y: Optional[ArrayLike] = None, /, **named: ArrayLike) -> None:
+    def extend(self, t: _ArrayLike, y: Optional[_ArrayLike] = None, /, **named: _ArrayLike) -> None:
         """``extend(ts, ys)`` or ``extend(ts, loss=ls, acc=accs)``."""
