@@ -151,6 +151,18 @@ impl Server {
     ///
     /// Returns whether every viewer was up to date.
     pub fn finish(self, timeout: Duration) -> bool {
+        self.wait_synced(timeout)
+    }
+
+    /// The wait of [`finish`](Self::finish) without stopping the server:
+    /// waits up to `timeout` until every connected viewer that is asking
+    /// for data has been sent everything published so far (and, for a
+    /// launched viewer that has not connected yet, until it has). A caller
+    /// that must stay interruptible (the Python binding checks for Ctrl-C)
+    /// calls it in short slices.
+    ///
+    /// Returns whether every viewer was up to date.
+    pub fn wait_synced(&self, timeout: Duration) -> bool {
         let target = self.hub.version.load(Ordering::SeqCst);
         let deadline = Instant::now() + timeout;
         let expect_viewer = matches!(

@@ -1,0 +1,32 @@
+"""plotcast: live plots for long computations.
+
+Publish numpy arrays from a running computation; a separate viewer window
+(``plotcast-viewer``, launched for you) draws the newest data. Publishing
+copies the data once and never waits for the window or the network: a slow
+or stalled viewer never slows the computation, stale frames are dropped,
+and Ctrl-C stops the loop at once while the window keeps the last plot.
+
+    import numpy as np, plotcast
+
+    with plotcast.Server(title="heat") as s:
+        temp = s.heatmap("temperature", colormap="viridis")
+        prof = s.line("profile", x_label="x", y_label="T")
+        energy = s.series("energy")
+        for step in range(n):
+            temp.publish(grid)                 # 2-D array: shape (ny, nx)
+            prof.publish(grid[ny // 2])
+            energy.push(step * dt, grid.sum())
+
+Channel kinds: ``heatmap`` (2-D arrays), ``line`` (traces, y or x and y),
+``scatter`` (x and y), ``bars`` (heights, or a histogram with edges) and
+``series`` (points appended, a bounded history window). See
+``help(plotcast.Server)`` and each channel's ``publish``.
+
+Environment variables: PLOTCAST_ADDR (bind address), PLOTCAST_TOKEN,
+PLOTCAST_VIEWER (viewer binary), PLOTCAST_VIEWER_ARGS, PLOTCAST_NO_VIEWER=1,
+RUST_LOG (for example RUST_LOG=plotcast=debug).
+"""
+
+from ._plotcast import Bars, Heatmap, Line, Scatter, Series, Server, __version__
+
+__all__ = ["Server", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]

@@ -1,0 +1,238 @@
+"""Type stubs of plotcast's native module (the classes ``plotcast`` re-exports)."""
+
+import os
+from types import TracebackType
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, Type, TypedDict, Union, final
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+__all__ = ["Server", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]
+
+#: A 1-D or 2-D array of real numbers: a numpy array (float64 and float32 C-contiguous
+#: arrays are read in place; other real dtypes and layouts are copied), a list, or
+#: any object with the buffer protocol.
+_ArrayLike = Union[npt.NDArray[np.floating[Any]], npt.NDArray[np.integer[Any]], npt.ArrayLike]
+#: A trace given by name: y values (line), (x, y) (line, scatter), heights or
+#: (heights, edges) (bars).
+_TraceValue = Union[_ArrayLike, Tuple[_ArrayLike, _ArrayLike]]
+_Range = Tuple[float, float]
+_Cell = Union[Tuple[int, int], Tuple[int, int, int, int]]
+_Colormap = Literal[
+    "viridis", "magma", "inferno", "plasma", "coolwarm", "RdBu", "gray",
+    "viridis_r", "magma_r", "inferno_r", "plasma_r", "coolwarm_r", "RdBu_r", "gray_r",
+]
+
+class _ViewerStats(TypedDict):
+    addr: str
+    peer_name: str
+    connected_since: float
+    frames_sent: int
+    frames_skipped: int
+    bytes_sent: int
+    batches: int
+    round_trip: Optional[float]
+    clock_offset: Optional[float]
+
+class _EndedViewerStats(_ViewerStats):
+    reason: str
+    ended_at: float
+
+class _ChannelStats(TypedDict):
+    id: int
+    name: str
+    kind: str
+    publishes: int
+    invalid: int
+    seq: int
+
+class _Stats(TypedDict):
+    viewers: List[_ViewerStats]
+    channels: List[_ChannelStats]
+    ended: List[_EndedViewerStats]
+
+@final
+class Server:
+    """A live plot server: binds a port (loopback by default), launches the viewer
+    window and serves the channels you create. Publishing never waits for a viewer.
+
+    Use it as a context manager: leaving the block normally calls
+    ``finish(finish_timeout)``; leaving it by an exception (Ctrl-C included) closes
+    at once. The viewer window stays open with the last frame.
+    """
+
+    def __new__(
+        cls,
+        title: Optional[str] = None,
+        *,
+        bind: Optional[str] = None,
+        token: Optional[str] = None,
+        insecure_no_token: bool = False,
+        viewer: Union[bool, str, "os.PathLike[str]", None] = None,
+        columns: int = 0,
+        max_viewers: int = 64,
+        history_points: int = 100_000,
+        finish_timeout: float = 5.0,
+        use_env: bool = True,
+        handshake_timeout: float = 2.0,
+        heartbeat_interval: float = 2.0,
+        heartbeat_timeout: float = 6.0,
+        shutdown_grace: float = 0.2,
+    ) -> "Server": ...
+    @property
+    def address(self) -> str:
+        """The address viewers connect to, ``"HOST:PORT"``."""
+    @property
+    def port(self) -> int: ...
+    @property
+    def token(self) -> Optional[str]:
+        """The access token viewers must present, or None."""
+    @property
+    def session_id(self) -> int: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def viewer_launch(self) -> Dict[str, Any]:
+        """``{"state": "launched", "path": ..., "pid": ...}``, or state ``disabled``,
+        ``building``, ``not_found`` (with ``hint``), ``failed`` (with ``error``)."""
+    def heatmap(
+        self,
+        name: str,
+        /,
+        *,
+        title: Optional[str] = None,
+        x_label: Optional[str] = None,
+        y_label: Optional[str] = None,
+        log_x: bool = False,
+        log_y: bool = False,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
+        colormap: Optional[Union[_Colormap, str]] = None,
+    ) -> "Heatmap": ...
+    def line(
+        self,
+        name: str,
+        /,
+        *,
+        title: Optional[str] = None,
+        x_label: Optional[str] = None,
+        y_label: Optional[str] = None,
+        log_x: bool = False,
+        log_y: bool = False,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
+    ) -> "Line": ...
+    def scatter(
+        self,
+        name: str,
+        /,
+        *,
+        title: Optional[str] = None,
+        x_label: Optional[str] = None,
+        y_label: Optional[str] = None,
+        log_x: bool = False,
+        log_y: bool = False,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
+    ) -> "Scatter": ...
+    def bars(
+        self,
+        name: str,
+        /,
+        *,
+        title: Optional[str] = None,
+        x_label: Optional[str] = None,
+        y_label: Optional[str] = None,
+        log_x: bool = False,
+        log_y: bool = False,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
+    ) -> "Bars": ...
+    def series(
+        self,
+        name: str,
+        /,
+        *,
+        title: Optional[str] = None,
+        x_label: Optional[str] = None,
+        y_label: Optional[str] = None,
+        log_x: bool = False,
+        log_y: bool = False,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
+        history_points: Optional[int] = None,
+    ) -> "Series": ...
+    def viewer_count(self) -> int: ...
+    def stats(self) -> _Stats: ...
+    def finish(self, timeout: float = 5.0) -> bool:
+        """Waits up to ``timeout`` seconds for viewers to receive the final values,
+        then closes. Ctrl-C interrupts the wait."""
+    def close(self) -> None:
+        """Stops the server at once; the viewer window stays open."""
+    def __enter__(self) -> "Server": ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> bool: ...
+
+@final
+class Heatmap:
+    """A heatmap channel: 2-D arrays of shape (ny, nx), row 0 at the bottom."""
+
+    @property
+    def name(self) -> str: ...
+    def publish(self, values: _ArrayLike, /, range: Optional[_Range] = None) -> None: ...
+
+@final
+class Line:
+    """A line channel: one or more named traces."""
+
+    @property
+    def name(self) -> str: ...
+    def publish(
+        self, *arrays: Union[_ArrayLike, Mapping[str, _TraceValue]], **traces: _TraceValue
+    ) -> None:
+        """``publish(y)``, ``publish(x, y)``, ``publish(a=y1, b=y2)``,
+        ``publish(x, a=y1, b=y2)`` or ``publish({"a": y1, "b": (x2, y2)})``."""
+
+@final
+class Scatter:
+    """A scatter channel: points of one or more named traces."""
+
+    @property
+    def name(self) -> str: ...
+    def publish(
+        self, *arrays: Union[_ArrayLike, Mapping[str, _TraceValue]], **traces: _TraceValue
+    ) -> None:
+        """``publish(x, y)``, ``publish(a=(x1, y1), b=(x2, y2))`` or ``publish(x, a=y1)``."""
+
+@final
+class Bars:
+    """A bars channel: heights, or a histogram with n + 1 bin edges."""
+
+    @property
+    def name(self) -> str: ...
+    def publish(
+        self, *arrays: Union[_ArrayLike, Mapping[str, _TraceValue]], **traces: _TraceValue
+    ) -> None:
+        """``publish(heights)``, ``publish(heights, edges)``,
+        ``publish(*numpy.histogram(w))`` or ``publish(a=(h1, edges), b=(h2, edges))``."""
+
+@final
+class Series:
+    """An append-mode series channel: points accumulate in a bounded window."""
+
+    @property
+    def name(self) -> str: ...
+    def push(self, t: float, y: Optional[float] = None, /, **named: float) -> None:
+        """``push(t, y)`` or ``push(t, loss=l, acc=a)`` (named series)."""
+    def extend(self, t: _ArrayLike, y: Optional[_ArrayLike] = None, /, **named: _ArrayLike) -> None:
+        """``extend(ts, ys)`` or ``extend(ts, loss=ls, acc=accs)``."""
