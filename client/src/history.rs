@@ -81,6 +81,17 @@ impl SeriesHistory {
         })
     }
 
+    /// The points as contiguous runs of times and values, oldest first
+    /// (the chunks they are kept in): lets the renderer use slice-speed
+    /// loops.
+    pub fn runs(&self) -> impl Iterator<Item = (&[f64], &[f64])> + '_ {
+        let head = self.head;
+        self.chunks.iter().enumerate().map(move |(k, c)| {
+            let from = if k == 0 { head } else { 0 };
+            (&c.t[from..], &c.y[from..])
+        })
+    }
+
     fn push(&mut self, points: impl Iterator<Item = (f64, f64)>) {
         for (t, y) in points {
             if self.chunks.back().is_none_or(|c| c.y.len() >= CHUNK_POINTS) {
@@ -208,7 +219,10 @@ mod tests {
     }
 
     fn ys(s: &SeriesHistory) -> Vec<f64> {
-        s.points().map(|(_, y)| y).collect()
+        let from_points: Vec<f64> = s.points().map(|(_, y)| y).collect();
+        let from_runs: Vec<f64> = s.runs().flat_map(|(_, y)| y.iter().copied()).collect();
+        assert_eq!(from_points, from_runs, "points and runs agree");
+        from_points
     }
 
     #[test]

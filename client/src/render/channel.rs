@@ -15,7 +15,8 @@ use super::heatmap::{Blit, Grid};
 use super::info::{usable, AxisMap, Mapping, PixelRect, PlotInfo};
 use super::legend::{draw_legend, Swatch};
 use super::plots::{
-    bars_of, draw_bars, draw_line, draw_paths, draw_points, line_paths_sorted, series_color,
+    bars_of, draw_bars, draw_line, draw_paths, draw_points, line_paths_sorted,
+    line_paths_sorted_runs, series_color,
 };
 use super::ranges::{resolve, Extent, Pad};
 use super::{DrawError, RenderOptions, INK, MUTED};
@@ -63,9 +64,9 @@ impl Points<'_> {
                 y.add_slice(b, ys);
             }
             Points::History(h) => {
-                for (t, v) in h.points() {
-                    x.add(t, xs);
-                    y.add(v, ys);
+                for (t, v) in h.runs() {
+                    x.add_slice(t, xs);
+                    y.add_slice(v, ys);
                 }
             }
         }
@@ -278,6 +279,10 @@ pub(crate) fn draw_channel<'s>(
                             let points = x.iter().copied().zip(y.iter().copied());
                             draw_line(ctx.root, &map, points, color, decimate)?;
                         }
+                        Points::History(h) if decimate && sorted_runs(h, xs) => {
+                            let paths = line_paths_sorted_runs(&map, h.runs());
+                            draw_paths(ctx.root, paths, color)?;
+                        }
                         Points::History(h) => {
                             draw_line(ctx.root, &map, h.points(), color, decimate)?;
                         }
@@ -305,6 +310,16 @@ pub(crate) fn draw_channel<'s>(
 fn sorted(x: &[f64], scale: Scale) -> bool {
     let first_ok = x.first().is_none_or(|&v| scale == Scale::Linear || v > 0.0);
     first_ok && x.iter().all(|v| v.is_finite()) && x.windows(2).all(|w| w[0] <= w[1])
+}
+
+/// [`sorted`] over an append series' runs, and across their boundaries.
+fn sorted_runs(h: &SeriesHistory, scale: Scale) -> bool {
+    let mut previous = f64::NEG_INFINITY;
+    h.runs().all(|(t, _)| {
+        let ok = sorted(t, scale) && t.first().is_none_or(|&first| first >= previous);
+        previous = t.last().copied().unwrap_or(previous);
+        ok
+    })
 }
 
 fn draw_entries(

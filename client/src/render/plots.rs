@@ -66,6 +66,41 @@ pub(crate) fn line_paths(
 pub(crate) fn line_paths_sorted(map: &Mapping, x: impl Fn(usize) -> f64, y: &[f64]) -> Paths {
     let mut clipper = Clipper::new(map.rect);
     let mut dec = Decimator::new(map.rect);
+    sorted_run(map, &mut dec, &mut clipper, x, y);
+    dec.finish(&mut clipper);
+    clipper.finish()
+}
+
+/// [`line_paths_sorted`] over consecutive runs of one line (an append
+/// series' chunks): x never decreases within or across runs.
+pub(crate) fn line_paths_sorted_runs<'a>(
+    map: &Mapping,
+    runs: impl Iterator<Item = (&'a [f64], &'a [f64])>,
+) -> Paths {
+    let mut clipper = Clipper::new(map.rect);
+    let mut dec = Decimator::new(map.rect);
+    for (x, y) in runs {
+        // The decimator's open column carries over a run boundary.
+        sorted_run(
+            map,
+            &mut dec,
+            &mut clipper,
+            |i| x[i],
+            &y[..x.len().min(y.len())],
+        );
+    }
+    dec.finish(&mut clipper);
+    clipper.finish()
+}
+
+/// One contiguous run of a sorted line into the decimator.
+fn sorted_run(
+    map: &Mapping,
+    dec: &mut Decimator,
+    clipper: &mut Clipper,
+    x: impl Fn(usize) -> f64,
+    y: &[f64],
+) {
     let n = y.len();
     let keyer = Decimator::new(map.rect);
     let key = |i: usize| keyer.column(snap(map.x_pixel(x(i)).unwrap_or(0.0)));
@@ -106,19 +141,17 @@ pub(crate) fn line_paths_sorted(map: &Mapping, x: impl Fn(usize) -> f64, y: &[f6
             let mut last = usize::MAX;
             for p in picks {
                 if p != last {
-                    push(p, &mut dec, &mut clipper);
+                    push(p, dec, clipper);
                     last = p;
                 }
             }
         } else {
             for t in i..end {
-                push(t, &mut dec, &mut clipper);
+                push(t, dec, clipper);
             }
         }
         i = end;
     }
-    dec.finish(&mut clipper);
-    clipper.finish()
 }
 
 /// Draws polylines and lone points.
@@ -353,6 +386,44 @@ mod tests {
             let fast = line_paths_sorted(&map, |i| i as f64, &y);
             assert_eq!(covered(&fast), covered(&general), "range {lo}..{hi}");
             assert_eq!(covered(&fast), covered(&naive), "range {lo}..{hi}");
+        }
+    }
+
+    /// An append series kept in chunks draws what the same points drawn in
+    /// one piece draw, whatever the chunk boundaries (a pixel column split
+    /// across two chunks included).
+    #[test]
+    fn runs_cover_what_one_piece_covers() {
+        let n = 50_000;
+        let x: Vec<f64> = (0..n).map(|i| i as f64 * 0.01).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| match i {
+                700 | 31_000 => f64::NAN,
+                _ => ((i as f64) * 3e-3).sin() + 0.2 * ((i * 7919 % 997) as f64 / 997.0),
+            })
+            .collect();
+        let rect = PixelRect {
+            x: 40,
+            y: 10,
+            w: 600,
+            h: 300,
+        };
+        let map = Mapping::new(
+            rect,
+            AxisMap::new((0.0, n as f64 * 0.01), Scale::Linear),
+            AxisMap::new((-1.2, 1.4), Scale::Linear),
+        );
+        let whole = line_paths(&map, x.iter().copied().zip(y.iter().copied()), true);
+        for cut in [1, 333, 4096, 12_345] {
+            let mut runs = Vec::new();
+            let mut at = 0;
+            while at < n {
+                let end = (at + cut + at % 7).min(n);
+                runs.push((&x[at..end], &y[at..end]));
+                at = end;
+            }
+            let chunked = line_paths_sorted_runs(&map, runs.into_iter());
+            assert_eq!(covered(&chunked), covered(&whole), "runs of about {cut}");
         }
     }
 
