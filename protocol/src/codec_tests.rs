@@ -54,6 +54,7 @@ fn sample_layout() -> Layout {
     line.x_range = Some((0.0, 10.0));
     let mut series = ChannelSpec::new(2, "energy", ChannelKind::Series);
     series.history_points = 5000;
+    series.link_x = "time".into();
     Layout {
         title: "heat".into(),
         columns: 2,

@@ -125,6 +125,9 @@ pub struct ChannelSpec {
     pub colormap: String,
     /// History window in points, for append series (0 for other kinds).
     pub history_points: u32,
+    /// X-axis link group: plots with the same non-empty group share x zoom
+    /// and pan in the viewer (empty: not linked).
+    pub link_x: String,
 }
 
 impl ChannelSpec {
@@ -144,6 +147,7 @@ impl ChannelSpec {
             cell: None,
             colormap: String::new(),
             history_points: 0,
+            link_x: String::new(),
         }
     }
 
@@ -185,6 +189,8 @@ pub(crate) struct ChannelSpecWire {
     pub(crate) cell: Option<GridCell>,
     pub(crate) colormap: String,
     pub(crate) history_points: u32,
+    /// Added last (wire order matters): the x-axis link group.
+    pub(crate) link_x: String,
 }
 
 /// Wire form of [`Layout`].
@@ -217,6 +223,7 @@ impl From<&Layout> for LayoutWire {
                     cell: c.cell,
                     colormap: c.colormap.clone(),
                     history_points: c.history_points,
+                    link_x: c.link_x.clone(),
                 })
                 .collect(),
         }
@@ -245,6 +252,7 @@ impl TryFrom<LayoutWire> for Layout {
                     cell: c.cell,
                     colormap: c.colormap,
                     history_points: c.history_points,
+                    link_x: c.link_x,
                 })
             })
             .collect::<Result<Vec<_>, ProtocolError>>()?;

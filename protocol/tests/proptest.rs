@@ -31,9 +31,10 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
         prop::option::of((0u16..8, 0u16..8, 1u16..3, 1u16..3)),
         name(),
         any::<u32>(),
+        name(),
     )
         .prop_map(
-            |(id, n, kind, (title, xl, yl), (xs, ys), (xr, yr), cell, cmap, hist)| {
+            |(id, n, kind, (title, xl, yl), (xs, ys), (xr, yr), cell, cmap, hist, link)| {
                 let scale = |log| if log { Scale::Log } else { Scale::Linear };
                 ChannelSpec {
                     id,
@@ -54,6 +55,7 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
                     }),
                     colormap: cmap,
                     history_points: hist,
+                    link_x: link,
                 }
             },
         )

@@ -48,6 +48,9 @@ pub struct ChannelOptions {
     /// History window of append series, in points per series (0: the
     /// server default, see [`ServerBuilder::history_points`](crate::ServerBuilder::history_points)).
     pub history_points: usize,
+    /// X-axis link group: viewers give plots of one group a shared x zoom
+    /// and pan (empty: not linked).
+    pub link_x: String,
 }
 
 impl ChannelOptions {
@@ -63,6 +66,7 @@ impl ChannelOptions {
         spec.cell = self.cell;
         spec.colormap = self.colormap.clone();
         spec.history_points = u32::try_from(self.history_points).unwrap_or(u32::MAX);
+        spec.link_x = self.link_x.clone();
         spec
     }
 }
@@ -164,6 +168,14 @@ impl ChannelBuilder {
     /// History window of an append series, in points per series.
     pub fn history_points(mut self, points: usize) -> Self {
         self.options.history_points = points;
+        self
+    }
+
+    /// Links this plot's x axis to every plot of the same `group`: zooming
+    /// or panning one in the viewer moves them all (for example several
+    /// series over the same time axis).
+    pub fn link_x(mut self, group: impl Into<String>) -> Self {
+        self.options.link_x = group.into();
         self
     }
 
