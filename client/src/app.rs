@@ -39,6 +39,7 @@ use crate::pacer::{max_fps, Pacer};
 use crate::render;
 use crate::shared::Shared;
 use crate::state::{Connection, PlotState, ViewState};
+use crate::{follow, interaction, keys, linking};
 
 /// Zoom factor per wheel notch (> 1 zooms in: the range shrinks to 80 %).
 const ZOOM_IN_PER_NOTCH: f64 = 1.25;
@@ -49,6 +50,20 @@ const STATUS_REFRESH: Duration = Duration::from_secs(1);
 
 /// Pixels of a touchpad scroll that count as one wheel notch.
 const PIXELS_PER_NOTCH: f64 = 40.0;
+
+/// A press that moves less than this (pixels) before its release is a
+/// click, not a drag.
+const CLICK_SLOP: f64 = 4.0;
+
+/// The left button held down: where, over which plot, and whether it has
+/// become a drag.
+#[derive(Debug, Clone, Copy)]
+struct Press {
+    channel: Option<u32>,
+    at: PhysicalPosition<f64>,
+    last: PhysicalPosition<f64>,
+    dragging: bool,
+}
 
 /// Events the network thread sends to the event loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,11 +104,18 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
         rgb: Vec::new(),
         shown_size: (0, 0),
         info: None,
-        view: ViewState::default(),
+        view: ViewState {
+            ui: interaction::Interaction {
+                page: opts.page,
+                ..interaction::Interaction::default()
+            },
+            ..ViewState::default()
+        },
+        shown: None,
         frozen: None,
         drawn_connection: None,
         cursor: None,
-        drag: None,
+        press: None,
         presented: 0,
         ready: ReadyFile::new(opts.ready_file.clone()),
         batches_shown: 0,
@@ -123,13 +145,15 @@ struct App<'a> {
     shown_size: (u32, u32),
     info: Option<render::RenderInfo>,
     view: ViewState,
+    /// The plot data of the last frame drawn (clicks and keys read it).
+    shown: Option<PlotState>,
     /// The plot data shown while paused.
     frozen: Option<PlotState>,
     /// Connection status of the last drawn frame.
     drawn_connection: Option<Connection>,
     cursor: Option<PhysicalPosition<f64>>,
-    /// Channel being dragged and the last cursor position.
-    drag: Option<(u32, PhysicalPosition<f64>)>,
+    /// The left button, while it is down.
+    press: Option<Press>,
     presented: u64,
     ready: ReadyFile,
     /// Presents that showed a new batch (what `--frames` counts).
@@ -237,6 +261,7 @@ impl App<'_> {
         };
         plot.status.fps = fps;
         plot.status.paused = self.frozen.is_some();
+        follow::advance(&mut self.view, &plot);
         let info = render::render(&plot, &self.view, width.get(), height.get(), &mut self.rgb);
         let window_err = |e: softbuffer::SoftBufferError| RunError::Window(e.to_string());
         surface.resize(width, height).map_err(window_err)?;
@@ -244,7 +269,6 @@ impl App<'_> {
         render::rgb_to_0rgb(&self.rgb, &mut buffer);
         buffer.present().map_err(window_err)?;
         self.shown_size = (width.get(), height.get());
-        self.info = Some(info);
         self.drawn_connection = Some(plot.status.connection.clone());
         self.presented += 1;
         if batch > self.drawn_batch && self.frozen.is_none() {
@@ -256,8 +280,14 @@ impl App<'_> {
         self.pacer.drew(now, Instant::now());
         self.shared.update(|s| s.status.fps = fps);
         self.acknowledge(batch);
-        self.ready
-            .presented(self.presented, &plot.status, crate::clock::now_us())?;
+        self.ready.presented_with(
+            self.presented,
+            &plot.status,
+            crate::clock::now_us(),
+            &info.notes,
+        )?;
+        self.info = Some(info);
+        self.shown = Some(plot);
         if self.opts.frames.is_some_and(|n| self.batches_shown >= n) {
             self.quit(event_loop, Ok(()));
         }
@@ -294,13 +324,18 @@ impl App<'_> {
         if event.state != ElementState::Pressed {
             return;
         }
-        match event.logical_key.as_ref() {
-            Key::Named(NamedKey::Escape) | Key::Character("q" | "Q") => {
+        let key = event.logical_key.as_ref();
+        if let Some(command) = keys::command(key.clone()) {
+            if self.on_command(command) {
+                self.request_redraw();
+            } else if command == keys::Command::Escape {
                 self.quit(event_loop, Ok(()));
             }
-            Key::Character("a" | "A") => {
-                self.view.manual.clear();
-                self.request_redraw();
+            return;
+        }
+        match key {
+            Key::Character("q" | "Q") => {
+                self.quit(event_loop, Ok(()));
             }
             Key::Named(NamedKey::Space) if !event.repeat => {
                 self.frozen = match self.frozen.take() {
@@ -314,6 +349,55 @@ impl App<'_> {
             Key::Character("s" | "S") if !event.repeat => self.save_png(),
             _ => {}
         }
+    }
+
+    /// The channel of the plot under the mouse.
+    fn hovered(&self) -> Option<u32> {
+        let (info, at) = (self.info.as_ref()?, self.cursor?);
+        info.channel_at(at.x, at.y).map(|p| p.channel)
+    }
+
+    /// Runs a key's command; true when the view changed (Escape: false
+    /// when there was nothing to clear, which quits).
+    fn on_command(&mut self, command: keys::Command) -> bool {
+        use keys::Command;
+        let hovered = self.hovered();
+        let empty = PlotState::default();
+        let shown = self.shown.as_ref().unwrap_or(&empty);
+        let view = &mut self.view;
+        match command {
+            Command::Autoscale => view.autoscale(),
+            Command::Follow => {
+                follow::resume(view, shown, hovered);
+            }
+            Command::LinkAll => linking::toggle_link_all(view, shown),
+            Command::LogX | Command::LogY => {
+                let Some(channel) = hovered.or(view.ui.focus) else {
+                    return false;
+                };
+                return view
+                    .toggle_log(shown, channel, command == Command::LogX)
+                    .is_some();
+            }
+            Command::Focus => view.toggle_focus(hovered),
+            Command::NextPage | Command::PreviousPage => {
+                let pages = self.info.as_ref().map_or(1, |i| i.pages.pages);
+                view.turn_page(command == Command::NextPage, pages);
+            }
+            Command::Help => view.ui.help = !view.ui.help,
+            Command::Escape => return view.escape(),
+        }
+        true
+    }
+
+    /// After the user zoomed or panned `channel`: linked plots take its x
+    /// range, and a series view follows the newest data or freezes.
+    fn moved(&mut self, channel: u32) {
+        if let Some(shown) = &self.shown {
+            linking::after_move(&mut self.view, shown, channel);
+            follow::after_move(&mut self.view, shown, channel);
+        }
+        self.request_redraw();
     }
 
     /// Saves what the window shows as `./plotcast-<unix time>.png`.
@@ -353,22 +437,31 @@ impl App<'_> {
         };
         // Wheel up (positive) zooms in.
         let factor = ZOOM_IN_PER_NOTCH.powf(notches);
-        if info.zoom(&mut self.view, at.x, at.y, factor).is_some() {
-            self.request_redraw();
+        if let Some(channel) = info.zoom(&mut self.view, at.x, at.y, factor) {
+            self.moved(channel);
         }
     }
 
     fn on_cursor(&mut self, at: PhysicalPosition<f64>) {
         self.cursor = Some(at);
-        let (Some(info), Some((channel, from))) = (&self.info, self.drag) else {
+        // The readout follows the mouse.
+        self.view.ui.hover = Some((at.x, at.y));
+        self.request_redraw();
+        let (Some(info), Some(press)) = (&self.info, &mut self.press) else {
             return;
         };
+        let far = (at.x - press.at.x).hypot(at.y - press.at.y) >= CLICK_SLOP;
+        let Some(channel) = press.channel.filter(|_| press.dragging || far) else {
+            return;
+        };
+        press.dragging = true;
+        let from = press.last;
         if info
             .pan(&mut self.view, channel, at.x - from.x, at.y - from.y)
             .is_some()
         {
-            self.drag = Some((channel, at));
-            self.request_redraw();
+            press.last = at;
+            self.moved(channel);
         }
     }
 
@@ -376,12 +469,36 @@ impl App<'_> {
         if button != MouseButton::Left {
             return;
         }
-        self.drag = match (state, &self.info, self.cursor) {
-            (ElementState::Pressed, Some(info), Some(at)) => {
-                info.channel_at(at.x, at.y).map(|plot| (plot.channel, at))
-            }
-            _ => None,
+        let Some(at) = self.cursor else {
+            return;
         };
+        match state {
+            ElementState::Pressed => {
+                let channel = self
+                    .info
+                    .as_ref()
+                    .and_then(|info| info.channel_at(at.x, at.y))
+                    .map(|plot| plot.channel);
+                self.press = Some(Press {
+                    channel,
+                    at,
+                    last: at,
+                    dragging: false,
+                });
+            }
+            ElementState::Released => {
+                let press = self.press.take();
+                if press.is_some_and(|p| !p.dragging) {
+                    if let (Some(info), Some(shown)) = (&self.info, &self.shown) {
+                        let clicked = self.view.click(info, shown, at.x, at.y);
+                        if clicked != interaction::Clicked::Nothing {
+                            debug!(?clicked, "click");
+                            self.request_redraw();
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -417,7 +534,11 @@ impl ApplicationHandler<UserEvent> for App<'_> {
             WindowEvent::KeyboardInput { event, .. } => self.on_key(event_loop, &event),
             WindowEvent::MouseWheel { delta, .. } => self.on_wheel(delta),
             WindowEvent::CursorMoved { position, .. } => self.on_cursor(position),
-            WindowEvent::CursorLeft { .. } => self.cursor = None,
+            WindowEvent::CursorLeft { .. } => {
+                self.cursor = None;
+                self.view.ui.hover = None;
+                self.request_redraw();
+            }
             WindowEvent::MouseInput { state, button, .. } => self.on_button(state, button),
             _ => {}
         }

@@ -18,14 +18,17 @@ pub const EXIT_REJECTED: u8 = 2;
 /// Exit code: `--timeout` expired before the viewer was done.
 pub const EXIT_TIMEOUT: u8 = 3;
 
-const AFTER_HELP: &str = "\
-Keys and mouse (window mode):
-  wheel        zoom the plot under the cursor, around the cursor
-  drag         pan the plot under the cursor
-  a            back to autoscale (all plots)
-  space        pause / resume the display (the network keeps the newest data)
-  s            save a PNG of the window (./plotcast-<unix time>.png)
-  q, Esc       quit
+/// The text after the options: keys and mouse (from [`crate::keys::KEYS`]),
+/// exit status, examples.
+fn after_help() -> String {
+    format!("{}\n{AFTER_KEYS}", crate::keys::help_text())
+}
+
+const AFTER_KEYS: &str = "\
+Many plots: when the plots do not all fit, they go on pages (a strip above
+them says which page and how many plots are not shown); PgDn/PgUp turn the
+pages, Enter shows the plot under the cursor alone. Headless, --page N
+picks the page written.
 
 Exit status:
   0  done: window closed, --frames reached, or (headless with --no-reconnect)
@@ -63,7 +66,7 @@ for more than warnings.";
         newer ones, never queued. When the server goes away the last frame stays \
         on screen and the viewer reconnects (unless --no-reconnect), starting \
         from a fresh snapshot.",
-    after_help = AFTER_HELP
+    after_help = after_help()
 )]
 pub struct Cli {
     /// Server address: `host:port`, `host`, `:port` or `port`
@@ -130,6 +133,11 @@ pub struct Cli {
     /// tests that must wait for the viewer.
     #[arg(long, value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
+
+    /// When the plots do not all fit, show page N of them (from 1; the
+    /// window starts there, headless writes that page).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub page: Option<u64>,
 }
 
 /// A size in pixels.

@@ -143,7 +143,9 @@ impl Headless<'_> {
         }
         plot.status.fps = fps;
         let (width, height) = (self.opts.size.width, self.opts.size.height);
-        render::render(&plot, &ViewState::default(), width, height, &mut self.rgb);
+        let mut view = ViewState::default();
+        view.ui.page = self.opts.page;
+        render::render(&plot, &view, width, height, &mut self.rgb);
         self.rendered += 1;
         let path = self.opts.frame_path(self.rendered);
         write_atomically(&path, |tmp| {

@@ -32,6 +32,10 @@
 //! - [`render`]: state → RGB pixels, PNG, softbuffer words.
 //! - [`app`]: the winit window, drawing paced by [`pacer`]; [`headless`]: PNG
 //!   mode; [`fps`]: frame rate.
+//! - [`interaction`]: what the user chose (readout, cursors, hidden traces,
+//!   log toggles, pages, help) with [`keys`] (the key table, `--help`),
+//!   [`follow`] (zoomed series following the newest data) and [`linking`]
+//!   (shared x axes).
 //! - [`error`]: [`error::NetError`], [`error::RunError`].
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -46,9 +50,13 @@ pub mod clock;
 pub mod connection;
 pub mod error;
 pub mod flow;
+pub mod follow;
 pub mod fps;
 pub mod headless;
 pub mod history;
+pub mod interaction;
+pub mod keys;
+pub mod linking;
 pub mod net;
 pub mod options;
 pub mod pacer;

@@ -25,6 +25,9 @@ pub struct RunOptions {
     /// `--max-fps`: draws per second at most (0: unlimited; absent: the
     /// display's rate in a window, unlimited headless).
     pub max_fps: Option<u32>,
+    /// `--page`: the page of plots shown first (from 0) when they do not
+    /// all fit.
+    pub page: usize,
 }
 
 impl Default for RunOptions {
@@ -39,6 +42,7 @@ impl Default for RunOptions {
             timeout: None,
             ready_file: None,
             max_fps: None,
+            page: 0,
         }
     }
 }
@@ -53,6 +57,9 @@ impl RunOptions {
             timeout: cli.timeout,
             ready_file: cli.ready_file.clone(),
             max_fps: cli.max_fps,
+            page: cli
+                .page
+                .map_or(0, |p| usize::try_from(p - 1).unwrap_or(usize::MAX)),
         }
     }
 
@@ -145,6 +152,22 @@ impl ReadyFile {
         status: &Status,
         shown_us: u64,
     ) -> Result<(), RunError> {
+        self.presented_with(frames, status, shown_us, &[])
+    }
+
+    /// [`ReadyFile::presented`] with more lines at the end: what the
+    /// overlay showed ([`RenderInfo::notes`](crate::render::RenderInfo::notes):
+    /// `readout …`, `cursors …`, `view …`, `page …`).
+    ///
+    /// # Errors
+    /// [`RunError::Image`] when the file cannot be written.
+    pub fn presented_with(
+        &mut self,
+        frames: u64,
+        status: &Status,
+        shown_us: u64,
+        notes: &[String],
+    ) -> Result<(), RunError> {
         let Some(path) = &self.path else {
             return Ok(());
         };
@@ -171,6 +194,10 @@ impl ReadyFile {
             "clock_offset_us {}\nwindow {}\nreceived {}\nskipped {}\n",
             status.clock_offset_us, status.window, status.frames_received, status.frames_skipped
         );
+        for note in notes {
+            text += note;
+            text.push('\n');
+        }
         write_atomically(path, |tmp| {
             std::fs::write(tmp, text).map_err(|e| e.to_string())
         })

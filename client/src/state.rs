@@ -221,6 +221,9 @@ pub struct AxisView {
 pub struct ViewState {
     /// Manual view per channel id.
     pub manual: HashMap<u32, AxisView>,
+    /// Everything else the user chose (readout, cursors, hidden traces,
+    /// log toggles, follow, links, help, pages): see [`crate::interaction`].
+    pub ui: crate::interaction::Interaction,
 }
 
 impl Status {

@@ -13,13 +13,16 @@ use super::colormap::{self, Colormap};
 use super::font::{text, TextSizes};
 use super::heatmap::{Blit, Grid};
 use super::info::{usable, AxisMap, Mapping, PixelRect, PlotInfo};
-use super::legend::{draw_legend, Swatch};
+use super::legend::{draw_legend, LegendHit, Swatch};
 use super::plots::{
     bars_of, draw_bars, draw_line, draw_paths, draw_points, line_paths_sorted,
     line_paths_sorted_runs, series_color,
 };
-use super::ranges::{resolve, Extent, Pad};
+use super::ranges::{resolve, valid, Extent, Pad};
+use super::readout::trace_label;
 use super::{DrawError, RenderOptions, INK, MUTED};
+use crate::interaction::Interaction;
+use crate::linking::{suits, GroupX};
 use crate::state::{AxisView, ChannelData, SeriesHistory};
 
 /// What every channel draws with.
@@ -27,6 +30,14 @@ pub(crate) struct Ctx<'r, 'b> {
     pub root: &'r Area<'b>,
     pub sizes: &'r TextSizes,
     pub options: &'r RenderOptions,
+}
+
+/// What the user chose for one channel: its zoom, its link group's x
+/// range, and (in `ui`) hidden traces and toggled scales.
+pub(crate) struct ChannelView<'v> {
+    pub manual: Option<&'v AxisView>,
+    pub group_x: Option<GroupX>,
+    pub ui: &'v Interaction,
 }
 
 /// Points of one series, whatever storage they come in.
@@ -76,6 +87,8 @@ impl Points<'_> {
 struct Named<'a> {
     name: &'a str,
     points: Points<'a>,
+    /// Hidden from its legend: neither drawn nor autoscaled.
+    hidden: bool,
 }
 
 fn parts_of(frame: &Frame) -> Vec<Named<'_>> {
@@ -88,6 +101,7 @@ fn parts_of(frame: &Frame) -> Vec<Named<'_>> {
                 Some(x) => Points::Xy(x.to_f64(), p.y.to_f64()),
                 None => Points::Y(p.y.to_f64()),
             },
+            hidden: false,
         })
         .collect()
 }
@@ -98,28 +112,24 @@ fn history_of(series: &[SeriesHistory]) -> Vec<Named<'_>> {
         .map(|s| Named {
             name: &s.name,
             points: Points::History(s),
+            hidden: false,
         })
         .collect()
 }
 
-/// Legend entries: shown when more than one series is drawn and at least
-/// one has a name.
-fn legend_entries<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(String, RGBColor)> {
-    let names: Vec<&str> = names.collect();
-    if names.len() < 2 || names.iter().all(|n| n.is_empty()) {
+/// Legend entries `(label, colour, hidden)`: shown when more than one
+/// series is drawn and at least one has a name.
+fn legend_entries<'a>(
+    names: impl Iterator<Item = (&'a str, bool)>,
+) -> Vec<(String, RGBColor, bool)> {
+    let names: Vec<(&str, bool)> = names.collect();
+    if names.len() < 2 || names.iter().all(|(n, _)| n.is_empty()) {
         return Vec::new();
     }
     names
         .iter()
         .enumerate()
-        .map(|(i, n)| {
-            let label = if n.is_empty() {
-                format!("series {}", i + 1)
-            } else {
-                (*n).to_string()
-            };
-            (label, series_color(i))
-        })
+        .map(|(i, (n, hidden))| (trace_label(i, n), series_color(i), *hidden))
         .collect()
 }
 
@@ -129,10 +139,11 @@ pub(crate) fn draw_channel<'s>(
     cell: PixelRect,
     spec: &ChannelSpec,
     data: Option<&'s ChannelData>,
-    manual: Option<&AxisView>,
+    view: &ChannelView<'_>,
     blits: &mut Vec<Blit<'s>>,
 ) -> Result<Option<PlotInfo>, DrawError> {
-    if cell.w < 90 || cell.h < 70 {
+    let manual = view.manual;
+    if cell.w < super::pages::MIN_CELL_W || cell.h < super::pages::MIN_CELL_H {
         return Ok(None); // too small for axes; the rest of the figure still draws
     }
     let (kind, frame, series) = match data {
@@ -146,11 +157,16 @@ pub(crate) fn draw_channel<'s>(
             return draw_heatmap(ctx, cell, spec, grid, range, manual, blits).map(Some);
         }
     }
-    let named: Vec<Named<'_>> = match (frame, series) {
+    let mut named: Vec<Named<'_>> = match (frame, series) {
         (Some(f), _) => parts_of(f),
         (None, Some(s)) => history_of(s),
         (None, None) => Vec::new(),
     };
+    if let Some(hidden) = view.ui.hidden_of(spec.id) {
+        for (i, n) in named.iter_mut().enumerate() {
+            n.hidden = hidden.contains(&trace_label(i, n.name));
+        }
+    }
     let has_data = named.iter().any(|n| match &n.points {
         Points::Y(y) => !y.is_empty(),
         Points::Xy(_, y) => !y.is_empty(),
@@ -161,29 +177,30 @@ pub(crate) fn draw_channel<'s>(
     let (xs, ys) = if kind == ChannelKind::Heatmap {
         (Scale::Linear, Scale::Linear)
     } else {
-        (spec.x_scale, spec.y_scale)
+        view.ui.scales_of(spec)
     };
 
     let mut x_ext = Extent::default();
     let mut y_ext = Extent::default();
     let mut bars = Vec::new();
     if kind == ChannelKind::Bars {
-        for part in frame.map(|f| f.parts.as_slice()).unwrap_or(&[]) {
+        for (i, part) in frame.map(|f| f.parts.as_slice()).unwrap_or(&[]).iter().enumerate() {
+            let hidden = view.ui.is_hidden(spec.id, &trace_label(i, &part.name));
             let heights = part.y.to_f64();
             let x = part.x.as_ref().map(|x| x.to_f64());
             let b = bars_of(&heights, x.as_deref());
             for bar in &b {
-                if bar.height.is_finite() {
+                if bar.height.is_finite() && !hidden {
                     x_ext.add(bar.x0, xs);
                     x_ext.add(bar.x1, xs);
                     y_ext.add(bar.height, ys);
                 }
             }
-            bars.push((part.name.as_str(), b));
+            bars.push((part.name.as_str(), b, hidden));
         }
         y_ext.add(0.0, ys);
     } else {
-        for n in &named {
+        for n in named.iter().filter(|n| !n.hidden) {
             n.points.extent(xs, ys, &mut x_ext, &mut y_ext);
         }
     }
@@ -213,8 +230,22 @@ pub(crate) fn draw_channel<'s>(
         x: resolve(spec.x_range, x_ext, xs, x_pad),
         y: resolve(spec.y_range, y_ext, ys, y_pad),
     };
+    match view.group_x {
+        Some(GroupX::Extent(ext)) if spec.x_range.is_none() && suits(ext, xs) => {
+            let mut group = x_ext;
+            group.add(ext.0, xs);
+            group.add(ext.1, xs);
+            shown.x = resolve(None, group, xs, x_pad);
+        }
+        _ => {}
+    }
     if let Some(m) = manual.filter(|m| usable(m, xs, ys)) {
         shown = *m;
+    }
+    if let Some(GroupX::Fixed(x)) = view.group_x {
+        if let Some(x) = valid(x, xs).filter(|&x| suits(x, xs)) {
+            shown.x = x;
+        }
     }
 
     let rect = draw_axes(
@@ -234,6 +265,7 @@ pub(crate) fn draw_channel<'s>(
     )?;
     let map = Mapping::new(rect, AxisMap::new(shown.x, xs), AxisMap::new(shown.y, ys));
     let sizes = ctx.sizes;
+    let mut legend = Vec::new();
     if rect.w > 2 && rect.h > 2 {
         if !has_data {
             let style = text(sizes.desc, MUTED).pos(Pos::new(HPos::Center, VPos::Center));
@@ -244,22 +276,24 @@ pub(crate) fn draw_channel<'s>(
             ChannelKind::Bars => {
                 let base = if ys == Scale::Log { shown.y.0 } else { 0.0 };
                 let alpha = if bars.len() > 1 { 0.6 } else { 1.0 };
-                for (i, (_, b)) in bars.iter().enumerate() {
-                    draw_bars(ctx.root, &map, b, base, series_color(i), alpha)?;
+                for (i, (_, b, hidden)) in bars.iter().enumerate() {
+                    if !hidden {
+                        draw_bars(ctx.root, &map, b, base, series_color(i), alpha)?;
+                    }
                 }
-                let entries = legend_entries(bars.iter().map(|(n, _)| *n));
-                draw_entries(ctx, rect, &entries, Swatch::Box)?;
+                let entries = legend_entries(bars.iter().map(|(n, _, h)| (*n, *h)));
+                legend = draw_entries(ctx, rect, &entries, Swatch::Box)?;
             }
             ChannelKind::Scatter => {
                 let radius = (3.0 * sizes.scale).round().max(2.0) as i32;
-                for (i, n) in named.iter().enumerate() {
+                for (i, n) in named.iter().enumerate().filter(|(_, n)| !n.hidden) {
                     draw_points(ctx.root, &map, n.points.iter(), series_color(i), radius)?;
                 }
-                let entries = legend_entries(named.iter().map(|n| n.name));
-                draw_entries(ctx, rect, &entries, Swatch::Marker)?;
+                let entries = legend_entries(named.iter().map(|n| (n.name, n.hidden)));
+                legend = draw_entries(ctx, rect, &entries, Swatch::Marker)?;
             }
             _ => {
-                for (i, n) in named.iter().enumerate() {
+                for (i, n) in named.iter().enumerate().filter(|(_, n)| !n.hidden) {
                     let (color, decimate) = (series_color(i), ctx.options.decimate);
                     // Concrete iterators: this loop runs once per point.
                     match &n.points {
@@ -288,8 +322,8 @@ pub(crate) fn draw_channel<'s>(
                         }
                     }
                 }
-                let entries = legend_entries(named.iter().map(|n| n.name));
-                draw_entries(ctx, rect, &entries, Swatch::Line)?;
+                let entries = legend_entries(named.iter().map(|n| (n.name, n.hidden)));
+                legend = draw_entries(ctx, rect, &entries, Swatch::Line)?;
             }
         }
     }
@@ -302,6 +336,7 @@ pub(crate) fn draw_channel<'s>(
         x_scale: xs,
         y_scale: ys,
         has_data,
+        legend,
     }))
 }
 
@@ -325,10 +360,11 @@ fn sorted_runs(h: &SeriesHistory, scale: Scale) -> bool {
 fn draw_entries(
     ctx: &Ctx<'_, '_>,
     rect: PixelRect,
-    entries: &[(String, RGBColor)],
+    entries: &[(String, RGBColor, bool)],
     swatch: Swatch,
-) -> Result<(), DrawError> {
-    let refs: Vec<(&str, RGBColor)> = entries.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+) -> Result<Vec<LegendHit>, DrawError> {
+    let refs: Vec<(&str, RGBColor, bool)> =
+        entries.iter().map(|(n, c, h)| (n.as_str(), *c, *h)).collect();
     draw_legend(ctx.root, rect, &refs, swatch, ctx.sizes)
 }
 
@@ -410,5 +446,6 @@ fn draw_heatmap<'s>(
         x_scale: Scale::Linear,
         y_scale: Scale::Linear,
         has_data: true,
+        legend: Vec::new(),
     })
 }

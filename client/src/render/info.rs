@@ -3,6 +3,8 @@
 
 use plotcast_protocol::{ChannelKind, Scale};
 
+use super::legend::LegendHit;
+use super::pages::PageInfo;
 use super::ranges::valid;
 use crate::state::{AxisView, ViewState};
 
@@ -176,6 +178,8 @@ pub struct PlotInfo {
     pub y_scale: Scale,
     /// False while the channel has no data yet.
     pub has_data: bool,
+    /// Where the legend's entries were drawn (empty without a legend).
+    pub legend: Vec<LegendHit>,
 }
 
 impl PlotInfo {
@@ -263,6 +267,11 @@ pub struct RenderInfo {
     pub height: u32,
     /// Every plot drawn, in layout order.
     pub plots: Vec<PlotInfo>,
+    /// Which plots were shown when they do not all fit.
+    pub pages: PageInfo,
+    /// What the overlay showed (readout, cursors, each plot's view), one
+    /// line each, for scripts (`--ready-file`) and tests.
+    pub notes: Vec<String>,
 }
 
 impl RenderInfo {
@@ -317,6 +326,7 @@ mod tests {
             x_scale: xs,
             y_scale: ys,
             has_data: true,
+            legend: Vec::new(),
         }
     }
 
@@ -387,6 +397,7 @@ mod tests {
             width: 640,
             height: 480,
             plots: vec![plot(Scale::Linear, Scale::Linear, view)],
+            ..RenderInfo::default()
         };
         let mut state = ViewState::default();
         assert_eq!(info.zoom(&mut state, 10.0, 10.0, 2.0), None);

@@ -6,7 +6,19 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes::Area;
 use super::font::{text, TextSizes};
 use super::info::PixelRect;
-use super::{DrawError, INK};
+use super::{DrawError, INK, MUTED};
+
+/// Where a legend entry was drawn, to find it again under a click.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendHit {
+    /// The entry's row (swatch and text) in window pixels.
+    pub rect: PixelRect,
+    /// The trace's legend label.
+    pub label: String,
+}
+
+/// Colour of a hidden trace's swatch.
+const HIDDEN_SWATCH: RGBColor = RGBColor(200, 200, 200);
 
 /// How an entry's sample is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,16 +28,19 @@ pub(crate) enum Swatch {
     Box,
 }
 
-/// Draws the legend in the upper right corner of the plotting area.
+/// Draws the legend in the upper right corner of the plotting area;
+/// entries are `(label, colour, hidden)`, hidden ones greyed out. Returns
+/// where each entry went.
 pub(crate) fn draw_legend(
     root: &Area<'_>,
     plot: PixelRect,
-    entries: &[(&str, RGBColor)],
+    entries: &[(&str, RGBColor, bool)],
     swatch: Swatch,
     sizes: &TextSizes,
-) -> Result<(), DrawError> {
+) -> Result<Vec<LegendHit>, DrawError> {
+    let mut hits = Vec::new();
     if entries.is_empty() {
-        return Ok(());
+        return Ok(hits);
     }
     let style = text(sizes.tick, INK);
     let row_h = (sizes.tick * 1.35).round() as i32;
@@ -33,7 +48,7 @@ pub(crate) fn draw_legend(
     let pad = (sizes.tick * 0.5).round() as i32;
     let text_w = entries
         .iter()
-        .map(|(name, _)| {
+        .map(|(name, _, _)| {
             root.estimate_text_size(name, &style)
                 .map(|(w, _)| w as i32)
                 .unwrap_or(0)
@@ -43,7 +58,7 @@ pub(crate) fn draw_legend(
     let box_w = pad * 3 + sample_w + text_w;
     let box_h = pad * 2 + row_h * entries.len() as i32;
     if box_w + 2 * pad > plot.w as i32 || box_h + 2 * pad > plot.h as i32 {
-        return Ok(()); // no room: better no legend than one covering the plot
+        return Ok(hits); // no room: better no legend than one covering the plot
     }
     let x0 = plot.right() - pad - box_w;
     let y0 = plot.y + pad;
@@ -55,9 +70,19 @@ pub(crate) fn draw_legend(
         [(x0, y0), (x0 + box_w, y0 + box_h)],
         RGBColor(204, 204, 204).stroke_width(1),
     ))?;
-    for (k, (name, color)) in entries.iter().enumerate() {
+    for (k, &(name, color, hidden)) in entries.iter().enumerate() {
         let cy = y0 + pad + row_h * k as i32 + row_h / 2;
         let sx = x0 + pad;
+        hits.push(LegendHit {
+            rect: PixelRect {
+                x: x0,
+                y: cy - row_h / 2,
+                w: box_w as u32,
+                h: row_h as u32,
+            },
+            label: name.to_owned(),
+        });
+        let color = if hidden { HIDDEN_SWATCH } else { color };
         match swatch {
             Swatch::Line => {
                 for dy in 0..2 {
@@ -81,11 +106,23 @@ pub(crate) fn draw_legend(
                 ))?;
             }
         }
+        let text_style = if hidden { text(sizes.tick, MUTED) } else { style.clone() };
         root.draw_text(
             name,
-            &style.pos(Pos::new(HPos::Left, VPos::Center)),
+            &text_style.pos(Pos::new(HPos::Left, VPos::Center)),
             (sx + sample_w + pad, cy),
         )?;
+        if hidden {
+            // Struck through: the trace is hidden, a click shows it again.
+            let w = root
+                .estimate_text_size(name, &text_style)
+                .map_or(0, |(w, _)| w as i32);
+            let tx = sx + sample_w + pad;
+            root.draw(&PathElement::new(
+                vec![(tx, cy), (tx + w, cy)],
+                MUTED.stroke_width(1),
+            ))?;
+        }
     }
-    Ok(())
+    Ok(hits)
 }

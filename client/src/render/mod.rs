@@ -27,12 +27,16 @@ mod colormap_tables;
 mod decimate;
 mod font;
 mod heatmap;
+mod help;
 mod info;
 mod layout_grid;
 mod legend;
 mod output;
+mod overlay;
+mod pages;
 mod plots;
 mod ranges;
+mod readout;
 mod status_line;
 
 use plotters::drawing::DrawingAreaErrorKind;
@@ -41,12 +45,15 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub use colormap::{Colormap, BAD_COLOR};
 pub use info::{PixelRect, PlotInfo, RenderInfo};
+pub use legend::LegendHit;
+pub use pages::PageInfo;
+pub use readout::{data_x_extent, nearest_x, trace_label};
 pub use output::{rgb_to_0rgb, save_png, RenderError};
 pub use plots::ink_fraction;
 
 use crate::state::{PlotState, ViewState};
 use axes::Area;
-use channel::{draw_channel, Ctx};
+use channel::{draw_channel, ChannelView, Ctx};
 use font::{text, TextSizes};
 use heatmap::Blit;
 
@@ -118,7 +125,7 @@ pub fn render_with(
     let mut info = RenderInfo {
         width,
         height,
-        plots: Vec::new(),
+        ..RenderInfo::default()
     };
     out.clear();
     out.resize(width as usize * height as usize * 3, 255);
@@ -135,6 +142,16 @@ pub fn render_with(
     }
     for blit in &blits {
         blit.apply(out, width, height);
+    }
+    if font::ensure_registered() {
+        // Over the blitted heatmaps too.
+        let root =
+            BitMapBackend::with_buffer(out.as_mut_slice(), (width, height)).into_drawing_area();
+        let sizes = TextSizes::for_canvas(width, height);
+        match overlay::draw_overlay(&root, state, view, &info, &sizes) {
+            Ok(notes) => info.notes = notes,
+            Err(e) => log_failure("the overlay", &e),
+        }
     }
     info
 }
@@ -173,11 +190,12 @@ fn draw_figure<'s>(
             w: width,
             h: h as u32,
         };
-        if let Err(e) = status_line::draw_status(root, strip, &state.status, now, &sizes) {
+        let extra = status_line::view_segments(state, view);
+        if let Err(e) = status_line::draw_status(root, strip, &state.status, &extra, now, &sizes) {
             log_failure("the status line", &e);
         }
     }
-    let area = PixelRect {
+    let mut area = PixelRect {
         x: 0,
         y: top,
         w: width,
@@ -192,26 +210,52 @@ fn draw_figure<'s>(
         }
         return;
     }
-    let (rows, columns, cells) = layout_grid::place(&state.layout);
-    for (spec, cell) in state.layout.channels.iter().zip(cells) {
-        let Some(cell) = cell else { continue };
-        let rect = layout_grid::cell_rect(area, rows, columns, cell);
+    let (page, focus) = (view.ui.page, view.ui.focus);
+    let mut arrangement = pages::arrange(&state.layout, area, page, focus, sizes.scale);
+    let mut notice_strip = None;
+    if arrangement.needs_notice() {
+        // A strip above the plots says what is not shown.
+        let h = (sizes.status * 1.7).round() as u32;
+        notice_strip = Some(PixelRect { h, ..area });
+        area.y += h as i32;
+        area.h = area.h.saturating_sub(h);
+        arrangement = pages::arrange(&state.layout, area, page, focus, sizes.scale);
+    }
+    let groups = crate::linking::group_ranges(state, view);
+    for &(index, rect) in &arrangement.cells {
+        let Some(spec) = state.layout.channels.get(index) else {
+            continue;
+        };
         let ctx = Ctx {
             root,
             sizes: &sizes,
             options,
+        };
+        let channel_view = ChannelView {
+            manual: view.manual.get(&spec.id),
+            group_x: groups.get(&spec.id).copied(),
+            ui: &view.ui,
         };
         match draw_channel(
             &ctx,
             rect,
             spec,
             state.data.get(&spec.id),
-            view.manual.get(&spec.id),
+            &channel_view,
             blits,
         ) {
             Ok(Some(plot)) => info.plots.push(plot),
             Ok(None) => {}
             Err(e) => log_failure(spec.display_title(), &e),
+        }
+    }
+    info.pages = PageInfo {
+        drawn: info.plots.len(),
+        ..arrangement.info
+    };
+    if let (Some(strip), Some(notice)) = (notice_strip, info.pages.notice()) {
+        if let Err(e) = status_line::draw_notice(root, strip, &notice, &sizes) {
+            log_failure("the page notice", &e);
         }
     }
 }

@@ -9,7 +9,8 @@ use super::axes::Area;
 use super::font::{text, TextSizes};
 use super::info::PixelRect;
 use super::DrawError;
-use crate::state::{Connection, Status};
+use crate::follow;
+use crate::state::{Connection, PlotState, Status, ViewState};
 
 const GOOD: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
 const WAIT: RGBColor = RGBColor(0xd6, 0x7a, 0x0e);
@@ -42,8 +43,9 @@ pub(crate) fn segments(
             ),
             WAIT,
         ),
+        // A normal end is news, not an error: never in red.
         Connection::Ended { reason } => {
-            (with_reason("computation ended".to_string(), reason), DONE)
+            (with_reason("computation finished".to_string(), reason), DONE)
         }
         Connection::Lost { reason } => (with_reason("connection lost".to_string(), reason), BAD),
     };
@@ -87,11 +89,62 @@ fn human(secs: f64) -> String {
     }
 }
 
-/// Draws the strip into `rect`.
+/// What the user's view does, for the status line: zoomed series plots
+/// following the newest data or frozen, x axes linked.
+pub(crate) fn view_segments(state: &PlotState, view: &ViewState) -> Vec<(String, RGBColor)> {
+    let mut out = Vec::new();
+    match follow::summary(view, state) {
+        Some((following, 0)) => out.push((
+            plural(following, "zoomed series plot follows", "zoomed series plots follow")
+                + " the newest data",
+            PLAIN,
+        )),
+        Some((0, frozen)) => out.push((
+            plural(frozen, "zoomed series plot frozen", "zoomed series plots frozen")
+                + " (f: follow the newest, a: autoscale)",
+            WAIT,
+        )),
+        Some((following, frozen)) => out.push((
+            format!("{following} zoomed series plots follow the newest data, {frozen} frozen (f: follow)"),
+            WAIT,
+        )),
+        None => {}
+    }
+    if view.ui.link_all {
+        out.push(("x axes of series plots linked (l)".to_string(), PLAIN));
+    }
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// Draws the notice strip above the plots (plots not shown, pages).
+pub(crate) fn draw_notice(
+    root: &Area<'_>,
+    rect: PixelRect,
+    notice: &str,
+    sizes: &TextSizes,
+) -> Result<(), DrawError> {
+    let (x1, y1) = (rect.x + rect.w as i32, rect.y + rect.h as i32);
+    root.draw(&Rectangle::new([(rect.x, rect.y), (x1, y1)], RGBColor(255, 246, 214).filled()))?;
+    let style = text(sizes.status, PLAIN).pos(Pos::new(HPos::Center, VPos::Center));
+    root.draw_text(notice, &style, (rect.x + rect.w as i32 / 2, rect.y + rect.h as i32 / 2))?;
+    Ok(())
+}
+
+/// Draws the strip into `rect`; `extra` pieces follow the connection
+/// state.
 pub(crate) fn draw_status(
     root: &Area<'_>,
     rect: PixelRect,
     status: &Status,
+    extra: &[(String, RGBColor)],
     now_unix_us: u64,
     sizes: &TextSizes,
 ) -> Result<(), DrawError> {
@@ -104,7 +157,9 @@ pub(crate) fn draw_status(
         vec![(rect.x, rect.y), (x1, rect.y)],
         RGBColor(200, 200, 200).stroke_width(1),
     ))?;
-    let (pieces, paused) = segments(status, now_unix_us);
+    let (mut pieces, paused) = segments(status, now_unix_us);
+    let at = pieces.len().min(2);
+    pieces.splice(at..at, extra.iter().cloned());
     let cy = rect.y + rect.h as i32 / 2;
     let pad = (sizes.status * 0.7) as i32;
     let sep = "   ·   ";
@@ -172,7 +227,7 @@ mod tests {
         s.paused = true;
         let t = joined(&s);
         assert!(
-            t.contains("computation ended: done") && t.ends_with("PAUSED"),
+            t.contains("computation finished: done") && t.ends_with("PAUSED"),
             "{t}"
         );
         s.connection = Connection::Lost {

@@ -1,0 +1,179 @@
+//! Linked x axes: plots of one link group share their x range.
+//!
+//! A group comes from the server (`ChannelSpec::link_x`, set with the
+//! library's `.link_x("time")`), or from the viewer's `l` key, which puts
+//! every series plot in one group. Zooming or panning one member stores
+//! the new x range for the whole group; every member draws it, each with
+//! its own y range. Unzoomed, the members share the union of their data's
+//! x extents, so they line up from the first frame.
+
+use std::collections::HashMap;
+
+use plotcast_protocol::{ChannelKind, ChannelSpec, Layout, Scale};
+
+use crate::render::data_x_extent;
+use crate::state::{PlotState, ViewState};
+
+/// Whose x range a plot shows: its own, or a link group's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum XKey {
+    /// Not linked: the plot's own.
+    Channel(u32),
+    /// A link group named by the server.
+    Group(String),
+    /// Every series plot (`l`).
+    AllSeries,
+}
+
+impl XKey {
+    /// True for a group of plots (not a single plot).
+    pub fn is_group(&self) -> bool {
+        !matches!(self, XKey::Channel(_))
+    }
+}
+
+/// The x key of a channel. Heatmaps are never linked (their axes are cell
+/// indices).
+pub fn x_key(spec: &ChannelSpec, link_all: bool) -> XKey {
+    match spec.kind {
+        ChannelKind::Heatmap => XKey::Channel(spec.id),
+        ChannelKind::Series if link_all => XKey::AllSeries,
+        _ if !spec.link_x.is_empty() => XKey::Group(spec.link_x.clone()),
+        _ => XKey::Channel(spec.id),
+    }
+}
+
+/// The channels that share `key`'s x range.
+pub fn members<'l>(
+    layout: &'l Layout,
+    key: &'l XKey,
+    link_all: bool,
+) -> impl Iterator<Item = &'l ChannelSpec> + 'l {
+    layout
+        .channels
+        .iter()
+        .filter(move |spec| x_key(spec, link_all) == *key)
+}
+
+/// Group x ranges: chosen by the user (zoom, pan, follow), and the shared
+/// autoscale extent of each group.
+#[derive(Debug, Clone, Default)]
+pub struct Linked {
+    /// X range the user gave a group.
+    pub manual: HashMap<XKey, (f64, f64)>,
+}
+
+/// The x range a plot must show because of its group, if any.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GroupX {
+    /// The group's zoomed range, drawn as it is.
+    Fixed((f64, f64)),
+    /// The union of the members' data extents, padded like an autoscale.
+    Extent((f64, f64)),
+}
+
+/// The group x range of every linked channel in `state`, for the renderer.
+pub fn group_ranges(state: &PlotState, view: &ViewState) -> HashMap<u32, GroupX> {
+    let link_all = view.ui.link_all;
+    let mut by_key: HashMap<XKey, Vec<&ChannelSpec>> = HashMap::new();
+    for spec in &state.layout.channels {
+        let key = x_key(spec, link_all);
+        if key.is_group() {
+            by_key.entry(key).or_default().push(spec);
+        }
+    }
+    let mut out = HashMap::new();
+    for (key, specs) in by_key {
+        let range = match view.ui.linked.manual.get(&key) {
+            Some(&x) => Some(GroupX::Fixed(x)),
+            None => {
+                let mut lo_hi: Option<(f64, f64)> = None;
+                for spec in &specs {
+                    let scale = view.ui.scales_of(spec).0;
+                    let Some(data) = state.data.get(&spec.id) else {
+                        continue;
+                    };
+                    let hidden = view.ui.hidden_of(spec.id);
+                    if let Some((lo, hi)) = data_x_extent(data, scale, hidden) {
+                        lo_hi = Some(match lo_hi {
+                            Some((a, b)) => (a.min(lo), b.max(hi)),
+                            None => (lo, hi),
+                        });
+                    }
+                }
+                lo_hi.map(GroupX::Extent)
+            }
+        };
+        if let Some(range) = range {
+            for spec in specs {
+                out.insert(spec.id, range);
+            }
+        }
+    }
+    out
+}
+
+/// After the user zoomed or panned `channel` (its new range is in
+/// `view.manual`): a linked plot hands its x range to its group.
+pub fn after_move(view: &mut ViewState, state: &PlotState, channel: u32) {
+    let Some(spec) = state.spec(channel) else {
+        return;
+    };
+    let key = x_key(spec, view.ui.link_all);
+    if let (true, Some(m)) = (key.is_group(), view.manual.get(&channel)) {
+        view.ui.linked.manual.insert(key, m.x);
+    }
+}
+
+/// `l`: links (or unlinks) the x axes of every series plot. Linking
+/// takes the x range of the first zoomed series plot, if any, for all.
+pub fn toggle_link_all(view: &mut ViewState, state: &PlotState) {
+    view.ui.link_all = !view.ui.link_all;
+    if !view.ui.link_all {
+        view.ui.linked.manual.remove(&XKey::AllSeries);
+        return;
+    }
+    let zoomed = state
+        .layout
+        .channels
+        .iter()
+        .filter(|s| s.kind == ChannelKind::Series)
+        .find_map(|s| view.manual.get(&s.id).map(|m| (s.id, m.x)));
+    if let Some((channel, x)) = zoomed {
+        view.ui.linked.manual.insert(XKey::AllSeries, x);
+        crate::follow::after_move(view, state, channel);
+    }
+}
+
+/// True when a group range suits a plot's x scale (a linear range that
+/// reaches 0 or below cannot be drawn on a log axis).
+pub fn suits(range: (f64, f64), scale: Scale) -> bool {
+    range.0 < range.1 && (scale == Scale::Linear || range.0 > 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_groups_and_link_all() {
+        let mut a = ChannelSpec::new(1, "a", ChannelKind::Series);
+        let mut b = ChannelSpec::new(2, "b", ChannelKind::Line);
+        let h = ChannelSpec::new(3, "h", ChannelKind::Heatmap);
+        assert_eq!(x_key(&a, false), XKey::Channel(1));
+        assert_eq!(x_key(&a, true), XKey::AllSeries);
+        assert_eq!(x_key(&b, true), XKey::Channel(2));
+        a.link_x = "t".into();
+        b.link_x = "t".into();
+        assert_eq!(x_key(&a, false), XKey::Group("t".into()));
+        assert_eq!(x_key(&b, false), XKey::Group("t".into()));
+        assert_eq!(x_key(&h, true), XKey::Channel(3));
+        let layout = Layout {
+            title: String::new(),
+            columns: 0,
+            channels: vec![a, b, h],
+        };
+        let key = XKey::Group("t".into());
+        assert_eq!(members(&layout, &key, false).count(), 2);
+    }
+}
