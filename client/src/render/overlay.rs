@@ -157,14 +157,18 @@ pub(crate) fn draw_overlay(
             if let Some(found) = found {
                 let r = plot.rect;
                 let (cx, cy) = (px.round() as i32, py.round() as i32);
-                root.draw(&PathElement::new(vec![(cx, r.y), (cx, r.bottom())], CROSSHAIR.mix(0.6).stroke_width(1)))?;
-                root.draw(&PathElement::new(vec![(r.x, cy), (r.right(), cy)], CROSSHAIR.mix(0.6).stroke_width(1)))?;
+                // Dark and light side by side: visible on a heatmap too.
+                for (shade, d) in [(CROSSHAIR, 0), (WHITE, 1)] {
+                    let style = shade.mix(0.7).stroke_width(1);
+                    root.draw(&PathElement::new(vec![(cx + d, r.y), (cx + d, r.bottom())], style))?;
+                    root.draw(&PathElement::new(vec![(r.x, cy + d), (r.right(), cy + d)], style))?;
+                }
                 for &((mx, my), color) in &found.markers {
                     let at = (mx.round() as i32, my.round() as i32);
-                    root.draw(&Circle::new(at, 5, WHITE.stroke_width(3)))?;
+                    root.draw(&Circle::new(at, 5, WHITE.filled()))?;
                     root.draw(&Circle::new(at, 5, color.stroke_width(2)))?;
                 }
-                let size = sizes.tick;
+                let size = sizes.desc;
                 let mut rect = box_size(root, &found.lines, size, (cx + 16, cy + 16));
                 if rect.x + rect.w as i32 > info.width as i32 {
                     rect.x = (cx - 16 - rect.w as i32).max(0);
