@@ -145,15 +145,19 @@ impl Headless<'_> {
         let (width, height) = (self.opts.size.width, self.opts.size.height);
         let mut view = ViewState::default();
         view.ui.page = self.opts.page;
-        render::render(&plot, &view, width, height, &mut self.rgb);
+        let info = render::render(&plot, &view, width, height, &mut self.rgb);
         self.rendered += 1;
         let path = self.opts.frame_path(self.rendered);
         write_atomically(&path, |tmp| {
             render::save_png(tmp, width, height, &self.rgb).map_err(|e| e.to_string())
         })?;
         debug!(frame = self.rendered, batch, path = %path.display(), "frame written");
-        self.ready
-            .presented(self.rendered, &plot.status, crate::clock::now_us())?;
+        self.ready.presented_with(
+            self.rendered,
+            &plot.status,
+            crate::clock::now_us(),
+            &info.notes,
+        )?;
         self.pacer.drew(now, Instant::now());
         self.shared.set_draw_period(self.pacer.draw_period());
         self.fps.record(now);

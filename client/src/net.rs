@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use plotcast_protocol::DEFAULT_MAX_FRAME_BYTES;
+use plotcast_protocol::{GoodbyeCode, DEFAULT_MAX_FRAME_BYTES};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -225,6 +225,31 @@ async fn supervise(
         }
         let error = match result {
             Ok(End::Cancelled) => return Ok(NetOutcome::Cancelled),
+            // A goodbye for a fault (protocol error, timeout, dropped as
+            // stalled) is a lost connection, not the end of the computation.
+            Ok(End::Goodbye { code, reason }) if !ends_normally(code) => {
+                let reason = if reason.is_empty() {
+                    format!("the server closed the connection ({code:?})")
+                } else {
+                    format!("the server closed the connection: {reason}")
+                };
+                warn!(addr = %cfg.addr, %reason, "server dropped this viewer");
+                if !cfg.reconnect {
+                    set_connection(
+                        shared,
+                        wake,
+                        Connection::Lost {
+                            reason: reason.clone(),
+                        },
+                    );
+                    return Ok(NetOutcome::Lost { reason });
+                }
+                session_end = Some(Connection::Reconnecting {
+                    attempt: 0,
+                    reason: reason.clone(),
+                });
+                reason
+            }
             Ok(End::Goodbye { code, reason }) => {
                 let reason = if reason.is_empty() {
                     format!("{code:?}")
@@ -299,6 +324,12 @@ async fn supervise(
         }
         backoff = (backoff * 2).min(cfg.backoff_max);
     }
+}
+
+/// True for the goodbyes of a computation that ended (or a server that
+/// closed normally), false for faults.
+fn ends_normally(code: GoodbyeCode) -> bool {
+    matches!(code, GoodbyeCode::Normal | GoodbyeCode::ComputationEnded)
 }
 
 fn set_connection(

@@ -248,6 +248,30 @@ fn no_reconnect_exits_when_the_server_goes_away() {
         "stderr:\n{}",
         run.stderr
     );
+    // A goodbye for a fault (here: dropped as stalled) is a lost
+    // connection, not a finished computation.
+    let mut script = Script::heatmap("alpha", 1, 0.0);
+    script.batches_then_close = Some(1);
+    script.goodbye = true;
+    script.goodbye_code = plotcast_protocol::GoodbyeCode::Other;
+    let server = FakeServer::start(script);
+    let run = Viewer::spawn(
+        &[
+            &server.addr.to_string(),
+            "--headless",
+            "--no-reconnect",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .wait(RUN_LIMIT);
+    assert!(
+        run.stderr.contains("connection lost (the server closed the connection: simulation finished (fake))")
+            && !run.stderr.contains("computation ended"),
+        "stderr:\n{}",
+        run.stderr
+    );
     // Asked for more than the server gave: failure, with the reason.
     let mut script = Script::heatmap("alpha", 1, 0.0);
     script.batches_then_close = Some(1);

@@ -312,7 +312,7 @@ fn a_zoomed_series_follows_new_data_until_panned_away() {
     let (info, _) = draw(&state, &view, "follow-following");
     let x = info.plots[0].view.x;
     assert!(x.0 < 200.0 && 200.0 <= x.1 && x.1 - x.0 < 30.0, "{x:?}");
-    assert!(note(&info, "view 1").unwrap().starts_with("following"));
+    assert!(note(&info, "view 1").unwrap().starts_with("following "));
     // A pan to the left freezes it.
     info.pan(&mut view, 1, 300.0, 0.0).unwrap();
     follow::after_move(&mut view, &state, 1);

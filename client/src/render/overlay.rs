@@ -96,20 +96,31 @@ pub(crate) fn draw_overlay(
         };
         let title = spec.display_title();
         let mode = follow::mode(view, state, plot.channel);
+        let r = plot.rect;
         notes.push(format!(
-            "view {} {} {} {} {} {}",
+            "view {} {} {} {} {} {} at {} {} {} {}",
             plot.channel,
             mode.word(),
             plot.view.x.0,
             plot.view.x.1,
             plot.view.y.0,
-            plot.view.y.1
+            plot.view.y.1,
+            r.x,
+            r.y,
+            r.w,
+            r.h
         ));
+        for entry in &plot.legend {
+            let e = entry.rect;
+            notes.push(format!(
+                "legend {} {} {} {} {} {}",
+                plot.channel, e.x, e.y, e.w, e.h, entry.label
+            ));
+        }
         if let Some(hidden) = ui.hidden_of(plot.channel) {
             let names: Vec<&str> = hidden.iter().map(String::as_str).collect();
             notes.push(format!("hidden {} {}", plot.channel, names.join(",")));
         }
-        let r = plot.rect;
         if matches!(mode, XMode::Frozen | XMode::Following) && r.h > 60 {
             let (words, color) = if mode == XMode::Frozen {
                 ("frozen · f: follow newest", FROZEN)

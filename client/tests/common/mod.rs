@@ -51,6 +51,8 @@ pub struct Script {
     /// With `batches_then_close`: say `Goodbye { ComputationEnded }` first
     /// (a computation that finished) instead of just closing (a crash).
     pub goodbye: bool,
+    /// The code of that goodbye (`ComputationEnded` unless a test says).
+    pub goodbye_code: GoodbyeCode,
     /// Heartbeat timeout announced in the `Welcome`.
     pub heartbeat_timeout_ms: u32,
     /// False: ignore pings and send none (a server that hangs).
@@ -76,6 +78,7 @@ impl Script {
             answer_ready: true,
             batches_then_close: None,
             goodbye: false,
+            goodbye_code: GoodbyeCode::ComputationEnded,
             heartbeat_timeout_ms: 10_000,
             heartbeats: true,
         }
@@ -290,7 +293,7 @@ async fn serve(
                     // The viewer drew our last batch: go away, listener too.
                     if script.goodbye {
                         let bye = Goodbye {
-                            code: GoodbyeCode::ComputationEnded,
+                            code: script.goodbye_code,
                             reason: "simulation finished (fake)".into(),
                         };
                         send(&mut write, &Message::Goodbye(bye)).await?;
