@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use plotcast_protocol::{ChannelKind, Scale};
 
-use crate::linking::{members, x_key, XKey};
+use crate::linking::{members, set_group_x, x_key, XKey};
 use crate::state::{ChannelData, PlotState, ViewState};
 
 /// How close to the newest point (a fraction of the x span) the right edge
@@ -107,16 +107,14 @@ fn current_x(view: &ViewState, key: &XKey) -> Option<(f64, f64)> {
     }
 }
 
-fn set_x(view: &mut ViewState, key: &XKey, x: (f64, f64)) {
+fn set_x(view: &mut ViewState, state: &PlotState, key: &XKey, x: (f64, f64)) {
     match key {
         XKey::Channel(id) => {
             if let Some(m) = view.manual.get_mut(id) {
                 m.x = x;
             }
         }
-        group => {
-            view.ui.linked.manual.insert(group.clone(), x);
-        }
+        group => set_group_x(view, state, group, x),
     }
 }
 
@@ -140,12 +138,11 @@ pub fn advance(view: &mut ViewState, state: &PlotState) {
         .map(|(k, g)| (k.clone(), *g))
         .collect();
     for (key, gap) in gaps {
-        let (Some(newest), Some(x)) = (key_newest(state, view, &key), current_x(view, &key))
-        else {
+        let (Some(newest), Some(x)) = (key_newest(state, view, &key), current_x(view, &key)) else {
             continue;
         };
         let scale = key_scale(state, view, &key);
-        set_x(view, &key, slid(x, newest, gap, scale));
+        set_x(view, state, &key, slid(x, newest, gap, scale));
     }
 }
 
@@ -198,7 +195,7 @@ pub fn resume(view: &mut ViewState, state: &PlotState, channel: Option<u32>) -> 
             continue;
         };
         let scale = key_scale(state, view, &key);
-        set_x(view, &key, slid(x, newest, 0.0, scale));
+        set_x(view, state, &key, slid(x, newest, 0.0, scale));
         view.ui.follow.gaps.insert(key, 0.0);
         changed += 1;
     }
@@ -272,7 +269,10 @@ mod tests {
         let later = series_state(151);
         advance(&mut view, &later);
         let x = view.manual[&1].x;
-        assert!((x.1 - 150.5).abs() < 1e-9 && (x.0 - 130.0).abs() < 1e-9, "{x:?}");
+        assert!(
+            (x.1 - 150.5).abs() < 1e-9 && (x.0 - 130.0).abs() < 1e-9,
+            "{x:?}"
+        );
         // Panned away from the newest point: frozen, and stays put.
         view.manual.insert(1, zoom((50.0, 70.0)));
         after_move(&mut view, &later, 1);

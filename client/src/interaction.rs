@@ -173,7 +173,11 @@ impl ViewState {
             Scale::Linear => Scale::Log,
             Scale::Log => Scale::Linear,
         };
-        let next = if x_axis { (flip(xs), ys) } else { (xs, flip(ys)) };
+        let next = if x_axis {
+            (flip(xs), ys)
+        } else {
+            (xs, flip(ys))
+        };
         if next == (spec.x_scale, spec.y_scale) {
             self.ui.scales.remove(&channel);
         } else {
@@ -247,7 +251,13 @@ mod tests {
     fn escape_clears_one_layer_at_a_time() {
         let mut v = ViewState::default();
         v.ui.help = true;
-        v.ui.cursors.insert(1, Cursors { a: Some(1.0), b: None });
+        v.ui.cursors.insert(
+            1,
+            Cursors {
+                a: Some(1.0),
+                b: None,
+            },
+        );
         v.ui.focus = Some(1);
         assert!(v.escape() && !v.ui.help && v.ui.focus.is_some());
         assert!(v.escape() && v.ui.cursors.is_empty());

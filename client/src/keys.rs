@@ -10,21 +10,51 @@ use winit::keyboard::{Key, NamedKey};
 /// Every key and mouse action of the window, `(keys, what it does)`, in
 /// the order the help shows them.
 pub const KEYS: &[(&str, &str)] = &[
-    ("mouse over a plot", "value readout and crosshair (nearest point per trace, heatmap cell, bar)"),
+    (
+        "mouse over a plot",
+        "value readout and crosshair (nearest point per trace, heatmap cell, bar)",
+    ),
     ("wheel", "zoom the plot under the cursor, around the cursor"),
     ("drag", "pan the plot under the cursor"),
-    ("click", "place cursor A, then B, on a line or series plot (Δx, Δy)"),
-    ("click a legend entry", "hide / show that trace (autoscale ignores hidden traces)"),
-    ("a", "autoscale every plot (zoomed series follow the newest data again)"),
-    ("f", "follow the newest data: the zoomed series plot under the cursor, or all"),
+    (
+        "click",
+        "place cursor A, then B, on a line or series plot (Δx, Δy)",
+    ),
+    (
+        "click a legend entry",
+        "hide / show that trace (autoscale ignores hidden traces)",
+    ),
+    (
+        "a",
+        "autoscale every plot (zoomed series follow the newest data again)",
+    ),
+    (
+        "f",
+        "follow the newest data: the zoomed series plot under the cursor, or all",
+    ),
     ("l", "link / unlink the x axes of all series plots"),
-    ("x, y", "log / linear x or y axis of the plot under the cursor"),
-    ("Enter", "the plot under the cursor alone, full window / back to all"),
-    ("PgDn, PgUp", "next / previous page of plots (when they do not all fit)"),
+    (
+        "x, y",
+        "log / linear x or y axis of the plot under the cursor",
+    ),
+    (
+        "Enter",
+        "the plot under the cursor alone, full window / back to all",
+    ),
+    (
+        "PgDn, PgUp",
+        "next / previous page of plots (when they do not all fit)",
+    ),
     ("h, ?", "show / hide this help"),
-    ("space", "pause / resume the display (the network keeps the newest data)"),
+    (
+        "space",
+        "pause / resume the display (the network keeps the newest data)",
+    ),
     ("s", "save a PNG of the window (./plotcast-<unix time>.png)"),
-    ("Esc", "close the help, else clear the cursors, else leave the one-plot view, else quit"),
+    (
+        "Esc",
+        "close the help, else clear the cursors, else leave the one-plot view, else quit",
+    ),
     ("q", "quit"),
 ];
 
@@ -73,7 +103,11 @@ pub fn command(key: Key<&str>) -> Option<Command> {
 
 /// The "Keys and mouse" section of `--help`.
 pub fn help_text() -> String {
-    let width = KEYS.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let width = KEYS
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut text = String::from("Keys and mouse (window mode; h or ? shows them in the window):\n");
     for (keys, action) in KEYS {
         let pad = width - keys.chars().count();
@@ -89,21 +123,34 @@ mod tests {
     #[test]
     fn every_command_key_is_in_the_help() {
         let help = help_text();
-        for key in ["a", "f", "l", "x", "y", "h", "?", "Enter", "PgDn", "PgUp", "Esc", "q", "s", "space"] {
+        for key in [
+            "a", "f", "l", "x", "y", "h", "?", "Enter", "PgDn", "PgUp", "Esc", "q", "s", "space",
+        ] {
             assert!(
-                KEYS.iter().any(|(k, _)| k.split(", ").any(|one| one == key)),
+                KEYS.iter()
+                    .any(|(k, _)| k.split(", ").any(|one| one == key)),
                 "{key} is missing from KEYS"
             );
             assert!(help.contains(key), "{key} is missing from --help");
         }
-        for (key, command_) in [("a", Command::Autoscale), ("?", Command::Help), ("l", Command::LinkAll)] {
+        for (key, command_) in [
+            ("a", Command::Autoscale),
+            ("?", Command::Help),
+            ("l", Command::LinkAll),
+        ] {
             assert_eq!(command(Key::Character(key)), Some(command_));
         }
         // Replay's keys stay free.
         for key in ["[", "]", "e"] {
             assert_eq!(command(Key::Character(key)), None);
         }
-        for key in [NamedKey::ArrowLeft, NamedKey::ArrowRight, NamedKey::Home, NamedKey::End, NamedKey::Space] {
+        for key in [
+            NamedKey::ArrowLeft,
+            NamedKey::ArrowRight,
+            NamedKey::Home,
+            NamedKey::End,
+            NamedKey::Space,
+        ] {
             assert_eq!(command(Key::Named(key)), None);
         }
     }

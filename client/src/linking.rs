@@ -121,8 +121,20 @@ pub fn after_move(view: &mut ViewState, state: &PlotState, channel: u32) {
     };
     let key = x_key(spec, view.ui.link_all);
     if let (true, Some(m)) = (key.is_group(), view.manual.get(&channel)) {
-        view.ui.linked.manual.insert(key, m.x);
+        let x = m.x;
+        set_group_x(view, state, &key, x);
     }
+}
+
+/// Gives group `key` the x range `x`, also in the zoomed views of its
+/// members (the next zoom or pan of any of them starts from it).
+pub fn set_group_x(view: &mut ViewState, state: &PlotState, key: &XKey, x: (f64, f64)) {
+    for spec in members(&state.layout, key, view.ui.link_all) {
+        if let Some(m) = view.manual.get_mut(&spec.id) {
+            m.x = x;
+        }
+    }
+    view.ui.linked.manual.insert(key.clone(), x);
 }
 
 /// `l`: links (or unlinks) the x axes of every series plot. Linking
@@ -140,7 +152,7 @@ pub fn toggle_link_all(view: &mut ViewState, state: &PlotState) {
         .filter(|s| s.kind == ChannelKind::Series)
         .find_map(|s| view.manual.get(&s.id).map(|m| (s.id, m.x)));
     if let Some((channel, x)) = zoomed {
-        view.ui.linked.manual.insert(XKey::AllSeries, x);
+        set_group_x(view, state, &XKey::AllSeries, x);
         crate::follow::after_move(view, state, channel);
     }
 }

@@ -267,8 +267,9 @@ fn no_reconnect_exits_when_the_server_goes_away() {
     )
     .wait(RUN_LIMIT);
     assert!(
-        run.stderr.contains("connection lost (the server closed the connection: simulation finished (fake))")
-            && !run.stderr.contains("computation ended"),
+        run.stderr.contains(
+            "connection lost (the server closed the connection: simulation finished (fake))"
+        ) && !run.stderr.contains("computation ended"),
         "stderr:\n{}",
         run.stderr
     );

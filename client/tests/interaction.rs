@@ -76,7 +76,11 @@ fn count_color(rgb: &[u8], rect: plotcast_viewer::render::PixelRect, color: [u8;
     for y in rect.y..rect.y + rect.h as i32 {
         for x in rect.x..rect.x + rect.w as i32 {
             let i = (y as usize * W as usize + x as usize) * 3;
-            if rgb[i..i + 3].iter().zip(color).all(|(a, b)| a.abs_diff(b) <= 10) {
+            if rgb[i..i + 3]
+                .iter()
+                .zip(color)
+                .all(|(a, b)| a.abs_diff(b) <= 10)
+            {
                 n += 1;
             }
         }
@@ -138,7 +142,10 @@ fn hovering_a_line_plot_reads_every_trace_at_the_nearest_x() {
         w: 60,
         h: 40,
     };
-    assert!(dark_pixels(&rgb, near) > 20, "no readout text near the cursor");
+    assert!(
+        dark_pixels(&rgb, near) > 20,
+        "no readout text near the cursor"
+    );
     // Off the plots: no readout.
     view.ui.hover = Some((2.0, 2.0));
     let (info, _) = draw(&state, &view, "line-off");
@@ -174,7 +181,9 @@ fn readouts_of_series_heatmap_and_bars() {
     );
     state.data.insert(
         1,
-        ChannelData::Series(SeriesSet::from_series([SeriesHistory::from_points("", &t, &y)])),
+        ChannelData::Series(SeriesSet::from_series([SeriesHistory::from_points(
+            "", &t, &y,
+        )])),
     );
     let mut view = ViewState::default();
     let (info, _) = draw(&state, &view, "kinds");
@@ -189,7 +198,10 @@ fn readouts_of_series_heatmap_and_bars() {
     view.ui.hover = Some(at(2, 7.5, 3.5));
     let (got, _) = draw(&state, &view, "readout-heatmap");
     let r = note(&got, "readout").unwrap();
-    assert!(r.contains("column 7, row 3") && r.contains("value = 307"), "{r}");
+    assert!(
+        r.contains("column 7, row 3") && r.contains("value = 307"),
+        "{r}"
+    );
     view.ui.hover = Some(at(3, 3.0, 1.0));
     let (got, _) = draw(&state, &view, "readout-bars");
     let r = note(&got, "readout").unwrap();
@@ -204,9 +216,16 @@ fn clicking_a_legend_entry_hides_the_trace_and_autoscale_ignores_it() {
     let plot = info.plots[0].clone();
     assert_eq!(plot.legend.len(), 2);
     assert!(count_color(&rgb, plot.rect, ORANGE) > 50);
-    assert!(plot.view.y.1 > 190.0, "b is in the autoscale: {:?}", plot.view);
+    assert!(
+        plot.view.y.1 > 190.0,
+        "b is in the autoscale: {:?}",
+        plot.view
+    );
     let entry = plot.legend.iter().find(|e| e.label == "b").unwrap().rect;
-    let (cx, cy) = (f64::from(entry.x) + 5.0, f64::from(entry.y + entry.h as i32 / 2));
+    let (cx, cy) = (
+        f64::from(entry.x) + 5.0,
+        f64::from(entry.y + entry.h as i32 / 2),
+    );
     let clicked = view.click(&info, &state, cx, cy);
     assert_eq!(
         clicked,
@@ -220,7 +239,11 @@ fn clicking_a_legend_entry_hides_the_trace_and_autoscale_ignores_it() {
     // Only the legend's own swatch area could still hold orange: none.
     assert_eq!(count_color(&rgb, plot.rect, ORANGE), 0, "b still drawn");
     assert!(count_color(&rgb, plot.rect, BLUE) > 50, "a not drawn");
-    assert!(plot.view.y.1 < 110.0, "autoscale still includes b: {:?}", plot.view);
+    assert!(
+        plot.view.y.1 < 110.0,
+        "autoscale still includes b: {:?}",
+        plot.view
+    );
     assert_eq!(note(&info, "hidden"), Some("1 b"));
     // A second click shows it again.
     view.click(&info, &state, cx, cy);
@@ -237,11 +260,20 @@ fn two_cursors_show_values_and_deltas() {
     for x in [20.3, 70.1] {
         let (px, py) = plot.to_pixel(x, 60.0).unwrap();
         let clicked = view.click(&info, &state, px, py);
-        assert!(matches!(clicked, Clicked::Cursor { channel: 1, .. }), "{clicked:?}");
+        assert!(
+            matches!(clicked, Clicked::Cursor { channel: 1, .. }),
+            "{clicked:?}"
+        );
     }
     let (info, _) = draw(&state, &view, "cursors");
     let c = note(&info, "cursors").unwrap();
-    for want in ["A: x = 20", "B: x = 70", "Δx = 50", "a: A 20, B 70, Δy = 50", "b: A 120, B 170, Δy = 50"] {
+    for want in [
+        "A: x = 20",
+        "B: x = 70",
+        "Δx = 50",
+        "a: A 20, B 70, Δy = 50",
+        "b: A 120, B 170, Δy = 50",
+    ] {
         assert!(c.contains(want), "{want} missing in {c}");
     }
     assert!(view.escape());
@@ -256,7 +288,9 @@ fn series_spec(id: u32, link: &str) -> ChannelSpec {
 }
 
 fn series_data(state: &mut PlotState, id: u32, from: f64, to: f64) {
-    let t: Vec<f64> = (0..=100).map(|i| from + (to - from) * f64::from(i) / 100.0).collect();
+    let t: Vec<f64> = (0..=100)
+        .map(|i| from + (to - from) * f64::from(i) / 100.0)
+        .collect();
     let y: Vec<f64> = t.iter().map(|v| v.sin()).collect();
     let set = SeriesSet::from_series([SeriesHistory::from_points("", &t, &y)]);
     state.data.insert(id, ChannelData::Series(set));
@@ -264,13 +298,17 @@ fn series_data(state: &mut PlotState, id: u32, from: f64, to: f64) {
 
 #[test]
 fn linked_series_share_x_from_the_start_and_when_zoomed() {
-    let mut state = state_of(vec![series_spec(1, "t"), series_spec(2, "t"), series_spec(3, "")], vec![]);
+    let mut state = state_of(
+        vec![series_spec(1, "t"), series_spec(2, "t"), series_spec(3, "")],
+        vec![],
+    );
     series_data(&mut state, 1, 0.0, 50.0);
     series_data(&mut state, 2, 20.0, 100.0);
     series_data(&mut state, 3, 0.0, 10.0);
     let mut view = ViewState::default();
     let (info, _) = draw(&state, &view, "linked");
-    let x_of = |info: &RenderInfo, id: u32| info.plots.iter().find(|p| p.channel == id).unwrap().view.x;
+    let x_of =
+        |info: &RenderInfo, id: u32| info.plots.iter().find(|p| p.channel == id).unwrap().view.x;
     assert_eq!(x_of(&info, 1), (0.0, 100.0));
     assert_eq!(x_of(&info, 2), (0.0, 100.0));
     assert_eq!(x_of(&info, 3), (0.0, 10.0));
@@ -343,7 +381,10 @@ fn log_toggle_and_help_overlay() {
         w: 200,
         h: 100,
     };
-    assert!(count_color(&rgb, centre, [250, 250, 235]) > 5000, "no help box in the middle");
+    assert!(
+        count_color(&rgb, centre, [250, 250, 235]) > 5000,
+        "no help box in the middle"
+    );
 }
 
 #[test]
@@ -352,7 +393,15 @@ fn a_hundred_plots_go_on_pages_and_say_how_many_are_hidden() {
         .map(|i| ChannelSpec::new(i, format!("c{i}"), ChannelKind::Line))
         .collect();
     let frames = (0..100)
-        .map(|i| frame(i, ChannelKind::Line, 0, 0, vec![part("", None, &[0.0, f64::from(i)])]))
+        .map(|i| {
+            frame(
+                i,
+                ChannelKind::Line,
+                0,
+                0,
+                vec![part("", None, &[0.0, f64::from(i)])],
+            )
+        })
         .collect();
     let state = state_of(specs, frames);
     let mut view = ViewState::default();
@@ -363,7 +412,9 @@ fn a_hundred_plots_go_on_pages_and_say_how_many_are_hidden() {
     assert_eq!(info.plots.len(), pages.drawn);
     assert_eq!(info.plots[0].channel, 0);
     assert!(
-        note(&info, "page").unwrap().starts_with(&format!("1 of {} shown {}", pages.pages, pages.drawn)),
+        note(&info, "page")
+            .unwrap()
+            .starts_with(&format!("1 of {} shown {}", pages.pages, pages.drawn)),
         "{:?}",
         info.notes
     );

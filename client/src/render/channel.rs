@@ -184,7 +184,12 @@ pub(crate) fn draw_channel<'s>(
     let mut y_ext = Extent::default();
     let mut bars = Vec::new();
     if kind == ChannelKind::Bars {
-        for (i, part) in frame.map(|f| f.parts.as_slice()).unwrap_or(&[]).iter().enumerate() {
+        for (i, part) in frame
+            .map(|f| f.parts.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
             let hidden = view.ui.is_hidden(spec.id, &trace_label(i, &part.name));
             let heights = part.y.to_f64();
             let x = part.x.as_ref().map(|x| x.to_f64());
@@ -363,8 +368,10 @@ fn draw_entries(
     entries: &[(String, RGBColor, bool)],
     swatch: Swatch,
 ) -> Result<Vec<LegendHit>, DrawError> {
-    let refs: Vec<(&str, RGBColor, bool)> =
-        entries.iter().map(|(n, c, h)| (n.as_str(), *c, *h)).collect();
+    let refs: Vec<(&str, RGBColor, bool)> = entries
+        .iter()
+        .map(|(n, c, h)| (n.as_str(), *c, *h))
+        .collect();
     draw_legend(ctx.root, rect, &refs, swatch, ctx.sizes)
 }
 

@@ -29,9 +29,17 @@ pub(crate) fn draw_help(
     // Shrink the text until the table fits in 90 % of the canvas.
     for _ in 0..8 {
         let style = text(size, INK);
-        let w = |s: &str| root.estimate_text_size(s, &style).map_or(0, |(w, _)| w as i32);
+        let w = |s: &str| {
+            root.estimate_text_size(s, &style)
+                .map_or(0, |(w, _)| w as i32)
+        };
         key_w = KEYS.iter().map(|(k, _)| w(k)).max().unwrap_or(0);
-        act_w = KEYS.iter().map(|(_, a)| w(a)).max().unwrap_or(0).max(w(title) - key_w);
+        act_w = KEYS
+            .iter()
+            .map(|(_, a)| w(a))
+            .max()
+            .unwrap_or(0)
+            .max(w(title) - key_w);
         row = (size * 1.45).round() as i32;
         let fits_w = key_w + act_w + size as i32 * 3 <= width as i32 * 9 / 10;
         let fits_h = row * (KEYS.len() as i32 + 2) <= height as i32 * 9 / 10;
@@ -54,7 +62,11 @@ pub(crate) fn draw_help(
     for (k, (keys, action)) in KEYS.iter().enumerate() {
         let cy = y0 + pad + row * (k as i32 + 1) + row / 2;
         root.draw_text(keys, &text(size, INK).pos(left), (x0 + pad, cy))?;
-        root.draw_text(action, &text(size, ACTION).pos(left), (x0 + 2 * pad + key_w, cy))?;
+        root.draw_text(
+            action,
+            &text(size, ACTION).pos(left),
+            (x0 + 2 * pad + key_w, cy),
+        )?;
     }
     Ok(())
 }

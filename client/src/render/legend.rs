@@ -106,7 +106,11 @@ pub(crate) fn draw_legend(
                 ))?;
             }
         }
-        let text_style = if hidden { text(sizes.tick, MUTED) } else { style.clone() };
+        let text_style = if hidden {
+            text(sizes.tick, MUTED)
+        } else {
+            style.clone()
+        };
         root.draw_text(
             name,
             &text_style.pos(Pos::new(HPos::Left, VPos::Center)),

@@ -46,10 +46,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub use colormap::{Colormap, BAD_COLOR};
 pub use info::{PixelRect, PlotInfo, RenderInfo};
 pub use legend::LegendHit;
-pub use pages::PageInfo;
-pub use readout::{data_x_extent, nearest_x, trace_label};
 pub use output::{rgb_to_0rgb, save_png, RenderError};
+pub use pages::PageInfo;
 pub use plots::ink_fraction;
+pub use readout::{data_x_extent, nearest_x, trace_label};
 
 use crate::state::{PlotState, ViewState};
 use axes::Area;
@@ -149,7 +149,7 @@ pub fn render_with(
             BitMapBackend::with_buffer(out.as_mut_slice(), (width, height)).into_drawing_area();
         let sizes = TextSizes::for_canvas(width, height);
         match overlay::draw_overlay(&root, state, view, &info, &sizes) {
-            Ok(notes) => info.notes = notes,
+            Ok(notes) => info.notes.extend(notes),
             Err(e) => log_failure("the overlay", &e),
         }
     }
@@ -191,6 +191,8 @@ fn draw_figure<'s>(
             h: h as u32,
         };
         let extra = status_line::view_segments(state, view);
+        info.notes
+            .push(status_line::status_note(&state.status, &extra, now));
         if let Err(e) = status_line::draw_status(root, strip, &state.status, &extra, now, &sizes) {
             log_failure("the status line", &e);
         }

@@ -57,7 +57,10 @@ fn draw_box_at(
     size: f64,
 ) -> Result<(), DrawError> {
     let (x1, y1) = (rect.x + rect.w as i32, rect.y + rect.h as i32);
-    root.draw(&Rectangle::new([(rect.x, rect.y), (x1, y1)], WHITE.mix(0.92).filled()))?;
+    root.draw(&Rectangle::new(
+        [(rect.x, rect.y), (x1, y1)],
+        WHITE.mix(0.92).filled(),
+    ))?;
     root.draw(&Rectangle::new(
         [(rect.x, rect.y), (x1, y1)],
         RGBColor(160, 160, 160).stroke_width(1),
@@ -130,12 +133,17 @@ pub(crate) fn draw_overlay(
             let style = text(sizes.tick * 0.9, color).pos(Pos::new(HPos::Left, VPos::Bottom));
             root.draw_text(words, &style, (r.x + 6, r.bottom() - 4))?;
         }
-        let Some(c) = ui.cursors.get(&plot.channel).filter(|c| c.a.is_some() || c.b.is_some())
+        let Some(c) = ui
+            .cursors
+            .get(&plot.channel)
+            .filter(|c| c.a.is_some() || c.b.is_some())
         else {
             continue;
         };
         for (x, color, name) in [(c.a, CURSOR_A, "A"), (c.b, CURSOR_B, "B")] {
-            let Some(px) = x.and_then(|x| plot.to_pixel(x, plot.view.y.0)).map(|p| p.0.round() as i32)
+            let Some(px) = x
+                .and_then(|x| plot.to_pixel(x, plot.view.y.0))
+                .map(|p| p.0.round() as i32)
             else {
                 continue;
             };
@@ -160,7 +168,10 @@ pub(crate) fn draw_overlay(
         }
     }
     if let Some((px, py)) = ui.hover {
-        if let Some(plot) = info.channel_at(px, py) {
+        // Over a legend entry a click hides the trace: no readout there.
+        let on_legend =
+            |p: &super::info::PlotInfo| p.legend.iter().any(|e| e.rect.contains(px, py));
+        if let Some(plot) = info.channel_at(px, py).filter(|p| !on_legend(p)) {
             let found = state
                 .spec(plot.channel)
                 .zip(state.data.get(&plot.channel))
@@ -171,8 +182,14 @@ pub(crate) fn draw_overlay(
                 // Dark and light side by side: visible on a heatmap too.
                 for (shade, d) in [(CROSSHAIR, 0), (WHITE, 1)] {
                     let style = shade.mix(0.7).stroke_width(1);
-                    root.draw(&PathElement::new(vec![(cx + d, r.y), (cx + d, r.bottom())], style))?;
-                    root.draw(&PathElement::new(vec![(r.x, cy + d), (r.right(), cy + d)], style))?;
+                    root.draw(&PathElement::new(
+                        vec![(cx + d, r.y), (cx + d, r.bottom())],
+                        style,
+                    ))?;
+                    root.draw(&PathElement::new(
+                        vec![(r.x, cy + d), (r.right(), cy + d)],
+                        style,
+                    ))?;
                 }
                 for &((mx, my), color) in &found.markers {
                     let at = (mx.round() as i32, my.round() as i32);

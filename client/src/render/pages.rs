@@ -154,7 +154,10 @@ pub(crate) fn arrange(
                 rows: 1,
                 cols: 1,
             };
-            (info.first + k, layout_grid::cell_rect(area, rows, cols, cell))
+            (
+                info.first + k,
+                layout_grid::cell_rect(area, rows, cols, cell),
+            )
         })
         .collect();
     Arrangement { cells, info }
@@ -202,7 +205,10 @@ mod tests {
         let mut info = a.info;
         info.drawn = per_page;
         let notice = info.notice().unwrap_or_default();
-        assert!(notice.contains(&format!("({} not shown)", 100 - per_page)), "{notice}");
+        assert!(
+            notice.contains(&format!("({} not shown)", 100 - per_page)),
+            "{notice}"
+        );
         assert!(notice.contains("page 1 of"), "{notice}");
     }
 

@@ -79,12 +79,12 @@ fn cut(v: Cow<'_, [f64]>, n: usize) -> Cow<'_, [f64]> {
 }
 
 /// The shown traces of a line, scatter or series channel (hidden ones
-/// left out; heatmaps and bars have none).
+/// left out; heatmaps and bars have none), and how many there are in all.
 pub(crate) fn shown_traces<'a>(
     data: &'a ChannelData,
     channel: u32,
     ui: &Interaction,
-) -> Vec<Trace<'a>> {
+) -> (Vec<Trace<'a>>, usize) {
     let all = match data {
         ChannelData::Snapshot(f) if matches!(f.kind, ChannelKind::Line | ChannelKind::Scatter) => {
             frame_traces(f)
@@ -101,9 +101,12 @@ pub(crate) fn shown_traces<'a>(
             .collect(),
         ChannelData::Snapshot(_) => Vec::new(),
     };
-    all.into_iter()
+    let total = all.len();
+    let shown = all
+        .into_iter()
         .filter(|t| !ui.is_hidden(channel, &t.label))
-        .collect()
+        .collect();
+    (shown, total)
 }
 
 /// Axis transform for distances: log10 on a log axis.
@@ -159,7 +162,12 @@ pub(crate) fn nearest_point(points: &TracePoints<'_>, x: f64, scale: Scale) -> O
 }
 
 /// The point of a trace nearest to pixel `(px, py)` (scatter plots).
-fn nearest_in_pixels(points: &TracePoints<'_>, plot: &PlotInfo, px: f64, py: f64) -> Option<(f64, f64)> {
+fn nearest_in_pixels(
+    points: &TracePoints<'_>,
+    plot: &PlotInfo,
+    px: f64,
+    py: f64,
+) -> Option<(f64, f64)> {
     let mut best: Option<((f64, f64), f64)> = None;
     let mut consider = |x: f64, y: f64| {
         if let Some((qx, qy)) = plot.to_pixel(x, y) {
@@ -170,7 +178,10 @@ fn nearest_in_pixels(points: &TracePoints<'_>, plot: &PlotInfo, px: f64, py: f64
         }
     };
     match points {
-        TracePoints::Indexed(y) => y.iter().enumerate().for_each(|(i, &v)| consider(i as f64, v)),
+        TracePoints::Indexed(y) => y
+            .iter()
+            .enumerate()
+            .for_each(|(i, &v)| consider(i as f64, v)),
         TracePoints::Xy(x, y) => x.iter().zip(y.iter()).for_each(|(&a, &b)| consider(a, b)),
         TracePoints::History(h) => h.points().for_each(|(a, b)| consider(a, b)),
     }
@@ -181,6 +192,7 @@ fn nearest_in_pixels(points: &TracePoints<'_>, plot: &PlotInfo, px: f64, py: f64
 /// or series channel: where a click places a cursor.
 pub fn nearest_x(data: &ChannelData, plot: &PlotInfo, x: f64, ui: &Interaction) -> Option<f64> {
     shown_traces(data, plot.channel, ui)
+        .0
         .first()
         .and_then(|t| nearest_point(&t.points, x, plot.x_scale))
         .map(|(x, _)| x)
@@ -228,7 +240,11 @@ pub fn data_x_extent(
 /// of it), without trailing zeros; scientific for huge or tiny values.
 pub(crate) fn fmt_at(v: f64, span: f64) -> String {
     if !v.is_finite() {
-        return if v.is_nan() { "NaN".into() } else { format!("{v}") };
+        return if v.is_nan() {
+            "NaN".into()
+        } else {
+            format!("{v}")
+        };
     }
     let a = v.abs();
     if v == 0.0 {
@@ -237,7 +253,11 @@ pub(crate) fn fmt_at(v: f64, span: f64) -> String {
     if !(1e-4..1e15).contains(&a) {
         return trim_exp(format!("{v:.5e}"));
     }
-    let resolution = if span.is_finite() && span > 0.0 { span * 1e-4 } else { a * 1e-6 };
+    let resolution = if span.is_finite() && span > 0.0 {
+        span * 1e-4
+    } else {
+        a * 1e-6
+    };
     // At least 6 significant digits, at most 12 decimals.
     let by_span = (-resolution.log10()).ceil();
     let by_digits = 5.0 - a.log10().floor();
@@ -303,8 +323,12 @@ pub(crate) fn readout(
             let values = f.parts.first()?.y.to_f64();
             let v = values.get(j * nx + i).copied().unwrap_or(f64::NAN);
             out.lines.push((format!("column {i}, row {j}"), INK));
-            out.lines.push((format!("x = {}, y = {}", fmt_at(x, xspan), fmt_at(y, yspan)), INK));
-            out.lines.push((format!("value = {}", fmt_at(v, v.abs() * 1e-2)), INK));
+            out.lines.push((
+                format!("x = {}, y = {}", fmt_at(x, xspan), fmt_at(y, yspan)),
+                INK,
+            ));
+            out.lines
+                .push((format!("value = {}", fmt_at(v, v.abs() * 1e-2)), INK));
         }
         (ChannelKind::Bars, ChannelData::Snapshot(f)) => {
             let single = f.parts.len() == 1;
@@ -332,11 +356,12 @@ pub(crate) fn readout(
                 out.lines.push((text, color));
             }
             if out.lines.len() == 1 {
-                out.lines.push((format!("no bin at x = {}", fmt_at(x, xspan)), INK));
+                out.lines
+                    .push((format!("no bin at x = {}", fmt_at(x, xspan)), INK));
             }
         }
         (ChannelKind::Line | ChannelKind::Scatter | ChannelKind::Series, _) => {
-            let traces = shown_traces(data, plot.channel, ui);
+            let (traces, total) = shown_traces(data, plot.channel, ui);
             let scatter = plot.kind == ChannelKind::Scatter;
             let found: Vec<(&Trace<'_>, (f64, f64))> = traces
                 .iter()
@@ -353,19 +378,27 @@ pub(crate) fn readout(
                 return None;
             }
             let same_x = found.windows(2).all(|w| w[0].1 .0 == w[1].1 .0);
-            let single = traces.len() == 1;
+            let single = total == 1;
             if same_x && !scatter {
-                out.lines.push((format!("x = {}", fmt_at(found[0].1 .0, xspan)), INK));
+                out.lines
+                    .push((format!("x = {}", fmt_at(found[0].1 .0, xspan)), INK));
             }
             for (t, (px_, py_)) in &found {
                 let name = if single { "y" } else { t.label.as_str() };
                 let text = if same_x && !scatter {
                     format!("{name} = {}", fmt_at(*py_, yspan))
                 } else {
-                    format!("{name}: x = {}, y = {}", fmt_at(*px_, xspan), fmt_at(*py_, yspan))
+                    format!(
+                        "{name}: x = {}, y = {}",
+                        fmt_at(*px_, xspan),
+                        fmt_at(*py_, yspan)
+                    )
                 };
                 out.lines.push((text, if single { INK } else { t.color }));
-                if let Some(at) = plot.to_pixel(*px_, *py_).filter(|&(a, b)| plot.rect.contains(a, b)) {
+                if let Some(at) = plot
+                    .to_pixel(*px_, *py_)
+                    .filter(|&(a, b)| plot.rect.contains(a, b))
+                {
                     out.markers.push((at, t.color));
                 }
             }
@@ -399,10 +432,13 @@ pub(crate) fn cursor_lines(
     let Some(data) = data else {
         return lines;
     };
-    let traces = shown_traces(data, plot.channel, ui);
-    let single = traces.len() == 1;
+    let (traces, total) = shown_traces(data, plot.channel, ui);
+    let single = total == 1;
     for t in &traces {
-        let at = |x: Option<f64>| x.and_then(|x| nearest_point(&t.points, x, plot.x_scale)).map(|p| p.1);
+        let at = |x: Option<f64>| {
+            x.and_then(|x| nearest_point(&t.points, x, plot.x_scale))
+                .map(|p| p.1)
+        };
         let (ya, yb) = (at(a), at(b));
         let name = if single { "y" } else { t.label.as_str() };
         let text = match (ya, yb) {
@@ -435,8 +471,10 @@ mod tests {
         let mut shuffled = sorted.clone();
         shuffled.swap(10, 900);
         for target in [-3.0, 0.2, 0.3, 100.26, 499.4, 1e9] {
-            let (i, _) = nearest_in_slice(&sorted, target, Scale::Linear).unwrap_or((usize::MAX, 0.0));
-            let (k, _) = nearest_in_slice(&shuffled, target, Scale::Linear).unwrap_or((usize::MAX, 0.0));
+            let (i, _) =
+                nearest_in_slice(&sorted, target, Scale::Linear).unwrap_or((usize::MAX, 0.0));
+            let (k, _) =
+                nearest_in_slice(&shuffled, target, Scale::Linear).unwrap_or((usize::MAX, 0.0));
             assert_eq!(sorted[i], shuffled[k], "target {target}");
         }
         assert_eq!(nearest_in_slice(&[], 1.0, Scale::Linear), None);

@@ -44,9 +44,10 @@ pub(crate) fn segments(
             WAIT,
         ),
         // A normal end is news, not an error: never in red.
-        Connection::Ended { reason } => {
-            (with_reason("computation finished".to_string(), reason), DONE)
-        }
+        Connection::Ended { reason } => (
+            with_reason("computation finished".to_string(), reason),
+            DONE,
+        ),
         Connection::Lost { reason } => (with_reason("connection lost".to_string(), reason), BAD),
     };
     out.push((state, color));
@@ -124,6 +125,20 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// The status line as one line of text for scripts: `status …`.
+pub(crate) fn status_note(
+    status: &Status,
+    extra: &[(String, RGBColor)],
+    now_unix_us: u64,
+) -> String {
+    let (mut pieces, paused) = segments(status, now_unix_us);
+    let at = pieces.len().min(2);
+    pieces.splice(at..at, extra.iter().cloned());
+    let mut texts: Vec<String> = pieces.into_iter().map(|(t, _)| t).collect();
+    texts.extend(paused);
+    format!("status {}", texts.join(" · "))
+}
+
 /// Draws the notice strip above the plots (plots not shown, pages).
 pub(crate) fn draw_notice(
     root: &Area<'_>,
@@ -132,9 +147,16 @@ pub(crate) fn draw_notice(
     sizes: &TextSizes,
 ) -> Result<(), DrawError> {
     let (x1, y1) = (rect.x + rect.w as i32, rect.y + rect.h as i32);
-    root.draw(&Rectangle::new([(rect.x, rect.y), (x1, y1)], RGBColor(255, 246, 214).filled()))?;
+    root.draw(&Rectangle::new(
+        [(rect.x, rect.y), (x1, y1)],
+        RGBColor(255, 246, 214).filled(),
+    ))?;
     let style = text(sizes.status, PLAIN).pos(Pos::new(HPos::Center, VPos::Center));
-    root.draw_text(notice, &style, (rect.x + rect.w as i32 / 2, rect.y + rect.h as i32 / 2))?;
+    root.draw_text(
+        notice,
+        &style,
+        (rect.x + rect.w as i32 / 2, rect.y + rect.h as i32 / 2),
+    )?;
     Ok(())
 }
 
