@@ -130,5 +130,30 @@ fn empty(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, lines, heatmap, empty);
+fn readout(c: &mut Criterion) {
+    // The mouse over a 1e5-point line: nearest point, crosshair, text box.
+    let state = line_state(100_000);
+    let mut out = Vec::new();
+    let options = RenderOptions {
+        decimate: true,
+        now_unix_us: Some(2),
+    };
+    let plain = ViewState::default();
+    let info = render_with(&state, &plain, W, H, &mut out, &options);
+    let rect = info.plots[0].rect;
+    let mut hover = ViewState::default();
+    hover.ui.hover = Some((
+        f64::from(rect.x) + f64::from(rect.w) * 0.6,
+        f64::from(rect.y) + f64::from(rect.h) * 0.5,
+    ));
+    let mut group = c.benchmark_group("readout_line_1e5_1280x720");
+    for (name, view) in [("without", &plain), ("with", &hover)] {
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(render_with(&state, view, W, H, &mut out, &options)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, lines, heatmap, empty, readout);
 criterion_main!(benches);

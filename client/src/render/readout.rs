@@ -119,13 +119,39 @@ fn forward(v: f64, scale: Scale) -> Option<f64> {
     }
 }
 
+/// True when `xs` is finite and never decreases. One pass without early
+/// exit inside blocks, so it vectorises: it runs over every point of the
+/// hovered trace at every draw. A NaN fails `<=`; an infinity can only sit
+/// at an end of a non-decreasing run, so checking the ends covers it.
+fn is_sorted(xs: &[f64]) -> bool {
+    let ends_finite = match (xs.first(), xs.last()) {
+        (Some(a), Some(b)) => a.is_finite() && b.is_finite(),
+        _ => true,
+    };
+    if !ends_finite {
+        return false;
+    }
+    let mut start = 0;
+    while start + 1 < xs.len() {
+        let end = (start + 4096).min(xs.len() - 1);
+        let ok = xs[start..end]
+            .iter()
+            .zip(&xs[start + 1..=end])
+            .fold(true, |ok, (a, b)| ok & (a <= b));
+        if !ok {
+            return false;
+        }
+        start = end;
+    }
+    true
+}
+
 /// Index of the value in `xs` nearest to `target` (by the axis's
 /// distance); binary search when `xs` is finite and sorted.
 fn nearest_in_slice(xs: &[f64], target: f64, scale: Scale) -> Option<(usize, f64)> {
     let t = forward(target, scale)?;
     let dist = |v: f64| forward(v, scale).map(|f| (f - t).abs());
-    let sorted = xs.iter().all(|v| v.is_finite()) && xs.windows(2).all(|w| w[0] <= w[1]);
-    if sorted {
+    if is_sorted(xs) {
         let i = xs.partition_point(|&v| v < target);
         return [i.checked_sub(1), Some(i).filter(|&i| i < xs.len())]
             .into_iter()
@@ -483,6 +509,21 @@ mod tests {
         assert_eq!(i, 1);
         let (i, _) = nearest_in_slice(&[10.0, 100.0], 30.0, Scale::Log).unwrap_or((9, 0.0));
         assert_eq!(i, 0);
+    }
+
+    #[test]
+    fn order_check() {
+        let v: Vec<f64> = (0..10_000).map(f64::from).collect();
+        assert!(is_sorted(&v) && is_sorted(&[]) && is_sorted(&[1.0]));
+        for bad in [4095, 4096, 4097, 9999] {
+            let mut w = v.clone();
+            w[bad] = -1.0;
+            assert!(!is_sorted(&w), "{bad}");
+            w[bad] = f64::NAN;
+            assert!(!is_sorted(&w), "NaN at {bad}");
+        }
+        assert!(!is_sorted(&[f64::NEG_INFINITY, 1.0]));
+        assert!(!is_sorted(&[1.0, f64::INFINITY]));
     }
 
     #[test]
