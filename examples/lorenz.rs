@@ -11,9 +11,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let steps = plotcast_suite::steps_from_env(u64::MAX);
     let server = plotcast::Server::builder().title("lorenz").start()?;
     let phase = server.line("x/z phase");
-    let xs = server.series("x");
-    let ys = server.series("y");
-    let zs = server.series("z");
+    // One time axis: zooming or panning one series moves all three.
+    let xs = server.channel("x").link_x("time").series();
+    let ys = server.channel("y").link_x("time").series();
+    let zs = server.channel("z").link_x("time").series();
     eprintln!(
         "lorenz: serving on {} (Ctrl-C to stop)",
         server.local_addr()

@@ -444,9 +444,17 @@ impl App<'_> {
 
     fn on_cursor(&mut self, at: PhysicalPosition<f64>) {
         self.cursor = Some(at);
-        // The readout follows the mouse.
+        // The readout follows the mouse: redraw over a plot, and once more
+        // on leaving one (to take the readout away).
+        let over = self.hovered();
+        let was = self.view.ui.hover.and_then(|(x, y)| {
+            let info = self.info.as_ref()?;
+            info.channel_at(x, y).map(|p| p.channel)
+        });
         self.view.ui.hover = Some((at.x, at.y));
-        self.request_redraw();
+        if over.is_some() || was.is_some() {
+            self.request_redraw();
+        }
         let (Some(info), Some(press)) = (&self.info, &mut self.press) else {
             return;
         };

@@ -166,6 +166,7 @@ fn new_channels_come_with_a_fresh_layout() {
         .x_label("t")
         .log_y()
         .cell(1, 2)
+        .link_x("time")
         .scatter();
     late.publish(&[1.0, 2.0], &[3.0, 4.0]);
     let mut b = c.read_batch();
@@ -179,6 +180,7 @@ fn new_channels_come_with_a_fresh_layout() {
     );
     assert_eq!(spec.y_scale, plotcast::Scale::Log);
     assert_eq!(spec.cell.map(|g| (g.row, g.col)), Some((1, 2)));
+    assert_eq!(spec.link_x, "time");
     assert_eq!(
         b.frames[0].parts[0].x.as_ref().unwrap().to_f64().as_ref(),
         &[1.0, 2.0]
