@@ -138,5 +138,6 @@ pub fn describe(connection: &crate::state::Connection) -> String {
         }
         Connection::Ended { reason } => format!("computation ended ({reason})"),
         Connection::Lost { reason } => format!("connection lost ({reason})"),
+        Connection::Stopped => "the computation stopped without a goodbye".to_string(),
     }
 }

@@ -274,13 +274,16 @@ async fn supervise(
             }
             Err(err) if err.is_fatal() || !cfg.reconnect => {
                 let reason = err.to_string();
-                set_connection(
-                    shared,
-                    wake,
+                // A clean close without a goodbye: the computation's process
+                // went away (Ctrl-C, kill, crash), not the network.
+                let connection = if matches!(err, NetError::Closed) && welcomed {
+                    Connection::Stopped
+                } else {
                     Connection::Lost {
                         reason: reason.clone(),
-                    },
-                );
+                    }
+                };
+                set_connection(shared, wake, connection);
                 return if err.is_fatal() {
                     Err(err)
                 } else {

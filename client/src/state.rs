@@ -38,6 +38,10 @@ pub enum Connection {
         /// The server's words.
         reason: String,
     },
+    /// The computation's end of the connection closed without a goodbye
+    /// (it was interrupted, killed or crashed); the viewer will not
+    /// reconnect.
+    Stopped,
     /// The connection was lost and the viewer will not reconnect.
     Lost {
         /// Why.

@@ -99,6 +99,35 @@ impl Window {
         self.xdo(&["search", "--name", "^plotcast", "windowfocus"]);
     }
 
+    /// Presses `key` until the ready file shows its effect: without a
+    /// window manager, keyboard focus set by xdotool is occasionally not
+    /// in place yet when the key arrives on a loaded machine, and the key
+    /// is lost. Each attempt waits long enough that a slow viewer is not
+    /// mistaken for a lost key.
+    fn key_until(
+        &mut self,
+        key: &str,
+        what: &str,
+        check: impl Fn(&[String]) -> bool,
+    ) -> Vec<String> {
+        for _ in 0..3 {
+            self.focus();
+            std::thread::sleep(Duration::from_millis(100));
+            self.xdo(&["key", key]);
+            let end = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < end {
+                if let Ok(text) = std::fs::read_to_string(&self.ready) {
+                    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+                    if check(&lines) {
+                        return lines;
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(30));
+            }
+        }
+        self.await_notes(what, check)
+    }
+
     fn mouse(&self, x: f64, y: f64) {
         self.xdo(&[
             "mousemove",
@@ -160,12 +189,34 @@ impl Window {
         eprintln!("screenshot: {}", path.display());
     }
 
-    fn quit(self) {
+    fn quit(mut self) {
+        self.quit_and_keep_display();
+    }
+
+    /// Quits the viewer (`q`) and checks it exited cleanly.
+    fn quit_and_keep_display(&mut self) {
         self.focus();
         self.xdo(&["key", "q"]);
-        let run = self.viewer.wait(LIMIT);
-        assert!(run.status.success(), "q: {:?}\n{}", run.status, run.stderr);
+        let end = Instant::now() + LIMIT;
+        let finished = loop {
+            if let Some(finished) = self.viewer.try_finished() {
+                break finished;
+            }
+            assert!(Instant::now() < end, "q did not quit within {LIMIT:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(
+            finished.status.success(),
+            "q: {:?}\n{}",
+            finished.status,
+            finished.stderr
+        );
         common::cleanup(&self.dir);
+    }
+
+    /// The display, for the next window.
+    fn into_display(self) -> Xvfb {
+        self.xvfb
     }
 }
 
@@ -329,15 +380,16 @@ fn hover_readout_legend_click_and_help_overlay() {
     w.save(&shot, "legend-hidden");
 
     // h opens the help overlay, Esc closes it (and does not quit).
-    w.focus();
-    w.xdo(&["key", "h"]);
-    w.await_notes("the help overlay", |l| l.iter().any(|n| n == "help shown"));
+    w.key_until("h", "the help overlay", |l| {
+        l.iter().any(|n| n == "help shown")
+    });
     let shot = w.await_screen("the help box", |s| {
         count_in(s, (380.0, 270.0, 200.0, 100.0), HELP_BACKGROUND) > 5000
     });
     w.save(&shot, "help");
-    w.xdo(&["key", "Escape"]);
-    w.await_notes("the help closed", |l| !l.iter().any(|n| n == "help shown"));
+    w.key_until("Escape", "the help closed", |l| {
+        !l.iter().any(|n| n == "help shown")
+    });
     w.quit();
 }
 
@@ -452,7 +504,19 @@ fn zoomed_series_follow_new_data_and_linked_plots_move_together() {
     let lines = w.await_notes("a frozen view", |l| {
         view(l, 1).is_some_and(|v| v.mode == "frozen")
     });
+    // Motion events may still be coming in: wait for the view to settle.
+    let mut previous = view(&lines, 1).unwrap().x;
+    let lines = loop {
+        std::thread::sleep(Duration::from_millis(400));
+        let lines = w.await_notes("the frozen view", |l| view(l, 1).is_some());
+        let now = view(&lines, 1).unwrap().x;
+        if now == previous {
+            break lines;
+        }
+        previous = now;
+    };
     let frozen = view(&lines, 1).unwrap();
+    assert_eq!(frozen.mode, "frozen");
     assert_eq!(
         view(&lines, 2).unwrap().x,
         frozen.x,
@@ -469,18 +533,85 @@ fn zoomed_series_follow_new_data_and_linked_plots_move_together() {
     w.save(&w.xvfb.screenshot(), "frozen");
 
     // `f` follows again: the right edge jumps to the newest point.
-    w.focus();
-    w.xdo(&["key", "f"]);
-    let lines = w.await_notes("following again", |l| {
+    let lines = w.key_until("f", "following again", |l| {
         view(l, 1).is_some_and(|v| v.mode == "following" && v.x.1 > frozen.x.1 + 100.0)
     });
     assert_eq!(view(&lines, 2).unwrap().x, view(&lines, 1).unwrap().x);
     // `a`: autoscale everywhere.
-    w.xdo(&["key", "a"]);
-    w.await_notes("autoscale", |l| {
+    w.key_until("a", "autoscale", |l| {
         view(l, 1).is_some_and(|v| v.mode == "auto" && v.x.0 == 0.0)
     });
     let shot = w.xvfb.screenshot();
     w.save(&shot, "follow");
     w.quit();
+}
+
+/// The status line after the end: "computation finished" (not in red)
+/// after a goodbye, "stopped without a goodbye" after a bare close.
+#[test]
+fn status_line_tells_a_finished_computation_from_a_lost_one() {
+    // Anti-aliased text: count pixels by hue, not by exact colour.
+    let count = |s: &Rgb, hue: fn(i32, i32, i32) -> bool| {
+        let mut n = 0;
+        for y in 610..640u32 {
+            for x in 0..960u32 {
+                let i = ((y * s.width + x) * 3) as usize;
+                let (r, g, b) = (s.data[i] as i32, s.data[i + 1] as i32, s.data[i + 2] as i32);
+                n += usize::from(hue(r, g, b));
+            }
+        }
+        n
+    };
+    let red = |r: i32, g: i32, b: i32| r > g + 120 && r > b + 120;
+    let blue = |r: i32, g: i32, b: i32| b > r + 50 && b > g + 20;
+    let Some(mut xvfb) = start_xvfb() else { return };
+    for goodbye in [true, false] {
+        let mut script = line_script();
+        script.batches_then_close = Some(3);
+        script.goodbye = goodbye;
+        let server = FakeServer::start(script);
+        let dir = common::temp_dir("win-end");
+        let ready = dir.join("ready");
+        let viewer = Viewer::spawn_in(
+            &dir,
+            &[
+                &server.addr.to_string(),
+                "--no-reconnect",
+                "--ready-file",
+                ready.to_str().unwrap(),
+                "--size",
+                "960x640",
+                "--timeout",
+                "120",
+            ],
+            &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
+        );
+        let mut w = Window {
+            xvfb,
+            viewer,
+            ready,
+            dir,
+        };
+        let want = if goodbye {
+            "computation finished: simulation finished (fake)"
+        } else {
+            "computation stopped without a goodbye"
+        };
+        w.await_notes("the end in the status line", |l| {
+            note(l, "status").is_some_and(|s| s.contains(want))
+        });
+        // The status strip: the bottom 30 rows of the 960x640 window.
+        let shot = w.await_screen("the status line redrawn", |s| {
+            !goodbye || count(s, blue) > 20
+        });
+        assert_eq!(
+            count(&shot, red),
+            0,
+            "red in the status line (goodbye: {goodbye})"
+        );
+        w.save(&shot, if goodbye { "finished" } else { "stopped" });
+        drop(server);
+        w.quit_and_keep_display();
+        xvfb = w.into_display();
+    }
 }

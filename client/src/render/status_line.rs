@@ -48,6 +48,12 @@ pub(crate) fn segments(
             with_reason("computation finished".to_string(), reason),
             DONE,
         ),
+        // The process went away (Ctrl-C, kill, crash): worth a look, but
+        // not a network error.
+        Connection::Stopped => (
+            "computation stopped without a goodbye (interrupted or crashed?)".to_string(),
+            WAIT,
+        ),
         Connection::Lost { reason } => (with_reason("connection lost".to_string(), reason), BAD),
     };
     out.push((state, color));
@@ -216,6 +222,28 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
+    /// Red is for errors only: a finished computation is blue, a stopped
+    /// one amber.
+    #[test]
+    fn only_errors_are_red() {
+        let colour = |connection: Connection| {
+            let s = Status {
+                connection,
+                ..Status::default()
+            };
+            segments(&s, 0).0[1].1
+        };
+        let reason = String::from("x");
+        assert_eq!(
+            colour(Connection::Ended {
+                reason: reason.clone()
+            }),
+            DONE
+        );
+        assert_eq!(colour(Connection::Stopped), WAIT);
+        assert_eq!(colour(Connection::Lost { reason }), BAD);
+    }
+
     #[test]
     fn status_text_covers_every_state() {
         let mut s = Status {
@@ -256,6 +284,8 @@ mod tests {
             reason: String::new(),
         };
         assert!(joined(&s).contains("connection lost"));
+        s.connection = Connection::Stopped;
+        assert!(joined(&s).contains("computation stopped without a goodbye"));
         s.connection = Connection::Reconnecting {
             attempt: 2,
             reason: "refused".into(),
