@@ -16,9 +16,16 @@
 //! them; heatmaps and colorbars are painted into the buffer directly after
 //! plotters is done (`heatmap`).
 //!
+//! After the plots, an overlay pass (`overlay`) draws what the user asked
+//! for on top: the value readout and crosshair under the mouse and the A/B
+//! cursors (`readout` finds the values), follow notes, the help overlay
+//! (`help`); when the plots do not all fit, `pages` puts them on pages and
+//! a notice strip says what is not shown.
+//!
 //! Files: `channel` (one plot), `info` (what was drawn, zoom/pan helpers), `layout_grid`,
-//! `ranges`, `axes`, `plots`, `heatmap`, [`colormap`], `legend`,
-//! `status_line`, `font`, `output` (PNG, softbuffer words).
+//! `pages`, `ranges`, `axes`, `plots`, `heatmap`, [`colormap`], `legend`,
+//! `readout`, `overlay`, `help`, `status_line`, `font`, `output` (PNG,
+//! softbuffer words).
 
 mod axes;
 mod channel;
