@@ -32,6 +32,7 @@ fn one_channel(kind: ChannelKind, nx: u32, ny: u32, y: Vec<f64>) -> PlotState {
                 x: None,
                 y: Array::from_f64(&y),
             }],
+            lod: None,
         },
         Instant::now(),
     );

@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use plotcast_protocol::{
     decode, encode, ClockEstimator, ClockSample, FrameCodec, Goodbye, GoodbyeCode, Hello, Message,
-    Ping, Pong, Ready, Welcome, LENGTH_PREFIX_BYTES, VERSION, WELCOME_MAX_FRAME_BYTES,
+    Ping, Pong, Ready, Welcome, CODECS_LZ4_SHUFFLE, LENGTH_PREFIX_BYTES, VERSION,
+    WELCOME_MAX_FRAME_BYTES,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -153,10 +154,17 @@ impl Link<'_> {
             ActivityReader::new(read),
             FrameCodec::new(WELCOME_MAX_FRAME_BYTES),
         );
+        let compress = match cfg.compress {
+            Some(yes) => yes,
+            // Off on this machine (copying is cheaper than compressing),
+            // on across a network.
+            None => !stream_peer_is_loopback(&write),
+        };
         let hello = Message::Hello(Hello {
             version: VERSION,
             token: cfg.token.clone(),
             peer_name: cfg.peer_name.clone(),
+            codecs: if compress { CODECS_LZ4_SHUFFLE } else { 0 },
         });
         send(&mut write, &hello, cfg.handshake_timeout).await?;
         let hello_sent = Instant::now();
@@ -361,6 +369,11 @@ fn pacing_interval_us(draw_period: Duration) -> u32 {
 /// Bytes of a Pong frame on the wire (prefix, header of four varints up
 /// to 9 bytes each, padding), subtracted from a batch's byte count.
 const PONG_WIRE_BYTES: u64 = 48;
+
+/// Whether the connection goes to this machine.
+fn stream_peer_is_loopback(write: &OwnedWriteHalf) -> bool {
+    write.peer_addr().is_ok_and(|a| a.ip().is_loopback())
+}
 
 /// Shortest heartbeat timeout taken from a server: below this, a busy but
 /// healthy link would be declared dead.

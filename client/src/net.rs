@@ -38,6 +38,9 @@ pub struct NetConfig {
     pub reconnect: bool,
     /// Largest frame accepted from the server after the handshake.
     pub max_frame_bytes: usize,
+    /// Ask for compressed data frames: `Some(true)` always, `Some(false)`
+    /// never, `None` when the server is not on this machine.
+    pub compress: Option<bool>,
     /// Limit on one TCP connect.
     pub connect_timeout: Duration,
     /// Limit on the wait for `Welcome` after `Hello`.
@@ -61,6 +64,7 @@ impl Default for NetConfig {
             peer_name: default_peer_name(),
             reconnect: true,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            compress: None,
             connect_timeout: Duration::from_secs(5),
             handshake_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(2),

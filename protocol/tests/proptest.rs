@@ -119,6 +119,7 @@ fn data_frame() -> impl Strategy<Value = Frame> {
                 ny,
                 range,
                 parts,
+                lod: None,
             },
         )
     })
@@ -131,6 +132,7 @@ fn message() -> impl Strategy<Value = Message> {
                 version: VERSION,
                 token,
                 peer_name,
+                codecs: 0,
             })
         }),
         (name(), any::<u64>(), any::<u32>(), any::<u32>()).prop_map(|(n, s, i, t)| {
@@ -140,6 +142,7 @@ fn message() -> impl Strategy<Value = Message> {
                 session_id: s,
                 heartbeat_interval_ms: i,
                 heartbeat_timeout_ms: t,
+                codec: 0,
             })
         }),
         (

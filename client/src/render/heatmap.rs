@@ -269,6 +269,7 @@ mod tests {
                 x: None,
                 y: Array::from_f64(values),
             }],
+            lod: None,
         }
     }
 

@@ -110,6 +110,7 @@ pub fn heatmap_frame(
             x: None,
             y: Array::from_f64(&values),
         }],
+        lod: None,
     }
 }
 
@@ -265,6 +266,7 @@ async fn serve(
         session_id: script.session_id,
         heartbeat_interval_ms: 1000,
         heartbeat_timeout_ms: script.heartbeat_timeout_ms,
+        codec: 0,
     };
     send(&mut write, &Message::Welcome(welcome)).await?;
     send(&mut write, &Message::Layout(script.layout.clone())).await?;
