@@ -143,7 +143,8 @@ impl Headless<'_> {
         }
         plot.status.fps = fps;
         let (width, height) = (self.opts.size.width, self.opts.size.height);
-        render::render(&plot, &ViewState::default(), width, height, &mut self.rgb);
+        let info = render::render(&plot, &ViewState::default(), width, height, &mut self.rgb);
+        self.shared.set_views(plot.layout_version, info.views());
         self.rendered += 1;
         let path = self.opts.frame_path(self.rendered);
         write_atomically(&path, |tmp| {

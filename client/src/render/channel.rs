@@ -18,7 +18,7 @@ use super::plots::{
     bars_of, draw_bars, draw_line, draw_paths, draw_points, line_paths_sorted,
     line_paths_sorted_runs, series_color,
 };
-use super::ranges::{resolve, Extent, Pad};
+use super::ranges::{resolve, valid, Extent, Pad};
 use super::{DrawError, RenderOptions, INK, MUTED};
 use crate::state::{AxisView, ChannelData, SeriesHistory};
 
@@ -213,9 +213,13 @@ pub(crate) fn draw_channel<'s>(
         x: resolve(spec.x_range, x_ext, xs, x_pad),
         y: resolve(spec.y_range, y_ext, ys, y_pad),
     };
-    if let Some(m) = manual.filter(|m| usable(m, xs, ys)) {
+    let manual = manual.filter(|m| usable(m, xs, ys));
+    if let Some(m) = manual {
         shown = *m;
     }
+    // Autoscaled: neither the user's zoom nor a fixed range of the channel.
+    let x_auto = manual.is_none() && spec.x_range.and_then(|r| valid(r, xs)).is_none();
+    let y_auto = manual.is_none() && spec.y_range.and_then(|r| valid(r, ys)).is_none();
 
     let rect = draw_axes(
         ctx.root,
@@ -302,6 +306,8 @@ pub(crate) fn draw_channel<'s>(
         x_scale: xs,
         y_scale: ys,
         has_data,
+        x_auto,
+        y_auto,
     }))
 }
 
@@ -362,11 +368,14 @@ fn draw_heatmap<'s>(
         w: cell.w.saturating_sub(cb_w + gap),
         ..cell
     };
+    // Axes in cells of the full grid, also when the frame carries a
+    // reduced or partial one.
     let mut shown = AxisView {
-        x: (0.0, grid.nx as f64),
-        y: (0.0, grid.ny as f64),
+        x: (0.0, grid.full.0 as f64),
+        y: (0.0, grid.full.1 as f64),
     };
-    if let Some(m) = manual.filter(|m| usable(m, Scale::Linear, Scale::Linear)) {
+    let manual = manual.filter(|m| usable(m, Scale::Linear, Scale::Linear));
+    if let Some(m) = manual {
         shown = *m;
     }
     let rect = draw_axes(
@@ -410,5 +419,7 @@ fn draw_heatmap<'s>(
         x_scale: Scale::Linear,
         y_scale: Scale::Linear,
         has_data: true,
+        x_auto: manual.is_none(),
+        y_auto: manual.is_none(),
     })
 }

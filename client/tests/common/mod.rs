@@ -129,6 +129,8 @@ pub struct Seen {
     pub max_granted: AtomicU64,
     /// Batches sent, over all connections.
     pub batches: AtomicU64,
+    /// Views the viewer sent (level of detail), in order.
+    pub views: Mutex<Vec<plotcast_protocol::View>>,
     pub pongs: AtomicU64,
     pub goodbyes: AtomicU64,
 }
@@ -337,6 +339,10 @@ async fn serve(
             Message::Goodbye(_) => {
                 seen.goodbyes.fetch_add(1, Ordering::SeqCst);
                 return Ok(());
+            }
+            // Level of detail: this fake always sends full data.
+            Message::View(view) => {
+                seen.views.lock().unwrap().push(view);
             }
             _ => return Err(bad("unexpected message")),
         }
