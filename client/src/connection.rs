@@ -254,7 +254,8 @@ impl Link<'_> {
         let mut first_grant_at = None::<tokio::time::Instant>;
         let mut granting = !self.cfg.level_of_detail;
         if granting {
-            self.grant(write, &mut flow, base, heartbeat_timeout).await?;
+            self.grant(write, &mut flow, base, heartbeat_timeout)
+                .await?;
         }
         loop {
             let silent_until = frames.get_ref().last_activity() + heartbeat_timeout;

@@ -432,14 +432,17 @@ pub(crate) fn reduce_heatmap(
         })
     });
     let mid = range.map_or(0.0, |(lo, hi)| lo / 2.0 + hi / 2.0);
-    // Which output column each visible column falls in.
-    let out_col: Vec<usize> = (0..cols)
-        .map(|c| (u64::from(c) * u64::from(rnx) / u64::from(cols)) as usize)
-        .collect();
+    // Which output column each visible column falls in, by its centre: a
+    // viewer drawing `rnx` pixels samples each pixel's centre, so the cell
+    // it would sample in the full grid lies in the block it gets.
+    let block = |c: u32, out: u32, of: u32| {
+        ((2 * u64::from(c) + 1) * u64::from(out) / (2 * u64::from(of))) as usize
+    };
+    let out_col: Vec<usize> = (0..cols).map(|c| block(c, rnx, cols)).collect();
     let n_out = rnx as usize * rny as usize;
     let mut acc = vec![Acc::new(mode); n_out];
     for row in y0..y1 {
-        let out_row = (u64::from(row - y0) * u64::from(rny) / u64::from(rows)) as usize;
+        let out_row = block(row - y0, rny, rows);
         let line = &values[(row * nx) as usize..((row + 1) * nx) as usize];
         let out = &mut acc[out_row * rnx as usize..(out_row + 1) * rnx as usize];
         for (c, &v) in line[x0 as usize..x1 as usize].iter().enumerate() {

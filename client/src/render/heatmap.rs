@@ -166,7 +166,12 @@ fn heatmap(
     // Which cell each pixel column and row samples (at the pixel centre):
     // the view is in cells of the full grid; the carried cells cover
     // `start..end` of them, `count` cells for that span.
-    let cells = |n: u32, lo: f64, hi: f64, (start, end, count): (usize, usize, usize), flip: bool| -> Vec<Option<usize>> {
+    let cells = |n: u32,
+                 lo: f64,
+                 hi: f64,
+                 (start, end, count): (usize, usize, usize),
+                 flip: bool|
+     -> Vec<Option<usize>> {
         let (start, span) = (start as f64, (end - start) as f64);
         (0..n)
             .map(|k| {
