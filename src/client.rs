@@ -40,6 +40,7 @@ pub fn hello(token: Option<&str>) -> Hello {
         version: VERSION,
         token: token.map(str::to_owned),
         peer_name: PEER_NAME.into(),
+        codecs: 0,
     }
 }
 

@@ -153,8 +153,10 @@ fn interrupt_case(graceful: bool) {
 
     // The window survives and keeps showing the final plot.
     assert!(procs::alive(viewer), "the viewer survived Ctrl-C");
+    // Two thin lines and the status text: about 0.2 % of a 1400×900
+    // screen (an empty or black screen has none).
     let shot = x.wait_for_screen(Duration::from_secs(20), "the final plot on screen", |s| {
-        s.colour_fraction() > 0.002
+        s.colour_fraction() > 0.001
     });
     shot.write_png(&dir.path().join("after-ctrl-c.png"));
     assert!(

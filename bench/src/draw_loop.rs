@@ -114,7 +114,8 @@ pub fn watch(
         let (plot, batch) = shared.snapshot();
         let newest = plot.status.newest_frame.map(|(_, ts)| ts);
         let begun = unix_now_us();
-        render(&plot, &view, width, height, &mut rgb);
+        let info = render(&plot, &view, width, height, &mut rgb);
+        shared.set_views(plot.layout_version, info.views());
         let done = unix_now_us();
         let ended = Instant::now();
         pacer.drew(now, ended);

@@ -32,6 +32,7 @@ fn one_channel(kind: ChannelKind, nx: u32, ny: u32, y: Vec<f64>) -> PlotState {
                 x: None,
                 y: Array::from_f64(&y),
             }],
+            lod: None,
         },
         Instant::now(),
     );
@@ -168,6 +169,7 @@ fn readout(report: &mut Report, scale: Scale, grid: &[f64]) {
             nx: 0,
             ny: 0,
             range: None,
+            lod: None,
             parts: vec![Part {
                 name: String::new(),
                 first_index: 0,

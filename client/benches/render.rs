@@ -50,6 +50,7 @@ fn line_state(n: usize) -> PlotState {
             x: None,
             y: Array::from_f64(&y),
         }],
+        lod: None,
     };
     state_with(ChannelSpec::new(1, "line", ChannelKind::Line), frame)
 }
@@ -75,6 +76,7 @@ fn heatmap_state(n: u32) -> PlotState {
             x: None,
             y: Array::from_f64(&v),
         }],
+        lod: None,
     };
     state_with(ChannelSpec::new(1, "heat", ChannelKind::Heatmap), frame)
 }

@@ -263,6 +263,9 @@ impl App<'_> {
         plot.status.paused = self.frozen.is_some();
         follow::advance(&mut self.view, &plot);
         let info = render::render(&plot, &self.view, width.get(), height.get(), &mut self.rgb);
+        // Paused, the frozen drawing is not what the server should size
+        // data for; zoom and pan of it still are.
+        self.shared.set_views(plot.layout_version, info.views());
         let window_err = |e: softbuffer::SoftBufferError| RunError::Window(e.to_string());
         surface.resize(width, height).map_err(window_err)?;
         let mut buffer = surface.buffer_mut().map_err(window_err)?;

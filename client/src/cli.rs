@@ -119,6 +119,23 @@ pub struct Cli {
     #[arg(long)]
     pub no_reconnect: bool,
 
+    /// Compress data frames (LZ4 over byte-shuffled arrays). The default
+    /// compresses when the server is on another machine and not on this one
+    /// (copying is cheaper than compressing there).
+    #[arg(long, conflicts_with = "no_compress")]
+    pub compress: bool,
+
+    /// Never compress data frames.
+    #[arg(long)]
+    pub no_compress: bool,
+
+    /// Receive every value the computation publishes. By default the viewer
+    /// tells the server how big each plot is drawn and what range it shows,
+    /// and the server sends data reduced to that (the drawing is the same;
+    /// zooming in brings the detail): far fewer bytes on a slow link.
+    #[arg(long)]
+    pub full_resolution: bool,
+
     /// Draw at most N frames a second (0: no limit). The window defaults to
     /// the display's refresh rate (60 when the display does not say): more
     /// frames than the screen shows only take CPU from the computation.

@@ -20,12 +20,14 @@
 //! server are answered here, independently of drawing, and silence longer
 //! than the heartbeat timeout of the `Welcome` ends the connection.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use plotcast_protocol::{
     decode, encode, ClockEstimator, ClockSample, FrameCodec, Goodbye, GoodbyeCode, Hello, Message,
-    Ping, Pong, Ready, Welcome, LENGTH_PREFIX_BYTES, VERSION, WELCOME_MAX_FRAME_BYTES,
+    Ping, Pong, Ready, View, Welcome, CODECS_LZ4_SHUFFLE, LENGTH_PREFIX_BYTES, VERSION,
+    WELCOME_MAX_FRAME_BYTES,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -153,10 +155,17 @@ impl Link<'_> {
             ActivityReader::new(read),
             FrameCodec::new(WELCOME_MAX_FRAME_BYTES),
         );
+        let compress = match cfg.compress {
+            Some(yes) => yes,
+            // Off on this machine (copying is cheaper than compressing),
+            // on across a network.
+            None => !stream_peer_is_loopback(&write),
+        };
         let hello = Message::Hello(Hello {
             version: VERSION,
             token: cfg.token.clone(),
             peer_name: cfg.peer_name.clone(),
+            codecs: if compress { CODECS_LZ4_SHUFFLE } else { 0 },
         });
         send(&mut write, &hello, cfg.handshake_timeout).await?;
         let hello_sent = Instant::now();
@@ -233,10 +242,24 @@ impl Link<'_> {
         // the drawing side presents is counted from here.
         let base = self.shared.batch();
         let mut batch_bytes = 0u64;
-        self.grant(write, &mut flow, base, heartbeat_timeout)
-            .await?;
+        // Level of detail: before asking for data, the server should know
+        // how big each plot is drawn, so that even the first frame comes
+        // reduced (a 4096² heatmap is 128 MiB raw). So the first Ready
+        // waits until the drawing side has drawn this connection's layout
+        // and its views went out, or VIEWS_WAIT passed.
+        let mut views = self.shared.subscribe_views();
+        views.borrow_and_update();
+        let mut sent_views: HashMap<u32, View> = HashMap::new();
+        let mut layout_seen = None::<u64>;
+        let mut first_grant_at = None::<tokio::time::Instant>;
+        let mut granting = !self.cfg.level_of_detail;
+        if granting {
+            self.grant(write, &mut flow, base, heartbeat_timeout)
+                .await?;
+        }
         loop {
             let silent_until = frames.get_ref().last_activity() + heartbeat_timeout;
+            let first_grant_wait = first_grant_at.filter(|_| !granting);
             tokio::select! {
                 () = self.cancel.cancelled() => return Ok(End::Cancelled),
                 () = sleep_until(silent_until) => {
@@ -248,6 +271,30 @@ impl Link<'_> {
                         });
                     }
                 }
+                () = sleep_until(first_grant_wait.unwrap_or_else(tokio::time::Instant::now)), if first_grant_wait.is_some() => {
+                    // Nothing drawn in time (a minimised window): full data.
+                    granting = true;
+                    self.grant(write, &mut flow, base, heartbeat_timeout).await?;
+                }
+                changed = views.changed(), if self.cfg.level_of_detail => {
+                    if changed.is_err() {
+                        continue;
+                    }
+                    let current = views.borrow_and_update().clone();
+                    let for_this_layout = layout_seen.is_some_and(|v| current.layout_version >= v);
+                    if for_this_layout {
+                        for view in &current.views {
+                            if sent_views.get(&view.channel) != Some(view) {
+                                send(write, &Message::View(*view), heartbeat_timeout).await?;
+                                sent_views.insert(view.channel, *view);
+                            }
+                        }
+                        if !granting {
+                            granting = true;
+                            self.grant(write, &mut flow, base, heartbeat_timeout).await?;
+                        }
+                    }
+                }
                 _ = ping.tick() => {
                     nonce += 1;
                     flow.ping_sent(nonce, frames.get_ref().bytes_read());
@@ -255,7 +302,7 @@ impl Link<'_> {
                     send(write, &msg, heartbeat_timeout).await?;
                 }
                 changed = self.presented.changed() => {
-                    if changed.is_ok() {
+                    if changed.is_ok() && granting {
                         self.grant(write, &mut flow, base, heartbeat_timeout).await?;
                     }
                 }
@@ -282,11 +329,20 @@ impl Link<'_> {
                                     s.status.round_trip = clock.min_round_trip_us().map(Duration::from_micros);
                                 });
                                 // A new round trip may widen the window.
-                                self.grant(write, &mut flow, base, heartbeat_timeout).await?;
+                                if granting {
+                                    self.grant(write, &mut flow, base, heartbeat_timeout).await?;
+                                }
                             }
                         }
                         Message::Layout(layout) => {
-                            self.shared.update(|s| s.set_layout(layout));
+                            let version = self.shared.update(|s| {
+                                s.set_layout(layout);
+                                s.layout_version
+                            });
+                            if layout_seen.is_none() {
+                                first_grant_at = Some(tokio::time::Instant::now() + VIEWS_WAIT);
+                            }
+                            layout_seen = Some(version);
                             (self.wake)(NetEvent::Changed);
                         }
                         Message::Data(frame) => {
@@ -358,9 +414,18 @@ fn pacing_interval_us(draw_period: Duration) -> u32 {
     u32::try_from(draw_period.as_micros() * 4 / 5).unwrap_or(u32::MAX)
 }
 
+/// How long the first Ready waits for the drawing side to draw the layout
+/// (and so tell the server how big each plot is).
+const VIEWS_WAIT: Duration = Duration::from_millis(500);
+
 /// Bytes of a Pong frame on the wire (prefix, header of four varints up
 /// to 9 bytes each, padding), subtracted from a batch's byte count.
 const PONG_WIRE_BYTES: u64 = 48;
+
+/// Whether the connection goes to this machine.
+fn stream_peer_is_loopback(write: &OwnedWriteHalf) -> bool {
+    write.peer_addr().is_ok_and(|a| a.ip().is_loopback())
+}
 
 /// Shortest heartbeat timeout taken from a server: below this, a busy but
 /// healthy link would be declared dead.

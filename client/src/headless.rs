@@ -146,6 +146,7 @@ impl Headless<'_> {
         let mut view = ViewState::default();
         view.ui.page = self.opts.page;
         let info = render::render(&plot, &view, width, height, &mut self.rgb);
+        self.shared.set_views(plot.layout_version, info.views());
         self.rendered += 1;
         let path = self.opts.frame_path(self.rendered);
         write_atomically(&path, |tmp| {

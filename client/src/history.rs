@@ -185,21 +185,44 @@ impl SeriesSet {
         }
     }
 
-    /// Appends one frame's part (its name already made safe).
-    pub(crate) fn append(&mut self, part: &Part, window: usize) {
-        let pos = match self.by_name.get(&part.name) {
-            Some(&pos) => pos,
+    /// Replaces a series' history with one frame's part (points reduced
+    /// for the viewer's view: the server's window, or its visible range,
+    /// as drawing needs it), expecting `next_index` next.
+    pub(crate) fn replace(&mut self, part: &Part, next_index: u64, window: usize) {
+        let Some(pos) = self.position(&part.name) else {
+            return;
+        };
+        let mut fresh = SeriesHistory::new(part.name.clone());
+        if let Some(x) = &part.x {
+            let count = x.len().min(part.y.len());
+            let skip = count.saturating_sub(window);
+            fresh.push(x.iter().zip(part.y.iter()).take(count).skip(skip));
+        }
+        fresh.next_index = next_index;
+        self.series[pos] = fresh;
+    }
+
+    /// The position of series `name`, added if new and there is room.
+    fn position(&mut self, name: &str) -> Option<usize> {
+        match self.by_name.get(name) {
+            Some(&pos) => Some(pos),
             None if self.series.len() >= MAX_SERIES_PER_CHANNEL => {
                 self.ignored_parts += 1;
-                return;
+                None
             }
             None => {
-                self.by_name.insert(part.name.clone(), self.series.len());
-                self.series.push(SeriesHistory::new(part.name.clone()));
-                self.series.len() - 1
+                self.by_name.insert(name.to_owned(), self.series.len());
+                self.series.push(SeriesHistory::new(name));
+                Some(self.series.len() - 1)
             }
-        };
-        self.series[pos].append(part, window);
+        }
+    }
+
+    /// Appends one frame's part (its name already made safe).
+    pub(crate) fn append(&mut self, part: &Part, window: usize) {
+        if let Some(pos) = self.position(&part.name) {
+            self.series[pos].append(part, window);
+        }
     }
 }
 

@@ -38,6 +38,12 @@ pub struct NetConfig {
     pub reconnect: bool,
     /// Largest frame accepted from the server after the handshake.
     pub max_frame_bytes: usize,
+    /// Ask for compressed data frames: `Some(true)` always, `Some(false)`
+    /// never, `None` when the server is not on this machine.
+    pub compress: Option<bool>,
+    /// Tell the server how each plot is drawn, so it sends data reduced to
+    /// what the plot can show (level of detail); `false`: full data.
+    pub level_of_detail: bool,
     /// Limit on one TCP connect.
     pub connect_timeout: Duration,
     /// Limit on the wait for `Welcome` after `Hello`.
@@ -61,6 +67,8 @@ impl Default for NetConfig {
             peer_name: default_peer_name(),
             reconnect: true,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            compress: None,
+            level_of_detail: true,
             connect_timeout: Duration::from_secs(5),
             handshake_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(2),

@@ -88,6 +88,12 @@ pub fn net_config(cli: &Cli) -> NetConfig {
         addr: cli.addr.clone(),
         token: cli.token.clone().filter(|t| !t.is_empty()),
         reconnect: !cli.no_reconnect,
+        compress: match (cli.compress, cli.no_compress) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        level_of_detail: !cli.full_resolution,
         ..NetConfig::default()
     }
 }

@@ -22,9 +22,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use plotcast_protocol::View;
 use tokio::sync::watch;
 
 use crate::state::PlotState;
+
+/// How the drawing side draws each plot (for the server's level of
+/// detail), and the layout version it drew.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Views {
+    /// `PlotState::layout_version` of the drawing.
+    pub layout_version: u64,
+    /// One per plot drawn.
+    pub views: Vec<View>,
+}
 
 /// The newest state plus the number of batches applied to it.
 #[derive(Debug, Default)]
@@ -40,6 +51,8 @@ pub struct Shared {
     presented: watch::Sender<u64>,
     /// The drawing side's time per frame, in µs.
     draw_period_us: AtomicU64,
+    /// How the plots are drawn; the network thread sends what changed.
+    views: watch::Sender<Views>,
 }
 
 /// The drawing period assumed until the drawing side says: one 60 Hz frame.
@@ -58,6 +71,7 @@ impl Shared {
             latest: Mutex::new(Latest { plot, batch: 0 }),
             presented: watch::Sender::new(0),
             draw_period_us: AtomicU64::new(DEFAULT_DRAW_PERIOD.as_micros() as u64),
+            views: watch::Sender::new(Views::default()),
         }
     }
 
@@ -111,6 +125,27 @@ impl Shared {
     /// The drawing side's time per frame.
     pub fn draw_period(&self) -> Duration {
         Duration::from_micros(self.draw_period_us.load(Ordering::Relaxed))
+    }
+
+    /// Records how the plots were drawn (after a render of the state with
+    /// `layout_version`); wakes the network thread only when it changed.
+    pub fn set_views(&self, layout_version: u64, views: Vec<View>) {
+        let next = Views {
+            layout_version,
+            views,
+        };
+        self.views.send_if_modified(|current| {
+            let changed = *current != next;
+            if changed {
+                *current = next;
+            }
+            changed
+        });
+    }
+
+    /// A receiver of the views, for the network thread.
+    pub fn subscribe_views(&self) -> watch::Receiver<Views> {
+        self.views.subscribe()
     }
 
     /// A receiver of the presented batch numbers, for the network thread.

@@ -98,6 +98,9 @@ pub struct PlotState {
     pub data: HashMap<u32, ChannelData>,
     /// Status line figures.
     pub status: Status,
+    /// Bumped by every layout received (across reconnects): which layout
+    /// a drawing was made from.
+    pub layout_version: u64,
     /// Position of each channel id in the layout.
     index: HashMap<u32, usize>,
 }
@@ -107,15 +110,17 @@ impl PlotState {
     /// fresh, complete snapshot), keeping only the address and fps.
     pub fn reset_session(&mut self) {
         let address = std::mem::take(&mut self.status.address);
-        let fps = self.status.fps;
+        let (fps, layout_version) = (self.status.fps, self.layout_version);
         *self = PlotState::default();
         self.status.address = address;
         self.status.fps = fps;
+        self.layout_version = layout_version;
     }
 
     /// Replaces the layout; data of channels that no longer exist, or whose
     /// kind changed, is dropped. Text from the peer is made safe to draw.
     pub fn set_layout(&mut self, mut layout: Layout) {
+        self.layout_version += 1;
         clean_in_place(&mut layout.title, MAX_LABEL_CHARS);
         self.index.clear();
         let mut kept = Vec::with_capacity(layout.channels.len());
@@ -194,8 +199,19 @@ impl PlotState {
             .entry(frame.channel)
             .or_insert_with(|| ChannelData::Series(SeriesSet::default()));
         if let ChannelData::Series(set) = entry {
-            for part in &frame.parts {
-                set.append(part, window);
+            match frame.lod.as_ref().filter(|l| l.replace) {
+                // Reduced for the view: the points stand for the window.
+                Some(lod) => {
+                    for (k, part) in frame.parts.iter().enumerate() {
+                        let next = lod.ends.get(k).copied().unwrap_or(part.first_index);
+                        set.replace(part, next, window);
+                    }
+                }
+                None => {
+                    for part in &frame.parts {
+                        set.append(part, window);
+                    }
+                }
             }
         }
         true

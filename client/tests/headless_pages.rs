@@ -33,6 +33,7 @@ fn hundred_lines() -> Script {
                 nx: 0,
                 ny: 0,
                 range: None,
+                lod: None,
                 parts: vec![Part {
                     name: String::new(),
                     first_index: 0,

@@ -35,6 +35,7 @@ fn frame(channel: u32, kind: ChannelKind, nx: u32, ny: u32, parts: Vec<Part>) ->
         nx,
         ny,
         range: None,
+        lod: None,
         parts,
     }
 }

@@ -34,6 +34,7 @@ fn frame(channel: u32, kind: ChannelKind, parts: Vec<Part>) -> Frame {
         ny: 0,
         range: None,
         parts,
+        lod: None,
     }
 }
 

@@ -156,6 +156,7 @@ fn frame(kind: ChannelKind) -> impl Strategy<Value = Frame> {
                         None
                     },
                     parts,
+                    lod: None,
                 }
             },
         )
@@ -289,6 +290,7 @@ fn run(ops: Vec<Op>) {
                             x: Some(Array::from_f64(&[1.0])),
                             y: Array::from_f64(&[2.0]),
                         }],
+                        lod: None,
                     };
                     state.apply_frame(f, Instant::now());
                 }

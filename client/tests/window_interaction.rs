@@ -287,6 +287,7 @@ fn line_frame(channel: u32, seq: u64, parts: Vec<Part>) -> Frame {
         nx: 0,
         ny: 0,
         range: None,
+        lod: None,
         parts,
     }
 }
@@ -402,6 +403,7 @@ fn series_frame(channel: u32, first: u64, t: &[f64], y: &[f64]) -> Frame {
         nx: 0,
         ny: 0,
         range: None,
+        lod: None,
         parts: vec![Part {
             name: String::new(),
             first_index: first,

@@ -23,6 +23,7 @@ fn frame<'a>(parts: &'a [PartRef<'a>]) -> FrameRef<'a> {
         ny: 0,
         range: None,
         parts,
+        lod: None,
     }
 }
 

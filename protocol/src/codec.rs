@@ -17,11 +17,14 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde::{de::DeserializeOwned, Serialize};
 use tokio_util::codec::{Decoder, LengthDelimitedCodec};
 
+use crate::compress::{
+    shuffle_into, unshuffle, CODEC_LZ4_SHUFFLE, CODEC_NONE, MAX_DECOMPRESSED_BYTES,
+};
 use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire};
 use crate::layout::LayoutWire;
 use crate::message::{tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest};
 use crate::{
-    Array, ArrayRef, ChannelKind, DType, Frame, FrameRef, Goodbye, GoodbyeCode, Hello, Layout,
+    Array, ArrayRef, ChannelKind, DType, Frame, FrameRef, Goodbye, GoodbyeCode, Hello, Layout, Lod,
     Message, Part, ProtocolError, Reject, RejectCode, Welcome, BODY_PREFIX_BYTES,
     LENGTH_PREFIX_BYTES, MAGIC, MAX_HEADER_BYTES, MAX_NAME_BYTES, MAX_TOKEN_BYTES, VERSION,
 };
@@ -146,6 +149,7 @@ pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolErro
             let rest = HelloRest {
                 token: h.token.clone(),
                 peer_name: h.peer_name.clone(),
+                codecs: h.codecs,
             };
             write_frame(
                 out,
@@ -165,6 +169,7 @@ pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolErro
                 session_id: w.session_id,
                 heartbeat_interval_ms: w.heartbeat_interval_ms,
                 heartbeat_timeout_ms: w.heartbeat_timeout_ms,
+                codec: w.codec,
             };
             write_frame(
                 out,
@@ -193,6 +198,7 @@ pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolErro
         Message::Data(f) => f.with_ref(|r| encode_data(r, out)),
         Message::BatchEnd(b) => write_frame(out, t, |o| put_bincode(o, name, b), 0, no_payload),
         Message::Ready(r) => write_frame(out, t, |o| put_bincode(o, name, r), 0, no_payload),
+        Message::View(v) => write_frame(out, t, |o| put_bincode(o, name, v), 0, no_payload),
         Message::Ping(p) => write_frame(out, t, |o| put_bincode(o, name, p), 0, no_payload),
         Message::Pong(p) => write_frame(out, t, |o| put_bincode(o, name, p), 0, no_payload),
         Message::Goodbye(g) => {
@@ -246,12 +252,19 @@ pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), Proto
         ny: frame.ny,
         range: frame.range,
         parts,
+        lod: frame.lod.cloned(),
+        codec: CODEC_NONE,
+        raw_len: 0,
     };
-    let payload_len = frame
+    let payload_len: usize = frame
         .parts
         .iter()
         .map(|p| p.x.map_or(0, |x| x.byte_len()) + p.y.byte_len())
         .sum();
+    let wire = FrameWire {
+        raw_len: payload_len as u64,
+        ..wire
+    };
     write_frame(
         out,
         tag::DATA,
@@ -358,6 +371,7 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
                 version,
                 token: rest.token,
                 peer_name: rest.peer_name,
+                codecs: rest.codecs,
             })
         }
         tag::WELCOME => {
@@ -369,6 +383,7 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
                 session_id: rest.session_id,
                 heartbeat_interval_ms: rest.heartbeat_interval_ms,
                 heartbeat_timeout_ms: rest.heartbeat_timeout_ms,
+                codec: rest.codec,
             })
         }
         tag::REJECT => {
@@ -386,6 +401,7 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
         tag::DATA => Message::Data(decode_data(header, payload)?),
         tag::BATCH_END => Message::BatchEnd(decode_header(what, header)?),
         tag::READY => Message::Ready(decode_header(what, header)?),
+        tag::VIEW => Message::View(decode_header(what, header)?),
         tag::PING => Message::Ping(decode_header(what, header)?),
         tag::PONG => Message::Pong(decode_header(what, header)?),
         tag::GOODBYE => {
@@ -415,11 +431,24 @@ fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
         }
         declared += array_bytes(&p.y)?;
     }
-    if declared != payload.len() as u128 {
+    let payload = match wire.codec {
+        CODEC_NONE => payload,
+        CODEC_LZ4_SHUFFLE => decompress_payload(&wire, declared, &payload)?,
+        other => {
+            return Err(ProtocolError::UnknownValue {
+                what: "data codec",
+                value: other,
+            })
+        }
+    };
+    if declared != payload.len() as u128 || u128::from(wire.raw_len) != declared {
         return Err(ProtocolError::LengthMismatch {
             declared: u64::try_from(declared).unwrap_or(u64::MAX),
             actual: payload.len() as u64,
         });
+    }
+    if let Some(lod) = &wire.lod {
+        check_lod(kind, &wire, lod)?;
     }
     check_shape(
         kind,
@@ -458,7 +487,150 @@ fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
         ny: wire.ny,
         range: wire.range,
         parts,
+        lod: wire.lod,
     })
+}
+
+/// The rules a reduced frame's [`Lod`] must keep (see PROTOCOL.md).
+fn check_lod(kind: ChannelKind, wire: &FrameWire, lod: &Lod) -> Result<(), ProtocolError> {
+    if let Some(grid) = &lod.grid {
+        if kind != ChannelKind::Heatmap || !grid.is_valid() {
+            return Err(ProtocolError::invalid(
+                "level-of-detail grid",
+                "only on heatmaps, non-empty and inside the full grid",
+            ));
+        }
+        if wire.nx > grid.x1 - grid.x0 || wire.ny > grid.y1 - grid.y0 {
+            return Err(ProtocolError::invalid(
+                "level-of-detail grid",
+                "a reduced grid has at most one cell per covered cell",
+            ));
+        }
+    }
+    if lod.replace && kind != ChannelKind::Series {
+        return Err(ProtocolError::invalid(
+            "level of detail",
+            "only series replace a history",
+        ));
+    }
+    if !lod.ends.is_empty() && lod.ends.len() != wire.parts.len() {
+        return Err(ProtocolError::invalid(
+            "level of detail",
+            "one end index per part",
+        ));
+    }
+    Ok(())
+}
+
+/// The raw payload of an LZ4-compressed data frame: the claimed size is
+/// checked against the frame's own arrays and [`MAX_DECOMPRESSED_BYTES`]
+/// before anything is allocated, and the decompressed bytes must fill it
+/// exactly.
+fn decompress_payload(
+    wire: &FrameWire,
+    declared: u128,
+    payload: &[u8],
+) -> Result<Bytes, ProtocolError> {
+    if u128::from(wire.raw_len) != declared || wire.raw_len > MAX_DECOMPRESSED_BYTES {
+        return Err(ProtocolError::LengthMismatch {
+            declared: u64::try_from(declared).unwrap_or(u64::MAX),
+            actual: wire.raw_len,
+        });
+    }
+    // The cast is exact: raw_len is at most MAX_DECOMPRESSED_BYTES.
+    let raw_len = wire.raw_len as usize;
+    let mut shuffled = vec![0u8; raw_len];
+    let got = lz4_flex::block::decompress_into(payload, &mut shuffled).map_err(|err| {
+        ProtocolError::BadHeader {
+            what: "compressed data",
+            reason: err.to_string(),
+        }
+    })?;
+    if got != raw_len {
+        return Err(ProtocolError::LengthMismatch {
+            declared: raw_len as u64,
+            actual: got as u64,
+        });
+    }
+    let mut raw = vec![0u8; raw_len];
+    let mut at = 0usize;
+    for p in &wire.parts {
+        for a in p.x.iter().chain(std::iter::once(&p.y)) {
+            let size = DType::try_from(a.dtype)?.size();
+            let n = a.len as usize * size;
+            unshuffle(&shuffled[at..at + n], size, &mut raw[at..at + n]);
+            at += n;
+        }
+    }
+    Ok(Bytes::from(raw))
+}
+
+/// The LZ4-compressed form of a complete data frame (length prefix
+/// included, as [`encode_data`] writes it), with its arrays byte-shuffled;
+/// `None` when compression does not make it smaller (or the frame is not
+/// a data frame).
+///
+/// # Errors
+/// When `frame` is not a well-formed frame.
+pub fn compress_data(frame: &[u8]) -> Result<Option<Bytes>, ProtocolError> {
+    let Some(body) = frame.get(LENGTH_PREFIX_BYTES..) else {
+        return Ok(None);
+    };
+    if body.first() != Some(&tag::DATA) || body.len() < BODY_PREFIX_BYTES {
+        return Ok(None);
+    }
+    let header_len = u32::from_le_bytes([body[4], body[5], body[6], body[7]]) as usize;
+    let payload_start = payload_offset(header_len);
+    let (Some(header), Some(payload)) = (
+        body.get(BODY_PREFIX_BYTES..BODY_PREFIX_BYTES + header_len),
+        body.get(payload_start..),
+    ) else {
+        return Err(ProtocolError::Truncated {
+            what: "data frame",
+            needed: payload_start as u64,
+            available: body.len() as u64,
+        });
+    };
+    let wire: FrameWire = decode_header("data", header)?;
+    if wire.codec != CODEC_NONE || payload.is_empty() {
+        return Ok(None);
+    }
+    let mut shuffled = Vec::with_capacity(payload.len());
+    let mut at = 0usize;
+    for p in &wire.parts {
+        for a in p.x.iter().chain(std::iter::once(&p.y)) {
+            let size = DType::try_from(a.dtype)?.size();
+            let n = usize::try_from(a.len)
+                .ok()
+                .and_then(|len| len.checked_mul(size))
+                .filter(|&n| at + n <= payload.len())
+                .ok_or(ProtocolError::LengthMismatch {
+                    declared: a.len,
+                    actual: payload.len() as u64,
+                })?;
+            shuffle_into(&payload[at..at + n], size, &mut shuffled);
+            at += n;
+        }
+    }
+    let packed = lz4_flex::block::compress(&shuffled);
+    // Worth it only if the frame gets noticeably smaller.
+    if packed.len() + 64 >= payload.len() {
+        return Ok(None);
+    }
+    let wire = FrameWire {
+        codec: CODEC_LZ4_SHUFFLE,
+        raw_len: payload.len() as u64,
+        ..wire
+    };
+    let mut out = BytesMut::new();
+    write_frame(
+        &mut out,
+        tag::DATA,
+        |o| put_bincode(o, "data", &wire),
+        packed.len(),
+        |o| o.put_slice(&packed),
+    )?;
+    Ok(Some(out.freeze()))
 }
 
 /// Splits a byte stream into frame bodies, refusing any frame longer than

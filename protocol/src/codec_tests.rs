@@ -8,7 +8,7 @@ use tokio_util::codec::Decoder;
 
 use super::*;
 use crate::{
-    BatchEnd, ChannelSpec, GridCell, Part, PartRef, Ping, Pong, Ready, Scale,
+    BatchEnd, ChannelSpec, GridCell, GridWindow, Part, PartRef, Ping, Pong, Ready, Scale, View,
     HANDSHAKE_MAX_FRAME_BYTES,
 };
 
@@ -75,11 +75,13 @@ fn control_messages_round_trip() {
             version: VERSION,
             token: Some("s3cret".into()),
             peer_name: "viewer@host".into(),
+            codecs: 0,
         }),
         Message::Hello(Hello {
             version: VERSION,
             token: None,
             peer_name: String::new(),
+            codecs: 0,
         }),
         Message::Welcome(Welcome {
             version: VERSION,
@@ -87,6 +89,7 @@ fn control_messages_round_trip() {
             session_id: 0xDEAD_BEEF_0123,
             heartbeat_interval_ms: 2000,
             heartbeat_timeout_ms: 6000,
+            codec: 0,
         }),
         Message::Reject(Reject {
             code: RejectCode::BadToken,
@@ -140,6 +143,7 @@ fn frame(kind: ChannelKind, nx: u32, ny: u32, parts: Vec<Part>) -> Frame {
         ny,
         range: (kind == ChannelKind::Heatmap).then_some((0.0, 1.0)),
         parts,
+        lod: None,
     }
 }
 
@@ -253,6 +257,7 @@ fn encode_data_borrowed_matches_owned() {
         ny: 8,
         range: None,
         parts: &parts,
+        lod: None,
     };
     encode_data(&fr, &mut out).unwrap();
     let Message::Data(f) = decode(out.freeze().slice(4..)).unwrap() else {
@@ -290,6 +295,7 @@ fn shape_violations_are_refused_on_encode() {
             ny,
             range: None,
             parts: &parts,
+            lod: None,
         };
         let mut out = BytesMut::new();
         let err = encode_data(&fr, &mut out).unwrap_err();
@@ -333,6 +339,9 @@ fn header_claiming_2_pow_40_elements_is_a_length_mismatch() {
                 len: 1 << 40,
             },
         }],
+        codec: 0,
+        lod: None,
+        raw_len: 0,
     };
     let b = body(tag::DATA, &bincode_bytes(&wire), &[0u8; 64]);
     let err = decode(b).unwrap_err();
@@ -370,6 +379,7 @@ fn dimensions_that_disagree_with_the_payload_are_refused() {
         ny: 2,
         range: None,
         parts: &parts,
+        lod: None,
     };
     let mut out = BytesMut::new();
     encode_data(&fr, &mut out).unwrap();
@@ -444,6 +454,9 @@ fn unknown_kind_tag_and_dtype_are_typed_errors() {
         ny: 0,
         range: None,
         parts: vec![],
+        codec: 0,
+        lod: None,
+        raw_len: 0,
     };
     let err = decode(body(tag::DATA, &bincode_bytes(&wire), &[])).unwrap_err();
     assert!(
@@ -540,6 +553,149 @@ fn oversized_names_are_refused_on_encode() {
         version: VERSION,
         token: Some("x".repeat(crate::MAX_TOKEN_BYTES + 1)),
         peer_name: String::new(),
+        codecs: 0,
     });
     assert!(matches!(encode(&msg), Err(ProtocolError::Encode { .. })));
+}
+
+/// A smooth heatmap compresses (shuffled bytes), decodes to the same
+/// values, and says it was compressed only on the wire.
+#[test]
+fn compressed_data_round_trips_and_shrinks() {
+    let (nx, ny) = (128u32, 96u32);
+    let values: Vec<f64> = (0..nx * ny)
+        .map(|i| ((i % nx) as f64 * 0.05).sin() + (i / nx) as f64 * 0.01)
+        .collect();
+    let f = frame(
+        ChannelKind::Heatmap,
+        nx,
+        ny,
+        vec![part("", 0, None, &values)],
+    );
+    let raw = encode(&Message::Data(f.clone())).unwrap();
+    let packed = compress_data(&raw)
+        .unwrap()
+        .expect("a smooth field compresses");
+    // Shuffled, the sign, exponent and leading mantissa bytes of a smooth
+    // field compress; the low mantissa bytes are noise (0.69 here).
+    assert!(
+        packed.len() * 100 < raw.len() * 85,
+        "{} compressed vs {} raw",
+        packed.len(),
+        raw.len()
+    );
+    let mut buf = BytesMut::from(packed.as_ref());
+    let body = FrameCodec::new(crate::DEFAULT_MAX_FRAME_BYTES)
+        .decode(&mut buf)
+        .unwrap()
+        .unwrap();
+    assert_eq!(decode(body).unwrap(), Message::Data(f));
+    // Noise does not compress: the frame stays as it was.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: Vec<f64> = (0..4096)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            f64::from_bits(state)
+        })
+        .collect();
+    let f = frame(ChannelKind::Line, 0, 0, vec![part("", 0, None, &noise)]);
+    assert!(compress_data(&encode(&Message::Data(f)).unwrap())
+        .unwrap()
+        .is_none());
+    // Control messages are never compressed.
+    let ready = encode(&Message::Ready(Ready::up_to(3))).unwrap();
+    assert!(compress_data(&ready).unwrap().is_none());
+}
+
+/// A compressed frame that claims more than its arrays, more than the
+/// limit, or carries bytes that are not LZ4 is a typed error, and nothing
+/// large is allocated first.
+#[test]
+fn hostile_compressed_frames_are_typed_errors() {
+    let values = vec![1.0f64; 1000];
+    let f = frame(ChannelKind::Line, 0, 0, vec![part("", 0, None, &values)]);
+    let packed = compress_data(&encode(&Message::Data(f)).unwrap())
+        .unwrap()
+        .unwrap();
+    let body_of = |wire: &FrameWire, payload: &[u8]| body(tag::DATA, &bincode_bytes(wire), payload);
+    let header_len = u32::from_le_bytes(packed[8..12].try_into().unwrap()) as usize;
+    let wire: FrameWire = decode_header("data", &packed[12..12 + header_len]).unwrap();
+    let payload = &packed[4 + payload_offset(header_len)..];
+    // The arrays say 8000 bytes; the header claims a gigabyte.
+    let lying = FrameWire {
+        raw_len: 1 << 30,
+        ..decode_header("data", &packed[12..12 + header_len]).unwrap()
+    };
+    assert!(matches!(
+        decode(body_of(&lying, payload)),
+        Err(ProtocolError::LengthMismatch { .. })
+    ));
+    // Garbage in place of LZ4.
+    assert!(decode(body_of(&wire, &[0xff; 40])).is_err());
+    // An unknown codec.
+    let unknown = FrameWire {
+        codec: 9,
+        ..decode_header("data", &packed[12..12 + header_len]).unwrap()
+    };
+    assert!(matches!(
+        decode(body_of(&unknown, payload)),
+        Err(ProtocolError::UnknownValue { value: 9, .. })
+    ));
+}
+
+#[test]
+fn views_and_reduced_frames_round_trip_and_are_checked() {
+    let view = View {
+        channel: 3,
+        x_px: 57,
+        width_px: 400,
+        height_px: 300,
+        x_range: Some((0.5, 9.5)),
+        y_range: None,
+        x_log: false,
+        y_log: true,
+    };
+    assert_eq!(round_trip(&Message::View(view)), Message::View(view));
+    let lod = Lod {
+        source_values: 4096 * 4096,
+        grid: Some(GridWindow {
+            full_nx: 4096,
+            full_ny: 4096,
+            x0: 0,
+            x1: 4096,
+            y0: 1024,
+            y1: 2048,
+        }),
+        replace: false,
+        ends: Vec::new(),
+    };
+    let mut f = frame(
+        ChannelKind::Heatmap,
+        4,
+        2,
+        vec![part("", 0, None, &[1.0; 8])],
+    );
+    f.lod = Some(lod.clone());
+    assert_eq!(
+        round_trip(&Message::Data(f.clone())),
+        Message::Data(f.clone())
+    );
+    // A grid window outside the full grid, or a replace on a heatmap.
+    let mut bad = f.clone();
+    bad.lod = Some(Lod {
+        grid: Some(GridWindow {
+            x1: 5000,
+            ..lod.grid.unwrap()
+        }),
+        ..lod.clone()
+    });
+    assert!(decode(encode(&Message::Data(bad)).unwrap().slice(4..)).is_err());
+    let mut bad = f;
+    bad.lod = Some(Lod {
+        replace: true,
+        ..lod
+    });
+    assert!(decode(encode(&Message::Data(bad)).unwrap().slice(4..)).is_err());
 }

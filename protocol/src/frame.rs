@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::{ChannelKind, ProtocolError};
+use crate::{ChannelKind, Lod, ProtocolError};
 
 /// Element type of an array on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -128,6 +128,8 @@ pub struct FrameRef<'a> {
     pub range: Option<(f64, f64)>,
     /// The parts, in payload order.
     pub parts: &'a [PartRef<'a>],
+    /// Set on data reduced for a viewer's view: what it stands for.
+    pub lod: Option<&'a Lod>,
 }
 
 /// A decoded numeric array. It shares the received frame's buffer: decoding
@@ -247,6 +249,8 @@ pub struct Frame {
     pub range: Option<(f64, f64)>,
     /// The parts.
     pub parts: Vec<Part>,
+    /// Set on data reduced for this viewer's view: what it stands for.
+    pub lod: Option<Lod>,
 }
 
 impl Frame {
@@ -271,6 +275,7 @@ impl Frame {
             ny: self.ny,
             range: self.range,
             parts: &parts,
+            lod: self.lod.as_ref(),
         })
     }
 }
@@ -323,6 +328,12 @@ pub(crate) struct FrameWire {
     pub(crate) ny: u32,
     pub(crate) range: Option<(f64, f64)>,
     pub(crate) parts: Vec<PartWire>,
+    pub(crate) lod: Option<Lod>,
+    /// How the payload is compressed (`compress::CODEC_*`).
+    pub(crate) codec: u8,
+    /// Payload bytes once decompressed (the payload's own length when not
+    /// compressed).
+    pub(crate) raw_len: u64,
 }
 
 /// Checks the shape rules of the module doc for one frame, given each part's

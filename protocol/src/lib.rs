@@ -23,6 +23,8 @@
 //! - [`message`]: the [`Message`] enum and the control messages;
 //! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
 //! - [`frame`]: data [`Frame`]s and their arrays;
+//! - [`lod`]: level of detail: a viewer's [`View`], a reduced frame's [`Lod`];
+//! - [`compress`]: LZ4 over byte-shuffled arrays, for slow links;
 //! - [`limits`]: magic, version and size limits;
 //! - [`clock`]: round trips and clock offsets from Ping/Pong ([`ClockEstimator`]);
 //! - [`util`]: wall-clock microseconds, the host name, a poison-free lock;
@@ -33,19 +35,23 @@
 
 pub mod clock;
 pub mod codec;
+pub mod compress;
 pub mod error;
 pub mod frame;
 pub mod layout;
 pub mod limits;
+pub mod lod;
 pub mod message;
 pub mod util;
 
 pub use clock::{ClockEstimator, ClockSample};
-pub use codec::{decode, encode, encode_data, encode_into, FrameCodec};
+pub use codec::{compress_data, decode, encode, encode_data, encode_into, FrameCodec};
+pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};
 pub use error::ProtocolError;
 pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef};
 pub use layout::{ChannelKind, ChannelSpec, GridCell, Layout, Scale};
 pub use limits::*;
+pub use lod::{GridWindow, Lod, View};
 pub use message::{
     BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Reject, RejectCode, Welcome,
 };

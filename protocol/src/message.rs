@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Frame, Layout};
+use crate::{Frame, Layout, View};
 
 /// Message tags: the first byte of every frame body.
 pub mod tag {
@@ -20,6 +20,8 @@ pub mod tag {
     pub const BATCH_END: u8 = 0x12;
     /// Viewer → server: ready for the next batch.
     pub const READY: u8 = 0x20;
+    /// Viewer → server: how a plot is drawn (level of detail).
+    pub const VIEW: u8 = 0x21;
     /// Either way: heartbeat request.
     pub const PING: u8 = 0x30;
     /// Either way: heartbeat answer.
@@ -37,6 +39,9 @@ pub struct Hello {
     pub token: Option<String>,
     /// Free-form name of the viewer (for the server's logs and statistics).
     pub peer_name: String,
+    /// The data codecs the viewer reads, as bits (`CODECS_*` in
+    /// [`crate::compress`]); 0: uncompressed only.
+    pub codecs: u8,
 }
 
 /// Server → viewer: the handshake succeeded.
@@ -53,6 +58,9 @@ pub struct Welcome {
     pub heartbeat_interval_ms: u32,
     /// How long the server waits for any message before it drops the viewer.
     pub heartbeat_timeout_ms: u32,
+    /// The codec the server compresses data frames with on this connection
+    /// (`CODEC_*` in [`crate::compress`]; one the viewer offered, or none).
+    pub codec: u8,
 }
 
 /// Why a handshake was refused.
@@ -217,6 +225,8 @@ pub enum Message {
     BatchEnd(BatchEnd),
     /// See [`Ready`].
     Ready(Ready),
+    /// See [`View`].
+    View(View),
     /// See [`Ping`].
     Ping(Ping),
     /// See [`Pong`].
@@ -236,6 +246,7 @@ impl Message {
             Message::Data(_) => tag::DATA,
             Message::BatchEnd(_) => tag::BATCH_END,
             Message::Ready(_) => tag::READY,
+            Message::View(_) => tag::VIEW,
             Message::Ping(_) => tag::PING,
             Message::Pong(_) => tag::PONG,
             Message::Goodbye(_) => tag::GOODBYE,
@@ -258,6 +269,7 @@ pub fn tag_name(tag: u8) -> &'static str {
         tag::DATA => "data",
         tag::BATCH_END => "batch-end",
         tag::READY => "ready",
+        tag::VIEW => "view",
         tag::PING => "ping",
         tag::PONG => "pong",
         tag::GOODBYE => "goodbye",
@@ -270,6 +282,7 @@ pub fn tag_name(tag: u8) -> &'static str {
 pub(crate) struct HelloRest {
     pub(crate) token: Option<String>,
     pub(crate) peer_name: String,
+    pub(crate) codecs: u8,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -278,6 +291,7 @@ pub(crate) struct WelcomeRest {
     pub(crate) session_id: u64,
     pub(crate) heartbeat_interval_ms: u32,
     pub(crate) heartbeat_timeout_ms: u32,
+    pub(crate) codec: u8,
 }
 
 #[derive(Serialize, Deserialize)]

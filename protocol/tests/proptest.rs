@@ -121,6 +121,7 @@ fn data_frame() -> impl Strategy<Value = Frame> {
                 ny,
                 range,
                 parts,
+                lod: None,
             },
         )
     })
@@ -133,6 +134,7 @@ fn message() -> impl Strategy<Value = Message> {
                 version: VERSION,
                 token,
                 peer_name,
+                codecs: 0,
             })
         }),
         (name(), any::<u64>(), any::<u32>(), any::<u32>()).prop_map(|(n, s, i, t)| {
@@ -142,6 +144,7 @@ fn message() -> impl Strategy<Value = Message> {
                 session_id: s,
                 heartbeat_interval_ms: i,
                 heartbeat_timeout_ms: t,
+                codec: 0,
             })
         }),
         (

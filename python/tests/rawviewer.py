@@ -39,6 +39,7 @@ def hello(peer_name="raw-test-viewer", token=None):
         header += b"\x01" + varint(len(t)) + t
     name = peer_name.encode()
     header += varint(len(name)) + name
+    header += b"\x00"  # codecs: uncompressed data only
     return frame(TAG_HELLO, header)
 
 

@@ -1,13 +1,19 @@
-//! Building one viewer's batch: everything it has not received yet.
+//! Building one viewer's batch: everything it has not received yet, as it
+//! needs it (reduced to its views, compressed with its codec: the items
+//! that need work are prepared by the writer, off the lock and off the
+//! runtime's thread).
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
 use plotcast_protocol::util::{lock, unix_now_us};
+use plotcast_protocol::{ChannelKind, View};
 
-use crate::hub::{Hub, Store};
-use crate::series::Cursor;
+use crate::hub::{Channel, Hub, Store};
+use crate::series::{Cursor, SeriesSnapshot};
 
 /// Where one viewer stands: what it has received.
 #[derive(Debug, Default)]
@@ -18,25 +24,66 @@ pub(crate) struct Cursors {
     seq: Vec<u64>,
     /// Series positions, per append channel.
     series: Vec<Option<Cursor>>,
+    /// The view version each channel was last sent for (0: no view).
+    sent_view: Vec<u64>,
 }
 
-/// One batch ready to go.
+/// One frame of a batch, or what it is made from.
+pub(crate) enum Item {
+    /// The layout, as it is.
+    Layout(Bytes),
+    /// Data encoded for this viewer alone (series points it has not seen),
+    /// compressed if its codec asks.
+    Data(Bytes),
+    /// A snapshot channel's newest frame, to reduce for `view` (if any) and
+    /// compress; shared between viewers through the channel's cache.
+    Snapshot {
+        channel: Arc<Channel>,
+        seq: u64,
+        frame: Bytes,
+        view: Option<View>,
+    },
+    /// An append channel's whole window, reduced for `view`, replacing the
+    /// viewer's history.
+    SeriesReplace {
+        channel: Arc<Channel>,
+        seq: u64,
+        timestamp_us: u64,
+        snapshot: SeriesSnapshot,
+        view: View,
+    },
+}
+
+/// One batch to prepare and send.
 pub(crate) struct Batch {
-    pub(crate) frames: Vec<Bytes>,
+    pub(crate) items: Vec<Item>,
     pub(crate) data_frames: u32,
     pub(crate) skipped: u64,
 }
 
-/// Collects everything the viewer has not received yet.
-pub(crate) fn collect(hub: &Hub, cur: &mut Cursors) -> Batch {
+/// Points per pixel column a reduced series keeps at most: an append of
+/// more than this (per series) is sent as a reduced replacement instead.
+const REPLACE_POINTS_PER_COLUMN: u64 = 4;
+
+/// The kinds a view reduces (bars are small; series are handled apart).
+fn reducible(kind: ChannelKind) -> bool {
+    matches!(
+        kind,
+        ChannelKind::Line | ChannelKind::Scatter | ChannelKind::Heatmap
+    )
+}
+
+/// Collects everything the viewer has not received yet. `views` are the
+/// viewer's views by channel id, with their versions.
+pub(crate) fn collect(hub: &Hub, cur: &mut Cursors, views: &HashMap<u32, (View, u64)>) -> Batch {
     let mut batch = Batch {
-        frames: Vec::new(),
+        items: Vec::new(),
         data_frames: 0,
         skipped: 0,
     };
     let (version, layout, count) = hub.layout_frame();
     if version > cur.layout_version {
-        batch.frames.push(layout);
+        batch.items.push(Item::Layout(layout));
         cur.layout_version = version;
         cur.layout_channels = count;
     }
@@ -46,27 +93,66 @@ pub(crate) fn collect(hub: &Hub, cur: &mut Cursors) -> Batch {
     let n = cur.layout_channels.min(channels.len());
     cur.seq.resize(n.max(cur.seq.len()), 0);
     cur.series.resize_with(n.max(cur.series.len()), || None);
+    cur.sent_view.resize(n.max(cur.sent_view.len()), 0);
     let now = unix_now_us();
     for (i, ch) in channels.iter().take(n).enumerate() {
+        let view = views.get(&ch.id).filter(|(v, _)| !v.is_full());
+        let view_version = view.map_or(0, |(_, version)| *version);
+        let view_changed = view_version != cur.sent_view[i];
         match &ch.store {
             Store::Snapshot(_) => {
                 if let Some((seq, frame)) = ch.latest() {
                     let last = cur.seq[i];
-                    if seq > last {
-                        if last > 0 {
+                    // A new value, or the same one for a changed view.
+                    if seq > last || (view_changed && last > 0) {
+                        if last > 0 && seq > last {
                             batch.skipped += seq - last - 1;
                         }
                         cur.seq[i] = seq;
-                        batch.frames.push(frame);
+                        cur.sent_view[i] = view_version;
+                        batch.items.push(Item::Snapshot {
+                            channel: Arc::clone(ch),
+                            seq,
+                            frame,
+                            view: view.map(|(v, _)| *v).filter(|_| reducible(ch.kind)),
+                        });
                         batch.data_frames += 1;
                     }
                 }
             }
             Store::Series(store) => {
                 let seq = ch.seq.load(Ordering::Relaxed);
+                let store = lock(store);
+                if let Some((view, version)) = view {
+                    // More new points than the reduced window has, or a new
+                    // view: send the window reduced, in place of the
+                    // viewer's history.
+                    let cap = REPLACE_POINTS_PER_COLUMN
+                        * (u64::from(view.width_px) + 2)
+                        * store.series_count().max(1) as u64;
+                    if view_changed || store.pending(&cur.series[i]) > cap {
+                        let mut fresh = None;
+                        let (snapshot, _) = store.snapshot_since(&mut fresh);
+                        drop(store);
+                        cur.series[i] = fresh;
+                        cur.sent_view[i] = *version;
+                        if let Some(snapshot) = snapshot {
+                            batch.items.push(Item::SeriesReplace {
+                                channel: Arc::clone(ch),
+                                seq,
+                                timestamp_us: now,
+                                snapshot,
+                                view: *view,
+                            });
+                            batch.data_frames += 1;
+                        }
+                        continue;
+                    }
+                }
                 // Only references are taken under the lock; the copy into
                 // the frame happens after it, so pushes never wait for it.
-                let (snapshot, skipped) = lock(store).snapshot_since(&mut cur.series[i]);
+                let (snapshot, skipped) = store.snapshot_since(&mut cur.series[i]);
+                drop(store);
                 batch.skipped += skipped;
                 let Some(snapshot) = snapshot else {
                     continue;
@@ -74,7 +160,7 @@ pub(crate) fn collect(hub: &Hub, cur: &mut Cursors) -> Batch {
                 let mut out = BytesMut::new();
                 match snapshot.encode(ch.id, seq, now, &mut out) {
                     Ok(()) => {
-                        batch.frames.push(out.freeze());
+                        batch.items.push(Item::Data(out.freeze()));
                         batch.data_frames += 1;
                     }
                     Err(err) => {

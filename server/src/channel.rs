@@ -19,6 +19,7 @@ use plotcast_protocol::{
 use plotcast_protocol::util::{lock, unix_now_us};
 
 use crate::hub::{Channel, Hub, Store};
+use crate::reduce::HeatmapReduce;
 
 /// Per-channel display options, sent to viewers in the layout.
 ///
@@ -51,6 +52,9 @@ pub struct ChannelOptions {
     /// X-axis link group: viewers give plots of one group a shared x zoom
     /// and pan (empty: not linked).
     pub link_x: String,
+    /// How a heatmap is reduced for a viewer that shows fewer pixels than
+    /// it has cells (default: each block's most extreme value).
+    pub heatmap_reduce: HeatmapReduce,
 }
 
 impl ChannelOptions {
@@ -179,8 +183,19 @@ impl ChannelBuilder {
         self
     }
 
+    /// How a heatmap is reduced for a viewer that shows fewer pixels than
+    /// it has cells: [`HeatmapReduce::Extreme`] (default: a single hot or
+    /// cold cell survives), `Mean`, `Max` or `Min`.
+    pub fn heatmap_reduce(mut self, mode: HeatmapReduce) -> Self {
+        self.options.heatmap_reduce = mode;
+        self
+    }
+
     fn build(self, kind: ChannelKind) -> Handle {
-        let channel = self.hub.channel(self.options.spec(&self.name, kind));
+        let channel = self.hub.channel(
+            self.options.spec(&self.name, kind),
+            self.options.heatmap_reduce,
+        );
         Handle {
             hub: self.hub,
             channel,
@@ -272,6 +287,7 @@ impl Handle {
                 ny,
                 range,
                 parts,
+                lod: None,
             };
             if let Err(err) = encode_data(&frame, &mut buf) {
                 ch.return_buffer(buf);

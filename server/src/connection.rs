@@ -27,6 +27,7 @@
 //! the heartbeat timeout, over the stalled-write budget, or shutdown grace
 //! over), and then the socket is closed.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -36,7 +37,8 @@ use futures_util::StreamExt;
 use plotcast_protocol::util::{lock, unix_now_us};
 use plotcast_protocol::{
     encode, ClockEstimator, ClockSample, FrameCodec, Goodbye, GoodbyeCode, Message, Ping, Ready,
-    RejectCode, CONTROL_MAX_FRAME_BYTES, HANDSHAKE_MAX_FRAME_BYTES, MAX_BATCHES_IN_FLIGHT,
+    RejectCode, View, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE, CONTROL_MAX_FRAME_BYTES,
+    HANDSHAKE_MAX_FRAME_BYTES, MAX_BATCHES_IN_FLIGHT,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -111,6 +113,11 @@ pub(crate) async fn serve(
         reason: Mutex::new(None),
         mid_frame: AtomicBool::new(false),
         goodbye: Mutex::new(None),
+        codec: if hello.codecs & CODECS_LZ4_SHUFFLE != 0 {
+            CODEC_LZ4_SHUFFLE
+        } else {
+            CODEC_NONE
+        },
     });
     let write_side = async {
         let evicted = {
@@ -134,7 +141,7 @@ pub(crate) async fn serve(
             say_goodbye_if_due(&mut wr, &shared, &shutdown).await;
         }
     };
-    tokio::join!(read_loop(&mut reader, &shared, &cfg), write_side);
+    tokio::join!(read_loop(&mut reader, &shared, &cfg, &hub), write_side);
     let reason = lock(&shared.reason)
         .take()
         .unwrap_or_else(|| "connection ended".into());
@@ -159,12 +166,26 @@ pub(crate) struct Control {
     pub(crate) pong_due: Option<(Ping, u64)>,
     /// Round trips and clock offset from the pongs to our pings.
     clock: ClockEstimator,
+    /// How the viewer draws each channel (level of detail), with the
+    /// version of `view_version` it arrived at.
+    pub(crate) views: HashMap<u32, (View, u64)>,
+    /// Bumped on every View received.
+    view_version: u64,
 }
 
 impl Control {
     /// Takes a `Ready`: never lowers the grant, and never lets it run
     /// more than [`MAX_BATCHES_IN_FLIGHT`] ahead of what was sent; the
     /// pacing interval is the newest one, at most [`MAX_BATCH_INTERVAL`].
+    /// Takes a `View` for one of the server's `channels`; a view for a
+    /// channel that does not exist is ignored (a viewer cannot grow this).
+    pub(crate) fn view(&mut self, view: View, channels: usize) {
+        if (view.channel as usize) < channels {
+            self.view_version += 1;
+            self.views.insert(view.channel, (view, self.view_version));
+        }
+    }
+
     pub(crate) fn ready(&mut self, ready: Ready) {
         let cap = self.sent.saturating_add(MAX_BATCHES_IN_FLIGHT);
         self.granted = self.granted.max(ready.batch.min(cap));
@@ -186,6 +207,8 @@ pub(crate) struct Shared {
     pub(crate) mid_frame: AtomicBool,
     /// A goodbye to send once the writer has dropped its frames.
     pub(crate) goodbye: Mutex<Option<Goodbye>>,
+    /// The codec data frames are compressed with (`CODEC_*`).
+    pub(crate) codec: u8,
 }
 
 impl Shared {
@@ -226,7 +249,7 @@ async fn say_goodbye_if_due(wr: &mut OwnedWriteHalf, sh: &Shared, shutdown: &Can
     }
 }
 
-async fn read_loop(reader: &mut Reader, sh: &Shared, cfg: &NetConfig) {
+async fn read_loop(reader: &mut Reader, sh: &Shared, cfg: &NetConfig, hub: &Hub) {
     let ms = cfg.heartbeat_timeout.as_millis();
     let mut last_message = Instant::now();
     // The last sign of life: a message, or the viewer taking batch data (a
@@ -257,6 +280,11 @@ async fn read_loop(reader: &mut Reader, sh: &Shared, cfg: &NetConfig) {
         match plotcast_protocol::decode(body) {
             Ok(Message::Ready(ready)) => {
                 lock(&sh.control).ready(ready);
+                sh.wake.notify_one();
+            }
+            Ok(Message::View(view)) => {
+                let channels = hub.channel_count();
+                lock(&sh.control).view(view, channels);
                 sh.wake.notify_one();
             }
             Ok(Message::Ping(ping)) => {
@@ -328,6 +356,7 @@ mod tests {
             version: VERSION,
             token: None,
             peer_name: "ghost".into(),
+            codecs: 0,
         });
         peer.write_all(&encode(&hello).unwrap()).unwrap();
         let (stream, from) = listener.accept().unwrap();

@@ -16,6 +16,8 @@ use plotcast_protocol::{encode, ChannelKind, ChannelSpec, Layout, Message};
 use tokio::sync::Notify;
 
 use crate::budget::WriteBudget;
+use crate::lod::LodCache;
+use crate::reduce::HeatmapReduce;
 use crate::series::SeriesStore;
 use crate::stats::{EndedViewer, ViewerStats, ENDED_VIEWERS_KEPT};
 
@@ -51,6 +53,15 @@ pub(crate) struct Channel {
     pub(crate) publishes: AtomicU64,
     /// Publishes refused because of a wrong shape.
     pub(crate) invalid: AtomicU64,
+    /// How a heatmap block is reduced for a viewer's view.
+    pub(crate) reduce: HeatmapReduce,
+    /// The channel's fixed value range (heatmaps: the colour range).
+    pub(crate) fixed_range: Option<(f64, f64)>,
+    /// Frames reduced for a view (each shared by every viewer with that
+    /// view).
+    pub(crate) reductions: AtomicU64,
+    /// Frames prepared for views and codecs, shared between viewers.
+    pub(crate) lod_cache: LodCache,
 }
 
 impl Channel {
@@ -274,6 +285,14 @@ impl Hub {
         WaitGuard(self)
     }
 
+    /// Channels created so far.
+    pub(crate) fn channel_count(&self) -> usize {
+        self.channels
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// A snapshot of the channel list (cheap: clones of `Arc`s).
     pub(crate) fn channels(&self) -> Vec<Arc<Channel>> {
         self.channels
@@ -297,7 +316,7 @@ impl Hub {
     ///
     /// A name already used by a channel of another kind gets a suffix, so
     /// each channel keeps one kind for its whole life.
-    pub(crate) fn channel(&self, mut spec: ChannelSpec) -> Arc<Channel> {
+    pub(crate) fn channel(&self, mut spec: ChannelSpec, reduce: HeatmapReduce) -> Arc<Channel> {
         let mut layout = lock(&self.layout);
         let mut channels = self
             .channels
@@ -335,6 +354,10 @@ impl Hub {
             seq: AtomicU64::new(0),
             publishes: AtomicU64::new(0),
             invalid: AtomicU64::new(0),
+            reduce,
+            fixed_range: spec.y_range,
+            reductions: AtomicU64::new(0),
+            lod_cache: LodCache::default(),
         });
         channels.push(Arc::clone(&channel));
         layout.layout.channels.push(spec);
@@ -360,7 +383,10 @@ mod tests {
     #[test]
     fn unshared_frames_are_recycled_and_newer_values_win() {
         let hub = Hub::new("t".into(), 0, 1, 10, None);
-        let ch = hub.channel(ChannelSpec::new(0, "c", ChannelKind::Line));
+        let ch = hub.channel(
+            ChannelSpec::new(0, "c", ChannelKind::Line),
+            HeatmapReduce::default(),
+        );
         let mut buf = ch.take_buffer();
         buf.extend_from_slice(&[1; 64]);
         ch.store_frame(2, buf.freeze());
@@ -382,10 +408,19 @@ mod tests {
     #[test]
     fn layout_lists_channels_and_renames_kind_clashes() {
         let hub = Hub::new("t".into(), 2, 1, 10, None);
-        let a = hub.channel(ChannelSpec::new(0, "a", ChannelKind::Line));
-        let again = hub.channel(ChannelSpec::new(0, "a", ChannelKind::Line));
+        let a = hub.channel(
+            ChannelSpec::new(0, "a", ChannelKind::Line),
+            HeatmapReduce::default(),
+        );
+        let again = hub.channel(
+            ChannelSpec::new(0, "a", ChannelKind::Line),
+            HeatmapReduce::default(),
+        );
         assert!(Arc::ptr_eq(&a, &again));
-        let other = hub.channel(ChannelSpec::new(0, "a", ChannelKind::Series));
+        let other = hub.channel(
+            ChannelSpec::new(0, "a", ChannelKind::Series),
+            HeatmapReduce::default(),
+        );
         assert_eq!(other.id, 1);
         assert_eq!(other.name, "a (series 2)");
         let (version, _, count) = hub.layout_frame();

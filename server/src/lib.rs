@@ -61,8 +61,10 @@ mod error;
 mod handshake;
 mod hub;
 mod launch;
+mod lod;
 mod net;
 mod pending;
+mod reduce;
 mod series;
 mod server;
 mod stats;
@@ -78,5 +80,6 @@ pub use channel::{Bars, ChannelBuilder, ChannelOptions, Heatmap, Line, Scatter, 
 pub use error::{ServerError, SpawnError};
 pub use launch::{ViewerLaunch, VIEWER_BIN};
 pub use plotcast_protocol::{GridCell, Scale};
+pub use reduce::HeatmapReduce;
 pub use server::Server;
 pub use stats::{ChannelStats, EndedViewer, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};

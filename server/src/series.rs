@@ -231,6 +231,27 @@ impl SeriesStore {
         (snapshot, skipped)
     }
 
+    /// Named series in this channel.
+    pub(crate) fn series_count(&self) -> usize {
+        self.series.len()
+    }
+
+    /// Points a viewer at `cursor` has not received yet (still in the
+    /// window or not): what an append would send.
+    pub(crate) fn pending(&self, cursor: &Option<Cursor>) -> u64 {
+        self.series
+            .iter()
+            .enumerate()
+            .map(|(k, w)| {
+                let wanted = cursor
+                    .as_ref()
+                    .and_then(|c| c.get(k).copied())
+                    .unwrap_or(w.first_index);
+                w.next_index().saturating_sub(wanted.max(w.first_index))
+            })
+            .sum()
+    }
+
     /// [`snapshot_since`](Self::snapshot_since) and
     /// [`SeriesSnapshot::encode`] in one step.
     #[cfg(test)]
@@ -262,28 +283,14 @@ impl SeriesSnapshot {
         timestamp_us: u64,
         out: &mut BytesMut,
     ) -> Result<(), ProtocolError> {
-        // The wire wants each array in one piece: gather the chunks.
-        let arrays: Vec<(Vec<f64>, Vec<f64>)> = self
-            .parts
+        let gathered = self.gather();
+        let parts: Vec<PartRef<'_>> = gathered
             .iter()
-            .map(|p| {
-                let (mut t, mut y) = (Vec::with_capacity(p.points), Vec::with_capacity(p.points));
-                for s in &p.segments {
-                    t.extend_from_slice(&s.chunk.t[s.from..s.to]);
-                    y.extend_from_slice(&s.chunk.y[s.from..s.to]);
-                }
-                (t, y)
-            })
-            .collect();
-        let parts: Vec<PartRef<'_>> = self
-            .parts
-            .iter()
-            .zip(&arrays)
-            .map(|(p, (t, y))| PartRef {
+            .map(|p| PartRef {
                 name: &p.name,
                 first_index: p.first_index,
-                x: Some(ArrayRef::F64(t)),
-                y: ArrayRef::F64(y),
+                x: Some(ArrayRef::F64(&p.t)),
+                y: ArrayRef::F64(&p.y),
             })
             .collect();
         encode_data(
@@ -296,10 +303,41 @@ impl SeriesSnapshot {
                 ny: 0,
                 range: None,
                 parts: &parts,
+                lod: None,
             },
             out,
         )
     }
+
+    /// The points of each part in one piece (the wire, and the reduction,
+    /// want each array whole).
+    pub(crate) fn gather(&self) -> Vec<GatheredPart> {
+        self.parts
+            .iter()
+            .map(|p| {
+                let (mut t, mut y) = (Vec::with_capacity(p.points), Vec::with_capacity(p.points));
+                for s in &p.segments {
+                    t.extend_from_slice(&s.chunk.t[s.from..s.to]);
+                    y.extend_from_slice(&s.chunk.y[s.from..s.to]);
+                }
+                GatheredPart {
+                    name: Arc::clone(&p.name),
+                    first_index: p.first_index,
+                    t,
+                    y,
+                }
+            })
+            .collect()
+    }
+}
+
+/// One part of a snapshot, gathered.
+#[derive(Debug)]
+pub(crate) struct GatheredPart {
+    pub(crate) name: Arc<str>,
+    pub(crate) first_index: u64,
+    pub(crate) t: Vec<f64>,
+    pub(crate) y: Vec<f64>,
 }
 
 #[cfg(test)]

@@ -127,6 +127,7 @@ impl Server {
                 publishes: c.publishes.load(Ordering::Relaxed),
                 invalid: c.invalid.load(Ordering::Relaxed),
                 seq: c.seq.load(Ordering::Relaxed),
+                reductions: c.reductions.load(Ordering::Relaxed),
             })
             .collect();
         Stats {

@@ -139,6 +139,10 @@ pub struct ChannelStats {
     pub invalid: u64,
     /// The last sequence number handed out (for series: points pushed).
     pub seq: u64,
+    /// Frames reduced for a viewer's view (level of detail). Viewers with
+    /// the same view share one reduced frame: with ten viewers of one
+    /// window size this grows by one per publish, not ten.
+    pub reductions: u64,
 }
 
 /// A snapshot of the server's figures, from [`Server::stats`](crate::Server::stats).

@@ -15,17 +15,19 @@ use std::time::Duration;
 use bytes::Bytes;
 use plotcast_protocol::util::{lock, unix_now_us};
 use plotcast_protocol::{
-    encode, BatchEnd, Goodbye, GoodbyeCode, Message, Ping, Pong, Welcome, VERSION,
+    encode, BatchEnd, Goodbye, GoodbyeCode, Message, Ping, Pong, ProtocolError, Welcome,
+    CODEC_NONE, VERSION,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::time::{interval_at, timeout, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::batch::{collect, Cursors};
+use crate::batch::{collect, Cursors, Item};
 use crate::budget::Evict;
 use crate::connection::Shared;
 use crate::hub::Hub;
+use crate::lod::{compress, prepare_series_replace, prepare_snapshot, LodKey, ViewKey};
 use crate::net::NetConfig;
 use crate::stats::ViewerStats;
 
@@ -83,6 +85,96 @@ async fn send(
     Ok(())
 }
 
+/// The frames of a batch as this viewer needs them: reduced to its views
+/// and compressed with its codec, on a blocking thread (a 4096² heatmap
+/// takes tens of milliseconds to reduce: the runtime serves the other
+/// viewers meanwhile), through the channel's cache of prepared frames. A
+/// frame that cannot be prepared goes as it is.
+async fn prepare(items: Vec<Item>, codec: u8) -> Vec<Bytes> {
+    let mut frames = Vec::with_capacity(items.len());
+    for item in items {
+        let frame = match item {
+            Item::Layout(bytes) => bytes,
+            Item::Data(bytes) if codec == CODEC_NONE => bytes,
+            Item::Data(bytes) => {
+                let raw = bytes.clone();
+                blocking("compress", raw, move || compress(bytes, codec)).await
+            }
+            Item::Snapshot {
+                frame, view: None, ..
+            } if codec == CODEC_NONE => frame,
+            Item::Snapshot {
+                channel,
+                seq,
+                frame,
+                view,
+            } => {
+                let key = LodKey {
+                    seq,
+                    view: view.as_ref().map(ViewKey::of),
+                    codec,
+                };
+                if let Some(bytes) = channel.lod_cache.get(&key) {
+                    bytes
+                } else {
+                    let (ch, raw) = (Arc::clone(&channel), frame.clone());
+                    let bytes = blocking("reduce", frame, move || {
+                        prepare_snapshot(&ch, &raw, view.as_ref(), codec)
+                    })
+                    .await;
+                    channel.lod_cache.insert(key, bytes.clone());
+                    bytes
+                }
+            }
+            Item::SeriesReplace {
+                channel,
+                seq,
+                timestamp_us,
+                snapshot,
+                view,
+            } => {
+                let run = move || {
+                    let gathered = snapshot.gather();
+                    prepare_series_replace(&channel, seq, timestamp_us, &gathered, &view, codec)
+                };
+                match tokio::task::spawn_blocking(run).await {
+                    Ok(Ok(bytes)) => bytes,
+                    Ok(Err(err)) => {
+                        tracing::warn!(target: "plotcast", "cannot reduce a series: {err}");
+                        continue;
+                    }
+                    Err(err) => {
+                        tracing::warn!(target: "plotcast", "reducing a series failed: {err}");
+                        continue;
+                    }
+                }
+            }
+        };
+        frames.push(frame);
+    }
+    frames
+}
+
+/// Runs `work` on a blocking thread; on failure logs it and returns
+/// `fallback` (the frame as it was).
+async fn blocking(
+    what: &'static str,
+    fallback: Bytes,
+    work: impl FnOnce() -> Result<Bytes, ProtocolError> + Send + 'static,
+) -> Bytes {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(err)) => {
+            tracing::warn!(target: "plotcast", "cannot {what} a frame, sending it as it is: {err}");
+            fallback
+        }
+        Err(err) => {
+            tracing::warn!(target: "plotcast", "{what} failed, sending the frame as it is: {err}");
+            fallback
+        }
+    }
+}
+
 pub(crate) async fn write_loop(
     wr: &mut OwnedWriteHalf,
     sh: &Arc<Shared>,
@@ -113,6 +205,7 @@ async fn write_loop_inner(
         heartbeat_interval_ms: u32::try_from(cfg.heartbeat_interval.as_millis())
             .unwrap_or(u32::MAX),
         heartbeat_timeout_ms: u32::try_from(cfg.heartbeat_timeout.as_millis()).unwrap_or(u32::MAX),
+        codec: sh.codec,
     }))?;
     send(wr, welcome, stall, sh, false).await?;
     let mut cur = Cursors::default();
@@ -157,12 +250,14 @@ async fn write_loop_inner(
         });
         if let Some(n) = pending {
             let version = hub.version.load(Ordering::SeqCst);
-            let batch = collect(hub, &mut cur);
-            if !batch.frames.is_empty() {
+            let views = lock(&sh.control).views.clone();
+            let batch = collect(hub, &mut cur, &views);
+            if !batch.items.is_empty() {
                 drop(waiting);
+                let frames = prepare(batch.items, sh.codec).await;
                 let evict: Arc<dyn Evict> = Arc::clone(sh) as Arc<dyn Evict>;
-                let _held = hub.budget.hold(sh.conn_id, &batch.frames, &sh.stats, evict);
-                for frame in batch.frames {
+                let _held = hub.budget.hold(sh.conn_id, &frames, &sh.stats, evict);
+                for frame in frames {
                     send(wr, frame, stall, sh, true).await?;
                 }
                 // Counted before the end marker, so a viewer that read it sees them.

@@ -345,6 +345,7 @@ fn raw_hello(token: Option<&str>, name: &str) -> Vec<u8> {
         }
     }
     string(&mut header, name);
+    header.push(0); // codecs: uncompressed only
     let hello_tag = hello_bytes(None)[4];
     let mut body = vec![hello_tag, 0, 0, 0];
     body.extend_from_slice(&u32::try_from(header.len()).unwrap().to_le_bytes());

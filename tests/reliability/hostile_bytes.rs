@@ -87,6 +87,7 @@ fn data_claiming_huge_len() -> Vec<u8> {
             x: None,
             y: plotcast_protocol::Array::from_f64(&[1.0]),
         }],
+        lod: None,
     }));
     let body = &small[4..];
     let header_len = u32::from_le_bytes([body[4], body[5], body[6], body[7]]) as usize;

@@ -252,6 +252,13 @@ pub(crate) fn draw_channel<'s>(
             shown.x = x;
         }
     }
+    // Autoscaled: neither the user's zoom, a link group's range, nor a
+    // fixed range of the channel.
+    let manual = manual.filter(|m| usable(m, xs, ys));
+    let x_auto = manual.is_none()
+        && view.group_x.is_none()
+        && spec.x_range.and_then(|r| valid(r, xs)).is_none();
+    let y_auto = manual.is_none() && spec.y_range.and_then(|r| valid(r, ys)).is_none();
 
     let rect = draw_axes(
         ctx.root,
@@ -342,6 +349,8 @@ pub(crate) fn draw_channel<'s>(
         y_scale: ys,
         has_data,
         legend,
+        x_auto,
+        y_auto,
     }))
 }
 
@@ -405,11 +414,14 @@ fn draw_heatmap<'s>(
         w: cell.w.saturating_sub(cb_w + gap),
         ..cell
     };
+    // Axes in cells of the full grid, also when the frame carries a
+    // reduced or partial one.
     let mut shown = AxisView {
-        x: (0.0, grid.nx as f64),
-        y: (0.0, grid.ny as f64),
+        x: (0.0, grid.full.0 as f64),
+        y: (0.0, grid.full.1 as f64),
     };
-    if let Some(m) = manual.filter(|m| usable(m, Scale::Linear, Scale::Linear)) {
+    let manual = manual.filter(|m| usable(m, Scale::Linear, Scale::Linear));
+    if let Some(m) = manual {
         shown = *m;
     }
     let rect = draw_axes(
@@ -454,5 +466,7 @@ fn draw_heatmap<'s>(
         y_scale: Scale::Linear,
         has_data: true,
         legend: Vec::new(),
+        x_auto: manual.is_none(),
+        y_auto: manual.is_none(),
     })
 }

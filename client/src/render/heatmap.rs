@@ -20,12 +20,17 @@ use crate::state::AxisView;
 /// Background outside the grid (when zoomed or panned past its edge).
 const OUTSIDE: [u8; 3] = [255, 255, 255];
 
-/// A heatmap frame's grid, ready to sample.
+/// A heatmap frame's grid, ready to sample. A frame reduced for the
+/// viewer's view (level of detail) carries fewer cells than the grid it
+/// stands for: `full` is that grid's size and `window` the cells of it the
+/// carried ones cover (`x0, x1, y0, y1`); otherwise both are the grid's own.
 #[derive(Debug)]
 pub(crate) struct Grid<'a> {
     pub values: Cow<'a, [f64]>,
     pub nx: usize,
     pub ny: usize,
+    pub full: (usize, usize),
+    pub window: (usize, usize, usize, usize),
 }
 
 impl<'a> Grid<'a> {
@@ -33,10 +38,19 @@ impl<'a> Grid<'a> {
     pub(crate) fn of(frame: &'a Frame) -> Option<Self> {
         let part = frame.parts.first()?;
         let (nx, ny) = (frame.nx as usize, frame.ny as usize);
+        let (full, window) = match frame.lod.as_ref().and_then(|l| l.grid) {
+            Some(g) if g.is_valid() => (
+                (g.full_nx as usize, g.full_ny as usize),
+                (g.x0 as usize, g.x1 as usize, g.y0 as usize, g.y1 as usize),
+            ),
+            _ => ((nx, ny), (0, nx, 0, ny)),
+        };
         (nx > 0 && ny > 0).then(|| Self {
             values: part.y.to_f64(),
             nx,
             ny,
+            full,
+            window,
         })
     }
 
@@ -149,8 +163,16 @@ fn heatmap(
     cmap: &Colormap,
     scale: &ValueScale,
 ) {
-    // Which cell each pixel column and row samples (at the pixel centre).
-    let cells = |n: u32, lo: f64, hi: f64, count: usize, flip: bool| -> Vec<Option<usize>> {
+    // Which cell each pixel column and row samples (at the pixel centre):
+    // the view is in cells of the full grid; the carried cells cover
+    // `start..end` of them, `count` cells for that span.
+    let cells = |n: u32,
+                 lo: f64,
+                 hi: f64,
+                 (start, end, count): (usize, usize, usize),
+                 flip: bool|
+     -> Vec<Option<usize>> {
+        let (start, span) = (start as f64, (end - start) as f64);
         (0..n)
             .map(|k| {
                 let f = (f64::from(k) + 0.5) / f64::from(n.max(1));
@@ -159,12 +181,14 @@ fn heatmap(
                 } else {
                     lo + f * (hi - lo)
                 };
-                (v >= 0.0 && v < count as f64).then_some(v as usize)
+                let at = (v - start) / span * count as f64;
+                (at >= 0.0 && at < count as f64).then_some(at as usize)
             })
             .collect()
     };
-    let cols = cells(rect.w, view.x.0, view.x.1, grid.nx, false);
-    let rows = cells(rect.h, view.y.0, view.y.1, grid.ny, true);
+    let (wx0, wx1, wy0, wy1) = grid.window;
+    let cols = cells(rect.w, view.x.0, view.x.1, (wx0, wx1, grid.nx), false);
+    let rows = cells(rect.h, view.y.0, view.y.1, (wy0, wy1, grid.ny), true);
     let cells_count = grid.nx.saturating_mul(grid.ny);
     if cells_count <= rect.w as usize * rect.h as usize {
         // Fewer cells than pixels: colour each cell once, then copy rows of
@@ -269,6 +293,7 @@ mod tests {
                 x: None,
                 y: Array::from_f64(values),
             }],
+            lod: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! What a render produced: where each plot sits and which data ranges it
 //! shows, with the pixel ↔ data mapping the window uses for zoom and pan.
 
-use plotcast_protocol::{ChannelKind, Scale};
+use plotcast_protocol::{ChannelKind, Scale, View};
 
 use super::legend::LegendHit;
 use super::pages::PageInfo;
@@ -180,6 +180,10 @@ pub struct PlotInfo {
     pub has_data: bool,
     /// Where the legend's entries were drawn (empty without a legend).
     pub legend: Vec<LegendHit>,
+    /// The x range follows the data (no zoom, no fixed range).
+    pub x_auto: bool,
+    /// The y range follows the data.
+    pub y_auto: bool,
 }
 
 impl PlotInfo {
@@ -280,6 +284,26 @@ impl RenderInfo {
         self.plots.iter().find(|p| p.rect.contains(px, py))
     }
 
+    /// What each plot shows, as the server's level of detail wants it
+    /// ([`View`]): the plotting area in pixels and the ranges the user or
+    /// the channel fixed (autoscaled axes say `None`: the server then
+    /// reduces over the data's own extent, as the renderer scales).
+    pub fn views(&self) -> Vec<View> {
+        self.plots
+            .iter()
+            .map(|p| View {
+                channel: p.channel,
+                x_px: p.rect.x,
+                width_px: p.rect.w,
+                height_px: p.rect.h,
+                x_range: (!p.x_auto).then_some(p.view.x),
+                y_range: (!p.y_auto).then_some(p.view.y),
+                x_log: p.x_scale == Scale::Log,
+                y_log: p.y_scale == Scale::Log,
+            })
+            .collect()
+    }
+
     /// The plot of a channel.
     pub fn plot(&self, channel: u32) -> Option<&PlotInfo> {
         self.plots.iter().find(|p| p.channel == channel)
@@ -327,6 +351,8 @@ mod tests {
             y_scale: ys,
             has_data: true,
             legend: Vec::new(),
+            x_auto: true,
+            y_auto: true,
         }
     }
 

@@ -113,6 +113,7 @@ pub fn heatmap_frame(
             x: None,
             y: Array::from_f64(&values),
         }],
+        lod: None,
     }
 }
 
@@ -131,6 +132,8 @@ pub struct Seen {
     pub max_granted: AtomicU64,
     /// Batches sent, over all connections.
     pub batches: AtomicU64,
+    /// Views the viewer sent (level of detail), in order.
+    pub views: Mutex<Vec<plotcast_protocol::View>>,
     pub pongs: AtomicU64,
     pub goodbyes: AtomicU64,
 }
@@ -268,6 +271,7 @@ async fn serve(
         session_id: script.session_id,
         heartbeat_interval_ms: 1000,
         heartbeat_timeout_ms: script.heartbeat_timeout_ms,
+        codec: 0,
     };
     send(&mut write, &Message::Welcome(welcome)).await?;
     send(&mut write, &Message::Layout(script.layout.clone())).await?;
@@ -338,6 +342,10 @@ async fn serve(
             Message::Goodbye(_) => {
                 seen.goodbyes.fetch_add(1, Ordering::SeqCst);
                 return Ok(());
+            }
+            // Level of detail: this fake always sends full data.
+            Message::View(view) => {
+                seen.views.lock().unwrap().push(view);
             }
             _ => return Err(bad("unexpected message")),
         }

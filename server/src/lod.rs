@@ -1,0 +1,307 @@
+//! Frames as one viewer needs them: reduced to its view (see [`reduce`])
+//! and compressed with its codec, prepared on a blocking thread of the
+//! network runtime and shared through a small cache per channel, so
+//! viewers with the same view and codec get the same bytes: encode once
+//! still holds for reduced and compressed frames.
+//!
+//! [`reduce`]: crate::reduce
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+
+use bytes::{Bytes, BytesMut};
+use plotcast_protocol::util::lock;
+use plotcast_protocol::{
+    compress_data, decode, encode_data, ArrayRef, ChannelKind, Frame, FrameRef, Lod, Message,
+    PartRef, ProtocolError, View, CODEC_NONE, LENGTH_PREFIX_BYTES,
+};
+
+use crate::hub::Channel;
+use crate::reduce::{reduce_heatmap, reduce_lines, reduce_scatter, Xy};
+use crate::series::GatheredPart;
+
+/// Prepared frames kept per channel: a few views and codecs of the newest
+/// values (older sequence numbers fall out first).
+const CACHE_ENTRIES: usize = 8;
+
+/// A view, hashable: what a prepared frame depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ViewKey {
+    x_px: i32,
+    width_px: u32,
+    height_px: u32,
+    x_range: Option<(u64, u64)>,
+    y_range: Option<(u64, u64)>,
+    logs: (bool, bool),
+}
+
+impl ViewKey {
+    pub(crate) fn of(view: &View) -> Self {
+        let bits = |r: Option<(f64, f64)>| r.map(|(a, b)| (a.to_bits(), b.to_bits()));
+        Self {
+            x_px: view.x_px,
+            width_px: view.width_px,
+            height_px: view.height_px,
+            x_range: bits(view.x_range),
+            y_range: bits(view.y_range),
+            logs: (view.x_log, view.y_log),
+        }
+    }
+}
+
+/// What a cached frame was prepared from and for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct LodKey {
+    pub(crate) seq: u64,
+    pub(crate) view: Option<ViewKey>,
+    pub(crate) codec: u8,
+}
+
+/// The prepared frames of one channel.
+#[derive(Debug, Default)]
+pub(crate) struct LodCache {
+    entries: Mutex<VecDeque<(LodKey, Bytes)>>,
+}
+
+impl LodCache {
+    pub(crate) fn get(&self, key: &LodKey) -> Option<Bytes> {
+        lock(&self.entries)
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, b)| b.clone())
+    }
+
+    pub(crate) fn insert(&self, key: LodKey, bytes: Bytes) {
+        let mut entries = lock(&self.entries);
+        // Older values are never asked for again once a newer one exists.
+        entries.retain(|(k, _)| k.seq >= key.seq);
+        if entries.len() >= CACHE_ENTRIES {
+            entries.pop_front();
+        }
+        entries.push_back((key, bytes));
+    }
+}
+
+/// A snapshot channel's newest frame (`frame`, as published) prepared for
+/// a viewer's `view` (reduced when that pays) and `codec`. Runs on a
+/// blocking thread; counts its reductions in the channel's statistics.
+pub(crate) fn prepare_snapshot(
+    channel: &Channel,
+    frame: &Bytes,
+    view: Option<&View>,
+    codec: u8,
+) -> Result<Bytes, ProtocolError> {
+    let reduced = match view.filter(|v| !v.is_full()) {
+        Some(view) => reduce_snapshot(channel, frame, view)?,
+        None => None,
+    };
+    if reduced.is_some() {
+        channel.reductions.fetch_add(1, Ordering::Relaxed);
+    }
+    let bytes = reduced.unwrap_or_else(|| frame.clone());
+    compress(bytes, codec)
+}
+
+/// Compresses a data frame when the viewer reads `codec` and it pays.
+pub(crate) fn compress(frame: Bytes, codec: u8) -> Result<Bytes, ProtocolError> {
+    if codec == CODEC_NONE {
+        return Ok(frame);
+    }
+    Ok(compress_data(&frame)?.unwrap_or(frame))
+}
+
+fn decoded(frame: &Bytes) -> Result<Frame, ProtocolError> {
+    match decode(frame.slice(LENGTH_PREFIX_BYTES.min(frame.len())..))? {
+        Message::Data(f) => Ok(f),
+        other => Err(ProtocolError::Invalid {
+            what: "stored frame",
+            reason: format!("a {} message where data was expected", other.name()),
+        }),
+    }
+}
+
+/// The reduced frame, or `None` when the data is small enough already.
+fn reduce_snapshot(
+    channel: &Channel,
+    frame: &Bytes,
+    view: &View,
+) -> Result<Option<Bytes>, ProtocolError> {
+    let f = decoded(frame)?;
+    let arrays: Vec<(Option<Vec<f64>>, Vec<f64>)> = f
+        .parts
+        .iter()
+        .map(|p| {
+            (
+                p.x.as_ref().map(|x| x.to_f64().into_owned()),
+                p.y.to_f64().into_owned(),
+            )
+        })
+        .collect();
+    let source_values: u64 = arrays
+        .iter()
+        .map(|(x, y)| (x.as_ref().map_or(0, Vec::len) + y.len()) as u64)
+        .sum();
+    let names: Vec<&str> = f.parts.iter().map(|p| p.name.as_str()).collect();
+    let lod = |grid| Lod {
+        source_values,
+        grid,
+        replace: false,
+        ends: Vec::new(),
+    };
+    match f.kind {
+        ChannelKind::Line => {
+            let parts: Vec<(Option<&[f64]>, &[f64])> = arrays
+                .iter()
+                .map(|(x, y)| (x.as_deref(), y.as_slice()))
+                .collect();
+            let Some(reduced) = reduce_lines(&parts, view, 0.0) else {
+                return Ok(None);
+            };
+            encode_xy(&f, &names, &reduced, &lod(None)).map(Some)
+        }
+        ChannelKind::Scatter => {
+            let parts: Vec<(&[f64], &[f64])> = arrays
+                .iter()
+                .filter_map(|(x, y)| Some((x.as_deref()?, y.as_slice())))
+                .collect();
+            let Some(reduced) = reduce_scatter(&parts, view) else {
+                return Ok(None);
+            };
+            encode_xy(&f, &names, &reduced, &lod(None)).map(Some)
+        }
+        ChannelKind::Heatmap => {
+            let Some((_, values)) = arrays.first() else {
+                return Ok(None);
+            };
+            let range = f.range.or(channel.fixed_range);
+            let Some(grid) = reduce_heatmap(values, f.nx, f.ny, view, channel.reduce, range) else {
+                return Ok(None);
+            };
+            let parts = [PartRef {
+                name: "",
+                first_index: 0,
+                x: None,
+                y: ArrayRef::F32(&grid.values),
+            }];
+            let lod = lod(Some(grid.window));
+            // The colour range travels along only when the viewer would
+            // otherwise take the data's own (a fixed range stays the
+            // channel's).
+            let range = if f.range.is_none() && channel.fixed_range.is_some() {
+                None
+            } else {
+                grid.range
+            };
+            let mut out = BytesMut::new();
+            encode_data(
+                &FrameRef {
+                    channel: f.channel,
+                    seq: f.seq,
+                    timestamp_us: f.timestamp_us,
+                    kind: f.kind,
+                    nx: grid.nx,
+                    ny: grid.ny,
+                    range,
+                    parts: &parts,
+                    lod: Some(&lod),
+                },
+                &mut out,
+            )?;
+            Ok(Some(out.freeze()))
+        }
+        ChannelKind::Bars | ChannelKind::Series => Ok(None),
+    }
+}
+
+/// Encodes reduced x/y parts in the place of `f`'s.
+fn encode_xy(f: &Frame, names: &[&str], reduced: &[Xy], lod: &Lod) -> Result<Bytes, ProtocolError> {
+    let parts: Vec<PartRef<'_>> = names
+        .iter()
+        .zip(reduced)
+        .map(|(name, (x, y))| PartRef {
+            name,
+            first_index: 0,
+            x: Some(ArrayRef::F64(x)),
+            y: ArrayRef::F64(y),
+        })
+        .collect();
+    let mut out = BytesMut::new();
+    encode_data(
+        &FrameRef {
+            channel: f.channel,
+            seq: f.seq,
+            timestamp_us: f.timestamp_us,
+            kind: f.kind,
+            nx: 0,
+            ny: 0,
+            range: None,
+            parts: &parts,
+            lod: Some(lod),
+        },
+        &mut out,
+    )?;
+    Ok(out.freeze())
+}
+
+/// An append channel's whole window, reduced for `view`, as a frame that
+/// replaces the viewer's history; compressed for `codec`.
+pub(crate) fn prepare_series_replace(
+    channel: &Channel,
+    seq: u64,
+    timestamp_us: u64,
+    gathered: &[GatheredPart],
+    view: &View,
+    codec: u8,
+) -> Result<Bytes, ProtocolError> {
+    let parts: Vec<(Option<&[f64]>, &[f64])> = gathered
+        .iter()
+        .map(|p| (Some(p.t.as_slice()), p.y.as_slice()))
+        .collect();
+    let reduced = reduce_lines(&parts, view, 0.0);
+    if reduced.is_some() {
+        channel.reductions.fetch_add(1, Ordering::Relaxed);
+    }
+    let source_values = gathered.iter().map(|p| 2 * p.y.len() as u64).sum();
+    let lod = Lod {
+        source_values,
+        grid: None,
+        replace: true,
+        ends: gathered
+            .iter()
+            .map(|p| p.first_index + p.y.len() as u64)
+            .collect(),
+    };
+    let refs: Vec<PartRef<'_>> = gathered
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let (t, y) = match &reduced {
+                Some(r) => (r[k].0.as_slice(), r[k].1.as_slice()),
+                None => (p.t.as_slice(), p.y.as_slice()),
+            };
+            PartRef {
+                name: &p.name,
+                first_index: p.first_index,
+                x: Some(ArrayRef::F64(t)),
+                y: ArrayRef::F64(y),
+            }
+        })
+        .collect();
+    let mut out = BytesMut::new();
+    encode_data(
+        &FrameRef {
+            channel: channel.id,
+            seq,
+            timestamp_us,
+            kind: ChannelKind::Series,
+            nx: 0,
+            ny: 0,
+            range: None,
+            parts: &refs,
+            lod: Some(&lod),
+        },
+        &mut out,
+    )?;
+    compress(out.freeze(), codec)
+}

@@ -1,0 +1,640 @@
+//! Data reduced to what a viewer's view can show (level of detail).
+//!
+//! Lines and append series keep, per pixel column, the points the
+//! renderer's own decimation keeps (first, lowest, highest, last), binned
+//! with exactly the arithmetic the renderer maps with: drawing the reduced
+//! line gives the same pixels as drawing every point. Scatter keeps one
+//! point per pixel (and the extremes, so autoscaling sees the same data
+//! extent). Heatmaps keep at most one cell per pixel of the visible cells,
+//! each standing for a block by its most extreme value (a single hot or
+//! cold cell survives), its mean, its maximum or its minimum, as the
+//! channel chooses.
+//!
+//! These functions are pure and run on a blocking thread of the network
+//! runtime, never on the computation's thread.
+
+use plotcast_protocol::{GridWindow, View};
+
+/// How a heatmap block is reduced to one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum HeatmapReduce {
+    /// The value farthest from the middle of the colour range: hot and
+    /// cold spots both survive (the default).
+    #[default]
+    Extreme,
+    /// The mean of the finite values: smooth, but a single hot cell fades.
+    Mean,
+    /// The largest value.
+    Max,
+    /// The smallest value.
+    Min,
+}
+
+/// Values a pixel column may keep (first, lowest, highest, last).
+const POINTS_PER_COLUMN: usize = 4;
+
+/// Pixel coordinates are clamped here by the renderer (see its Mapping).
+const FAR: f64 = 1e15;
+
+/// Largest magnitude the renderer draws on a linear axis and on a log one.
+const MAX_MAGNITUDE: f64 = 1e300;
+const MAX_LOG_MAGNITUDE: f64 = 1e150;
+const MIN_SPAN: f64 = 1e-290;
+const MIN_RELATIVE_SPAN: f64 = 1e-12;
+
+/// The renderer's rounding of a pixel coordinate (`floor(v + 1e-3)`).
+fn snap(v: f64) -> f64 {
+    (v + 1e-3).floor()
+}
+
+/// One axis as the renderer maps it: the same operations in the same
+/// order, so a value falls in the same pixel on both sides.
+#[derive(Debug, Clone, Copy)]
+struct Axis {
+    lo: f64,
+    gain: f64,
+    origin: f64,
+    log: bool,
+}
+
+impl Axis {
+    /// The axis drawing `range` over `pixels` starting at `origin`.
+    fn new(range: (f64, f64), log: bool, origin: f64, pixels: u32) -> Self {
+        let t = |v: f64| if log { v.log10() } else { v };
+        let (lo, hi) = (t(range.0), t(range.1));
+        Self {
+            lo,
+            gain: f64::from(pixels.saturating_sub(1)) / (hi - lo),
+            origin,
+            log,
+        }
+    }
+
+    /// The (unrounded) pixel of `v`, `None` where the axis cannot show it.
+    fn pixel(&self, v: f64) -> Option<f64> {
+        if !v.is_finite() || (self.log && v <= 0.0) {
+            return None;
+        }
+        let t = if self.log { v.log10() } else { v };
+        let p = self.origin + (t - self.lo) * self.gain;
+        (!p.is_nan()).then(|| p.clamp(-FAR, FAR))
+    }
+}
+
+/// The range the renderer autoscales an axis to, for data from `lo` to
+/// `hi` with `pad` added on both sides; `None` when the renderer would fall
+/// back to a default (flat or extreme data): then nothing is reduced.
+fn autoscale(lo: f64, hi: f64, log: bool, pad: f64) -> Option<(f64, f64)> {
+    let (lo_limit, hi_limit) = if log {
+        (1.0 / MAX_LOG_MAGNITUDE, MAX_LOG_MAGNITUDE)
+    } else {
+        (-MAX_MAGNITUDE, MAX_MAGNITUDE)
+    };
+    if !(lo_limit..=hi_limit).contains(&lo) || !(lo_limit..=hi_limit).contains(&hi) {
+        return None;
+    }
+    let t = |v: f64| if log { v.log10() } else { v };
+    let back = |v: f64| if log { 10f64.powf(v) } else { v };
+    let (tlo, thi) = (t(lo), t(hi));
+    let span = thi - tlo;
+    if !(span > MIN_RELATIVE_SPAN * tlo.abs().max(thi.abs()) && span > MIN_SPAN) {
+        return None;
+    }
+    let range = (back(tlo - pad * span), back(thi + pad * span));
+    let ok = range.0.is_finite()
+        && range.1.is_finite()
+        && range.0 < range.1
+        && (range.0 >= lo_limit && range.1 <= hi_limit);
+    ok.then_some(range)
+}
+
+/// The finite (positive on a log axis) extent of `values`.
+fn extent(values: impl Iterator<Item = f64>, log: bool) -> Option<(f64, f64)> {
+    values
+        .filter(|v| v.is_finite() && (!log || *v > 0.0))
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+}
+
+/// Where a point falls for the renderer's decimation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    OffLeft,
+    At(i64),
+    OffRight,
+    /// Not drawable (NaN, or not positive on a log axis): a break.
+    Break,
+}
+
+/// One line (or series) reduced: its x and y values.
+pub(crate) type Xy = (Vec<f64>, Vec<f64>);
+
+/// Lines (and append series) reduced for `view`: per part, the points the
+/// renderer's decimation keeps. `parts` are (x or `None` for the index, y).
+/// `None` when the view asks for full data, the data is small enough
+/// already, or its extent is one the renderer does not autoscale normally.
+pub(crate) fn reduce_lines(
+    parts: &[(Option<&[f64]>, &[f64])],
+    view: &View,
+    pad_x: f64,
+) -> Option<Vec<Xy>> {
+    if view.is_full() {
+        return None;
+    }
+    let total: usize = parts.iter().map(|(_, y)| y.len()).sum();
+    let columns = view.width_px as usize + 2;
+    if total <= POINTS_PER_COLUMN * columns {
+        return None;
+    }
+    let x_of = |x: Option<&[f64]>, i: usize| x.map_or(i as f64, |x| x[i]);
+    let range = match view.x_range {
+        Some(r) => r,
+        None => {
+            let all = parts
+                .iter()
+                .flat_map(|(x, y)| (0..y.len()).map(move |i| x_of(*x, i)));
+            let (lo, hi) = extent(all, view.x_log)?;
+            autoscale(lo, hi, view.x_log, pad_x)?
+        }
+    };
+    let axis = Axis::new(range, view.x_log, f64::from(view.x_px), view.width_px);
+    let (left, right) = (
+        f64::from(view.x_px) - 1.0,
+        f64::from(view.x_px) + f64::from(view.width_px),
+    );
+    let y_ok = |y: f64| y.is_finite() && (!view.y_log || y > 0.0);
+    let column = |x: f64, y: f64| match axis.pixel(x) {
+        Some(_) if !y_ok(y) => Column::Break,
+        None => Column::Break,
+        Some(p) => {
+            let p = snap(p);
+            if p < left {
+                Column::OffLeft
+            } else if p > right {
+                Column::OffRight
+            } else {
+                Column::At(p as i64)
+            }
+        }
+    };
+    // Zoomed in far enough that the visible points are few: every one of
+    // them is sent, so the user sees the raw values (off screen still
+    // only where the line leaves and its extremes).
+    let visible: usize = parts
+        .iter()
+        .map(|&(x, y)| {
+            (0..y.len())
+                .filter(|&i| matches!(column(x_of(x, i), y[i]), Column::At(_)))
+                .count()
+        })
+        .sum();
+    let keep_visible = visible <= POINTS_PER_COLUMN * columns;
+    let reduced = parts
+        .iter()
+        .map(|&(x, y)| {
+            let mut out = Group::default();
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            for i in 0..y.len() {
+                let xi = x_of(x, i);
+                let c = column(xi, y[i]);
+                if c == Column::Break {
+                    out.flush(x, y, &mut xs, &mut ys);
+                    // Runs of breaks draw as one.
+                    if !ys.last().is_some_and(|v| v.is_nan()) {
+                        xs.push(f64::NAN);
+                        ys.push(f64::NAN);
+                    }
+                    continue;
+                }
+                if keep_visible && matches!(c, Column::At(_)) {
+                    out.flush(x, y, &mut xs, &mut ys);
+                    xs.push(xi);
+                    ys.push(y[i]);
+                    continue;
+                }
+                out.add(c, i, y[i], x, y, &mut xs, &mut ys);
+            }
+            out.flush(x, y, &mut xs, &mut ys);
+            (xs, ys)
+        })
+        .collect::<Vec<_>>();
+    let kept: usize = reduced.iter().map(|(_, y)| y.len()).sum();
+    (kept < total).then_some(reduced)
+}
+
+/// The points of one pixel column seen so far: indices of the first, the
+/// lowest, the highest and the last.
+#[derive(Debug, Default)]
+struct Group {
+    column: Option<Column>,
+    first: usize,
+    min: usize,
+    max: usize,
+    last: usize,
+}
+
+impl Group {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        c: Column,
+        i: usize,
+        v: f64,
+        x: Option<&[f64]>,
+        y: &[f64],
+        xs: &mut Vec<f64>,
+        ys: &mut Vec<f64>,
+    ) {
+        if self.column != Some(c) {
+            self.flush(x, y, xs, ys);
+            *self = Self {
+                column: Some(c),
+                first: i,
+                min: i,
+                max: i,
+                last: i,
+            };
+            return;
+        }
+        // Strict comparisons: the first of equal extremes, as the renderer.
+        if v < y[self.min] {
+            self.min = i;
+        }
+        if v > y[self.max] {
+            self.max = i;
+        }
+        self.last = i;
+    }
+
+    fn flush(&mut self, x: Option<&[f64]>, y: &[f64], xs: &mut Vec<f64>, ys: &mut Vec<f64>) {
+        // Off screen the renderer draws only where the line leaves and comes
+        // back, but it autoscales y over every point: the extremes stay.
+        if self.column.take().is_none() {
+            return;
+        }
+        let mut keep = [self.first, self.min, self.max, self.last];
+        keep.sort_unstable();
+        let mut previous = usize::MAX;
+        for i in keep {
+            if i != previous {
+                xs.push(x.map_or(i as f64, |x| x[i]));
+                ys.push(y[i]);
+                previous = i;
+            }
+        }
+    }
+}
+
+/// Scatter points reduced for `view`: one per pixel inside the plotting
+/// area, plus the points holding the extremes of x and y (autoscale must see
+/// the same extent). `None` when not worth it or not possible.
+pub(crate) fn reduce_scatter(parts: &[(&[f64], &[f64])], view: &View) -> Option<Vec<Xy>> {
+    if view.is_full() {
+        return None;
+    }
+    let total: usize = parts.iter().map(|(_, y)| y.len()).sum();
+    let pixels = view.width_px as usize * view.height_px as usize;
+    if total <= pixels / 4 {
+        return None;
+    }
+    let axis_range =
+        |given: Option<(f64, f64)>, log: bool, values: &mut dyn Iterator<Item = f64>| match given {
+            Some(r) => Some(r),
+            None => {
+                let (lo, hi) = extent(values, log)?;
+                autoscale(lo, hi, log, 0.05)
+            }
+        };
+    let xr = axis_range(
+        view.x_range,
+        view.x_log,
+        &mut parts.iter().flat_map(|(x, _)| x.iter().copied()),
+    )?;
+    let yr = axis_range(
+        view.y_range,
+        view.y_log,
+        &mut parts.iter().flat_map(|(_, y)| y.iter().copied()),
+    )?;
+    let ax = Axis::new(xr, view.x_log, 0.0, view.width_px);
+    // The renderer's y axis runs upwards from the bottom row; mirrored
+    // here, which keeps the same pixel rows.
+    let ay = Axis::new(yr, view.y_log, 0.0, view.height_px);
+    let (w, h) = (view.width_px as usize, view.height_px as usize);
+    let mut seen = vec![false; w * h];
+    let reduced = parts
+        .iter()
+        .map(|&(x, y)| {
+            let extremes = extreme_indices(x, y);
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            for i in 0..y.len().min(x.len()) {
+                let keep = match (ax.pixel(x[i]), ay.pixel(y[i])) {
+                    (Some(px), Some(py)) => {
+                        let (px, py) = (snap(px), snap(py));
+                        if px >= 0.0 && py >= 0.0 && (px as usize) < w && (py as usize) < h {
+                            let at = py as usize * w + px as usize;
+                            !std::mem::replace(&mut seen[at], true)
+                        } else {
+                            false
+                        }
+                    }
+                    _ => false,
+                };
+                if keep || extremes.contains(&i) {
+                    xs.push(x[i]);
+                    ys.push(y[i]);
+                }
+            }
+            (xs, ys)
+        })
+        .collect::<Vec<_>>();
+    let kept: usize = reduced.iter().map(|(_, y)| y.len()).sum();
+    (kept < total).then_some(reduced)
+}
+
+/// Indices of the finite minimum and maximum of x and of y.
+fn extreme_indices(x: &[f64], y: &[f64]) -> [usize; 4] {
+    let arg = |v: &[f64], better: fn(f64, f64) -> bool| {
+        let mut best: Option<usize> = None;
+        for (i, &value) in v.iter().enumerate() {
+            if value.is_finite() && best.is_none_or(|b| better(value, v[b])) {
+                best = Some(i);
+            }
+        }
+        best.unwrap_or(usize::MAX)
+    };
+    [
+        arg(x, |a, b| a < b),
+        arg(x, |a, b| a > b),
+        arg(y, |a, b| a < b),
+        arg(y, |a, b| a > b),
+    ]
+}
+
+/// A heatmap reduced for a view: its cells (f32: a colormap needs far less
+/// precision), its size, the cells of the full grid it covers, and the
+/// colour range of the full data.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ReducedGrid {
+    pub(crate) values: Vec<f32>,
+    pub(crate) nx: u32,
+    pub(crate) ny: u32,
+    pub(crate) window: GridWindow,
+    pub(crate) range: Option<(f64, f64)>,
+}
+
+/// The heatmap `values` (`nx × ny`, row 0 first) reduced for `view` (x and
+/// y ranges in cell coordinates): at most one cell per pixel of the visible
+/// cells. `range` is the colour range the viewer would use (fixed, or
+/// `None` for the data's own, which is then computed over the full grid
+/// and sent along). `None` when the visible cells already fit the pixels
+/// and are the whole grid.
+pub(crate) fn reduce_heatmap(
+    values: &[f64],
+    nx: u32,
+    ny: u32,
+    view: &View,
+    mode: HeatmapReduce,
+    range: Option<(f64, f64)>,
+) -> Option<ReducedGrid> {
+    if view.is_full() || nx == 0 || ny == 0 || values.len() != nx as usize * ny as usize {
+        return None;
+    }
+    let cells = |r: Option<(f64, f64)>, n: u32| -> (u32, u32) {
+        match r {
+            Some((a, b)) if a.is_finite() && b.is_finite() && a < b => {
+                let lo = a.floor().clamp(0.0, f64::from(n - 1)) as u32;
+                let hi = b.ceil().clamp(f64::from(lo + 1), f64::from(n)) as u32;
+                (lo, hi)
+            }
+            _ => (0, n),
+        }
+    };
+    let (x0, x1) = cells(view.x_range, nx);
+    let (y0, y1) = cells(view.y_range, ny);
+    let (cols, rows) = (x1 - x0, y1 - y0);
+    let whole = (x0, x1, y0, y1) == (0, nx, 0, ny);
+    if whole && cols <= view.width_px && rows <= view.height_px {
+        return None;
+    }
+    let (rnx, rny) = (
+        cols.min(view.width_px.max(1)),
+        rows.min(view.height_px.max(1)),
+    );
+    let range = range.or_else(|| {
+        extent(values.iter().copied(), false).map(|(lo, hi)| {
+            if lo < hi {
+                (lo, hi)
+            } else {
+                (lo - 0.5, lo + 0.5)
+            }
+        })
+    });
+    let mid = range.map_or(0.0, |(lo, hi)| lo / 2.0 + hi / 2.0);
+    // Which output column each visible column falls in, by its centre: a
+    // viewer drawing `rnx` pixels samples each pixel's centre, so the cell
+    // it would sample in the full grid lies in the block it gets.
+    let block = |c: u32, out: u32, of: u32| {
+        ((2 * u64::from(c) + 1) * u64::from(out) / (2 * u64::from(of))) as usize
+    };
+    let out_col: Vec<usize> = (0..cols).map(|c| block(c, rnx, cols)).collect();
+    let n_out = rnx as usize * rny as usize;
+    let mut acc = vec![Acc::new(mode); n_out];
+    for row in y0..y1 {
+        let out_row = block(row - y0, rny, rows);
+        let line = &values[(row * nx) as usize..((row + 1) * nx) as usize];
+        let out = &mut acc[out_row * rnx as usize..(out_row + 1) * rnx as usize];
+        for (c, &v) in line[x0 as usize..x1 as usize].iter().enumerate() {
+            out[out_col[c]].add(v, mid);
+        }
+    }
+    let values = acc
+        .iter()
+        .map(|a| {
+            let v = a.value();
+            // Beyond f32 the colour is the range's end anyway.
+            if v.is_nan() {
+                f32::NAN
+            } else {
+                v.clamp(f64::from(f32::MIN), f64::from(f32::MAX)) as f32
+            }
+        })
+        .collect();
+    Some(ReducedGrid {
+        values,
+        nx: rnx,
+        ny: rny,
+        window: GridWindow {
+            full_nx: nx,
+            full_ny: ny,
+            x0,
+            x1,
+            y0,
+            y1,
+        },
+        range,
+    })
+}
+
+/// One output cell's reduction so far.
+#[derive(Debug, Clone, Copy)]
+struct Acc {
+    mode: HeatmapReduce,
+    pick: f64,
+    sum: f64,
+    count: u32,
+}
+
+impl Acc {
+    fn new(mode: HeatmapReduce) -> Self {
+        Self {
+            mode,
+            pick: f64::NAN,
+            sum: 0.0,
+            count: 0,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, v: f64, mid: f64) {
+        if !v.is_finite() {
+            return;
+        }
+        self.count += 1;
+        let better = self.pick.is_nan()
+            || match self.mode {
+                HeatmapReduce::Extreme => (v - mid).abs() > (self.pick - mid).abs(),
+                HeatmapReduce::Max => v > self.pick,
+                HeatmapReduce::Min => v < self.pick,
+                HeatmapReduce::Mean => false,
+            };
+        if better {
+            self.pick = v;
+        }
+        self.sum += v;
+    }
+
+    fn value(&self) -> f64 {
+        match self.mode {
+            HeatmapReduce::Mean if self.count > 0 => self.sum / f64::from(self.count),
+            _ => self.pick,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn view(width: u32, height: u32) -> View {
+        View {
+            channel: 0,
+            x_px: 57,
+            width_px: width,
+            height_px: height,
+            x_range: None,
+            y_range: None,
+            x_log: false,
+            y_log: false,
+        }
+    }
+
+    #[test]
+    fn a_long_line_keeps_at_most_four_points_per_column() {
+        let y: Vec<f64> = (0..100_000).map(|i| (i as f64 * 1e-3).sin()).collect();
+        let r = reduce_lines(&[(None, &y)], &view(400, 300), 0.0).unwrap();
+        let (xs, ys) = &r[0];
+        assert!(ys.len() <= 4 * 402, "{} points kept", ys.len());
+        assert_eq!(
+            (xs[0], *xs.last().unwrap()),
+            (0.0, 99_999.0),
+            "the ends stay"
+        );
+        let lo_hi = |v: &[f64]| {
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            (lo, v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+        };
+        assert_eq!(lo_hi(ys), lo_hi(&y), "the extremes stay");
+        // A short line is not worth reducing.
+        assert!(reduce_lines(&[(None, &y[..500])], &view(400, 300), 0.0).is_none());
+        // NaN runs stay as one break.
+        let mut gappy = y.clone();
+        gappy[50_000..50_010].fill(f64::NAN);
+        let r = reduce_lines(&[(None, &gappy)], &view(400, 300), 0.0).unwrap();
+        assert_eq!(r[0].1.iter().filter(|v| v.is_nan()).count(), 1);
+    }
+
+    #[test]
+    fn zoomed_in_far_enough_every_point_is_kept() {
+        let y: Vec<f64> = (0..1_000_000).map(|i| (i as f64 * 7e-3).sin()).collect();
+        let mut v = view(400, 300);
+        v.x_range = Some((500_000.0, 501_000.0));
+        let r = reduce_lines(&[(None, &y)], &v, 0.0).unwrap();
+        let (xs, _) = &r[0];
+        for i in 500_000..=501_000 {
+            assert!(
+                xs.binary_search_by(|x| x.total_cmp(&(i as f64))).is_ok(),
+                "point {i} dropped"
+            );
+        }
+        // Off screen, a few points per side stay (where the line leaves,
+        // and its extremes for autoscale).
+        assert!(xs.len() < 1001 + 20, "{} kept", xs.len());
+    }
+
+    #[test]
+    fn a_hot_cell_survives_extreme_reduction_and_fades_in_the_mean() {
+        let (nx, ny) = (1000u32, 800u32);
+        let mut v = vec![0.0; (nx * ny) as usize];
+        v[(400 * nx + 600) as usize] = 10.0;
+        v[(100 * nx + 100) as usize] = -3.0;
+        let r = reduce_heatmap(&v, nx, ny, &view(200, 160), HeatmapReduce::Extreme, None).unwrap();
+        assert_eq!((r.nx, r.ny), (200, 160));
+        assert_eq!(r.range, Some((-3.0, 10.0)), "colour range of the full data");
+        assert!(r.values.contains(&10.0) && r.values.contains(&-3.0));
+        let m = reduce_heatmap(&v, nx, ny, &view(200, 160), HeatmapReduce::Mean, None).unwrap();
+        let hi = m.values.iter().copied().fold(f32::MIN, f32::max);
+        assert!(hi < 1.0, "the mean spreads a hot cell: {hi}");
+        // Zoomed into a few cells: full resolution of those cells.
+        let mut zoom = view(200, 160);
+        zoom.x_range = Some((595.5, 605.2));
+        zoom.y_range = Some((398.0, 402.0));
+        let z = reduce_heatmap(&v, nx, ny, &zoom, HeatmapReduce::Extreme, None).unwrap();
+        assert_eq!(
+            (
+                z.window.x0,
+                z.window.x1,
+                z.window.y0,
+                z.window.y1,
+                z.nx,
+                z.ny
+            ),
+            (595, 606, 398, 402, 11, 4)
+        );
+        assert_eq!(z.values[(2 * 11 + 5) as usize], 10.0);
+        // A grid that fits needs nothing.
+        assert!(reduce_heatmap(
+            &v[..100],
+            10,
+            10,
+            &view(200, 160),
+            HeatmapReduce::Extreme,
+            None
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn scatter_keeps_one_point_per_pixel_and_the_extremes() {
+        let n = 200_000;
+        let x: Vec<f64> = (0..n).map(|i| (i % 1000) as f64).collect();
+        let y: Vec<f64> = (0..n).map(|i| (i / 1000) as f64).collect();
+        let r = reduce_scatter(&[(&x, &y)], &view(100, 50)).unwrap();
+        assert!(r[0].0.len() <= 100 * 50 + 4, "{} kept", r[0].0.len());
+        let xmax = r[0].0.iter().copied().fold(f64::MIN, f64::max);
+        let ymax = r[0].1.iter().copied().fold(f64::MIN, f64::max);
+        assert_eq!((xmax, ymax), (999.0, 199.0));
+    }
+}
