@@ -6,6 +6,7 @@
 //!
 //! Layout:
 //! - [`steps_from_env`]: how long an example runs;
+//! - [`big`]: the big workload (a 2048² field, a 10⁶-point line);
 //! - [`bins`]: where the viewer and example binaries are (built by cargo);
 //! - [`client`]: the protocol test client (a typed viewer on a socket);
 //! - [`conn`]: its framed connection, and raw-byte helpers;
@@ -17,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod big;
 pub mod bins;
 pub mod client;
 pub mod conn;

@@ -23,6 +23,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -78,6 +79,9 @@ pub struct LinkProxy {
     addr: SocketAddr,
     cancel: CancellationToken,
     thread: Option<JoinHandle<()>>,
+    /// Bytes delivered towards the clients (from the target), and towards
+    /// the target, over all connections.
+    bytes: Arc<[AtomicU64; 2]>,
 }
 
 impl LinkProxy {
@@ -99,6 +103,8 @@ impl LinkProxy {
         let addr = listener.local_addr()?;
         let cancel = CancellationToken::new();
         let token = cancel.clone();
+        let bytes = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
+        let counters = Arc::clone(&bytes);
         let thread = std::thread::Builder::new()
             .name(format!("link-proxy-{}", addr.port()))
             .spawn(move || {
@@ -112,13 +118,24 @@ impl LinkProxy {
                         return;
                     }
                 };
-                runtime.block_on(serve(listener, target, spec, token));
+                runtime.block_on(serve(listener, target, spec, token, counters));
             })?;
         Ok(Self {
             addr,
             cancel,
             thread: Some(thread),
+            bytes,
         })
+    }
+
+    /// Bytes delivered to the clients so far (what a viewer received).
+    pub fn bytes_to_clients(&self) -> u64 {
+        self.bytes[0].load(Ordering::Relaxed)
+    }
+
+    /// Bytes delivered to the target so far.
+    pub fn bytes_to_target(&self) -> u64 {
+        self.bytes[1].load(Ordering::Relaxed)
     }
 
     /// The address viewers connect to.
@@ -141,6 +158,7 @@ async fn serve(
     target: SocketAddr,
     spec: LinkSpec,
     cancel: CancellationToken,
+    counters: Arc<[AtomicU64; 2]>,
 ) {
     let Ok(listener) = TcpListener::from_std(listener) else {
         return;
@@ -152,7 +170,7 @@ async fn serve(
             accepted = listener.accept() => accepted,
         };
         let Ok((client, _)) = accepted else { continue };
-        let cancel = cancel.clone();
+        let (cancel, counters) = (cancel.clone(), Arc::clone(&counters));
         tracker.spawn(async move {
             let Ok(server) = TcpStream::connect(target).await else {
                 return; // the client sees a closed connection
@@ -164,7 +182,10 @@ async fn serve(
             tokio::select! {
                 () = cancel.cancelled() => {}
                 () = async {
-                    tokio::join!(direction(cr, sw, spec), direction(sr, cw, spec));
+                    tokio::join!(
+                        direction(cr, sw, spec, &counters[1]),
+                        direction(sr, cw, spec, &counters[0])
+                    );
                 } => {}
             }
         });
@@ -176,7 +197,12 @@ async fn serve(
 /// One direction: read, schedule through the bottleneck and the delay,
 /// write when due. The end of the input is forwarded (as a half close)
 /// after the bytes before it.
-async fn direction(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, spec: LinkSpec) {
+async fn direction(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    spec: LinkSpec,
+    delivered: &AtomicU64,
+) {
     let queue = Arc::new(Semaphore::new(spec.queue_bytes.max(CHUNK)));
     // Chunks in flight: bounded in bytes by the semaphore, not by count.
     let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>, usize)>();
@@ -221,6 +247,7 @@ async fn direction(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, spec: LinkSp
                 if to.write_all(&bytes).await.is_err() {
                     return;
                 }
+                delivered.fetch_add(n as u64, Ordering::Relaxed);
                 queue.add_permits(n);
                 while let Ok(next) = rx.try_recv() {
                     pending.push_back(next);
@@ -299,6 +326,7 @@ mod tests {
         w.join().unwrap();
         let took = t.elapsed();
         assert!(got == data, "bytes arrive whole and in order");
+        assert_eq!(proxy.bytes_to_clients(), data.len() as u64);
         assert!(took >= Duration::from_millis(400), "took {took:?}");
         drop(s);
         server.join().unwrap();

@@ -205,3 +205,19 @@ fn remote_needs_the_token_and_serves_with_it() {
     );
     assert_shows_plot("remote", &dir.path().join("f2.png"), 0.002);
 }
+
+/// The big example: a 2048² field and a million-point line. The headless
+/// viewer tells the server its plot sizes, so what arrives is reduced (the
+/// frames it counts are far fewer bytes than published), and the PNG shows
+/// the field and the line.
+#[test]
+fn big_streams_reduced_to_the_viewers_plots() {
+    let dir = TempDir::new("big");
+    let files = run_with_headless_viewer("big", 3, &[], &dir);
+    let last = files.last().expect("a frame");
+    assert_shows_plot("big", last, 0.05);
+    assert!(
+        Rgb::read_png(last).distinct_colours() > 50,
+        "big: the field's colormap has many colours"
+    );
+}

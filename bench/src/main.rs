@@ -11,6 +11,7 @@
 mod common;
 mod delivery;
 mod draw_loop;
+mod lod;
 mod memory;
 mod procfs;
 mod publish;
@@ -36,8 +37,8 @@ use crate::report::Report;
     version,
     about,
     after_help = "Sections: 1 publish cost, 2 compute slowdown, 3 throughput, 4 fan-out, \
-                  5 staleness, 6 memory, 7 renderer, 8 remote. A full run takes a few minutes \
-                  on 2 cores; the window rows need Xvfb."
+                  5 staleness, 6 memory, 7 renderer, 8 remote, 9 level of detail. A full run takes \
+                  a few minutes on 2 cores; the window rows need Xvfb."
 )]
 struct Args {
     /// Seconds-long run with tiny counts: checks that every section works,
@@ -64,7 +65,7 @@ fn main() -> Result<()> {
     }
     println!("{}", Report::header());
     type Section = fn(&mut Report, Scale) -> Result<()>;
-    let sections: [(u32, &str, Section); 8] = [
+    let sections: [(u32, &str, Section); 9] = [
         (1, "publish cost", publish::publish_cost),
         (2, "compute slowdown", publish::compute_slowdown),
         (3, "throughput", delivery::throughput),
@@ -73,6 +74,7 @@ fn main() -> Result<()> {
         (6, "memory", memory::stalled_memory),
         (7, "renderer", render::renderer),
         (8, "remote", remote::remote),
+        (9, "level of detail", lod::lod),
     ];
     for (n, name, run) in sections {
         if !args.only.is_empty() && !args.only.contains(&n) {

@@ -15,7 +15,7 @@ use anyhow::Result;
 use plotcast_suite::link::{LinkProxy, LinkSpec};
 
 use crate::common::{server, wait_viewers, Scale};
-use crate::draw_loop::watch;
+use crate::draw_loop::{watch, Watch};
 use crate::report::{percentile, Report, Row};
 use crate::window::spawn_window_viewer;
 
@@ -105,7 +105,8 @@ pub fn remote(report: &mut Report, scale: Scale) -> Result<()> {
             .then(|| LinkProxy::start(heat.addr(), LinkSpec::round_trip(rtt)))
             .transpose()?;
         let addr = proxy.as_ref().map_or(heat.addr(), LinkProxy::addr);
-        let watched = watch(addr, Some(CAP_HZ), (1280, 720), secs)?;
+        let watched = watch(addr, Watch::new(Some(CAP_HZ), secs))?;
+        anyhow::ensure!(watched.frames > 0, "no frame drawn at {rtt_ms} ms");
         drop(proxy);
         drop(heat);
         let fps = watched.fps();
@@ -150,7 +151,8 @@ fn age_over_time(report: &mut Report, scale: Scale) -> Result<()> {
         heat.addr(),
         LinkSpec::round_trip(Duration::from_millis(200)),
     )?;
-    let watched = watch(proxy.addr(), Some(CAP_HZ), (1280, 720), secs)?;
+    let watched = watch(proxy.addr(), Watch::new(Some(CAP_HZ), secs))?;
+    anyhow::ensure!(watched.frames > 0, "no frame drawn at 200 ms");
     let tenth = secs / 6.0;
     let mut first = watched.ages_between(0.0, tenth);
     let mut last = watched.ages_between(secs - tenth, secs + 1.0);

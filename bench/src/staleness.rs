@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::common::{server, Scale};
-use crate::draw_loop::watch;
+use crate::draw_loop::{watch, Watch};
 use crate::report::{percentile, Report, Row};
 
 /// A viewer that renders the newest state at 1280 × 720 as fast as it can
@@ -42,7 +42,8 @@ pub fn staleness(report: &mut Report, scale: Scale) -> Result<()> {
     // The viewer library's own network side and a drawing loop that draws
     // every new state as soon as it can (no refresh cap): the same flow
     // control as the real viewer.
-    let watched = watch(server.local_addr(), None, (1280, 720), secs)?;
+    let watched = watch(server.local_addr(), Watch::new(None, secs))?;
+    anyhow::ensure!(watched.frames > 0, "no frame drawn");
     let mut render_ms = watched.render_ms;
     let mut start_ages_ms = watched.start_ages_ms;
     let mut ages_ms: Vec<f64> = watched.ages_ms.iter().map(|(_, a)| *a).collect();

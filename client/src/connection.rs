@@ -297,7 +297,6 @@ impl Link<'_> {
                 }
                 _ = ping.tick() => {
                     nonce += 1;
-                    flow.ping_sent(nonce, frames.get_ref().bytes_read());
                     let msg = Message::Ping(Ping::at(nonce, clock::now_us()));
                     send(write, &msg, heartbeat_timeout).await?;
                 }
@@ -323,7 +322,7 @@ impl Link<'_> {
                             batch_bytes = batch_bytes.saturating_sub(PONG_WIRE_BYTES);
                             if let Some(sample) = ClockSample::from_pong(&pong, arrived_us) {
                                 clock.add(sample);
-                                flow.pong(pong.nonce, sample.round_trip_us, frames.get_ref().bytes_read());
+                                flow.pong(sample.round_trip_us);
                                 self.shared.update(|s| {
                                     s.status.clock_offset_us = clock.offset_us().unwrap_or(0);
                                     s.status.round_trip = clock.min_round_trip_us().map(Duration::from_micros);

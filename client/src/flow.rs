@@ -9,18 +9,21 @@
 //! a window sized to the link queues little in the network either.
 //!
 //! ```text
-//! W = 1 + ceil(R / P), clamped to 1..=MAX_BATCHES_IN_FLIGHT
-//!   R: the link's round trip: the smallest ping round trip of the last
-//!      few, each corrected for the batch bytes that were ahead of its pong
+//! W = 1 + ceil((R + T) / P), clamped to 1..=MAX_BATCHES_IN_FLIGHT
+//!   R: the link's round trip: the smallest of the handshake's (taken
+//!      before any data flows, so no queue is in it) and the last few
+//!      pings'
+//!   T: a batch's transfer time at the measured bandwidth (a batch asked
+//!      for arrives R + T later)
 //!   P: the time per batch: the drawing period (refresh cap or render time,
-//!      whichever is longer), or a batch's transfer time when the link's
-//!      bandwidth is the limit
+//!      whichever is longer), or T when the link's bandwidth is the limit
 //! ```
 //!
-//! The correction matters on slow links: a pong queued behind batch data
-//! would make the round trip look longer, the window larger, the queue
-//! longer, and so on. Subtracting the time the bytes that arrived between
-//! ping and pong take at the measured bandwidth breaks that loop.
+//! Keeping the handshake's round trip matters on slow links: there a pong
+//! queues behind batch data, and a round trip taken from it alone would
+//! make the window larger, the queue longer, the next round trip longer,
+//! and so on. A ping answered while the link is idle brings a clean sample
+//! too.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -37,9 +40,6 @@ const RATE_SAMPLES: usize = 9;
 /// the wire is latency, not bytes.
 const MIN_RATE_SAMPLE_BYTES: u64 = 64 * 1024;
 
-/// Pings whose byte count is remembered until their pong arrives.
-const PINGS_TRACKED: usize = 8;
-
 /// One connection's flow control.
 #[derive(Debug, Clone)]
 pub struct FlowControl {
@@ -48,11 +48,11 @@ pub struct FlowControl {
     /// Batch ends received.
     received: u64,
     rtt_us: VecDeque<u64>,
+    /// The handshake's round trip: no data was in flight.
+    quiet_rtt_us: Option<u64>,
     rate_bps: VecDeque<f64>,
     /// Smoothed bytes per batch.
     batch_bytes: f64,
-    /// Bytes received when each recent ping left, by nonce.
-    pings: VecDeque<(u64, u64)>,
 }
 
 impl Default for FlowControl {
@@ -68,9 +68,9 @@ impl FlowControl {
             granted: 0,
             received: 0,
             rtt_us: VecDeque::with_capacity(RTT_SAMPLES),
+            quiet_rtt_us: None,
             rate_bps: VecDeque::with_capacity(RATE_SAMPLES),
             batch_bytes: 0.0,
-            pings: VecDeque::with_capacity(PINGS_TRACKED),
         }
     }
 
@@ -86,38 +86,16 @@ impl FlowControl {
 
     /// A round trip measured without data in flight (the handshake).
     pub fn add_round_trip(&mut self, rtt: Duration) {
-        self.push_rtt(u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX));
+        let us = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
+        self.quiet_rtt_us = Some(self.quiet_rtt_us.map_or(us, |q| q.min(us)));
     }
 
-    fn push_rtt(&mut self, us: u64) {
+    /// A ping's round trip on the wire (queues included).
+    pub fn pong(&mut self, rtt_us: u64) {
         if self.rtt_us.len() == RTT_SAMPLES {
             self.rtt_us.pop_front();
         }
-        self.rtt_us.push_back(us);
-    }
-
-    /// Remembers how many bytes had arrived when ping `nonce` left.
-    pub fn ping_sent(&mut self, nonce: u64, bytes_received: u64) {
-        if self.pings.len() == PINGS_TRACKED {
-            self.pings.pop_front();
-        }
-        self.pings.push_back((nonce, bytes_received));
-    }
-
-    /// A pong for `nonce` with wire round trip `rtt_us` arrived when
-    /// `bytes_received` bytes had arrived in all.
-    pub fn pong(&mut self, nonce: u64, rtt_us: u64, bytes_received: u64) {
-        let Some(at) = self.pings.iter().position(|&(n, _)| n == nonce) else {
-            return; // not ours, or too old
-        };
-        let (_, before) = self.pings[at];
-        self.pings.drain(..=at);
-        let ahead = bytes_received.saturating_sub(before);
-        let queued_us = match self.bandwidth_bps() {
-            Some(bps) if ahead > 0 => (ahead as f64 / bps * 1e6) as u64,
-            _ => 0,
-        };
-        self.push_rtt(rtt_us.saturating_sub(queued_us));
+        self.rtt_us.push_back(rtt_us);
     }
 
     /// A batch of `bytes` ended, its bytes having taken `on_wire` to
@@ -142,8 +120,10 @@ impl FlowControl {
     pub fn round_trip(&self) -> Option<Duration> {
         self.rtt_us
             .iter()
+            .copied()
+            .chain(self.quiet_rtt_us)
             .min()
-            .map(|&us| Duration::from_micros(us))
+            .map(Duration::from_micros)
     }
 
     /// Measured bandwidth in bytes per second: the median of recent large
@@ -171,10 +151,9 @@ impl FlowControl {
         let Some(rtt) = self.round_trip() else {
             return 2; // no measurement yet: a little pipelining, no flood
         };
-        let per_batch = draw_period
-            .max(self.transfer_time())
-            .max(Duration::from_micros(100));
-        let ahead = (rtt.as_secs_f64() / per_batch.as_secs_f64()).ceil();
+        let transfer = self.transfer_time();
+        let per_batch = draw_period.max(transfer).max(Duration::from_micros(100));
+        let ahead = ((rtt + transfer).as_secs_f64() / per_batch.as_secs_f64()).ceil();
         (1.0 + ahead).clamp(1.0, MAX_BATCHES_IN_FLIGHT as f64) as u64
     }
 
@@ -236,9 +215,9 @@ mod tests {
     }
 
     /// A 20 Mbit/s link with 50 ms round trip, batches of 250 kB (100 ms on
-    /// the wire): pongs queue behind batch data, but the corrected round
-    /// trip stays near the link's, so the window stays small instead of
-    /// growing with its own queue.
+    /// the wire): pongs queue behind batch data, but the handshake's quiet
+    /// round trip keeps the window small instead of growing with its own
+    /// queue.
     #[test]
     fn a_bandwidth_limited_link_gets_a_small_window() {
         let bps = 20e6 / 8.0;
@@ -246,34 +225,19 @@ mod tests {
         let on_wire = Duration::from_secs_f64(batch as f64 / bps);
         let mut flow = FlowControl::new();
         flow.add_round_trip(Duration::from_millis(50));
-        let mut rx = 0u64;
-        for k in 0..40u64 {
+        for _ in 0..40u64 {
             flow.batch_end(batch, on_wire);
-            rx += batch;
-            // A ping that had 1.5 batches queued ahead of it.
-            let ahead = batch * 3 / 2;
-            flow.ping_sent(k, rx);
-            let queued = Duration::from_secs_f64(ahead as f64 / bps);
-            let rtt = Duration::from_millis(50) + queued;
-            flow.pong(k, rtt.as_micros() as u64, rx + ahead);
+            // A pong that waited behind 1.5 batches of data.
+            let queued = Duration::from_secs_f64(batch as f64 * 1.5 / bps);
+            flow.pong((Duration::from_millis(50) + queued).as_micros() as u64);
         }
-        let rtt = flow.round_trip().unwrap_or_default();
-        assert!(rtt <= Duration::from_millis(55), "round trip {rtt:?}");
-        assert_eq!(flow.window(FRAME_60HZ), 2);
+        assert_eq!(flow.round_trip(), Some(Duration::from_millis(50)));
+        // One batch on the wire, one asked for: the next arrives 150 ms
+        // after it is asked for, one every 100 ms.
+        assert_eq!(flow.window(FRAME_60HZ), 3);
         assert!((flow.transfer_time().as_secs_f64() - 0.1).abs() < 0.01);
-    }
-
-    #[test]
-    fn unknown_pongs_are_ignored() {
-        let mut flow = FlowControl::new();
-        flow.pong(99, 1_000_000, 5);
-        assert_eq!(flow.round_trip(), None);
-        for n in 0..20 {
-            flow.ping_sent(n, 0);
-        }
-        flow.pong(0, 5, 0);
-        assert_eq!(flow.round_trip(), None, "ping 0 was forgotten");
-        flow.pong(19, 5, 0);
-        assert_eq!(flow.round_trip(), Some(Duration::from_micros(5)));
+        // An idle link's ping can still bring the round trip down.
+        flow.pong(30_000);
+        assert_eq!(flow.round_trip(), Some(Duration::from_millis(30)));
     }
 }

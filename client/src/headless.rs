@@ -62,6 +62,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<Summary, RunError> {
         last_batch: 0,
         fps: FpsMeter::default(),
         pacer: Pacer::new(opts.max_fps.filter(|&f| f > 0).map(f64::from)),
+        views_of_layout: 0,
     };
     let result = headless.serve(&rx, &net);
     // The network thread may be blocked on nothing but our acknowledgement;
@@ -89,6 +90,8 @@ struct Headless<'a> {
     fps: FpsMeter,
     /// `--max-fps`, if given, and the time a frame takes here.
     pacer: Pacer,
+    /// The layout version the views sent to the server were drawn from.
+    views_of_layout: u64,
 }
 
 impl Headless<'_> {
@@ -138,13 +141,23 @@ impl Headless<'_> {
         let now = Instant::now();
         let fps = self.fps.fps(now);
         let (mut plot, batch) = self.shared.snapshot();
+        let (width, height) = (self.opts.size.width, self.opts.size.height);
+        // `--page`: which page of plots, when they do not all fit.
+        let mut view = ViewState::default();
+        view.ui.page = self.opts.page;
         if batch <= self.last_batch {
+            // A new layout before its data: draw it (not to a file) so the
+            // server learns each plot's size before it sends the first
+            // batch (level of detail).
+            if plot.layout_version > self.views_of_layout {
+                let info = render::render(&plot, &view, width, height, &mut self.rgb);
+                self.shared.set_views(plot.layout_version, info.views());
+                self.views_of_layout = plot.layout_version;
+            }
             return Ok(false);
         }
         plot.status.fps = fps;
-        let (width, height) = (self.opts.size.width, self.opts.size.height);
-        let mut view = ViewState::default();
-        view.ui.page = self.opts.page;
+        self.views_of_layout = plot.layout_version;
         let info = render::render(&plot, &view, width, height, &mut self.rgb);
         self.shared.set_views(plot.layout_version, info.views());
         self.rendered += 1;

@@ -20,7 +20,7 @@ use tokio_util::codec::{Decoder, LengthDelimitedCodec};
 use crate::compress::{
     shuffle_into, unshuffle, CODEC_LZ4_SHUFFLE, CODEC_NONE, MAX_DECOMPRESSED_BYTES,
 };
-use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire};
+use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire, U16_NAN, U16_TOP};
 use crate::layout::LayoutWire;
 use crate::message::{tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest};
 use crate::{
@@ -471,6 +471,17 @@ fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
     for p in &wire.parts {
         let x = p.x.as_ref().map(&mut take).transpose()?;
         let y = take(&p.y)?;
+        if x.as_ref().is_some_and(|x| x.dtype() == DType::U16) {
+            return Err(ProtocolError::invalid(
+                "data",
+                "16-bit arrays are heatmap values only",
+            ));
+        }
+        let y = if y.dtype() == DType::U16 {
+            dequantise(kind, wire.range, &y)?
+        } else {
+            y
+        };
         parts.push(Part {
             name: p.name.clone(),
             first_index: p.first_index,
@@ -489,6 +500,35 @@ fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
         parts,
         lod: wire.lod,
     })
+}
+
+/// A [`DType::U16`] array of heatmap values as f32: the codes spread over
+/// the frame's range, [`U16_NAN`] as NaN.
+fn dequantise(
+    kind: ChannelKind,
+    range: Option<(f64, f64)>,
+    codes: &Array,
+) -> Result<Array, ProtocolError> {
+    let Some((lo, hi)) = range.filter(|(lo, hi)| {
+        kind == ChannelKind::Heatmap && lo.is_finite() && hi.is_finite() && lo <= hi
+    }) else {
+        return Err(ProtocolError::invalid(
+            "data",
+            "16-bit values need a heatmap with a finite range",
+        ));
+    };
+    let step = (hi - lo) / f64::from(U16_TOP);
+    let mut out = Vec::with_capacity(codes.len() * 4);
+    for chunk in codes.le_bytes().chunks_exact(2) {
+        let q = u16::from_le_bytes([chunk[0], chunk[1]]);
+        let v = if q == U16_NAN {
+            f32::NAN
+        } else {
+            (lo + f64::from(q) * step) as f32
+        };
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    Array::from_le_bytes(DType::F32, Bytes::from(out))
 }
 
 /// The rules a reduced frame's [`Lod`] must keep (see PROTOCOL.md).

@@ -31,7 +31,17 @@ pub enum DType {
     F64 = 0,
     /// IEEE 754 binary32, little-endian.
     F32 = 1,
+    /// A heatmap value quantised to 16 bits over the frame's `range`
+    /// (`lo + q / 65534 × (hi − lo)`; 65535 is "no value"), little-endian.
+    /// Decoders turn it into f32 (see [`U16_NAN`]).
+    U16 = 2,
 }
+
+/// The 16-bit code of a missing value (NaN) in [`DType::U16`] arrays.
+pub const U16_NAN: u16 = u16::MAX;
+
+/// The largest 16-bit code of a value in [`DType::U16`] arrays.
+pub const U16_TOP: u16 = u16::MAX - 1;
 
 impl DType {
     /// Bytes per element.
@@ -39,6 +49,7 @@ impl DType {
         match self {
             DType::F64 => 8,
             DType::F32 => 4,
+            DType::U16 => 2,
         }
     }
 }
@@ -50,6 +61,7 @@ impl TryFrom<u8> for DType {
         match value {
             0 => Ok(DType::F64),
             1 => Ok(DType::F32),
+            2 => Ok(DType::U16),
             _ => Err(ProtocolError::UnknownDType(value)),
         }
     }
@@ -62,6 +74,8 @@ pub enum ArrayRef<'a> {
     F64(&'a [f64]),
     /// f32 values.
     F32(&'a [f32]),
+    /// 16-bit codes over a heatmap frame's range (see [`DType::U16`]).
+    U16(&'a [u16]),
     /// Elements of the given type, already as little-endian bytes.
     Le(DType, &'a [u8]),
 }
@@ -72,6 +86,7 @@ impl ArrayRef<'_> {
         match self {
             ArrayRef::F64(_) => DType::F64,
             ArrayRef::F32(_) => DType::F32,
+            ArrayRef::U16(_) => DType::U16,
             ArrayRef::Le(dtype, _) => *dtype,
         }
     }
@@ -81,6 +96,7 @@ impl ArrayRef<'_> {
         match self {
             ArrayRef::F64(v) => v.len(),
             ArrayRef::F32(v) => v.len(),
+            ArrayRef::U16(v) => v.len(),
             ArrayRef::Le(dtype, bytes) => bytes.len() / dtype.size(),
         }
     }
@@ -208,6 +224,9 @@ impl Array {
         self.bytes.chunks_exact(size).map(move |chunk| match dtype {
             DType::F64 => f64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])),
             DType::F32 => f64::from(f32::from_le_bytes(chunk.try_into().unwrap_or([0; 4]))),
+            // Decoding turns U16 arrays into f32 (they need the frame's
+            // range); a raw one reads as its code.
+            DType::U16 => f64::from(u16::from_le_bytes(chunk.try_into().unwrap_or([0; 2]))),
         })
     }
 
@@ -288,6 +307,7 @@ pub(crate) fn le_bytes(array: ArrayRef<'_>) -> Cow<'_, [u8]> {
         match array {
             ArrayRef::F64(v) => Cow::Borrowed(bytemuck::cast_slice(v)),
             ArrayRef::F32(v) => Cow::Borrowed(bytemuck::cast_slice(v)),
+            ArrayRef::U16(v) => Cow::Borrowed(bytemuck::cast_slice(v)),
             ArrayRef::Le(_, b) => Cow::Borrowed(b),
         }
     }
@@ -296,6 +316,7 @@ pub(crate) fn le_bytes(array: ArrayRef<'_>) -> Cow<'_, [u8]> {
         match array {
             ArrayRef::F64(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
             ArrayRef::F32(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            ArrayRef::U16(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
             ArrayRef::Le(_, b) => Cow::Borrowed(b),
         }
     }

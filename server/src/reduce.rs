@@ -13,7 +13,7 @@
 //! These functions are pure and run on a blocking thread of the network
 //! runtime, never on the computation's thread.
 
-use plotcast_protocol::{GridWindow, View};
+use plotcast_protocol::{GridWindow, View, U16_NAN, U16_TOP};
 
 /// How a heatmap block is reduced to one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -475,6 +475,24 @@ pub(crate) fn reduce_heatmap(
         },
         range,
     })
+}
+
+/// Heatmap values as 16-bit codes over `(lo, hi)` (see
+/// `plotcast_protocol::DType::U16`): steps of 1/65534 of the range, 256
+/// times finer than a colormap's; values outside clamp to its ends.
+pub(crate) fn quantise(values: &[f32], (lo, hi): (f64, f64)) -> Vec<u16> {
+    let top = f64::from(U16_TOP);
+    let scale = if hi > lo { top / (hi - lo) } else { 0.0 };
+    values
+        .iter()
+        .map(|&v| {
+            if v.is_nan() {
+                U16_NAN
+            } else {
+                ((f64::from(v) - lo) * scale).round().clamp(0.0, top) as u16
+            }
+        })
+        .collect()
 }
 
 /// One output cell's reduction so far.
