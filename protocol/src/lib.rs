@@ -25,6 +25,8 @@
 //! - [`frame`]: data [`Frame`]s and their arrays;
 //! - [`limits`]: magic, version and size limits;
 //! - [`clock`]: round trips and clock offsets from Ping/Pong ([`ClockEstimator`]);
+//! - [`recording`]: recording files (wire frames with receive times),
+//!   [`RecordWriter`], [`RecordReader`]; `shuffle`: their compression;
 //! - [`util`]: wall-clock microseconds, the host name, a poison-free lock;
 //! - [`error`]: the one error type, [`ProtocolError`].
 
@@ -38,6 +40,8 @@ pub mod frame;
 pub mod layout;
 pub mod limits;
 pub mod message;
+pub mod recording;
+mod shuffle;
 pub mod util;
 
 pub use clock::{ClockEstimator, ClockSample};
@@ -48,4 +52,7 @@ pub use layout::{ChannelKind, ChannelSpec, GridCell, Layout, Scale};
 pub use limits::*;
 pub use message::{
     BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Reject, RejectCode, Welcome,
+};
+pub use recording::{
+    read_record_at, FileHeader, Record, RecordReader, RecordWriter, RecordingError, Tail,
 };
