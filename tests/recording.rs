@@ -7,6 +7,8 @@
 //! snapshot equal to a value published at about that time. Damaged,
 //! future and foreign files get clear errors.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -113,6 +113,7 @@ pub fn run_replay(rec: Recording, opts: &RunOptions) -> Result<u64, RunError> {
     event_loop.set_control_flow(ControlFlow::Wait);
     let title = format!("plotcast — {}", rec.path().display());
     let mut player = Player::new(Replay::new(rec))?;
+    player.set_interactive(true);
     if let Some(at) = opts.at {
         player.seek(Duration::try_from_secs_f64(at).unwrap_or(Duration::MAX))?;
     }

@@ -55,6 +55,8 @@ pub struct Player {
     playing: Option<(Instant, Duration)>,
     speed: f64,
     file: String,
+    /// In a window: the status line shows the keys.
+    interactive: bool,
 }
 
 impl Player {
@@ -71,7 +73,13 @@ impl Player {
             playing: None,
             speed: 1.0,
             file,
+            interactive: false,
         })
+    }
+
+    /// Shows the keys in the status line (for a window).
+    pub fn set_interactive(&mut self, interactive: bool) {
+        self.interactive = interactive;
     }
 
     /// The replay.
@@ -189,6 +197,7 @@ impl Player {
             span: self.replay.recording().span(),
             playing: self.is_playing(),
             speed: self.speed,
+            keys_hint: self.interactive,
         });
         state
     }

@@ -277,3 +277,137 @@ impl Recorder {
         self.next_tick = None;
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use plotcast_protocol::{
+        decode, encode, Array, ChannelSpec, Frame, Layout, Part, RecordReader, VERSION,
+    };
+
+    use super::*;
+
+    fn frame_body(msg: &Message) -> Bytes {
+        encode(msg).unwrap().slice(LENGTH_PREFIX_BYTES..)
+    }
+
+    fn data(channel: u32, kind: ChannelKind, seq: u64) -> Message {
+        let values = [seq as f64];
+        Message::Data(Frame {
+            channel,
+            seq,
+            timestamp_us: seq,
+            kind,
+            nx: 0,
+            ny: 0,
+            range: None,
+            parts: vec![Part {
+                name: String::new(),
+                first_index: seq,
+                x: (kind == ChannelKind::Series).then(|| Array::from_f64(&values)),
+                y: Array::from_f64(&values),
+            }],
+        })
+    }
+
+    #[test]
+    fn snapshots_wait_for_the_tick_newest_wins_series_keep_every_frame() {
+        let dir = std::env::temp_dir().join(format!("plotcast-recorder-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let opts = RecordOptions::new(dir.join("r.plotcast"));
+        let mut rec = Recorder::create(&opts).unwrap();
+        let t0 = Instant::now();
+        let welcome = Welcome {
+            version: VERSION,
+            server_name: "s".into(),
+            session_id: 1,
+            heartbeat_interval_ms: 1,
+            heartbeat_timeout_ms: 1,
+        };
+        rec.session(&welcome, t0);
+        let layout = Message::Layout(Layout {
+            title: String::new(),
+            columns: 0,
+            channels: vec![
+                ChannelSpec::new(0, "line", ChannelKind::Line),
+                ChannelSpec::new(1, "series", ChannelKind::Series),
+            ],
+        });
+        rec.message(&frame_body(&layout), &layout, t0);
+        assert_eq!(rec.next_tick(), None, "nothing waits");
+        let ms = |n| t0 + Duration::from_millis(n);
+        for (msg, at) in [
+            (data(0, ChannelKind::Line, 1), ms(10)),
+            (data(1, ChannelKind::Series, 1), ms(15)),
+            (data(0, ChannelKind::Line, 2), ms(20)),
+            (data(1, ChannelKind::Series, 2), ms(30)),
+        ] {
+            rec.message(&frame_body(&msg), &msg, at);
+        }
+        let tick = rec.next_tick().unwrap();
+        let since = tick.duration_since(rec.start);
+        assert_eq!(
+            since,
+            Duration::from_millis(100),
+            "the first tick of the grid"
+        );
+        rec.tick(tick);
+        assert_eq!(rec.next_tick(), None);
+        // A frame after the tick waits for the next one on the grid.
+        let msg = data(0, ChannelKind::Line, 3);
+        rec.message(
+            &frame_body(&msg),
+            &msg,
+            rec.start + Duration::from_millis(150),
+        );
+        assert_eq!(
+            rec.next_tick().unwrap().duration_since(rec.start),
+            Duration::from_millis(200)
+        );
+        // A goodbye writes what waits first.
+        let bye = Message::Goodbye(plotcast_protocol::Goodbye {
+            code: plotcast_protocol::GoodbyeCode::ComputationEnded,
+            reason: "done".into(),
+        });
+        rec.message(
+            &frame_body(&bye),
+            &bye,
+            rec.start + Duration::from_millis(160),
+        );
+        let status = rec.status();
+        assert_eq!(status.records, 7);
+        assert!(status.error.is_none());
+
+        let file = std::fs::File::open(&opts.path).unwrap();
+        let mut reader = RecordReader::new(file).unwrap();
+        let mut seen = Vec::new();
+        while let Some(r) = reader.next_record().unwrap() {
+            let what = match decode(r.body).unwrap() {
+                Message::Data(f) => format!("data {} seq {}", f.channel, f.seq),
+                other => other.name().to_owned(),
+            };
+            seen.push((r.time_us / 1000, what));
+        }
+        let expect: Vec<(u64, String)> = vec![
+            (0, "welcome".into()),
+            (0, "layout".into()),
+            (100, "data 1 seq 1".into()),
+            (100, "data 1 seq 2".into()),
+            (100, "data 0 seq 2".into()),
+            (160, "data 0 seq 3".into()),
+            (160, "goodbye".into()),
+        ];
+        let seen: Vec<(u64, String)> = seen
+            .into_iter()
+            .map(|(t, w)| (t, w.to_lowercase()))
+            .collect();
+        assert_eq!(seen, expect);
+        // A recording is never overwritten.
+        assert!(matches!(
+            Recorder::create(&opts),
+            Err(RecordError::Exists(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

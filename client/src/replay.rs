@@ -82,6 +82,8 @@ pub struct ReplayStatus {
     pub playing: bool,
     /// Playback speed (1: real time).
     pub speed: f64,
+    /// Show the keys (in a window; not in PNGs).
+    pub keys_hint: bool,
 }
 
 /// What one record means to a replay.

@@ -46,10 +46,12 @@ pub(crate) fn replay_segments(status: &Status, replay: &ReplayStatus) -> Vec<(St
         };
         out.push((text, PAUSED));
     }
-    out.push((
-        "←/→ step · space play · [ ] speed · Home/End".to_owned(),
-        PLAIN,
-    ));
+    if replay.keys_hint {
+        out.push((
+            "←/→ step · space play · [ ] speed · Home/End".to_owned(),
+            PLAIN,
+        ));
+    }
     out
 }
 
@@ -106,6 +108,7 @@ mod tests {
             span: Duration::from_secs(245),
             playing: false,
             speed: 1.0,
+            keys_hint: true,
         };
         let text = |s: &Status, r: &ReplayStatus| {
             replay_segments(s, r)
@@ -122,6 +125,9 @@ mod tests {
         replay.playing = true;
         replay.speed = 0.25;
         assert!(text(&status, &replay).contains("playing 1/4×"));
+        assert!(text(&status, &replay).ends_with("Home/End"));
+        replay.keys_hint = false;
+        assert!(!text(&status, &replay).contains("Home/End"));
         assert_eq!(clock(3723.0), "1:02:03");
     }
 }
