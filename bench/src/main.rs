@@ -14,6 +14,7 @@ mod draw_loop;
 mod memory;
 mod procfs;
 mod publish;
+mod recording;
 mod remote;
 mod render;
 mod report;
@@ -36,7 +37,7 @@ use crate::report::Report;
     version,
     about,
     after_help = "Sections: 1 publish cost, 2 compute slowdown, 3 throughput, 4 fan-out, \
-                  5 staleness, 6 memory, 7 renderer, 8 remote. A full run takes a few minutes \
+                  5 staleness, 6 memory, 7 renderer, 8 remote, 9 recording. A full run takes a few minutes \
                   on 2 cores; the window rows need Xvfb."
 )]
 struct Args {
@@ -64,7 +65,7 @@ fn main() -> Result<()> {
     }
     println!("{}", Report::header());
     type Section = fn(&mut Report, Scale) -> Result<()>;
-    let sections: [(u32, &str, Section); 8] = [
+    let sections: [(u32, &str, Section); 9] = [
         (1, "publish cost", publish::publish_cost),
         (2, "compute slowdown", publish::compute_slowdown),
         (3, "throughput", delivery::throughput),
@@ -73,6 +74,7 @@ fn main() -> Result<()> {
         (6, "memory", memory::stalled_memory),
         (7, "renderer", render::renderer),
         (8, "remote", remote::remote),
+        (9, "recording", recording::recording),
     ];
     for (n, name, run) in sections {
         if !args.only.is_empty() && !args.only.contains(&n) {

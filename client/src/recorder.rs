@@ -100,6 +100,8 @@ pub struct RecordingStatus {
     pub span: Duration,
     /// Set when writing failed: the recording stopped there.
     pub error: Option<String>,
+    /// The recording is complete (the connection ended for good).
+    pub finished: bool,
 }
 
 /// Writes what the connection receives to a recording file.
@@ -115,6 +117,7 @@ pub struct Recorder {
     snapshots: BTreeMap<u32, Bytes>,
     next_tick: Option<Instant>,
     error: Option<String>,
+    finished: bool,
 }
 
 impl Recorder {
@@ -152,6 +155,7 @@ impl Recorder {
             snapshots: BTreeMap::new(),
             next_tick: None,
             error: None,
+            finished: false,
         })
     }
 
@@ -207,11 +211,12 @@ impl Recorder {
         self.flush();
     }
 
-    /// Writes what waits and flushes the file (the end of the recording;
-    /// the file stays valid, and later messages are still recorded).
+    /// Writes what waits and flushes the file: the end of the recording
+    /// (the status says so; a message after it would still be recorded).
     pub fn finish(&mut self) {
         self.tick(Instant::now());
         self.flush();
+        self.finished = true;
     }
 
     /// Where the recording stands.
@@ -222,6 +227,7 @@ impl Recorder {
             records: self.writer.records(),
             span: Duration::from_micros(self.writer.last_time_us()),
             error: self.error.clone(),
+            finished: self.finished,
         }
     }
 

@@ -55,4 +55,5 @@ pub use message::{
 };
 pub use recording::{
     read_record_at, FileHeader, Record, RecordReader, RecordWriter, RecordingError, Tail,
+    FILE_HEADER_BYTES, RECORDING_MAGIC, RECORDING_VERSION, RECORD_HEADER_BYTES,
 };

@@ -67,6 +67,14 @@ pub(crate) fn recording_segment(rec: &RecordingStatus) -> (String, RGBColor) {
             format!("recording to {file} FAILED (see the log)"),
             RECORDING,
         ),
+        None if rec.finished => (
+            format!(
+                "recorded {file} {} {:.1} MB",
+                clock(rec.span.as_secs_f64()),
+                rec.bytes as f64 / 1e6
+            ),
+            PAUSED,
+        ),
         None => (
             format!(
                 "● REC {file} {} {:.1} MB",
