@@ -61,13 +61,8 @@ pub enum UserEvent {
     Net(NetEvent),
 }
 
-/// Opens the window and runs until it is closed; returns the number of
-/// frames that showed new data.
-///
-/// # Errors
-/// [`RunError::Window`] when no window can be opened (no display), the
-/// network error when the server rejects the viewer, [`RunError::Timeout`].
-pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
+/// The event loop of the window, sleeping until woken.
+fn event_loop() -> Result<EventLoop<UserEvent>, RunError> {
     let event_loop = EventLoop::<UserEvent>::with_user_event()
         .build()
         .map_err(|e| {
@@ -76,6 +71,25 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
             ))
         })?;
     event_loop.set_control_flow(ControlFlow::Wait);
+    Ok(event_loop)
+}
+
+/// Runs the window until it is closed and settles the result.
+fn run_app(event_loop: EventLoop<UserEvent>, app: &mut App<'_>) -> Result<u64, RunError> {
+    let ran = event_loop
+        .run_app(app)
+        .map_err(|e| RunError::Window(e.to_string()));
+    app.finish(ran)
+}
+
+/// Opens the window and runs until it is closed; returns the number of
+/// frames that showed new data.
+///
+/// # Errors
+/// [`RunError::Window`] when no window can be opened (no display), the
+/// network error when the server rejects the viewer, [`RunError::Timeout`].
+pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
+    let event_loop = event_loop()?;
     let proxy = event_loop.create_proxy();
     let shared = Arc::new(Shared::default());
     let title = format!("plotcast — {}", cfg.addr);
@@ -90,10 +104,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
         recorder,
     )?;
     let mut app = App::new(opts, title, shared, Some(net), None);
-    let ran = event_loop
-        .run_app(&mut app)
-        .map_err(|e| RunError::Window(e.to_string()));
-    app.finish(ran)
+    run_app(event_loop, &mut app)
 }
 
 /// Opens the window on a recording (see [`crate::player`] for the keys)
@@ -103,14 +114,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
 /// [`RunError::Window`] when no window can be opened, [`RunError::Replay`]
 /// when the recording cannot be read back.
 pub fn run_replay(rec: Recording, opts: &RunOptions) -> Result<u64, RunError> {
-    let event_loop = EventLoop::<UserEvent>::with_user_event()
-        .build()
-        .map_err(|e| {
-            RunError::Window(format!(
-                "cannot open a window ({e}); without a display, use --headless"
-            ))
-        })?;
-    event_loop.set_control_flow(ControlFlow::Wait);
+    let event_loop = event_loop()?;
     let title = format!("plotcast — {}", rec.path().display());
     let mut player = Player::new(Replay::new(rec))?;
     player.set_interactive(true);
@@ -120,10 +124,7 @@ pub fn run_replay(rec: Recording, opts: &RunOptions) -> Result<u64, RunError> {
     let shared = Arc::new(Shared::new(player.plot_state()));
     shared.finish_batch();
     let mut app = App::new(opts, title, shared, None, Some(player));
-    let ran = event_loop
-        .run_app(&mut app)
-        .map_err(|e| RunError::Window(e.to_string()));
-    app.finish(ran)
+    run_app(event_loop, &mut app)
 }
 
 impl<'a> App<'a> {

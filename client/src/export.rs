@@ -45,12 +45,16 @@ impl From<std::io::Error> for ExportError {
     }
 }
 
-/// A number as CSV text (see the module doc).
+/// A number as CSV text (see the module doc): the shortest text that
+/// reads back to the same f64, whole numbers without a fraction, very
+/// large or small ones with an exponent (`1e-300`, not 300 zeros).
 pub fn number(v: f64) -> String {
     if v.is_nan() {
         String::new()
-    } else {
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v}")
+    } else {
+        format!("{v:?}")
     }
 }
 
@@ -412,8 +416,19 @@ mod tests {
             csv_of(&spec(ChannelKind::Series), &series, None).0,
             "t,y\n0.5,10\n1.5,11\n"
         );
-        let back: f64 = number(0.1 + 0.2).parse().unwrap();
-        assert_eq!(back, 0.1 + 0.2);
+        for v in [
+            0.1 + 0.2,
+            1e-300,
+            -2.5e20,
+            123456.789,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -0.0,
+        ] {
+            let back: f64 = number(v).parse().unwrap();
+            assert_eq!(back.to_bits(), v.to_bits(), "{v:?} as {}", number(v));
+        }
+        assert_eq!(number(f64::NEG_INFINITY), "-inf");
     }
 
     #[test]
