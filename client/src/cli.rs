@@ -56,7 +56,8 @@ Examples:
   plotcast-viewer --headless --record run.plotcast --rate 5 --no-reconnect
   plotcast-viewer run.plotcast                          # replay in a window
   plotcast-viewer run.plotcast --headless --at 12.5 --out t12.png
-  plotcast-viewer run.plotcast --headless --frames 20 --out 'f{n}.png'
+  plotcast-viewer run.plotcast --headless --frames 20 --out ...  # a flip-book: 20 PNGs
+                                        # spread over the run (numbered: see --out)
   plotcast-viewer run.plotcast --export energy --csv energy.csv
 
 Logs go to stderr; set RUST_LOG (for example RUST_LOG=plotcast_viewer=debug)
@@ -113,7 +114,9 @@ pub struct Cli {
     pub out: PathBuf,
 
     /// Exit with status 0 after N frames of new data were written (headless)
-    /// or shown in the window.
+    /// or shown in the window (with --record: N batches recorded). Replaying
+    /// a recording headless: N frames evenly spaced from its first data to
+    /// its end.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: Option<u64>,
 
