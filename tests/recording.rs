@@ -299,11 +299,11 @@ fn heat_recorded_killed_and_replayed_matches_what_was_published() {
             let (c, r, v) = (row[0] as usize, row[1] as usize, row[2]);
             assert_eq!(v, expect[r * NX + c], "cell {c},{r} at {at} s");
         }
-        // "About that time": received at most a tick (plus scheduling)
-        // before the position, and published shortly before it was
-        // received (same machine, same clock).
+        // "About that time": received at most a tick before the position
+        // (plus scheduling on a loaded machine), and published shortly
+        // before it was received (same machine, same clock).
         assert!(
-            at_us - received_us < 400_000,
+            at_us - received_us < 1_500_000,
             "the shown heatmap is {} µs old",
             at_us - received_us
         );
