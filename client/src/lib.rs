@@ -32,6 +32,11 @@
 //! - [`render`]: state → RGB pixels, PNG, softbuffer words.
 //! - [`app`]: the winit window, drawing paced by [`pacer`]; [`headless`]: PNG
 //!   mode; [`fps`]: frame rate.
+//! - Recording and replay: [`recorder`] (the tap that writes a recording),
+//!   [`record_headless`] (`--headless --record`), [`replay`] (the state at
+//!   any time of a recording), [`player`] (position, play, speed),
+//!   [`replay_headless`] (PNGs at times), [`export`] (CSV); [`mode`]: which
+//!   of these a command line asks for.
 //! - [`error`]: [`error::NetError`], [`error::RunError`].
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -45,12 +50,19 @@ pub mod cli;
 pub mod clock;
 pub mod connection;
 pub mod error;
+pub mod export;
 pub mod flow;
 pub mod fps;
 pub mod headless;
 pub mod history;
+pub mod mode;
 pub mod net;
 pub mod options;
 pub mod pacer;
 pub mod peer_text;
+pub mod player;
+pub mod record_headless;
+pub mod recorder;
+pub mod replay;
+pub mod replay_headless;
 pub mod shared;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Size};
 use crate::error::RunError;
 use crate::net::NetConfig;
+use crate::recorder::RecordOptions;
 use crate::state::Status;
 
 /// Drawing-side settings.
@@ -25,6 +26,14 @@ pub struct RunOptions {
     /// `--max-fps`: draws per second at most (0: unlimited; absent: the
     /// display's rate in a window, unlimited headless).
     pub max_fps: Option<u32>,
+    /// `--record` (and `--rate`): record while watching.
+    pub record: Option<RecordOptions>,
+    /// `--at`: replay time in seconds.
+    pub at: Option<f64>,
+    /// `--csv`: where `--export` writes (absent: standard output).
+    pub csv: Option<PathBuf>,
+    /// `--salvage`: replay a damaged recording up to the damage.
+    pub salvage: bool,
 }
 
 impl Default for RunOptions {
@@ -39,6 +48,10 @@ impl Default for RunOptions {
             timeout: None,
             ready_file: None,
             max_fps: None,
+            record: None,
+            at: None,
+            csv: None,
+            salvage: false,
         }
     }
 }
@@ -53,6 +66,13 @@ impl RunOptions {
             timeout: cli.timeout,
             ready_file: cli.ready_file.clone(),
             max_fps: cli.max_fps,
+            record: cli.record.as_ref().map(|path| RecordOptions {
+                rate_hz: cli.rate,
+                ..RecordOptions::new(path)
+            }),
+            at: cli.at,
+            csv: cli.csv.clone(),
+            salvage: cli.salvage,
         }
     }
 
@@ -86,7 +106,9 @@ pub fn net_config(cli: &Cli) -> NetConfig {
             (_, true) => Some(false),
             _ => None,
         },
-        level_of_detail: !cli.full_resolution,
+        // A recording keeps every value the computation published (it is
+        // looked at later, at any zoom), so a recorder asks for full data.
+        level_of_detail: !cli.full_resolution && cli.record.is_none(),
         ..NetConfig::default()
     }
 }

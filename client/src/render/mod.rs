@@ -18,7 +18,7 @@
 //!
 //! Files: `channel` (one plot), `info` (what was drawn, zoom/pan helpers), `layout_grid`,
 //! `ranges`, `axes`, `plots`, `heatmap`, [`colormap`], `legend`,
-//! `status_line`, `font`, `output` (PNG, softbuffer words).
+//! `status_line`, `replay_status` (its replay and recording pieces), `font`, `output` (PNG, softbuffer words).
 
 mod axes;
 mod channel;
@@ -33,6 +33,7 @@ mod legend;
 mod output;
 mod plots;
 mod ranges;
+mod replay_status;
 mod status_line;
 
 use plotters::drawing::DrawingAreaErrorKind;
