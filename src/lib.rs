@@ -14,7 +14,9 @@
 //! - [`xvfb`]: a private X server and screenshots of it;
 //! - [`image`]: PNG reading and "is there a plot in here" checks;
 //! - [`link`]: a TCP proxy that emulates a long or slow link;
-//! - [`viewer_files`]: the numbered PNGs and ready file a viewer writes.
+//! - [`viewer_files`]: the numbered PNGs and ready file a viewer writes;
+//! - [`heat`]: the heat demo's computation (the example and the recording
+//!   tests share it).
 
 #![warn(missing_docs)]
 
@@ -22,6 +24,7 @@ pub mod big;
 pub mod bins;
 pub mod client;
 pub mod conn;
+pub mod heat;
 pub mod image;
 pub mod link;
 pub mod procs;

@@ -15,6 +15,7 @@ mod lod;
 mod memory;
 mod procfs;
 mod publish;
+mod recording;
 mod remote;
 mod render;
 mod report;
@@ -37,8 +38,8 @@ use crate::report::Report;
     version,
     about,
     after_help = "Sections: 1 publish cost, 2 compute slowdown, 3 throughput, 4 fan-out, \
-                  5 staleness, 6 memory, 7 renderer, 8 remote, 9 level of detail. A full run takes \
-                  a few minutes on 2 cores; the window rows need Xvfb."
+                  5 staleness, 6 memory, 7 renderer, 8 remote, 9 level of detail, 10 recording. A \
+                  full run takes a few minutes on 2 cores; the window rows need Xvfb."
 )]
 struct Args {
     /// Seconds-long run with tiny counts: checks that every section works,
@@ -65,7 +66,7 @@ fn main() -> Result<()> {
     }
     println!("{}", Report::header());
     type Section = fn(&mut Report, Scale) -> Result<()>;
-    let sections: [(u32, &str, Section); 9] = [
+    let sections: [(u32, &str, Section); 10] = [
         (1, "publish cost", publish::publish_cost),
         (2, "compute slowdown", publish::compute_slowdown),
         (3, "throughput", delivery::throughput),
@@ -75,6 +76,7 @@ fn main() -> Result<()> {
         (7, "renderer", render::renderer),
         (8, "remote", remote::remote),
         (9, "level of detail", lod::lod),
+        (10, "recording", recording::recording),
     ];
     for (n, name, run) in sections {
         if !args.only.is_empty() && !args.only.contains(&n) {

@@ -32,11 +32,15 @@ use winit::keyboard::{Key, NamedKey};
 use winit::window::{Window, WindowId};
 
 use crate::error::{describe, RunError};
+use crate::export;
 use crate::fps::FpsMeter;
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
 use crate::options::{write_atomically, ReadyFile, RunOptions};
 use crate::pacer::{max_fps, Pacer};
+use crate::player::{Control, Player};
+use crate::recorder::Recorder;
 use crate::render;
+use crate::replay::{Recording, Replay};
 use crate::shared::Shared;
 use crate::state::{Connection, PlotState, ViewState};
 use crate::{follow, interaction, keys, linking};
@@ -72,13 +76,8 @@ pub enum UserEvent {
     Net(NetEvent),
 }
 
-/// Opens the window and runs until it is closed; returns the number of
-/// frames that showed new data.
-///
-/// # Errors
-/// [`RunError::Window`] when no window can be opened (no display), the
-/// network error when the server rejects the viewer, [`RunError::Timeout`].
-pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
+/// The event loop of the window, sleeping until woken.
+fn event_loop() -> Result<EventLoop<UserEvent>, RunError> {
     let event_loop = EventLoop::<UserEvent>::with_user_event()
         .build()
         .map_err(|e| {
@@ -87,50 +86,105 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
             ))
         })?;
     event_loop.set_control_flow(ControlFlow::Wait);
+    Ok(event_loop)
+}
+
+/// Runs the window until it is closed and settles the result.
+fn run_app(event_loop: EventLoop<UserEvent>, app: &mut App<'_>) -> Result<u64, RunError> {
+    let ran = event_loop
+        .run_app(app)
+        .map_err(|e| RunError::Window(e.to_string()));
+    app.finish(ran)
+}
+
+/// Opens the window and runs until it is closed; returns the number of
+/// frames that showed new data.
+///
+/// # Errors
+/// [`RunError::Window`] when no window can be opened (no display), the
+/// network error when the server rejects the viewer, [`RunError::Timeout`].
+pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
+    let event_loop = event_loop()?;
     let proxy = event_loop.create_proxy();
     let shared = Arc::new(Shared::default());
     let title = format!("plotcast — {}", cfg.addr);
+    let recorder = opts.record.as_ref().map(Recorder::create).transpose()?;
     // A closed event loop means the window is gone and nobody listens.
-    let net = NetHandle::spawn(cfg, shared.clone(), move |event| {
-        let _ = proxy.send_event(UserEvent::Net(event));
-    })?;
-    let mut app = App {
-        opts,
-        title,
-        shared,
-        net: Some(net),
-        window: None,
-        surface: None,
-        rgb: Vec::new(),
-        shown_size: (0, 0),
-        info: None,
-        view: ViewState {
-            ui: interaction::Interaction {
-                page: opts.page,
-                ..interaction::Interaction::default()
-            },
-            ..ViewState::default()
+    let net = NetHandle::spawn_recording(
+        cfg,
+        shared.clone(),
+        move |event| {
+            let _ = proxy.send_event(UserEvent::Net(event));
         },
-        shown: None,
-        frozen: None,
-        drawn_connection: None,
-        cursor: None,
-        press: None,
-        presented: 0,
-        ready: ReadyFile::new(opts.ready_file.clone()),
-        batches_shown: 0,
-        last_draw: None,
-        drawn_batch: 0,
-        acked_batch: 0,
-        pacer: Pacer::new(max_fps(opts.max_fps, None)),
-        fps: FpsMeter::default(),
-        deadline: opts.timeout.map(|t| Instant::now() + t),
-        exit: None,
-    };
-    let ran = event_loop
-        .run_app(&mut app)
-        .map_err(|e| RunError::Window(e.to_string()));
-    app.finish(ran)
+        recorder,
+    )?;
+    let mut app = App::new(opts, title, shared, Some(net), None);
+    run_app(event_loop, &mut app)
+}
+
+/// Opens the window on a recording (see [`crate::player`] for the keys)
+/// and runs until it is closed.
+///
+/// # Errors
+/// [`RunError::Window`] when no window can be opened, [`RunError::Replay`]
+/// when the recording cannot be read back.
+pub fn run_replay(rec: Recording, opts: &RunOptions) -> Result<u64, RunError> {
+    let event_loop = event_loop()?;
+    let title = format!("plotcast — {}", rec.path().display());
+    let mut player = Player::new(Replay::new(rec))?;
+    player.set_interactive(true);
+    if let Some(at) = opts.at {
+        player.seek(Duration::try_from_secs_f64(at).unwrap_or(Duration::MAX))?;
+    }
+    let shared = Arc::new(Shared::new(player.plot_state()));
+    shared.finish_batch();
+    let mut app = App::new(opts, title, shared, None, Some(player));
+    run_app(event_loop, &mut app)
+}
+
+impl<'a> App<'a> {
+    fn new(
+        opts: &'a RunOptions,
+        title: String,
+        shared: Arc<Shared>,
+        net: Option<NetHandle>,
+        replay: Option<Player>,
+    ) -> Self {
+        Self {
+            opts,
+            title,
+            shared,
+            net,
+            replay,
+            window: None,
+            surface: None,
+            rgb: Vec::new(),
+            shown_size: (0, 0),
+            info: None,
+            view: ViewState {
+                ui: interaction::Interaction {
+                    page: opts.page,
+                    ..interaction::Interaction::default()
+                },
+                ..ViewState::default()
+            },
+            shown: None,
+            frozen: None,
+            drawn_connection: None,
+            cursor: None,
+            press: None,
+            presented: 0,
+            ready: ReadyFile::new(opts.ready_file.clone()),
+            batches_shown: 0,
+            last_draw: None,
+            drawn_batch: 0,
+            acked_batch: 0,
+            pacer: Pacer::new(max_fps(opts.max_fps, None)),
+            fps: FpsMeter::default(),
+            deadline: opts.timeout.map(|t| Instant::now() + t),
+            exit: None,
+        }
+    }
 }
 
 struct App<'a> {
@@ -138,6 +192,9 @@ struct App<'a> {
     title: String,
     shared: Arc<Shared>,
     net: Option<NetHandle>,
+    /// Replaying a recording (`plotcast-viewer FILE`): the data comes from
+    /// here instead of the network.
+    replay: Option<Player>,
     window: Option<Rc<Window>>,
     surface: Option<Surface<Rc<Window>, Rc<Window>>>,
     /// The last rendered frame (what `s` saves) and its size.
@@ -327,6 +384,12 @@ impl App<'_> {
         if event.state != ElementState::Pressed {
             return;
         }
+        if self.replay.is_some() {
+            if let Some(control) = replay_control(&event.logical_key.as_ref(), event.repeat) {
+                self.control_replay(event_loop, control);
+                return;
+            }
+        }
         let key = event.logical_key.as_ref();
         if let Some(command) = keys::command(key.clone()) {
             if self.on_command(command) {
@@ -350,6 +413,7 @@ impl App<'_> {
                 self.request_redraw();
             }
             Key::Character("s" | "S") if !event.repeat => self.save_png(),
+            Key::Character("e" | "E") if !event.repeat => self.export_csv(),
             _ => {}
         }
     }
@@ -401,6 +465,71 @@ impl App<'_> {
             follow::after_move(&mut self.view, shown, channel);
         }
         self.request_redraw();
+    }
+
+    /// Acts on a replay control and shows the result.
+    fn control_replay(&mut self, event_loop: &ActiveEventLoop, control: Control) {
+        let Some(player) = &mut self.replay else {
+            return;
+        };
+        match player.control(control, Instant::now()) {
+            Ok(true) => self.show_replay(),
+            Ok(false) => {}
+            Err(err) => self.quit(event_loop, Err(err.into())),
+        }
+    }
+
+    /// Puts the replay's state where the drawing side takes it from.
+    fn show_replay(&mut self) {
+        if let Some(player) = &self.replay {
+            let state = player.plot_state();
+            self.shared.update(|s| *s = state);
+            self.shared.finish_batch();
+            self.request_redraw();
+        }
+    }
+
+    /// Writes the visible data of the plot under the cursor as CSV in the
+    /// working directory (`e`).
+    fn export_csv(&self) {
+        let (Some(info), Some(at)) = (&self.info, self.cursor) else {
+            eprintln!("plotcast-viewer: point at a plot to export its data");
+            return;
+        };
+        let Some(plot) = info.channel_at(at.x, at.y) else {
+            eprintln!("plotcast-viewer: point at a plot to export its data");
+            return;
+        };
+        let state = match &self.frozen {
+            Some(frozen) => frozen.clone(),
+            None => self.shared.snapshot().0,
+        };
+        let (Some(spec), Some(data)) = (state.spec(plot.channel), state.data.get(&plot.channel))
+        else {
+            eprintln!("plotcast-viewer: that plot has no data yet");
+            return;
+        };
+        let visible = self
+            .view
+            .manual
+            .get(&plot.channel)
+            .copied()
+            .unwrap_or(plot.view);
+        let unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let path = export::window_file_name(&spec.name, unix);
+        let mut rows = 0;
+        let saved = write_atomically(&path, |tmp| {
+            let file = std::fs::File::create(tmp).map_err(|e| e.to_string())?;
+            rows = export::write_csv(std::io::BufWriter::new(file), spec, data, Some(&visible))
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        });
+        match saved {
+            Ok(()) => println!("saved {} ({rows} rows)", path.display()),
+            Err(err) => eprintln!("plotcast-viewer: {err}"),
+        }
     }
 
     /// Saves what the window shows as `./plotcast-<unix time>.png`.
@@ -572,6 +701,16 @@ impl ApplicationHandler<UserEvent> for App<'_> {
             );
             return;
         }
+        // A replay that plays moves with the clock.
+        let mut replay_wake = None;
+        if let Some(player) = &mut self.replay {
+            match player.advance(now) {
+                Ok(true) => self.show_replay(),
+                Ok(false) => {}
+                Err(err) => return self.quit(event_loop, Err(err.into())),
+            }
+            replay_wake = self.replay.as_ref().and_then(|p| p.next_wake(now));
+        }
         // Without new data nothing else wakes the loop: refresh the status
         // line now and then, so the frame age and fps stay true.
         let refresh = self.last_draw.map(|t| t + STATUS_REFRESH);
@@ -596,13 +735,36 @@ impl ApplicationHandler<UserEvent> for App<'_> {
         let paused_ack = (self.frozen.is_some() && batch > self.acked_batch)
             .then(|| self.pacer.slot())
             .flatten();
-        let wake = [self.deadline, refresh, self.pacer.wake_at(), paused_ack]
-            .into_iter()
-            .flatten()
-            .min();
+        let wake = [
+            self.deadline,
+            refresh,
+            self.pacer.wake_at(),
+            paused_ack,
+            replay_wake,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         event_loop.set_control_flow(match wake {
             Some(at) if at > now => ControlFlow::WaitUntil(at),
             _ => ControlFlow::Wait,
         });
     }
+}
+
+/// The replay control of a key, if it is one (keys the replay does not
+/// use keep their usual meaning).
+fn replay_control(key: &Key<&str>, repeat: bool) -> Option<Control> {
+    Some(match key {
+        Key::Named(NamedKey::ArrowLeft) => Control::StepBack,
+        Key::Named(NamedKey::ArrowRight) => Control::StepForward,
+        Key::Named(NamedKey::PageUp) => Control::JumpBack,
+        Key::Named(NamedKey::PageDown) => Control::JumpForward,
+        Key::Named(NamedKey::Home) => Control::Home,
+        Key::Named(NamedKey::End) => Control::End,
+        Key::Named(NamedKey::Space) if !repeat => Control::PlayPause,
+        Key::Character("[") => Control::Slower,
+        Key::Character("]") => Control::Faster,
+        _ => return None,
+    })
 }

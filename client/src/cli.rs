@@ -26,9 +26,16 @@ fn after_help() -> String {
 
 const AFTER_KEYS: &str = "\
 Many plots: when the plots do not all fit, they go on pages (a strip above
-them says which page and how many plots are not shown); PgDn/PgUp turn the
-pages, Enter shows the plot under the cursor alone. Headless, --page N
-picks the page written.
+them says which page and how many plots are not shown); n/p (or PgDn/PgUp
+when not replaying) turn the pages, Enter shows the plot under the cursor
+alone. Headless, --page N picks the page written.
+
+Replaying a recording (plotcast-viewer FILE):
+  left, right  step to the previous / next recorded moment
+  PgUp, PgDn   back / forward a tenth of the recording
+  Home, End    the first data / the end
+  space        play / pause
+  [ ]          half / double playback speed (1/16x to 64x)
 
 Exit status:
   0  done: window closed, --frames reached, or (headless with --no-reconnect)
@@ -46,6 +53,13 @@ Examples:
   plotcast-viewer node17:47800 --token \"$TOKEN\"
   plotcast-viewer --headless --frames 3 --out plot.png --timeout 30
   PLOTCAST_TOKEN=secret plotcast-viewer 10.0.0.5
+  plotcast-viewer --record run.plotcast                 # watch and record
+  plotcast-viewer --headless --record run.plotcast --rate 5 --no-reconnect
+  plotcast-viewer run.plotcast                          # replay in a window
+  plotcast-viewer run.plotcast --headless --at 12.5 --out t12.png
+  plotcast-viewer run.plotcast --headless --frames 20 --out ...  # a flip-book: 20 PNGs
+                                        # spread over the run (numbered: see --out)
+  plotcast-viewer run.plotcast --export energy --csv energy.csv
 
 Logs go to stderr; set RUST_LOG (for example RUST_LOG=plotcast_viewer=debug)
 for more than warnings.";
@@ -70,8 +84,9 @@ for more than warnings.";
 )]
 pub struct Cli {
     /// Server address: `host:port`, `host`, `:port` or `port`
-    /// (default 127.0.0.1:47800).
-    #[arg(value_name = "ADDR", value_parser = parse_addr, default_value = "127.0.0.1:47800")]
+    /// (default 127.0.0.1:47800); or a recording to replay: an existing
+    /// file, or any path with a `/` or ending in `.plotcast`.
+    #[arg(value_name = "ADDR|FILE", value_parser = parse_target, default_value = "127.0.0.1:47800")]
     pub addr: String,
 
     /// Access token, required when the server listens on a non-loopback
@@ -100,7 +115,9 @@ pub struct Cli {
     pub out: PathBuf,
 
     /// Exit with status 0 after N frames of new data were written (headless)
-    /// or shown in the window.
+    /// or shown in the window (with --record: N batches recorded). Replaying
+    /// a recording headless: N frames evenly spaced from its first data to
+    /// its end.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: Option<u64>,
 
@@ -155,6 +172,40 @@ pub struct Cli {
     /// window starts there, headless writes that page).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub page: Option<u64>,
+
+    /// Record what the viewer receives to FILE (a new file; `.plotcast`
+    /// by convention), to replay later with `plotcast-viewer FILE`. With
+    /// --headless: record only, nothing is drawn. The file is readable up
+    /// to the last tick whenever the viewer stops, even when killed.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Recording rate: plots that show a snapshot (line, scatter, heatmap,
+    /// bars) are recorded at most HZ times a second, the newest value at
+    /// each tick; append series are recorded completely, every point.
+    #[arg(long, value_name = "HZ", requires = "record", value_parser = parse_rate, default_value = "10")]
+    pub rate: f64,
+
+    /// Replay: the time to show, in seconds from the start of the
+    /// recording (with --headless: the one PNG written; with --export: the
+    /// time of the data). Default: the end.
+    #[arg(long, value_name = "SECS", value_parser = parse_at, conflicts_with = "frames")]
+    pub at: Option<f64>,
+
+    /// Replay: write the data of the plot named CHANNEL as CSV (a snapshot
+    /// plot as it was at --at, an append series whole up to --at) and
+    /// exit. The error lists the plots when there is none of that name.
+    #[arg(long, value_name = "CHANNEL")]
+    pub export: Option<String>,
+
+    /// The CSV file --export writes (default: standard output).
+    #[arg(long, value_name = "FILE", requires = "export")]
+    pub csv: Option<PathBuf>,
+
+    /// Replay a damaged recording up to its first damaged record (instead
+    /// of refusing it).
+    #[arg(long)]
+    pub salvage: bool,
 }
 
 /// A size in pixels.
@@ -233,6 +284,66 @@ pub fn parse_addr(text: &str) -> Result<String, String> {
         }
         // A bare IPv6 address without a port.
         _ => Ok(format!("[{text}]:{DEFAULT_PORT}")),
+    }
+}
+
+/// Recording files end with this by convention.
+pub const RECORDING_EXTENSION: &str = "plotcast";
+
+/// Whether the positional argument names a recording rather than a server:
+/// an existing file, a path with a `/`, or a name ending in `.plotcast`.
+pub fn names_a_recording(text: &str) -> bool {
+    let path = std::path::Path::new(text);
+    text.contains('/')
+        || path.is_file()
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(RECORDING_EXTENSION))
+}
+
+/// A recording path as it is, else an address (see [`parse_addr`]).
+///
+/// # Errors
+/// As [`parse_addr`].
+pub fn parse_target(text: &str) -> Result<String, String> {
+    if names_a_recording(text) {
+        Ok(text.to_owned())
+    } else {
+        parse_addr(text)
+    }
+}
+
+impl Cli {
+    /// The recording to replay, when the positional argument names one.
+    pub fn replay_file(&self) -> Option<PathBuf> {
+        names_a_recording(&self.addr).then(|| PathBuf::from(&self.addr))
+    }
+}
+
+/// Parses a recording rate in ticks per second.
+///
+/// # Errors
+/// A message for clap unless the rate is a number in (0, 1000].
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let max = crate::recorder::MAX_RATE_HZ;
+    match text.trim().parse::<f64>() {
+        Ok(hz) if hz > 0.0 && hz <= max => Ok(hz),
+        _ => Err(format!(
+            "{text:?} is not a rate: a number of ticks per second above 0, at most {max}"
+        )),
+    }
+}
+
+/// Parses a replay time in seconds (0 or more).
+///
+/// # Errors
+/// A message for clap unless it is a finite number of seconds, 0 or more.
+pub fn parse_at(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Ok(secs),
+        _ => Err(format!(
+            "{text:?} is not a time: seconds from the start of the recording (0 or more)"
+        )),
     }
 }
 

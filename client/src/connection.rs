@@ -44,6 +44,7 @@ use crate::error::NetError;
 use crate::flow::FlowControl;
 use crate::net::{NetConfig, NetEvent};
 use crate::peer_text::{clean, clean_in_place, MAX_LABEL_CHARS, MAX_REASON_CHARS};
+use crate::recorder::Recorder;
 use crate::shared::Shared;
 use crate::state::Connection;
 
@@ -71,6 +72,8 @@ pub(crate) struct Link<'a> {
     pub(crate) wake: &'a (dyn Fn(NetEvent) + Send + Sync),
     pub(crate) presented: &'a mut watch::Receiver<u64>,
     pub(crate) cancel: &'a CancellationToken,
+    /// Writes what arrives to a recording file (`--record`).
+    pub(crate) recorder: &'a mut Option<Recorder>,
 }
 
 type Frames = FramedRead<ActivityReader<OwnedReadHalf>, FrameCodec>;
@@ -107,6 +110,9 @@ impl Link<'_> {
             .decoder_mut()
             .set_max_frame_bytes(self.cfg.max_frame_bytes);
         debug!(server = %welcome.server_name, session = welcome.session_id, "connected");
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.session(&welcome, Instant::now());
+        }
         self.shared.update(|s| {
             s.reset_session();
             s.status.server_name = welcome.server_name.clone();
@@ -260,8 +266,12 @@ impl Link<'_> {
         loop {
             let silent_until = frames.get_ref().last_activity() + heartbeat_timeout;
             let first_grant_wait = first_grant_at.filter(|_| !granting);
+            let record_tick = self.recorder.as_ref().and_then(Recorder::next_tick);
             tokio::select! {
                 () = self.cancel.cancelled() => return Ok(End::Cancelled),
+                () = sleep_until(record_tick.unwrap_or_else(Instant::now).into()), if record_tick.is_some() => {
+                    self.record_tick();
+                }
                 () = sleep_until(silent_until) => {
                     // Bytes of a large frame may have arrived meanwhile.
                     if frames.get_ref().last_activity() + heartbeat_timeout <= tokio::time::Instant::now() {
@@ -312,7 +322,11 @@ impl Link<'_> {
                     };
                     let arrived_us = clock::now_us();
                     batch_bytes += (body.len() + LENGTH_PREFIX_BYTES) as u64;
-                    match decode(body)? {
+                    let msg = decode(body.clone())?;
+                    if let Some(recorder) = self.recorder.as_mut() {
+                        recorder.message(&body, &msg, Instant::now());
+                    }
+                    match msg {
                         Message::Ping(ping) => {
                             let pong = Pong::answer(&ping, arrived_us, clock::now_us());
                             send(write, &Message::Pong(pong), heartbeat_timeout).await?;
@@ -380,6 +394,15 @@ impl Link<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// Writes what the recorder holds for this tick and shows its figures.
+    fn record_tick(&mut self) {
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.tick(Instant::now());
+            let status = recorder.status();
+            self.shared.update(|s| s.status.recording = Some(status));
         }
     }
 

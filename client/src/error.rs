@@ -113,6 +113,20 @@ pub enum RunError {
     /// The window could not be opened or drawn.
     #[error("window: {0}")]
     Window(String),
+
+    /// A recording could not be written.
+    #[error(transparent)]
+    Record(#[from] crate::recorder::RecordError),
+
+    /// A recording could not be replayed.
+    #[error(transparent)]
+    Replay(#[from] crate::replay::ReplayError),
+
+    /// A replay or export was asked for something the recording does not
+    /// have (a time past its end, a plot it does not hold), or CSV could
+    /// not be written.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl RunError {

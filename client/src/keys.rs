@@ -2,8 +2,8 @@
 //! by the help overlay (`h` or `?`), and the mapping from a key to what
 //! it does.
 //!
-//! Keys left for other modes: ←/→, `[`, `]`, Home and End (replay), `e`
-//! (export).
+//! Replay takes ←/→, PgUp/PgDn, Home, End, space, `[` and `]` first (see
+//! `crate::player`); `e` exports CSV (the window handles it).
 
 use winit::keyboard::{Key, NamedKey};
 
@@ -94,8 +94,8 @@ pub fn command(key: Key<&str>) -> Option<Command> {
         Key::Character("y" | "Y") => Command::LogY,
         Key::Character("h" | "H" | "?") => Command::Help,
         Key::Named(NamedKey::Enter) => Command::Focus,
-        Key::Named(NamedKey::PageDown) => Command::NextPage,
-        Key::Named(NamedKey::PageUp) => Command::PreviousPage,
+        Key::Character("n" | "N") | Key::Named(NamedKey::PageDown) => Command::NextPage,
+        Key::Character("p" | "P") | Key::Named(NamedKey::PageUp) => Command::PreviousPage,
         Key::Named(NamedKey::Escape) => Command::Escape,
         _ => return None,
     })
@@ -140,7 +140,7 @@ mod tests {
         ] {
             assert_eq!(command(Key::Character(key)), Some(command_));
         }
-        // Replay's keys stay free.
+        // Replay's keys and export stay free.
         for key in ["[", "]", "e"] {
             assert_eq!(command(Key::Character(key)), None);
         }

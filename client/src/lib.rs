@@ -36,6 +36,11 @@
 //!   log toggles, pages, help) with [`keys`] (the key table, `--help`),
 //!   [`follow`] (zoomed series following the newest data) and [`linking`]
 //!   (shared x axes).
+//! - Recording and replay: [`recorder`] (the tap that writes a recording),
+//!   [`record_headless`] (`--headless --record`), [`replay`] (the state at
+//!   any time of a recording), [`player`] (position, play, speed),
+//!   [`replay_headless`] (PNGs at times), [`export`] (CSV); [`mode`]: which
+//!   of these a command line asks for.
 //! - [`error`]: [`error::NetError`], [`error::RunError`].
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -49,6 +54,7 @@ pub mod cli;
 pub mod clock;
 pub mod connection;
 pub mod error;
+pub mod export;
 pub mod flow;
 pub mod follow;
 pub mod fps;
@@ -57,8 +63,14 @@ pub mod history;
 pub mod interaction;
 pub mod keys;
 pub mod linking;
+pub mod mode;
 pub mod net;
 pub mod options;
 pub mod pacer;
 pub mod peer_text;
+pub mod player;
+pub mod record_headless;
+pub mod recorder;
+pub mod replay;
+pub mod replay_headless;
 pub mod shared;

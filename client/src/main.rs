@@ -8,8 +8,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use plotcast_viewer::cli::{Cli, EXIT_ERROR, EXIT_TIMEOUT};
+use std::path::Path;
+
+use plotcast_protocol::Tail;
+use plotcast_viewer::error::RunError;
+use plotcast_viewer::mode::Mode;
+use plotcast_viewer::net::NetConfig;
 use plotcast_viewer::options::{net_config, RunOptions};
-use plotcast_viewer::{app, headless};
+use plotcast_viewer::replay::Recording;
+use plotcast_viewer::{app, export, headless, record_headless, replay_headless};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -26,13 +33,83 @@ fn main() -> ExitCode {
         eprintln!("plotcast-viewer: {err:#}");
         return ExitCode::from(EXIT_ERROR);
     }
+    let mode = match Mode::from_cli(&cli) {
+        Ok(mode) => mode,
+        Err(msg) => {
+            eprintln!("plotcast-viewer: {msg}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
     let cfg = net_config(&cli);
     let opts = RunOptions::from_cli(&cli);
     if let Some(limit) = opts.timeout {
         start_watchdog(limit);
     }
-    let result = if cli.headless {
-        headless::run(cfg, &opts).map(|summary| {
+    let result = match mode {
+        Mode::Live => live(cfg, &opts, cli.headless),
+        Mode::Record(record) => record_headless::run(cfg, &opts, &record).map(|summary| {
+            let r = &summary.recording;
+            eprintln!(
+                "plotcast-viewer: recorded {:.1} s to {} ({} records, {:.1} MB){}",
+                r.span.as_secs_f64(),
+                r.path.display(),
+                r.records,
+                r.bytes as f64 / 1e6,
+                summary
+                    .server_gone
+                    .map_or_else(String::new, |why| format!("; {why}"))
+            );
+        }),
+        Mode::ReplayWindow(file) => {
+            open(&file, &opts).and_then(|rec| app::run_replay(rec, &opts).map(drop))
+        }
+        Mode::ReplayHeadless(file) => {
+            open(&file, &opts).and_then(|rec| replay_headless::run(rec, &opts).map(drop))
+        }
+        Mode::Export { file, channel } => open(&file, &opts).and_then(|rec| {
+            let rows = export::run(rec, &channel, opts.at, opts.csv.as_deref())?;
+            if let Some(csv) = &opts.csv {
+                eprintln!(
+                    "plotcast-viewer: {rows} rows of {channel:?} written to {}",
+                    csv.display()
+                );
+            }
+            Ok(())
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("plotcast-viewer: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+/// Opens a recording, saying on stderr when it was cut short or (with
+/// --salvage) where it is damaged.
+fn open(file: &Path, opts: &RunOptions) -> Result<Recording, RunError> {
+    let rec = Recording::open(file, opts.salvage)?;
+    if let Tail::Truncated { bytes, .. } = rec.tail() {
+        eprintln!(
+            "plotcast-viewer: note: {} ends in the middle of a record (the recorder was stopped while writing); the last {bytes} bytes were ignored",
+            file.display()
+        );
+    }
+    if let Some(damage) = rec.damage() {
+        eprintln!(
+            "plotcast-viewer: {} is damaged ({damage}); replaying the {:.1} s before it",
+            file.display(),
+            rec.span().as_secs_f64()
+        );
+    }
+    Ok(rec)
+}
+
+/// Watching a server: the window, or PNGs with --headless.
+fn live(cfg: NetConfig, opts: &RunOptions, headless: bool) -> Result<(), RunError> {
+    if headless {
+        headless::run(cfg, opts).map(|summary| {
             if let Some(reason) = summary.server_gone {
                 let last = opts.frame_path(summary.frames);
                 eprintln!(
@@ -43,14 +120,7 @@ fn main() -> ExitCode {
             }
         })
     } else {
-        app::run(cfg, &opts).map(drop)
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("plotcast-viewer: {err}");
-            ExitCode::from(err.exit_code())
-        }
+        app::run(cfg, opts).map(drop)
     }
 }
 

@@ -18,6 +18,7 @@ use tracing::{info, warn};
 
 use crate::connection::{End, Link};
 use crate::error::NetError;
+use crate::recorder::Recorder;
 use crate::shared::Shared;
 use crate::state::Connection;
 
@@ -130,6 +131,21 @@ impl NetHandle {
         shared: Arc<Shared>,
         wake: impl Fn(NetEvent) + Send + Sync + 'static,
     ) -> Result<Self, NetError> {
+        Self::spawn_recording(cfg, shared, wake, None)
+    }
+
+    /// Starts the network thread with a recorder, which it owns: every
+    /// message it receives is offered to the recorder, and the recording
+    /// is finished (flushed) when the thread ends.
+    ///
+    /// # Errors
+    /// [`NetError::Start`] when the thread cannot be created.
+    pub fn spawn_recording(
+        cfg: NetConfig,
+        shared: Arc<Shared>,
+        wake: impl Fn(NetEvent) + Send + Sync + 'static,
+        mut recorder: Option<Recorder>,
+    ) -> Result<Self, NetError> {
         let cancel = CancellationToken::new();
         let token = cancel.clone();
         let thread = thread::Builder::new()
@@ -139,7 +155,14 @@ impl NetHandle {
                     .enable_all()
                     .build()
                     .map_err(NetError::Start)
-                    .and_then(|rt| rt.block_on(supervise(&cfg, &shared, &wake, &token)));
+                    .and_then(|rt| {
+                        rt.block_on(supervise(&cfg, &shared, &wake, &token, &mut recorder))
+                    });
+                if let Some(recorder) = recorder.as_mut() {
+                    recorder.finish();
+                    let status = recorder.status();
+                    shared.update(|s| s.status.recording = Some(status));
+                }
                 wake(NetEvent::Finished);
                 result
             })
@@ -204,6 +227,7 @@ async fn supervise(
     shared: &Shared,
     wake: &(dyn Fn(NetEvent) + Send + Sync),
     cancel: &CancellationToken,
+    recorder: &mut Option<Recorder>,
 ) -> Result<NetOutcome, NetError> {
     let mut presented = shared.subscribe_presented();
     let mut backoff = cfg.backoff_initial;
@@ -224,8 +248,13 @@ async fn supervise(
             wake,
             presented: &mut presented,
             cancel,
+            recorder,
         };
         let result = link.run(&mut welcomed).await;
+        // What waits for a tick is written now: the session is over.
+        if let Some(recorder) = recorder.as_mut() {
+            recorder.tick(std::time::Instant::now());
+        }
         if welcomed {
             backoff = cfg.backoff_initial;
             attempt = 0;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Size};
 use crate::error::RunError;
 use crate::net::NetConfig;
+use crate::recorder::RecordOptions;
 use crate::state::Status;
 
 /// Drawing-side settings.
@@ -28,6 +29,14 @@ pub struct RunOptions {
     /// `--page`: the page of plots shown first (from 0) when they do not
     /// all fit.
     pub page: usize,
+    /// `--record` (and `--rate`): record while watching.
+    pub record: Option<RecordOptions>,
+    /// `--at`: replay time in seconds.
+    pub at: Option<f64>,
+    /// `--csv`: where `--export` writes (absent: standard output).
+    pub csv: Option<PathBuf>,
+    /// `--salvage`: replay a damaged recording up to the damage.
+    pub salvage: bool,
 }
 
 impl Default for RunOptions {
@@ -43,6 +52,10 @@ impl Default for RunOptions {
             ready_file: None,
             max_fps: None,
             page: 0,
+            record: None,
+            at: None,
+            csv: None,
+            salvage: false,
         }
     }
 }
@@ -60,6 +73,13 @@ impl RunOptions {
             page: cli
                 .page
                 .map_or(0, |p| usize::try_from(p - 1).unwrap_or(usize::MAX)),
+            record: cli.record.as_ref().map(|path| RecordOptions {
+                rate_hz: cli.rate,
+                ..RecordOptions::new(path)
+            }),
+            at: cli.at,
+            csv: cli.csv.clone(),
+            salvage: cli.salvage,
         }
     }
 
@@ -93,7 +113,9 @@ pub fn net_config(cli: &Cli) -> NetConfig {
             (_, true) => Some(false),
             _ => None,
         },
-        level_of_detail: !cli.full_resolution,
+        // A recording keeps every value the computation published (it is
+        // looked at later, at any zoom), so a recorder asks for full data.
+        level_of_detail: !cli.full_resolution && cli.record.is_none(),
         ..NetConfig::default()
     }
 }

@@ -14,6 +14,8 @@ use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout};
 
 pub use crate::history::{SeriesHistory, SeriesSet, MAX_SERIES_PER_CHANNEL};
 use crate::peer_text::{clean_in_place, MAX_LABEL_CHARS};
+use crate::recorder::RecordingStatus;
+use crate::replay::ReplayStatus;
 
 /// History kept for an append series when the layout gives no window.
 pub const DEFAULT_HISTORY_POINTS: usize = 100_000;
@@ -77,6 +79,10 @@ pub struct Status {
     pub fps: f64,
     /// True while the user paused the display.
     pub paused: bool,
+    /// The recording being written (`--record`), if any.
+    pub recording: Option<RecordingStatus>,
+    /// Where a replay stands (`plotcast-viewer FILE`), if this is one.
+    pub replay: Option<ReplayStatus>,
 }
 
 /// The newest data of one channel. Cloning it copies pointers: the drawing
@@ -111,9 +117,11 @@ impl PlotState {
     pub fn reset_session(&mut self) {
         let address = std::mem::take(&mut self.status.address);
         let (fps, layout_version) = (self.status.fps, self.layout_version);
+        let recording = self.status.recording.take();
         *self = PlotState::default();
         self.status.address = address;
         self.status.fps = fps;
+        self.status.recording = recording;
         self.layout_version = layout_version;
     }
 

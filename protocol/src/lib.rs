@@ -27,6 +27,8 @@
 //! - [`compress`]: LZ4 over byte-shuffled arrays, for slow links;
 //! - [`limits`]: magic, version and size limits;
 //! - [`clock`]: round trips and clock offsets from Ping/Pong ([`ClockEstimator`]);
+//! - [`recording`]: recording files (wire frames with receive times),
+//!   [`RecordWriter`], [`RecordReader`]; `shuffle`: their compression;
 //! - [`util`]: wall-clock microseconds, the host name, a poison-free lock;
 //! - [`error`]: the one error type, [`ProtocolError`].
 
@@ -42,6 +44,8 @@ pub mod layout;
 pub mod limits;
 pub mod lod;
 pub mod message;
+pub mod recording;
+mod shuffle;
 pub mod util;
 
 pub use clock::{ClockEstimator, ClockSample};
@@ -54,4 +58,8 @@ pub use limits::*;
 pub use lod::{GridWindow, Lod, View};
 pub use message::{
     BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Reject, RejectCode, Welcome,
+};
+pub use recording::{
+    read_record_at, FileHeader, Record, RecordReader, RecordWriter, RecordingError, Tail,
+    FILE_HEADER_BYTES, RECORDING_MAGIC, RECORDING_VERSION, RECORD_HEADER_BYTES,
 };

@@ -24,8 +24,8 @@
 //!
 //! Files: `channel` (one plot), `info` (what was drawn, zoom/pan helpers), `layout_grid`,
 //! `pages`, `ranges`, `axes`, `plots`, `heatmap`, [`colormap`], `legend`,
-//! `readout`, `overlay`, `help`, `status_line`, `font`, `output` (PNG,
-//! softbuffer words).
+//! `readout`, `overlay`, `help`, `status_line`, `replay_status` (its replay
+//! and recording pieces), `font`, `output` (PNG, softbuffer words).
 
 mod axes;
 mod channel;
@@ -44,6 +44,7 @@ mod pages;
 mod plots;
 mod ranges;
 mod readout;
+mod replay_status;
 mod status_line;
 
 use plotters::drawing::DrawingAreaErrorKind;

@@ -4,8 +4,8 @@
 //! cell is big enough for axes. When some are not (about a hundred
 //! channels in a 1280×720 window), the plots go on pages instead: a grid
 //! of readable cells (at least about 240×160 pixels at the reference text
-//! size), in layout order, one page at a time (PgDn/PgUp in the window,
-//! `--page N` headless). One plot can also fill the window (Enter). A
+//! size), in layout order, one page at a time (n/p or PgDn/PgUp in the
+//! window, `--page N` headless). One plot can also fill the window (Enter). A
 //! notice strip always says what is not shown and how to reach it.
 
 use plotcast_protocol::Layout;
@@ -59,7 +59,7 @@ impl PageInfo {
         }
         if self.pages > 1 {
             return Some(format!(
-                "page {} of {}: plots {}–{} of {} ({hidden} not shown) · PgDn/PgUp: other pages (headless: --page N) · Enter: one plot full window",
+                "page {} of {}: plots {}–{} of {} ({hidden} not shown) · n/p: other pages (headless: --page N) · Enter: one plot full window",
                 self.page + 1,
                 self.pages,
                 self.first + 1,

@@ -25,7 +25,13 @@ pub(crate) fn segments(
     status: &Status,
     now_unix_us: u64,
 ) -> (Vec<(String, RGBColor)>, Option<String>) {
+    if let Some(replay) = &status.replay {
+        return (super::replay_status::replay_segments(status, replay), None);
+    }
     let mut out = Vec::new();
+    if let Some(recording) = &status.recording {
+        out.push(super::replay_status::recording_segment(recording));
+    }
     let server = match (status.server_name.is_empty(), status.address.is_empty()) {
         (false, false) => format!("{} @ {}", status.server_name, status.address),
         (false, true) => status.server_name.clone(),

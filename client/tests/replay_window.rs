@@ -1,0 +1,245 @@
+//! Replay in a real window (Xvfb): a recording of a bright band moving
+//! right, one column block per recorded moment, is opened with
+//! `plotcast-viewer FILE`, and the keys (Home, →, End, ←, space, `]`)
+//! move the band on screen; `e` exports the plot under the cursor as CSV,
+//! the wheel zooms the replayed frame, `s` saves it, `q` quits.
+//!
+//! Needs Xvfb, xwd and xdotool (see `plotcast_suite::xvfb`); without them
+//! the test says it skipped, except in CI.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Rgb, Viewer, VIRIDIS_HIGH};
+use plotcast_protocol::{
+    encode, encode_data, ArrayRef, ChannelKind, ChannelSpec, FileHeader, FrameRef, Layout, Message,
+    PartRef, RecordWriter,
+};
+use plotcast_suite::xvfb::Xvfb;
+
+const LIMIT: Duration = Duration::from_secs(60);
+const NX: u32 = 40;
+const NY: u32 = 30;
+/// Recorded moments: the band covers columns 4k..4k+4 at moment k.
+const MOMENTS: u64 = 10;
+
+/// Writes the recording: a layout, then one heatmap per 200 ms.
+fn write_recording(path: &Path) {
+    let mut w = RecordWriter::new(Vec::new(), &FileHeader::new(0), true).unwrap();
+    let layout = encode(&Message::Layout(Layout {
+        title: "band".into(),
+        columns: 0,
+        channels: vec![ChannelSpec::new(0, "band", ChannelKind::Heatmap)],
+    }))
+    .unwrap();
+    w.write_body(0, &layout[4..]).unwrap();
+    for k in 0..MOMENTS {
+        let values: Vec<f64> = (0..NY)
+            .flat_map(|_| (0..NX).map(move |c| f64::from(u8::from(u64::from(c) / 4 == k))))
+            .collect();
+        let mut frame = bytes::BytesMut::new();
+        encode_data(
+            &FrameRef {
+                channel: 0,
+                seq: k + 1,
+                timestamp_us: k,
+                kind: ChannelKind::Heatmap,
+                nx: NX,
+                ny: NY,
+                range: Some((0.0, 1.0)),
+                parts: &[PartRef {
+                    name: "",
+                    first_index: 0,
+                    x: None,
+                    y: ArrayRef::F64(&values),
+                }],
+                lod: None,
+            },
+            &mut frame,
+        )
+        .unwrap();
+        w.write_body(200_000 * (k + 1), &frame[4..]).unwrap();
+    }
+    std::fs::write(path, w.into_inner().unwrap()).unwrap();
+}
+
+fn xdotool(display: &str, args: &[&str]) {
+    let out = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .output()
+        .unwrap_or_else(|e| panic!("xdotool {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "xdotool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Mean column of the bright pixels in screen row `row` (None: none).
+fn band_x(shot: &Rgb, row: u32) -> Option<f64> {
+    let xs: Vec<u32> = (0..shot.width)
+        .filter(|&x| {
+            let p = shot.pixel(x, row);
+            p.iter().zip(VIRIDIS_HIGH).all(|(a, b)| a.abs_diff(b) <= 12)
+        })
+        .collect();
+    (!xs.is_empty()).then(|| xs.iter().map(|&x| f64::from(x)).sum::<f64>() / xs.len() as f64)
+}
+
+/// Polls screenshots until `check` accepts the band's position.
+fn await_band(xvfb: &Xvfb, what: &str, check: impl Fn(f64) -> bool) -> f64 {
+    let end = Instant::now() + LIMIT;
+    loop {
+        let shot = xvfb.screenshot();
+        if let Some(x) = band_x(&shot, 300) {
+            if check(x) {
+                return x;
+            }
+        }
+        if Instant::now() > end {
+            let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("replay-window-failed.png");
+            shot.write_png(&path);
+            panic!(
+                "{what}: not seen within {LIMIT:?} (band at {:?}; screenshot {})",
+                band_x(&shot, 300),
+                path.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
+    let xvfb = match Xvfb::start(1280, 800) {
+        Ok(xvfb) => xvfb,
+        Err(why) => {
+            eprintln!("skipped: no X server for the window test: {why}");
+            return;
+        }
+    };
+    if plotcast_suite::xvfb::require("xdotool").is_err() {
+        eprintln!("skipped: xdotool is not installed (Debian package xdotool)");
+        return;
+    }
+    let dir = common::temp_dir("replay-window");
+    let file = dir.join("band.plotcast");
+    write_recording(&file);
+    let ready = dir.join("ready");
+    let mut viewer = Viewer::spawn_in(
+        &dir,
+        &[
+            file.to_str().unwrap(),
+            "--ready-file",
+            ready.to_str().unwrap(),
+            "--size",
+            "960x640",
+            "--timeout",
+            "120",
+        ],
+        &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
+    );
+    let end = Instant::now() + LIMIT;
+    while !ready.exists() {
+        assert!(
+            Instant::now() < end,
+            "the replay window presented nothing within {LIMIT:?}"
+        );
+        if let Some(finished) = viewer.try_finished() {
+            panic!(
+                "the viewer exited early ({:?}):\n{}",
+                finished.status, finished.stderr
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let display = xvfb.display();
+    let d = display.as_str();
+    // It opens at the end: the band is at the right.
+    let last = await_band(&xvfb, "the band at the end", |x| x > 600.0);
+    xdotool(d, &["search", "--name", "^plotcast", "windowfocus"]);
+    xdotool(d, &["key", "Home"]);
+    let first = await_band(&xvfb, "Home: the band at the left", |x| x < 200.0);
+    xdotool(d, &["key", "Right"]);
+    let second = await_band(&xvfb, "→: the band one step right", |x| {
+        x > first + 30.0 && x < first + 150.0
+    });
+    xdotool(d, &["key", "Left"]);
+    await_band(&xvfb, "←: the band back", |x| (x - first).abs() < 5.0);
+    xdotool(d, &["key", "End"]);
+    await_band(&xvfb, "End: the band at the right", |x| {
+        (x - last).abs() < 5.0
+    });
+    xdotool(d, &["key", "Left"]);
+    await_band(&xvfb, "← from the end", |x| x < last - 30.0 && x > second);
+
+    // Play from the start at 4×: the band travels right by itself.
+    xdotool(d, &["key", "Home"]);
+    await_band(&xvfb, "Home again", |x| (x - first).abs() < 5.0);
+    xdotool(d, &["key", "bracketright", "bracketright", "space"]);
+    await_band(&xvfb, "playing: the band reaches the right", |x| {
+        (x - last).abs() < 5.0
+    });
+
+    // `e` over the plot writes the visible data of the replayed frame.
+    xdotool(d, &["mousemove", "400", "300"]);
+    xdotool(d, &["key", "e"]);
+    let csv = loop {
+        let found = std::fs::read_dir(&dir).unwrap().find_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            (name.starts_with("plotcast-band-") && name.ends_with(".csv")).then_some(name)
+        });
+        if let Some(name) = found {
+            break dir.join(name);
+        }
+        assert!(
+            Instant::now() < end + LIMIT,
+            "`e` wrote no CSV in {}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "column,row,value");
+    assert_eq!(rows.len() as u32, 1 + NX * NY, "every cell is visible");
+    let bright: Vec<&str> = rows.iter().copied().filter(|r| r.ends_with(",1")).collect();
+    assert!(
+        bright.iter().all(|r| r.starts_with("36,")
+            || r.starts_with("37,")
+            || r.starts_with("38,")
+            || r.starts_with("39,")),
+        "{bright:?}"
+    );
+
+    // The wheel zooms the replayed frame around the cursor: over the band,
+    // zooming in widens it on screen.
+    // Row 290, not the mouse's row 300: the readout's crosshair is there.
+    let width = |shot: &Rgb| shot.row_count_near(290, VIRIDIS_HIGH, 12);
+    let before = width(&xvfb.screenshot());
+    xdotool(d, &["mousemove", &format!("{}", last as i64), "300"]);
+    for _ in 0..3 {
+        xdotool(d, &["click", "4"]);
+    }
+    xvfb.wait_for_screen(LIMIT, "zoomed band", |s| width(s) > before + 40);
+    xdotool(d, &["key", "s"]);
+    xdotool(d, &["key", "q"]);
+    let run = viewer.wait(LIMIT);
+    assert!(run.status.success(), "q: {:?}\n{}", run.status, run.stderr);
+    assert!(
+        run.stdout.contains("saved plotcast-band-"),
+        "stdout: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("saved plotcast-") && run.stdout.contains(".png"),
+        "stdout: {}",
+        run.stdout
+    );
+    common::cleanup(&dir);
+}
