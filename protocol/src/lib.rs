@@ -22,6 +22,8 @@
 //! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`];
 //! - [`message`]: the [`Message`] enum and the control messages;
 //! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
+//! - [`custom`]: custom channels (plot-type names, their data rules, the
+//!   built-in plot types);
 //! - [`frame`]: data [`Frame`]s and their arrays;
 //! - [`limits`]: magic, version and size limits;
 //! - [`clock`]: round trips and clock offsets from Ping/Pong ([`ClockEstimator`]);
@@ -33,6 +35,7 @@
 
 pub mod clock;
 pub mod codec;
+pub mod custom;
 pub mod error;
 pub mod frame;
 pub mod layout;
