@@ -89,6 +89,7 @@ fn lines(c: &mut Criterion) {
             let options = RenderOptions {
                 decimate,
                 now_unix_us: Some(2),
+                ..RenderOptions::default()
             };
             group.bench_with_input(BenchmarkId::new(name, n), &n, |b, _| {
                 b.iter(|| black_box(render_with(&state, &view, W, H, &mut out, &options)))
@@ -105,6 +106,7 @@ fn heatmap(c: &mut Criterion) {
     let options = RenderOptions {
         decimate: true,
         now_unix_us: Some(2),
+        ..RenderOptions::default()
     };
     c.bench_function("heatmap_512x512_at_1280x720", |b| {
         b.iter(|| black_box(render_with(&state, &view, W, H, &mut out, &options)))
@@ -124,6 +126,7 @@ fn empty(c: &mut Criterion) {
     let options = RenderOptions {
         decimate: true,
         now_unix_us: Some(2),
+        ..RenderOptions::default()
     };
     c.bench_function("empty_plot_at_1280x720", |b| {
         b.iter(|| black_box(render_with(&state, &view, W, H, &mut out, &options)))

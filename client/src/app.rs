@@ -237,7 +237,9 @@ impl App<'_> {
         };
         plot.status.fps = fps;
         plot.status.paused = self.frozen.is_some();
-        let info = render::render(&plot, &self.view, width.get(), height.get(), &mut self.rgb);
+        let options = self.opts.render_options();
+        let (w, h) = (width.get(), height.get());
+        let info = render::render_with(&plot, &self.view, w, h, &mut self.rgb, &options);
         let window_err = |e: softbuffer::SoftBufferError| RunError::Window(e.to_string());
         surface.resize(width, height).map_err(window_err)?;
         let mut buffer = surface.buffer_mut().map_err(window_err)?;

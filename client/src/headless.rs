@@ -143,7 +143,15 @@ impl Headless<'_> {
         }
         plot.status.fps = fps;
         let (width, height) = (self.opts.size.width, self.opts.size.height);
-        render::render(&plot, &ViewState::default(), width, height, &mut self.rgb);
+        let options = self.opts.render_options();
+        render::render_with(
+            &plot,
+            &ViewState::default(),
+            width,
+            height,
+            &mut self.rgb,
+            &options,
+        );
         self.rendered += 1;
         let path = self.opts.frame_path(self.rendered);
         write_atomically(&path, |tmp| {

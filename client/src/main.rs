@@ -1,99 +1,10 @@
-//! The `plotcast-viewer` binary: parses the command line, sets up logging
-//! and runs the window or headless mode. Exit codes are documented in
-//! `--help` (see `plotcast_viewer::cli`).
+//! The `plotcast-viewer` binary: the stock viewer, with the built-in plot
+//! types. The whole program is [`plotcast_viewer::Viewer`]; a viewer of
+//! your own is the same call with `.plot(name, plot_type)` added. Exit
+//! codes are documented in `--help` (see `plotcast_viewer::cli`).
 
 use std::process::ExitCode;
-use std::time::Duration;
-
-use anyhow::Context as _;
-use clap::Parser;
-use plotcast_viewer::cli::{Cli, EXIT_ERROR, EXIT_TIMEOUT};
-use plotcast_viewer::options::{net_config, RunOptions};
-use plotcast_viewer::{app, headless};
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) => {
-            // --help and --version are not errors.
-            let code = if err.use_stderr() { EXIT_ERROR } else { 0 };
-            let _ = err.print();
-            return ExitCode::from(code);
-        }
-    };
-    if let Err(err) = init_logging() {
-        eprintln!("plotcast-viewer: {err:#}");
-        return ExitCode::from(EXIT_ERROR);
-    }
-    let cfg = net_config(&cli);
-    let opts = RunOptions::from_cli(&cli);
-    if let Some(limit) = opts.timeout {
-        start_watchdog(limit);
-    }
-    let result = if cli.headless {
-        headless::run(cfg, &opts).map(|summary| {
-            if let Some(reason) = summary.server_gone {
-                let last = opts.frame_path(summary.frames);
-                eprintln!(
-                    "plotcast-viewer: {reason}; {} frames written, the last one is {}",
-                    summary.frames,
-                    last.display()
-                );
-            }
-        })
-    } else {
-        app::run(cfg, &opts).map(drop)
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("plotcast-viewer: {err}");
-            ExitCode::from(err.exit_code())
-        }
-    }
-}
-
-/// How long after `--timeout` the watchdog steps in. The window and
-/// headless loops check the deadline themselves and exit cleanly (saying
-/// goodbye to the server); the watchdog is for when they cannot, because a
-/// render or a write is stuck.
-const WATCHDOG_GRACE: Duration = Duration::from_secs(2);
-
-/// Makes `--timeout` hold whatever the main thread is doing: a named thread
-/// that ends the process with the timeout status once the deadline (plus
-/// [`WATCHDOG_GRACE`]) has passed. Normal runs end before it wakes; it is
-/// never joined, since it must outlive a stuck main thread.
-fn start_watchdog(limit: Duration) {
-    let spawned = std::thread::Builder::new()
-        .name("plotcast-viewer-watchdog".into())
-        .spawn(move || {
-            std::thread::sleep(limit + WATCHDOG_GRACE);
-            eprintln!(
-                "plotcast-viewer: timed out after {:.1} s (the viewer was stuck; stopped by the watchdog)",
-                limit.as_secs_f64()
-            );
-            std::process::exit(i32::from(EXIT_TIMEOUT));
-        });
-    if let Err(err) = spawned {
-        eprintln!("plotcast-viewer: cannot start the --timeout watchdog: {err}");
-    }
-}
-
-/// Logs to stderr, filtered by `RUST_LOG` (warnings only by default).
-fn init_logging() -> anyhow::Result<()> {
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(spec) if !spec.trim().is_empty() => {
-            EnvFilter::try_new(&spec).with_context(|| format!("bad RUST_LOG {spec:?}"))?
-        }
-        // winit warns about harmless details of some X servers (Xvfb's
-        // missing XSETTINGS, a 0 mm screen): keep those out of the default.
-        _ => EnvFilter::new("warn,winit=error"),
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init()
-        .map_err(|e| anyhow::anyhow!(e))
-        .context("cannot set up logging")
+    plotcast_viewer::Viewer::new().name("plotcast-viewer").run()
 }

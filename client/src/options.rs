@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Size};
 use crate::error::RunError;
 use crate::net::NetConfig;
+use crate::plot_registry::PlotTypes;
 use crate::state::Status;
 
 /// Drawing-side settings.
@@ -25,6 +26,8 @@ pub struct RunOptions {
     /// `--max-fps`: draws per second at most (0: unlimited; absent: the
     /// display's rate in a window, unlimited headless).
     pub max_fps: Option<u32>,
+    /// The plot types custom channels are drawn with.
+    pub plots: PlotTypes,
 }
 
 impl Default for RunOptions {
@@ -39,11 +42,20 @@ impl Default for RunOptions {
             timeout: None,
             ready_file: None,
             max_fps: None,
+            plots: PlotTypes::default(),
         }
     }
 }
 
 impl RunOptions {
+    /// The render options these settings imply (the plot types).
+    pub fn render_options(&self) -> crate::render::RenderOptions {
+        crate::render::RenderOptions {
+            plots: self.plots.clone(),
+            ..crate::render::RenderOptions::default()
+        }
+    }
+
     /// The drawing-side part of the command line.
     pub fn from_cli(cli: &Cli) -> Self {
         Self {
@@ -53,6 +65,7 @@ impl RunOptions {
             timeout: cli.timeout,
             ready_file: cli.ready_file.clone(),
             max_fps: cli.max_fps,
+            plots: PlotTypes::default(),
         }
     }
 

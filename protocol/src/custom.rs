@@ -86,7 +86,10 @@ pub fn sanitize_plot_type(name: &str) -> String {
 
 /// The layout's rule: custom channels name a valid plot type, other kinds
 /// none.
-pub(crate) fn check_spec_plot_type(kind: ChannelKind, plot_type: &str) -> Result<(), ProtocolError> {
+pub(crate) fn check_spec_plot_type(
+    kind: ChannelKind,
+    plot_type: &str,
+) -> Result<(), ProtocolError> {
     match kind {
         ChannelKind::Custom => check_plot_type(plot_type),
         _ if plot_type.is_empty() => Ok(()),

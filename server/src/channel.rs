@@ -247,7 +247,13 @@ pub(crate) struct Handle {
 }
 
 impl Handle {
-    pub(crate) fn publish(&self, nx: usize, ny: usize, range: Option<(f64, f64)>, parts: &[PartRef<'_>]) {
+    pub(crate) fn publish(
+        &self,
+        nx: usize,
+        ny: usize,
+        range: Option<(f64, f64)>,
+        parts: &[PartRef<'_>],
+    ) {
         let ch = &self.channel;
         let (Ok(nx), Ok(ny)) = (u32::try_from(nx), u32::try_from(ny)) else {
             self.invalid(&format!("grid {nx}x{ny} is too large"));

@@ -183,8 +183,12 @@ impl Quiver {
                 v.len()
             ));
         }
-        let named = |name, y| PartRef { name, ..part(None, y) };
-        self.0.publish(nx, ny, None, &[named("u", u), named("v", v)]);
+        let named = |name, y| PartRef {
+            name,
+            ..part(None, y)
+        };
+        self.0
+            .publish(nx, ny, None, &[named("u", u), named("v", v)]);
     }
 }
 
@@ -221,7 +225,12 @@ impl Image {
         }
         // Rows flip from image order (top first) to the grid order of the
         // wire (bottom first), as heatmaps have it.
-        let values: Vec<f32> = rgb.chunks_exact(row).rev().flatten().map(|&v| f(v)).collect();
+        let values: Vec<f32> = rgb
+            .chunks_exact(row)
+            .rev()
+            .flatten()
+            .map(|&v| f(v))
+            .collect();
         let named = PartRef {
             name: "rgb",
             ..part(None, ArrayRef::F32(&values))

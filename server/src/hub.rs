@@ -307,7 +307,10 @@ impl Hub {
             // A custom channel is the same channel only with the same plot
             // type (the layout lists channels by id, in creation order).
             let same_plot = || {
-                layout.layout.channels.get(existing.id as usize)
+                layout
+                    .layout
+                    .channels
+                    .get(existing.id as usize)
                     .is_some_and(|c| c.plot_type == spec.plot_type)
             };
             if existing.kind == spec.kind && same_plot() {

@@ -132,7 +132,14 @@ impl Build {
         for (flag, path) in self.attempts(name) {
             let mut cmd = Command::new(&self.cargo);
             cmd.current_dir(&self.project)
-                .args(["build", "--quiet", "--workspace", flag, name, "--target-dir"])
+                .args([
+                    "build",
+                    "--quiet",
+                    "--workspace",
+                    flag,
+                    name,
+                    "--target-dir",
+                ])
                 .arg(&self.target_dir)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null());

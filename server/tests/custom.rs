@@ -19,7 +19,11 @@ fn custom_arrays_arrive_named_with_their_grid_and_dtype() {
     let v: Vec<f32> = (0..nx * ny).map(|i| -(i as f32)).collect();
     let marks = [0.5f64, 1.5];
     let slice: &[f64] = &u[..2];
-    flow.publish(&[("u", &u), ("v", &v), ("marks", &marks), ("head", &slice)], nx, ny);
+    flow.publish(
+        &[("u", &u), ("v", &v), ("marks", &marks), ("head", &slice)],
+        nx,
+        ny,
+    );
     let batch = viewer.batch();
     let layout = batch.layout.as_ref().unwrap_or(&viewer.layout);
     let spec = &layout.channels[0];
@@ -28,7 +32,10 @@ fn custom_arrays_arrive_named_with_their_grid_and_dtype() {
         (ChannelKind::Custom, "flow-arrows")
     );
     let frame = batch.frame(flow.id()).expect("the custom frame");
-    assert_eq!((frame.kind, frame.nx, frame.ny), (ChannelKind::Custom, 4, 3));
+    assert_eq!(
+        (frame.kind, frame.nx, frame.ny),
+        (ChannelKind::Custom, 4, 3)
+    );
     let names: Vec<&str> = frame.parts.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["u", "v", "marks", "head"]);
     assert_eq!(frame.parts[0].y.to_f64().as_ref(), u.as_slice());
@@ -76,7 +83,11 @@ fn quiver_and_image_use_the_built_in_plot_types() {
     image.publish_rgb(&[255, 0, 0, 0, 0, 255], 1, 2);
     let batch = viewer.batch();
     let layout = batch.layout.clone().unwrap_or(viewer.layout.clone());
-    let types: Vec<&str> = layout.channels.iter().map(|c| c.plot_type.as_str()).collect();
+    let types: Vec<&str> = layout
+        .channels
+        .iter()
+        .map(|c| c.plot_type.as_str())
+        .collect();
     assert_eq!(types, ["quiver", "image"]);
     let q = batch.frame(quiver.id()).unwrap();
     let names: Vec<&str> = q.parts.iter().map(|p| p.name.as_str()).collect();
