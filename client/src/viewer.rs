@@ -207,7 +207,8 @@ fn start_watchdog(name: &str, limit: Duration) {
     }
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (warnings only by default).
+/// Logs to stderr, filtered by `RUST_LOG` (warnings only by default),
+/// unless the program already has a subscriber.
 fn init_logging() -> Result<(), String> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => {
@@ -217,11 +218,13 @@ fn init_logging() -> Result<(), String> {
         // missing XSETTINGS, a 0 mm screen): keep those out of the default.
         _ => EnvFilter::new("warn,winit=error"),
     };
-    tracing_subscriber::fmt()
+    // A program that set up logging itself (or a test running several
+    // viewers) keeps its own: not an error.
+    let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init()
-        .map_err(|e| format!("cannot set up logging: {e}"))
+        .try_init();
+    Ok(())
 }
 
 #[cfg(test)]
