@@ -279,9 +279,6 @@ fn not_found(searched: String, addr: SocketAddr, token: bool) -> ViewerLaunch {
 }
 
 /// Builds the viewer with cargo on a background thread, then starts it.
-///
-/// One writer per state: `Building` is written here, before the thread
-/// exists; the thread writes the outcome, which so always comes last.
 fn build_in_background(
     cargo: PathBuf,
     root: PathBuf,
@@ -297,36 +294,61 @@ fn build_in_background(
         "plotcast: building the viewer for the first run (cargo build{} -p {VIEWER_BIN}); the computation goes on meanwhile",
         if release { " --release" } else { "" }
     );
-    *lock(status) = ViewerLaunch::Building;
-    let thread_status = Arc::clone(status);
-    let work = Box::new(move || {
+    let build = Box::new(move || {
         let profile = if release { "release" } else { "debug" };
         let mut cmd = Command::new(&cargo);
         cmd.current_dir(&root)
             .args(["build", "--quiet", "-p", VIEWER_BIN, "--target-dir"])
-            .arg(&target_dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null());
+            .arg(&target_dir);
         if release {
             cmd.arg("--release");
         }
-        let result = match cmd.output() {
-            Ok(out) if out.status.success() => {
+        run_cargo(&mut cmd).map(|()| target_dir.join(profile).join(VIEWER_BIN))
+    });
+    build_then_start(build, req, status, spawn);
+}
+
+/// Runs a cargo build; on failure, the last lines cargo wrote (or why it
+/// could not run).
+pub(crate) fn run_cargo(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|err| format!("cannot run {}: {err}", cmd.get_program().to_string_lossy()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
+    Err(tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+}
+
+/// A build that gives the viewer's path, or why it failed.
+pub(crate) type BuildJob = Box<dyn FnOnce() -> Result<PathBuf, String> + Send>;
+
+/// Runs `build` on a named thread and starts what it built (unless the
+/// server is gone by then).
+///
+/// One writer per state: `Building` is written here, before the thread
+/// exists; the thread writes the outcome, which so always comes last.
+pub(crate) fn build_then_start(
+    build: BuildJob,
+    req: LaunchRequest,
+    status: &Arc<Mutex<ViewerLaunch>>,
+    spawn: Spawner,
+) {
+    *lock(status) = ViewerLaunch::Building;
+    let thread_status = Arc::clone(status);
+    let work = Box::new(move || {
+        let result = match build() {
+            Ok(path) => {
                 if !req.alive.load(Ordering::Acquire) {
                     return;
                 }
-                start(target_dir.join(profile).join(VIEWER_BIN), &req)
+                start(path, &req)
             }
-            Ok(out) => {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                failed(SpawnError::Build(tail.join("\n")))
-            }
-            Err(err) => failed(SpawnError::Build(format!(
-                "cannot run {}: {err}",
-                cargo.display()
-            ))),
+            Err(why) => failed(SpawnError::Build(why)),
         };
         *lock(&thread_status) = result;
     });

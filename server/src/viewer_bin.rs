@@ -14,14 +14,14 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::Ordering;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use plotcast_protocol::util::lock;
 
 use crate::launch::{
-    exe_target, failed, is_executable, start, LaunchRequest, Spawner, ViewerLaunch,
+    build_then_start, exe_target, is_executable, run_cargo, start, LaunchRequest, Spawner,
+    ViewerLaunch,
 };
 use crate::SpawnError;
 
@@ -140,29 +140,20 @@ impl Build {
                     name,
                     "--target-dir",
                 ])
-                .arg(&self.target_dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null());
+                .arg(&self.target_dir);
             if self.release {
                 cmd.arg("--release");
             }
-            match cmd.output() {
-                Ok(out) if out.status.success() => return Ok(path),
-                Ok(out) => {
-                    let stderr = String::from_utf8_lossy(&out.stderr);
-                    let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
-                    last = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
-                }
-                Err(err) => return Err(format!("cannot run {}: {err}", self.cargo.display())),
+            match run_cargo(&mut cmd) {
+                Ok(()) => return Ok(path),
+                Err(why) => last = why,
             }
         }
-        Err(last)
+        Err(format!("viewer {name}: {last}"))
     }
 }
 
-/// Builds the viewer on a named thread, then starts it. `Building` is
-/// written before the thread exists and the thread writes the outcome, so
-/// the outcome is always the last word.
+/// Builds the viewer on a named thread, then starts it.
 fn build_in_background(
     name: String,
     build: Build,
@@ -171,28 +162,10 @@ fn build_in_background(
     spawn: Spawner,
 ) {
     eprintln!(
-        "plotcast: building the viewer {name} (cargo build{} --bin/--example {name}); the computation goes on meanwhile",
+        "plotcast: building the viewer {name} (cargo build{} --example/--bin {name}); the computation goes on meanwhile",
         if build.release { " --release" } else { "" }
     );
-    *lock(status) = ViewerLaunch::Building;
-    let thread_status = Arc::clone(status);
-    let work = Box::new(move || {
-        let result = match build.run(&name) {
-            Ok(path) => {
-                if !req.alive.load(Ordering::Acquire) {
-                    return;
-                }
-                start(path, &req)
-            }
-            Err(why) => failed(SpawnError::Build(format!("viewer {name}: {why}"))),
-        };
-        *lock(&thread_status) = result;
-    });
-    if let Err(err) = spawn("plotcast-viewer-build", work) {
-        *lock(status) = failed(SpawnError::Build(format!(
-            "cannot start the build thread: {err}"
-        )));
-    }
+    build_then_start(Box::new(move || build.run(&name)), req, status, spawn);
 }
 
 #[cfg(test)]
