@@ -67,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let due = started + Duration::from_millis(10 * step);
         std::thread::sleep(due.saturating_duration_since(Instant::now()));
     }
-    server.finish(Duration::from_secs(2));
+    // Waits (at most 5 s) for the viewer to show the final step.
+    server.finish(Duration::from_secs(5));
     Ok(())
 }
