@@ -44,6 +44,7 @@ fn time_ms(state: &PlotState, decimate: bool, rounds: usize) -> f64 {
     let options = RenderOptions {
         decimate,
         now_unix_us: Some(0),
+        ..RenderOptions::default()
     };
     let mut rgb = Vec::new();
     let mut ms: Vec<f64> = (0..rounds)

@@ -139,6 +139,7 @@ impl PlotState {
                 &mut spec.x_label,
                 &mut spec.y_label,
                 &mut spec.colormap,
+                &mut spec.plot_type,
             ] {
                 clean_in_place(text, MAX_LABEL_CHARS);
             }

@@ -127,13 +127,16 @@ fn legend_entries<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(String, RGBC
 pub(crate) fn draw_channel<'s>(
     ctx: &Ctx<'_, '_>,
     cell: PixelRect,
-    spec: &ChannelSpec,
+    spec: &'s ChannelSpec,
     data: Option<&'s ChannelData>,
     manual: Option<&AxisView>,
     blits: &mut Vec<Blit<'s>>,
 ) -> Result<Option<PlotInfo>, DrawError> {
     if cell.w < 90 || cell.h < 70 {
         return Ok(None); // too small for axes; the rest of the figure still draws
+    }
+    if spec.kind == ChannelKind::Custom {
+        return super::custom::draw_custom(ctx, cell, spec, data, manual, blits);
     }
     let (kind, frame, series) = match data {
         Some(ChannelData::Snapshot(f)) => (f.kind, Some(&**f), None),

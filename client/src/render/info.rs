@@ -267,6 +267,9 @@ pub struct RenderInfo {
     pub height: u32,
     /// Every plot drawn, in layout order.
     pub plots: Vec<PlotInfo>,
+    /// Custom plots whose plot type failed (an error or a panic), shown in
+    /// their cells instead of the plot.
+    pub failures: Vec<super::PlotFailure>,
 }
 
 impl RenderInfo {
@@ -413,6 +416,7 @@ mod tests {
             width: 640,
             height: 480,
             plots: vec![plot(Scale::Linear, Scale::Linear, view)],
+            ..RenderInfo::default()
         };
         let mut state = ViewState::default();
         assert_eq!(info.zoom(&mut state, 10.0, 10.0, 2.0), None);

@@ -16,6 +16,10 @@
 //! them; heatmaps and colorbars are painted into the buffer directly after
 //! plotters is done (`heatmap`).
 //!
+//! Custom channels are drawn by the plot types of [`RenderOptions::plots`]
+//! (`custom`: after plotters, clipped, panics contained; `placeholder` when
+//! the plot type is unknown).
+//!
 //! Files: `channel` (one plot), `info` (what was drawn, zoom/pan helpers), `layout_grid`,
 //! `ranges`, `axes`, `plots`, `heatmap`, [`colormap`], `legend`,
 //! `status_line`, `replay_status` (its replay and recording pieces), `font`, `output` (PNG, softbuffer words).
@@ -24,6 +28,7 @@ mod axes;
 mod channel;
 pub mod colormap;
 mod colormap_tables;
+mod custom;
 mod decimate;
 mod font;
 mod heatmap;
@@ -31,6 +36,7 @@ mod info;
 mod layout_grid;
 mod legend;
 mod output;
+mod placeholder;
 mod plots;
 mod ranges;
 mod replay_status;
@@ -41,10 +47,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub use colormap::{Colormap, BAD_COLOR};
+pub use custom::PlotFailure;
 pub use info::{PixelRect, PlotInfo, RenderInfo};
 pub use output::{rgb_to_0rgb, save_png, RenderError};
+pub use placeholder::placeholder_lines;
 pub use plots::ink_fraction;
 
+use crate::plot_registry::PlotTypes;
 use crate::state::{PlotState, ViewState};
 use axes::Area;
 use channel::{draw_channel, Ctx};
@@ -60,8 +69,8 @@ pub(crate) const INK: RGBColor = RGBColor(20, 20, 20);
 /// Grey of secondary text ("waiting for data").
 pub(crate) const MUTED: RGBColor = RGBColor(130, 130, 130);
 
-/// Choices that change how (not what) the renderer draws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Choices that change how the renderer draws.
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// Decimate lines to min/max per pixel column (default). Off draws
     /// every segment, for comparison and benchmarks.
@@ -69,6 +78,9 @@ pub struct RenderOptions {
     /// "Now" for the status line's frame age, in µs since the Unix epoch;
     /// `None` reads the clock. Tests fix it for reproducible output.
     pub now_unix_us: Option<u64>,
+    /// The plot types custom channels are drawn with (default: the
+    /// built-in ones).
+    pub plots: PlotTypes,
 }
 
 impl Default for RenderOptions {
@@ -76,6 +88,7 @@ impl Default for RenderOptions {
         Self {
             decimate: true,
             now_unix_us: None,
+            plots: PlotTypes::default(),
         }
     }
 }
@@ -119,7 +132,7 @@ pub fn render_with(
     let mut info = RenderInfo {
         width,
         height,
-        plots: Vec::new(),
+        ..RenderInfo::default()
     };
     out.clear();
     out.resize(width as usize * height as usize * 3, 255);
@@ -137,10 +150,13 @@ pub fn render_with(
     for blit in &blits {
         blit.apply(out, width, height);
     }
+    let failures = custom::run_jobs(&blits, out, width, height);
+    custom::draw_failures(out, width, height, &failures);
+    info.failures = failures.into_iter().map(|(_, f)| f).collect();
     info
 }
 
-fn log_failure(what: &str, err: &DrawError) {
+pub(crate) fn log_failure(what: &str, err: &DrawError) {
     tracing::debug!(target: "plotcast_viewer::render", "drawing {what} failed: {}", err.0);
 }
 
