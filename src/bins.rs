@@ -75,3 +75,12 @@ pub fn example(name: &str) -> PathBuf {
         &["build", "-p", "plotcast-suite", "--example", name],
     )
 }
+
+/// The binary of example `name` of another package of the workspace (cargo
+/// puts every package's examples in the same folder).
+pub fn package_example(package: &str, name: &str) -> PathBuf {
+    build(
+        &profile_dir().join("examples").join(name),
+        &["build", "-p", package, "--example", name],
+    )
+}

@@ -47,6 +47,7 @@ fn time_view_ms(state: &PlotState, view: &ViewState, decimate: bool, rounds: usi
     let options = RenderOptions {
         decimate,
         now_unix_us: Some(0),
+        ..RenderOptions::default()
     };
     let mut rgb = Vec::new();
     let mut ms: Vec<f64> = (0..rounds)

@@ -91,6 +91,7 @@ fn lines(c: &mut Criterion) {
             let options = RenderOptions {
                 decimate,
                 now_unix_us: Some(2),
+                ..RenderOptions::default()
             };
             group.bench_with_input(BenchmarkId::new(name, n), &n, |b, _| {
                 b.iter(|| black_box(render_with(&state, &view, W, H, &mut out, &options)))
@@ -107,6 +108,7 @@ fn heatmap(c: &mut Criterion) {
     let options = RenderOptions {
         decimate: true,
         now_unix_us: Some(2),
+        ..RenderOptions::default()
     };
     c.bench_function("heatmap_512x512_at_1280x720", |b| {
         b.iter(|| black_box(render_with(&state, &view, W, H, &mut out, &options)))
@@ -126,6 +128,7 @@ fn empty(c: &mut Criterion) {
     let options = RenderOptions {
         decimate: true,
         now_unix_us: Some(2),
+        ..RenderOptions::default()
     };
     c.bench_function("empty_plot_at_1280x720", |b| {
         b.iter(|| black_box(render_with(&state, &view, W, H, &mut out, &options)))
@@ -139,6 +142,7 @@ fn readout(c: &mut Criterion) {
     let options = RenderOptions {
         decimate: true,
         now_unix_us: Some(2),
+        ..RenderOptions::default()
     };
     let plain = ViewState::default();
     let info = render_with(&state, &plain, W, H, &mut out, &options);

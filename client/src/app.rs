@@ -319,7 +319,9 @@ impl App<'_> {
         plot.status.fps = fps;
         plot.status.paused = self.frozen.is_some();
         follow::advance(&mut self.view, &plot);
-        let info = render::render(&plot, &self.view, width.get(), height.get(), &mut self.rgb);
+        let options = self.opts.render_options();
+        let (w, h) = (width.get(), height.get());
+        let info = render::render_with(&plot, &self.view, w, h, &mut self.rgb, &options);
         // Paused, the frozen drawing is not what the server should size
         // data for; zoom and pan of it still are.
         self.shared.set_views(plot.layout_version, info.views());

@@ -173,6 +173,17 @@ fn write_snapshot<W: Write>(
                 }
             }
         }
+        // A custom channel's named arrays, one row per element: what they
+        // mean is the plot type's business.
+        ChannelKind::Custom => {
+            header(w, false, &["array", "index", "value"])?;
+            for part in &frame.parts {
+                for (i, v) in part.y.iter().enumerate() {
+                    row(w, None, &[part.name.clone(), i.to_string(), number(v)])?;
+                    rows += 1;
+                }
+            }
+        }
     }
     Ok(rows)
 }

@@ -158,7 +158,8 @@ impl Headless<'_> {
         }
         plot.status.fps = fps;
         self.views_of_layout = plot.layout_version;
-        let info = render::render(&plot, &view, width, height, &mut self.rgb);
+        let options = self.opts.render_options();
+        let info = render::render_with(&plot, &view, width, height, &mut self.rgb, &options);
         self.shared.set_views(plot.layout_version, info.views());
         self.rendered += 1;
         let path = self.opts.frame_path(self.rendered);

@@ -18,7 +18,27 @@
 //! # Ok::<(), plotcast_viewer::error::RunError>(())
 //! ```
 //!
+//! A viewer of your own draws custom channels (`server.custom(name,
+//! plot_type)` in the computation) with plot types you write with
+//! plotters ([`plot_type::PlotType`]); everything else is this viewer:
+//!
+//! ```no_run
+//! # struct Vortex;
+//! # impl plotcast_viewer::PlotType for Vortex {
+//! #     fn draw(&self, _: &plotcast_viewer::plot_type::PlotArea<'_, '_>,
+//! #         _: &plotcast_viewer::plot_type::CustomData<'_>) -> plotcast_viewer::plot_type::PlotResult { Ok(()) }
+//! # }
+//! fn main() -> std::process::ExitCode {
+//!     plotcast_viewer::Viewer::new().plot("vortex", Vortex).run()
+//! }
+//! ```
+//!
 //! Layout:
+//! - [`viewer`]: [`Viewer`], the program as a builder (the binary is
+//!   `Viewer::new().run()`).
+//! - [`plot_type`]: [`PlotType`] and what it draws with; [`plot_registry`]:
+//!   [`PlotTypes`] by name; [`plot_types`]: the built-in ones (`quiver`,
+//!   `image`); [`plotters`]: the plotters crate the viewer draws with.
 //! - [`cli`]: command line, default port ([`cli::DEFAULT_PORT`]), exit codes.
 //! - [`options`]: drawing-side settings, output paths.
 //! - [`net`]: the network thread, reconnect with backoff; [`connection`]: one
@@ -69,8 +89,20 @@ pub mod options;
 pub mod pacer;
 pub mod peer_text;
 pub mod player;
+pub mod plot_registry;
+pub mod plot_type;
+pub mod plot_types;
 pub mod record_headless;
 pub mod recorder;
 pub mod replay;
 pub mod replay_headless;
 pub mod shared;
+pub mod viewer;
+
+pub use plot_registry::PlotTypes;
+pub use plot_type::PlotType;
+pub use viewer::Viewer;
+
+/// The plotters version the viewer draws with: plot types use it through
+/// this path, so their drawing code always matches the viewer's.
+pub use plotters;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Size};
 use crate::error::RunError;
 use crate::net::NetConfig;
+use crate::plot_registry::PlotTypes;
 use crate::recorder::RecordOptions;
 use crate::state::Status;
 
@@ -37,6 +38,8 @@ pub struct RunOptions {
     pub csv: Option<PathBuf>,
     /// `--salvage`: replay a damaged recording up to the damage.
     pub salvage: bool,
+    /// The plot types custom channels are drawn with.
+    pub plots: PlotTypes,
 }
 
 impl Default for RunOptions {
@@ -56,11 +59,20 @@ impl Default for RunOptions {
             at: None,
             csv: None,
             salvage: false,
+            plots: PlotTypes::default(),
         }
     }
 }
 
 impl RunOptions {
+    /// The render options these settings imply (the plot types).
+    pub fn render_options(&self) -> crate::render::RenderOptions {
+        crate::render::RenderOptions {
+            plots: self.plots.clone(),
+            ..crate::render::RenderOptions::default()
+        }
+    }
+
     /// The drawing-side part of the command line.
     pub fn from_cli(cli: &Cli) -> Self {
         Self {
@@ -80,6 +92,7 @@ impl RunOptions {
             at: cli.at,
             csv: cli.csv.clone(),
             salvage: cli.salvage,
+            plots: PlotTypes::default(),
         }
     }
 

@@ -143,6 +143,7 @@ impl PlotState {
                 &mut spec.x_label,
                 &mut spec.y_label,
                 &mut spec.colormap,
+                &mut spec.plot_type,
                 &mut spec.link_x,
             ] {
                 clean_in_place(text, MAX_LABEL_CHARS);

@@ -58,6 +58,7 @@ fn draw(state: &PlotState, view: &ViewState, name: &str) -> (RenderInfo, Vec<u8>
     let options = RenderOptions {
         decimate: true,
         now_unix_us: Some(2_000_000),
+        ..RenderOptions::default()
     };
     let info = render_with(state, view, W, H, &mut rgb, &options);
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("interaction-{name}.png"));

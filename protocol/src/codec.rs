@@ -20,6 +20,7 @@ use tokio_util::codec::{Decoder, LengthDelimitedCodec};
 use crate::compress::{
     shuffle_into, unshuffle, CODEC_LZ4_SHUFFLE, CODEC_NONE, MAX_DECOMPRESSED_BYTES,
 };
+use crate::custom::{check_custom_parts, check_spec_plot_type};
 use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire, U16_NAN, U16_TOP};
 use crate::layout::LayoutWire;
 use crate::message::{tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest};
@@ -192,6 +193,9 @@ pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolErro
             write_frame(out, t, |o| put_bincode(o, name, &wire), 0, no_payload)
         }
         Message::Layout(l) => {
+            for c in &l.channels {
+                check_spec_plot_type(c.kind, &c.plot_type)?;
+            }
             let wire = LayoutWire::from(l);
             write_frame(out, t, |o| put_bincode(o, name, &wire), 0, no_payload)
         }
@@ -229,6 +233,9 @@ pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), Proto
             .iter()
             .map(|p| (p.x.map(|x| x.len() as u64), p.y.len() as u64)),
     )?;
+    if frame.kind == ChannelKind::Custom {
+        check_custom_parts(frame.parts.iter().map(|p| (p.name, p.x.is_some())))?;
+    }
     let desc = |a: &ArrayRef<'_>| ArrayWire {
         dtype: a.dtype() as u8,
         len: a.len() as u64,
@@ -458,6 +465,9 @@ fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
             .iter()
             .map(|p| (p.x.as_ref().map(|x| x.len), p.y.len)),
     )?;
+    if kind == ChannelKind::Custom {
+        check_custom_parts(wire.parts.iter().map(|p| (p.name.as_str(), p.x.is_some())))?;
+    }
     // Every length now fits in the payload, so the casts below are exact.
     let mut offset = 0usize;
     let mut take = |a: &ArrayWire| -> Result<Array, ProtocolError> {

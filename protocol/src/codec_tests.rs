@@ -64,6 +64,7 @@ fn sample_layout() -> Layout {
             series,
             ChannelSpec::new(3, "walkers", ChannelKind::Scatter),
             ChannelSpec::new(4, "hist", ChannelKind::Bars),
+            ChannelSpec::custom(5, "flow", "quiver"),
         ],
     }
 }
@@ -205,6 +206,20 @@ fn data_frames_of_every_kind_round_trip() {
             vec![part("e", 1234, Some(&xs), &ys)],
         ),
         frame(ChannelKind::Line, 0, 0, vec![]),
+        frame(
+            ChannelKind::Custom,
+            10,
+            10,
+            vec![part("u", 0, None, &ys), part("v", 0, None, &ys)],
+        ),
+        // Custom arrays need not fill the grid, nor a grid exist.
+        frame(
+            ChannelKind::Custom,
+            0,
+            0,
+            vec![part("peaks", 0, None, &ys[..3]), part("", 0, None, &xs)],
+        ),
+        frame(ChannelKind::Custom, 7, 1, vec![]),
     ];
     for f in frames {
         let msg = Message::Data(f);
@@ -278,6 +293,7 @@ fn shape_violations_are_refused_on_encode() {
         (ChannelKind::Series, 0, 0, Some(&ys[..1]), &ys[..]),
         (ChannelKind::Bars, 0, 0, Some(&ys[..1]), &ys[..]),
         (ChannelKind::Line, 1, 1, None, &ys[..]),
+        (ChannelKind::Custom, 3, 1, Some(&ys[..]), &ys[..]),
     ];
     for (kind, nx, ny, x, y) in bad {
         let parts = [PartRef {
@@ -698,4 +714,91 @@ fn views_and_reduced_frames_round_trip_and_are_checked() {
         ..lod
     });
     assert!(decode(encode(&Message::Data(bad)).unwrap().slice(4..)).is_err());
+}
+
+#[test]
+fn custom_rules_hold_on_encode_and_decode() {
+    let ys = [1.0, 2.0];
+    // Two parts with one name: which one would a plot type read?
+    let parts = [
+        PartRef {
+            name: "u",
+            first_index: 0,
+            x: None,
+            y: ArrayRef::F64(&ys),
+        },
+        PartRef {
+            name: "u",
+            first_index: 0,
+            x: None,
+            y: ArrayRef::F64(&ys),
+        },
+    ];
+    let fr = FrameRef {
+        channel: 0,
+        seq: 1,
+        timestamp_us: 0,
+        kind: ChannelKind::Custom,
+        nx: 2,
+        ny: 1,
+        range: None,
+        parts: &parts,
+        lod: None,
+    };
+    let err = encode_data(&fr, &mut BytesMut::new()).unwrap_err();
+    assert!(err.to_string().contains("two parts are named"), "{err}");
+    // The same frame from a peer that skipped the check.
+    let wire = FrameWire {
+        channel: 0,
+        seq: 1,
+        timestamp_us: 0,
+        kind: ChannelKind::Custom as u8,
+        nx: 2,
+        ny: 1,
+        range: None,
+        parts: (0..2)
+            .map(|_| PartWire {
+                name: "u".into(),
+                first_index: 0,
+                x: None,
+                y: ArrayWire { dtype: 0, len: 2 },
+            })
+            .collect(),
+        codec: 0,
+        lod: None,
+        raw_len: 32,
+    };
+    let err = decode(body(tag::DATA, &bincode_bytes(&wire), &[0; 32])).unwrap_err();
+    assert!(matches!(err, ProtocolError::Invalid { .. }), "{err}");
+
+    // Layouts: a custom channel needs a valid plot type, others none.
+    let mut layout = sample_layout();
+    layout.channels[5].plot_type = "has space".into();
+    assert!(encode(&Message::Layout(layout.clone())).is_err());
+    let wire = LayoutWire::from(&layout);
+    let err = decode(body(tag::LAYOUT, &bincode_bytes(&wire), &[])).unwrap_err();
+    assert!(err.to_string().contains("plot type"), "{err}");
+    layout.channels[5].plot_type = "quiver".into();
+    layout.channels[0].plot_type = "quiver".into();
+    let wire = LayoutWire::from(&layout);
+    let err = decode(body(tag::LAYOUT, &bincode_bytes(&wire), &[])).unwrap_err();
+    assert!(err.to_string().contains("heatmap"), "{err}");
+}
+
+#[test]
+fn plot_type_then_link_x_end_a_channel_spec() {
+    // Documented in PROTOCOL.md: the fields of version 2 before custom
+    // channels keep their bytes, `plot_type` follows `history_points`, and
+    // `link_x` comes last.
+    let mut spec = ChannelSpec::custom(1, "f", "quiver");
+    let layout = |spec: ChannelSpec| Layout {
+        title: String::new(),
+        columns: 0,
+        channels: vec![spec],
+    };
+    let header = bincode_bytes(&LayoutWire::from(&layout(spec.clone())));
+    assert!(header.ends_with(b"\x00\x06quiver\x00"), "{header:?}");
+    spec.link_x = "t".into();
+    let header = bincode_bytes(&LayoutWire::from(&layout(spec)));
+    assert!(header.ends_with(b"\x00\x06quiver\x01t"), "{header:?}");
 }

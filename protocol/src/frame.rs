@@ -11,6 +11,7 @@
 //! | heatmap | exactly one              | none                    | `nx * ny` values, row-major (row 0 first) |
 //! | bars    | one per named series     | optional edges (n + 1) or centres (n) | n heights |
 //! | series  | one per series appended  | time values             | y values, same length  |
+//! | custom  | named arrays, names distinct | none                | any length; `nx`, `ny` free (see [`crate::custom`]) |
 //!
 //! For append series, `first_index` is the index (counted from 0 since the
 //! series was created) of the part's first point, so a viewer can tell a gap
@@ -136,9 +137,9 @@ pub struct FrameRef<'a> {
     pub timestamp_us: u64,
     /// The channel kind; must match the layout.
     pub kind: ChannelKind,
-    /// Heatmap columns (0 for other kinds).
+    /// Heatmap (or custom grid) columns (0 for other kinds).
     pub nx: u32,
-    /// Heatmap rows (0 for other kinds).
+    /// Heatmap (or custom grid) rows (0 for other kinds).
     pub ny: u32,
     /// Heatmap value range; `None` means autoscale.
     pub range: Option<(f64, f64)>,
@@ -372,11 +373,12 @@ pub(crate) fn check_shape(
             format!("needs exactly one part, has {parts}"),
         ));
     }
-    if kind != ChannelKind::Heatmap && (nx != 0 || ny != 0) {
+    let grid_kind = matches!(kind, ChannelKind::Heatmap | ChannelKind::Custom);
+    if !grid_kind && (nx != 0 || ny != 0) {
         return Err(ProtocolError::invalid(
             "frame",
             format!(
-                "nx/ny are only for heatmaps, found {nx}x{ny} on a {}",
+                "nx/ny are only for heatmaps and custom channels, found {nx}x{ny} on a {}",
                 kind.name()
             ),
         ));
@@ -413,6 +415,15 @@ pub(crate) fn check_shape(
                     return Err(ProtocolError::invalid(
                         "bars frame",
                         "x must hold n centres or n + 1 edges for n heights",
+                    ));
+                }
+            }
+            // Names are checked by `custom::check_custom_parts`.
+            ChannelKind::Custom => {
+                if x.is_some() {
+                    return Err(ProtocolError::invalid(
+                        "custom frame",
+                        "custom parts are named arrays without x",
                     ));
                 }
             }

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::custom::check_spec_plot_type;
 use crate::ProtocolError;
 
 /// How a channel's data is drawn.
@@ -22,16 +23,21 @@ pub enum ChannelKind {
     Bars = 3,
     /// Append-mode time series: points are appended and a history window kept.
     Series = 4,
+    /// A custom plot: named arrays (and grid dimensions) drawn by the plot
+    /// type the layout names ([`ChannelSpec::plot_type`]); see
+    /// [`crate::custom`].
+    Custom = 5,
 }
 
 impl ChannelKind {
     /// Every kind, in tag order.
-    pub const ALL: [ChannelKind; 5] = [
+    pub const ALL: [ChannelKind; 6] = [
         ChannelKind::Line,
         ChannelKind::Scatter,
         ChannelKind::Heatmap,
         ChannelKind::Bars,
         ChannelKind::Series,
+        ChannelKind::Custom,
     ];
 
     /// A lower-case name for messages and logs.
@@ -42,6 +48,7 @@ impl ChannelKind {
             ChannelKind::Heatmap => "heatmap",
             ChannelKind::Bars => "bars",
             ChannelKind::Series => "series",
+            ChannelKind::Custom => "custom",
         }
     }
 }
@@ -125,6 +132,10 @@ pub struct ChannelSpec {
     pub colormap: String,
     /// History window in points, for append series (0 for other kinds).
     pub history_points: u32,
+    /// The plot type of a custom channel (for example `quiver`), which a
+    /// viewer looks up among the plot types it can draw; empty for every
+    /// other kind. See [`crate::custom::check_plot_type`] for the rules.
+    pub plot_type: String,
     /// X-axis link group: plots with the same non-empty group share x zoom
     /// and pan in the viewer (empty: not linked).
     pub link_x: String,
@@ -147,8 +158,17 @@ impl ChannelSpec {
             cell: None,
             colormap: String::new(),
             history_points: 0,
+            plot_type: String::new(),
             link_x: String::new(),
         }
+    }
+
+    /// A custom channel's spec: kind [`ChannelKind::Custom`] with the given
+    /// plot type and every other option at its default.
+    pub fn custom(id: u32, name: impl Into<String>, plot_type: impl Into<String>) -> Self {
+        let mut spec = Self::new(id, name, ChannelKind::Custom);
+        spec.plot_type = plot_type.into();
+        spec
     }
 
     /// The title to show: the explicit title, else the channel name.
@@ -189,7 +209,11 @@ pub(crate) struct ChannelSpecWire {
     pub(crate) cell: Option<GridCell>,
     pub(crate) colormap: String,
     pub(crate) history_points: u32,
-    /// Added last (wire order matters): the x-axis link group.
+    /// Added for custom channels; last, so the fields before it keep their
+    /// offsets.
+    pub(crate) plot_type: String,
+    /// Added after `plot_type` (wire order matters): the x-axis link
+    /// group.
     pub(crate) link_x: String,
 }
 
@@ -223,6 +247,7 @@ impl From<&Layout> for LayoutWire {
                     cell: c.cell,
                     colormap: c.colormap.clone(),
                     history_points: c.history_points,
+                    plot_type: c.plot_type.clone(),
                     link_x: c.link_x.clone(),
                 })
                 .collect(),
@@ -238,10 +263,12 @@ impl TryFrom<LayoutWire> for Layout {
             .channels
             .into_iter()
             .map(|c| {
+                let kind = ChannelKind::try_from(c.kind)?;
+                check_spec_plot_type(kind, &c.plot_type)?;
                 Ok(ChannelSpec {
                     id: c.id,
                     name: c.name,
-                    kind: ChannelKind::try_from(c.kind)?,
+                    kind,
                     title: c.title,
                     x_label: c.x_label,
                     y_label: c.y_label,
@@ -252,6 +279,7 @@ impl TryFrom<LayoutWire> for Layout {
                     cell: c.cell,
                     colormap: c.colormap,
                     history_points: c.history_points,
+                    plot_type: c.plot_type,
                     link_x: c.link_x,
                 })
             })

@@ -22,6 +22,8 @@
 //! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`];
 //! - [`message`]: the [`Message`] enum and the control messages;
 //! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
+//! - [`custom`]: custom channels (plot-type names, their data rules, the
+//!   built-in plot types);
 //! - [`frame`]: data [`Frame`]s and their arrays;
 //! - [`lod`]: level of detail: a viewer's [`View`], a reduced frame's [`Lod`];
 //! - [`compress`]: LZ4 over byte-shuffled arrays, for slow links;
@@ -38,6 +40,7 @@
 pub mod clock;
 pub mod codec;
 pub mod compress;
+pub mod custom;
 pub mod error;
 pub mod frame;
 pub mod layout;

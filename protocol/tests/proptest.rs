@@ -31,10 +31,11 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
         prop::option::of((0u16..8, 0u16..8, 1u16..3, 1u16..3)),
         name(),
         any::<u32>(),
+        "[a-zA-Z0-9_.:-]{1,64}",
         name(),
     )
         .prop_map(
-            |(id, n, kind, (title, xl, yl), (xs, ys), (xr, yr), cell, cmap, hist, link)| {
+            |(id, n, kind, (title, xl, yl), (xs, ys), (xr, yr), cell, cmap, hist, plot, link)| {
                 let scale = |log| if log { Scale::Log } else { Scale::Linear };
                 ChannelSpec {
                     id,
@@ -55,6 +56,12 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
                     }),
                     colormap: cmap,
                     history_points: hist,
+                    // Only custom channels name a plot type.
+                    plot_type: if kind == ChannelKind::Custom {
+                        plot
+                    } else {
+                        String::new()
+                    },
                     link_x: link,
                 }
             },
@@ -75,7 +82,7 @@ fn part(kind: ChannelKind) -> impl Strategy<Value = Part> {
                 ChannelKind::Scatter | ChannelKind::Series => Some(n),
                 ChannelKind::Line => with_x.then_some(n),
                 ChannelKind::Bars => with_x.then_some(n + 1),
-                ChannelKind::Heatmap => None,
+                ChannelKind::Heatmap | ChannelKind::Custom => None,
             };
             (values(n), values(x_len.unwrap_or(0))).prop_map(move |(y, x)| Part {
                 name: nm.clone(),
@@ -104,6 +111,16 @@ fn data_frame() -> impl Strategy<Value = Frame> {
                             }],
                         )
                     })
+                })
+                .boxed()
+        } else if kind == ChannelKind::Custom {
+            // Named arrays of any length with distinct names, any grid.
+            (0u32..9, 0u32..9, prop::collection::vec(part(kind), 0..4))
+                .prop_map(|(nx, ny, mut parts)| {
+                    for (i, p) in parts.iter_mut().enumerate() {
+                        p.name = format!("{i}{}", p.name);
+                    }
+                    (nx, ny, parts)
                 })
                 .boxed()
         } else {

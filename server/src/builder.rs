@@ -62,6 +62,7 @@ pub struct ServerBuilder {
     stalled_write_budget_bytes: Option<usize>,
     launch_viewer: bool,
     viewer_path: Option<PathBuf>,
+    viewer_bin: Option<String>,
 }
 
 impl Default for ServerBuilder {
@@ -84,6 +85,7 @@ impl Default for ServerBuilder {
             stalled_write_budget_bytes: None,
             launch_viewer: true,
             viewer_path: None,
+            viewer_bin: None,
         }
     }
 }
@@ -201,9 +203,35 @@ impl ServerBuilder {
     }
 
     /// The viewer binary to launch, overriding `PLOTCAST_VIEWER` and the
-    /// search.
+    /// search (and an earlier [`viewer_bin`](Self::viewer_bin)).
     pub fn viewer_path(mut self, path: impl Into<PathBuf>) -> Self {
         self.viewer_path = Some(path.into());
+        self.viewer_bin = None;
+        self
+    }
+
+    /// Launches a viewer of your own, built next to the computation, by its
+    /// binary's name: for example one built from the viewer library with
+    /// extra plot types for [`Server::custom`](crate::Server::custom)
+    /// channels. Overrides `PLOTCAST_VIEWER` and the search (and an earlier
+    /// [`viewer_path`](Self::viewer_path)).
+    ///
+    /// It is looked for where cargo puts binaries and examples: beside the
+    /// running executable, in the parent of its `examples` folder, or in an
+    /// `examples` folder beside it. Not there, under `cargo run`, it is
+    /// built in the background (same profile and target folder, as an
+    /// example or a binary of the workspace) and started when ready;
+    /// elsewhere one line on stderr says how to build it and the
+    /// computation goes on.
+    ///
+    /// ```no_run
+    /// // cargo run --release --example vortex   (the viewer: examples/vortex_viewer.rs)
+    /// let server = plotcast::Server::builder().viewer_bin("vortex_viewer").start()?;
+    /// # Ok::<(), plotcast::ServerError>(())
+    /// ```
+    pub fn viewer_bin(mut self, name: impl Into<String>) -> Self {
+        self.viewer_bin = Some(name.into());
+        self.viewer_path = None;
         self
     }
 
@@ -326,6 +354,7 @@ impl ServerBuilder {
                 addr: connect_addr(local_addr),
                 token: token.clone(),
                 explicit_path: self.viewer_path.clone(),
+                bin_name: self.viewer_bin.clone(),
                 env_path: self.env("PLOTCAST_VIEWER").map(PathBuf::from),
                 extra_args: extra_args(self.env("PLOTCAST_VIEWER_ARGS").as_deref()),
                 alive: Arc::clone(&alive),

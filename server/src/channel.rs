@@ -192,14 +192,22 @@ impl ChannelBuilder {
     }
 
     fn build(self, kind: ChannelKind) -> Handle {
-        let channel = self.hub.channel(
-            self.options.spec(&self.name, kind),
-            self.options.heatmap_reduce,
-        );
+        let spec = self.options.spec(&self.name, kind);
+        self.build_spec(spec)
+    }
+
+    /// Creates (or finds) the channel described by `spec`.
+    pub(crate) fn build_spec(self, spec: ChannelSpec) -> Handle {
+        let channel = self.hub.channel(spec, self.options.heatmap_reduce);
         Handle {
             hub: self.hub,
             channel,
         }
+    }
+
+    /// The spec these options give a channel of `kind`.
+    pub(crate) fn spec(&self, kind: ChannelKind) -> ChannelSpec {
+        self.options.spec(&self.name, kind)
     }
 
     /// A heatmap channel.
@@ -257,13 +265,19 @@ impl<'a> Trace<'a> {
 
 /// What every handle holds.
 #[derive(Debug, Clone)]
-struct Handle {
+pub(crate) struct Handle {
     hub: Arc<Hub>,
-    channel: Arc<Channel>,
+    pub(crate) channel: Arc<Channel>,
 }
 
 impl Handle {
-    fn publish(&self, nx: usize, ny: usize, range: Option<(f64, f64)>, parts: &[PartRef<'_>]) {
+    pub(crate) fn publish(
+        &self,
+        nx: usize,
+        ny: usize,
+        range: Option<(f64, f64)>,
+        parts: &[PartRef<'_>],
+    ) {
         let ch = &self.channel;
         let (Ok(nx), Ok(ny)) = (u32::try_from(nx), u32::try_from(ny)) else {
             self.invalid(&format!("grid {nx}x{ny} is too large"));
@@ -319,7 +333,17 @@ impl Handle {
         self.publish(0, 0, None, &parts);
     }
 
-    fn invalid(&self, reason: &str) {
+    /// The channel's plot type (empty unless it is a custom channel).
+    pub(crate) fn plot_type(&self) -> String {
+        lock(&self.hub.layout)
+            .layout
+            .channels
+            .get(self.channel.id as usize)
+            .map(|c| c.plot_type.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn invalid(&self, reason: &str) {
         if self.channel.invalid.fetch_add(1, Ordering::Relaxed) == 0 {
             tracing::warn!(target: "plotcast", channel = %self.channel.name,
                 "publish dropped (further ones on this channel are only counted): {reason}");
@@ -350,6 +374,7 @@ impl Handle {
     }
 }
 
+/// The `name` and `id` methods every handle type has.
 macro_rules! common_methods {
     ($t:ident) => {
         impl $t {
@@ -365,6 +390,7 @@ macro_rules! common_methods {
         }
     };
 }
+pub(crate) use common_methods;
 
 /// A heatmap: an `nx × ny` grid drawn through a colormap.
 #[derive(Debug, Clone)]
@@ -504,7 +530,7 @@ impl Series {
     }
 }
 
-fn part<'a>(x: Option<ArrayRef<'a>>, y: ArrayRef<'a>) -> PartRef<'a> {
+pub(crate) fn part<'a>(x: Option<ArrayRef<'a>>, y: ArrayRef<'a>) -> PartRef<'a> {
     PartRef {
         name: "",
         first_index: 0,

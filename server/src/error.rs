@@ -68,6 +68,18 @@ pub enum SpawnError {
         addr: String,
     },
 
+    /// The viewer binary named with
+    /// [`ServerBuilder::viewer_bin`](crate::ServerBuilder::viewer_bin) was
+    /// not found next to the computation (and it does not run under cargo,
+    /// which would have built it).
+    #[error("the viewer {name} was not found (looked in: {searched}); build it next to the computation (`cargo build --release --bin {name}`, or `--example {name}` if it is an example) or name its path with ServerBuilder::viewer_path; the computation goes on without a window")]
+    BinNotFound {
+        /// The binary's name.
+        name: String,
+        /// Where we looked.
+        searched: String,
+    },
+
     /// The binary exists but could not be started.
     #[error("cannot start the viewer {path}: {source}")]
     Start {

@@ -323,7 +323,16 @@ impl Hub {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(existing) = channels.iter().find(|c| c.name == spec.name) {
-            if existing.kind == spec.kind {
+            // A custom channel is the same channel only with the same plot
+            // type (the layout lists channels by id, in creation order).
+            let same_plot = || {
+                layout
+                    .layout
+                    .channels
+                    .get(existing.id as usize)
+                    .is_some_and(|c| c.plot_type == spec.plot_type)
+            };
+            if existing.kind == spec.kind && same_plot() {
                 return Arc::clone(existing);
             }
             let base = spec.name.clone();

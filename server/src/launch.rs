@@ -64,6 +64,8 @@ pub(crate) struct LaunchRequest {
     pub(crate) addr: SocketAddr,
     pub(crate) token: Option<String>,
     pub(crate) explicit_path: Option<PathBuf>,
+    /// A viewer of the user's own, by binary name (`viewer_bin`).
+    pub(crate) bin_name: Option<String>,
     pub(crate) env_path: Option<PathBuf>,
     /// Appended to the viewer's command line (`PLOTCAST_VIEWER_ARGS`).
     pub(crate) extra_args: Vec<String>,
@@ -84,7 +86,7 @@ pub(crate) fn connect_addr(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     path.metadata()
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
@@ -200,7 +202,7 @@ fn cargo_workspace() -> Option<(PathBuf, PathBuf)> {
 
 /// The target dir and profile of the running executable
 /// (`target/<profile>/[examples|deps]/exe`).
-fn exe_target(exe: &Path) -> Option<(PathBuf, bool)> {
+pub(crate) fn exe_target(exe: &Path) -> Option<(PathBuf, bool)> {
     let mut dir = exe.parent()?;
     if matches!(dir.file_name()?.to_str()?, "examples" | "deps") {
         dir = dir.parent()?;
@@ -213,6 +215,9 @@ fn exe_target(exe: &Path) -> Option<(PathBuf, bool)> {
 /// first on a background thread when running from the plotcast workspace.
 /// Prints one line on stderr when there is none.
 pub(crate) fn launch(req: LaunchRequest, status: &Arc<Mutex<ViewerLaunch>>) {
+    if let Some(name) = req.bin_name.clone() {
+        return crate::viewer_bin::launch_bin(&name, req, status, spawn_named);
+    }
     match find_viewer(
         req.explicit_path.as_deref(),
         req.env_path.as_deref(),
@@ -229,7 +234,7 @@ pub(crate) fn launch(req: LaunchRequest, status: &Arc<Mutex<ViewerLaunch>>) {
 }
 
 /// Starts the viewer at `path`.
-fn start(path: PathBuf, req: &LaunchRequest) -> ViewerLaunch {
+pub(crate) fn start(path: PathBuf, req: &LaunchRequest) -> ViewerLaunch {
     match spawn_viewer(&path, req) {
         Ok(pid) => {
             tracing::info!(target: "plotcast", path = %path.display(), pid, "viewer started");
@@ -240,7 +245,7 @@ fn start(path: PathBuf, req: &LaunchRequest) -> ViewerLaunch {
 }
 
 /// Reported once, here: the computation goes on without a window.
-fn failed(err: SpawnError) -> ViewerLaunch {
+pub(crate) fn failed(err: SpawnError) -> ViewerLaunch {
     eprintln!("plotcast: {err}");
     ViewerLaunch::Failed {
         error: Arc::new(err),
@@ -249,9 +254,9 @@ fn failed(err: SpawnError) -> ViewerLaunch {
 
 /// Runs `work` on a thread called `name` (a parameter, so a test can run
 /// it inline and check who writes the launch status last).
-type Spawner = fn(&str, Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
+pub(crate) type Spawner = fn(&str, Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
 
-fn spawn_named(name: &str, work: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+pub(crate) fn spawn_named(name: &str, work: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
     thread::Builder::new()
         .name(name.into())
         .spawn(work)
@@ -274,9 +279,6 @@ fn not_found(searched: String, addr: SocketAddr, token: bool) -> ViewerLaunch {
 }
 
 /// Builds the viewer with cargo on a background thread, then starts it.
-///
-/// One writer per state: `Building` is written here, before the thread
-/// exists; the thread writes the outcome, which so always comes last.
 fn build_in_background(
     cargo: PathBuf,
     root: PathBuf,
@@ -292,36 +294,61 @@ fn build_in_background(
         "plotcast: building the viewer for the first run (cargo build{} -p {VIEWER_BIN}); the computation goes on meanwhile",
         if release { " --release" } else { "" }
     );
-    *lock(status) = ViewerLaunch::Building;
-    let thread_status = Arc::clone(status);
-    let work = Box::new(move || {
+    let build = Box::new(move || {
         let profile = if release { "release" } else { "debug" };
         let mut cmd = Command::new(&cargo);
         cmd.current_dir(&root)
             .args(["build", "--quiet", "-p", VIEWER_BIN, "--target-dir"])
-            .arg(&target_dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null());
+            .arg(&target_dir);
         if release {
             cmd.arg("--release");
         }
-        let result = match cmd.output() {
-            Ok(out) if out.status.success() => {
+        run_cargo(&mut cmd).map(|()| target_dir.join(profile).join(VIEWER_BIN))
+    });
+    build_then_start(build, req, status, spawn);
+}
+
+/// Runs a cargo build; on failure, the last lines cargo wrote (or why it
+/// could not run).
+pub(crate) fn run_cargo(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|err| format!("cannot run {}: {err}", cmd.get_program().to_string_lossy()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
+    Err(tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+}
+
+/// A build that gives the viewer's path, or why it failed.
+pub(crate) type BuildJob = Box<dyn FnOnce() -> Result<PathBuf, String> + Send>;
+
+/// Runs `build` on a named thread and starts what it built (unless the
+/// server is gone by then).
+///
+/// One writer per state: `Building` is written here, before the thread
+/// exists; the thread writes the outcome, which so always comes last.
+pub(crate) fn build_then_start(
+    build: BuildJob,
+    req: LaunchRequest,
+    status: &Arc<Mutex<ViewerLaunch>>,
+    spawn: Spawner,
+) {
+    *lock(status) = ViewerLaunch::Building;
+    let thread_status = Arc::clone(status);
+    let work = Box::new(move || {
+        let result = match build() {
+            Ok(path) => {
                 if !req.alive.load(Ordering::Acquire) {
                     return;
                 }
-                start(target_dir.join(profile).join(VIEWER_BIN), &req)
+                start(path, &req)
             }
-            Ok(out) => {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                failed(SpawnError::Build(tail.join("\n")))
-            }
-            Err(err) => failed(SpawnError::Build(format!(
-                "cannot run {}: {err}",
-                cargo.display()
-            ))),
+            Err(why) => failed(SpawnError::Build(why)),
         };
         *lock(&thread_status) = result;
     });
@@ -344,6 +371,7 @@ mod tests {
             addr: "127.0.0.1:9".parse().unwrap(),
             token: None,
             explicit_path: None,
+            bin_name: None,
             env_path: None,
             extra_args: Vec::new(),
             alive: Arc::new(AtomicBool::new(true)),

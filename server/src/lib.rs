@@ -35,6 +35,8 @@
 //! - `builder`: [`ServerBuilder`], the defaults, environment and access policy.
 //! - `channel`: the handles [`Heatmap`], [`Line`], [`Scatter`], [`Bars`],
 //!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`].
+//! - `custom`: custom channels ([`Custom`], drawn by a plot type of the
+//!   viewer) and the built-in plot types [`Quiver`] and [`Image`].
 //! - `hub`: the state shared by handles and connections.
 //! - `series`: append-series windows and per-viewer cursors.
 //! - `net`: the network thread, accept loop and socket options.
@@ -44,7 +46,9 @@
 //! - `batch`: what a viewer's next batch holds.
 //! - `budget`: the global budget of bytes held by writes to slow viewers.
 //! - `access`: tokens and their constant-time check.
-//! - `launch`: finding, building and starting the viewer ([`ViewerLaunch`]).
+//! - `launch`: finding, building and starting the viewer ([`ViewerLaunch`]);
+//!   `viewer_bin`: a viewer of your own, by binary name
+//!   ([`ServerBuilder::viewer_bin`]).
 //! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`].
 //! - `error`: [`ServerError`], [`SpawnError`].
 
@@ -57,6 +61,7 @@ mod budget;
 mod builder;
 mod channel;
 mod connection;
+mod custom;
 mod error;
 mod handshake;
 mod hub;
@@ -68,6 +73,7 @@ mod reduce;
 mod series;
 mod server;
 mod stats;
+mod viewer_bin;
 mod writer;
 
 pub use budget::{DEFAULT_STALLED_WRITE_BUDGET_BYTES, STALLED_WRITE_BUDGET_FRAMES};
@@ -77,6 +83,7 @@ pub use builder::{
     DEFAULT_NOTSENT_LOWAT_BYTES, DEFAULT_SHUTDOWN_GRACE,
 };
 pub use channel::{Bars, ChannelBuilder, ChannelOptions, Heatmap, Line, Scatter, Series, Trace};
+pub use custom::{Custom, Image, Quiver, Values};
 pub use error::{ServerError, SpawnError};
 pub use launch::{ViewerLaunch, VIEWER_BIN};
 pub use plotcast_protocol::{GridCell, Scale};

@@ -222,7 +222,9 @@ fn reduce_snapshot(
             )?;
             Ok(Some(out.freeze()))
         }
-        ChannelKind::Bars | ChannelKind::Series => Ok(None),
+        // Custom channels are drawn by code the server cannot know: never
+        // reduced (see PROTOCOL.md).
+        ChannelKind::Bars | ChannelKind::Series | ChannelKind::Custom => Ok(None),
     }
 }
 

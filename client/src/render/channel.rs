@@ -137,7 +137,7 @@ fn legend_entries<'a>(
 pub(crate) fn draw_channel<'s>(
     ctx: &Ctx<'_, '_>,
     cell: PixelRect,
-    spec: &ChannelSpec,
+    spec: &'s ChannelSpec,
     data: Option<&'s ChannelData>,
     view: &ChannelView<'_>,
     blits: &mut Vec<Blit<'s>>,
@@ -145,6 +145,9 @@ pub(crate) fn draw_channel<'s>(
     let manual = view.manual;
     if cell.w < super::pages::MIN_CELL_W || cell.h < super::pages::MIN_CELL_H {
         return Ok(None); // too small for axes; the rest of the figure still draws
+    }
+    if spec.kind == ChannelKind::Custom {
+        return super::custom::draw_custom(ctx, cell, spec, data, manual, blits);
     }
     let (kind, frame, series) = match data {
         Some(ChannelData::Snapshot(f)) => (f.kind, Some(&**f), None),

@@ -103,6 +103,8 @@ pub(crate) enum Blit<'a> {
     },
     /// A colorbar: the map from bottom (low) to top (high).
     Colorbar { rect: PixelRect, cmap: Colormap },
+    /// A custom plot (drawn by `custom::run_jobs`, after the others).
+    Custom(Box<super::custom::CustomJob<'a>>),
 }
 
 impl Blit<'_> {
@@ -122,6 +124,7 @@ impl Blit<'_> {
                     cmap.color(1.0 - (f64::from(row) + 0.5) / h)
                 });
             }
+            Blit::Custom(_) => {}
         }
     }
 }

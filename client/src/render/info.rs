@@ -276,6 +276,9 @@ pub struct RenderInfo {
     /// What the overlay showed (readout, cursors, each plot's view), one
     /// line each, for scripts (`--ready-file`) and tests.
     pub notes: Vec<String>,
+    /// Custom plots whose plot type failed (an error or a panic), shown in
+    /// their cells instead of the plot.
+    pub failures: Vec<super::PlotFailure>,
 }
 
 impl RenderInfo {

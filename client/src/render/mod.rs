@@ -21,6 +21,9 @@
 //! cursors (`readout` finds the values), follow notes, the help overlay
 //! (`help`); when the plots do not all fit, `pages` puts them on pages and
 //! a notice strip says what is not shown.
+//! Custom channels are drawn by the plot types of [`RenderOptions::plots`]
+//! (`custom`: after plotters, clipped, panics contained; `placeholder` when
+//! the plot type is unknown).
 //!
 //! Files: `channel` (one plot), `info` (what was drawn, zoom/pan helpers), `layout_grid`,
 //! `pages`, `ranges`, `axes`, `plots`, `heatmap`, [`colormap`], `legend`,
@@ -31,6 +34,7 @@ mod axes;
 mod channel;
 pub mod colormap;
 mod colormap_tables;
+mod custom;
 mod decimate;
 mod font;
 mod heatmap;
@@ -41,6 +45,7 @@ mod legend;
 mod output;
 mod overlay;
 mod pages;
+mod placeholder;
 mod plots;
 mod ranges;
 mod readout;
@@ -52,13 +57,16 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub use colormap::{Colormap, BAD_COLOR};
+pub use custom::PlotFailure;
 pub use info::{PixelRect, PlotInfo, RenderInfo};
 pub use legend::LegendHit;
 pub use output::{rgb_to_0rgb, save_png, RenderError};
 pub use pages::PageInfo;
+pub use placeholder::placeholder_lines;
 pub use plots::ink_fraction;
 pub use readout::{data_x_extent, nearest_x, trace_label};
 
+use crate::plot_registry::PlotTypes;
 use crate::state::{PlotState, ViewState};
 use axes::Area;
 use channel::{draw_channel, ChannelView, Ctx};
@@ -74,8 +82,8 @@ pub(crate) const INK: RGBColor = RGBColor(20, 20, 20);
 /// Grey of secondary text ("waiting for data").
 pub(crate) const MUTED: RGBColor = RGBColor(130, 130, 130);
 
-/// Choices that change how (not what) the renderer draws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Choices that change how the renderer draws.
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// Decimate lines to min/max per pixel column (default). Off draws
     /// every segment, for comparison and benchmarks.
@@ -83,6 +91,9 @@ pub struct RenderOptions {
     /// "Now" for the status line's frame age, in µs since the Unix epoch;
     /// `None` reads the clock. Tests fix it for reproducible output.
     pub now_unix_us: Option<u64>,
+    /// The plot types custom channels are drawn with (default: the
+    /// built-in ones).
+    pub plots: PlotTypes,
 }
 
 impl Default for RenderOptions {
@@ -90,6 +101,7 @@ impl Default for RenderOptions {
         Self {
             decimate: true,
             now_unix_us: None,
+            plots: PlotTypes::default(),
         }
     }
 }
@@ -151,6 +163,9 @@ pub fn render_with(
     for blit in &blits {
         blit.apply(out, width, height);
     }
+    let failures = custom::run_jobs(&blits, out, width, height);
+    custom::draw_failures(out, width, height, &failures);
+    info.failures = failures.into_iter().map(|(_, f)| f).collect();
     if font::ensure_registered() {
         // Over the blitted heatmaps too.
         let root =
@@ -164,7 +179,7 @@ pub fn render_with(
     info
 }
 
-fn log_failure(what: &str, err: &DrawError) {
+pub(crate) fn log_failure(what: &str, err: &DrawError) {
     tracing::debug!(target: "plotcast_viewer::render", "drawing {what} failed: {}", err.0);
 }
 
