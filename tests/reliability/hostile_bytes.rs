@@ -92,10 +92,19 @@ fn data_claiming_huge_len() -> Vec<u8> {
     let body = &small[4..];
     let header_len = u32::from_le_bytes([body[4], body[5], body[6], body[7]]) as usize;
     let header = &body[8..8 + header_len];
-    // With every other field small, the last header byte is y's length (1).
-    assert_eq!(header.last(), Some(&1), "y's length ends the data header");
-    let mut hostile = header[..header_len - 1].to_vec();
+    // With every other field small, the header ends with y's length (1), no
+    // level of detail (0), no codec (0) and the raw payload length (8).
+    let tail = [1, 0, 0, 8];
+    assert!(
+        header.ends_with(&tail),
+        "y's length, lod, codec and raw_len end the data header: {header:?}"
+    );
+    // The hostile header is self-consistent: y's length and raw_len both
+    // claim 2^40 values, so only the missing payload gives it away.
+    let mut hostile = header[..header_len - tail.len()].to_vec();
     hostile.extend_from_slice(&varint_u64(HUGE));
+    hostile.extend_from_slice(&[0, 0]);
+    hostile.extend_from_slice(&varint_u64(HUGE * 8));
     let bytes = frame(body[0], &hostile);
     match decode(bytes[4..].to_vec().into()) {
         Err(ProtocolError::LengthMismatch { declared, actual }) => {
