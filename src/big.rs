@@ -1,7 +1,8 @@
 //! The big workload: a 2048 × 2048 field and a million-point line that
 //! change every step, cheaply (rotations of patterns computed once), so a
 //! computation publishes them as fast as memory bandwidth allows. Shared by
-//! `examples/big.rs` and the benchmark's level-of-detail section.
+//! `examples/big.rs` and the benchmark's level-of-detail section, which
+//! publish it through [`BigChannels`].
 
 /// Side of the field.
 pub const N: usize = 2048;
@@ -73,5 +74,47 @@ impl Big {
         let shift = (self.step as usize * 997) % LINE;
         self.line[..LINE - shift].copy_from_slice(&self.base_line[shift..]);
         self.line[LINE - shift..].copy_from_slice(&self.base_line[..shift]);
+    }
+}
+
+/// The big workload's channels on a server, publishing its steps: the field
+/// as a heatmap, the line, and a series of three statistics against the
+/// seconds since the first step.
+pub struct BigChannels {
+    big: Big,
+    field: plotcast::Heatmap,
+    line: plotcast::Line,
+    stats: plotcast::Series,
+    started: std::time::Instant,
+}
+
+impl BigChannels {
+    /// Declares the channels on `server` and computes the patterns.
+    pub fn new(server: &plotcast::Server) -> Self {
+        Self {
+            big: Big::new(),
+            field: server
+                .channel("field")
+                .title("field (2048 × 2048)")
+                .colormap("magma")
+                .heatmap(),
+            line: server.channel("signal").title("signal (10⁶ points)").line(),
+            stats: server.channel("stats").title("statistics").series(),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// One step of the workload, published.
+    pub fn step(&mut self) {
+        let big = &mut self.big;
+        big.step();
+        self.field.publish(&big.field, N, N);
+        self.line.publish(&big.line);
+        let now = self.started.elapsed().as_secs_f64();
+        let field_mean = big.field.iter().sum::<f64>() / (N * N) as f64;
+        let line_mean = big.line.iter().sum::<f64>() / LINE as f64;
+        self.stats.push_to("field mean", now, field_mean);
+        self.stats.push_to("signal mean", now, line_mean);
+        self.stats.push_to("signal at 0", now, big.line[0]);
     }
 }

@@ -16,7 +16,7 @@ use bytes::BytesMut;
 use plotcast_protocol::{
     compress_data, encode_data, ArrayRef, ChannelKind, FrameRef, Message, PartRef, View,
 };
-use plotcast_suite::big::{Big, LINE, N};
+use plotcast_suite::big::{BigChannels, LINE, N};
 use plotcast_suite::client::Client;
 use plotcast_suite::link::{LinkProxy, LinkSpec};
 
@@ -46,32 +46,14 @@ struct BigPublisher {
 impl BigPublisher {
     fn start() -> Result<Self> {
         let server = server("bench-big")?;
-        let field = server.channel("field").colormap("magma").heatmap();
-        let line = server.line("signal");
-        let stats = server.series("stats");
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
-        let mut big = Big::new();
+        let mut big = BigChannels::new(&server);
         let thread = std::thread::Builder::new()
             .name("bench-big".into())
             .spawn(move || {
-                let started = Instant::now();
                 while !flag.load(Ordering::Relaxed) {
                     big.step();
-                    field.publish(&big.field, N, N);
-                    line.publish(&big.line);
-                    let now = started.elapsed().as_secs_f64();
-                    stats.push_to(
-                        "field mean",
-                        now,
-                        big.field.iter().sum::<f64>() / (N * N) as f64,
-                    );
-                    stats.push_to(
-                        "signal mean",
-                        now,
-                        big.line.iter().sum::<f64>() / LINE as f64,
-                    );
-                    stats.push_to("signal at 0", now, big.line[0]);
                 }
             })?;
         Ok(Self {

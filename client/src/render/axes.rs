@@ -2,7 +2,7 @@
 //! a box around the plotting area. Data is drawn afterwards, in pixel space,
 //! inside the rectangle this returns.
 
-use plotcast_protocol::Scale;
+use plotcast_protocol::{ChannelSpec, Scale};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -11,6 +11,7 @@ use plotters::prelude::*;
 use super::font::{text, TextSizes};
 use super::info::PixelRect;
 use super::{DrawError, INK};
+use crate::state::AxisView;
 
 /// The drawing area type of the renderer.
 pub(crate) type Area<'b> = DrawingArea<BitMapBackend<'b>, Shift>;
@@ -29,6 +30,29 @@ pub(crate) struct AxesSpec<'s> {
     pub y_scale: Scale,
     /// Grid lines at the major ticks (off for heatmaps).
     pub grid: bool,
+}
+
+impl<'s> AxesSpec<'s> {
+    /// The frame of a channel's plot showing `shown` on the given scales:
+    /// the channel's title and labels, grid lines on (heatmaps turn them
+    /// off).
+    pub(crate) fn of_channel(
+        spec: &'s ChannelSpec,
+        shown: AxisView,
+        x_scale: Scale,
+        y_scale: Scale,
+    ) -> Self {
+        Self {
+            title: spec.display_title(),
+            x_label: &spec.x_label,
+            y_label: &spec.y_label,
+            x: shown.x,
+            y: shown.y,
+            x_scale,
+            y_scale,
+            grid: true,
+        }
+    }
 }
 
 /// A tick label: as few decimals as the tick spacing needs, scientific

@@ -266,16 +266,7 @@ pub(crate) fn draw_channel<'s>(
     let rect = draw_axes(
         ctx.root,
         cell,
-        &AxesSpec {
-            title: spec.display_title(),
-            x_label: &spec.x_label,
-            y_label: &spec.y_label,
-            x: shown.x,
-            y: shown.y,
-            x_scale: xs,
-            y_scale: ys,
-            grid: true,
-        },
+        &AxesSpec::of_channel(spec, shown, xs, ys),
         ctx.sizes,
     )?;
     let map = Mapping::new(rect, AxisMap::new(shown.x, xs), AxisMap::new(shown.y, ys));
@@ -431,14 +422,8 @@ fn draw_heatmap<'s>(
         ctx.root,
         main,
         &AxesSpec {
-            title: spec.display_title(),
-            x_label: &spec.x_label,
-            y_label: &spec.y_label,
-            x: shown.x,
-            y: shown.y,
-            x_scale: Scale::Linear,
-            y_scale: Scale::Linear,
             grid: false,
+            ..AxesSpec::of_channel(spec, shown, Scale::Linear, Scale::Linear)
         },
         sizes,
     )?;

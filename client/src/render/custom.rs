@@ -117,16 +117,7 @@ pub(crate) fn draw_custom<'s>(
             let rect = draw_axes(
                 ctx.root,
                 cell,
-                &AxesSpec {
-                    title: spec.display_title(),
-                    x_label: &spec.x_label,
-                    y_label: &spec.y_label,
-                    x: shown.x,
-                    y: shown.y,
-                    x_scale: xs,
-                    y_scale: ys,
-                    grid: true,
-                },
+                &AxesSpec::of_channel(spec, shown, xs, ys),
                 ctx.sizes,
             )?;
             draw_box(ctx.root, rect)?;
