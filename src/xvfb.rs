@@ -185,6 +185,26 @@ impl Drop for Xvfb {
     }
 }
 
+/// Runs `xdotool` with `args` on `display` (synthetic mouse and keys).
+///
+/// # Panics
+/// When xdotool cannot run or fails: a window test cannot go on without
+/// its input.
+pub fn xdotool(display: &str, args: &[&str]) {
+    let out = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("xdotool {args:?}: {e} (apt-get install xdotool)"));
+    assert!(
+        out.status.success(),
+        "xdotool {args:?}: {}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Decodes an X Window Dump (the format `xwd` writes) of a 24- or 32-bit
 /// true-colour ZPixmap.
 ///

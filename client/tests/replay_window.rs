@@ -11,7 +11,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{Rgb, Viewer, VIRIDIS_HIGH};
@@ -19,7 +18,7 @@ use plotcast_protocol::{
     encode, encode_data, ArrayRef, ChannelKind, ChannelSpec, FileHeader, FrameRef, Layout, Message,
     PartRef, RecordWriter,
 };
-use plotcast_suite::xvfb::Xvfb;
+use plotcast_suite::xvfb::{xdotool, Xvfb};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const NX: u32 = 40;
@@ -65,19 +64,6 @@ fn write_recording(path: &Path) {
         w.write_body(200_000 * (k + 1), &frame[4..]).unwrap();
     }
     std::fs::write(path, w.into_inner().unwrap()).unwrap();
-}
-
-fn xdotool(display: &str, args: &[&str]) {
-    let out = Command::new("xdotool")
-        .args(args)
-        .env("DISPLAY", display)
-        .output()
-        .unwrap_or_else(|e| panic!("xdotool {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "xdotool {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Mean column of the bright pixels in screen row `row` (None: none).

@@ -14,13 +14,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{unix_us, FakeServer, Rgb, Script, Viewer};
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
-use plotcast_suite::xvfb::Xvfb;
+use plotcast_suite::xvfb::{xdotool, Xvfb};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -35,20 +34,6 @@ fn start_xvfb() -> Option<Xvfb> {
             None
         }
     }
-}
-
-fn xdotool(display: &str, args: &[&str]) {
-    let out = Command::new("xdotool")
-        .args(args)
-        .env("DISPLAY", display)
-        .output()
-        .unwrap_or_else(|e| panic!("xdotool {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "xdotool {args:?}: {}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// The viewer's window on an Xvfb display, with its ready file.

@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{heatmap_frame, FakeServer, Rgb, Script, Viewer, VIRIDIS_HIGH, VIRIDIS_LOW};
-use plotcast_suite::xvfb::Xvfb;
+use plotcast_suite::xvfb::{xdotool, Xvfb};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -95,21 +95,6 @@ fn window_shows_the_heatmap_under_xvfb() {
             >= 1
     );
     common::cleanup(&dir);
-}
-
-/// Runs `xdotool` on the test's display.
-fn xdotool(display: &str, args: &[&str]) {
-    let out = Command::new("xdotool")
-        .args(args)
-        .env("DISPLAY", display)
-        .output()
-        .unwrap_or_else(|e| panic!("xdotool {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "xdotool {args:?}: {}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Polls screenshots until `check` accepts one; panics with `what`.
