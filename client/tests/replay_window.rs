@@ -130,20 +130,7 @@ fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
         ],
         &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
     );
-    let end = Instant::now() + LIMIT;
-    while !ready.exists() {
-        assert!(
-            Instant::now() < end,
-            "the replay window presented nothing within {LIMIT:?}"
-        );
-        if let Some(finished) = viewer.try_finished() {
-            panic!(
-                "the viewer exited early ({:?}):\n{}",
-                finished.status, finished.stderr
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    viewer.wait_presented(&ready, LIMIT, "the replay window");
     let display = xvfb.display();
     let d = display.as_str();
     // It opens at the end: the band is at the right.
@@ -175,6 +162,7 @@ fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
     // `e` over the plot writes the visible data of the replayed frame.
     xdotool(d, &["mousemove", "400", "300"]);
     xdotool(d, &["key", "e"]);
+    let end = Instant::now() + LIMIT;
     let csv = loop {
         let found = std::fs::read_dir(&dir).unwrap().find_map(|e| {
             let name = e.ok()?.file_name().into_string().ok()?;
@@ -184,7 +172,7 @@ fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
             break dir.join(name);
         }
         assert!(
-            Instant::now() < end + LIMIT,
+            Instant::now() < end,
             "`e` wrote no CSV in {}",
             dir.display()
         );

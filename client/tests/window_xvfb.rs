@@ -51,23 +51,11 @@ fn window_shows_the_heatmap_under_xvfb() {
         ],
         &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
     );
-    let end = Instant::now() + LIMIT;
-    while !ready.exists() {
-        assert!(
-            Instant::now() < end,
-            "the viewer presented nothing within {LIMIT:?}"
-        );
-        if let Some(finished) = viewer.try_finished() {
-            panic!(
-                "the viewer exited early ({:?}):\n{}",
-                finished.status, finished.stderr
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    viewer.wait_presented(&ready, LIMIT, "the viewer");
     // Presenting is asynchronous on the X server: poll screenshots.
     let shot_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("viewer-xvfb.png");
     let (mut low, mut high) = (0.0, 0.0);
+    let end = Instant::now() + LIMIT;
     while Instant::now() < end {
         let shot = xvfb.screenshot();
         low = shot.share_near(VIRIDIS_LOW, 12);
@@ -152,20 +140,7 @@ fn window_reacts_to_wheel_keys_and_drag() {
         ],
         &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
     );
-    let end = Instant::now() + LIMIT;
-    while !ready.exists() {
-        assert!(
-            Instant::now() < end,
-            "the viewer presented nothing within {LIMIT:?}"
-        );
-        if let Some(finished) = viewer.try_finished() {
-            panic!(
-                "the viewer exited early ({:?}):\n{}",
-                finished.status, finished.stderr
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    viewer.wait_presented(&ready, LIMIT, "the viewer");
     let display = xvfb.display();
     let d = display.as_str();
     // Not the mouse's row (320): the readout's crosshair is drawn there.

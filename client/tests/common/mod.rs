@@ -428,6 +428,28 @@ impl Viewer {
         })
     }
 
+    /// Waits until `ready` (the viewer's `--ready-file`) exists: the
+    /// window presented its first frame.
+    ///
+    /// # Panics
+    /// After `limit`, naming `what`, or as soon as the viewer exits.
+    pub fn wait_presented(&mut self, ready: &Path, limit: Duration, what: &str) {
+        let end = Instant::now() + limit;
+        while !ready.exists() {
+            assert!(
+                Instant::now() < end,
+                "{what} presented nothing within {limit:?}"
+            );
+            if let Some(finished) = self.try_finished() {
+                panic!(
+                    "the viewer exited early ({:?}):\n{}",
+                    finished.status, finished.stderr
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits for the process to exit; kills it and panics after `limit`.
     pub fn wait(mut self, limit: Duration) -> Finished {
         let end = Instant::now() + limit;
