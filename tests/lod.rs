@@ -11,8 +11,10 @@ use plotcast_protocol::{
     ChannelKind, Frame, Layout, Message, View, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE,
 };
 use plotcast_suite::client::{hello, Client};
-use plotcast_viewer::render::{render_with, Colormap, RenderInfo, RenderOptions};
-use plotcast_viewer::state::{PlotState, ViewState};
+use plotcast_viewer::colormap::Colormap;
+use plotcast_viewer::model::PlotState;
+use plotcast_viewer::render::{render_with, RenderOptions};
+use plotcast_viewer::view::{RenderInfo, ViewState};
 
 const SIZE: (u32, u32) = (1280, 720);
 

@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 
 use plotcast_protocol::util::unix_now_us;
+use plotcast_viewer::net::Shared;
 use plotcast_viewer::net::{NetConfig, NetEvent, NetHandle};
-use plotcast_viewer::pacer::Pacer;
+use plotcast_viewer::pacing::Pacer;
 use plotcast_viewer::render::render;
-use plotcast_viewer::shared::Shared;
-use plotcast_viewer::state::ViewState;
+use plotcast_viewer::view::ViewState;
 
 /// How to watch.
 #[derive(Debug, Clone, Copy)]

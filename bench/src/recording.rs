@@ -12,8 +12,8 @@ use plotcast_protocol::{FileHeader, RecordReader, RecordWriter, RECORD_HEADER_BY
 use plotcast_suite::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
 use plotcast_viewer::net::NetConfig;
 use plotcast_viewer::options::RunOptions;
-use plotcast_viewer::recorder::RecordOptions;
-use plotcast_viewer::replay::{Recording, Replay};
+use plotcast_viewer::recording::RecordOptions;
+use plotcast_viewer::recording::{Recording, Replay};
 
 use crate::common::{self, Scale};
 use crate::report::{Report, Row};
@@ -63,7 +63,7 @@ pub fn recording(report: &mut Report, scale: Scale) -> Result<()> {
                     reconnect: false,
                     ..NetConfig::default()
                 };
-                plotcast_viewer::record_headless::run(cfg, &RunOptions::default(), &record)
+                plotcast_viewer::headless::record::run(cfg, &RunOptions::default(), &record)
             })?
     };
     std::thread::sleep(Duration::from_secs_f64(seconds));

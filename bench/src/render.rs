@@ -4,8 +4,9 @@ use std::time::Instant;
 
 use anyhow::Result;
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
+use plotcast_viewer::model::{ChannelData, PlotState, SeriesHistory, SeriesSet};
 use plotcast_viewer::render::{render_with, RenderOptions};
-use plotcast_viewer::state::{ChannelData, PlotState, SeriesHistory, SeriesSet, ViewState};
+use plotcast_viewer::view::ViewState;
 
 use crate::common::Scale;
 use crate::report::{percentile, Report, Row};

@@ -12,8 +12,9 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
+use plotcast_viewer::model::PlotState;
 use plotcast_viewer::render::{render_with, RenderOptions};
-use plotcast_viewer::state::{PlotState, ViewState};
+use plotcast_viewer::view::ViewState;
 
 const W: u32 = 1280;
 const H: u32 = 720;

@@ -18,10 +18,10 @@ pub const EXIT_REJECTED: u8 = 2;
 /// Exit code: `--timeout` expired before the viewer was done.
 pub const EXIT_TIMEOUT: u8 = 3;
 
-/// The text after the options: keys and mouse (from [`crate::keys::KEYS`]),
+/// The text after the options: keys and mouse (from [`crate::view::keys::KEYS`]),
 /// exit status, examples.
 fn after_help() -> String {
-    format!("{}\n{AFTER_KEYS}", crate::keys::help_text())
+    format!("{}\n{AFTER_KEYS}", crate::view::keys::help_text())
 }
 
 const AFTER_KEYS: &str = "\
@@ -325,7 +325,7 @@ impl Cli {
 /// # Errors
 /// A message for clap unless the rate is a number in (0, 1000].
 pub fn parse_rate(text: &str) -> Result<f64, String> {
-    let max = crate::recorder::MAX_RATE_HZ;
+    let max = crate::recording::recorder::MAX_RATE_HZ;
     match text.trim().parse::<f64>() {
         Ok(hz) if hz > 0.0 && hz <= max => Ok(hz),
         _ => Err(format!(

@@ -116,11 +116,11 @@ pub enum RunError {
 
     /// A recording could not be written.
     #[error(transparent)]
-    Record(#[from] crate::recorder::RecordError),
+    Record(#[from] crate::recording::recorder::RecordError),
 
     /// A recording could not be replayed.
     #[error(transparent)]
-    Replay(#[from] crate::replay::ReplayError),
+    Replay(#[from] crate::recording::replay::ReplayError),
 
     /// A replay or export was asked for something the recording does not
     /// have (a time past its end, a plot it does not hold), or CSV could
@@ -142,8 +142,8 @@ impl RunError {
 }
 
 /// The connection status in words, for messages.
-pub fn describe(connection: &crate::state::Connection) -> String {
-    use crate::state::Connection;
+pub fn describe(connection: &crate::model::Connection) -> String {
+    use crate::model::Connection;
     match connection {
         Connection::Connecting => "connecting".into(),
         Connection::Connected => "connected".into(),

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::cli::Cli;
-use crate::recorder::RecordOptions;
+use crate::recording::recorder::RecordOptions;
 
 /// One way of running the viewer.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use crate::cli::{Cli, Size};
 use crate::error::RunError;
+use crate::model::Status;
 use crate::net::NetConfig;
-use crate::plot_registry::PlotTypes;
-use crate::recorder::RecordOptions;
-use crate::state::Status;
+use crate::plot_types::PlotTypes;
+use crate::recording::recorder::RecordOptions;
 
 /// Drawing-side settings.
 #[derive(Debug, Clone)]
@@ -197,7 +197,7 @@ impl ReadyFile {
     }
 
     /// [`ReadyFile::presented`] with more lines at the end: what the
-    /// overlay showed ([`RenderInfo::notes`](crate::render::RenderInfo::notes):
+    /// overlay showed ([`RenderInfo::notes`](crate::view::RenderInfo::notes):
     /// `readout …`, `cursors …`, `view …`, `page …`).
     ///
     /// # Errors

@@ -3,7 +3,7 @@
 //! plus the plot types you register.
 //!
 //! ```no_run
-//! use plotcast_viewer::plot_type::{CustomData, PlotArea, PlotResult, PlotType};
+//! use plotcast_viewer::plot_types::{CustomData, PlotArea, PlotResult, PlotType};
 //! use plotcast_viewer::plotters::prelude::*;
 //!
 //! struct Dots;
@@ -39,10 +39,11 @@ use crate::error::RunError;
 use crate::mode::Mode;
 use crate::net::NetConfig;
 use crate::options::{net_config, RunOptions};
-use crate::plot_registry::PlotTypes;
-use crate::plot_type::PlotType;
-use crate::replay::Recording;
-use crate::{app, export, headless, record_headless, replay_headless};
+use crate::plot_types::PlotType;
+use crate::plot_types::PlotTypes;
+use crate::recording::export;
+use crate::recording::replay::Recording;
+use crate::{headless, window};
 
 /// The viewer program, with the plot types it draws custom channels with.
 ///
@@ -133,7 +134,7 @@ impl Viewer {
         }
         let result = match mode {
             Mode::Live => live(&name, cfg, &opts, cli.headless),
-            Mode::Record(record) => record_headless::run(cfg, &opts, &record).map(|summary| {
+            Mode::Record(record) => headless::record::run(cfg, &opts, &record).map(|summary| {
                 let r = &summary.recording;
                 eprintln!(
                     "{name}: recorded {:.1} s to {} ({} records, {:.1} MB){}",
@@ -147,11 +148,10 @@ impl Viewer {
                 );
             }),
             Mode::ReplayWindow(file) => {
-                open(&name, &file, &opts).and_then(|rec| app::run_replay(rec, &opts).map(drop))
+                open(&name, &file, &opts).and_then(|rec| window::run_replay(rec, &opts).map(drop))
             }
-            Mode::ReplayHeadless(file) => {
-                open(&name, &file, &opts).and_then(|rec| replay_headless::run(rec, &opts).map(drop))
-            }
+            Mode::ReplayHeadless(file) => open(&name, &file, &opts)
+                .and_then(|rec| headless::replay::run(rec, &opts).map(drop)),
             Mode::Export { file, channel } => open(&name, &file, &opts).and_then(|rec| {
                 let rows = export::run(rec, &channel, opts.at, opts.csv.as_deref())?;
                 if let Some(csv) = &opts.csv {
@@ -234,7 +234,7 @@ fn live(name: &str, cfg: NetConfig, opts: &RunOptions, headless: bool) -> Result
             }
         })
     } else {
-        app::run(cfg, opts).map(drop)
+        window::run(cfg, opts).map(drop)
     }
 }
 

@@ -7,12 +7,13 @@
 use std::time::Instant;
 
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
-use plotcast_viewer::plot_type::{CustomData, PlotArea, PlotResult, PlotType};
+use plotcast_viewer::model::{AxisView, PlotState};
+use plotcast_viewer::plot_types::{CustomData, PlotArea, PlotResult, PlotType};
 use plotcast_viewer::plotters::prelude::*;
 use plotcast_viewer::render::{
-    ink_fraction, placeholder_lines, render_with, PixelRect, RenderInfo, RenderOptions, BACKGROUND,
+    ink_fraction, placeholder_lines, render_with, RenderOptions, BACKGROUND,
 };
-use plotcast_viewer::state::{AxisView, PlotState, ViewState};
+use plotcast_viewer::view::{PixelRect, RenderInfo, ViewState};
 use plotcast_viewer::PlotTypes;
 
 const W: u32 = 900;

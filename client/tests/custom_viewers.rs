@@ -23,9 +23,10 @@ use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
 use plotcast_suite::image::Rgb;
 use plotcast_suite::procs::{pids_with_cmdline, wait_timeout, wait_until, KillOnDrop};
 use plotcast_suite::{bins, TempDir};
-use plotcast_viewer::plot_type::{CustomData, PlotArea, PlotResult, PlotType};
-use plotcast_viewer::render::{render_with, PixelRect, RenderInfo, RenderOptions};
-use plotcast_viewer::state::{PlotState, ViewState};
+use plotcast_viewer::model::PlotState;
+use plotcast_viewer::plot_types::{CustomData, PlotArea, PlotResult, PlotType};
+use plotcast_viewer::render::{render_with, RenderOptions};
+use plotcast_viewer::view::{PixelRect, RenderInfo, ViewState};
 use plotcast_viewer::{PlotTypes, Viewer};
 
 const SIZE: (u32, u32) = (900, 600);

@@ -9,10 +9,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part, Scale};
-use plotcast_viewer::interaction::Clicked;
-use plotcast_viewer::render::{render_with, save_png, RenderInfo, RenderOptions};
-use plotcast_viewer::state::{ChannelData, PlotState, SeriesHistory, SeriesSet, ViewState};
-use plotcast_viewer::{follow, linking};
+use plotcast_viewer::model::{ChannelData, PlotState, SeriesHistory, SeriesSet};
+use plotcast_viewer::render::{render_with, save_png, RenderOptions};
+use plotcast_viewer::view::interaction::Clicked;
+use plotcast_viewer::view::{follow, interaction, linking};
+use plotcast_viewer::view::{RenderInfo, ViewState};
 
 const W: u32 = 1000;
 const H: u32 = 700;
@@ -73,7 +74,7 @@ fn note<'a>(info: &'a RenderInfo, head: &str) -> Option<&'a str> {
 }
 
 /// Pixels of `color` (within 10 per channel) inside the rectangle.
-fn count_color(rgb: &[u8], rect: plotcast_viewer::render::PixelRect, color: [u8; 3]) -> usize {
+fn count_color(rgb: &[u8], rect: plotcast_viewer::view::PixelRect, color: [u8; 3]) -> usize {
     let mut n = 0;
     for y in rect.y..rect.y + rect.h as i32 {
         for x in rect.x..rect.x + rect.w as i32 {
@@ -91,7 +92,7 @@ fn count_color(rgb: &[u8], rect: plotcast_viewer::render::PixelRect, color: [u8;
 }
 
 /// Pixels darker than mid-grey inside the rectangle (text).
-fn dark_pixels(rgb: &[u8], rect: plotcast_viewer::render::PixelRect) -> usize {
+fn dark_pixels(rgb: &[u8], rect: plotcast_viewer::view::PixelRect) -> usize {
     let mut n = 0;
     for y in rect.y..rect.y + rect.h as i32 {
         for x in rect.x..rect.x + rect.w as i32 {
@@ -138,7 +139,7 @@ fn hovering_a_line_plot_reads_every_trace_at_the_nearest_x() {
         "{readout}"
     );
     // The box is drawn beside the cursor: text pixels there.
-    let near = plotcast_viewer::render::PixelRect {
+    let near = plotcast_viewer::view::PixelRect {
         x: px as i32 + 16,
         y: py as i32 + 16,
         w: 60,
@@ -326,7 +327,7 @@ fn linked_series_share_x_from_the_start_and_when_zoomed() {
     assert_eq!(x_of(&info, 2), zoomed);
     assert_eq!(x_of(&info, 3), (0.0, 10.0));
     // `l` links every series plot; `a` unzooms them all.
-    linking::toggle_link_all(&mut view, &state);
+    interaction::toggle_link_all(&mut view, &state);
     let (info, _) = draw(&state, &view, "linked-all");
     assert_eq!(x_of(&info, 3), x_of(&info, 1));
     assert!(info.notes.iter().any(|n| n == "link all"));
@@ -377,7 +378,7 @@ fn log_toggle_and_help_overlay() {
     let (info, rgb) = draw(&state, &view, "help");
     assert_eq!(info.plots[0].y_scale, Scale::Linear);
     assert!(info.notes.iter().any(|n| n == "help shown"));
-    let centre = plotcast_viewer::render::PixelRect {
+    let centre = plotcast_viewer::view::PixelRect {
         x: W as i32 / 2 - 100,
         y: H as i32 / 2 - 50,
         w: 200,

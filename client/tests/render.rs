@@ -7,13 +7,12 @@
 use std::time::Instant;
 
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, GridCell, Layout, Part, Scale};
+use plotcast_viewer::colormap::Colormap;
+use plotcast_viewer::model::{ChannelData, Connection, PlotState, SeriesHistory, SeriesSet};
 use plotcast_viewer::render::{
-    ink_fraction, render, render_with, save_png, Colormap, PixelRect, PlotInfo, RenderOptions,
-    BACKGROUND,
+    ink_fraction, render, render_with, save_png, RenderOptions, BACKGROUND,
 };
-use plotcast_viewer::state::{
-    ChannelData, Connection, PlotState, SeriesHistory, SeriesSet, ViewState,
-};
+use plotcast_viewer::view::{PixelRect, PlotInfo, ViewState};
 
 fn part(name: &str, x: Option<&[f64]>, y: &[f64]) -> Part {
     Part {
@@ -398,7 +397,7 @@ fn bad_values_and_odd_frames_do_not_panic() {
     let mut view = ViewState::default();
     view.manual.insert(
         0,
-        plotcast_viewer::state::AxisView {
+        plotcast_viewer::model::AxisView {
             x: (f64::NAN, 1.0),
             y: (2.0, 2.0),
         },

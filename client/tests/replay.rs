@@ -11,9 +11,9 @@ use plotcast_protocol::{
     encode, encode_data, ArrayRef, ChannelKind, ChannelSpec, FileHeader, FrameRef, Goodbye,
     GoodbyeCode, Layout, Message, PartRef, RecordWriter, Welcome, VERSION,
 };
-use plotcast_viewer::player::{Control, Player};
-use plotcast_viewer::replay::{Recording, Replay};
-use plotcast_viewer::state::{ChannelData, Connection, PlotState};
+use plotcast_viewer::model::{ChannelData, Connection, PlotState};
+use plotcast_viewer::recording::player::{Control, Player};
+use plotcast_viewer::recording::{Recording, Replay};
 
 const MS: u64 = 1000;
 
@@ -232,11 +232,11 @@ fn the_player_steps_jumps_plays_and_changes_speed() {
     for _ in 0..20 {
         p.control(Control::Faster, t0).unwrap();
     }
-    assert_eq!(p.speed(), plotcast_viewer::player::MAX_SPEED);
+    assert_eq!(p.speed(), plotcast_viewer::recording::player::MAX_SPEED);
     for _ in 0..40 {
         p.control(Control::Slower, t0).unwrap();
     }
-    assert_eq!(p.speed(), plotcast_viewer::player::MIN_SPEED);
+    assert_eq!(p.speed(), plotcast_viewer::recording::player::MIN_SPEED);
 }
 
 #[test]
@@ -257,7 +257,7 @@ fn a_series_exports_whole_beyond_the_viewers_window() {
     );
     let csv = temp("energy.csv");
     let _ = std::fs::remove_file(&csv);
-    let rows = plotcast_viewer::export::run(
+    let rows = plotcast_viewer::recording::export::run(
         Recording::open(&path, false).unwrap(),
         "energy",
         Some(0.55),
@@ -267,15 +267,19 @@ fn a_series_exports_whole_beyond_the_viewers_window() {
     assert_eq!(rows, 5, "every point up to --at");
     let text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(text, "t,y\n0.1,1\n0.2,2\n0.3,3\n0.4,4\n0.5,5\n");
-    let err =
-        plotcast_viewer::export::run(Recording::open(&path, false).unwrap(), "nope", None, None)
-            .unwrap_err()
-            .to_string();
+    let err = plotcast_viewer::recording::export::run(
+        Recording::open(&path, false).unwrap(),
+        "nope",
+        None,
+        None,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("no plot named \"nope\"") && err.contains("\"wave\", \"energy\""),
         "{err}"
     );
-    let err = plotcast_viewer::export::run(
+    let err = plotcast_viewer::recording::export::run(
         Recording::open(&path, false).unwrap(),
         "wave",
         Some(60.0),

@@ -6,10 +6,11 @@
 use std::time::Instant;
 
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, GridCell, Layout, Part, Scale};
-use plotcast_viewer::render::{render_with, RenderOptions};
-use plotcast_viewer::state::{
-    AxisView, ChannelData, PlotState, ViewState, DEFAULT_HISTORY_POINTS, MAX_SERIES_PER_CHANNEL,
+use plotcast_viewer::model::{
+    AxisView, ChannelData, PlotState, DEFAULT_HISTORY_POINTS, MAX_SERIES_PER_CHANNEL,
 };
+use plotcast_viewer::render::{render_with, RenderOptions};
+use plotcast_viewer::view::ViewState;
 use proptest::prelude::*;
 
 const NASTY: [f64; 14] = [

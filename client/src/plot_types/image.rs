@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use crate::plot_type::{CustomData, DataError, PlotArea, PlotResult, PlotType};
+use crate::plot_types::{CustomData, DataError, PlotArea, PlotResult, PlotType};
 
 /// Draws part `rgb` (`3 × nx × ny` values in 0..=1, row 0 at the bottom) as
 /// an image filling the grid `0..nx` × `0..ny` of the area's data

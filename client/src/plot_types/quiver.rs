@@ -3,8 +3,8 @@
 use plotcast_protocol::Scale;
 use plotters::prelude::*;
 
-use crate::plot_type::{CustomData, PlotArea, PlotResult, PlotType};
-use crate::render::Colormap;
+use crate::colormap::Colormap;
+use crate::plot_types::{CustomData, PlotArea, PlotResult, PlotType};
 
 /// Draws parts `u` and `v` (`nx × ny` each, row 0 at the bottom) as arrows
 /// at the cell centres, in cell coordinates like a heatmap. Arrows are

@@ -9,9 +9,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::font::{text, TextSizes};
-use super::info::PixelRect;
 use super::{DrawError, INK};
-use crate::state::AxisView;
+use crate::model::AxisView;
+use crate::view::drawn::PixelRect;
 
 /// The drawing area type of the renderer.
 pub(crate) type Area<'b> = DrawingArea<BitMapBackend<'b>, Shift>;

@@ -8,29 +8,26 @@ use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Scale};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::{self, draw_axes, draw_box, draw_colorbar_axis, Area, AxesSpec};
-use super::colormap::{self, Colormap};
-use super::font::{text, TextSizes};
-use super::heatmap::{Blit, Grid};
-use super::info::{usable, AxisMap, Mapping, PixelRect, PlotInfo};
-use super::legend::{draw_legend, LegendHit, Swatch};
+use super::axes::{self, draw_axes, draw_box, draw_colorbar_axis, AxesSpec};
+use super::blit::Blit;
+use super::ctx::Ctx;
+use super::custom::draw_custom;
+use super::font::text;
+use super::heatmap::Grid;
+use super::legend::{draw_legend, Swatch};
 use super::plots::{
     bars_of, draw_bars, draw_line, draw_paths, draw_points, line_paths_sorted,
     line_paths_sorted_runs, series_color,
 };
-use super::ranges::{resolve, valid, Extent, Pad};
-use super::readout::trace_label;
-use super::{DrawError, RenderOptions, INK, MUTED};
-use crate::interaction::Interaction;
-use crate::linking::{suits, GroupX};
-use crate::state::{AxisView, ChannelData, SeriesHistory};
-
-/// What every channel draws with.
-pub(crate) struct Ctx<'r, 'b> {
-    pub root: &'r Area<'b>,
-    pub sizes: &'r TextSizes,
-    pub options: &'r RenderOptions,
-}
+use super::{DrawError, INK, MUTED};
+use crate::colormap::{self, Colormap};
+use crate::model::trace_label;
+use crate::model::{resolve, valid, Extent, Pad};
+use crate::model::{AxisView, ChannelData, SeriesHistory};
+use crate::view::drawn::{usable, AxisMap, Mapping, PixelRect, PlotInfo};
+use crate::view::linking::{suits, GroupX};
+use crate::view::Interaction;
+use crate::view::LegendHit;
 
 /// What the user chose for one channel: its zoom, its link group's x
 /// range, and (in `ui`) hidden traces and toggled scales.
@@ -147,7 +144,9 @@ pub(crate) fn draw_channel<'s>(
         return Ok(None); // too small for axes; the rest of the figure still draws
     }
     if spec.kind == ChannelKind::Custom {
-        return super::custom::draw_custom(ctx, cell, spec, data, manual, blits);
+        let (info, job) = draw_custom(ctx, cell, spec, data, manual)?;
+        blits.extend(job.map(|job| Blit::Custom(Box::new(job))));
+        return Ok(info);
     }
     let (kind, frame, series) = match data {
         Some(ChannelData::Snapshot(f)) => (f.kind, Some(&**f), None),

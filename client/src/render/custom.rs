@@ -21,33 +21,22 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{draw_axes, draw_box, AxesSpec};
-use super::channel::Ctx;
+use super::ctx::Ctx;
 use super::font::{text, TextSizes};
-use super::heatmap::Blit;
-use super::info::{usable, PixelRect, PlotInfo};
 use super::placeholder::draw_placeholder;
-use super::ranges::{resolve, Extent, Pad};
 use super::{DrawError, INK, MUTED};
-use crate::plot_type::{CustomData, DataAxis, DataCoord, PlotArea, PlotType};
-use crate::state::{AxisView, ChannelData};
-
-/// A plot type that could not draw its channel, as the render reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlotFailure {
-    /// The channel.
-    pub channel: u32,
-    /// The plot type that failed.
-    pub plot_type: String,
-    /// What went wrong: the error it returned, or `panicked: ...`.
-    pub message: String,
-}
+use crate::model::{resolve, Extent, Pad};
+use crate::model::{AxisView, ChannelData};
+use crate::plot_types::{CustomData, DataAxis, DataCoord, PlotArea, PlotType};
+use crate::view::drawn::{usable, PixelRect, PlotInfo};
+use crate::view::PlotFailure;
 
 /// A custom plot to draw once plotters is done.
 pub(crate) struct CustomJob<'s> {
     spec: &'s ChannelSpec,
     frame: &'s Frame,
     plot: Arc<dyn PlotType>,
-    rect: PixelRect,
+    pub(crate) rect: PixelRect,
     view: AxisView,
     scales: (Scale, Scale),
     axes: bool,
@@ -66,24 +55,28 @@ impl std::fmt::Debug for CustomJob<'_> {
     }
 }
 
-/// Draws a custom channel's frame (axes, or a title) and queues the plot
-/// type's drawing; a placeholder when no plot type of that name is
-/// registered. `Some` plot info when the plot has standard axes.
+/// What [`draw_custom`] drew now and what it leaves for later: the plot
+/// info (`Some` when the plot has standard axes) and the plot type's
+/// drawing, to run once plotters is done with the canvas.
+pub(crate) type CustomDrawn<'s> = (Option<PlotInfo>, Option<CustomJob<'s>>);
+
+/// Draws a custom channel's frame (axes, or a title) and returns the plot
+/// type's drawing as a job; a placeholder when no plot type of that name
+/// is registered.
 pub(crate) fn draw_custom<'s>(
     ctx: &Ctx<'_, '_>,
     cell: PixelRect,
     spec: &'s ChannelSpec,
     data: Option<&'s ChannelData>,
     manual: Option<&AxisView>,
-    blits: &mut Vec<Blit<'s>>,
-) -> Result<Option<PlotInfo>, DrawError> {
+) -> Result<CustomDrawn<'s>, DrawError> {
     let frame = match data {
         Some(ChannelData::Snapshot(frame)) => Some(&**frame),
         _ => None,
     };
     let Some(plot) = ctx.options.plots.get(&spec.plot_type) else {
         draw_placeholder(ctx, cell, spec, frame)?;
-        return Ok(None);
+        return Ok((None, None));
     };
     let (xs, ys) = (spec.x_scale, spec.y_scale);
     let extent = match frame {
@@ -149,14 +142,14 @@ pub(crate) fn draw_custom<'s>(
         let style = text(ctx.sizes.desc, MUTED).pos(Pos::new(HPos::Center, VPos::Center));
         let centre = (rect.x + rect.w as i32 / 2, rect.y + rect.h as i32 / 2);
         ctx.root.draw_text("waiting for data", &style, centre)?;
-        return Ok(info);
+        return Ok((info, None));
     };
     let scales = if extent.is_some() {
         (xs, ys)
     } else {
         (Scale::Linear, Scale::Linear)
     };
-    blits.push(Blit::Custom(Box::new(CustomJob {
+    let job = CustomJob {
         spec,
         frame,
         plot: Arc::clone(plot),
@@ -166,8 +159,8 @@ pub(crate) fn draw_custom<'s>(
         axes: extent.is_some(),
         text_size: ctx.sizes.tick,
         failed,
-    })));
-    Ok(info)
+    };
+    Ok((info, Some(job)))
 }
 
 /// The frame of a plot without axes: its title on top; the rest of the
@@ -300,22 +293,6 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "(a panic without a message)".to_owned())
-}
-
-/// Runs the custom jobs among `blits`; returns the failures.
-pub(crate) fn run_jobs(
-    blits: &[Blit<'_>],
-    out: &mut [u8],
-    width: u32,
-    height: u32,
-) -> Vec<(PixelRect, PlotFailure)> {
-    blits
-        .iter()
-        .filter_map(|blit| match blit {
-            Blit::Custom(job) => job.run(out, width, height).err().map(|f| (job.rect, f)),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Writes each failure into its plot's area: a pale red panel with the

@@ -15,7 +15,7 @@
 //!   data ─▶ Mapping::to_pixel ─▶ [Decimator] ─▶ Clipper ─▶ polylines (i32)
 //! ```
 
-use super::info::PixelRect;
+use crate::view::drawn::PixelRect;
 
 /// A point in pixel space, already rounded to whole pixels.
 pub(crate) type Px = (f64, f64);

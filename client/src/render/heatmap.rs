@@ -12,10 +12,10 @@ use std::borrow::Cow;
 
 use plotcast_protocol::{Frame, Scale};
 
-use super::colormap::{Colormap, ValueScale};
-use super::info::PixelRect;
-use super::ranges::{resolve, valid, Extent, Pad};
-use crate::state::AxisView;
+use crate::colormap::{Colormap, ValueScale};
+use crate::model::AxisView;
+use crate::model::{resolve, valid, Extent, Pad};
+use crate::view::drawn::PixelRect;
 
 /// Background outside the grid (when zoomed or panned past its edge).
 const OUTSIDE: [u8; 3] = [255, 255, 255];
@@ -90,48 +90,9 @@ impl<'a> Grid<'a> {
     }
 }
 
-/// Something to paint into the RGB buffer after plotters has finished.
-#[derive(Debug)]
-pub(crate) enum Blit<'a> {
-    /// A heatmap's plotting area.
-    Heatmap {
-        rect: PixelRect,
-        grid: Grid<'a>,
-        view: AxisView,
-        cmap: Colormap,
-        scale: ValueScale,
-    },
-    /// A colorbar: the map from bottom (low) to top (high).
-    Colorbar { rect: PixelRect, cmap: Colormap },
-    /// A custom plot (drawn by `custom::run_jobs`, after the others).
-    Custom(Box<super::custom::CustomJob<'a>>),
-}
-
-impl Blit<'_> {
-    /// Paints into an RGB buffer `width` pixels wide.
-    pub(crate) fn apply(&self, out: &mut [u8], width: u32, height: u32) {
-        match self {
-            Blit::Heatmap {
-                rect,
-                grid,
-                view,
-                cmap,
-                scale,
-            } => heatmap(out, width, height, *rect, grid, view, cmap, scale),
-            Blit::Colorbar { rect, cmap } => {
-                let h = f64::from(rect.h.max(1));
-                paint(out, width, height, *rect, |_, row| {
-                    cmap.color(1.0 - (f64::from(row) + 0.5) / h)
-                });
-            }
-            Blit::Custom(_) => {}
-        }
-    }
-}
-
 /// Calls `color(column, row)` (relative to `rect`) for every pixel of
 /// `rect` inside the canvas.
-fn paint(
+pub(crate) fn paint(
     out: &mut [u8],
     width: u32,
     height: u32,
@@ -156,7 +117,7 @@ fn paint(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn heatmap(
+pub(crate) fn heatmap(
     out: &mut [u8],
     width: u32,
     height: u32,
@@ -307,17 +268,13 @@ mod tests {
         let (w, h) = (4u32, 4u32);
         let mut out = vec![0u8; (w * h * 3) as usize];
         let cmap = Colormap::viridis();
-        Blit::Heatmap {
-            rect: PixelRect { x: 0, y: 0, w, h },
-            view: AxisView {
-                x: (0.0, 1.0),
-                y: (0.0, 2.0),
-            },
-            scale: ValueScale::new(0.0, 1.0),
-            grid,
-            cmap,
-        }
-        .apply(&mut out, w, h);
+        let view = AxisView {
+            x: (0.0, 1.0),
+            y: (0.0, 2.0),
+        };
+        let rect = PixelRect { x: 0, y: 0, w, h };
+        let scale = ValueScale::new(0.0, 1.0);
+        heatmap(&mut out, w, h, rect, &grid, &view, &cmap, &scale);
         assert_eq!(out[0..3], cmap.color(1.0)); // top row: row 1 (value 1)
         let last = out.len() - 3;
         assert_eq!(out[last..], cmap.color(0.0)); // bottom row: row 0
@@ -339,17 +296,22 @@ mod tests {
     fn blit_2x2(rect: PixelRect) -> Vec<u8> {
         let f = frame(2, 2, &[0.0, 1.0, 2.0, 3.0]);
         let mut out = vec![0u8; 4 * 4 * 3];
-        Blit::Heatmap {
+        let view = AxisView {
+            x: (0.0, 2.0),
+            y: (0.0, 2.0),
+        };
+        let grid = Grid::of(&f).expect("grid");
+        let scale = ValueScale::new(0.0, 3.0);
+        heatmap(
+            &mut out,
+            4,
+            4,
             rect,
-            view: AxisView {
-                x: (0.0, 2.0),
-                y: (0.0, 2.0),
-            },
-            scale: ValueScale::new(0.0, 3.0),
-            grid: Grid::of(&f).expect("grid"),
-            cmap: Colormap::viridis(),
-        }
-        .apply(&mut out, 4, 4);
+            &grid,
+            &view,
+            &Colormap::viridis(),
+            &scale,
+        );
         out
     }
 

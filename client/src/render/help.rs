@@ -1,5 +1,5 @@
 //! The help overlay (`h` or `?`): every key and mouse action of the
-//! window, from the same table as `--help` ([`crate::keys::KEYS`]).
+//! window, from the same table as `--help` ([`crate::view::keys::KEYS`]).
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes::Area;
 use super::font::{text, TextSizes};
 use super::{DrawError, INK};
-use crate::keys::KEYS;
+use crate::view::keys::KEYS;
 
 /// Colour of the actions' text.
 const ACTION: RGBColor = RGBColor(60, 60, 60);

@@ -8,7 +8,7 @@
 
 use plotcast_protocol::{GridCell, Layout};
 
-use super::info::PixelRect;
+use crate::view::drawn::PixelRect;
 
 /// Largest grid side accepted from a layout; cells beyond it are ignored so
 /// a hostile layout cannot make the viewer allocate a huge occupancy map.

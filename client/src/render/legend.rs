@@ -5,17 +5,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::Area;
 use super::font::{text, TextSizes};
-use super::info::PixelRect;
 use super::{DrawError, INK, MUTED};
-
-/// Where a legend entry was drawn, to find it again under a click.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LegendHit {
-    /// The entry's row (swatch and text) in window pixels.
-    pub rect: PixelRect,
-    /// The trace's legend label.
-    pub label: String,
-}
+use crate::view::drawn::PixelRect;
+use crate::view::LegendHit;
 
 /// Colour of a hidden trace's swatch.
 const HIDDEN_SWATCH: RGBColor = RGBColor(200, 200, 200);

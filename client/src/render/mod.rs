@@ -25,21 +25,23 @@
 //! (`custom`: after plotters, clipped, panics contained; `placeholder` when
 //! the plot type is unknown).
 //!
-//! Files: `channel` (one plot), `info` (what was drawn, zoom/pan helpers), `layout_grid`,
-//! `pages`, `ranges`, `axes`, `plots`, `heatmap`, [`colormap`], `legend`,
-//! `readout`, `overlay`, `help`, `status_line`, `replay_status` (its replay
-//! and recording pieces), `font`, `output` (PNG, softbuffer words).
+//! Files: `channel` (one plot), `ctx` (what every plot draws with),
+//! `layout_grid`, `pages`, `axes`, `plots`, `heatmap`, `blit` (what is
+//! painted after plotters), `custom`, `placeholder`, `legend`, `readout`,
+//! `overlay`, `help`, `status_line`, `replay_status` (its replay and
+//! recording pieces), `font`, `output` (PNG, softbuffer words). What a
+//! render drew where is [`crate::view::drawn`]; ranges are
+//! [`crate::model`]'s; colours [`crate::colormap`]'s.
 
 mod axes;
+mod blit;
 mod channel;
-pub mod colormap;
-mod colormap_tables;
+mod ctx;
 mod custom;
 mod decimate;
 mod font;
 mod heatmap;
 mod help;
-mod info;
 mod layout_grid;
 mod legend;
 mod output;
@@ -47,7 +49,6 @@ mod overlay;
 mod pages;
 mod placeholder;
 mod plots;
-mod ranges;
 mod readout;
 mod replay_status;
 mod status_line;
@@ -56,22 +57,18 @@ use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-pub use colormap::{Colormap, BAD_COLOR};
-pub use custom::PlotFailure;
-pub use info::{PixelRect, PlotInfo, RenderInfo};
-pub use legend::LegendHit;
 pub use output::{rgb_to_0rgb, save_png, RenderError};
-pub use pages::PageInfo;
 pub use placeholder::placeholder_lines;
 pub use plots::ink_fraction;
-pub use readout::{data_x_extent, nearest_x, trace_label};
 
-use crate::plot_registry::PlotTypes;
-use crate::state::{PlotState, ViewState};
+use crate::model::PlotState;
+use crate::plot_types::PlotTypes;
+use crate::view::{PageInfo, PixelRect, RenderInfo, ViewState};
 use axes::Area;
-use channel::{draw_channel, ChannelView, Ctx};
+use blit::Blit;
+use channel::{draw_channel, ChannelView};
+use ctx::Ctx;
 use font::{text, TextSizes};
-use heatmap::Blit;
 
 /// Canvas background.
 pub const BACKGROUND: [u8; 3] = [255, 255, 255];
@@ -163,7 +160,7 @@ pub fn render_with(
     for blit in &blits {
         blit.apply(out, width, height);
     }
-    let failures = custom::run_jobs(&blits, out, width, height);
+    let failures = blit::run_jobs(&blits, out, width, height);
     custom::draw_failures(out, width, height, &failures);
     info.failures = failures.into_iter().map(|(_, f)| f).collect();
     if font::ensure_registered() {
@@ -246,7 +243,7 @@ fn draw_figure<'s>(
         area.h = area.h.saturating_sub(h);
         arrangement = pages::arrange(&state.layout, area, page, focus, sizes.scale);
     }
-    let groups = crate::linking::group_ranges(state, view);
+    let groups = crate::view::linking::group_ranges(state, view);
     for &(index, rect) in &arrangement.cells {
         let Some(spec) = state.layout.channels.get(index) else {
             continue;

@@ -10,11 +10,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::Area;
 use super::font::{text, TextSizes};
-use super::info::{PixelRect, RenderInfo};
 use super::readout::{cursor_lines, readout, CURSOR_A, CURSOR_B};
 use super::{help, DrawError, INK, MUTED};
-use crate::follow::{self, XMode};
-use crate::state::{PlotState, ViewState};
+use crate::model::PlotState;
+use crate::view::drawn::{PixelRect, RenderInfo};
+use crate::view::follow::{self, XMode};
+use crate::view::ViewState;
 
 /// Crosshair colour.
 const CROSSHAIR: RGBColor = RGBColor(90, 90, 90);
@@ -170,7 +171,7 @@ pub(crate) fn draw_overlay(
     if let Some((px, py)) = ui.hover {
         // Over a legend entry a click hides the trace: no readout there.
         let on_legend =
-            |p: &super::info::PlotInfo| p.legend.iter().any(|e| e.rect.contains(px, py));
+            |p: &crate::view::drawn::PlotInfo| p.legend.iter().any(|e| e.rect.contains(px, py));
         if let Some(plot) = info.channel_at(px, py).filter(|p| !on_legend(p)) {
             let found = state
                 .spec(plot.channel)

@@ -10,8 +10,9 @@
 
 use plotcast_protocol::Layout;
 
-use super::info::PixelRect;
 use super::layout_grid;
+use crate::view::drawn::PixelRect;
+use crate::view::PageInfo;
 
 /// Smallest cell that still gets axes; smaller cells are not drawn.
 pub(crate) const MIN_CELL_W: u32 = 90;
@@ -21,60 +22,6 @@ pub(crate) const MIN_CELL_H: u32 = 70;
 /// Cell size of a paged grid at the reference text size (scaled with it).
 const PAGE_CELL_W: f64 = 240.0;
 const PAGE_CELL_H: f64 = 160.0;
-
-/// Which plots a frame shows when they do not all fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PageInfo {
-    /// Page shown, from 0.
-    pub page: usize,
-    /// Pages in all (1 when everything fits).
-    pub pages: usize,
-    /// Channels in the layout.
-    pub total: usize,
-    /// Channels drawn.
-    pub drawn: usize,
-    /// Layout position of the first channel of the page.
-    pub first: usize,
-    /// Channels placed on the page.
-    pub on_page: usize,
-    /// One plot fills the window.
-    pub focus: bool,
-}
-
-impl PageInfo {
-    /// Channels not shown.
-    pub fn hidden(&self) -> usize {
-        self.total.saturating_sub(self.drawn)
-    }
-
-    /// The notice for the strip above the plots; `None` when every plot
-    /// is shown.
-    pub fn notice(&self) -> Option<String> {
-        let hidden = self.hidden();
-        if self.focus {
-            return Some(format!(
-                "1 of {} plots, full window ({hidden} not shown) · Enter or Esc: all plots",
-                self.total
-            ));
-        }
-        if self.pages > 1 {
-            return Some(format!(
-                "page {} of {}: plots {}–{} of {} ({hidden} not shown) · n/p: other pages (headless: --page N) · Enter: one plot full window",
-                self.page + 1,
-                self.pages,
-                self.first + 1,
-                self.first + self.on_page,
-                self.total
-            ));
-        }
-        (hidden > 0).then(|| {
-            format!(
-                "{hidden} of {} plots too small to draw: enlarge the window, or Enter on a plot to show it alone",
-                self.total
-            )
-        })
-    }
-}
 
 /// Where each shown channel goes: `(layout index, cell)`.
 pub(crate) struct Arrangement {

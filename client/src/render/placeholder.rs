@@ -7,10 +7,10 @@ use plotcast_protocol::{ChannelSpec, Frame};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::channel::Ctx;
+use super::ctx::Ctx;
 use super::font::text;
-use super::info::PixelRect;
 use super::{DrawError, INK, MUTED};
+use crate::view::drawn::PixelRect;
 
 /// Panel fill and border.
 const PANEL: RGBColor = RGBColor(246, 246, 246);

@@ -5,9 +5,9 @@ use plotters::prelude::*;
 
 use super::axes::Area;
 use super::decimate::{snap, Clipper, Decimator, Paths, PointSink};
-use super::info::{Mapping, PixelRect};
-use super::ranges::{min_max, MinMax};
 use super::DrawError;
+use crate::model::{min_max, MinMax};
+use crate::view::drawn::{Mapping, PixelRect};
 
 /// matplotlib's "tab10" colour cycle.
 pub(crate) const CYCLE: [RGBColor; 10] = [
@@ -328,7 +328,7 @@ pub fn ink_fraction(rgb: &[u8], width: u32, rect: PixelRect, bg: [u8; 3]) -> f64
 mod tests {
     use super::*;
 
-    use crate::render::info::AxisMap;
+    use crate::view::drawn::AxisMap;
     use plotcast_protocol::Scale;
     use std::collections::BTreeSet;
 

@@ -3,9 +3,9 @@
 
 use plotters::prelude::RGBColor;
 
-use crate::recorder::RecordingStatus;
-use crate::replay::ReplayStatus;
-use crate::state::{Connection, Status};
+use crate::model::RecordingStatus;
+use crate::model::ReplayStatus;
+use crate::model::{Connection, Status};
 
 const PLAIN: RGBColor = RGBColor(60, 60, 60);
 const PLAYING: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);

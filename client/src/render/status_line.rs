@@ -7,10 +7,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::Area;
 use super::font::{text, TextSizes};
-use super::info::PixelRect;
 use super::DrawError;
-use crate::follow;
-use crate::state::{Connection, PlotState, Status, ViewState};
+use crate::model::{Connection, PlotState, Status};
+use crate::view::drawn::PixelRect;
+use crate::view::follow;
+use crate::view::ViewState;
 
 const GOOD: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
 const WAIT: RGBColor = RGBColor(0xd6, 0x7a, 0x0e);

@@ -13,7 +13,7 @@
 //! ```
 //!
 //! A window of `W` batches runs ahead of what the drawing side has
-//! presented (see [`crate::flow`] for its size and [`crate::shared`] for
+//! presented (see [`crate::net::flow`] for its size and [`crate::net::shared`] for
 //! the presented signal). Pings go out every `ping_interval`; their pongs
 //! give the round trip and the offset to the server's clock
 //! ([`ClockEstimator`]), so frame ages are true end to end. Pings from the
@@ -38,15 +38,15 @@ use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use crate::activity::ActivityReader;
 use crate::clock;
 use crate::error::NetError;
-use crate::flow::FlowControl;
+use crate::model::Connection;
+use crate::net::activity::ActivityReader;
+use crate::net::flow::FlowControl;
+use crate::net::shared::Shared;
 use crate::net::{NetConfig, NetEvent};
 use crate::peer_text::{clean, clean_in_place, MAX_LABEL_CHARS, MAX_REASON_CHARS};
-use crate::recorder::Recorder;
-use crate::shared::Shared;
-use crate::state::Connection;
+use crate::recording::recorder::Recorder;
 
 /// How long a best-effort `Goodbye` may take when closing.
 const GOODBYE_TIMEOUT: Duration = Duration::from_millis(300);

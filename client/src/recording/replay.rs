@@ -26,8 +26,8 @@ use plotcast_protocol::{
 };
 use thiserror::Error;
 
+use crate::model::{Connection, PlotState};
 use crate::peer_text::{clean, MAX_LABEL_CHARS, MAX_REASON_CHARS};
-use crate::state::{Connection, PlotState};
 
 /// Why a recording cannot be replayed.
 #[derive(Debug, Error)]
@@ -67,23 +67,6 @@ pub enum ReplayError {
     /// The recording holds no record at all.
     #[error("{}: the recording is empty (the recorder stopped before the server sent anything)", .0.display())]
     Empty(PathBuf),
-}
-
-/// The replay as the status line shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReplayStatus {
-    /// The recording's file name.
-    pub file: String,
-    /// Shown time, since the start of the recording.
-    pub position: Duration,
-    /// Time of the last record: the recording runs from 0 to this.
-    pub span: Duration,
-    /// Playing (else paused).
-    pub playing: bool,
-    /// Playback speed (1: real time).
-    pub speed: f64,
-    /// Show the keys (in a window; not in PNGs).
-    pub keys_hint: bool,
 }
 
 /// What one record means to a replay.

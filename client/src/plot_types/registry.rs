@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use plotcast_protocol::custom::{check_plot_type, IMAGE, QUIVER};
 
-use crate::plot_type::PlotType;
+use crate::plot_types::PlotType;
 use crate::plot_types::{Image, Quiver};
 
 /// The plot types a viewer draws custom channels with, by plot-type name.
@@ -66,7 +66,7 @@ impl PlotTypes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot_type::{CustomData, PlotArea, PlotResult};
+    use crate::plot_types::{CustomData, PlotArea, PlotResult};
 
     struct Nothing;
     impl PlotType for Nothing {

@@ -32,18 +32,18 @@ use winit::keyboard::{Key, NamedKey};
 use winit::window::{Window, WindowId};
 
 use crate::error::{describe, RunError};
-use crate::export;
-use crate::fps::FpsMeter;
+use crate::model::{Connection, PlotState};
+use crate::net::shared::Shared;
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
 use crate::options::{write_atomically, ReadyFile, RunOptions};
-use crate::pacer::{max_fps, Pacer};
-use crate::player::{Control, Player};
-use crate::recorder::Recorder;
+use crate::pacing::FpsMeter;
+use crate::pacing::{max_fps, Pacer};
+use crate::recording::export;
+use crate::recording::player::{Control, Player};
+use crate::recording::recorder::Recorder;
+use crate::recording::replay::{Recording, Replay};
 use crate::render;
-use crate::replay::{Recording, Replay};
-use crate::shared::Shared;
-use crate::state::{Connection, PlotState, ViewState};
-use crate::{follow, interaction, keys, linking};
+use crate::view::{follow, interaction, keys, linking, RenderInfo, ViewState};
 
 /// Zoom factor per wheel notch (> 1 zooms in: the range shrinks to 80 %).
 const ZOOM_IN_PER_NOTCH: f64 = 1.25;
@@ -122,7 +122,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
     run_app(event_loop, &mut app)
 }
 
-/// Opens the window on a recording (see [`crate::player`] for the keys)
+/// Opens the window on a recording (see [`crate::recording::player`] for the keys)
 /// and runs until it is closed.
 ///
 /// # Errors
@@ -162,9 +162,9 @@ impl<'a> App<'a> {
             shown_size: (0, 0),
             info: None,
             view: ViewState {
-                ui: interaction::Interaction {
+                ui: crate::view::Interaction {
                     page: opts.page,
-                    ..interaction::Interaction::default()
+                    ..crate::view::Interaction::default()
                 },
                 ..ViewState::default()
             },
@@ -200,7 +200,7 @@ struct App<'a> {
     /// The last rendered frame (what `s` saves) and its size.
     rgb: Vec<u8>,
     shown_size: (u32, u32),
-    info: Option<render::RenderInfo>,
+    info: Option<RenderInfo>,
     view: ViewState,
     /// The plot data of the last frame drawn (clicks and keys read it).
     shown: Option<PlotState>,
@@ -439,7 +439,7 @@ impl App<'_> {
             Command::Follow => {
                 follow::resume(view, shown, hovered);
             }
-            Command::LinkAll => linking::toggle_link_all(view, shown),
+            Command::LinkAll => interaction::toggle_link_all(view, shown),
             Command::LogX | Command::LogY => {
                 let Some(channel) = hovered.or(view.ui.focus) else {
                     return false;

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use crate::error::RunError;
 use crate::options::{write_atomically, RunOptions};
-use crate::player::Player;
+use crate::recording::player::Player;
+use crate::recording::replay::{Recording, Replay};
 use crate::render;
-use crate::replay::{Recording, Replay};
-use crate::state::ViewState;
+use crate::view::ViewState;
 
 /// The times a headless replay renders: `--at`, else `--frames N` evenly
 /// spaced from the first data to the end, else the end.

@@ -3,6 +3,15 @@
 
 use plotcast_protocol::Scale;
 
+/// The x and y ranges a plot shows (or a plot type says its data spans).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AxisView {
+    /// Shown x range.
+    pub x: (f64, f64),
+    /// Shown y range.
+    pub y: (f64, f64),
+}
+
 /// Running min/max of the values an axis can show.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Extent {

@@ -1,49 +1,5 @@
-//! Plot types: your own drawing code for custom channels.
-//!
-//! A computation publishes a custom channel with a plot-type name and named
-//! arrays (`server.custom("flow", "vortex")`, then
-//! `flow.publish(&[("u", &u), ("v", &v)], nx, ny)`). A viewer draws it with
-//! the [`PlotType`] registered under that name: build your own viewer with
-//! [`Viewer::new().plot("vortex", MyPlot)`](crate::Viewer::plot), and the
-//! rest of the viewer (window or headless, status line, reconnect, zoom and
-//! pan, saving PNGs) works as for the built-in kinds.
-//!
-//! A plot type gets the channel's newest data ([`CustomData`]) and a
-//! [`PlotArea`]: a plotters drawing area over the plot's rectangle in data
-//! coordinates. The viewer draws the standard axes around it (title, axis
-//! labels from the channel's options, ticks) over the ranges that
-//! [`PlotType::extent`] gives, or the user's zoom and pan; whatever is
-//! drawn is clipped to the rectangle. A plot type that returns an error or
-//! panics is shown as that error in its cell; the other plots keep drawing.
-//!
-//! ```
-//! use plotcast_viewer::plot_type::{CustomData, PlotArea, PlotResult, PlotType};
-//! use plotcast_viewer::plotters::prelude::*;
-//!
-//! /// Draws every array of the frame as a polyline against its index.
-//! struct Polylines;
-//!
-//! impl PlotType for Polylines {
-//!     fn extent(&self, data: &CustomData<'_>) -> Option<plotcast_viewer::state::AxisView> {
-//!         let n = data.names().map(|name| data.values(name).len()).max()?;
-//!         Some(plotcast_viewer::state::AxisView { x: (0.0, n as f64), y: (-1.0, 1.0) })
-//!     }
-//!
-//!     fn draw(&self, plot: &PlotArea<'_, '_>, data: &CustomData<'_>) -> PlotResult {
-//!         for (k, name) in data.names().enumerate() {
-//!             let values = data.values(name);
-//!             let points: Vec<(f64, f64)> =
-//!                 values.iter().enumerate().map(|(i, &v)| (i as f64, v)).collect();
-//!             plot.area().draw(&PathElement::new(points, Palette99::pick(k)))?;
-//!         }
-//!         Ok(())
-//!     }
-//! }
-//!
-//! let viewer = plotcast_viewer::Viewer::new().plot("polylines", Polylines);
-//! assert!(viewer.plot_types().get("polylines").is_some());
-//! // viewer.run() would now parse the command line and run the viewer.
-//! ```
+//! [`PlotType`] and what it draws with: the channel's data
+//! ([`CustomData`]) and a plotters area in data coordinates ([`PlotArea`]).
 
 use std::borrow::Cow;
 use std::error::Error;
@@ -54,8 +10,8 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use crate::render::Colormap;
-use crate::state::AxisView;
+use crate::colormap::Colormap;
+use crate::model::AxisView;
 
 /// What a plot type's `draw` returns: any error (plotters' drawing errors,
 /// [`DataError`], your own) is shown in the plot's cell.

@@ -7,38 +7,19 @@
 //! pan or zoom that leaves the newest point off the right edge *freezes*
 //! the view on the data it shows; `f` makes it follow again (its right
 //! edge jumps to the newest point, its width stays) and `a` returns every
-//! plot to autoscale. Linked plots (see [`crate::linking`]) follow as one.
-
-use std::collections::HashMap;
+//! plot to autoscale. Linked plots (see [`crate::view::linking`]) follow as one.
 
 use plotcast_protocol::{ChannelKind, Scale};
 
-use crate::linking::{members, set_group_x, x_key, XKey};
-use crate::state::{ChannelData, PlotState, ViewState};
+use super::linking::set_group_x;
+use super::state::{members, x_key, XKey};
+use crate::model::{ChannelData, PlotState};
+use crate::view::ViewState;
 
 /// How close to the newest point (a fraction of the x span) the right edge
 /// must be for a view to follow: a zoom with the mouse near the right edge
 /// moves that edge a little, and should not stop the following.
 pub const FOLLOW_TOLERANCE: f64 = 0.02;
-
-/// The zoomed views that follow the newest data: x key → how far the right
-/// edge stays beyond the newest point (data units, ≥ 0).
-#[derive(Debug, Clone, Default)]
-pub struct Follow {
-    gaps: HashMap<XKey, f64>,
-}
-
-impl Follow {
-    /// Forgets every following view (autoscale follows by itself).
-    pub fn clear(&mut self) {
-        self.gaps.clear();
-    }
-
-    /// True when the views of `key` follow the newest data.
-    pub fn is_following(&self, key: &XKey) -> bool {
-        self.gaps.contains_key(key)
-    }
-}
 
 /// What a plot's x range does, for the status line and scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +56,7 @@ pub fn newest_x(state: &PlotState, view: &ViewState, channel: u32) -> Option<f64
         .iter()
         .enumerate()
         .filter(|(i, s)| {
-            let label = crate::render::trace_label(*i, &s.name);
+            let label = crate::model::trace_label(*i, &s.name);
             !view.ui.is_hidden(channel, &label)
         })
         .filter_map(|(_, s)| s.runs().last().and_then(|(t, _)| t.last().copied()))
@@ -146,7 +127,7 @@ pub fn advance(view: &mut ViewState, state: &PlotState) {
     }
 }
 
-/// After the user zoomed or panned `channel` (and [`crate::linking`] has
+/// After the user zoomed or panned `channel` (and [`crate::view::linking`] has
 /// stored a group's range): the view follows when its right edge is at or
 /// past the newest point, and freezes otherwise.
 pub fn after_move(view: &mut ViewState, state: &PlotState, channel: u32) {
@@ -242,7 +223,7 @@ pub fn summary(view: &ViewState, state: &PlotState) -> Option<(usize, usize)> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::state::{AxisView, SeriesHistory, SeriesSet};
+    use crate::model::{AxisView, SeriesHistory, SeriesSet};
     use plotcast_protocol::{ChannelSpec, Layout};
 
     fn series_state(points: usize) -> PlotState {

@@ -27,6 +27,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::model::RecordingStatus;
 use bytes::Bytes;
 use plotcast_protocol::{
     encode, ChannelKind, FileHeader, Message, RecordWriter, RecordingError, Welcome,
@@ -85,23 +86,6 @@ pub enum RecordError {
         /// What went wrong.
         source: RecordingError,
     },
-}
-
-/// The recording as the status line and the end-of-run summary show it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RecordingStatus {
-    /// The file.
-    pub path: PathBuf,
-    /// Bytes written (flushed to the operating system at every tick).
-    pub bytes: u64,
-    /// Records written.
-    pub records: u64,
-    /// Time from the start of the recording to its last record.
-    pub span: Duration,
-    /// Set when writing failed: the recording stopped there.
-    pub error: Option<String>,
-    /// The recording is complete (the connection ended for good).
-    pub finished: bool,
 }
 
 /// Writes what the connection receives to a recording file.

@@ -1,12 +1,11 @@
 //! What a render produced: where each plot sits and which data ranges it
 //! shows, with the pixel ↔ data mapping the window uses for zoom and pan.
+//! Small value types: the renderer writes them, the view and the window
+//! read them.
 
 use plotcast_protocol::{ChannelKind, Scale, View};
 
-use super::legend::LegendHit;
-use super::pages::PageInfo;
-use super::ranges::valid;
-use crate::state::{AxisView, ViewState};
+use crate::model::{valid, AxisView};
 
 /// A rectangle in pixels (origin top left, `x, y` inclusive, `w × h` pixels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -254,7 +253,7 @@ impl PlotInfo {
     }
 }
 
-/// True when a view can be drawn (see [`valid`](super::ranges::valid)):
+/// True when a view can be drawn (see [`valid`](crate::model::valid)):
 /// finite, increasing, neither vanishing nor overflowing, positive on log
 /// axes.
 pub(crate) fn usable(view: &AxisView, xs: Scale, ys: Scale) -> bool {
@@ -278,7 +277,7 @@ pub struct RenderInfo {
     pub notes: Vec<String>,
     /// Custom plots whose plot type failed (an error or a panic), shown in
     /// their cells instead of the plot.
-    pub failures: Vec<super::PlotFailure>,
+    pub failures: Vec<PlotFailure>,
 }
 
 impl RenderInfo {
@@ -311,27 +310,80 @@ impl RenderInfo {
     pub fn plot(&self, channel: u32) -> Option<&PlotInfo> {
         self.plots.iter().find(|p| p.channel == channel)
     }
+}
 
-    /// Mouse-wheel zoom: zooms the plot under `(px, py)` by `factor` (> 1
-    /// in) around that point, starting from its current manual view or the
-    /// drawn ranges, and stores the result in `view`. Returns the channel.
-    pub fn zoom(&self, view: &mut ViewState, px: f64, py: f64, factor: f64) -> Option<u32> {
-        let plot = self.channel_at(px, py)?;
-        let from = view.manual.get(&plot.channel).copied().unwrap_or(plot.view);
-        view.manual
-            .insert(plot.channel, plot.zoomed(&from, factor, px, py));
-        Some(plot.channel)
+/// Where a legend entry was drawn, to find it again under a click.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendHit {
+    /// The entry's row (swatch and text) in window pixels.
+    pub rect: PixelRect,
+    /// The trace's legend label.
+    pub label: String,
+}
+
+/// Which plots a frame shows when they do not all fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PageInfo {
+    /// Page shown, from 0.
+    pub page: usize,
+    /// Pages in all (1 when everything fits).
+    pub pages: usize,
+    /// Channels in the layout.
+    pub total: usize,
+    /// Channels drawn.
+    pub drawn: usize,
+    /// Layout position of the first channel of the page.
+    pub first: usize,
+    /// Channels placed on the page.
+    pub on_page: usize,
+    /// One plot fills the window.
+    pub focus: bool,
+}
+
+impl PageInfo {
+    /// Channels not shown.
+    pub fn hidden(&self) -> usize {
+        self.total.saturating_sub(self.drawn)
     }
 
-    /// Drag pan: moves `channel`'s view by `(dx, dy)` pixels (as the mouse
-    /// moved since the last call) and stores it in `view`.
-    pub fn pan(&self, view: &mut ViewState, channel: u32, dx_px: f64, dy_px: f64) -> Option<u32> {
-        let plot = self.plot(channel)?;
-        let from = view.manual.get(&channel).copied().unwrap_or(plot.view);
-        view.manual
-            .insert(channel, plot.panned(&from, dx_px, dy_px));
-        Some(channel)
+    /// The notice for the strip above the plots; `None` when every plot
+    /// is shown.
+    pub fn notice(&self) -> Option<String> {
+        let hidden = self.hidden();
+        if self.focus {
+            return Some(format!(
+                "1 of {} plots, full window ({hidden} not shown) · Enter or Esc: all plots",
+                self.total
+            ));
+        }
+        if self.pages > 1 {
+            return Some(format!(
+                "page {} of {}: plots {}–{} of {} ({hidden} not shown) · n/p: other pages (headless: --page N) · Enter: one plot full window",
+                self.page + 1,
+                self.pages,
+                self.first + 1,
+                self.first + self.on_page,
+                self.total
+            ));
+        }
+        (hidden > 0).then(|| {
+            format!(
+                "{hidden} of {} plots too small to draw: enlarge the window, or Enter on a plot to show it alone",
+                self.total
+            )
+        })
     }
+}
+
+/// A plot type that could not draw its channel, as the render reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlotFailure {
+    /// The channel.
+    pub channel: u32,
+    /// The plot type that failed.
+    pub plot_type: String,
+    /// What went wrong: the error it returned, or `panicked: ...`.
+    pub message: String,
 }
 
 #[cfg(test)]
@@ -414,31 +466,5 @@ mod tests {
         assert!(near(moved.y, (-20.0, 180.0)), "{moved:?}");
         let back = p.panned(&moved, -40.0, 20.0);
         assert!(near(back.x, view.x) && near(back.y, view.y));
-    }
-
-    #[test]
-    fn render_info_helpers_write_the_view_state() {
-        let view = AxisView {
-            x: (0.0, 1.0),
-            y: (0.0, 1.0),
-        };
-        let info = RenderInfo {
-            width: 640,
-            height: 480,
-            plots: vec![plot(Scale::Linear, Scale::Linear, view)],
-            ..RenderInfo::default()
-        };
-        let mut state = ViewState::default();
-        assert_eq!(info.zoom(&mut state, 10.0, 10.0, 2.0), None);
-        assert_eq!(info.zoom(&mut state, 300.0, 150.0, 2.0), Some(3));
-        let zoomed = state.manual[&3];
-        assert!((zoomed.x.1 - zoomed.x.0 - 0.5).abs() < 1e-9);
-        assert_eq!(info.pan(&mut state, 3, 0.0, 0.0), Some(3));
-        assert!(near(state.manual[&3].x, zoomed.x));
-        // Degenerate requests leave the view alone.
-        let same = info.plots[0].zoomed(&view, f64::NAN, 300.0, 150.0);
-        assert_eq!(same, view);
-        let same = info.plots[0].zoomed(&view, 1e300, 300.0, 150.0);
-        assert_eq!(same, view);
     }
 }

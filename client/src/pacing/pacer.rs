@@ -9,7 +9,7 @@
 //!
 //! The pacer also measures how long drawing takes; the longer of that and
 //! the refresh period is the drawing period that sizes the window of
-//! batches in flight (see [`crate::flow`]).
+//! batches in flight (see [`crate::net::flow`]).
 
 use std::time::{Duration, Instant};
 

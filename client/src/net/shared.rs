@@ -16,7 +16,7 @@
 //! since the viewer started (across reconnects), so an acknowledgement from
 //! an old connection can never release a batch of a new one early. The
 //! drawing side also says how long it takes per frame, which sizes the
-//! window of batches in flight (see [`crate::flow`]).
+//! window of batches in flight (see [`crate::net::flow`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -25,7 +25,7 @@ use std::time::Duration;
 use plotcast_protocol::View;
 use tokio::sync::watch;
 
-use crate::state::PlotState;
+use crate::model::PlotState;
 
 /// How the drawing side draws each plot (for the server's level of
 /// detail), and the layout version it drew.

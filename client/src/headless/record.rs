@@ -7,7 +7,7 @@
 //! are never sent (latest value wins); append series lose nothing, since
 //! the server conflates the points a viewer has not received into the
 //! next batch. The recording itself is written by the network thread
-//! ([`crate::recorder`]).
+//! ([`crate::recording::recorder`]).
 //!
 //! Ends like headless mode: when the server goes away with
 //! `--no-reconnect` (success), after `--frames N` batches, at `--timeout`
@@ -19,10 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{describe, RunError};
+use crate::model::RecordingStatus;
+use crate::net::shared::Shared;
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
 use crate::options::{ReadyFile, RunOptions};
-use crate::recorder::{RecordOptions, Recorder, RecordingStatus};
-use crate::shared::Shared;
+use crate::recording::recorder::{RecordOptions, Recorder};
 
 /// How a headless recording ended.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,6 @@
 //! The network thread: a named thread running a `current_thread` tokio
 //! runtime that connects, reconnects with backoff, and keeps the shared
-//! [`PlotState`](crate::state::PlotState) up to date.
+//! [`PlotState`](crate::model::PlotState) up to date.
 //!
 //! It tells the drawing side about changes through a wake callback
 //! (`EventLoopProxy::send_event` in window mode, a channel in headless mode);
@@ -10,109 +10,21 @@
 
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
 
-use plotcast_protocol::{GoodbyeCode, DEFAULT_MAX_FRAME_BYTES};
+use plotcast_protocol::GoodbyeCode;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::connection::{End, Link};
+use super::config::NetConfig;
+use super::connection::{End, Link};
+use super::event::{NetEvent, NetOutcome};
 use crate::error::NetError;
-use crate::recorder::Recorder;
-use crate::shared::Shared;
-use crate::state::Connection;
+use crate::model::Connection;
+use crate::net::shared::Shared;
+use crate::recording::recorder::Recorder;
 
 /// Name of the network thread.
 pub const THREAD_NAME: &str = "plotcast-viewer-net";
-
-/// Settings of the network side.
-#[derive(Debug, Clone)]
-pub struct NetConfig {
-    /// Server address, `host:port`.
-    pub addr: String,
-    /// Access token for the handshake.
-    pub token: Option<String>,
-    /// Name sent in the handshake (shown in the server's logs).
-    pub peer_name: String,
-    /// Reconnect when the server goes away (a viewer started by hand);
-    /// `false` keeps the final state (a viewer launched by the server).
-    pub reconnect: bool,
-    /// Largest frame accepted from the server after the handshake.
-    pub max_frame_bytes: usize,
-    /// Ask for compressed data frames: `Some(true)` always, `Some(false)`
-    /// never, `None` when the server is not on this machine.
-    pub compress: Option<bool>,
-    /// Tell the server how each plot is drawn, so it sends data reduced to
-    /// what the plot can show (level of detail); `false`: full data.
-    pub level_of_detail: bool,
-    /// Limit on one TCP connect.
-    pub connect_timeout: Duration,
-    /// Limit on the wait for `Welcome` after `Hello`.
-    pub handshake_timeout: Duration,
-    /// How often we ping the server.
-    pub ping_interval: Duration,
-    /// Silence after which the server is taken for gone, when its `Welcome`
-    /// does not say.
-    pub heartbeat_timeout: Duration,
-    /// First pause between reconnect attempts; doubled after each failure.
-    pub backoff_initial: Duration,
-    /// Longest pause between reconnect attempts.
-    pub backoff_max: Duration,
-}
-
-impl Default for NetConfig {
-    fn default() -> Self {
-        Self {
-            addr: format!("{}:{}", crate::cli::DEFAULT_HOST, crate::cli::DEFAULT_PORT),
-            token: None,
-            peer_name: default_peer_name(),
-            reconnect: true,
-            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
-            compress: None,
-            level_of_detail: true,
-            connect_timeout: Duration::from_secs(5),
-            handshake_timeout: Duration::from_secs(10),
-            ping_interval: Duration::from_secs(2),
-            heartbeat_timeout: Duration::from_secs(10),
-            backoff_initial: Duration::from_millis(200),
-            backoff_max: Duration::from_secs(2),
-        }
-    }
-}
-
-/// `plotcast-viewer@<hostname>` (or `@pid<N>` when the host has no name).
-pub fn default_peer_name() -> String {
-    match plotcast_protocol::util::host_name() {
-        Some(host) => format!("plotcast-viewer@{host}"),
-        None => format!("plotcast-viewer@pid{}", std::process::id()),
-    }
-}
-
-/// What the network thread tells the drawing side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetEvent {
-    /// The shared state changed (a batch, a layout, the connection status).
-    Changed,
-    /// The network thread is about to end; join it for the outcome.
-    Finished,
-}
-
-/// How the network thread ended without an error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NetOutcome {
-    /// It was asked to stop.
-    Cancelled,
-    /// The server said the computation ended (only without reconnect).
-    Ended {
-        /// The server's words.
-        reason: String,
-    },
-    /// The connection was lost or never made (only without reconnect).
-    Lost {
-        /// Why.
-        reason: String,
-    },
-}
 
 /// Owns the network thread; stops and joins it on drop.
 #[derive(Debug)]

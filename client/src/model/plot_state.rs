@@ -1,5 +1,5 @@
-//! What the viewer knows: the layout, the newest data of every channel, the
-//! bounded history of append series, and the connection status.
+//! [`PlotState`]: what the viewer knows: the layout, the newest data of
+//! every channel, the bounded history of append series, and the status.
 //!
 //! The network thread owns a [`PlotState`] and applies messages to it; the
 //! renderer draws a snapshot of it. Applying a frame never grows memory
@@ -8,82 +8,16 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout};
 
-pub use crate::history::{SeriesHistory, SeriesSet, MAX_SERIES_PER_CHANNEL};
+use super::history::SeriesSet;
+use super::status::Status;
 use crate::peer_text::{clean_in_place, MAX_LABEL_CHARS};
-use crate::recorder::RecordingStatus;
-use crate::replay::ReplayStatus;
 
 /// History kept for an append series when the layout gives no window.
 pub const DEFAULT_HISTORY_POINTS: usize = 100_000;
-
-/// The connection as the status line shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Connection {
-    /// Not connected yet.
-    #[default]
-    Connecting,
-    /// Handshake done, data flowing.
-    Connected,
-    /// Lost the server; trying again (attempt number).
-    Reconnecting {
-        /// Attempts so far.
-        attempt: u32,
-        /// Why the last connection ended.
-        reason: String,
-    },
-    /// The server said the computation ended.
-    Ended {
-        /// The server's words.
-        reason: String,
-    },
-    /// The computation's end of the connection closed without a goodbye
-    /// (it was interrupted, killed or crashed); the viewer will not
-    /// reconnect.
-    Stopped,
-    /// The connection was lost and the viewer will not reconnect.
-    Lost {
-        /// Why.
-        reason: String,
-    },
-}
-
-/// Figures for the status line.
-#[derive(Debug, Clone, Default)]
-pub struct Status {
-    /// Server (computation) name from the handshake.
-    pub server_name: String,
-    /// Address the viewer talks to.
-    pub address: String,
-    /// Connection state.
-    pub connection: Connection,
-    /// Data frames received this session.
-    pub frames_received: u64,
-    /// Values the server skipped for us as stale (latest value wins).
-    pub frames_skipped: u64,
-    /// Receive time and publish time (µs since the epoch, server clock) of
-    /// the newest frame, to show its age.
-    pub newest_frame: Option<(Instant, u64)>,
-    /// Offset to add to our clock to get the server's (µs), estimated from
-    /// Ping/Pong exchanges (NTP style); makes frame ages true across
-    /// machines whose clocks differ.
-    pub clock_offset_us: i64,
-    /// Round trip to the server (the least queued of the recent pings).
-    pub round_trip: Option<Duration>,
-    /// Batches the viewer keeps in flight (see `flow`).
-    pub window: u64,
-    /// Rendered frames per second, as measured by the drawing side.
-    pub fps: f64,
-    /// True while the user paused the display.
-    pub paused: bool,
-    /// The recording being written (`--record`), if any.
-    pub recording: Option<RecordingStatus>,
-    /// Where a replay stands (`plotcast-viewer FILE`), if this is one.
-    pub replay: Option<ReplayStatus>,
-}
 
 /// The newest data of one channel. Cloning it copies pointers: the drawing
 /// side snapshots the whole state for every frame it draws.
@@ -232,35 +166,5 @@ fn history_window(spec: &ChannelSpec) -> usize {
     match spec.history_points as usize {
         0 => DEFAULT_HISTORY_POINTS,
         n => n,
-    }
-}
-
-/// How the user has moved one plot away from autoscale.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AxisView {
-    /// Shown x range.
-    pub x: (f64, f64),
-    /// Shown y range.
-    pub y: (f64, f64),
-}
-
-/// Interaction state, owned by the window side: per-channel zoom/pan
-/// (absent: autoscale).
-#[derive(Debug, Clone, Default)]
-pub struct ViewState {
-    /// Manual view per channel id.
-    pub manual: HashMap<u32, AxisView>,
-    /// Everything else the user chose (readout, cursors, hidden traces,
-    /// log toggles, follow, links, help, pages): see [`crate::interaction`].
-    pub ui: crate::interaction::Interaction,
-}
-
-impl Status {
-    /// Age of the newest frame now, corrected by the clock offset.
-    pub fn newest_age(&self, now_unix_us: u64) -> Option<Duration> {
-        let (_, ts) = self.newest_frame?;
-        let server_now = i128::from(now_unix_us) + i128::from(self.clock_offset_us);
-        let age = (server_now - i128::from(ts)).clamp(0, i128::from(u64::MAX));
-        Some(Duration::from_micros(age as u64))
     }
 }

@@ -1,11 +1,13 @@
 //! Colormaps: a value in `[0, 1]` to an RGB colour, the way matplotlib maps it.
 //!
-//! Each map is a 256-entry lookup table (see `colormap_tables.rs`).
+//! Each map is a 256-entry lookup table (see `tables.rs`).
 //! As in matplotlib, `t` picks entry `floor(t * 256)` (clipped to 255), values
 //! below 0 take the first colour and values above 1 the last. Any name may
 //! end in `_r` for the reversed map. An unknown or empty name gives viridis.
 
-use super::colormap_tables::{COOLWARM, GRAY, INFERNO, MAGMA, PLASMA, RDBU, VIRIDIS};
+mod tables;
+
+use self::tables::{COOLWARM, GRAY, INFERNO, MAGMA, PLASMA, RDBU, VIRIDIS};
 
 /// Colour of cells that hold NaN or infinity: a neutral mid grey that none of
 /// the sequential maps produce (gray and the diverging maps pass near it;

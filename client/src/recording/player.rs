@@ -12,8 +12,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::replay::{file_name, Replay, ReplayError, ReplayStatus};
-use crate::state::PlotState;
+use crate::model::PlotState;
+use crate::model::ReplayStatus;
+use crate::recording::replay::{file_name, Replay, ReplayError};
 
 /// Slowest playback speed.
 pub const MIN_SPEED: f64 = 1.0 / 16.0;

@@ -24,9 +24,9 @@ use std::time::Duration;
 use plotcast_protocol::{ChannelKind, ChannelSpec, Frame};
 
 use crate::error::RunError;
+use crate::model::{AxisView, ChannelData, SeriesSet};
 use crate::options::write_atomically;
-use crate::replay::{Recording, Replay};
-use crate::state::{AxisView, ChannelData, SeriesSet};
+use crate::recording::replay::{Recording, Replay};
 
 /// Why CSV could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -335,7 +335,7 @@ mod tests {
     use plotcast_protocol::{Array, Part};
 
     use super::*;
-    use crate::state::SeriesHistory;
+    use crate::model::SeriesHistory;
 
     fn csv_of(spec: &ChannelSpec, data: &ChannelData, visible: Option<&AxisView>) -> (String, u64) {
         let mut out = Vec::new();

@@ -1,107 +1,17 @@
-//! What the user chose in the window beyond zoom and pan: the mouse
-//! position (for the value readout), A/B cursors, hidden traces, axis
-//! scales toggled from the keyboard, the help overlay, the page of plots
-//! shown and the plot shown alone. It lives in
-//! [`ViewState::ui`](crate::state::ViewState::ui), so the renderer (window
-//! and headless alike) draws whatever it says; the window changes it from
-//! keys and mouse (see [`crate::keys`]).
-//!
-//! Following the newest data is in [`crate::follow`], shared x axes in
-//! [`crate::linking`].
+//! The user's commands beyond zoom and pan, as changes of [`ViewState`]:
+//! a click (a legend entry hides or shows its trace, a click on a line or
+//! series places an A/B cursor), log axes toggled from the keyboard, Esc,
+//! autoscale, one plot alone, pages, and `l` (link every series plot's x
+//! axis). The window maps its keys and mouse to these (see
+//! [`crate::view::keys`]); following the newest data is in
+//! [`crate::view::follow`], shared x axes in [`crate::view::linking`].
 
-use std::collections::{BTreeSet, HashMap};
+use plotcast_protocol::{ChannelKind, Scale};
 
-use plotcast_protocol::{ChannelKind, ChannelSpec, Scale};
-
-use crate::follow::Follow;
-use crate::linking::Linked;
-use crate::render::{nearest_x, RenderInfo};
-use crate::state::{PlotState, ViewState};
-
-/// The two cursors of one plot, as data x positions.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Cursors {
-    /// Cursor A.
-    pub a: Option<f64>,
-    /// Cursor B.
-    pub b: Option<f64>,
-}
-
-impl Cursors {
-    /// Places a cursor at `x`: A first, then B; with both placed, the
-    /// nearer one moves.
-    pub fn place(&mut self, x: f64) {
-        match (self.a, self.b) {
-            (None, _) => self.a = Some(x),
-            (Some(_), None) => self.b = Some(x),
-            (Some(a), Some(b)) => {
-                if (x - a).abs() <= (x - b).abs() {
-                    self.a = Some(x);
-                } else {
-                    self.b = Some(x);
-                }
-            }
-        }
-    }
-}
-
-/// Everything the user chose besides each plot's zoom and pan.
-#[derive(Debug, Clone, Default)]
-pub struct Interaction {
-    /// Mouse position in window pixels, while it is over the window: the
-    /// plot under it shows a value readout and a crosshair.
-    pub hover: Option<(f64, f64)>,
-    /// A/B cursors per channel id.
-    pub cursors: HashMap<u32, Cursors>,
-    /// Hidden traces per channel id, by legend label.
-    pub hidden: HashMap<u32, BTreeSet<String>>,
-    /// Axis scales (x, y) the user toggled, per channel id; absent: the
-    /// channel's own.
-    pub scales: HashMap<u32, (Scale, Scale)>,
-    /// Which zoomed views follow the newest data.
-    pub follow: Follow,
-    /// `l`: every series plot shares one x axis.
-    pub link_all: bool,
-    /// X ranges of link groups.
-    pub linked: Linked,
-    /// The help overlay is shown.
-    pub help: bool,
-    /// Page of plots shown (from 0) when they do not all fit.
-    pub page: usize,
-    /// The one plot shown full-window, if any.
-    pub focus: Option<u32>,
-}
-
-impl Interaction {
-    /// The hidden traces of a channel.
-    pub fn hidden_of(&self, channel: u32) -> Option<&BTreeSet<String>> {
-        self.hidden.get(&channel).filter(|h| !h.is_empty())
-    }
-
-    /// True when the trace with this legend label is hidden.
-    pub fn is_hidden(&self, channel: u32, label: &str) -> bool {
-        self.hidden.get(&channel).is_some_and(|h| h.contains(label))
-    }
-
-    /// The axis scales a channel is drawn with.
-    pub fn scales_of(&self, spec: &ChannelSpec) -> (Scale, Scale) {
-        if spec.kind == ChannelKind::Heatmap {
-            return (Scale::Linear, Scale::Linear);
-        }
-        self.scales
-            .get(&spec.id)
-            .copied()
-            .unwrap_or((spec.x_scale, spec.y_scale))
-    }
-
-    /// Shows or hides one trace.
-    pub fn toggle_trace(&mut self, channel: u32, label: &str) {
-        let set = self.hidden.entry(channel).or_default();
-        if !set.remove(label) {
-            set.insert(label.to_owned());
-        }
-    }
-}
+use super::drawn::{PlotInfo, RenderInfo};
+use super::linking::set_group_x;
+use super::state::{Cursors, Interaction, ViewState, XKey};
+use crate::model::{nearest_point, shown_traces, ChannelData, PlotState};
 
 /// Where a click landed, and what it did.
 #[derive(Debug, Clone, PartialEq)]
@@ -229,6 +139,36 @@ impl ViewState {
             self.ui.page.min(last).saturating_sub(1)
         };
     }
+}
+
+/// `l`: links (or unlinks) the x axes of every series plot. Linking
+/// takes the x range of the first zoomed series plot, if any, for all.
+pub fn toggle_link_all(view: &mut ViewState, state: &PlotState) {
+    view.ui.link_all = !view.ui.link_all;
+    if !view.ui.link_all {
+        view.ui.linked.manual.remove(&XKey::AllSeries);
+        return;
+    }
+    let zoomed = state
+        .layout
+        .channels
+        .iter()
+        .filter(|s| s.kind == ChannelKind::Series)
+        .find_map(|s| view.manual.get(&s.id).map(|m| (s.id, m.x)));
+    if let Some((channel, x)) = zoomed {
+        set_group_x(view, state, &XKey::AllSeries, x);
+        super::follow::after_move(view, state, channel);
+    }
+}
+
+/// The x of the point nearest to `x` in the first shown trace of a line
+/// or series channel: where a click places a cursor.
+pub fn nearest_x(data: &ChannelData, plot: &PlotInfo, x: f64, ui: &Interaction) -> Option<f64> {
+    shown_traces(data, ui.hidden_of(plot.channel))
+        .0
+        .first()
+        .and_then(|t| nearest_point(&t.points, x, plot.x_scale))
+        .map(|(x, _)| x)
 }
 
 #[cfg(test)]

@@ -9,59 +9,10 @@
 
 use std::collections::HashMap;
 
-use plotcast_protocol::{ChannelKind, ChannelSpec, Layout, Scale};
+use plotcast_protocol::{ChannelSpec, Scale};
 
-use crate::render::data_x_extent;
-use crate::state::{PlotState, ViewState};
-
-/// Whose x range a plot shows: its own, or a link group's.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum XKey {
-    /// Not linked: the plot's own.
-    Channel(u32),
-    /// A link group named by the server.
-    Group(String),
-    /// Every series plot (`l`).
-    AllSeries,
-}
-
-impl XKey {
-    /// True for a group of plots (not a single plot).
-    pub fn is_group(&self) -> bool {
-        !matches!(self, XKey::Channel(_))
-    }
-}
-
-/// The x key of a channel. Heatmaps are never linked (their axes are cell
-/// indices).
-pub fn x_key(spec: &ChannelSpec, link_all: bool) -> XKey {
-    match spec.kind {
-        ChannelKind::Heatmap => XKey::Channel(spec.id),
-        ChannelKind::Series if link_all => XKey::AllSeries,
-        _ if !spec.link_x.is_empty() => XKey::Group(spec.link_x.clone()),
-        _ => XKey::Channel(spec.id),
-    }
-}
-
-/// The channels that share `key`'s x range.
-pub fn members<'l>(
-    layout: &'l Layout,
-    key: &'l XKey,
-    link_all: bool,
-) -> impl Iterator<Item = &'l ChannelSpec> + 'l {
-    layout
-        .channels
-        .iter()
-        .filter(move |spec| x_key(spec, link_all) == *key)
-}
-
-/// Group x ranges: chosen by the user (zoom, pan, follow), and the shared
-/// autoscale extent of each group.
-#[derive(Debug, Clone, Default)]
-pub struct Linked {
-    /// X range the user gave a group.
-    pub manual: HashMap<XKey, (f64, f64)>,
-}
+use super::state::{members, x_key, ViewState, XKey};
+use crate::model::{data_x_extent, PlotState};
 
 /// The x range a plot must show because of its group, if any.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -137,55 +88,8 @@ pub fn set_group_x(view: &mut ViewState, state: &PlotState, key: &XKey, x: (f64,
     view.ui.linked.manual.insert(key.clone(), x);
 }
 
-/// `l`: links (or unlinks) the x axes of every series plot. Linking
-/// takes the x range of the first zoomed series plot, if any, for all.
-pub fn toggle_link_all(view: &mut ViewState, state: &PlotState) {
-    view.ui.link_all = !view.ui.link_all;
-    if !view.ui.link_all {
-        view.ui.linked.manual.remove(&XKey::AllSeries);
-        return;
-    }
-    let zoomed = state
-        .layout
-        .channels
-        .iter()
-        .filter(|s| s.kind == ChannelKind::Series)
-        .find_map(|s| view.manual.get(&s.id).map(|m| (s.id, m.x)));
-    if let Some((channel, x)) = zoomed {
-        set_group_x(view, state, &XKey::AllSeries, x);
-        crate::follow::after_move(view, state, channel);
-    }
-}
-
 /// True when a group range suits a plot's x scale (a linear range that
 /// reaches 0 or below cannot be drawn on a log axis).
 pub fn suits(range: (f64, f64), scale: Scale) -> bool {
     range.0 < range.1 && (scale == Scale::Linear || range.0 > 0.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_follow_groups_and_link_all() {
-        let mut a = ChannelSpec::new(1, "a", ChannelKind::Series);
-        let mut b = ChannelSpec::new(2, "b", ChannelKind::Line);
-        let h = ChannelSpec::new(3, "h", ChannelKind::Heatmap);
-        assert_eq!(x_key(&a, false), XKey::Channel(1));
-        assert_eq!(x_key(&a, true), XKey::AllSeries);
-        assert_eq!(x_key(&b, true), XKey::Channel(2));
-        a.link_x = "t".into();
-        b.link_x = "t".into();
-        assert_eq!(x_key(&a, false), XKey::Group("t".into()));
-        assert_eq!(x_key(&b, false), XKey::Group("t".into()));
-        assert_eq!(x_key(&h, true), XKey::Channel(3));
-        let layout = Layout {
-            title: String::new(),
-            columns: 0,
-            channels: vec![a, b, h],
-        };
-        let key = XKey::Group("t".into());
-        assert_eq!(members(&layout, &key, false).count(), 2);
-    }
 }

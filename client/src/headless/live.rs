@@ -2,7 +2,7 @@
 //! rendered and written as a PNG whenever a batch arrived since the last
 //! one (at most `--max-fps` a second when given), then acknowledged so the
 //! server sends more; the same flow control as the window (see
-//! [`crate::flow`]), with the time a PNG takes as the drawing period.
+//! [`crate::net::flow`]), with the time a PNG takes as the drawing period.
 //!
 //! Ends with:
 //! - success after `--frames N` frames;
@@ -19,13 +19,13 @@ use std::time::Instant;
 use tracing::debug;
 
 use crate::error::{describe, RunError};
-use crate::fps::FpsMeter;
+use crate::net::shared::Shared;
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
 use crate::options::{write_atomically, ReadyFile, RunOptions};
-use crate::pacer::Pacer;
+use crate::pacing::FpsMeter;
+use crate::pacing::Pacer;
 use crate::render;
-use crate::shared::Shared;
-use crate::state::ViewState;
+use crate::view::ViewState;
 
 /// How a successful headless run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,18 @@
+//! The network side: a named thread ([`NetHandle`]) that connects to a
+//! server, reconnects with backoff and keeps the [`Shared`] state up to
+//! date; one connection at a time ([`connection`]), a window of batches
+//! in flight ([`flow`]), a reader that notices signs of life for the
+//! heartbeat ([`activity`]).
+
+pub mod activity;
+mod config;
+pub mod connection;
+mod event;
+pub mod flow;
+pub mod shared;
+mod thread;
+
+pub use config::{default_peer_name, NetConfig};
+pub use event::{NetEvent, NetOutcome};
+pub use shared::{Shared, Views, DEFAULT_DRAW_PERIOD};
+pub use thread::{NetHandle, THREAD_NAME};
