@@ -133,6 +133,18 @@ pub fn net_config(cli: &Cli) -> NetConfig {
     }
 }
 
+/// `<stem>.<ext>` in the working directory, or `<stem>-2.<ext>`, `-3`, …
+/// when it exists: two saves within a second must not overwrite each other.
+pub fn unused_file_name(stem: &str, ext: &str) -> PathBuf {
+    (1..)
+        .map(|n| match n {
+            1 => PathBuf::from(format!("{stem}.{ext}")),
+            n => PathBuf::from(format!("{stem}-{n}.{ext}")),
+        })
+        .find(|p| !p.exists())
+        .unwrap_or_default()
+}
+
 /// Writes a file atomically (a temporary beside it, then a rename), so a
 /// reader polling for it never sees half of it.
 ///

@@ -1,6 +1,7 @@
 //! The network side: a named thread ([`NetHandle`]) that connects to a
 //! server, reconnects with backoff and keeps the [`Shared`] state up to
-//! date; one connection at a time ([`connection`]), a window of batches
+//! date; one connection at a time ([`connection`], then its [`session`]),
+//! a window of batches
 //! in flight ([`flow`]), a reader that notices signs of life for the
 //! heartbeat ([`activity`]).
 
@@ -9,6 +10,8 @@ mod config;
 pub mod connection;
 mod event;
 pub mod flow;
+pub mod link;
+pub mod session;
 pub mod shared;
 mod thread;
 

@@ -16,8 +16,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::config::NetConfig;
-use super::connection::{End, Link};
 use super::event::{NetEvent, NetOutcome};
+use super::link::{End, Link};
 use crate::error::NetError;
 use crate::model::Connection;
 use crate::net::shared::Shared;

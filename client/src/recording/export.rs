@@ -18,14 +18,14 @@
 //! bars overlapping the x range, heatmap cells overlapping the shown cells.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use plotcast_protocol::{ChannelKind, ChannelSpec, Frame};
 
 use crate::error::RunError;
-use crate::model::{AxisView, ChannelData, SeriesSet};
-use crate::options::write_atomically;
+use crate::model::{AxisView, ChannelData, PlotState, SeriesSet};
+use crate::options::{unused_file_name, write_atomically};
 use crate::recording::replay::{Recording, Replay};
 
 /// Why CSV could not be written.
@@ -318,13 +318,33 @@ pub fn window_file_name(name: &str, unix_secs: u64) -> std::path::PathBuf {
     } else {
         clean
     };
-    (1..)
-        .map(|n| match n {
-            1 => std::path::PathBuf::from(format!("plotcast-{clean}-{unix_secs}.csv")),
-            n => std::path::PathBuf::from(format!("plotcast-{clean}-{unix_secs}-{n}.csv")),
-        })
-        .find(|p| !p.exists())
-        .unwrap_or_default()
+    unused_file_name(&format!("plotcast-{clean}-{unix_secs}"), "csv")
+}
+
+/// The window's `e`: writes the data of `channel` within `visible` as CSV
+/// in the working directory; returns the file and the number of rows.
+///
+/// # Errors
+/// A message for the user: no data yet, or the file could not be written.
+pub fn export_visible(
+    state: &PlotState,
+    channel: u32,
+    visible: &AxisView,
+    unix_secs: u64,
+) -> Result<(PathBuf, u64), String> {
+    let (Some(spec), Some(data)) = (state.spec(channel), state.data.get(&channel)) else {
+        return Err("that plot has no data yet".into());
+    };
+    let path = window_file_name(&spec.name, unix_secs);
+    let mut rows = 0;
+    write_atomically(&path, |tmp| {
+        let file = std::fs::File::create(tmp).map_err(|e| e.to_string())?;
+        rows = write_csv(std::io::BufWriter::new(file), spec, data, Some(visible))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok((path, rows))
 }
 
 #[cfg(test)]

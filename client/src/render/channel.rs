@@ -17,25 +17,16 @@ use super::heatmap::Grid;
 use super::legend::{draw_legend, Swatch};
 use super::plots::{
     bars_of, draw_bars, draw_line, draw_paths, draw_points, line_paths_sorted,
-    line_paths_sorted_runs, series_color,
+    line_paths_sorted_runs, series_color, Bar,
 };
 use super::{DrawError, INK, MUTED};
 use crate::colormap::{self, Colormap};
 use crate::model::trace_label;
-use crate::model::{resolve, valid, Extent, Pad};
+use crate::model::Extent;
 use crate::model::{AxisView, ChannelData, SeriesHistory};
 use crate::view::drawn::{usable, AxisMap, Mapping, PixelRect, PlotInfo};
-use crate::view::linking::{suits, GroupX};
-use crate::view::Interaction;
-use crate::view::LegendHit;
-
-/// What the user chose for one channel: its zoom, its link group's x
-/// range, and (in `ui`) hidden traces and toggled scales.
-pub(crate) struct ChannelView<'v> {
-    pub manual: Option<&'v AxisView>,
-    pub group_x: Option<GroupX>,
-    pub ui: &'v Interaction,
-}
+use crate::view::ranges::{pads, shown, ChannelView, Shown};
+use crate::view::{Interaction, LegendHit};
 
 /// Points of one series, whatever storage they come in.
 enum Points<'a> {
@@ -159,21 +150,7 @@ pub(crate) fn draw_channel<'s>(
             return draw_heatmap(ctx, cell, spec, grid, range, manual, blits).map(Some);
         }
     }
-    let mut named: Vec<Named<'_>> = match (frame, series) {
-        (Some(f), _) => parts_of(f),
-        (None, Some(s)) => history_of(s),
-        (None, None) => Vec::new(),
-    };
-    if let Some(hidden) = view.ui.hidden_of(spec.id) {
-        for (i, n) in named.iter_mut().enumerate() {
-            n.hidden = hidden.contains(&trace_label(i, n.name));
-        }
-    }
-    let has_data = named.iter().any(|n| match &n.points {
-        Points::Y(y) => !y.is_empty(),
-        Points::Xy(_, y) => !y.is_empty(),
-        Points::History(h) => !h.is_empty(),
-    });
+    let traces = Traces::gather(kind, frame, series, spec.id, view.ui);
     // Heatmaps have no x/y scale of their own; an empty heatmap frame
     // gets linear axes.
     let (xs, ys) = if kind == ChannelKind::Heatmap {
@@ -181,156 +158,29 @@ pub(crate) fn draw_channel<'s>(
     } else {
         view.ui.scales_of(spec)
     };
-
-    let mut x_ext = Extent::default();
-    let mut y_ext = Extent::default();
-    let mut bars = Vec::new();
-    if kind == ChannelKind::Bars {
-        for (i, part) in frame
-            .map(|f| f.parts.as_slice())
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-        {
-            let hidden = view.ui.is_hidden(spec.id, &trace_label(i, &part.name));
-            let heights = part.y.to_f64();
-            let x = part.x.as_ref().map(|x| x.to_f64());
-            let b = bars_of(&heights, x.as_deref());
-            for bar in &b {
-                if bar.height.is_finite() && !hidden {
-                    x_ext.add(bar.x0, xs);
-                    x_ext.add(bar.x1, xs);
-                    y_ext.add(bar.height, ys);
-                }
-            }
-            bars.push((part.name.as_str(), b, hidden));
-        }
-        y_ext.add(0.0, ys);
-    } else {
-        for n in named.iter().filter(|n| !n.hidden) {
-            n.points.extent(xs, ys, &mut x_ext, &mut y_ext);
-        }
-    }
-    let (x_pad, y_pad) = match kind {
-        ChannelKind::Line | ChannelKind::Series => (Pad::NONE, Pad::DEFAULT),
-        ChannelKind::Bars => {
-            let (lo, hi) = y_ext.get().unwrap_or((0.0, 1.0));
-            let y_pad = if ys == Scale::Log {
-                Pad::DEFAULT
-            } else {
-                Pad {
-                    low: if lo >= 0.0 { 0.0 } else { 0.05 },
-                    high: if hi <= 0.0 { 0.0 } else { 0.05 },
-                }
-            };
-            (
-                Pad {
-                    low: 0.02,
-                    high: 0.02,
-                },
-                y_pad,
-            )
-        }
-        _ => (Pad::DEFAULT, Pad::DEFAULT),
-    };
-    let mut shown = AxisView {
-        x: resolve(spec.x_range, x_ext, xs, x_pad),
-        y: resolve(spec.y_range, y_ext, ys, y_pad),
-    };
-    match view.group_x {
-        Some(GroupX::Extent(ext)) if spec.x_range.is_none() && suits(ext, xs) => {
-            let mut group = x_ext;
-            group.add(ext.0, xs);
-            group.add(ext.1, xs);
-            shown.x = resolve(None, group, xs, x_pad);
-        }
-        _ => {}
-    }
-    if let Some(m) = manual.filter(|m| usable(m, xs, ys)) {
-        shown = *m;
-    }
-    if let Some(GroupX::Fixed(x)) = view.group_x {
-        if let Some(x) = valid(x, xs).filter(|&x| suits(x, xs)) {
-            shown.x = x;
-        }
-    }
-    // Autoscaled: neither the user's zoom, a link group's range, nor a
-    // fixed range of the channel.
-    let manual = manual.filter(|m| usable(m, xs, ys));
-    let x_auto = manual.is_none()
-        && view.group_x.is_none()
-        && spec.x_range.and_then(|r| valid(r, xs)).is_none();
-    let y_auto = manual.is_none() && spec.y_range.and_then(|r| valid(r, ys)).is_none();
-
+    let (x_ext, y_ext) = traces.extents(kind, xs, ys);
+    let pads = pads(kind, &y_ext, ys);
+    let Shown {
+        view: shown,
+        x_auto,
+        y_auto,
+    } = shown(spec, view, (xs, ys), (x_ext, y_ext), pads);
     let rect = draw_axes(
         ctx.root,
         cell,
         &AxesSpec::of_channel(spec, shown, xs, ys),
         ctx.sizes,
     )?;
-    let map = Mapping::new(rect, AxisMap::new(shown.x, xs), AxisMap::new(shown.y, ys));
-    let sizes = ctx.sizes;
+    let has_data = traces.has_data();
     let mut legend = Vec::new();
     if rect.w > 2 && rect.h > 2 {
         if !has_data {
-            let style = text(sizes.desc, MUTED).pos(Pos::new(HPos::Center, VPos::Center));
+            let style = text(ctx.sizes.desc, MUTED).pos(Pos::new(HPos::Center, VPos::Center));
             let centre = (rect.x + rect.w as i32 / 2, rect.y + rect.h as i32 / 2);
             ctx.root.draw_text("waiting for data", &style, centre)?;
         }
-        match kind {
-            ChannelKind::Bars => {
-                let base = if ys == Scale::Log { shown.y.0 } else { 0.0 };
-                let alpha = if bars.len() > 1 { 0.6 } else { 1.0 };
-                for (i, (_, b, hidden)) in bars.iter().enumerate() {
-                    if !hidden {
-                        draw_bars(ctx.root, &map, b, base, series_color(i), alpha)?;
-                    }
-                }
-                let entries = legend_entries(bars.iter().map(|(n, _, h)| (*n, *h)));
-                legend = draw_entries(ctx, rect, &entries, Swatch::Box)?;
-            }
-            ChannelKind::Scatter => {
-                let radius = (3.0 * sizes.scale).round().max(2.0) as i32;
-                for (i, n) in named.iter().enumerate().filter(|(_, n)| !n.hidden) {
-                    draw_points(ctx.root, &map, n.points.iter(), series_color(i), radius)?;
-                }
-                let entries = legend_entries(named.iter().map(|n| (n.name, n.hidden)));
-                legend = draw_entries(ctx, rect, &entries, Swatch::Marker)?;
-            }
-            _ => {
-                for (i, n) in named.iter().enumerate().filter(|(_, n)| !n.hidden) {
-                    let (color, decimate) = (series_color(i), ctx.options.decimate);
-                    // Concrete iterators: this loop runs once per point.
-                    match &n.points {
-                        Points::Y(y) if decimate && (xs == Scale::Linear || y.len() < 2) => {
-                            let paths = line_paths_sorted(&map, |i| i as f64, y);
-                            draw_paths(ctx.root, paths, color)?;
-                        }
-                        Points::Xy(x, y) if decimate && x.len() == y.len() && sorted(x, xs) => {
-                            let paths = line_paths_sorted(&map, |i| x[i], y);
-                            draw_paths(ctx.root, paths, color)?;
-                        }
-                        Points::Y(y) => {
-                            let points = y.iter().enumerate().map(|(i, &v)| (i as f64, v));
-                            draw_line(ctx.root, &map, points, color, decimate)?;
-                        }
-                        Points::Xy(x, y) => {
-                            let points = x.iter().copied().zip(y.iter().copied());
-                            draw_line(ctx.root, &map, points, color, decimate)?;
-                        }
-                        Points::History(h) if decimate && sorted_runs(h, xs) => {
-                            let paths = line_paths_sorted_runs(&map, h.runs());
-                            draw_paths(ctx.root, paths, color)?;
-                        }
-                        Points::History(h) => {
-                            draw_line(ctx.root, &map, h.points(), color, decimate)?;
-                        }
-                    }
-                }
-                let entries = legend_entries(named.iter().map(|n| (n.name, n.hidden)));
-                legend = draw_entries(ctx, rect, &entries, Swatch::Line)?;
-            }
-        }
+        let map = Mapping::new(rect, AxisMap::new(shown.x, xs), AxisMap::new(shown.y, ys));
+        legend = traces.draw(ctx, &map, kind, (xs, ys), shown.y.0)?;
     }
     draw_box(ctx.root, rect)?;
     Ok(Some(PlotInfo {
@@ -345,6 +195,153 @@ pub(crate) fn draw_channel<'s>(
         x_auto,
         y_auto,
     }))
+}
+
+/// A plot's data as it is drawn: its named traces (lines, scatter,
+/// series) or, for bars, its bar sets; hidden ones marked.
+struct Traces<'a> {
+    named: Vec<Named<'a>>,
+    /// Bar sets `(name, bars, hidden)`.
+    bars: Vec<(&'a str, Vec<Bar>, bool)>,
+}
+
+impl<'a> Traces<'a> {
+    fn gather(
+        kind: ChannelKind,
+        frame: Option<&'a Frame>,
+        series: Option<&'a [SeriesHistory]>,
+        channel: u32,
+        ui: &Interaction,
+    ) -> Self {
+        let mut named: Vec<Named<'_>> = match (frame, series) {
+            (Some(f), _) => parts_of(f),
+            (None, Some(s)) => history_of(s),
+            (None, None) => Vec::new(),
+        };
+        if let Some(hidden) = ui.hidden_of(channel) {
+            for (i, n) in named.iter_mut().enumerate() {
+                n.hidden = hidden.contains(&trace_label(i, n.name));
+            }
+        }
+        let mut bars = Vec::new();
+        if kind == ChannelKind::Bars {
+            let parts = frame.map(|f| f.parts.as_slice()).unwrap_or(&[]);
+            for (i, part) in parts.iter().enumerate() {
+                let hidden = ui.is_hidden(channel, &trace_label(i, &part.name));
+                let heights = part.y.to_f64();
+                let x = part.x.as_ref().map(|x| x.to_f64());
+                bars.push((part.name.as_str(), bars_of(&heights, x.as_deref()), hidden));
+            }
+        }
+        Self { named, bars }
+    }
+
+    fn has_data(&self) -> bool {
+        self.named.iter().any(|n| match &n.points {
+            Points::Y(y) => !y.is_empty(),
+            Points::Xy(_, y) => !y.is_empty(),
+            Points::History(h) => !h.is_empty(),
+        })
+    }
+
+    /// The x and y extents of what is shown (bars from 0).
+    fn extents(&self, kind: ChannelKind, xs: Scale, ys: Scale) -> (Extent, Extent) {
+        let mut x_ext = Extent::default();
+        let mut y_ext = Extent::default();
+        if kind == ChannelKind::Bars {
+            for (_, bars, hidden) in &self.bars {
+                for bar in bars.iter().filter(|b| b.height.is_finite() && !hidden) {
+                    x_ext.add(bar.x0, xs);
+                    x_ext.add(bar.x1, xs);
+                    y_ext.add(bar.height, ys);
+                }
+            }
+            y_ext.add(0.0, ys);
+        } else {
+            for n in self.named.iter().filter(|n| !n.hidden) {
+                n.points.extent(xs, ys, &mut x_ext, &mut y_ext);
+            }
+        }
+        (x_ext, y_ext)
+    }
+
+    /// Draws the shown traces through `map`, then the legend; returns
+    /// where its entries went. `y_low`: the bottom of the y range (where
+    /// bars start on a log axis).
+    fn draw(
+        &self,
+        ctx: &Ctx<'_, '_>,
+        map: &Mapping,
+        kind: ChannelKind,
+        (xs, ys): (Scale, Scale),
+        y_low: f64,
+    ) -> Result<Vec<LegendHit>, DrawError> {
+        let rect = map.rect;
+        let named = &self.named;
+        match kind {
+            ChannelKind::Bars => {
+                let base = if ys == Scale::Log { y_low } else { 0.0 };
+                let alpha = if self.bars.len() > 1 { 0.6 } else { 1.0 };
+                for (i, (_, b, hidden)) in self.bars.iter().enumerate() {
+                    if !hidden {
+                        draw_bars(ctx.root, map, b, base, series_color(i), alpha)?;
+                    }
+                }
+                let entries = legend_entries(self.bars.iter().map(|(n, _, h)| (*n, *h)));
+                draw_entries(ctx, rect, &entries, Swatch::Box)
+            }
+            ChannelKind::Scatter => {
+                let radius = (3.0 * ctx.sizes.scale).round().max(2.0) as i32;
+                for (i, n) in named.iter().enumerate().filter(|(_, n)| !n.hidden) {
+                    draw_points(ctx.root, map, n.points.iter(), series_color(i), radius)?;
+                }
+                let entries = legend_entries(named.iter().map(|n| (n.name, n.hidden)));
+                draw_entries(ctx, rect, &entries, Swatch::Marker)
+            }
+            _ => {
+                for (i, n) in named.iter().enumerate().filter(|(_, n)| !n.hidden) {
+                    draw_trace(ctx, map, &n.points, series_color(i), xs)?;
+                }
+                let entries = legend_entries(named.iter().map(|n| (n.name, n.hidden)));
+                draw_entries(ctx, rect, &entries, Swatch::Line)
+            }
+        }
+    }
+}
+
+/// Draws one line or series trace, with the fastest path its points allow.
+fn draw_trace(
+    ctx: &Ctx<'_, '_>,
+    map: &Mapping,
+    points: &Points<'_>,
+    color: RGBColor,
+    xs: Scale,
+) -> Result<(), DrawError> {
+    let decimate = ctx.options.decimate;
+    // Concrete iterators: this runs once per point.
+    match points {
+        Points::Y(y) if decimate && (xs == Scale::Linear || y.len() < 2) => {
+            let paths = line_paths_sorted(map, |i| i as f64, y);
+            draw_paths(ctx.root, paths, color)
+        }
+        Points::Xy(x, y) if decimate && x.len() == y.len() && sorted(x, xs) => {
+            let paths = line_paths_sorted(map, |i| x[i], y);
+            draw_paths(ctx.root, paths, color)
+        }
+        Points::Y(y) => {
+            let points = y.iter().enumerate().map(|(i, &v)| (i as f64, v));
+            draw_line(ctx.root, map, points, color, decimate)
+        }
+        Points::Xy(x, y) => {
+            let points = x.iter().copied().zip(y.iter().copied());
+            draw_line(ctx.root, map, points, color, decimate)
+        }
+        Points::History(h) if decimate && sorted_runs(h, xs) => {
+            let paths = line_paths_sorted_runs(map, h.runs());
+            draw_paths(ctx.root, paths, color)
+        }
+        Points::History(h) => draw_line(ctx.root, map, h.points(), color, decimate),
+    }
 }
 
 /// True when x is finite, never decreases, and (on a log axis) positive:

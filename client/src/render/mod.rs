@@ -63,10 +63,11 @@ pub use plots::ink_fraction;
 
 use crate::model::PlotState;
 use crate::plot_types::PlotTypes;
+use crate::view::ranges::ChannelView;
 use crate::view::{PageInfo, PixelRect, RenderInfo, ViewState};
 use axes::Area;
 use blit::Blit;
-use channel::{draw_channel, ChannelView};
+use channel::draw_channel;
 use ctx::Ctx;
 use font::{text, TextSizes};
 

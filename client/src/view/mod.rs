@@ -2,7 +2,7 @@
 //! rules that change them: zoom and pan (`zoom`), clicks, cursors, log
 //! toggles and pages ([`interaction`]), zoomed series that follow the
 //! newest data ([`follow`]), linked x axes ([`linking`]), the key table
-//! ([`keys`]); [`drawn`] is what a render put where, which turns a pixel
+//! ([`keys`]), which ranges a plot shows (`ranges`); [`drawn`] is what a render put where, which turns a pixel
 //! back into data.
 
 pub mod drawn;
@@ -10,6 +10,7 @@ pub mod follow;
 pub mod interaction;
 pub mod keys;
 pub mod linking;
+pub(crate) mod ranges;
 mod state;
 mod zoom;
 

@@ -1,0 +1,377 @@
+//! One connection after the handshake: the conversation with the server,
+//! one method per message or event.
+//!
+//! A window of `W` batches runs ahead of what the drawing side has
+//! presented (see [`super::flow`] for its size and [`super::shared`] for
+//! the presented signal). Pings go out every `ping_interval`; their pongs
+//! give the round trip and the offset to the server's clock
+//! ([`ClockEstimator`]), so frame ages are true end to end. Pings from the
+//! server are answered here, independently of drawing, and silence longer
+//! than the heartbeat timeout of the `Welcome` ends the connection.
+//!
+//! Level of detail: before asking for data, the server should know how big
+//! each plot is drawn, so that even the first frame comes reduced (a 4096²
+//! heatmap is 128 MiB raw). So the first `Ready` waits until the drawing
+//! side has drawn this connection's layout and its views went out, or
+//! [`VIEWS_WAIT`] passed.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use plotcast_protocol::{
+    decode, BatchEnd, ClockEstimator, ClockSample, Frame, Layout, Message, Ping, Pong, Ready, View,
+    Welcome, LENGTH_PREFIX_BYTES,
+};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::watch;
+use tokio::time::sleep_until;
+use tracing::warn;
+
+use super::config::NetConfig;
+use super::event::NetEvent;
+use super::flow::FlowControl;
+use super::link::{send, End, Frames, Link};
+use super::shared::Views;
+use crate::clock;
+use crate::error::NetError;
+use crate::peer_text::{clean, MAX_REASON_CHARS};
+use crate::recording::recorder::Recorder;
+
+/// How long the first Ready waits for the drawing side to draw the layout
+/// (and so tell the server how big each plot is).
+pub const VIEWS_WAIT: Duration = Duration::from_millis(500);
+
+/// Bytes of a Pong frame on the wire (prefix, header of four varints up
+/// to 9 bytes each, padding), subtracted from a batch's byte count.
+const PONG_WIRE_BYTES: u64 = 48;
+
+/// Shortest heartbeat timeout taken from a server: below this, a busy but
+/// healthy link would be declared dead.
+pub const MIN_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Longest heartbeat timeout taken from a server: a server cannot switch
+/// off the viewer's detection of a dead link by announcing 49 days.
+pub const MAX_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The silence after which the server is taken for gone: what its Welcome
+/// announced, clamped to a sane range, or our own setting when it says 0.
+pub fn heartbeat_timeout(announced_ms: u32, cfg: &NetConfig) -> Duration {
+    match announced_ms {
+        0 => cfg.heartbeat_timeout,
+        ms => {
+            Duration::from_millis(u64::from(ms)).clamp(MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT)
+        }
+    }
+}
+
+/// The pacing interval asked of the server: a little under the drawing
+/// period, so batches arrive spread out at about the rate they are drawn
+/// (a burst would merge into one frame) and a drawing slot rarely finds
+/// nothing new.
+fn pacing_interval_us(draw_period: Duration) -> u32 {
+    u32::try_from(draw_period.as_micros() * 4 / 5).unwrap_or(u32::MAX)
+}
+
+/// The state of one conversation with a server.
+pub(crate) struct Session<'s, 'a> {
+    link: &'s mut Link<'a>,
+    frames: &'s mut Frames,
+    write: &'s mut OwnedWriteHalf,
+    heartbeat_timeout: Duration,
+    flow: FlowControl,
+    clock: ClockEstimator,
+    /// Pings sent.
+    nonce: u64,
+    /// Batches applied before this connection (across reconnects): what
+    /// the drawing side presents is counted from here.
+    base: u64,
+    /// Bytes of the batch being received.
+    batch_bytes: u64,
+    /// How the drawing side draws each plot, and what we told the server.
+    views: watch::Receiver<Views>,
+    sent_views: HashMap<u32, View>,
+    /// The layout version of this connection's first layout, once seen.
+    layout_seen: Option<u64>,
+    /// When the first Ready goes out even without views.
+    first_grant_at: Option<tokio::time::Instant>,
+    /// Ready messages go out (the views were sent, or waiting timed out).
+    granting: bool,
+}
+
+impl<'s, 'a> Session<'s, 'a> {
+    /// A session on a welcomed connection.
+    pub(crate) fn new(
+        link: &'s mut Link<'a>,
+        frames: &'s mut Frames,
+        write: &'s mut OwnedWriteHalf,
+        welcome: &Welcome,
+        handshake_round_trip: Duration,
+    ) -> Self {
+        let mut flow = FlowControl::new();
+        flow.add_round_trip(handshake_round_trip);
+        let mut views = link.shared.subscribe_views();
+        views.borrow_and_update();
+        Self {
+            heartbeat_timeout: heartbeat_timeout(welcome.heartbeat_timeout_ms, link.cfg),
+            base: link.shared.batch(),
+            granting: !link.cfg.level_of_detail,
+            link,
+            frames,
+            write,
+            flow,
+            clock: ClockEstimator::default(),
+            nonce: 0,
+            batch_bytes: 0,
+            views,
+            sent_views: HashMap::new(),
+            layout_seen: None,
+            first_grant_at: None,
+        }
+    }
+
+    /// Runs the conversation to its end.
+    pub(crate) async fn run(mut self) -> Result<End, NetError> {
+        // Ping often enough that a quiet but healthy server is never taken
+        // for a dead one, whatever timeout it announced.
+        let ping_every = self
+            .link
+            .cfg
+            .ping_interval
+            .min(self.heartbeat_timeout / 3)
+            .max(Duration::from_millis(10));
+        let mut ping =
+            tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        if self.granting {
+            self.grant().await?;
+        }
+        let lod = self.link.cfg.level_of_detail;
+        loop {
+            let silent_until = self.frames.get_ref().last_activity() + self.heartbeat_timeout;
+            let first_grant_wait = self.first_grant_at.filter(|_| !self.granting);
+            let record_tick = self.link.recorder.as_ref().and_then(Recorder::next_tick);
+            let now = tokio::time::Instant::now();
+            tokio::select! {
+                () = self.link.cancel.cancelled() => return Ok(End::Cancelled),
+                () = sleep_until(record_tick.unwrap_or_else(Instant::now).into()), if record_tick.is_some() => {
+                    self.record_tick();
+                }
+                () = sleep_until(silent_until) => self.check_heartbeat()?,
+                () = sleep_until(first_grant_wait.unwrap_or(now)), if first_grant_wait.is_some() => {
+                    // Nothing drawn in time (a minimised window): full data.
+                    self.granting = true;
+                    self.grant().await?;
+                }
+                changed = self.views.changed(), if lod => {
+                    if changed.is_ok() {
+                        self.on_views().await?;
+                    }
+                }
+                _ = ping.tick() => self.ping().await?,
+                changed = self.link.presented.changed() => {
+                    if changed.is_ok() && self.granting {
+                        self.grant().await?;
+                    }
+                }
+                next = self.frames.next() => {
+                    let body = match next {
+                        None => return Err(NetError::Closed),
+                        Some(body) => body?,
+                    };
+                    if let Some(end) = self.on_message(body).await? {
+                        return Ok(end);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The server was silent for a heartbeat timeout: gone, unless bytes
+    /// of a large frame arrived meanwhile.
+    fn check_heartbeat(&self) -> Result<(), NetError> {
+        let silent_since = self.frames.get_ref().last_activity();
+        if silent_since + self.heartbeat_timeout <= tokio::time::Instant::now() {
+            return Err(NetError::Timeout {
+                what: "heartbeat (nothing from the server)",
+                after: self.heartbeat_timeout,
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends one control message.
+    async fn send(&mut self, msg: &Message) -> Result<(), NetError> {
+        send(self.write, msg, self.heartbeat_timeout).await
+    }
+
+    async fn ping(&mut self) -> Result<(), NetError> {
+        self.nonce += 1;
+        let msg = Message::Ping(Ping::at(self.nonce, clock::now_us()));
+        self.send(&msg).await
+    }
+
+    /// The drawing side drew with new views: tell the server the ones that
+    /// changed (once this connection's layout was drawn), then start
+    /// asking for data.
+    async fn on_views(&mut self) -> Result<(), NetError> {
+        let current = self.views.borrow_and_update().clone();
+        let for_this_layout = self
+            .layout_seen
+            .is_some_and(|v| current.layout_version >= v);
+        if !for_this_layout {
+            return Ok(());
+        }
+        for view in &current.views {
+            if self.sent_views.get(&view.channel) != Some(view) {
+                self.send(&Message::View(*view)).await?;
+                self.sent_views.insert(view.channel, *view);
+            }
+        }
+        if !self.granting {
+            self.granting = true;
+            self.grant().await?;
+        }
+        Ok(())
+    }
+
+    /// Asks for more batches if the drawing side has caught up (or the
+    /// window grew).
+    async fn grant(&mut self) -> Result<(), NetError> {
+        let drawn = (*self.link.presented.borrow_and_update()).saturating_sub(self.base);
+        let period = self.link.shared.draw_period();
+        if let Some(batch) = self.flow.grant(drawn, period) {
+            let ready = Ready {
+                batch,
+                interval_us: pacing_interval_us(period),
+            };
+            self.send(&Message::Ready(ready)).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what the recorder holds for this tick and shows its figures.
+    fn record_tick(&mut self) {
+        if let Some(recorder) = self.link.recorder.as_mut() {
+            recorder.tick(Instant::now());
+            let status = recorder.status();
+            self.link
+                .shared
+                .update(|s| s.status.recording = Some(status));
+        }
+    }
+
+    /// One message from the server; `Some` when it ends the connection.
+    async fn on_message(&mut self, body: Bytes) -> Result<Option<End>, NetError> {
+        let arrived_us = clock::now_us();
+        self.batch_bytes += (body.len() + LENGTH_PREFIX_BYTES) as u64;
+        let msg = decode(body.clone())?;
+        if let Some(recorder) = self.link.recorder.as_mut() {
+            recorder.message(&body, &msg, Instant::now());
+        }
+        match msg {
+            Message::Ping(ping) => {
+                let pong = Pong::answer(&ping, arrived_us, clock::now_us());
+                self.send(&Message::Pong(pong)).await?;
+            }
+            Message::Pong(pong) => self.on_pong(&pong, arrived_us).await?,
+            Message::Layout(layout) => self.on_layout(layout),
+            Message::Data(frame) => self.on_data(frame),
+            Message::BatchEnd(end) => self.on_batch_end(&end),
+            Message::Goodbye(bye) => {
+                let reason = clean(&bye.reason, MAX_REASON_CHARS).into_owned();
+                return Ok(Some(End::Goodbye {
+                    code: bye.code,
+                    reason,
+                }));
+            }
+            other => {
+                return Err(NetError::Unexpected {
+                    got: other.name(),
+                    when: "after the handshake",
+                });
+            }
+        }
+        Ok(None)
+    }
+
+    /// A pong: a round trip and a clock sample.
+    async fn on_pong(&mut self, pong: &Pong, arrived_us: u64) -> Result<(), NetError> {
+        // Control messages are not batch data.
+        self.batch_bytes = self.batch_bytes.saturating_sub(PONG_WIRE_BYTES);
+        let Some(sample) = ClockSample::from_pong(pong, arrived_us) else {
+            return Ok(());
+        };
+        self.clock.add(sample);
+        self.flow.pong(sample.round_trip_us);
+        let (offset, round_trip) = (self.clock.offset_us(), self.clock.min_round_trip_us());
+        self.link.shared.update(|s| {
+            s.status.clock_offset_us = offset.unwrap_or(0);
+            s.status.round_trip = round_trip.map(Duration::from_micros);
+        });
+        // A new round trip may widen the window.
+        if self.granting {
+            self.grant().await?;
+        }
+        Ok(())
+    }
+
+    fn on_layout(&mut self, layout: Layout) {
+        let version = self.link.shared.update(|s| {
+            s.set_layout(layout);
+            s.layout_version
+        });
+        if self.layout_seen.is_none() {
+            self.first_grant_at = Some(tokio::time::Instant::now() + VIEWS_WAIT);
+        }
+        self.layout_seen = Some(version);
+        (self.link.wake)(NetEvent::Changed);
+    }
+
+    fn on_data(&mut self, frame: Frame) {
+        let now = Instant::now();
+        // A frame for a channel the layout does not list is dropped by
+        // the state (a peer cannot grow it).
+        self.link.shared.update(|s| s.apply_frame(frame, now));
+    }
+
+    fn on_batch_end(&mut self, end: &BatchEnd) {
+        let reader = self.frames.get_mut();
+        let on_wire = reader
+            .first_since_mark()
+            .map_or(Duration::ZERO, |t| t.elapsed());
+        reader.mark();
+        self.flow.batch_end(self.batch_bytes, on_wire);
+        self.batch_bytes = 0;
+        if end.batch > self.flow.granted() {
+            warn!(
+                got = end.batch,
+                granted = self.flow.granted(),
+                "batch the viewer did not ask for"
+            );
+        }
+        let window = self.flow.window(self.link.shared.draw_period());
+        let skipped = end.skipped;
+        self.link.shared.update(|s| {
+            s.status.frames_skipped = s.status.frames_skipped.saturating_add(skipped);
+            s.status.window = window;
+        });
+        self.link.shared.finish_batch();
+        (self.link.wake)(NetEvent::Changed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announced_heartbeat_timeouts_are_clamped() {
+        let cfg = NetConfig::default();
+        assert_eq!(heartbeat_timeout(0, &cfg), cfg.heartbeat_timeout);
+        assert_eq!(heartbeat_timeout(6000, &cfg), Duration::from_secs(6));
+        assert_eq!(heartbeat_timeout(u32::MAX, &cfg), MAX_HEARTBEAT_TIMEOUT);
+        assert_eq!(heartbeat_timeout(1, &cfg), MIN_HEARTBEAT_TIMEOUT);
+    }
+}

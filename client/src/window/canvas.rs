@@ -1,0 +1,122 @@
+//! The window and what it shows: a winit window, its softbuffer surface,
+//! and the last rendered frame (RGB), which `s` saves as a PNG.
+
+use std::num::NonZeroU32;
+use std::rc::Rc;
+
+use softbuffer::{Context, Surface};
+use winit::dpi::PhysicalSize;
+use winit::event_loop::ActiveEventLoop;
+use winit::window::Window;
+
+use crate::error::RunError;
+use crate::options::{unused_file_name, write_atomically};
+use crate::render;
+
+/// The window, its surface and its last frame.
+#[derive(Default)]
+pub(super) struct Canvas {
+    window: Option<Rc<Window>>,
+    surface: Option<Surface<Rc<Window>, Rc<Window>>>,
+    /// The last rendered frame (what `s` saves) and its size.
+    rgb: Vec<u8>,
+    shown_size: (u32, u32),
+}
+
+fn window_error(e: impl std::fmt::Display) -> RunError {
+    RunError::Window(e.to_string())
+}
+
+impl Canvas {
+    /// True once the window exists.
+    pub(super) fn is_open(&self) -> bool {
+        self.window.is_some()
+    }
+
+    /// Opens the window; returns the display's refresh rate in millihertz
+    /// when it says.
+    ///
+    /// # Errors
+    /// [`RunError::Window`] when no window can be made.
+    pub(super) fn open(
+        &mut self,
+        event_loop: &ActiveEventLoop,
+        title: &str,
+        (width, height): (u32, u32),
+    ) -> Result<Option<u32>, RunError> {
+        let attributes = Window::default_attributes()
+            .with_title(title)
+            .with_inner_size(PhysicalSize::new(width, height));
+        let window = Rc::new(event_loop.create_window(attributes).map_err(window_error)?);
+        let context = Context::new(window.clone()).map_err(window_error)?;
+        let surface = Surface::new(&context, window.clone()).map_err(window_error)?;
+        let refresh_mhz = window
+            .current_monitor()
+            .and_then(|m| m.refresh_rate_millihertz());
+        window.request_redraw();
+        self.window = Some(window);
+        self.surface = Some(surface);
+        Ok(refresh_mhz)
+    }
+
+    /// Drops the window and its surface (the application was suspended).
+    pub(super) fn close(&mut self) {
+        self.surface = None;
+        self.window = None;
+    }
+
+    /// Asks winit for a redraw.
+    pub(super) fn request_redraw(&self) {
+        if let Some(window) = &self.window {
+            window.request_redraw();
+        }
+    }
+
+    /// The size to draw at; `None` without a window or while minimised.
+    pub(super) fn size(&self) -> Option<(NonZeroU32, NonZeroU32)> {
+        let size = self.window.as_ref()?.inner_size();
+        Some((NonZeroU32::new(size.width)?, NonZeroU32::new(size.height)?))
+    }
+
+    /// The buffer to render into.
+    pub(super) fn rgb_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.rgb
+    }
+
+    /// Shows the rendered buffer.
+    ///
+    /// # Errors
+    /// [`RunError::Window`] when the surface fails.
+    pub(super) fn present(
+        &mut self,
+        width: NonZeroU32,
+        height: NonZeroU32,
+    ) -> Result<(), RunError> {
+        let Some(surface) = &mut self.surface else {
+            return Ok(());
+        };
+        surface.resize(width, height).map_err(window_error)?;
+        let mut buffer = surface.buffer_mut().map_err(window_error)?;
+        render::rgb_to_0rgb(&self.rgb, &mut buffer);
+        buffer.present().map_err(window_error)?;
+        self.shown_size = (width.get(), height.get());
+        Ok(())
+    }
+
+    /// Saves what the window shows as `./plotcast-<unix time>.png`.
+    pub(super) fn save_png(&self, unix_secs: u64) {
+        let (width, height) = self.shown_size;
+        if width == 0 || self.rgb.len() != width as usize * height as usize * 3 {
+            eprintln!("plotcast-viewer: nothing drawn yet, no PNG saved");
+            return;
+        }
+        let path = unused_file_name(&format!("plotcast-{unix_secs}"), "png");
+        let saved = write_atomically(&path, |tmp| {
+            render::save_png(tmp, width, height, &self.rgb).map_err(|e| e.to_string())
+        });
+        match saved {
+            Ok(()) => println!("saved {}", path.display()),
+            Err(err) => eprintln!("plotcast-viewer: {err}"),
+        }
+    }
+}
