@@ -28,6 +28,8 @@
 //! - [`lod`]: level of detail: a viewer's [`View`], a reduced frame's [`Lod`];
 //! - [`compress`]: LZ4 over byte-shuffled arrays, for slow links;
 //! - [`limits`]: magic, version and size limits;
+//! - [`chunked`]: [`ChunkedSeries`], the bounded window of an append
+//!   series in shared chunks (server and viewer);
 //! - [`clock`]: round trips and clock offsets from Ping/Pong ([`ClockEstimator`]);
 //! - [`recording`]: recording files (wire frames with receive times),
 //!   [`RecordWriter`], [`RecordReader`]; `shuffle`: their compression;
@@ -37,6 +39,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod chunked;
 pub mod clock;
 pub mod codec;
 pub mod compress;
@@ -51,6 +54,7 @@ pub mod recording;
 mod shuffle;
 pub mod util;
 
+pub use chunked::{ChunkedSeries, CHUNK_POINTS};
 pub use clock::{ClockEstimator, ClockSample};
 pub use codec::{compress_data, decode, encode, encode_data, encode_into, FrameCodec};
 pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};

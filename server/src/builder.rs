@@ -1,16 +1,15 @@
-//! [`ServerBuilder`]: settings, environment, access policy, and `start`.
+//! [`ServerBuilder`]: settings, environment and access policy, resolved
+//! into the [`ServerConfig`] a server starts from. `start` itself lives
+//! with the [`Server`](crate::Server) (`server.rs`): the builder knows
+//! nothing of sockets and threads.
 
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::access::{random_token, random_u64};
-use crate::hub::Hub;
-use crate::launch::{connect_addr, extra_args, launch, LaunchRequest, ViewerLaunch, VIEWER_BIN};
-use crate::net::{NetConfig, NetThread};
-use crate::server::Server;
+use crate::access::random_token;
+use crate::launch::extra_args;
+use crate::net_config::NetConfig;
 use crate::ServerError;
 
 /// Default bind address: loopback, any free port.
@@ -31,9 +30,9 @@ pub const DEFAULT_HISTORY_POINTS: usize = 100_000;
 /// Default `TCP_NOTSENT_LOWAT` (Linux).
 pub const DEFAULT_NOTSENT_LOWAT_BYTES: u32 = 128 * 1024;
 
-/// Configures and starts a [`Server`]. Every setting has a default; see
-/// each method. Environment variables (read by [`start`](Self::start)
-/// unless [`use_env(false)`](Self::use_env)):
+/// Configures and starts a [`Server`](crate::Server). Every setting has a
+/// default; see each method. Environment variables (read by
+/// [`start`](Self::start) unless [`use_env(false)`](Self::use_env)):
 ///
 /// | variable | effect |
 /// |---|---|
@@ -281,16 +280,14 @@ impl ServerBuilder {
         Ok(())
     }
 
-    /// Binds, starts the network thread and (unless turned off) launches the
-    /// viewer. Returns quickly: a viewer that must first be built is built
-    /// in the background.
+    /// The settings with the environment, the defaults and the access
+    /// policy applied: what [`start`](Self::start) starts the server from.
     ///
     /// # Errors
-    /// [`ServerError::BadAddr`], [`ServerError::Bind`],
-    /// [`ServerError::TokenRequired`] (non-loopback bind, no token,
-    /// `generate_token(false)`), [`ServerError::Config`],
-    /// [`ServerError::Runtime`], [`ServerError::Random`].
-    pub fn start(self) -> Result<Server, ServerError> {
+    /// The errors of `start` that come before binding:
+    /// [`ServerError::Config`], [`ServerError::BadAddr`],
+    /// [`ServerError::TokenRequired`], [`ServerError::Random`].
+    pub(crate) fn config(self) -> Result<ServerConfig, ServerError> {
         self.check()?;
         let addr = self.resolve_addr()?;
         let loopback = addr.ip().is_loopback();
@@ -312,57 +309,59 @@ impl ServerBuilder {
                 None => return Err(ServerError::TokenRequired { addr }),
             },
         };
-        let listener =
-            TcpListener::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| ServerError::Bind { addr, source })?;
-        let title = self.title.clone().unwrap_or_else(default_title);
-        let session_id = random_u64().map_err(ServerError::Random)?;
-        let hub = Arc::new(Hub::new(
-            title,
-            self.columns,
-            session_id,
-            self.history_points.max(1),
-            self.stalled_write_budget_bytes,
-        ));
-        let cfg = NetConfig {
-            token: token.clone(),
-            max_viewers: self.max_viewers,
-            handshake_timeout: self.handshake_timeout,
-            heartbeat_interval: self.heartbeat_interval,
-            heartbeat_timeout: self.heartbeat_timeout,
-            shutdown_grace: self.shutdown_grace,
-            notsent_lowat_bytes: self.notsent_lowat_bytes,
-        };
-        let net = NetThread::start(listener, Arc::clone(&hub), cfg)?;
-        tracing::info!(target: "plotcast", addr = %local_addr, session_id, "serving viewers");
-        if let (true, Some(token)) = (generated, &token) {
-            eprintln!(
-                "plotcast: serving on {local_addr}; viewers need the access token {token}\nplotcast: connect with: {VIEWER_BIN} {}:{} --token {token}",
-                host_name(local_addr),
-                local_addr.port()
-            );
-        }
-        let alive = Arc::new(AtomicBool::new(true));
-        let status = Arc::new(Mutex::new(ViewerLaunch::Disabled));
         let no_viewer = self
             .env("PLOTCAST_NO_VIEWER")
             .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"));
-        if self.launch_viewer && !no_viewer {
-            let req = LaunchRequest {
-                addr: connect_addr(local_addr),
-                token: token.clone(),
-                explicit_path: self.viewer_path.clone(),
-                bin_name: self.viewer_bin.clone(),
-                env_path: self.env("PLOTCAST_VIEWER").map(PathBuf::from),
-                extra_args: extra_args(self.env("PLOTCAST_VIEWER_ARGS").as_deref()),
-                alive: Arc::clone(&alive),
-            };
-            launch(req, &status);
-        }
-        Ok(Server::new(hub, net, local_addr, token, status, alive))
+        Ok(ServerConfig {
+            addr,
+            token_generated: generated,
+            title: self.title.clone().unwrap_or_else(default_title),
+            columns: self.columns,
+            history_points: self.history_points.max(1),
+            stalled_write_budget_bytes: self.stalled_write_budget_bytes,
+            net: NetConfig {
+                token,
+                max_viewers: self.max_viewers,
+                handshake_timeout: self.handshake_timeout,
+                heartbeat_interval: self.heartbeat_interval,
+                heartbeat_timeout: self.heartbeat_timeout,
+                shutdown_grace: self.shutdown_grace,
+                notsent_lowat_bytes: self.notsent_lowat_bytes,
+            },
+            launch_viewer: self.launch_viewer && !no_viewer,
+            viewer_env_path: self.env("PLOTCAST_VIEWER").map(PathBuf::from),
+            viewer_args: extra_args(self.env("PLOTCAST_VIEWER_ARGS").as_deref()),
+            viewer_path: self.viewer_path,
+            viewer_bin: self.viewer_bin,
+        })
     }
+}
+
+/// What a [`Server`](crate::Server) is started from: a builder's settings
+/// with the environment, the defaults and the access policy applied.
+#[derive(Debug)]
+pub(crate) struct ServerConfig {
+    /// Where to listen.
+    pub(crate) addr: SocketAddr,
+    /// The access token (in `net`) was generated, not given: it is printed
+    /// once the server listens, with the command to connect.
+    pub(crate) token_generated: bool,
+    pub(crate) title: String,
+    pub(crate) columns: u16,
+    /// Default history window of append series (at least 1).
+    pub(crate) history_points: usize,
+    pub(crate) stalled_write_budget_bytes: Option<usize>,
+    /// The network side's settings, the access token among them.
+    pub(crate) net: NetConfig,
+    /// Whether to launch a viewer (the builder's choice and
+    /// `PLOTCAST_NO_VIEWER`); the fields below say which.
+    pub(crate) launch_viewer: bool,
+    pub(crate) viewer_path: Option<PathBuf>,
+    pub(crate) viewer_bin: Option<String>,
+    /// `PLOTCAST_VIEWER`.
+    pub(crate) viewer_env_path: Option<PathBuf>,
+    /// `PLOTCAST_VIEWER_ARGS`, split.
+    pub(crate) viewer_args: Vec<String>,
 }
 
 fn default_title() -> String {
@@ -370,12 +369,4 @@ fn default_title() -> String {
         .ok()
         .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "plotcast".into())
-}
-
-/// A name others can dial for a server bound to `addr`.
-fn host_name(addr: SocketAddr) -> String {
-    if !addr.ip().is_unspecified() {
-        return addr.ip().to_string();
-    }
-    plotcast_protocol::util::host_name().unwrap_or_else(|| "HOST".into())
 }

@@ -15,7 +15,7 @@
 //!
 //! Flow control: the viewer keeps a window of batches in flight by raising
 //! `n` as it draws; the server never runs more than
-//! [`MAX_BATCHES_IN_FLIGHT`] batches ahead of the batches it had sent when
+//! `MAX_BATCHES_IN_FLIGHT` batches ahead of the batches it had sent when
 //! the viewer's latest `Ready` arrived, so a viewer that stops asking costs
 //! a bounded number of batches. Pongs to our pings carry the viewer's clock
 //! (NTP style): the statistics show the round trip and the offset between
@@ -27,7 +27,6 @@
 //! the heartbeat timeout, over the stalled-write budget, or shutdown grace
 //! over), and then the socket is closed.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -36,31 +35,24 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use plotcast_protocol::util::{lock, unix_now_us};
 use plotcast_protocol::{
-    encode, ClockEstimator, ClockSample, FrameCodec, Goodbye, GoodbyeCode, Message, Ping, Ready,
-    RejectCode, View, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE, CONTROL_MAX_FRAME_BYTES,
-    HANDSHAKE_MAX_FRAME_BYTES, MAX_BATCHES_IN_FLIGHT,
+    encode, ClockSample, FrameCodec, Message, RejectCode, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE,
+    CODEC_NONE, CONTROL_MAX_FRAME_BYTES, HANDSHAKE_MAX_FRAME_BYTES,
 };
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::time::{timeout, timeout_at};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
-use crate::budget::Evict;
+use crate::conn_state::{Control, Reader, Shared};
 use crate::handshake::{handshake, refuse, Refusal};
 use crate::hub::Hub;
-use crate::net::NetConfig;
+use crate::net_config::{configure_socket, NetConfig};
 use crate::pending::PendingGuard;
 use crate::stats::ViewerStats;
 use crate::writer::write_loop;
-
-pub(crate) type Reader = FramedRead<OwnedReadHalf, FrameCodec>;
-
-/// Longest pacing interval a viewer may ask for: a viewer cannot make the
-/// server hold its batches (and their frames) for long.
-pub(crate) const MAX_BATCH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long a viewer dropped for the stalled-write budget gets to take its
 /// goodbye.
@@ -77,7 +69,7 @@ pub(crate) async fn serve(
     shutdown: CancellationToken,
     pending: PendingGuard,
 ) {
-    crate::net::configure_socket(&stream, &cfg);
+    configure_socket(&stream, &cfg);
     let (rd, mut wr) = stream.into_split();
     let mut reader = FramedRead::new(rd, FrameCodec::new(HANDSHAKE_MAX_FRAME_BYTES));
 
@@ -150,82 +142,6 @@ pub(crate) async fn serve(
         frames = stats.frames_sent.load(Ordering::Relaxed),
         skipped = stats.frames_skipped.load(Ordering::Relaxed),
         "viewer disconnected: {reason}");
-}
-
-/// What the reader tells the writer.
-#[derive(Debug, Default)]
-pub(crate) struct Control {
-    /// The highest batch number the viewer may receive (see the module
-    /// doc for the clamp).
-    pub(crate) granted: u64,
-    /// Batches sent so far (written by the writer).
-    pub(crate) sent: u64,
-    /// Shortest time between two batches the viewer asked for.
-    pub(crate) interval: Duration,
-    /// A viewer ping to answer, and when it arrived (our clock, µs).
-    pub(crate) pong_due: Option<(Ping, u64)>,
-    /// Round trips and clock offset from the pongs to our pings.
-    clock: ClockEstimator,
-    /// How the viewer draws each channel (level of detail), with the
-    /// version of `view_version` it arrived at.
-    pub(crate) views: HashMap<u32, (View, u64)>,
-    /// Bumped on every View received.
-    view_version: u64,
-}
-
-impl Control {
-    /// Takes a `Ready`: never lowers the grant, and never lets it run
-    /// more than [`MAX_BATCHES_IN_FLIGHT`] ahead of what was sent; the
-    /// pacing interval is the newest one, at most [`MAX_BATCH_INTERVAL`].
-    /// Takes a `View` for one of the server's `channels`; a view for a
-    /// channel that does not exist is ignored (a viewer cannot grow this).
-    pub(crate) fn view(&mut self, view: View, channels: usize) {
-        if (view.channel as usize) < channels {
-            self.view_version += 1;
-            self.views.insert(view.channel, (view, self.view_version));
-        }
-    }
-
-    pub(crate) fn ready(&mut self, ready: Ready) {
-        let cap = self.sent.saturating_add(MAX_BATCHES_IN_FLIGHT);
-        self.granted = self.granted.max(ready.batch.min(cap));
-        self.interval = Duration::from_micros(u64::from(ready.interval_us)).min(MAX_BATCH_INTERVAL);
-    }
-}
-
-/// State shared by the reader and writer of one connection.
-pub(crate) struct Shared {
-    pub(crate) conn_id: u64,
-    pub(crate) control: Mutex<Control>,
-    pub(crate) wake: Notify,
-    pub(crate) stats: Arc<ViewerStats>,
-    /// Cancelled when either side ends (or the server stops).
-    pub(crate) conn: CancellationToken,
-    /// Why the connection ended: the first reason wins.
-    pub(crate) reason: Mutex<Option<String>>,
-    /// True while a frame has been written in part.
-    pub(crate) mid_frame: AtomicBool,
-    /// A goodbye to send once the writer has dropped its frames.
-    pub(crate) goodbye: Mutex<Option<Goodbye>>,
-    /// The codec data frames are compressed with (`CODEC_*`).
-    pub(crate) codec: u8,
-}
-
-impl Shared {
-    pub(crate) fn end(&self, reason: impl Into<String>) {
-        lock(&self.reason).get_or_insert_with(|| reason.into());
-        self.conn.cancel();
-    }
-}
-
-impl Evict for Shared {
-    fn evict(&self, reason: String) {
-        *lock(&self.goodbye) = Some(Goodbye {
-            code: GoodbyeCode::Other,
-            reason: reason.clone(),
-        });
-        self.end(reason);
-    }
 }
 
 /// After the writer was stopped for the stalled-write budget: the goodbye

@@ -22,8 +22,8 @@ use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
 use crate::access::token_ok;
-use crate::connection::Reader;
-use crate::net::NetConfig;
+use crate::conn_state::Reader;
+use crate::net_config::NetConfig;
 
 /// A refused handshake: what to tell the peer (if anything) and what to log.
 pub(crate) struct Refusal {

@@ -16,7 +16,7 @@ use plotcast_protocol::{encode, ChannelKind, ChannelSpec, Layout, Message};
 use tokio::sync::Notify;
 
 use crate::budget::WriteBudget;
-use crate::lod::LodCache;
+use crate::lod_cache::LodCache;
 use crate::reduce::HeatmapReduce;
 use crate::series::SeriesStore;
 use crate::stats::{EndedViewer, ViewerStats, ENDED_VIEWERS_KEPT};

@@ -30,26 +30,34 @@
 //! access token (generated and printed when none is given). The library
 //! installs no signal handlers.
 //!
-//! Layout:
-//! - `server`: [`Server`]: channels, statistics, `finish`, shutdown on drop.
-//! - `builder`: [`ServerBuilder`], the defaults, environment and access policy.
-//! - `channel`: the handles [`Heatmap`], [`Line`], [`Scatter`], [`Bars`],
-//!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`].
+//! Layout (each file imports only files listed below it; `python3
+//! ../shared/tools/modcycles.py server/src` checks there is no cycle):
 //! - `custom`: custom channels ([`Custom`], drawn by a plot type of the
 //!   viewer) and the built-in plot types [`Quiver`] and [`Image`].
-//! - `hub`: the state shared by handles and connections.
-//! - `series`: append-series windows and per-viewer cursors.
-//! - `net`: the network thread, accept loop and socket options.
+//! - `server`: [`Server`]: starting, channels, statistics, `finish`,
+//!   shutdown on drop; [`ServerBuilder::start`].
+//! - `builder`: [`ServerBuilder`], the defaults, environment and access
+//!   policy, resolved into the config a server starts from.
+//! - `launch/`: finding, building and starting the viewer ([`ViewerLaunch`]),
+//!   also a viewer of your own by binary name ([`ServerBuilder::viewer_bin`]).
+//! - `channel`: the handles [`Heatmap`], [`Line`], [`Scatter`], [`Bars`],
+//!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`].
+//! - `net`: the network thread and accept loop.
 //! - `connection`: one viewer's connection: handshake, reader, heartbeats.
 //! - `writer`: its writer: batches, pings, goodbye.
 //! - `handshake`: accepting or refusing a new connection.
+//! - `conn_state`: what a connection's reader and writer share.
+//! - `net_config`: the network settings and socket options.
 //! - `batch`: what a viewer's next batch holds.
+//! - `lod`: frames reduced to a viewer's view and compressed for its codec.
+//! - `hub`: the state shared by handles and connections.
+//! - `lod_cache`: a channel's prepared frames, shared between viewers.
+//! - `series`: append-series windows and per-viewer cursors.
+//! - `reduce`: reducing heatmaps, lines and scatters to a view.
+//! - `pending`: the bounded set of handshakes in progress.
 //! - `budget`: the global budget of bytes held by writes to slow viewers.
-//! - `access`: tokens and their constant-time check.
-//! - `launch`: finding, building and starting the viewer ([`ViewerLaunch`]);
-//!   `viewer_bin`: a viewer of your own, by binary name
-//!   ([`ServerBuilder::viewer_bin`]).
 //! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`].
+//! - `access`: tokens and their constant-time check.
 //! - `error`: [`ServerError`], [`SpawnError`].
 
 #![warn(missing_docs)]
@@ -60,6 +68,7 @@ mod batch;
 mod budget;
 mod builder;
 mod channel;
+mod conn_state;
 mod connection;
 mod custom;
 mod error;
@@ -67,13 +76,14 @@ mod handshake;
 mod hub;
 mod launch;
 mod lod;
+mod lod_cache;
 mod net;
+mod net_config;
 mod pending;
 mod reduce;
 mod series;
 mod server;
 mod stats;
-mod viewer_bin;
 mod writer;
 
 pub use budget::{DEFAULT_STALLED_WRITE_BUDGET_BYTES, STALLED_WRITE_BUDGET_FRAMES};

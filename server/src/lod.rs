@@ -1,17 +1,14 @@
 //! Frames as one viewer needs them: reduced to its view (see [`reduce`])
 //! and compressed with its codec, prepared on a blocking thread of the
-//! network runtime and shared through a small cache per channel, so
-//! viewers with the same view and codec get the same bytes: encode once
-//! still holds for reduced and compressed frames.
+//! network runtime and shared through a small cache per channel
+//! (`lod_cache.rs`), so viewers with the same view and codec get the same
+//! bytes: encode once still holds for reduced and compressed frames.
 //!
 //! [`reduce`]: crate::reduce
 
-use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
-use std::sync::Mutex;
 
 use bytes::{Bytes, BytesMut};
-use plotcast_protocol::util::lock;
 use plotcast_protocol::{
     compress_data, decode, encode_data, ArrayRef, ChannelKind, Frame, FrameRef, Lod, Message,
     PartRef, ProtocolError, View, CODEC_NONE, LENGTH_PREFIX_BYTES,
@@ -20,68 +17,6 @@ use plotcast_protocol::{
 use crate::hub::Channel;
 use crate::reduce::{quantise, reduce_heatmap, reduce_lines, reduce_scatter, Xy};
 use crate::series::GatheredPart;
-
-/// Prepared frames kept per channel: a few views and codecs of the newest
-/// values (older sequence numbers fall out first).
-const CACHE_ENTRIES: usize = 8;
-
-/// A view, hashable: what a prepared frame depends on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct ViewKey {
-    x_px: i32,
-    width_px: u32,
-    height_px: u32,
-    x_range: Option<(u64, u64)>,
-    y_range: Option<(u64, u64)>,
-    logs: (bool, bool),
-}
-
-impl ViewKey {
-    pub(crate) fn of(view: &View) -> Self {
-        let bits = |r: Option<(f64, f64)>| r.map(|(a, b)| (a.to_bits(), b.to_bits()));
-        Self {
-            x_px: view.x_px,
-            width_px: view.width_px,
-            height_px: view.height_px,
-            x_range: bits(view.x_range),
-            y_range: bits(view.y_range),
-            logs: (view.x_log, view.y_log),
-        }
-    }
-}
-
-/// What a cached frame was prepared from and for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct LodKey {
-    pub(crate) seq: u64,
-    pub(crate) view: Option<ViewKey>,
-    pub(crate) codec: u8,
-}
-
-/// The prepared frames of one channel.
-#[derive(Debug, Default)]
-pub(crate) struct LodCache {
-    entries: Mutex<VecDeque<(LodKey, Bytes)>>,
-}
-
-impl LodCache {
-    pub(crate) fn get(&self, key: &LodKey) -> Option<Bytes> {
-        lock(&self.entries)
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, b)| b.clone())
-    }
-
-    pub(crate) fn insert(&self, key: LodKey, bytes: Bytes) {
-        let mut entries = lock(&self.entries);
-        // Older values are never asked for again once a newer one exists.
-        entries.retain(|(k, _)| k.seq >= key.seq);
-        if entries.len() >= CACHE_ENTRIES {
-            entries.pop_front();
-        }
-        entries.push_back((key, bytes));
-    }
-}
 
 /// A snapshot channel's newest frame (`frame`, as published) prepared for
 /// a viewer's `view` (reduced when that pays) and `codec`. Runs on a

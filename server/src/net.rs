@@ -5,37 +5,25 @@
 //! connection says goodbye within the grace period (or is dropped), the
 //! tracker is awaited, and the thread ends. Nothing is spawned and forgotten.
 
-use std::io;
 use std::net::TcpListener as StdListener;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::connection::serve;
 use crate::hub::Hub;
+use crate::net_config::NetConfig;
 use crate::pending::PendingHandshakes;
 use crate::ServerError;
 
 /// Connections allowed to be in their handshake at once; beyond that the
 /// oldest pending handshake is cut (see `pending.rs`).
 const MAX_PENDING_HANDSHAKES: usize = 128;
-
-/// Settings of the network side.
-#[derive(Debug, Clone)]
-pub(crate) struct NetConfig {
-    pub(crate) token: Option<String>,
-    pub(crate) max_viewers: usize,
-    pub(crate) handshake_timeout: Duration,
-    pub(crate) heartbeat_interval: Duration,
-    pub(crate) heartbeat_timeout: Duration,
-    pub(crate) shutdown_grace: Duration,
-    pub(crate) notsent_lowat_bytes: u32,
-}
 
 /// Owns the network thread; stopping it is bounded in time.
 #[derive(Debug)]
@@ -148,25 +136,4 @@ async fn run(listener: StdListener, hub: Arc<Hub>, cfg: Arc<NetConfig>, cancel: 
         // The runtime is dropped right after this, which drops the rest.
         tracing::warn!(target: "plotcast", "some connections did not stop within {} ms", bound.as_millis());
     }
-}
-
-/// TCP_NODELAY, and on Linux a low not-sent water mark so the kernel does
-/// not queue seconds of stale frames.
-pub(crate) fn configure_socket(stream: &TcpStream, cfg: &NetConfig) {
-    if let Err(err) = stream.set_nodelay(true) {
-        tracing::debug!(target: "plotcast", "cannot set TCP_NODELAY: {err}");
-    }
-    if let Err(err) = set_notsent_lowat(stream, cfg.notsent_lowat_bytes) {
-        tracing::debug!(target: "plotcast", "cannot set TCP_NOTSENT_LOWAT: {err}");
-    }
-}
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn set_notsent_lowat(stream: &TcpStream, bytes: u32) -> io::Result<()> {
-    socket2::SockRef::from(stream).set_tcp_notsent_lowat(bytes)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn set_notsent_lowat(_stream: &TcpStream, _bytes: u32) -> io::Result<()> {
-    Ok(())
 }

@@ -6,130 +6,27 @@
 //! `[max(wanted, first kept), next)`. Points that fell out of the window
 //! before the viewer asked are counted as skipped.
 //!
-//! The points live in fixed-size chunks shared through `Arc`. Building a
-//! viewer's batch takes only references to the chunks it needs while the
-//! channel is locked ([`SeriesStore::snapshot_since`]); the copy into the
-//! frame happens after the lock is released ([`SeriesSnapshot::encode`]).
-//! So a `push` never waits while a viewer that just joined is sent a
-//! 100 000-point window: at worst it copies the one chunk it appends to,
-//! if a snapshot still holds that chunk.
+//! Each series' points live in a [`ChunkedSeries`]: fixed-size chunks
+//! shared through `Arc`. Building a viewer's batch takes only references to
+//! the chunks it needs while the channel is locked
+//! ([`SeriesStore::snapshot_since`], through [`ChunkedSeries::since`]);
+//! the copy into the frame happens after the lock is released
+//! ([`SeriesSnapshot::encode`]). So a `push` never waits while a viewer
+//! that just joined is sent a 100 000-point window: at worst it copies the
+//! one chunk it appends to, if a snapshot still holds that chunk.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use plotcast_protocol::{encode_data, ArrayRef, ChannelKind, FrameRef, PartRef, ProtocolError};
-
-/// Points per chunk: 64 KiB of times and values, small enough to copy in a
-/// few microseconds when a snapshot shares the chunk being appended to.
-const CHUNK_POINTS: usize = 4096;
-
-/// Consecutive points of one series.
-#[derive(Debug, Clone, Default)]
-struct Chunk {
-    t: Vec<f64>,
-    y: Vec<f64>,
-}
+use plotcast_protocol::{
+    encode_data, ArrayRef, ChannelKind, ChunkedSeries, FrameRef, PartRef, ProtocolError,
+};
 
 /// One named series' window.
 #[derive(Debug)]
 struct Window {
     name: Arc<str>,
-    chunks: VecDeque<Arc<Chunk>>,
-    /// Points at the start of the first chunk that left the window.
-    head: usize,
-    /// Points kept.
-    len: usize,
-    /// Index of the oldest point kept.
-    first_index: u64,
-}
-
-impl Window {
-    fn new(name: &str) -> Self {
-        Self {
-            name: Arc::from(name),
-            chunks: VecDeque::new(),
-            head: 0,
-            len: 0,
-            first_index: 0,
-        }
-    }
-
-    fn next_index(&self) -> u64 {
-        self.first_index + self.len as u64
-    }
-
-    /// Appends points (equal lengths).
-    fn push(&mut self, t: &[f64], y: &[f64]) {
-        let mut at = 0;
-        while at < y.len() {
-            if self.chunks.back().is_none_or(|c| c.y.len() >= CHUNK_POINTS) {
-                self.chunks.push_back(Arc::new(Chunk {
-                    t: Vec::with_capacity(CHUNK_POINTS),
-                    y: Vec::with_capacity(CHUNK_POINTS),
-                }));
-            }
-            let Some(last) = self.chunks.back_mut() else {
-                return;
-            };
-            // Copies the chunk only if a snapshot still holds it.
-            let last = Arc::make_mut(last);
-            let n = (CHUNK_POINTS - last.y.len()).min(y.len() - at);
-            last.t.extend_from_slice(&t[at..at + n]);
-            last.y.extend_from_slice(&y[at..at + n]);
-            at += n;
-            self.len += n;
-        }
-    }
-
-    /// Drops the oldest points beyond `cap`.
-    fn trim(&mut self, cap: usize) {
-        let mut excess = self.len.saturating_sub(cap);
-        self.len -= excess;
-        self.first_index += excess as u64;
-        while excess > 0 {
-            let Some(front) = self.chunks.front() else {
-                break;
-            };
-            let left = front.y.len() - self.head;
-            if excess >= left {
-                self.chunks.pop_front();
-                self.head = 0;
-                excess -= left;
-            } else {
-                self.head += excess;
-                excess = 0;
-            }
-        }
-    }
-
-    /// The chunk ranges holding points `[from, next_index)`.
-    fn segments(&self, from: u64) -> Vec<Segment> {
-        let mut skip = self.head + from.saturating_sub(self.first_index) as usize;
-        let mut out = Vec::new();
-        for chunk in &self.chunks {
-            let n = chunk.y.len();
-            if skip >= n {
-                skip -= n;
-                continue;
-            }
-            out.push(Segment {
-                chunk: Arc::clone(chunk),
-                from: skip,
-                to: n,
-            });
-            skip = 0;
-        }
-        out
-    }
-}
-
-/// Points `from..to` of a shared chunk.
-#[derive(Debug)]
-struct Segment {
-    chunk: Arc<Chunk>,
-    from: usize,
-    to: usize,
+    points: ChunkedSeries,
 }
 
 /// Every series of one append channel.
@@ -152,9 +49,8 @@ pub(crate) struct SeriesSnapshot {
 #[derive(Debug)]
 struct SnapshotPart {
     name: Arc<str>,
-    first_index: u64,
-    points: usize,
-    segments: Vec<Segment>,
+    /// The points to send, sharing the window's chunks.
+    points: ChunkedSeries,
 }
 
 impl SeriesStore {
@@ -169,7 +65,10 @@ impl SeriesStore {
         let pos = match self.series.iter().position(|w| &*w.name == name) {
             Some(pos) => pos,
             None => {
-                self.series.push(Window::new(name));
+                self.series.push(Window {
+                    name: Arc::from(name),
+                    points: ChunkedSeries::new(),
+                });
                 self.series.len() - 1
             }
         };
@@ -180,19 +79,20 @@ impl SeriesStore {
     /// window.
     pub(crate) fn extend(&mut self, name: &str, t: &[f64], y: &[f64]) {
         let cap = self.window_points;
-        let w = self.window(name);
+        let w = &mut self.window(name).points;
         let n = t.len().min(y.len());
-        // Only the last `cap` of a long slice can survive.
+        // Only the last `cap` of a long slice can survive: the others
+        // count as pushed and dropped.
         let skip = n.saturating_sub(cap);
-        w.first_index += skip as u64;
-        w.push(&t[skip..n], &y[skip..n]);
+        w.set_next_index(w.next_index() + skip as u64);
+        w.push_slices(&t[skip..n], &y[skip..n]);
         w.trim(cap);
     }
 
     /// Total points ever pushed (over all series): the channel's sequence.
     #[cfg(test)]
     fn total(&self) -> u64 {
-        self.series.iter().map(Window::next_index).sum()
+        self.series.iter().map(|w| w.points.next_index()).sum()
     }
 
     /// Takes the points a viewer at `cursor` has not received (by
@@ -212,19 +112,17 @@ impl SeriesStore {
         let mut skipped = 0;
         let mut parts = Vec::new();
         for (w, wanted) in self.series.iter().zip(cur.iter_mut()) {
-            let want = if fresh { w.first_index } else { *wanted };
-            let next = w.next_index();
+            let (first, next) = (w.points.first_index(), w.points.next_index());
+            let want = if fresh { first } else { *wanted };
             *wanted = next;
             if next <= want {
                 continue;
             }
-            let start = want.max(w.first_index);
+            let start = want.max(first);
             skipped += start - want;
             parts.push(SnapshotPart {
                 name: Arc::clone(&w.name),
-                first_index: start,
-                points: (next - start) as usize,
-                segments: w.segments(start),
+                points: w.points.since(start),
             });
         }
         let snapshot = (!parts.is_empty()).then_some(SeriesSnapshot { parts });
@@ -243,11 +141,12 @@ impl SeriesStore {
             .iter()
             .enumerate()
             .map(|(k, w)| {
+                let (first, next) = (w.points.first_index(), w.points.next_index());
                 let wanted = cursor
                     .as_ref()
                     .and_then(|c| c.get(k).copied())
-                    .unwrap_or(w.first_index);
-                w.next_index().saturating_sub(wanted.max(w.first_index))
+                    .unwrap_or(first);
+                next.saturating_sub(wanted.max(first))
             })
             .sum()
     }
@@ -315,14 +214,15 @@ impl SeriesSnapshot {
         self.parts
             .iter()
             .map(|p| {
-                let (mut t, mut y) = (Vec::with_capacity(p.points), Vec::with_capacity(p.points));
-                for s in &p.segments {
-                    t.extend_from_slice(&s.chunk.t[s.from..s.to]);
-                    y.extend_from_slice(&s.chunk.y[s.from..s.to]);
+                let n = p.points.len();
+                let (mut t, mut y) = (Vec::with_capacity(n), Vec::with_capacity(n));
+                for (run_t, run_y) in p.points.runs() {
+                    t.extend_from_slice(run_t);
+                    y.extend_from_slice(run_y);
                 }
                 GatheredPart {
                     name: Arc::clone(&p.name),
-                    first_index: p.first_index,
+                    first_index: p.points.first_index(),
                     t,
                     y,
                 }
@@ -344,7 +244,7 @@ pub(crate) struct GatheredPart {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use plotcast_protocol::{decode, FrameCodec, Message};
+    use plotcast_protocol::{decode, FrameCodec, Message, CHUNK_POINTS};
     use tokio_util::codec::Decoder;
 
     fn parts(out: &mut BytesMut) -> Vec<(String, u64, Vec<f64>)> {

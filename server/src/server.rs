@@ -1,18 +1,22 @@
-//! The [`Server`]: channels, statistics, and a bounded shutdown.
+//! The [`Server`]: started from the settings a [`ServerBuilder`] resolved
+//! (bind, network thread, viewer launch), channels, statistics, and a
+//! bounded shutdown.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::builder::ServerBuilder;
-use crate::channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series};
 use plotcast_protocol::util::lock;
 
+use crate::access::random_u64;
+use crate::builder::{ServerBuilder, ServerConfig};
+use crate::channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series};
 use crate::hub::Hub;
-use crate::launch::ViewerLaunch;
+use crate::launch::{connect_addr, launch, LaunchRequest, ViewerLaunch, VIEWER_BIN};
 use crate::net::NetThread;
 use crate::stats::{ChannelStats, Stats};
+use crate::ServerError;
 
 /// A running plot server. Create channels with [`heatmap`](Self::heatmap),
 /// [`line`](Self::line), [`series`](Self::series), ... and publish through
@@ -30,22 +34,55 @@ pub struct Server {
 }
 
 impl Server {
-    pub(crate) fn new(
-        hub: Arc<Hub>,
-        net: NetThread,
-        local_addr: SocketAddr,
-        token: Option<String>,
-        launch: Arc<Mutex<ViewerLaunch>>,
-        alive: Arc<AtomicBool>,
-    ) -> Self {
-        Self {
+    /// Binds, starts the network thread and (unless turned off) launches
+    /// the viewer; see [`ServerBuilder::start`].
+    fn start(cfg: ServerConfig) -> Result<Self, ServerError> {
+        let addr = cfg.addr;
+        let listener =
+            TcpListener::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let session_id = random_u64().map_err(ServerError::Random)?;
+        let hub = Arc::new(Hub::new(
+            cfg.title,
+            cfg.columns,
+            session_id,
+            cfg.history_points,
+            cfg.stalled_write_budget_bytes,
+        ));
+        let token = cfg.net.token.clone();
+        let net = NetThread::start(listener, Arc::clone(&hub), cfg.net)?;
+        tracing::info!(target: "plotcast", addr = %local_addr, session_id, "serving viewers");
+        if let (true, Some(token)) = (cfg.token_generated, &token) {
+            eprintln!(
+                "plotcast: serving on {local_addr}; viewers need the access token {token}\nplotcast: connect with: {VIEWER_BIN} {}:{} --token {token}",
+                host_name(local_addr),
+                local_addr.port()
+            );
+        }
+        let alive = Arc::new(AtomicBool::new(true));
+        let status = Arc::new(Mutex::new(ViewerLaunch::Disabled));
+        if cfg.launch_viewer {
+            let req = LaunchRequest {
+                addr: connect_addr(local_addr),
+                token: token.clone(),
+                explicit_path: cfg.viewer_path,
+                bin_name: cfg.viewer_bin,
+                env_path: cfg.viewer_env_path,
+                extra_args: cfg.viewer_args,
+                alive: Arc::clone(&alive),
+            };
+            launch(req, &status);
+        }
+        Ok(Self {
             hub,
             net,
             local_addr,
             token,
-            launch,
+            launch: status,
             alive,
-        }
+        })
     }
 
     /// A builder with every default.
@@ -206,4 +243,27 @@ impl Drop for Server {
         self.net.stop();
         tracing::info!(target: "plotcast", addr = %self.local_addr, "server stopped");
     }
+}
+
+impl ServerBuilder {
+    /// Binds, starts the network thread and (unless turned off) launches the
+    /// viewer. Returns quickly: a viewer that must first be built is built
+    /// in the background.
+    ///
+    /// # Errors
+    /// [`ServerError::BadAddr`], [`ServerError::Bind`],
+    /// [`ServerError::TokenRequired`] (non-loopback bind, no token,
+    /// `generate_token(false)`), [`ServerError::Config`],
+    /// [`ServerError::Runtime`], [`ServerError::Random`].
+    pub fn start(self) -> Result<Server, ServerError> {
+        Server::start(self.config()?)
+    }
+}
+
+/// A name others can dial for a server bound to `addr`.
+fn host_name(addr: SocketAddr) -> String {
+    if !addr.ip().is_unspecified() {
+        return addr.ip().to_string();
+    }
+    plotcast_protocol::util::host_name().unwrap_or_else(|| "HOST".into())
 }

@@ -25,10 +25,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::batch::{collect, Cursors, Item};
 use crate::budget::Evict;
-use crate::connection::Shared;
+use crate::conn_state::Shared;
 use crate::hub::Hub;
-use crate::lod::{compress, prepare_series_replace, prepare_snapshot, LodKey, ViewKey};
-use crate::net::NetConfig;
+use crate::lod::{compress, prepare_series_replace, prepare_snapshot};
+use crate::lod_cache::{LodKey, ViewKey};
+use crate::net_config::NetConfig;
 use crate::stats::ViewerStats;
 
 /// Writes `buf` completely; fails if the peer accepts nothing for `stall`.

@@ -19,11 +19,13 @@ use std::sync::{Arc, Mutex};
 
 use plotcast_protocol::util::lock;
 
-use crate::launch::{
-    build_then_start, exe_target, is_executable, run_cargo, start, LaunchRequest, Spawner,
-    ViewerLaunch,
-};
 use crate::SpawnError;
+
+use super::build::{build_then_start, exe_target, run_cargo};
+use super::find::is_executable;
+use super::request::LaunchRequest;
+use super::spawn::{start, Spawner};
+use super::status::ViewerLaunch;
 
 /// Where a binary called `name` built next to `exe` may be, in order.
 pub(crate) fn candidates(name: &str, exe: &Path) -> Vec<PathBuf> {
@@ -171,8 +173,10 @@ fn build_in_background(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::*;
-    use std::sync::atomic::AtomicBool;
+    // The full path, not `super::*`: modcycles.py reads a nested file's
+    // `super` as its folder's module.
+    use crate::launch::spawn::spawn_inline;
+    use crate::launch::viewer_bin::*;
 
     #[test]
     fn candidates_cover_bins_and_examples_both_ways() {
@@ -213,19 +217,7 @@ mod tests {
     #[test]
     fn a_failed_build_is_the_last_word() {
         let status = Arc::new(Mutex::new(ViewerLaunch::Disabled));
-        let req = LaunchRequest {
-            addr: "127.0.0.1:9".parse().unwrap(),
-            token: None,
-            explicit_path: None,
-            bin_name: Some("v".into()),
-            env_path: None,
-            extra_args: Vec::new(),
-            alive: Arc::new(AtomicBool::new(true)),
-        };
-        fn inline(_: &str, work: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
-            work();
-            Ok(())
-        }
+        let req = LaunchRequest::for_test(Some("v"));
         let build = Build {
             cargo: PathBuf::from("/nonexistent/cargo"),
             project: std::env::temp_dir(),
@@ -233,7 +225,7 @@ mod tests {
             release: false,
             example_first: false,
         };
-        build_in_background("v".into(), build, req, &status, inline);
+        build_in_background("v".into(), build, req, &status, spawn_inline);
         let outcome = lock(&status).clone();
         match outcome {
             ViewerLaunch::Failed { error } => {

@@ -1,0 +1,90 @@
+//! What a launch needs to know: [`LaunchRequest`], built from the
+//! server's address and the builder's and environment's choices.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// What the launch needs to know.
+#[derive(Debug, Clone)]
+pub(crate) struct LaunchRequest {
+    /// The address the viewer connects to.
+    pub(crate) addr: SocketAddr,
+    pub(crate) token: Option<String>,
+    pub(crate) explicit_path: Option<PathBuf>,
+    /// A viewer of the user's own, by binary name (`viewer_bin`).
+    pub(crate) bin_name: Option<String>,
+    pub(crate) env_path: Option<PathBuf>,
+    /// Appended to the viewer's command line (`PLOTCAST_VIEWER_ARGS`).
+    pub(crate) extra_args: Vec<String>,
+    /// False once the server is dropped: a late build does not launch.
+    pub(crate) alive: Arc<AtomicBool>,
+}
+
+#[cfg(test)]
+impl LaunchRequest {
+    /// A request for tests: a viewer that would dial a port nobody listens
+    /// on, named `bin_name` or found by the search.
+    pub(crate) fn for_test(bin_name: Option<&str>) -> Self {
+        Self {
+            addr: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 9),
+            token: None,
+            explicit_path: None,
+            bin_name: bin_name.map(str::to_owned),
+            env_path: None,
+            extra_args: Vec::new(),
+            alive: Arc::new(AtomicBool::new(true)),
+        }
+    }
+}
+
+/// The address a local viewer should dial for a server bound to `addr`.
+pub(crate) fn connect_addr(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+/// Extra viewer arguments from `PLOTCAST_VIEWER_ARGS`, split on whitespace
+/// (no quoting: paths with spaces cannot be passed this way). Lets a user or
+/// a test change how the launched viewer runs, e.g. `--headless --out f.png`,
+/// without code changes.
+pub(crate) fn extra_args(var: Option<&str>) -> Vec<String> {
+    var.map(|v| v.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    // The full path, not `super::*`: modcycles.py reads a nested file's
+    // `super` as its folder's module.
+    use crate::launch::request::*;
+
+    #[test]
+    fn unspecified_addresses_dial_loopback() {
+        let a: SocketAddr = "0.0.0.0:9000".parse().unwrap();
+        assert_eq!(connect_addr(a), "127.0.0.1:9000".parse().unwrap());
+        let b: SocketAddr = "[::]:9".parse().unwrap();
+        assert_eq!(connect_addr(b), "[::1]:9".parse().unwrap());
+        let c: SocketAddr = "10.1.2.3:5".parse().unwrap();
+        assert_eq!(connect_addr(c), c);
+    }
+
+    #[test]
+    fn viewer_args_split_on_whitespace() {
+        assert!(extra_args(None).is_empty());
+        assert!(extra_args(Some("  ")).is_empty());
+        assert_eq!(
+            extra_args(Some(" --headless  --out /tmp/f{n}.png\t--frames 3 ")),
+            ["--headless", "--out", "/tmp/f{n}.png", "--frames", "3"]
+        );
+    }
+}
