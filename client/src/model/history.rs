@@ -6,37 +6,23 @@
 //! dozen pointers, not 100 000 points; appending copies at most the one
 //! chunk being appended to, and only while a snapshot still holds it.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::collections::HashMap;
 
-use plotcast_protocol::Part;
-
-/// Points per chunk: small enough that copying a shared one is cheap,
-/// large enough that a full window is a few dozen chunks.
-const CHUNK_POINTS: usize = 4096;
+use plotcast_protocol::{ChunkedSeries, Part};
 
 /// Named series kept per append channel. A peer that invents a new name in
 /// every frame must not grow the viewer without bound: names beyond this
 /// are ignored (and counted).
 pub const MAX_SERIES_PER_CHANNEL: usize = 256;
 
-#[derive(Debug, Clone, Default)]
-struct Chunk {
-    t: Vec<f64>,
-    y: Vec<f64>,
-}
-
 /// One named series: its newest points, at most its window.
 #[derive(Debug, Clone, Default)]
 pub struct SeriesHistory {
     /// Series name (already made safe to show).
     pub name: String,
-    chunks: VecDeque<Arc<Chunk>>,
-    /// Points of the first chunk that left the window.
-    head: usize,
-    len: usize,
-    /// Index of the next point expected from the server.
-    next_index: u64,
+    /// Its points; `next_index` is the index of the next point expected
+    /// from the server.
+    points: ChunkedSeries,
 }
 
 impl SeriesHistory {
@@ -52,81 +38,33 @@ impl SeriesHistory {
     /// ignored), for tests and benchmarks.
     pub fn from_points(name: impl Into<String>, t: &[f64], y: &[f64]) -> Self {
         let mut s = Self::new(name);
-        s.push(t.iter().copied().zip(y.iter().copied()));
-        s.next_index = s.len as u64;
+        s.points.push_slices(t, y);
         s
     }
 
     /// Points kept.
     pub fn len(&self) -> usize {
-        self.len
+        self.points.len()
     }
 
     /// True when no point is kept.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.points.is_empty()
     }
 
     /// Index of the next point expected from the server.
     pub fn next_index(&self) -> u64 {
-        self.next_index
+        self.points.next_index()
     }
 
     /// The points, oldest first.
     pub fn points(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
-        let head = self.head;
-        self.chunks.iter().enumerate().flat_map(move |(k, c)| {
-            let from = if k == 0 { head } else { 0 };
-            c.t[from..].iter().copied().zip(c.y[from..].iter().copied())
-        })
+        self.points.points()
     }
 
-    /// The points as contiguous runs of times and values, oldest first
-    /// (the chunks they are kept in): lets the renderer use slice-speed
-    /// loops.
+    /// The points as contiguous runs of times and values, oldest first.
     pub fn runs(&self) -> impl Iterator<Item = (&[f64], &[f64])> + '_ {
-        let head = self.head;
-        self.chunks.iter().enumerate().map(move |(k, c)| {
-            let from = if k == 0 { head } else { 0 };
-            (&c.t[from..], &c.y[from..])
-        })
-    }
-
-    fn push(&mut self, points: impl Iterator<Item = (f64, f64)>) {
-        for (t, y) in points {
-            if self.chunks.back().is_none_or(|c| c.y.len() >= CHUNK_POINTS) {
-                self.chunks.push_back(Arc::new(Chunk {
-                    t: Vec::with_capacity(CHUNK_POINTS),
-                    y: Vec::with_capacity(CHUNK_POINTS),
-                }));
-            }
-            if let Some(last) = self.chunks.back_mut() {
-                // Copies the chunk only if a drawing snapshot still holds it.
-                let last = Arc::make_mut(last);
-                last.t.push(t);
-                last.y.push(y);
-                self.len += 1;
-            }
-        }
-    }
-
-    fn trim(&mut self, window: usize) {
-        let mut excess = self.len.saturating_sub(window);
-        self.len -= excess;
-        while excess > 0 {
-            let Some(front) = self.chunks.front() else {
-                break;
-            };
-            let left = front.y.len() - self.head;
-            if excess >= left {
-                self.chunks.pop_front();
-                self.head = 0;
-                excess -= left;
-            } else {
-                self.head += excess;
-                excess = 0;
-            }
-        }
+        self.points.runs()
     }
 
     /// Appends the points of `part` this series does not hold yet, then
@@ -136,15 +74,16 @@ impl SeriesHistory {
         let Some(x) = &part.x else { return };
         let count = x.len().min(part.y.len());
         let end = part.first_index.saturating_add(count as u64);
-        let already = usize::try_from(self.next_index.saturating_sub(part.first_index))
+        let already = usize::try_from(self.next_index().saturating_sub(part.first_index))
             .unwrap_or(usize::MAX)
             .min(count);
         // Only the newest `window` points can survive: a hostile or huge
         // frame costs its own size, never more.
         let skip = already.max(count.saturating_sub(window));
-        self.push(x.iter().zip(part.y.iter()).take(count).skip(skip));
-        self.next_index = self.next_index.max(end);
-        self.trim(window);
+        let p = &mut self.points;
+        p.extend(x.iter().zip(part.y.iter()).take(count).skip(skip));
+        p.set_next_index(p.next_index().max(end));
+        p.trim(window);
     }
 }
 
@@ -181,7 +120,7 @@ impl SeriesSet {
     /// shrink a channel's window).
     pub(crate) fn trim(&mut self, window: usize) {
         for s in &mut self.series {
-            s.trim(window);
+            s.points.trim(window);
         }
     }
 
@@ -196,9 +135,11 @@ impl SeriesSet {
         if let Some(x) = &part.x {
             let count = x.len().min(part.y.len());
             let skip = count.saturating_sub(window);
-            fresh.push(x.iter().zip(part.y.iter()).take(count).skip(skip));
+            fresh
+                .points
+                .extend(x.iter().zip(part.y.iter()).take(count).skip(skip));
         }
-        fresh.next_index = next_index;
+        fresh.points.set_next_index(next_index);
         self.series[pos] = fresh;
     }
 
@@ -230,7 +171,7 @@ impl SeriesSet {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use plotcast_protocol::Array;
+    use plotcast_protocol::{Array, CHUNK_POINTS};
 
     fn part(name: &str, first: u64, values: &[f64]) -> Part {
         Part {
