@@ -18,6 +18,11 @@
 //! }
 //! ```
 //!
+//! The public API is what a viewer of your own needs: [`Viewer`], the
+//! plot-type API ([`plot_types`], [`PlotType`], [`PlotTypes`],
+//! [`AxisView`], [`Colormap`]), the errors ([`RunError`], [`NetError`]) and
+//! the [`plotters`] version the viewer draws with.
+//!
 //! Layout (the picture is in the repository's `ARCHITECTURE.md`), each
 //! layer importing only the ones below it:
 //! - the program: `viewer` ([`Viewer`]), `cli` (command line, exit codes),
@@ -31,28 +36,40 @@
 //!   status), written by `net` (the network thread) and `recording`
 //!   (recorder, replay, player, export);
 //! - leaves: `clock`, `peer_text`, `error`.
+//!
+//! These layers are private. The cargo feature `internals` makes them
+//! public modules under the same names, for the benchmarks (`bench/`) and
+//! the tests; they are not a stable API.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+// Without `internals`, items (and re-exports) that only the benchmarks and
+// tests use are unreachable from the public API.
+#![cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]
 
-pub mod cli;
-pub mod clock;
+/// Declares the viewer's layers: private modules, or public ones with the
+/// `internals` feature.
+macro_rules! layers {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = "internals")]
+            pub mod $name;
+            #[cfg(not(feature = "internals"))]
+            mod $name;
+        )*
+    };
+}
+
+layers!(
+    cli, clock, headless, mode, model, net, options, pacing, peer_text, recording, render, view,
+    viewer, window,
+);
+
 pub mod colormap;
 pub mod error;
-pub mod headless;
-pub mod mode;
-pub mod model;
-pub mod net;
-pub mod options;
-pub mod pacing;
-pub mod peer_text;
 pub mod plot_types;
-pub mod recording;
-pub mod render;
-pub mod view;
-pub mod viewer;
-pub mod window;
 
 pub use colormap::Colormap;
+pub use error::{NetError, RunError};
 pub use model::AxisView;
 pub use plot_types::{PlotType, PlotTypes};
 pub use viewer::Viewer;

@@ -4,9 +4,9 @@
 //! `bounds`. Shared by the viewer and by the test that compares its
 //! picture with a render of the same data.
 
-use plotcast_viewer::model::AxisView;
 use plotcast_viewer::plot_types::{CustomData, PlotArea, PlotResult, PlotType};
 use plotcast_viewer::plotters::prelude::*;
+use plotcast_viewer::AxisView;
 
 /// Draws a `vortex-flow` channel: arrays `u`, `v` (`nx × ny`, row 0 at the
 /// bottom), `vortex_x`, `vortex_y`, `gamma`, and `bounds` (x0, x1, y0, y1).

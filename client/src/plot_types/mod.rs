@@ -64,3 +64,7 @@ pub use image::Image;
 pub use plot_type::{CustomData, DataAxis, DataCoord, DataError, PlotArea, PlotResult, PlotType};
 pub use quiver::{draw_arrows, Arrows, Quiver};
 pub use registry::PlotTypes;
+
+/// The protocol types a plot type meets: the channel's spec and its
+/// frame ([`CustomData::spec`], [`CustomData::frame`]) and axis scales.
+pub use plotcast_protocol::{ChannelSpec, Frame, Scale};
