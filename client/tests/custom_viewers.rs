@@ -35,12 +35,12 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 /// The layout the vortex computation sends (see `examples/vortex/main.rs`).
 fn vortex_layout() -> Layout {
     let mut flow = ChannelSpec::custom(0, field::CHANNEL, field::PLOT_TYPE);
-    flow.title = field::TITLE.into();
-    flow.x_label = field::X_LABEL.into();
-    flow.y_label = field::Y_LABEL.into();
-    flow.colormap = "magma".into();
+    flow.options.title = field::TITLE.into();
+    flow.options.x_label = field::X_LABEL.into();
+    flow.options.y_label = field::Y_LABEL.into();
+    flow.options.colormap = "magma".into();
     let mut speed = ChannelSpec::new(1, "max speed", ChannelKind::Series);
-    speed.x_label = "t [s]".into();
+    speed.options.x_label = "t [s]".into();
     Layout {
         title: "vortex".into(),
         columns: 0,

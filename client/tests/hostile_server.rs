@@ -55,7 +55,7 @@ fn a_rejection_with_escape_sequences_and_a_huge_reason_is_printed_safely() {
 #[test]
 fn ranges_whose_span_overflows_render_and_the_run_ends() {
     let mut script = Script::heatmap("alpha", 1, 0.0);
-    script.layout.channels[0].y_range = Some((-1e308, 1e308));
+    script.layout.channels[0].options.y_range = Some((-1e308, 1e308));
     script.batch = Arc::new(|n| {
         let mut f = heatmap_frame(1, n, 4, 3, |c, r| match (c + r) % 3 {
             0 => -1e308,

@@ -286,7 +286,7 @@ fn two_cursors_show_values_and_deltas() {
 
 fn series_spec(id: u32, link: &str) -> ChannelSpec {
     let mut spec = ChannelSpec::new(id, format!("s{id}"), ChannelKind::Series);
-    spec.link_x = link.into();
+    spec.options.link_x = link.into();
     spec
 }
 

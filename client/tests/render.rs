@@ -57,21 +57,21 @@ fn heat_frame(channel: u32, nx: u32, ny: u32, f: impl Fn(f64, f64) -> f64) -> Fr
 /// The demo figure: heatmap, multi-series line, append series, histogram.
 fn demo_state() -> PlotState {
     let mut heat = ChannelSpec::new(0, "temperature", ChannelKind::Heatmap);
-    heat.title = "Temperature field".into();
-    heat.x_label = "x cell".into();
-    heat.y_label = "y cell".into();
+    heat.options.title = "Temperature field".into();
+    heat.options.x_label = "x cell".into();
+    heat.options.y_label = "y cell".into();
     let mut line = ChannelSpec::new(1, "profile", ChannelKind::Line);
-    line.title = "Profiles along y = 0.5".into();
-    line.x_label = "x".into();
-    line.y_label = "T".into();
+    line.options.title = "Profiles along y = 0.5".into();
+    line.options.x_label = "x".into();
+    line.options.y_label = "T".into();
     let mut series = ChannelSpec::new(2, "energy", ChannelKind::Series);
-    series.title = "Energy (append series)".into();
-    series.x_label = "time [s]".into();
-    series.y_label = "E".into();
+    series.options.title = "Energy (append series)".into();
+    series.options.x_label = "time [s]".into();
+    series.options.y_label = "E".into();
     let mut bars = ChannelSpec::new(3, "hist", ChannelKind::Bars);
-    bars.title = "Histogram of T".into();
-    bars.x_label = "T".into();
-    bars.y_label = "count".into();
+    bars.options.title = "Histogram of T".into();
+    bars.options.x_label = "T".into();
+    bars.options.y_label = "count".into();
     let layout = Layout {
         title: "heat equation — step 4200".into(),
         columns: 2,
@@ -200,7 +200,7 @@ fn pixel(out: &[u8], width: u32, x: i32, y: i32) -> [u8; 3] {
 #[test]
 fn heatmap_has_a_viridis_colorbar_right_of_the_plot() {
     let mut spec = ChannelSpec::new(7, "field", ChannelKind::Heatmap);
-    spec.y_range = Some((0.0, 1.0));
+    spec.options.y_range = Some((0.0, 1.0));
     let mut state = PlotState::default();
     state.set_layout(Layout {
         title: String::new(),
@@ -352,11 +352,11 @@ fn bad_values_and_odd_frames_do_not_panic() {
     for (i, kind) in kinds.iter().enumerate() {
         for (j, scale) in [Scale::Linear, Scale::Log].into_iter().enumerate() {
             let mut spec = ChannelSpec::new((i * 2 + j) as u32, format!("{kind:?}"), *kind);
-            spec.x_scale = scale;
-            spec.y_scale = scale;
+            spec.options.x_scale = scale;
+            spec.options.y_scale = scale;
             if j == 1 {
-                spec.y_range = Some((f64::NAN, -3.0));
-                spec.cell = Some(GridCell {
+                spec.options.y_range = Some((f64::NAN, -3.0));
+                spec.options.cell = Some(GridCell {
                     row: 9,
                     col: 9,
                     rows: 1,
@@ -458,10 +458,10 @@ fn waiting_channels_and_empty_layouts_draw() {
 #[test]
 fn manual_view_and_fixed_ranges_are_respected() {
     let mut spec = ChannelSpec::new(1, "fixed", ChannelKind::Line);
-    spec.x_range = Some((-10.0, 10.0));
-    spec.y_range = Some((0.0, 5.0));
+    spec.options.x_range = Some((-10.0, 10.0));
+    spec.options.y_range = Some((0.0, 5.0));
     let mut log = ChannelSpec::new(2, "log", ChannelKind::Scatter);
-    log.y_scale = Scale::Log;
+    log.options.y_scale = Scale::Log;
     let mut state = PlotState::default();
     state.set_layout(Layout {
         title: String::new(),
@@ -549,16 +549,16 @@ fn zoomed_views_are_clipped_to_the_plot() {
 #[test]
 fn second_demo_scatter_log_diverging_bars() {
     let mut scatter = ChannelSpec::new(0, "clusters", ChannelKind::Scatter);
-    scatter.x_label = "position x [m]".into();
-    scatter.y_label = "position y [m]".into();
+    scatter.options.x_label = "position x [m]".into();
+    scatter.options.y_label = "position y [m]".into();
     let mut log = ChannelSpec::new(1, "residual", ChannelKind::Line);
-    log.y_scale = Scale::Log;
-    log.x_label = "iteration".into();
-    log.y_label = "residual".into();
+    log.options.y_scale = Scale::Log;
+    log.options.x_label = "iteration".into();
+    log.options.y_label = "residual".into();
     let mut heat = ChannelSpec::new(2, "vorticity", ChannelKind::Heatmap);
-    heat.colormap = "RdBu_r".into();
+    heat.options.colormap = "RdBu_r".into();
     let mut bars = ChannelSpec::new(3, "spectrum", ChannelKind::Bars);
-    bars.x_label = "mode".into();
+    bars.options.x_label = "mode".into();
     let mut state = PlotState::default();
     state.set_layout(Layout {
         title: String::new(),
@@ -648,9 +648,9 @@ fn extreme_ranges_render_in_bounded_time() {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut heat = ChannelSpec::new(0, "h", ChannelKind::Heatmap);
-            heat.y_range = layout_range;
+            heat.options.y_range = layout_range;
             let mut line = ChannelSpec::new(1, "l", ChannelKind::Line);
-            line.y_range = frame_range;
+            line.options.y_range = frame_range;
             let mut state = PlotState::default();
             state.set_layout(Layout {
                 title: "t".into(),

@@ -42,7 +42,7 @@ impl Writer {
             }),
         );
         let mut series = ChannelSpec::new(1, "energy", ChannelKind::Series);
-        series.history_points = history;
+        series.options.history_points = history;
         self.msg(
             time_us,
             Message::Layout(Layout {

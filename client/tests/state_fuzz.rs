@@ -72,19 +72,19 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
         .prop_map(
             |(id, kind, (title, x_label, name), (xs, ys, xr, yr), cell, history)| {
                 let mut spec = ChannelSpec::new(id, name, kind);
-                spec.title = title;
-                spec.x_label = x_label;
-                spec.x_scale = xs;
-                spec.y_scale = ys;
-                spec.x_range = xr;
-                spec.y_range = yr;
-                spec.cell = cell.map(|(row, col, rows, cols)| GridCell {
+                spec.options.title = title;
+                spec.options.x_label = x_label;
+                spec.options.x_scale = xs;
+                spec.options.y_scale = ys;
+                spec.options.x_range = xr;
+                spec.options.y_range = yr;
+                spec.options.cell = cell.map(|(row, col, rows, cols)| GridCell {
                     row,
                     col,
                     rows,
                     cols,
                 });
-                spec.history_points = history;
+                spec.options.history_points = history;
                 spec
             },
         )
@@ -201,7 +201,7 @@ fn check_bounds(state: &PlotState) {
             ChannelData::Series(set) => {
                 assert_eq!(spec.kind, ChannelKind::Series);
                 assert!(set.series().len() <= MAX_SERIES_PER_CHANNEL);
-                let window = match spec.history_points as usize {
+                let window = match spec.options.history_points as usize {
                     0 => DEFAULT_HISTORY_POINTS,
                     n => n,
                 };
@@ -217,7 +217,12 @@ fn check_bounds(state: &PlotState) {
         }
     }
     for spec in &state.layout.channels {
-        for t in [&spec.name, &spec.title, &spec.x_label, &spec.y_label] {
+        for t in [
+            &spec.name,
+            &spec.options.title,
+            &spec.options.x_label,
+            &spec.options.y_label,
+        ] {
             assert!(!t.chars().any(char::is_control), "{t:?}");
         }
     }

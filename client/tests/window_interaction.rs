@@ -404,7 +404,7 @@ fn series_script() -> Script {
     let mut script = Script::heatmap("follow", 22, 0.0);
     let spec = |id: u32, name: &str| {
         let mut s = ChannelSpec::new(id, name, ChannelKind::Series);
-        s.link_x = "t".into();
+        s.options.link_x = "t".into();
         s
     };
     script.layout = Layout {

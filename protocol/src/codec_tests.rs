@@ -40,21 +40,21 @@ fn bincode_bytes<T: Serialize>(value: &T) -> Vec<u8> {
 
 fn sample_layout() -> Layout {
     let mut heat = ChannelSpec::new(0, "temperature", ChannelKind::Heatmap);
-    heat.colormap = "coolwarm".into();
-    heat.y_range = Some((-1.0, 1.0));
-    heat.cell = Some(GridCell {
+    heat.options.colormap = "coolwarm".into();
+    heat.options.y_range = Some((-1.0, 1.0));
+    heat.options.cell = Some(GridCell {
         row: 0,
         col: 0,
         rows: 2,
         cols: 1,
     });
     let mut line = ChannelSpec::new(1, "profile", ChannelKind::Line);
-    line.x_label = "x [m]".into();
-    line.y_scale = Scale::Log;
-    line.x_range = Some((0.0, 10.0));
+    line.options.x_label = "x [m]".into();
+    line.options.y_scale = Scale::Log;
+    line.options.x_range = Some((0.0, 10.0));
     let mut series = ChannelSpec::new(2, "energy", ChannelKind::Series);
-    series.history_points = 5000;
-    series.link_x = "time".into();
+    series.options.history_points = 5000;
+    series.options.link_x = "time".into();
     Layout {
         title: "heat".into(),
         columns: 2,
@@ -786,10 +786,9 @@ fn custom_rules_hold_on_encode_and_decode() {
 }
 
 #[test]
-fn plot_type_then_link_x_end_a_channel_spec() {
-    // Documented in PROTOCOL.md: the fields of version 2 before custom
-    // channels keep their bytes, `plot_type` follows `history_points`, and
-    // `link_x` comes last.
+fn a_channel_spec_is_kind_plot_type_then_options_ending_with_link_x() {
+    // Documented in PROTOCOL.md (version 3): `plot_type` follows the kind
+    // byte, then the options in their order, `link_x` last.
     let mut spec = ChannelSpec::custom(1, "f", "quiver");
     let layout = |spec: ChannelSpec| Layout {
         title: String::new(),
@@ -797,8 +796,15 @@ fn plot_type_then_link_x_end_a_channel_spec() {
         channels: vec![spec],
     };
     let header = bincode_bytes(&LayoutWire::from(&layout(spec.clone())));
-    assert!(header.ends_with(b"\x00\x06quiver\x00"), "{header:?}");
-    spec.link_x = "t".into();
+    let kind_then_type = b"\x05\x06quiver";
+    assert!(
+        header
+            .windows(kind_then_type.len())
+            .any(|w| w == kind_then_type),
+        "{header:?}"
+    );
+    assert!(header.ends_with(b"\x00"), "{header:?}");
+    spec.options.link_x = "t".into();
     let header = bincode_bytes(&LayoutWire::from(&layout(spec)));
-    assert!(header.ends_with(b"\x00\x06quiver\x01t"), "{header:?}");
+    assert!(header.ends_with(b"\x01t"), "{header:?}");
 }

@@ -103,15 +103,11 @@ pub struct GridCell {
     pub cols: u16,
 }
 
-/// One channel: a named plot in the figure.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChannelSpec {
-    /// Channel id, used by data frames.
-    pub id: u32,
-    /// Name given by the computation (unique within a server).
-    pub name: String,
-    /// How it is drawn.
-    pub kind: ChannelKind,
+/// How a channel is shown: the options a computation chooses per channel
+/// (every field has a "not set" default). One field list, used by the
+/// server's API (`ChannelBuilder`), the wire and the viewer.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ChannelOptions {
     /// Plot title (empty: use the name).
     pub title: String,
     /// X axis label.
@@ -119,8 +115,10 @@ pub struct ChannelSpec {
     /// Y axis label.
     pub y_label: String,
     /// X axis scale.
+    #[serde(with = "scale_u8")]
     pub x_scale: Scale,
     /// Y axis scale.
+    #[serde(with = "scale_u8")]
     pub y_scale: Scale,
     /// Fixed x range; `None` means autoscale.
     pub x_range: Option<(f64, f64)>,
@@ -130,36 +128,66 @@ pub struct ChannelSpec {
     pub cell: Option<GridCell>,
     /// Colormap name for heatmaps (empty: viridis).
     pub colormap: String,
-    /// History window in points, for append series (0 for other kinds).
+    /// History window in points, for append series (0: the server's
+    /// default).
     pub history_points: u32,
-    /// The plot type of a custom channel (for example `quiver`), which a
-    /// viewer looks up among the plot types it can draw; empty for every
-    /// other kind. See [`crate::custom::check_plot_type`] for the rules.
-    pub plot_type: String,
     /// X-axis link group: plots with the same non-empty group share x zoom
     /// and pan in the viewer (empty: not linked).
     pub link_x: String,
 }
 
+/// Scales travel as one byte; an unknown value fails the decode.
+mod scale_u8 {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    use super::Scale;
+
+    pub(super) fn serialize<S: Serializer>(scale: &Scale, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(*scale as u8)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Scale, D::Error> {
+        let value = u8::deserialize(d)?;
+        Scale::try_from(value).map_err(D::Error::custom)
+    }
+}
+
+/// One channel: a named plot in the figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelSpec {
+    /// Channel id, used by data frames.
+    pub id: u32,
+    /// Name given by the computation (unique within a server).
+    pub name: String,
+    /// How it is drawn.
+    pub kind: ChannelKind,
+    /// The plot type of a custom channel (for example `quiver`), which a
+    /// viewer looks up among the plot types it can draw; empty for every
+    /// other kind. See [`crate::custom::check_plot_type`] for the rules.
+    pub plot_type: String,
+    /// How it is shown.
+    pub options: ChannelOptions,
+}
+
 impl ChannelSpec {
     /// A spec with the given id, name and kind and every option at its default.
     pub fn new(id: u32, name: impl Into<String>, kind: ChannelKind) -> Self {
+        Self::with_options(id, name, kind, ChannelOptions::default())
+    }
+
+    /// A spec with the given id, name, kind and options.
+    pub fn with_options(
+        id: u32,
+        name: impl Into<String>,
+        kind: ChannelKind,
+        options: ChannelOptions,
+    ) -> Self {
         Self {
             id,
             name: name.into(),
             kind,
-            title: String::new(),
-            x_label: String::new(),
-            y_label: String::new(),
-            x_scale: Scale::Linear,
-            y_scale: Scale::Linear,
-            x_range: None,
-            y_range: None,
-            cell: None,
-            colormap: String::new(),
-            history_points: 0,
             plot_type: String::new(),
-            link_x: String::new(),
+            options,
         }
     }
 
@@ -173,10 +201,10 @@ impl ChannelSpec {
 
     /// The title to show: the explicit title, else the channel name.
     pub fn display_title(&self) -> &str {
-        if self.title.is_empty() {
+        if self.options.title.is_empty() {
             &self.name
         } else {
-            &self.title
+            &self.options.title
         }
     }
 }
@@ -192,29 +220,15 @@ pub struct Layout {
     pub channels: Vec<ChannelSpec>,
 }
 
-/// Wire form of [`ChannelSpec`]: enumerations travel as `u8` so an unknown
+/// Wire form of [`ChannelSpec`]: the kind travels as `u8` so an unknown
 /// value becomes a typed error instead of an opaque decode failure.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct ChannelSpecWire {
     pub(crate) id: u32,
     pub(crate) name: String,
     pub(crate) kind: u8,
-    pub(crate) title: String,
-    pub(crate) x_label: String,
-    pub(crate) y_label: String,
-    pub(crate) x_scale: u8,
-    pub(crate) y_scale: u8,
-    pub(crate) x_range: Option<(f64, f64)>,
-    pub(crate) y_range: Option<(f64, f64)>,
-    pub(crate) cell: Option<GridCell>,
-    pub(crate) colormap: String,
-    pub(crate) history_points: u32,
-    /// Added for custom channels; last, so the fields before it keep their
-    /// offsets.
     pub(crate) plot_type: String,
-    /// Added after `plot_type` (wire order matters): the x-axis link
-    /// group.
-    pub(crate) link_x: String,
+    pub(crate) options: ChannelOptions,
 }
 
 /// Wire form of [`Layout`].
@@ -237,18 +251,8 @@ impl From<&Layout> for LayoutWire {
                     id: c.id,
                     name: c.name.clone(),
                     kind: c.kind as u8,
-                    title: c.title.clone(),
-                    x_label: c.x_label.clone(),
-                    y_label: c.y_label.clone(),
-                    x_scale: c.x_scale as u8,
-                    y_scale: c.y_scale as u8,
-                    x_range: c.x_range,
-                    y_range: c.y_range,
-                    cell: c.cell,
-                    colormap: c.colormap.clone(),
-                    history_points: c.history_points,
                     plot_type: c.plot_type.clone(),
-                    link_x: c.link_x.clone(),
+                    options: c.options.clone(),
                 })
                 .collect(),
         }
@@ -269,18 +273,8 @@ impl TryFrom<LayoutWire> for Layout {
                     id: c.id,
                     name: c.name,
                     kind,
-                    title: c.title,
-                    x_label: c.x_label,
-                    y_label: c.y_label,
-                    x_scale: Scale::try_from(c.x_scale)?,
-                    y_scale: Scale::try_from(c.y_scale)?,
-                    x_range: c.x_range,
-                    y_range: c.y_range,
-                    cell: c.cell,
-                    colormap: c.colormap,
-                    history_points: c.history_points,
                     plot_type: c.plot_type,
-                    link_x: c.link_x,
+                    options: c.options,
                 })
             })
             .collect::<Result<Vec<_>, ProtocolError>>()?;

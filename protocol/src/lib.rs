@@ -60,7 +60,7 @@ pub use codec::{compress_data, decode, encode, encode_data, encode_into, FrameCo
 pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};
 pub use error::ProtocolError;
 pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef, U16_NAN, U16_TOP};
-pub use layout::{ChannelKind, ChannelSpec, GridCell, Layout, Scale};
+pub use layout::{ChannelKind, ChannelOptions, ChannelSpec, GridCell, Layout, Scale};
 pub use limits::*;
 pub use lod::{GridWindow, Lod, View};
 pub use message::{

@@ -5,7 +5,7 @@ pub const MAGIC: [u8; 8] = *b"PLOTCAST";
 
 /// The protocol version this build speaks. Any change to the wire format
 /// bumps it; peers must announce exactly the same version (see PROTOCOL.md).
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 
 /// Bytes of the length prefix in front of every frame (u32, big-endian).
 pub const LENGTH_PREFIX_BYTES: usize = 4;

@@ -5,9 +5,9 @@
 
 use bytes::{Bytes, BytesMut};
 use plotcast_protocol::{
-    decode, encode, Array, BatchEnd, ChannelKind, ChannelSpec, Frame, FrameCodec, Goodbye,
-    GoodbyeCode, GridCell, Hello, Layout, Message, Part, Ping, Pong, Ready, Reject, RejectCode,
-    Scale, Welcome, DEFAULT_MAX_FRAME_BYTES, HANDSHAKE_MAX_FRAME_BYTES, VERSION,
+    decode, encode, Array, BatchEnd, ChannelKind, ChannelOptions, ChannelSpec, Frame, FrameCodec,
+    Goodbye, GoodbyeCode, GridCell, Hello, Layout, Message, Part, Ping, Pong, Ready, Reject,
+    RejectCode, Scale, Welcome, DEFAULT_MAX_FRAME_BYTES, HANDSHAKE_MAX_FRAME_BYTES, VERSION,
 };
 use proptest::prelude::*;
 use tokio_util::codec::Decoder;
@@ -37,10 +37,7 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
         .prop_map(
             |(id, n, kind, (title, xl, yl), (xs, ys), (xr, yr), cell, cmap, hist, plot, link)| {
                 let scale = |log| if log { Scale::Log } else { Scale::Linear };
-                ChannelSpec {
-                    id,
-                    name: n,
-                    kind,
+                let options = ChannelOptions {
                     title,
                     x_label: xl,
                     y_label: yl,
@@ -56,13 +53,19 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
                     }),
                     colormap: cmap,
                     history_points: hist,
+                    link_x: link,
+                };
+                ChannelSpec {
+                    id,
+                    name: n,
+                    kind,
                     // Only custom channels name a plot type.
                     plot_type: if kind == ChannelKind::Custom {
                         plot
                     } else {
                         String::new()
                     },
-                    link_x: link,
+                    options,
                 }
             },
         )

@@ -90,7 +90,7 @@ pub(crate) fn channel_options(
                         "{kind} {name:?}: history_points must be at least 1"
                     )));
                 }
-                out.history_points = n;
+                out.history_points = u32::try_from(n).unwrap_or(u32::MAX);
             }
             _ => {
                 let mut known = COMMON.to_vec();

@@ -5,7 +5,7 @@ import socket
 import struct
 
 MAGIC = b"PLOTCAST"
-VERSION = 2
+VERSION = 3
 TAG_HELLO = 0x01
 TAG_READY = 0x20
 

@@ -12,68 +12,14 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use plotcast_protocol::{
-    encode_data, ArrayRef, ChannelKind, ChannelSpec, FrameRef, GridCell, PartRef, Scale,
-    MAX_NAME_BYTES,
+    encode_data, ArrayRef, ChannelKind, ChannelOptions, ChannelSpec, FrameRef, GridCell, PartRef,
+    Scale, MAX_NAME_BYTES,
 };
 
 use plotcast_protocol::util::{lock, unix_now_us};
 
 use crate::hub::{Channel, Hub, Store};
 use crate::reduce::HeatmapReduce;
-
-/// Per-channel display options, sent to viewers in the layout.
-///
-/// Set them through [`Server::channel`](crate::Server::channel) before the
-/// channel is first created; a second call with the same name and kind
-/// returns the existing channel and ignores new options.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChannelOptions {
-    /// Plot title (empty: the channel name).
-    pub title: String,
-    /// X axis label.
-    pub x_label: String,
-    /// Y axis label.
-    pub y_label: String,
-    /// X axis scale.
-    pub x_scale: Scale,
-    /// Y axis scale.
-    pub y_scale: Scale,
-    /// Fixed x range; `None` autoscales.
-    pub x_range: Option<(f64, f64)>,
-    /// Fixed y range (for heatmaps: the colour range); `None` autoscales.
-    pub y_range: Option<(f64, f64)>,
-    /// Position in the figure grid; `None` lets the viewer place it.
-    pub cell: Option<GridCell>,
-    /// Heatmap colormap name (empty: viridis).
-    pub colormap: String,
-    /// History window of append series, in points per series (0: the
-    /// server default, see [`ServerBuilder::history_points`](crate::ServerBuilder::history_points)).
-    pub history_points: usize,
-    /// X-axis link group: viewers give plots of one group a shared x zoom
-    /// and pan (empty: not linked).
-    pub link_x: String,
-    /// How a heatmap is reduced for a viewer that shows fewer pixels than
-    /// it has cells (default: each block's most extreme value).
-    pub heatmap_reduce: HeatmapReduce,
-}
-
-impl ChannelOptions {
-    fn spec(&self, name: &str, kind: ChannelKind) -> ChannelSpec {
-        let mut spec = ChannelSpec::new(0, name, kind);
-        spec.title = self.title.clone();
-        spec.x_label = self.x_label.clone();
-        spec.y_label = self.y_label.clone();
-        spec.x_scale = self.x_scale;
-        spec.y_scale = self.y_scale;
-        spec.x_range = self.x_range;
-        spec.y_range = self.y_range;
-        spec.cell = self.cell;
-        spec.colormap = self.colormap.clone();
-        spec.history_points = u32::try_from(self.history_points).unwrap_or(u32::MAX);
-        spec.link_x = self.link_x.clone();
-        spec
-    }
-}
 
 /// Builds a channel with options: `server.channel("t").y_label("K").heatmap()`.
 #[derive(Debug)]
@@ -82,6 +28,7 @@ pub struct ChannelBuilder {
     hub: Arc<Hub>,
     name: String,
     options: ChannelOptions,
+    heatmap_reduce: HeatmapReduce,
 }
 
 impl ChannelBuilder {
@@ -90,10 +37,12 @@ impl ChannelBuilder {
             hub,
             name,
             options: ChannelOptions::default(),
+            heatmap_reduce: HeatmapReduce::default(),
         }
     }
 
-    /// Replaces every option at once.
+    /// Replaces every display option at once (see [`ChannelOptions`]: the
+    /// same options the viewer receives).
     pub fn options(mut self, options: ChannelOptions) -> Self {
         self.options = options;
         self
@@ -171,7 +120,7 @@ impl ChannelBuilder {
 
     /// History window of an append series, in points per series.
     pub fn history_points(mut self, points: usize) -> Self {
-        self.options.history_points = points;
+        self.options.history_points = u32::try_from(points).unwrap_or(u32::MAX);
         self
     }
 
@@ -187,18 +136,18 @@ impl ChannelBuilder {
     /// it has cells: [`HeatmapReduce::Extreme`] (default: a single hot or
     /// cold cell survives), `Mean`, `Max` or `Min`.
     pub fn heatmap_reduce(mut self, mode: HeatmapReduce) -> Self {
-        self.options.heatmap_reduce = mode;
+        self.heatmap_reduce = mode;
         self
     }
 
     fn build(self, kind: ChannelKind) -> Handle {
-        let spec = self.options.spec(&self.name, kind);
+        let spec = self.spec(kind);
         self.build_spec(spec)
     }
 
     /// Creates (or finds) the channel described by `spec`.
     pub(crate) fn build_spec(self, spec: ChannelSpec) -> Handle {
-        let channel = self.hub.channel(spec, self.options.heatmap_reduce);
+        let channel = self.hub.channel(spec, self.heatmap_reduce);
         Handle {
             hub: self.hub,
             channel,
@@ -207,7 +156,7 @@ impl ChannelBuilder {
 
     /// The spec these options give a channel of `kind`.
     pub(crate) fn spec(&self, kind: ChannelKind) -> ChannelSpec {
-        self.options.spec(&self.name, kind)
+        ChannelSpec::with_options(0, &self.name, kind, self.options.clone())
     }
 
     /// A heatmap channel.

@@ -346,13 +346,15 @@ impl Hub {
         }
         spec.id = u32::try_from(channels.len()).unwrap_or(u32::MAX);
         let store = if spec.kind == ChannelKind::Series {
-            if spec.history_points == 0 {
-                spec.history_points =
+            if spec.options.history_points == 0 {
+                spec.options.history_points =
                     u32::try_from(self.default_history_points).unwrap_or(u32::MAX);
             }
-            Store::Series(Mutex::new(SeriesStore::new(spec.history_points as usize)))
+            Store::Series(Mutex::new(SeriesStore::new(
+                spec.options.history_points as usize,
+            )))
         } else {
-            spec.history_points = 0;
+            spec.options.history_points = 0;
             Store::Snapshot(Mutex::new(SnapshotSlot::default()))
         };
         let channel = Arc::new(Channel {
@@ -364,7 +366,7 @@ impl Hub {
             publishes: AtomicU64::new(0),
             invalid: AtomicU64::new(0),
             reduce,
-            fixed_range: spec.y_range,
+            fixed_range: spec.options.y_range,
             reductions: AtomicU64::new(0),
             lod_cache: LodCache::default(),
         });
@@ -436,6 +438,6 @@ mod tests {
         assert_eq!((version, count), (3, 2));
         let layout = lock(&hub.layout).layout.clone();
         assert_eq!(layout.columns, 2);
-        assert_eq!(layout.channels[1].history_points, 10);
+        assert_eq!(layout.channels[1].options.history_points, 10);
     }
 }

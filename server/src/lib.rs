@@ -92,11 +92,13 @@ pub use builder::{
     DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_HISTORY_POINTS, DEFAULT_MAX_VIEWERS,
     DEFAULT_NOTSENT_LOWAT_BYTES, DEFAULT_SHUTDOWN_GRACE,
 };
-pub use channel::{Bars, ChannelBuilder, ChannelOptions, Heatmap, Line, Scatter, Series, Trace};
+pub use channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series, Trace};
 pub use custom::{Custom, Image, Quiver, Values};
 pub use error::{ServerError, SpawnError};
 pub use launch::{ViewerLaunch, VIEWER_BIN};
-pub use plotcast_protocol::{GridCell, Scale};
+/// Display options and the types they use come from the protocol: the same
+/// values travel to every viewer.
+pub use plotcast_protocol::{ChannelOptions, GridCell, Scale};
 pub use reduce::HeatmapReduce;
 pub use server::Server;
 pub use stats::{ChannelStats, EndedViewer, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};

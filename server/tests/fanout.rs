@@ -175,12 +175,12 @@ fn new_channels_come_with_a_fresh_layout() {
     }
     let spec = &c.layout.channels[0];
     assert_eq!(
-        (spec.name.as_str(), spec.title.as_str(), spec.kind),
+        (spec.name.as_str(), spec.options.title.as_str(), spec.kind),
         ("late", "Late", ChannelKind::Scatter)
     );
-    assert_eq!(spec.y_scale, plotcast::Scale::Log);
-    assert_eq!(spec.cell.map(|g| (g.row, g.col)), Some((1, 2)));
-    assert_eq!(spec.link_x, "time");
+    assert_eq!(spec.options.y_scale, plotcast::Scale::Log);
+    assert_eq!(spec.options.cell.map(|g| (g.row, g.col)), Some((1, 2)));
+    assert_eq!(spec.options.link_x, "time");
     assert_eq!(
         b.frames[0].parts[0].x.as_ref().unwrap().to_f64().as_ref(),
         &[1.0, 2.0]
@@ -193,7 +193,7 @@ fn paused_series_viewer_gets_every_point_in_the_window_in_order() {
     let s = server.channel("energy").history_points(1000).series();
     let mut c = Client::connect(server.local_addr());
     let id = c.channel("energy");
-    assert_eq!(c.layout.channels[0].history_points, 1000);
+    assert_eq!(c.layout.channels[0].options.history_points, 1000);
     let mut received: Vec<(u64, f64)> = Vec::new();
     let collect = |b: &common::Batch, received: &mut Vec<(u64, f64)>| {
         for f in b.frames.iter().filter(|f| f.channel == id) {

@@ -73,12 +73,12 @@ impl PlotState {
             }
             for text in [
                 &mut spec.name,
-                &mut spec.title,
-                &mut spec.x_label,
-                &mut spec.y_label,
-                &mut spec.colormap,
+                &mut spec.options.title,
+                &mut spec.options.x_label,
+                &mut spec.options.y_label,
+                &mut spec.options.colormap,
                 &mut spec.plot_type,
-                &mut spec.link_x,
+                &mut spec.options.link_x,
             ] {
                 clean_in_place(text, MAX_LABEL_CHARS);
             }
@@ -163,7 +163,7 @@ impl PlotState {
 
 /// The history window of an append channel: its layout's, else the default.
 fn history_window(spec: &ChannelSpec) -> usize {
-    match spec.history_points as usize {
+    match spec.options.history_points as usize {
         0 => DEFAULT_HISTORY_POINTS,
         n => n,
     }

@@ -177,7 +177,7 @@ impl<'a> CustomData<'a> {
     /// The colormap the channel asked for (`colormap` option; viridis when
     /// none or unknown).
     pub fn colormap(&self) -> Colormap {
-        Colormap::by_name(&self.spec.colormap)
+        Colormap::by_name(&self.spec.options.colormap)
     }
 }
 

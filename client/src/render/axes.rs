@@ -44,8 +44,8 @@ impl<'s> AxesSpec<'s> {
     ) -> Self {
         Self {
             title: spec.display_title(),
-            x_label: &spec.x_label,
-            y_label: &spec.y_label,
+            x_label: &spec.options.x_label,
+            y_label: &spec.options.y_label,
             x: shown.x,
             y: shown.y,
             x_scale,

@@ -146,7 +146,7 @@ pub(crate) fn draw_channel<'s>(
     };
     if kind == ChannelKind::Heatmap {
         if let Some(grid) = frame.and_then(Grid::of) {
-            let range = frame.and_then(|f| f.range).or(spec.y_range);
+            let range = frame.and_then(|f| f.range).or(spec.options.y_range);
             return draw_heatmap(ctx, cell, spec, grid, range, manual, blits).map(Some);
         }
     }
@@ -432,7 +432,7 @@ fn draw_heatmap<'s>(
     };
     let bar = draw_colorbar_axis(ctx.root, cb_cell, values, sizes)?;
     draw_box(ctx.root, bar)?;
-    let cmap = Colormap::by_name(&spec.colormap);
+    let cmap = Colormap::by_name(&spec.options.colormap);
     blits.push(Blit::Colorbar { rect: bar, cmap });
     blits.push(Blit::Heatmap {
         rect,

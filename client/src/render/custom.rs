@@ -78,7 +78,7 @@ pub(crate) fn draw_custom<'s>(
         draw_placeholder(ctx, cell, spec, frame)?;
         return Ok((None, None));
     };
-    let (xs, ys) = (spec.x_scale, spec.y_scale);
+    let (xs, ys) = (spec.options.x_scale, spec.options.y_scale);
     let extent = match frame {
         Some(frame) => guarded(|| Ok(plot.extent(&CustomData::new(spec, frame)))),
         // Without data, axes over the fixed ranges (or 0..1) frame the
@@ -101,8 +101,8 @@ pub(crate) fn draw_custom<'s>(
                 resolve(fixed, e, scale, Pad::NONE)
             };
             let mut shown = AxisView {
-                x: range(extent.x, spec.x_range, xs),
-                y: range(extent.y, spec.y_range, ys),
+                x: range(extent.x, spec.options.x_range, xs),
+                y: range(extent.y, spec.options.y_range, ys),
             };
             if let Some(m) = manual.filter(|m| usable(m, xs, ys)) {
                 shown = *m;

@@ -27,7 +27,7 @@ pub(crate) fn place(layout: &Layout) -> (usize, usize, Vec<Option<GridCell>>) {
     };
     let mut columns = usize::from(layout.columns).min(MAX_SIDE);
     let mut rows = 0;
-    for cell in layout.channels.iter().filter_map(|c| c.cell.as_ref()) {
+    for cell in layout.channels.iter().filter_map(|c| c.options.cell.as_ref()) {
         if let Some((r, c, h, w)) = explicit(cell) {
             columns = columns.max(c + w);
             rows = rows.max(r + h);
@@ -36,7 +36,7 @@ pub(crate) fn place(layout: &Layout) -> (usize, usize, Vec<Option<GridCell>>) {
     let auto = layout
         .channels
         .iter()
-        .filter(|c| c.cell.as_ref().and_then(explicit).is_none())
+        .filter(|c| c.options.cell.as_ref().and_then(explicit).is_none())
         .count();
     if columns == 0 {
         columns = ((auto as f64).sqrt().ceil() as usize).clamp(1, MAX_SIDE);
@@ -44,7 +44,7 @@ pub(crate) fn place(layout: &Layout) -> (usize, usize, Vec<Option<GridCell>>) {
     let mut occupied = vec![vec![false; columns]; MAX_SIDE];
     let mut cells = vec![None; n];
     for (i, spec) in layout.channels.iter().enumerate() {
-        if let Some((r, c, h, w)) = spec.cell.as_ref().and_then(explicit) {
+        if let Some((r, c, h, w)) = spec.options.cell.as_ref().and_then(explicit) {
             for row in occupied.iter_mut().skip(r).take(h) {
                 for slot in row.iter_mut().skip(c).take(w) {
                     *slot = true;
@@ -60,7 +60,7 @@ pub(crate) fn place(layout: &Layout) -> (usize, usize, Vec<Option<GridCell>>) {
     }
     let mut next = 0usize;
     for (i, spec) in layout.channels.iter().enumerate() {
-        if spec.cell.is_some() && cells[i].is_some() {
+        if spec.options.cell.is_some() && cells[i].is_some() {
             continue;
         }
         while next < MAX_SIDE * columns && occupied[next / columns][next % columns] {
@@ -133,7 +133,7 @@ mod tests {
     #[test]
     fn explicit_cells_and_fill() {
         let mut l = layout(3, 0);
-        l.channels[0].cell = Some(GridCell {
+        l.channels[0].options.cell = Some(GridCell {
             row: 0,
             col: 0,
             rows: 1,
@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn hostile_cells_are_ignored() {
         let mut l = layout(2, 0);
-        l.channels[0].cell = Some(GridCell {
+        l.channels[0].options.cell = Some(GridCell {
             row: 60000,
             col: 60000,
             rows: 9,

@@ -386,30 +386,33 @@ pub struct PlotFailure {
     pub message: String,
 }
 
+/// A line plot at (100, 50), 401 × 201 pixels, for tests.
+#[cfg(test)]
+pub(crate) fn test_plot(xs: Scale, ys: Scale, view: AxisView) -> PlotInfo {
+    PlotInfo {
+        channel: 3,
+        kind: ChannelKind::Line,
+        rect: PixelRect {
+            x: 100,
+            y: 50,
+            w: 401,
+            h: 201,
+        },
+        view,
+        x_scale: xs,
+        y_scale: ys,
+        has_data: true,
+        legend: Vec::new(),
+        x_auto: true,
+        y_auto: true,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn plot(xs: Scale, ys: Scale, view: AxisView) -> PlotInfo {
-        PlotInfo {
-            channel: 3,
-            kind: ChannelKind::Line,
-            rect: PixelRect {
-                x: 100,
-                y: 50,
-                w: 401,
-                h: 201,
-            },
-            view,
-            x_scale: xs,
-            y_scale: ys,
-            has_data: true,
-            legend: Vec::new(),
-            x_auto: true,
-            y_auto: true,
-        }
-    }
+    use crate::view::drawn::test_plot as plot;
 
     fn near(a: (f64, f64), b: (f64, f64)) -> bool {
         (a.0 - b.0).abs() < 1e-9 * (1.0 + b.0.abs()) && (a.1 - b.1).abs() < 1e-9 * (1.0 + b.1.abs())

@@ -88,7 +88,7 @@ impl ViewState {
         } else {
             (xs, flip(ys))
         };
-        if next == (spec.x_scale, spec.y_scale) {
+        if next == (spec.options.x_scale, spec.options.y_scale) {
             self.ui.scales.remove(&channel);
         } else {
             self.ui.scales.insert(channel, next);

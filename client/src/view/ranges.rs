@@ -68,11 +68,11 @@ pub(crate) fn shown(
     (x_pad, y_pad): (Pad, Pad),
 ) -> Shown {
     let mut shown = AxisView {
-        x: resolve(spec.x_range, x_ext, xs, x_pad),
-        y: resolve(spec.y_range, y_ext, ys, y_pad),
+        x: resolve(spec.options.x_range, x_ext, xs, x_pad),
+        y: resolve(spec.options.y_range, y_ext, ys, y_pad),
     };
     match view.group_x {
-        Some(GroupX::Extent(ext)) if spec.x_range.is_none() && suits(ext, xs) => {
+        Some(GroupX::Extent(ext)) if spec.options.x_range.is_none() && suits(ext, xs) => {
             let mut group = x_ext;
             group.add(ext.0, xs);
             group.add(ext.1, xs);
@@ -93,7 +93,7 @@ pub(crate) fn shown(
         view: shown,
         x_auto: manual.is_none()
             && view.group_x.is_none()
-            && spec.x_range.and_then(|r| valid(r, xs)).is_none(),
-        y_auto: manual.is_none() && spec.y_range.and_then(|r| valid(r, ys)).is_none(),
+            && spec.options.x_range.and_then(|r| valid(r, xs)).is_none(),
+        y_auto: manual.is_none() && spec.options.y_range.and_then(|r| valid(r, ys)).is_none(),
     }
 }

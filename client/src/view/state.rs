@@ -95,7 +95,7 @@ impl Interaction {
         self.scales
             .get(&spec.id)
             .copied()
-            .unwrap_or((spec.x_scale, spec.y_scale))
+            .unwrap_or((spec.options.x_scale, spec.options.y_scale))
     }
 
     /// Shows or hides one trace.
@@ -150,7 +150,7 @@ pub fn x_key(spec: &ChannelSpec, link_all: bool) -> XKey {
     match spec.kind {
         ChannelKind::Heatmap => XKey::Channel(spec.id),
         ChannelKind::Series if link_all => XKey::AllSeries,
-        _ if !spec.link_x.is_empty() => XKey::Group(spec.link_x.clone()),
+        _ if !spec.options.link_x.is_empty() => XKey::Group(spec.options.link_x.clone()),
         _ => XKey::Channel(spec.id),
     }
 }
@@ -187,8 +187,8 @@ mod tests {
         assert_eq!(x_key(&a, false), XKey::Channel(1));
         assert_eq!(x_key(&a, true), XKey::AllSeries);
         assert_eq!(x_key(&b, true), XKey::Channel(2));
-        a.link_x = "t".into();
-        b.link_x = "t".into();
+        a.options.link_x = "t".into();
+        b.options.link_x = "t".into();
         assert_eq!(x_key(&a, false), XKey::Group("t".into()));
         assert_eq!(x_key(&b, false), XKey::Group("t".into()));
         assert_eq!(x_key(&h, true), XKey::Channel(3));

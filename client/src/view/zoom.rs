@@ -29,11 +29,11 @@ impl RenderInfo {
 
 #[cfg(test)]
 mod tests {
-    use plotcast_protocol::{ChannelKind, Scale};
+    use plotcast_protocol::Scale;
 
     use super::*;
     use crate::model::AxisView;
-    use crate::view::drawn::{PixelRect, PlotInfo};
+    use crate::view::drawn::test_plot;
 
     fn near(a: (f64, f64), b: (f64, f64)) -> bool {
         (a.0 - b.0).abs() < 1e-9 * (1.0 + b.0.abs()) && (a.1 - b.1).abs() < 1e-9 * (1.0 + b.1.abs())
@@ -45,23 +45,7 @@ mod tests {
             x: (0.0, 1.0),
             y: (0.0, 1.0),
         };
-        let plot = PlotInfo {
-            channel: 3,
-            kind: ChannelKind::Line,
-            rect: PixelRect {
-                x: 100,
-                y: 50,
-                w: 401,
-                h: 201,
-            },
-            view,
-            x_scale: Scale::Linear,
-            y_scale: Scale::Linear,
-            has_data: true,
-            legend: Vec::new(),
-            x_auto: true,
-            y_auto: true,
-        };
+        let plot = test_plot(Scale::Linear, Scale::Linear, view);
         let info = RenderInfo {
             width: 640,
             height: 480,

@@ -63,8 +63,8 @@ impl Script {
     /// One 32×24 heatmap whose every cell holds `value` (range 0..1).
     pub fn heatmap(server_name: &str, session_id: u64, value: f64) -> Self {
         let mut spec = ChannelSpec::new(1, "field", ChannelKind::Heatmap);
-        spec.title = format!("{server_name} field");
-        spec.y_range = Some((0.0, 1.0));
+        spec.options.title = format!("{server_name} field");
+        spec.options.y_range = Some((0.0, 1.0));
         Self {
             server_name: server_name.into(),
             session_id,
