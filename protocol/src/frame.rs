@@ -149,6 +149,31 @@ pub struct FrameRef<'a> {
     pub lod: Option<&'a Lod>,
 }
 
+impl<'a> FrameRef<'a> {
+    /// A frame of `parts` with no grid size, value range or level of
+    /// detail; set those with struct update syntax
+    /// (`FrameRef { nx, ny, ..FrameRef::new(..) }`).
+    pub fn new(
+        channel: u32,
+        seq: u64,
+        timestamp_us: u64,
+        kind: ChannelKind,
+        parts: &'a [PartRef<'a>],
+    ) -> Self {
+        Self {
+            channel,
+            seq,
+            timestamp_us,
+            kind,
+            nx: 0,
+            ny: 0,
+            range: None,
+            parts,
+            lod: None,
+        }
+    }
+}
+
 /// A decoded numeric array. It shares the received frame's buffer: decoding
 /// never copies array data.
 #[derive(Debug, Clone, PartialEq)]

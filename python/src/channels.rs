@@ -145,20 +145,55 @@ fn widen(values: Values<'_>, f: impl FnOnce(&[f64])) {
     }
 }
 
-/// A line channel: one or more named traces, y against index or against x.
-///
-/// Made by Server.line(name, ...); cheap to share between threads.
-#[pyclass(frozen, module = "plotcast", name = "Line")]
-pub(crate) struct PyLine(pub(crate) plotcast::Line);
+/// A channel class whose `publish` takes traces: arrays as positional
+/// arguments or named ones (line, scatter, bars). `$single` publishes one
+/// unnamed trace (`$x` optional, `$y` the values) through the handle `$h`.
+macro_rules! traces_channel {
+    (
+        $(#[$doc:meta])*
+        $py:ident($inner:ty), $name:literal, $kind:expr,
+        $(#[$publish_doc:meta])*
+        |$h:ident, $x:ident, $y:ident| $single:expr
+    ) => {
+        $(#[$doc])*
+        #[pyclass(frozen, module = "plotcast", name = $name)]
+        pub(crate) struct $py(pub(crate) $inner);
 
-#[pymethods]
-impl PyLine {
-    /// The channel's name.
-    #[getter]
-    fn name(&self) -> &str {
-        self.0.name()
-    }
+        #[pymethods]
+        impl $py {
+            /// The channel's name.
+            #[getter]
+            fn name(&self) -> &str {
+                self.0.name()
+            }
 
+            $(#[$publish_doc])*
+            #[pyo3(signature = (*args, **traces))]
+            fn publish(
+                &self,
+                py: Python<'_>,
+                args: &Bound<'_, PyTuple>,
+                traces: Option<&Bound<'_, PyDict>>,
+            ) -> PyResult<()> {
+                let $h = &self.0;
+                let single = |$x: Option<&[f64]>, $y: Values<'_>| $single;
+                publish_parts(py, $kind, $h.name(), args, traces, single, |traces| {
+                    $h.publish_traces(traces)
+                })
+            }
+
+            fn __repr__(&self) -> String {
+                repr($name, self.0.name())
+            }
+        }
+    };
+}
+
+traces_channel! {
+    /// A line channel: one or more named traces, y against index or against x.
+    ///
+    /// Made by Server.line(name, ...); cheap to share between threads.
+    PyLine(plotcast::Line), "Line", Kind::Line,
     /// Publishes the line's traces, replacing the previous ones:
     ///
     ///     line.publish(y)                  # y against its index
@@ -170,48 +205,18 @@ impl PyLine {
     /// Arrays are 1-D float64 or float32 (other real dtypes, lists and
     /// buffer-protocol objects are converted). Never waits for a viewer.
     /// Raises ValueError for wrong shapes or lengths, TypeError otherwise.
-    #[pyo3(signature = (*args, **traces))]
-    fn publish(
-        &self,
-        py: Python<'_>,
-        args: &Bound<'_, PyTuple>,
-        traces: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        let h = &self.0;
-        publish_parts(
-            py,
-            Kind::Line,
-            h.name(),
-            args,
-            traces,
-            |x, y| match (x, y) {
-                (None, Values::F64(y)) => h.publish(y),
-                (None, Values::F32(y)) => h.publish_f32(y),
-                (Some(x), y) => widen(y, |y| h.publish_xy(x, y)),
-            },
-            |traces| h.publish_traces(traces),
-        )
-    }
-
-    fn __repr__(&self) -> String {
-        repr("Line", self.0.name())
+    |h, x, y| match (x, y) {
+        (None, Values::F64(y)) => h.publish(y),
+        (None, Values::F32(y)) => h.publish_f32(y),
+        (Some(x), y) => widen(y, |y| h.publish_xy(x, y)),
     }
 }
 
-/// A scatter channel: points of one or more named traces.
-///
-/// Made by Server.scatter(name, ...); cheap to share between threads.
-#[pyclass(frozen, module = "plotcast", name = "Scatter")]
-pub(crate) struct PyScatter(pub(crate) plotcast::Scatter);
-
-#[pymethods]
-impl PyScatter {
-    /// The channel's name.
-    #[getter]
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-
+traces_channel! {
+    /// A scatter channel: points of one or more named traces.
+    ///
+    /// Made by Server.scatter(name, ...); cheap to share between threads.
+    PyScatter(plotcast::Scatter), "Scatter", Kind::Scatter,
     /// Publishes points, replacing the previous ones:
     ///
     ///     scatter.publish(x, y)
@@ -220,49 +225,19 @@ impl PyScatter {
     ///
     /// x and y are 1-D arrays of equal length. Never waits for a viewer.
     /// Raises ValueError for wrong shapes or lengths, TypeError otherwise.
-    #[pyo3(signature = (*args, **traces))]
-    fn publish(
-        &self,
-        py: Python<'_>,
-        args: &Bound<'_, PyTuple>,
-        traces: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        let h = &self.0;
-        publish_parts(
-            py,
-            Kind::Scatter,
-            h.name(),
-            args,
-            traces,
-            |x, y| {
-                // Parts::read insists on x for scatter.
-                if let Some(x) = x {
-                    widen(y, |y| h.publish(x, y));
-                }
-            },
-            |traces| h.publish_traces(traces),
-        )
-    }
-
-    fn __repr__(&self) -> String {
-        repr("Scatter", self.0.name())
+    |h, x, y| {
+        // Parts::read insists on x for scatter.
+        if let Some(x) = x {
+            widen(y, |y| h.publish(x, y));
+        }
     }
 }
 
-/// A bars channel: bar heights, or a histogram with bin edges.
-///
-/// Made by Server.bars(name, ...); cheap to share between threads.
-#[pyclass(frozen, module = "plotcast", name = "Bars")]
-pub(crate) struct PyBars(pub(crate) plotcast::Bars);
-
-#[pymethods]
-impl PyBars {
-    /// The channel's name.
-    #[getter]
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-
+traces_channel! {
+    /// A bars channel: bar heights, or a histogram with bin edges.
+    ///
+    /// Made by Server.bars(name, ...); cheap to share between threads.
+    PyBars(plotcast::Bars), "Bars", Kind::Bars,
     /// Publishes bars, replacing the previous ones:
     ///
     ///     bars.publish(heights)                 # at positions 0, 1, 2, ...
@@ -272,30 +247,9 @@ impl PyBars {
     ///
     /// Never waits for a viewer. Raises ValueError for wrong shapes or
     /// lengths, TypeError otherwise.
-    #[pyo3(signature = (*args, **traces))]
-    fn publish(
-        &self,
-        py: Python<'_>,
-        args: &Bound<'_, PyTuple>,
-        traces: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        let h = &self.0;
-        publish_parts(
-            py,
-            Kind::Bars,
-            h.name(),
-            args,
-            traces,
-            |edges, heights| match edges {
-                None => widen(heights, |y| h.publish(y)),
-                Some(e) => widen(heights, |y| h.publish_edges(e, y)),
-            },
-            |traces| h.publish_traces(traces),
-        )
-    }
-
-    fn __repr__(&self) -> String {
-        repr("Bars", self.0.name())
+    |h, edges, heights| match edges {
+        None => widen(heights, |y| h.publish(y)),
+        Some(e) => widen(heights, |y| h.publish_edges(e, y)),
     }
 }
 

@@ -242,15 +242,10 @@ impl Handle {
         let seq = loop {
             let seq = ch.seq.load(Ordering::Acquire) + 1;
             let frame = FrameRef {
-                channel: ch.id,
-                seq,
-                timestamp_us,
-                kind: ch.kind,
                 nx,
                 ny,
                 range,
-                parts,
-                lod: None,
+                ..FrameRef::new(ch.id, seq, timestamp_us, ch.kind, parts)
             };
             if let Err(err) = encode_data(&frame, &mut buf) {
                 ch.return_buffer(buf);

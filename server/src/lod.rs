@@ -143,15 +143,11 @@ fn reduce_snapshot(
             let mut out = BytesMut::new();
             encode_data(
                 &FrameRef {
-                    channel: f.channel,
-                    seq: f.seq,
-                    timestamp_us: f.timestamp_us,
-                    kind: f.kind,
                     nx: grid.nx,
                     ny: grid.ny,
                     range,
-                    parts: &parts,
                     lod: Some(&lod),
+                    ..FrameRef::new(f.channel, f.seq, f.timestamp_us, f.kind, &parts)
                 },
                 &mut out,
             )?;
@@ -178,15 +174,8 @@ fn encode_xy(f: &Frame, names: &[&str], reduced: &[Xy], lod: &Lod) -> Result<Byt
     let mut out = BytesMut::new();
     encode_data(
         &FrameRef {
-            channel: f.channel,
-            seq: f.seq,
-            timestamp_us: f.timestamp_us,
-            kind: f.kind,
-            nx: 0,
-            ny: 0,
-            range: None,
-            parts: &parts,
             lod: Some(lod),
+            ..FrameRef::new(f.channel, f.seq, f.timestamp_us, f.kind, &parts)
         },
         &mut out,
     )?;
@@ -240,15 +229,8 @@ pub(crate) fn prepare_series_replace(
     let mut out = BytesMut::new();
     encode_data(
         &FrameRef {
-            channel: channel.id,
-            seq,
-            timestamp_us,
-            kind: ChannelKind::Series,
-            nx: 0,
-            ny: 0,
-            range: None,
-            parts: &refs,
             lod: Some(&lod),
+            ..FrameRef::new(channel.id, seq, timestamp_us, ChannelKind::Series, &refs)
         },
         &mut out,
     )?;

@@ -193,17 +193,7 @@ impl SeriesSnapshot {
             })
             .collect();
         encode_data(
-            &FrameRef {
-                channel,
-                seq,
-                timestamp_us,
-                kind: ChannelKind::Series,
-                nx: 0,
-                ny: 0,
-                range: None,
-                parts: &parts,
-                lod: None,
-            },
+            &FrameRef::new(channel, seq, timestamp_us, ChannelKind::Series, &parts),
             out,
         )
     }
