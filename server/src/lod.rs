@@ -95,7 +95,7 @@ fn reduce_snapshot(
                 .iter()
                 .map(|(x, y)| (x.as_deref(), y.as_slice()))
                 .collect();
-            let Some(reduced) = reduce_lines(&parts, view, 0.0) else {
+            let Some(reduced) = reduce_lines(&parts, view, 0.0, 0) else {
                 return Ok(None);
             };
             encode_xy(&f, &names, &reduced, &lod(None)).map(Some)
@@ -196,7 +196,9 @@ pub(crate) fn prepare_series_replace(
         .iter()
         .map(|p| (Some(p.t.as_slice()), p.y.as_slice()))
         .collect();
-    let reduced = reduce_lines(&parts, view, 0.0);
+    // A zoomed series may be following its newest data: one more plot
+    // width to the right in detail (see `reduce_lines`).
+    let reduced = reduce_lines(&parts, view, 0.0, view.width_px);
     if reduced.is_some() {
         channel.reductions.fetch_add(1, Ordering::Relaxed);
     }

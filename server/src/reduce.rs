@@ -135,16 +135,24 @@ pub(crate) type Xy = (Vec<f64>, Vec<f64>);
 /// renderer's decimation keeps. `parts` are (x or `None` for the index, y).
 /// `None` when the view asks for full data, the data is small enough
 /// already, or its extent is one the renderer does not autoscale normally.
+///
+/// `lookahead_px` more pixel columns right of the plot are reduced as if
+/// they were on screen: an append series zoomed in x and following its
+/// newest data slides left before the next reduction arrives (a round trip
+/// later), and the points that come into view must be there in detail,
+/// not as the one run that stands for everything off the right edge
+/// (drawn as a straight ramp to the newest point).
 pub(crate) fn reduce_lines(
     parts: &[(Option<&[f64]>, &[f64])],
     view: &View,
     pad_x: f64,
+    lookahead_px: u32,
 ) -> Option<Vec<Xy>> {
     if view.is_full() {
         return None;
     }
     let total: usize = parts.iter().map(|(_, y)| y.len()).sum();
-    let columns = view.width_px as usize + 2;
+    let columns = view.width_px as usize + lookahead_px as usize + 2;
     if total <= POINTS_PER_COLUMN * columns {
         return None;
     }
@@ -162,7 +170,7 @@ pub(crate) fn reduce_lines(
     let axis = Axis::new(range, view.x_log, f64::from(view.x_px), view.width_px);
     let (left, right) = (
         f64::from(view.x_px) - 1.0,
-        f64::from(view.x_px) + f64::from(view.width_px),
+        f64::from(view.x_px) + f64::from(view.width_px) + f64::from(lookahead_px),
     );
     let y_ok = |y: f64| y.is_finite() && (!view.y_log || y > 0.0);
     let column = |x: f64, y: f64| match axis.pixel(x) {
@@ -179,9 +187,9 @@ pub(crate) fn reduce_lines(
             }
         }
     };
-    // Zoomed in far enough that the visible points are few: every one of
-    // them is sent, so the user sees the raw values (off screen still
-    // only where the line leaves and its extremes).
+    // Zoomed in far enough that the visible points (lookahead included)
+    // are few: every one of them is sent, so the user sees the raw values
+    // (off screen still only where the line leaves and its extremes).
     let visible: usize = parts
         .iter()
         .map(|&(x, y)| {
@@ -562,7 +570,7 @@ mod tests {
     #[test]
     fn a_long_line_keeps_at_most_four_points_per_column() {
         let y: Vec<f64> = (0..100_000).map(|i| (i as f64 * 1e-3).sin()).collect();
-        let r = reduce_lines(&[(None, &y)], &view(400, 300), 0.0).unwrap();
+        let r = reduce_lines(&[(None, &y)], &view(400, 300), 0.0, 0).unwrap();
         let (xs, ys) = &r[0];
         assert!(ys.len() <= 4 * 402, "{} points kept", ys.len());
         assert_eq!(
@@ -576,11 +584,11 @@ mod tests {
         };
         assert_eq!(lo_hi(ys), lo_hi(&y), "the extremes stay");
         // A short line is not worth reducing.
-        assert!(reduce_lines(&[(None, &y[..500])], &view(400, 300), 0.0).is_none());
+        assert!(reduce_lines(&[(None, &y[..500])], &view(400, 300), 0.0, 0).is_none());
         // NaN runs stay as one break.
         let mut gappy = y.clone();
         gappy[50_000..50_010].fill(f64::NAN);
-        let r = reduce_lines(&[(None, &gappy)], &view(400, 300), 0.0).unwrap();
+        let r = reduce_lines(&[(None, &gappy)], &view(400, 300), 0.0, 0).unwrap();
         assert_eq!(r[0].1.iter().filter(|v| v.is_nan()).count(), 1);
     }
 
@@ -589,7 +597,7 @@ mod tests {
         let y: Vec<f64> = (0..1_000_000).map(|i| (i as f64 * 7e-3).sin()).collect();
         let mut v = view(400, 300);
         v.x_range = Some((500_000.0, 501_000.0));
-        let r = reduce_lines(&[(None, &y)], &v, 0.0).unwrap();
+        let r = reduce_lines(&[(None, &y)], &v, 0.0, 0).unwrap();
         let (xs, _) = &r[0];
         for i in 500_000..=501_000 {
             assert!(

@@ -109,7 +109,37 @@ fn slid(x: (f64, f64), newest: f64, gap: f64, scale: Scale) -> (f64, f64) {
     }
 }
 
-/// Before each draw: slides every following view to the newest data.
+/// `to` moved back towards `from` so that the step is a whole number of
+/// pixel columns of a plot `width` pixels wide (at least the step asked
+/// for, so the newest point stays in view). The server reduces a series
+/// per pixel column of the view it was told about; a view that moved by a
+/// fraction of a column would re-bin those columns and lose extremes (a
+/// dense trace drawn thinner than it is).
+fn whole_columns(from: (f64, f64), to: (f64, f64), width: u32, scale: Scale) -> (f64, f64) {
+    let log = scale == Scale::Log && from.0 > 0.0 && to.0 > 0.0;
+    let t = |v: f64| if log { v.log10() } else { v };
+    let back = |v: f64| if log { 10f64.powf(v) } else { v };
+    let span = t(from.1) - t(from.0);
+    let per_column = span / f64::from(width.saturating_sub(1).max(1));
+    if !(per_column.is_finite() && per_column > 0.0) {
+        return to;
+    }
+    let columns = ((t(to.0) - t(from.0)) / per_column - 1e-9).ceil();
+    let shifted = (
+        back(t(from.0) + columns * per_column),
+        back(t(from.1) + columns * per_column),
+    );
+    if shifted.0.is_finite() && shifted.1.is_finite() && shifted.0 < shifted.1 {
+        shifted
+    } else {
+        to
+    }
+}
+
+/// Before each draw: slides every following view to the newest data, by
+/// whole pixel columns of the plots as last drawn ([`Follow::drawn`]).
+///
+/// [`Follow::drawn`]: crate::view::Follow::drawn
 pub fn advance(view: &mut ViewState, state: &PlotState) {
     let gaps: Vec<(XKey, f64)> = view
         .ui
@@ -123,7 +153,13 @@ pub fn advance(view: &mut ViewState, state: &PlotState) {
             continue;
         };
         let scale = key_scale(state, view, &key);
-        set_x(view, state, &key, slid(x, newest, gap, scale));
+        let mut next = slid(x, newest, gap, scale);
+        let width = members(&state.layout, &key, view.ui.link_all)
+            .find_map(|spec| view.ui.follow.widths.get(&spec.id).copied());
+        if let Some(width) = width {
+            next = whole_columns(x, next, width, scale);
+        }
+        set_x(view, state, &key, next);
     }
 }
 

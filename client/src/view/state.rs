@@ -112,6 +112,9 @@ impl Interaction {
 #[derive(Debug, Clone, Default)]
 pub struct Follow {
     pub(super) gaps: HashMap<XKey, f64>,
+    /// Width in pixels of each plot as last drawn: a following view slides
+    /// by whole pixel columns (see `follow::advance`).
+    pub(super) widths: HashMap<u32, u32>,
 }
 
 impl Follow {
@@ -123,6 +126,12 @@ impl Follow {
     /// True when the views of `key` follow the newest data.
     pub fn is_following(&self, key: &XKey) -> bool {
         self.gaps.contains_key(key)
+    }
+
+    /// Records how wide each plot was drawn (its plotting area in pixels).
+    pub fn drawn(&mut self, plots: impl IntoIterator<Item = (u32, u32)>) {
+        self.widths.clear();
+        self.widths.extend(plots);
     }
 }
 

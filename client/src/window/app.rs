@@ -210,6 +210,8 @@ impl<'a> App<'a> {
         let options = self.opts.render_options();
         let (w, h) = (width.get(), height.get());
         let info = render::render_with(&plot, &self.view, w, h, self.canvas.rgb_mut(), &options);
+        let widths = info.plots.iter().map(|p| (p.channel, p.rect.w));
+        self.view.ui.follow.drawn(widths);
         // Paused, the frozen drawing is not what the server should size
         // data for; zoom and pan of it still are.
         let shared = self.source.shared();
