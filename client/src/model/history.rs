@@ -23,6 +23,9 @@ pub struct SeriesHistory {
     /// Its points; `next_index` is the index of the next point expected
     /// from the server.
     points: ChunkedSeries,
+    /// Some of the points stand for others (the server reduced them to the
+    /// view): not every pushed point is here.
+    reduced: bool,
 }
 
 impl SeriesHistory {
@@ -50,6 +53,12 @@ impl SeriesHistory {
     /// True when no point is kept.
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
+    }
+
+    /// True when some points stand for others (reduced to the view), so
+    /// the history is not every point the computation pushed.
+    pub fn is_reduced(&self) -> bool {
+        self.reduced
     }
 
     /// Index of the next point expected from the server.
@@ -126,8 +135,9 @@ impl SeriesSet {
 
     /// Replaces a series' history with one frame's part (points reduced
     /// for the viewer's view: the server's window, or its visible range,
-    /// as drawing needs it), expecting `next_index` next.
-    pub(crate) fn replace(&mut self, part: &Part, next_index: u64, window: usize) {
+    /// as drawing needs it), expecting `next_index` next; `reduced`: the
+    /// points stand for more than themselves.
+    pub(crate) fn replace(&mut self, part: &Part, next_index: u64, window: usize, reduced: bool) {
         let Some(pos) = self.position(&part.name) else {
             return;
         };
@@ -140,6 +150,7 @@ impl SeriesSet {
                 .extend(x.iter().zip(part.y.iter()).take(count).skip(skip));
         }
         fresh.points.set_next_index(next_index);
+        fresh.reduced = reduced;
         self.series[pos] = fresh;
     }
 

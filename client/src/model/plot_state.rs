@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout};
 
-use super::history::SeriesSet;
+use super::history::{SeriesHistory, SeriesSet};
 use super::status::Status;
 use crate::peer_text::{clean_in_place, MAX_LABEL_CHARS};
 
@@ -27,6 +27,17 @@ pub enum ChannelData {
     Snapshot(Arc<Frame>),
     /// Append series: bounded history per named series.
     Series(SeriesSet),
+}
+
+impl ChannelData {
+    /// True when the data was reduced to a view by the server (level of
+    /// detail): what is drawn is right, but it is not every value.
+    pub fn is_reduced(&self) -> bool {
+        match self {
+            ChannelData::Snapshot(frame) => frame.lod.is_some(),
+            ChannelData::Series(set) => set.series().iter().any(SeriesHistory::is_reduced),
+        }
+    }
 }
 
 /// Everything the renderer needs.
@@ -145,9 +156,11 @@ impl PlotState {
             match frame.lod.as_ref().filter(|l| l.replace) {
                 // Reduced for the view: the points stand for the window.
                 Some(lod) => {
+                    let sent: u64 = frame.parts.iter().map(|p| 2 * p.y.len() as u64).sum();
+                    let reduced = sent < lod.source_values;
                     for (k, part) in frame.parts.iter().enumerate() {
                         let next = lod.ends.get(k).copied().unwrap_or(part.first_index);
-                        set.replace(part, next, window);
+                        set.replace(part, next, window, reduced);
                     }
                 }
                 None => {

@@ -9,6 +9,7 @@ pub mod activity;
 mod config;
 pub mod connection;
 mod event;
+mod fetch;
 pub mod flow;
 pub mod link;
 pub mod session;
@@ -17,5 +18,6 @@ mod thread;
 
 pub use config::{default_peer_name, NetConfig};
 pub use event::{NetEvent, NetOutcome};
+pub use fetch::fetch_full;
 pub use shared::{Shared, Views, DEFAULT_DRAW_PERIOD};
 pub use thread::{NetHandle, THREAD_NAME};

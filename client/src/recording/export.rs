@@ -17,6 +17,7 @@
 //! stretch of the curve on screen), scatter points inside the shown box,
 //! bars overlapping the x range, heatmap cells overlapping the shown cells.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,7 +25,7 @@ use std::time::Duration;
 use plotcast_protocol::{ChannelKind, ChannelSpec, Frame};
 
 use crate::error::RunError;
-use crate::model::{AxisView, ChannelData, PlotState, SeriesSet};
+use crate::model::{trace_label, AxisView, ChannelData, PlotState, SeriesSet};
 use crate::options::{unused_file_name, write_atomically};
 use crate::recording::replay::{Recording, Replay};
 
@@ -69,6 +70,22 @@ pub fn write_csv<W: Write>(
     data: &ChannelData,
     visible: Option<&AxisView>,
 ) -> Result<u64, ExportError> {
+    write_shown_csv(out, spec, data, visible, None)
+}
+
+/// [`write_csv`] leaving out the traces whose legend labels are `hidden`
+/// (hidden from the legend in the window).
+///
+/// # Errors
+/// [`ExportError`] when writing fails.
+pub fn write_shown_csv<W: Write>(
+    out: W,
+    spec: &ChannelSpec,
+    data: &ChannelData,
+    visible: Option<&AxisView>,
+    hidden: Option<&BTreeSet<String>>,
+) -> Result<u64, ExportError> {
+    let shown = |i: usize, name: &str| !hidden.is_some_and(|h| h.contains(&trace_label(i, name)));
     let mut w = csv::Writer::from_writer(out);
     let in_x = |x: f64| visible.is_none_or(|v| x >= v.x.0 && x <= v.x.1);
     let in_y = |y: f64| visible.is_none_or(|v| y >= v.y.0 && y <= v.y.1);
@@ -77,7 +94,10 @@ pub fn write_csv<W: Write>(
         ChannelData::Series(set) => {
             let named = set.series().len() > 1 || set.series().iter().any(|s| !s.name.is_empty());
             header(&mut w, named, &["t", "y"])?;
-            for s in set.series() {
+            for (i, s) in set.series().iter().enumerate() {
+                if !shown(i, &s.name) {
+                    continue;
+                }
                 for (t, y) in s.points().filter(|&(t, _)| in_x(t)) {
                     row(&mut w, named.then_some(&s.name), &[number(t), number(y)])?;
                     rows += 1;
@@ -85,7 +105,7 @@ pub fn write_csv<W: Write>(
             }
         }
         ChannelData::Snapshot(frame) => {
-            rows = write_snapshot(&mut w, spec, frame, visible, &in_x, &in_y)?;
+            rows = write_snapshot(&mut w, spec, frame, visible, &in_x, &in_y, &shown)?;
         }
     }
     w.flush()?;
@@ -99,6 +119,7 @@ fn write_snapshot<W: Write>(
     visible: Option<&AxisView>,
     in_x: &dyn Fn(f64) -> bool,
     in_y: &dyn Fn(f64) -> bool,
+    shown: &dyn Fn(usize, &str) -> bool,
 ) -> Result<u64, ExportError> {
     let mut rows = 0u64;
     let named = frame.parts.len() > 1 || frame.parts.iter().any(|p| !p.name.is_empty());
@@ -140,7 +161,10 @@ fn write_snapshot<W: Write>(
                 _ => &["index", "height"],
             };
             header(w, named, columns)?;
-            for part in &frame.parts {
+            for (k, part) in frame.parts.iter().enumerate() {
+                if !shown(k, &part.name) {
+                    continue;
+                }
                 let heights = part.y.to_f64();
                 let x = part.x.as_ref().map(|x| x.to_f64());
                 for (i, &h) in heights.iter().enumerate() {
@@ -160,7 +184,10 @@ fn write_snapshot<W: Write>(
         ChannelKind::Line | ChannelKind::Scatter | ChannelKind::Series => {
             header(w, named, &["x", "y"])?;
             let boxed = spec.kind == ChannelKind::Scatter;
-            for part in &frame.parts {
+            for (k, part) in frame.parts.iter().enumerate() {
+                if !shown(k, &part.name) {
+                    continue;
+                }
                 let ys = part.y.to_f64();
                 let xs = part.x.as_ref().map(|x| x.to_f64());
                 for (i, &y) in ys.iter().enumerate() {
@@ -321,8 +348,48 @@ pub fn window_file_name(name: &str, unix_secs: u64) -> std::path::PathBuf {
     unused_file_name(&format!("plotcast-{clean}-{unix_secs}"), "csv")
 }
 
+/// What the window's `e` wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exported {
+    /// The file.
+    pub path: PathBuf,
+    /// Rows written (header excluded).
+    pub rows: u64,
+    /// The plot's name.
+    pub plot: String,
+    /// Legend labels of traces hidden in the window, left out.
+    pub hidden: Vec<String>,
+    /// The x range written (the plot's view).
+    pub x: (f64, f64),
+    /// The data came from a full-resolution fetch, not from the view's
+    /// reduced data.
+    pub fetched: bool,
+}
+
+impl Exported {
+    /// One line for the status line and the terminal.
+    pub fn describe(&self) -> String {
+        let mut text = format!(
+            "saved {}: {} rows of {} in view (x {} to {})",
+            self.path.display(),
+            self.rows,
+            self.plot,
+            number(self.x.0),
+            number(self.x.1),
+        );
+        if self.fetched {
+            text.push_str(", every value (fetched at full resolution)");
+        }
+        if !self.hidden.is_empty() {
+            text.push_str(&format!("; hidden, not saved: {}", self.hidden.join(", ")));
+        }
+        text
+    }
+}
+
 /// The window's `e`: writes the data of `channel` within `visible` as CSV
-/// in the working directory; returns the file and the number of rows.
+/// in the working directory, leaving out the `hidden` traces. `fetched`
+/// says the state came from a full-resolution fetch.
 ///
 /// # Errors
 /// A message for the user: no data yet, or the file could not be written.
@@ -330,8 +397,10 @@ pub fn export_visible(
     state: &PlotState,
     channel: u32,
     visible: &AxisView,
+    hidden: Option<&BTreeSet<String>>,
+    fetched: bool,
     unix_secs: u64,
-) -> Result<(PathBuf, u64), String> {
+) -> Result<Exported, String> {
     let (Some(spec), Some(data)) = (state.spec(channel), state.data.get(&channel)) else {
         return Err("that plot has no data yet".into());
     };
@@ -339,12 +408,19 @@ pub fn export_visible(
     let mut rows = 0;
     write_atomically(&path, |tmp| {
         let file = std::fs::File::create(tmp).map_err(|e| e.to_string())?;
-        rows = write_csv(std::io::BufWriter::new(file), spec, data, Some(visible))
-            .map_err(|e| e.to_string())?;
+        let out = std::io::BufWriter::new(file);
+        rows = write_shown_csv(out, spec, data, Some(visible), hidden).map_err(|e| e.to_string())?;
         Ok(())
     })
     .map_err(|e| e.to_string())?;
-    Ok((path, rows))
+    Ok(Exported {
+        path,
+        rows,
+        plot: spec.display_title().to_owned(),
+        hidden: hidden.map(|h| h.iter().cloned().collect()).unwrap_or_default(),
+        x: visible.x,
+        fetched,
+    })
 }
 
 #[cfg(test)]

@@ -107,6 +107,9 @@ fn human(secs: f64) -> String {
 /// following the newest data or frozen, x axes linked.
 pub(crate) fn view_segments(state: &PlotState, view: &ViewState) -> Vec<(String, RGBColor)> {
     let mut out = Vec::new();
+    if let Some((text, _)) = &view.ui.notice {
+        out.push((text.clone(), PLAIN));
+    }
     match follow::summary(view, state) {
         Some((following, 0)) => out.push((
             plural(following, "zoomed series plot follows", "zoomed series plots follow")

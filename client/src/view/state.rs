@@ -6,6 +6,7 @@
 //! it says; the files beside this one change it.
 
 use std::collections::{BTreeSet, HashMap};
+use std::time::Instant;
 
 use plotcast_protocol::{ChannelKind, ChannelSpec, Layout, Scale};
 
@@ -74,6 +75,9 @@ pub struct Interaction {
     pub page: usize,
     /// The one plot shown full-window, if any.
     pub focus: Option<u32>,
+    /// A line the status line shows until the given time (what an export
+    /// wrote, or why not).
+    pub notice: Option<(String, Instant)>,
 }
 
 impl Interaction {

@@ -27,6 +27,8 @@ use winit::keyboard::{Key, NamedKey};
 use winit::window::WindowId;
 
 use super::canvas::Canvas;
+use super::event::UserEvent;
+use super::export::{Exporter, Request};
 use super::frames::Frames;
 use super::pointer::{wheel_zoom, Pointer};
 use super::source::Source;
@@ -39,12 +41,6 @@ use crate::recording::{export, Control, Player, Recorder, Recording, Replay};
 use crate::render;
 use crate::view::{follow, interaction, keys, RenderInfo, ViewState};
 
-/// Events the network thread sends to the event loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserEvent {
-    /// See [`NetEvent`].
-    Net(NetEvent),
-}
 
 /// The event loop of the window, sleeping until woken.
 fn event_loop() -> Result<EventLoop<UserEvent>, RunError> {
@@ -77,6 +73,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
     let event_loop = event_loop()?;
     let proxy = event_loop.create_proxy();
     let shared = Arc::new(Shared::default());
+    let net_cfg = cfg.clone();
     let title = format!("plotcast — {}", cfg.addr);
     let recorder = opts.record.as_ref().map(Recorder::create).transpose()?;
     // A closed event loop means the window is gone and nobody listens.
@@ -88,7 +85,8 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
         },
         recorder,
     )?;
-    let mut app = App::new(opts, title, Source::live(shared, net));
+    let exporter = Exporter::new(event_loop.create_proxy());
+    let mut app = App::new(opts, title, Source::live(shared, net, net_cfg), exporter);
     run_app(event_loop, &mut app)
 }
 
@@ -106,7 +104,8 @@ pub fn run_replay(rec: Recording, opts: &RunOptions) -> Result<u64, RunError> {
     if let Some(at) = opts.at {
         player.seek(Duration::try_from_secs_f64(at).unwrap_or(Duration::MAX))?;
     }
-    let mut app = App::new(opts, title, Source::replay(player));
+    let exporter = Exporter::new(event_loop.create_proxy());
+    let mut app = App::new(opts, title, Source::replay(player), exporter);
     run_app(event_loop, &mut app)
 }
 
@@ -125,13 +124,14 @@ struct App<'a> {
     /// Connection status of the last drawn frame.
     drawn_connection: Option<Connection>,
     ready: ReadyFile,
+    exporter: Exporter,
     deadline: Option<Instant>,
     /// Set when the loop should end, with how.
     exit: Option<Result<(), RunError>>,
 }
 
 impl<'a> App<'a> {
-    fn new(opts: &'a RunOptions, title: String, source: Source) -> Self {
+    fn new(opts: &'a RunOptions, title: String, source: Source, exporter: Exporter) -> Self {
         Self {
             opts,
             title,
@@ -150,6 +150,7 @@ impl<'a> App<'a> {
             shown: None,
             drawn_connection: None,
             ready: ReadyFile::new(opts.ready_file.clone()),
+            exporter,
             deadline: opts.timeout.map(|t| Instant::now() + t),
             exit: None,
         }
@@ -170,6 +171,7 @@ impl<'a> App<'a> {
 
     /// Stops the network thread (saying goodbye) and settles the result.
     fn finish(&mut self, ran: Result<(), RunError>) -> Result<u64, RunError> {
+        self.exporter.finish();
         let net = self.source.shutdown();
         match (self.exit.take(), ran, net) {
             (Some(Err(err)), _, _) | (_, Err(err), _) => Err(err),
@@ -350,26 +352,32 @@ impl<'a> App<'a> {
     }
 
     /// Writes the visible data of the plot under the cursor as CSV in the
-    /// working directory (`e`).
-    fn export_csv(&self) {
+    /// working directory (`e`), leaving out hidden traces; reduced data is
+    /// fetched again at full resolution first (see `export`).
+    fn export_csv(&mut self) {
         let plot = self
             .pointer
             .at()
             .and_then(|(x, y)| self.info.as_ref()?.channel_at(x, y));
         let Some(plot) = plot else {
-            eprintln!("plotcast-viewer: point at a plot to export its data");
-            return;
+            return self.notice("point at a plot to export its data".into());
         };
-        let visible = self
-            .view
-            .manual
-            .get(&plot.channel)
-            .copied()
-            .unwrap_or(plot.view);
-        match export::export_visible(&self.source.data(), plot.channel, &visible, unix_secs()) {
-            Ok((path, rows)) => println!("saved {} ({rows} rows)", path.display()),
-            Err(err) => eprintln!("plotcast-viewer: {err}"),
-        }
+        let channel = plot.channel;
+        let visible = self.view.manual.get(&channel).copied().unwrap_or(plot.view);
+        let request = Request {
+            state: self.source.data(),
+            channel,
+            visible,
+            hidden: self.view.ui.hidden_of(channel).cloned(),
+        };
+        self.exporter.start(request, self.source.net_config());
+    }
+
+    /// Shows a line on the status line for a while, and in the terminal.
+    fn notice(&mut self, text: String) {
+        println!("plotcast-viewer: {text}");
+        self.view.ui.notice = Some((text, Instant::now() + NOTICE_SHOWN));
+        self.request_redraw();
     }
 
     fn on_wheel(&mut self, delta: MouseScrollDelta) {
@@ -458,6 +466,7 @@ impl ApplicationHandler<UserEvent> for App<'_> {
     fn user_event(&mut self, event_loop: &ActiveEventLoop, event: UserEvent) {
         match event {
             UserEvent::Net(event) => self.on_net(event_loop, event),
+            UserEvent::Notice(text) => self.notice(text),
         }
     }
 
@@ -495,6 +504,11 @@ impl ApplicationHandler<UserEvent> for App<'_> {
             Err(err) => return self.quit(event_loop, Err(err)),
         }
         let replay_wake = self.source.next_wake(now);
+        let notice_ends = self.view.ui.notice.as_ref().map(|(_, until)| *until);
+        if notice_ends.is_some_and(|until| now >= until) {
+            self.view.ui.notice = None;
+            self.request_redraw();
+        }
         // Without new data nothing else wakes the loop: refresh the status
         // line now and then, so the frame age and fps stay true.
         let refresh = self.frames.status_refresh();
@@ -515,6 +529,7 @@ impl ApplicationHandler<UserEvent> for App<'_> {
             self.frames.pacer.wake_at(),
             paused_ack,
             replay_wake,
+            notice_ends.filter(|&until| until > now),
         ]
         .into_iter()
         .flatten()
@@ -525,6 +540,9 @@ impl ApplicationHandler<UserEvent> for App<'_> {
         });
     }
 }
+
+/// How long a notice stays on the status line.
+const NOTICE_SHOWN: Duration = Duration::from_secs(8);
 
 /// Seconds since the Unix epoch, for file names.
 fn unix_secs() -> u64 {

@@ -12,13 +12,16 @@ use std::time::Instant;
 
 use crate::error::{NetError, RunError};
 use crate::model::{Connection, PlotState};
-use crate::net::{NetHandle, NetOutcome, Shared};
+use crate::net::{NetConfig, NetHandle, NetOutcome, Shared};
 use crate::recording::{Control, Player};
 
 /// The data side of the window.
 pub(super) struct Source {
     shared: Arc<Shared>,
     net: Option<NetHandle>,
+    /// The live connection's settings (a second connection fetches full
+    /// data for an export).
+    net_config: Option<NetConfig>,
     /// Replaying a recording (`plotcast-viewer FILE`): the data comes from
     /// here instead of the network.
     replay: Option<Player>,
@@ -28,10 +31,11 @@ pub(super) struct Source {
 
 impl Source {
     /// Data from the network thread `net`, which updates `shared`.
-    pub(super) fn live(shared: Arc<Shared>, net: NetHandle) -> Self {
+    pub(super) fn live(shared: Arc<Shared>, net: NetHandle, cfg: NetConfig) -> Self {
         Self {
             shared,
             net: Some(net),
+            net_config: Some(cfg),
             replay: None,
             frozen: None,
         }
@@ -44,6 +48,7 @@ impl Source {
         Self {
             shared,
             net: None,
+            net_config: None,
             replay: Some(player),
             frozen: None,
         }
@@ -52,6 +57,11 @@ impl Source {
     /// The state shared with the network thread.
     pub(super) fn shared(&self) -> &Shared {
         &self.shared
+    }
+
+    /// The live connection's settings; `None` when replaying.
+    pub(super) fn net_config(&self) -> Option<&NetConfig> {
+        self.net_config.as_ref()
     }
 
     /// True while the user paused the display.
