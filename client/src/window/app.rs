@@ -37,7 +37,7 @@ use crate::model::{Connection, PlotState};
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome, Shared};
 use crate::options::{ReadyFile, RunOptions};
 use crate::pacing::{max_fps, Pacer};
-use crate::recording::{export, Control, Player, Recorder, Recording, Replay};
+use crate::recording::{Control, Player, Recorder, Recording, Replay};
 use crate::render;
 use crate::view::{follow, interaction, keys, RenderInfo, ViewState};
 
