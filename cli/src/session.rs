@@ -156,6 +156,10 @@ pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
         server.viewer_launch(),
         ViewerLaunch::Launched { .. } | ViewerLaunch::Building
     );
+    let caught = watch.caught.load(std::sync::atomic::Ordering::SeqCst);
+    if let Some(reason) = interruption(outcome.status, caught) {
+        server.interrupted(reason);
+    }
     let wait = Duration::try_from_secs_f64(common.server.wait).unwrap_or(Duration::ZERO);
     if !server.finish(wait) && expect_viewer {
         problems.note(format_args!(
@@ -168,7 +172,6 @@ pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
             summary(&read, &outcome.parsed, &outcome.plots, &problems)
         );
     }
-    let caught = watch.caught.load(std::sync::atomic::Ordering::SeqCst);
     Ok(match outcome.status {
         Some(status) => exit_code(status),
         None if caught != 0 => 128 + caught,
@@ -353,6 +356,33 @@ fn command_title(argv: &[OsString]) -> String {
         format!("{short}…")
     } else {
         text
+    }
+}
+
+/// How the run did not finish, for the viewers (`None`: it finished): the
+/// command killed by a signal or failing, or `pipe` stopped by one.
+fn interruption(status: Option<ExitStatus>, caught: i32) -> Option<String> {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Some(status) => match (status.code(), status.signal()) {
+            (Some(0), _) => None,
+            (Some(code), _) => Some(format!("the command failed (exit status {code})")),
+            (None, Some(sig)) => Some(format!("the command was stopped by {}", signal_name(sig))),
+            (None, None) => Some("the command ended abnormally".into()),
+        },
+        None if caught != 0 => Some(signal_name(caught)),
+        None => None,
+    }
+}
+
+/// `SIGINT`, `SIGTERM`, or `signal N`.
+fn signal_name(sig: i32) -> String {
+    match sig {
+        signal_hook::consts::SIGINT => "SIGINT".into(),
+        signal_hook::consts::SIGTERM => "SIGTERM".into(),
+        signal_hook::consts::SIGKILL => "SIGKILL".into(),
+        signal_hook::consts::SIGHUP => "SIGHUP".into(),
+        n => format!("signal {n}"),
     }
 }
 

@@ -151,6 +151,7 @@ pub fn describe(connection: &crate::model::Connection) -> String {
             format!("reconnecting (attempt {attempt}; {reason})")
         }
         Connection::Ended { reason } => format!("computation ended ({reason})"),
+        Connection::Interrupted { reason } => format!("computation interrupted ({reason})"),
         Connection::Lost { reason } => format!("connection lost ({reason})"),
         Connection::Stopped => "the computation stopped without a goodbye".to_string(),
     }

@@ -183,6 +183,9 @@ pub enum GoodbyeCode {
     ProtocolError = 2,
     /// The peer stopped answering.
     Timeout = 3,
+    /// The computation did not finish: it was interrupted (Ctrl-C, a
+    /// signal) or failed (an exception, a panic); the text says how.
+    Interrupted = 4,
     /// Any other reason (the text says which).
     Other = 255,
 }
@@ -194,6 +197,7 @@ impl GoodbyeCode {
             1 => GoodbyeCode::ComputationEnded,
             2 => GoodbyeCode::ProtocolError,
             3 => GoodbyeCode::Timeout,
+            4 => GoodbyeCode::Interrupted,
             _ => GoodbyeCode::Other,
         }
     }

@@ -54,6 +54,7 @@ fn init_logging() {
 fn _plotcast(m: &Bound<'_, PyModule>) -> PyResult<()> {
     init_logging();
     m.add_class::<server::PyServer>()?;
+    m.add_function(wrap_pyfunction!(server::interrupt_open, m)?)?;
     m.add_class::<channels::PyHeatmap>()?;
     m.add_class::<channels::PyLine>()?;
     m.add_class::<channels::PyScatter>()?;

@@ -229,14 +229,25 @@ impl PyServer {
             );
         }
         let addr = server.local_addr();
+        let server = Arc::new(server);
+        remember(&server);
         Ok(Self {
             address: addr.to_string(),
             port: addr.port(),
             token: server.token().map(str::to_owned),
             session_id: server.session_id(),
-            inner: Mutex::new(Some(Arc::new(server))),
+            inner: Mutex::new(Some(server)),
             finish_timeout,
         })
+    }
+
+    /// Says how the computation ended when it did not finish (interrupted
+    /// or failed): viewers show it as such, not as a normal finish, once
+    /// the server closes. Leaving a ``with`` block by an exception, and an
+    /// uncaught exception ending the program, say so by themselves.
+    fn interrupted(&self, reason: &str) -> PyResult<()> {
+        self.server()?.interrupted(reason);
+        Ok(())
     }
 
     /// The address viewers connect to, "HOST:PORT".
@@ -393,19 +404,27 @@ impl PyServer {
         slf
     }
 
-    /// Normal exit: finish(finish_timeout). Exit by an exception: close().
-    #[pyo3(signature = (exc_type, _exc_value, _traceback))]
+    /// Normal exit: finish(finish_timeout). Exit by an exception (Ctrl-C
+    /// included): close(), and viewers show the computation as
+    /// interrupted, naming the exception.
+    #[pyo3(signature = (exc_type, exc_value, _traceback))]
     fn __exit__(
         &self,
         py: Python<'_>,
         exc_type: Option<&Bound<'_, PyAny>>,
-        _exc_value: Option<&Bound<'_, PyAny>>,
+        exc_value: Option<&Bound<'_, PyAny>>,
         _traceback: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        if exc_type.is_none() {
-            self.finish(py, self.finish_timeout)?;
-        } else {
-            self.close(py);
+        match exc_type {
+            None => {
+                self.finish(py, self.finish_timeout)?;
+            }
+            Some(exc_type) => {
+                if let Some(server) = self.lock().as_ref() {
+                    server.interrupted(exception_words(exc_type, exc_value));
+                }
+                self.close(py);
+            }
         }
         Ok(false)
     }
@@ -413,6 +432,58 @@ impl PyServer {
     fn __repr__(&self) -> String {
         let state = if self.closed() { " closed" } else { "" };
         format!("<plotcast.Server {}{state}>", self.address)
+    }
+}
+
+/// Every server made in this process that may still be open: when an
+/// uncaught exception ends the program, the package's exit hook says so to
+/// their viewers ([`interrupt_open`]) before they are dropped.
+static OPEN: Mutex<Vec<std::sync::Weak<plotcast::Server>>> = Mutex::new(Vec::new());
+
+fn remember(server: &Arc<plotcast::Server>) {
+    let mut open = lock_open(&OPEN);
+    open.retain(|s| s.strong_count() > 0);
+    open.push(Arc::downgrade(server));
+}
+
+/// The lock, also after a panic elsewhere (the list stays usable).
+fn lock_open<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `_interrupt_open(reason)`: every server still open says `reason` as its
+/// goodbye (the package calls it at exit when an exception ended the
+/// program).
+#[pyfunction]
+#[pyo3(name = "_interrupt_open")]
+pub(crate) fn interrupt_open(reason: &str) {
+    for server in lock_open(&OPEN).iter().filter_map(std::sync::Weak::upgrade) {
+        server.interrupted(reason);
+    }
+}
+
+/// How an exception ended the `with` block, for the viewers:
+/// `KeyboardInterrupt`, or `ValueError: the message` (cut to a line).
+fn exception_words(exc_type: &Bound<'_, PyAny>, exc_value: Option<&Bound<'_, PyAny>>) -> String {
+    let name = exc_type
+        .getattr("__name__")
+        .and_then(|n| n.extract::<String>())
+        .unwrap_or_else(|_| "an exception".into());
+    let message = exc_value
+        .and_then(|v| v.str().ok())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let message: String = message
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect();
+    if message.is_empty() {
+        name
+    } else {
+        format!("{name}: {message}")
     }
 }
 

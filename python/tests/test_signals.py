@@ -100,6 +100,15 @@ def test_sigint_stops_the_loop_and_the_window_survives(xvfb, tmp_path, mode):
         state = process_state(viewer_pid)
         assert state not in (None, "Z"), f"the viewer did not survive Ctrl-C (state {state})"
         assert os.getpgid(viewer_pid) != child.pid, "the viewer shares the computation's process group"
+        # The window says the computation was interrupted (not finished),
+        # and no longer counts frames per second.
+        wait_until(
+            "the window to say the computation was interrupted",
+            lambda: "computation interrupted: KeyboardInterrupt" in ready.read_text(),
+            details=lambda: ready.read_text(),
+        )
+        status = [l for l in ready.read_text().splitlines() if l.startswith("status ")]
+        assert status and " fps" not in status[-1], status
     finally:
         if stalled:
             stalled.close()

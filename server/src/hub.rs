@@ -12,7 +12,7 @@ use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
 use plotcast_protocol::util::lock;
-use plotcast_protocol::{encode, ChannelKind, ChannelSpec, Layout, Message};
+use plotcast_protocol::{encode, ChannelKind, ChannelSpec, Goodbye, GoodbyeCode, Layout, Message};
 use tokio::sync::Notify;
 
 use crate::budget::WriteBudget;
@@ -159,6 +159,9 @@ pub(crate) struct Hub {
     pub(crate) default_history_points: usize,
     /// Bytes held by writers waiting on viewers' sockets.
     pub(crate) budget: WriteBudget,
+    /// The goodbye every viewer gets when the server stops: how the
+    /// computation ended.
+    pub(crate) farewell: Mutex<Goodbye>,
 }
 
 /// A viewer's entry in [`Hub::viewers`], removed when this is dropped
@@ -220,6 +223,10 @@ impl Hub {
             ended: Mutex::new(VecDeque::with_capacity(ENDED_VIEWERS_KEPT)),
             default_history_points,
             budget: WriteBudget::new(budget_bytes),
+            farewell: Mutex::new(Goodbye {
+                code: GoodbyeCode::ComputationEnded,
+                reason: "the server stopped".into(),
+            }),
         }
     }
 

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use plotcast_protocol::util::lock;
+use plotcast_protocol::{Goodbye, GoodbyeCode};
 
 use crate::access::random_u64;
 use crate::builder::{ServerBuilder, ServerConfig};
@@ -178,6 +179,19 @@ impl Server {
     /// Stops the server (the same as dropping it).
     pub fn shutdown(self) {}
 
+    /// Says how the computation ended when it did not finish: interrupted
+    /// (Ctrl-C, a signal) or failed (an error). Viewers show it as such
+    /// (not as a normal finish) once the server stops; `reason` is what
+    /// they show, for example `"interrupted: SIGINT"`. Dropping the server
+    /// while a panic unwinds says `"the computation panicked"` by itself.
+    pub fn interrupted(&self, reason: impl Into<String>) {
+        self.set_farewell(GoodbyeCode::Interrupted, reason.into());
+    }
+
+    fn set_farewell(&self, code: GoodbyeCode, reason: String) {
+        *lock(&self.hub.farewell) = Goodbye { code, reason };
+    }
+
     /// Ends the run gracefully: waits up to `timeout` until every
     /// connected viewer that is asking for data has been sent the final
     /// values, then stops the server (goodbye to every viewer). Viewers that
@@ -189,7 +203,15 @@ impl Server {
     ///
     /// Returns whether every viewer was up to date.
     pub fn finish(self, timeout: Duration) -> bool {
-        self.wait_synced(timeout)
+        let synced = self.wait_synced(timeout);
+        let interrupted = lock(&self.hub.farewell).code == GoodbyeCode::Interrupted;
+        if !interrupted {
+            self.set_farewell(
+                GoodbyeCode::ComputationEnded,
+                "the computation finished".into(),
+            );
+        }
+        synced
     }
 
     /// The wait of [`finish`](Self::finish) without stopping the server:
@@ -239,6 +261,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.interrupted("the computation panicked");
+        }
         self.alive.store(false, Ordering::Release);
         self.net.stop();
         tracing::info!(target: "plotcast", addr = %self.local_addr, "server stopped");

@@ -15,8 +15,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use plotcast_protocol::util::{lock, unix_now_us};
 use plotcast_protocol::{
-    encode, BatchEnd, Goodbye, GoodbyeCode, Message, Ping, Pong, ProtocolError, Welcome,
-    CODEC_NONE, VERSION,
+    encode, BatchEnd, Message, Ping, Pong, ProtocolError, Welcome, CODEC_NONE, VERSION,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -286,10 +285,8 @@ async fn write_loop_inner(
         tokio::select! {
             biased;
             () = shutdown.cancelled() => {
-                let bye = msg(Message::Goodbye(Goodbye {
-                    code: GoodbyeCode::ComputationEnded,
-                    reason: "the server stopped".into(),
-                }))?;
+                let farewell = lock(&hub.farewell).clone();
+                let bye = msg(Message::Goodbye(farewell))?;
                 send(wr, bye, stall, sh, false).await?;
                 let _ = wr.shutdown().await;
                 sh.end("server stopped (goodbye sent)");

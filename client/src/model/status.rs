@@ -25,6 +25,12 @@ pub enum Connection {
         /// The server's words.
         reason: String,
     },
+    /// The server said the computation did not finish: interrupted (Ctrl-C,
+    /// a signal) or failed (an exception, a panic).
+    Interrupted {
+        /// The server's words (how it ended).
+        reason: String,
+    },
     /// The computation's end of the connection closed without a goodbye
     /// (it was interrupted, killed or crashed); the viewer will not
     /// reconnect.

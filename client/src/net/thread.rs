@@ -206,19 +206,20 @@ async fn supervise(
                     reason
                 };
                 info!(addr = %cfg.addr, %reason, "server said goodbye");
+                let ended = if code == GoodbyeCode::Interrupted {
+                    Connection::Interrupted {
+                        reason: reason.clone(),
+                    }
+                } else {
+                    Connection::Ended {
+                        reason: reason.clone(),
+                    }
+                };
                 if !cfg.reconnect {
-                    set_connection(
-                        shared,
-                        wake,
-                        Connection::Ended {
-                            reason: reason.clone(),
-                        },
-                    );
+                    set_connection(shared, wake, ended);
                     return Ok(NetOutcome::Ended { reason });
                 }
-                session_end = Some(Connection::Ended {
-                    reason: reason.clone(),
-                });
+                session_end = Some(ended);
                 format!("computation ended: {reason}")
             }
             Err(err) if err.is_fatal() || !cfg.reconnect => {
@@ -257,9 +258,9 @@ async fn supervise(
         // After a goodbye the status keeps saying "computation ended" while
         // we wait for a new server; after a loss it counts the attempts.
         let connection = match &session_end {
-            Some(Connection::Ended { reason }) => Connection::Ended {
-                reason: reason.clone(),
-            },
+            Some(ended @ (Connection::Ended { .. } | Connection::Interrupted { .. })) => {
+                ended.clone()
+            }
             Some(Connection::Reconnecting { reason, .. }) => Connection::Reconnecting {
                 attempt,
                 reason: reason.clone(),
@@ -281,7 +282,10 @@ async fn supervise(
 /// True for the goodbyes of a computation that ended (or a server that
 /// closed normally), false for faults.
 fn ends_normally(code: GoodbyeCode) -> bool {
-    matches!(code, GoodbyeCode::Normal | GoodbyeCode::ComputationEnded)
+    matches!(
+        code,
+        GoodbyeCode::Normal | GoodbyeCode::ComputationEnded | GoodbyeCode::Interrupted
+    )
 }
 
 fn set_connection(

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use plotcast_protocol::{
-    decode, read_record_at, ChannelKind, FileHeader, Frame, Layout, Message, RecordReader,
+    decode, read_record_at, ChannelKind, GoodbyeCode, FileHeader, Frame, Layout, Message, RecordReader,
     RecordingError, Tail, DEFAULT_MAX_FRAME_BYTES,
 };
 use thiserror::Error;
@@ -85,7 +85,7 @@ enum What {
     /// Points of an append series, kept in memory.
     Series(Frame),
     /// The computation ended.
-    Goodbye { reason: String },
+    Goodbye { reason: String, interrupted: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +172,7 @@ impl Recording {
                 },
                 Ok(Message::Goodbye(bye)) => What::Goodbye {
                     reason: clean(&bye.reason, MAX_REASON_CHARS).into_owned(),
+                    interrupted: bye.code == GoodbyeCode::Interrupted,
                 },
                 // Batch ends, pings: nothing to replay.
                 Ok(_) => continue,
@@ -407,9 +408,15 @@ impl Replay {
                     apply_snapshots(rec, state, &mut newest, now)?;
                     state.set_layout(layout.clone());
                 }
-                What::Goodbye { reason } => {
-                    state.status.connection = Connection::Ended {
-                        reason: reason.clone(),
+                What::Goodbye {
+                    reason,
+                    interrupted,
+                } => {
+                    let reason = reason.clone();
+                    state.status.connection = if *interrupted {
+                        Connection::Interrupted { reason }
+                    } else {
+                        Connection::Ended { reason }
                     };
                 }
             }

@@ -38,11 +38,16 @@ pub(crate) fn replay_segments(status: &Status, replay: &ReplayStatus) -> Vec<(St
     } else {
         (format!("paused ({speed})"), PAUSED)
     });
-    if let Connection::Ended { reason } = &status.connection {
+    let ended = match &status.connection {
+        Connection::Ended { reason } => Some(("computation ended", reason)),
+        Connection::Interrupted { reason } => Some(("computation interrupted", reason)),
+        _ => None,
+    };
+    if let Some((head, reason)) = ended {
         let text = if reason.is_empty() {
-            "computation ended".to_owned()
+            head.to_owned()
         } else {
-            format!("computation ended: {reason}")
+            format!("{head}: {reason}")
         };
         out.push((text, PAUSED));
     }

@@ -55,6 +55,11 @@ pub(crate) fn segments(
             with_reason("computation finished".to_string(), reason),
             DONE,
         ),
+        // Interrupted or failed, and the computation said so.
+        Connection::Interrupted { reason } => (
+            with_reason("computation interrupted".to_string(), reason),
+            WAIT,
+        ),
         // The process went away (Ctrl-C, kill, crash): worth a look, but
         // not a network error.
         Connection::Stopped => (
@@ -64,7 +69,11 @@ pub(crate) fn segments(
         Connection::Lost { reason } => (with_reason("connection lost".to_string(), reason), BAD),
     };
     out.push((state, color));
-    out.push((format!("{:.1} fps", status.fps), PLAIN));
+    // Frames per second only while frames can come: a finished run draws
+    // none, whatever the last second's rate was.
+    if status.connection == Connection::Connected {
+        out.push((format!("{:.1} fps", status.fps), PLAIN));
+    }
     out.push((
         format!(
             "{} frames received, {} skipped",
@@ -251,7 +260,41 @@ mod tests {
             DONE
         );
         assert_eq!(colour(Connection::Stopped), WAIT);
+        assert_eq!(
+            colour(Connection::Interrupted {
+                reason: reason.clone()
+            }),
+            WAIT
+        );
         assert_eq!(colour(Connection::Lost { reason }), BAD);
+    }
+
+    /// An interrupted run says so in its own words, and a run that ended
+    /// (however) shows no frame rate: none can come.
+    #[test]
+    fn an_interrupted_run_says_so_and_shows_no_frame_rate() {
+        let text = |connection: Connection| {
+            let s = Status {
+                connection,
+                fps: 57.0,
+                ..Status::default()
+            };
+            segments(&s, 0).0.into_iter().map(|(t, _)| t).collect::<Vec<_>>().join(" · ")
+        };
+        let interrupted = text(Connection::Interrupted {
+            reason: "KeyboardInterrupt".into(),
+        });
+        assert!(interrupted.contains("computation interrupted: KeyboardInterrupt"), "{interrupted}");
+        for ended in [
+            interrupted,
+            text(Connection::Ended {
+                reason: "the computation finished".into(),
+            }),
+            text(Connection::Stopped),
+        ] {
+            assert!(!ended.contains("fps"), "{ended}");
+        }
+        assert!(text(Connection::Connected).contains("57.0 fps"));
     }
 
     #[test]
@@ -264,6 +307,7 @@ mod tests {
             fps: 59.94,
             newest_frame: Some((Instant::now(), 1_000_000)),
             round_trip: Some(std::time::Duration::from_millis(48)),
+            connection: Connection::Connected,
             ..Status::default()
         };
         let joined = |s: &Status| {
@@ -274,7 +318,7 @@ mod tests {
         };
         let t = joined(&s);
         assert!(t.contains("heat @ 127.0.0.1:7000"), "{t}");
-        assert!(t.contains("connecting"), "{t}");
+        assert!(t.contains("connected"), "{t}");
         assert!(
             t.contains("59.9 fps") && t.contains("12 frames received, 3 skipped"),
             "{t}"

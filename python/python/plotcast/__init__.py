@@ -27,6 +27,25 @@ PLOTCAST_VIEWER (viewer binary), PLOTCAST_VIEWER_ARGS, PLOTCAST_NO_VIEWER=1,
 RUST_LOG (for example RUST_LOG=plotcast=debug).
 """
 
+import atexit as _atexit
+import sys as _sys
+
 from ._plotcast import Bars, Heatmap, Line, Scatter, Series, Server, __version__
+from ._plotcast import _interrupt_open
+
+
+def _say_how_the_program_ended() -> None:
+    """At exit after an uncaught exception (Ctrl-C included), servers still
+    open tell their viewers the computation was interrupted, naming the
+    exception, instead of a normal finish."""
+    exc = getattr(_sys, "last_value", None)
+    if exc is None:
+        return
+    message = str(exc).splitlines()[0][:200] if str(exc) else ""
+    name = type(exc).__name__
+    _interrupt_open(f"{name}: {message}" if message else name)
+
+
+_atexit.register(_say_how_the_program_ended)
 
 __all__ = ["Server", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]

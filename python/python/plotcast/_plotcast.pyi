@@ -8,6 +8,8 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+
+def _interrupt_open(reason: str) -> None: ...
 __all__ = ["Server", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]
 
 #: A 1-D or 2-D array of real numbers: a numpy array (float64 and float32 C-contiguous
@@ -175,6 +177,11 @@ class Server:
         then closes. Ctrl-C interrupts the wait."""
     def close(self) -> None:
         """Stops the server at once; the viewer window stays open."""
+    def interrupted(self, reason: str) -> None:
+        """Says how the computation ended when it did not finish (interrupted or
+        failed): viewers show ``computation interrupted: <reason>`` once the server
+        closes. Leaving a ``with`` block by an exception, and an uncaught exception
+        ending the program, say so by themselves."""
     def __enter__(self) -> "Server": ...
     def __exit__(
         self,
