@@ -25,7 +25,7 @@ use crate::model::trace_label;
 use crate::model::Extent;
 use crate::model::{AxisView, ChannelData, SeriesHistory};
 use crate::view::drawn::{usable, AxisMap, Mapping, PixelRect, PlotInfo};
-use crate::view::ranges::{pads, shown, ChannelView, Shown};
+use crate::view::ranges::{pads, shown_x, shown_y, ChannelView};
 use crate::view::{Interaction, LegendHit};
 
 /// Points of one series, whatever storage they come in.
@@ -158,13 +158,19 @@ pub(crate) fn draw_channel<'s>(
     } else {
         view.ui.scales_of(spec)
     };
-    let (x_ext, y_ext) = traces.extents(kind, xs, ys);
-    let pads = pads(kind, &y_ext, ys);
-    let Shown {
-        view: shown,
-        x_auto,
-        y_auto,
-    } = shown(spec, view, (xs, ys), (x_ext, y_ext), pads);
+    let (x_ext, all_y) = traces.extents(kind, xs, ys);
+    let (x_pad, _) = pads(kind, &all_y, ys);
+    let (x, x_auto) = shown_x(spec, view, (xs, ys), x_ext, x_pad);
+    // Autoscaled y over what is in view: a zoomed time series must not
+    // run off its plot because of values elsewhere in its history.
+    let y_ext = if x_auto {
+        all_y
+    } else {
+        traces.y_extent_within(kind, x, ys)
+    };
+    let (_, y_pad) = pads(kind, &y_ext, ys);
+    let (y, y_auto) = shown_y(spec, view, (xs, ys), y_ext, y_pad);
+    let shown = AxisView { x, y };
     let rect = draw_axes(
         ctx.root,
         cell,
@@ -263,6 +269,46 @@ impl<'a> Traces<'a> {
             }
         }
         (x_ext, y_ext)
+    }
+
+    /// The y extent of the shown data whose x lies within `x` (bars that
+    /// overlap it; from 0 for bars).
+    fn y_extent_within(&self, kind: ChannelKind, x: (f64, f64), ys: Scale) -> Extent {
+        let (lo, hi) = (x.0.min(x.1), x.0.max(x.1));
+        let inside = |v: f64| v >= lo && v <= hi;
+        let mut y_ext = Extent::default();
+        if kind == ChannelKind::Bars {
+            for (_, bars, hidden) in &self.bars {
+                for bar in bars.iter().filter(|b| b.height.is_finite() && !hidden) {
+                    if bar.x0.max(bar.x1) >= lo && bar.x0.min(bar.x1) <= hi {
+                        y_ext.add(bar.height, ys);
+                    }
+                }
+            }
+            y_ext.add(0.0, ys);
+            return y_ext;
+        }
+        for n in self.named.iter().filter(|n| !n.hidden) {
+            match &n.points {
+                Points::Y(v) => {
+                    let first = lo.ceil().max(0.0) as usize;
+                    let last = (hi.floor().max(-1.0) + 1.0).min(v.len() as f64) as usize;
+                    if first < last {
+                        y_ext.add_slice(&v[first..last], ys);
+                    }
+                }
+                Points::Xy(a, b) => {
+                    y_ext.add_all(a.iter().zip(b.iter()).filter(|(x, _)| inside(**x)).map(|(_, y)| *y), ys);
+                }
+                Points::History(h) => {
+                    for (t, v) in h.runs() {
+                        let inside = t.iter().zip(v).filter(|(x, _)| inside(**x));
+                        y_ext.add_all(inside.map(|(_, y)| *y), ys);
+                    }
+                }
+            }
+        }
+        y_ext
     }
 
     /// Draws the shown traces through `map`, then the legend; returns

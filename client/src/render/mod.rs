@@ -256,6 +256,7 @@ fn draw_figure<'s>(
         };
         let channel_view = ChannelView {
             manual: view.manual.get(&spec.id),
+            y_follows: view.y_follows.contains(&spec.id),
             group_x: groups.get(&spec.id).copied(),
             ui: &view.ui,
         };

@@ -94,6 +94,7 @@ impl ViewState {
             self.ui.scales.insert(channel, next);
         }
         self.manual.remove(&channel);
+        self.y_follows.remove(&channel);
         Some(channel)
     }
 
@@ -116,6 +117,7 @@ impl ViewState {
     /// hidden traces, log toggles and cursors stay.
     pub fn autoscale(&mut self) {
         self.manual.clear();
+        self.y_follows.clear();
         self.ui.follow.clear();
         self.ui.linked.manual.clear();
     }

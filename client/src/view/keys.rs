@@ -14,8 +14,16 @@ pub const KEYS: &[(&str, &str)] = &[
         "mouse over a plot",
         "value readout and crosshair (nearest point per trace, heatmap cell, bar)",
     ),
-    ("wheel", "zoom the plot under the cursor, around the cursor"),
-    ("drag", "pan the plot under the cursor"),
+    (
+        "wheel",
+        "zoom around the cursor: x of a line or series plot (y follows the data in view), both axes of a heatmap or scatter plot",
+    ),
+    ("Shift+wheel", "zoom the y axis of the plot under the cursor"),
+    ("Ctrl+wheel", "zoom both axes of the plot under the cursor"),
+    (
+        "drag",
+        "pan the plot under the cursor (along x while its y follows the data)",
+    ),
     (
         "click",
         "place cursor A, then B, on a line or series plot (Δx, Δy)",

@@ -17,3 +17,4 @@ mod zoom;
 pub use drawn::{LegendHit, PageInfo, PixelRect, PlotFailure, PlotInfo, RenderInfo};
 pub use interaction::Clicked;
 pub use state::{members, x_key, Cursors, Follow, Interaction, Linked, ViewState, XKey};
+pub use zoom::ZoomAxes;

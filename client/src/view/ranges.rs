@@ -18,16 +18,8 @@ pub(crate) struct ChannelView<'v> {
     pub manual: Option<&'v AxisView>,
     pub group_x: Option<GroupX>,
     pub ui: &'v Interaction,
-}
-
-/// The ranges a plot shows, and whether each follows the data.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Shown {
-    pub view: AxisView,
-    /// Autoscaled: neither the user's zoom, a link group's range, nor a
-    /// fixed range of the channel.
-    pub x_auto: bool,
-    pub y_auto: bool,
+    /// Zoomed in x only: y follows the data in view.
+    pub y_follows: bool,
 }
 
 /// Autoscale padding of each axis, by kind: lines and series end at their
@@ -57,43 +49,60 @@ pub(crate) fn pads(kind: ChannelKind, y_ext: &Extent, ys: Scale) -> (Pad, Pad) {
     }
 }
 
-/// The ranges a line, scatter, bars or series plot shows, from its data's
-/// extents (`ext`, shown traces only) and what the user and the channel
-/// chose.
-pub(crate) fn shown(
+/// The x range a line, scatter, bars or series plot shows, from the
+/// extent of its shown data and what the user and the channel chose, and
+/// whether it follows the data.
+pub(crate) fn shown_x(
     spec: &ChannelSpec,
     view: &ChannelView<'_>,
     (xs, ys): (Scale, Scale),
-    (x_ext, y_ext): (Extent, Extent),
-    (x_pad, y_pad): (Pad, Pad),
-) -> Shown {
-    let mut shown = AxisView {
-        x: resolve(spec.options.x_range, x_ext, xs, x_pad),
-        y: resolve(spec.options.y_range, y_ext, ys, y_pad),
-    };
+    x_ext: Extent,
+    x_pad: Pad,
+) -> ((f64, f64), bool) {
+    let mut x = resolve(spec.options.x_range, x_ext, xs, x_pad);
     match view.group_x {
         Some(GroupX::Extent(ext)) if spec.options.x_range.is_none() && suits(ext, xs) => {
             let mut group = x_ext;
             group.add(ext.0, xs);
             group.add(ext.1, xs);
-            shown.x = resolve(None, group, xs, x_pad);
+            x = resolve(None, group, xs, x_pad);
         }
         _ => {}
     }
     let manual = view.manual.filter(|m| usable(m, xs, ys));
     if let Some(m) = manual {
-        shown = *m;
+        x = m.x;
     }
-    if let Some(GroupX::Fixed(x)) = view.group_x {
-        if let Some(x) = valid(x, xs).filter(|&x| suits(x, xs)) {
-            shown.x = x;
+    if let Some(GroupX::Fixed(fixed)) = view.group_x {
+        if let Some(fixed) = valid(fixed, xs).filter(|&r| suits(r, xs)) {
+            x = fixed;
         }
     }
-    Shown {
-        view: shown,
-        x_auto: manual.is_none()
-            && view.group_x.is_none()
-            && spec.options.x_range.and_then(|r| valid(r, xs)).is_none(),
-        y_auto: manual.is_none() && spec.options.y_range.and_then(|r| valid(r, ys)).is_none(),
+    let auto = manual.is_none()
+        && view.group_x.is_none()
+        && spec.options.x_range.and_then(|r| valid(r, xs)).is_none();
+    (x, auto)
+}
+
+/// The y range: the user's (zoomed or panned in y), else the channel's
+/// fixed range, else autoscale over `y_ext` (the shown data within the
+/// shown x range, when that is not the data's own); and whether it follows
+/// the data.
+pub(crate) fn shown_y(
+    spec: &ChannelSpec,
+    view: &ChannelView<'_>,
+    (xs, ys): (Scale, Scale),
+    y_ext: Extent,
+    y_pad: Pad,
+) -> ((f64, f64), bool) {
+    let manual = view
+        .manual
+        .filter(|m| !view.y_follows && usable(m, xs, ys));
+    match manual {
+        Some(m) => (m.y, false),
+        None => (
+            resolve(spec.options.y_range, y_ext, ys, y_pad),
+            spec.options.y_range.and_then(|r| valid(r, ys)).is_none(),
+        ),
     }
 }

@@ -18,6 +18,9 @@ use crate::model::AxisView;
 pub struct ViewState {
     /// Manual view per channel id.
     pub manual: HashMap<u32, AxisView>,
+    /// Plots zoomed in x only: their y range follows the data in view
+    /// (the `y` of their manual view is not used).
+    pub y_follows: BTreeSet<u32>,
     /// Everything else the user chose (readout, cursors, hidden traces,
     /// log toggles, follow, links, help, pages).
     pub ui: Interaction,

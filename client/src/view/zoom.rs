@@ -1,30 +1,100 @@
 //! Zoom and pan: a wheel notch or a drag on a drawn plot becomes that
 //! plot's manual view.
+//!
+//! Time series are read along x: the wheel zooms the x axis of line and
+//! series plots and their y range keeps following the data in view
+//! ([`ViewState::y_follows`]), as PlotJuggler and Rerun do; a modifier
+//! zooms y or both. Heatmaps and scatter plots zoom both axes.
+
+use plotcast_protocol::ChannelKind;
 
 use super::drawn::RenderInfo;
 use super::ViewState;
 
+/// Which axes a zoom changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoomAxes {
+    /// The axes the plot's kind zooms by default: x for lines and series,
+    /// both for heatmaps and scatter plots.
+    Default,
+    /// Only y.
+    Y,
+    /// Both.
+    Both,
+}
+
 impl RenderInfo {
-    /// Mouse-wheel zoom: zooms the plot under `(px, py)` by `factor` (> 1
-    /// in) around that point, starting from its current manual view or the
-    /// drawn ranges, and stores the result in `view`. Returns the channel.
+    /// Mouse-wheel zoom of both axes (see [`zoom_axes`](Self::zoom_axes)).
     pub fn zoom(&self, view: &mut ViewState, px: f64, py: f64, factor: f64) -> Option<u32> {
+        self.zoom_axes(view, px, py, factor, ZoomAxes::Both)
+    }
+
+    /// Mouse-wheel zoom: zooms `axes` of the plot under `(px, py)` by
+    /// `factor` (> 1 in) around that point, starting from its current
+    /// manual view or the drawn ranges, and stores the result in `view`.
+    /// Returns the channel.
+    pub fn zoom_axes(
+        &self,
+        view: &mut ViewState,
+        px: f64,
+        py: f64,
+        factor: f64,
+        axes: ZoomAxes,
+    ) -> Option<u32> {
         let plot = self.channel_at(px, py)?;
-        let from = view.manual.get(&plot.channel).copied().unwrap_or(plot.view);
-        view.manual
-            .insert(plot.channel, plot.zoomed(&from, factor, px, py));
-        Some(plot.channel)
+        let channel = plot.channel;
+        let from = current(view, channel, plot);
+        let zoomed = plot.zoomed(&from, factor, px, py);
+        let along_x = matches!(plot.kind, ChannelKind::Line | ChannelKind::Series);
+        let next = match axes {
+            ZoomAxes::Default if along_x => {
+                view.y_follows.insert(channel);
+                crate::model::AxisView {
+                    x: zoomed.x,
+                    y: from.y,
+                }
+            }
+            ZoomAxes::Y => {
+                view.y_follows.remove(&channel);
+                crate::model::AxisView {
+                    x: from.x,
+                    y: zoomed.y,
+                }
+            }
+            ZoomAxes::Default | ZoomAxes::Both => {
+                view.y_follows.remove(&channel);
+                zoomed
+            }
+        };
+        view.manual.insert(channel, next);
+        Some(channel)
     }
 
     /// Drag pan: moves `channel`'s view by `(dx, dy)` pixels (as the mouse
-    /// moved since the last call) and stores it in `view`.
+    /// moved since the last call) and stores it in `view`; only along x
+    /// while its y range follows the data.
     pub fn pan(&self, view: &mut ViewState, channel: u32, dx_px: f64, dy_px: f64) -> Option<u32> {
         let plot = self.plot(channel)?;
-        let from = view.manual.get(&channel).copied().unwrap_or(plot.view);
+        let from = current(view, channel, plot);
+        let dy_px = if view.y_follows.contains(&channel) {
+            0.0
+        } else {
+            dy_px
+        };
         view.manual
             .insert(channel, plot.panned(&from, dx_px, dy_px));
         Some(channel)
     }
+}
+
+/// Where a zoom or pan of `plot` starts: its manual view, with the drawn
+/// y range while y follows the data (the manual one is stale then).
+fn current(view: &ViewState, channel: u32, plot: &super::drawn::PlotInfo) -> crate::model::AxisView {
+    let mut from = view.manual.get(&channel).copied().unwrap_or(plot.view);
+    if view.y_follows.contains(&channel) {
+        from.y = plot.view.y;
+    }
+    from
 }
 
 #[cfg(test)]

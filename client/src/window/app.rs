@@ -384,7 +384,8 @@ impl<'a> App<'a> {
         let (Some(info), Some((x, y))) = (&self.info, self.pointer.at()) else {
             return;
         };
-        if let Some(channel) = info.zoom(&mut self.view, x, y, wheel_zoom(delta)) {
+        let axes = self.pointer.zoom_axes();
+        if let Some(channel) = info.zoom_axes(&mut self.view, x, y, wheel_zoom(delta), axes) {
             self.moved(channel);
         }
     }
@@ -481,6 +482,7 @@ impl ApplicationHandler<UserEvent> for App<'_> {
             }
             WindowEvent::KeyboardInput { event, .. } => self.on_key(event_loop, &event),
             WindowEvent::MouseWheel { delta, .. } => self.on_wheel(delta),
+            WindowEvent::ModifiersChanged(modifiers) => self.pointer.modifiers(modifiers.state()),
             WindowEvent::CursorMoved { position, .. } => self.on_cursor(position),
             WindowEvent::CursorLeft { .. } => {
                 self.pointer.left();

@@ -1,8 +1,12 @@
 //! The mouse over the window: where it is, and the left button held down
-//! (a click, or a drag that pans the plot it started on). The wheel zooms.
+//! (a click, or a drag that pans the plot it started on). The wheel zooms
+//! (x of lines and series; with Shift y, with Ctrl both axes).
 
 use winit::dpi::PhysicalPosition;
 use winit::event::MouseScrollDelta;
+use winit::keyboard::ModifiersState;
+
+use crate::view::ZoomAxes;
 
 /// Zoom factor per wheel notch (> 1 zooms in: the range shrinks to 80 %).
 const ZOOM_IN_PER_NOTCH: f64 = 1.25;
@@ -30,6 +34,8 @@ pub(super) struct Pointer {
     cursor: Option<PhysicalPosition<f64>>,
     /// The left button, while it is down.
     press: Option<Press>,
+    /// Shift and Ctrl, which change what the wheel zooms.
+    keys: ModifiersState,
 }
 
 /// A drag step: pan `channel` by `(dx, dy)` pixels.
@@ -40,6 +46,23 @@ pub(super) struct Drag {
 }
 
 impl Pointer {
+    /// The modifier keys changed.
+    pub(super) fn modifiers(&mut self, keys: ModifiersState) {
+        self.keys = keys;
+    }
+
+    /// What the wheel zooms now: Ctrl both axes, Shift y, else the plot's
+    /// default (x of lines and series, both of the others).
+    pub(super) fn zoom_axes(&self) -> ZoomAxes {
+        if self.keys.control_key() {
+            ZoomAxes::Both
+        } else if self.keys.shift_key() {
+            ZoomAxes::Y
+        } else {
+            ZoomAxes::Default
+        }
+    }
+
     /// Where the mouse is, while it is over the window.
     pub(super) fn at(&self) -> Option<(f64, f64)> {
         self.cursor.map(|p| (p.x, p.y))
