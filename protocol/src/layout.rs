@@ -134,6 +134,22 @@ pub struct ChannelOptions {
     /// X-axis link group: plots with the same non-empty group share x zoom
     /// and pan in the viewer (empty: not linked).
     pub link_x: String,
+    /// What a heatmap's values are (the colourbar's label, for example
+    /// `T (K)`); empty: no label.
+    pub value_label: String,
+    /// Where a heatmap lies in data coordinates, `[left, right, bottom,
+    /// top]` like matplotlib's `imshow(extent=...)`: column 0 starts at
+    /// `left`, the last column ends at `right`, row 0 starts at `bottom`.
+    /// `None`: cell coordinates (column and row numbers).
+    pub extent: Option<[f64; 4]>,
+}
+
+impl ChannelOptions {
+    /// The extent if it can be drawn: finite, with width and height.
+    pub fn valid_extent(&self) -> Option<[f64; 4]> {
+        self.extent
+            .filter(|e| e.iter().all(|v| v.is_finite()) && e[0] != e[1] && e[2] != e[3])
+    }
 }
 
 /// Scales travel as one byte; an unknown value fails the decode.

@@ -48,6 +48,22 @@ pub(crate) fn channel_options(
             "colormap" if kind == "heatmap" => {
                 out.colormap = value.extract().map_err(|_| bad("a str"))?
             }
+            "value_label" if kind == "heatmap" => {
+                out.value_label = value.extract().map_err(|_| bad("a str"))?
+            }
+            "extent" if kind == "heatmap" => {
+                let e: (f64, f64, f64, f64) = value
+                    .extract()
+                    .map_err(|_| bad("(left, right, bottom, top)"))?;
+                let e = [e.0, e.1, e.2, e.3];
+                if !(e.iter().all(|v| v.is_finite()) && e[0] != e[1] && e[2] != e[3]) {
+                    return Err(PyValueError::new_err(format!(
+                        "{kind} {name:?}: extent=(left, right, bottom, top) must be finite, \
+                         with left != right and bottom != top, got {e:?}"
+                    )));
+                }
+                out.extent = Some(e);
+            }
             "log_x" => out.x_scale = scale(value.extract().map_err(|_| bad("a bool"))?),
             "log_y" => out.y_scale = scale(value.extract().map_err(|_| bad("a bool"))?),
             "x_range" => {
@@ -95,7 +111,7 @@ pub(crate) fn channel_options(
             _ => {
                 let mut known = COMMON.to_vec();
                 match kind {
-                    "heatmap" => known.push("colormap"),
+                    "heatmap" => known.extend(["colormap", "value_label", "extent"]),
                     "series" => known.push("history_points"),
                     _ => {}
                 }

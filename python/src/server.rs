@@ -291,12 +291,14 @@ impl PyServer {
     /// A heatmap channel (publish 2-D arrays). Options: title, x_label,
     /// y_label, log_x, log_y, x_range, y_range (the colour range),
     /// cell=(row, col[, rows, cols]), colormap ("viridis", "magma",
-    /// "inferno", "plasma", "coolwarm", "RdBu", "gray"; "_r" reverses).
+    /// "inferno", "plasma", "coolwarm", "RdBu", "gray"; "_r" reverses),
+    /// value_label (the colourbar's label), extent=(left, right, bottom,
+    /// top) (data coordinates of the grid, as matplotlib's imshow).
     /// Asking again for the same name returns the same channel (the first
     /// call's options stay).
     #[pyo3(signature = (name, /, **options))]
     #[pyo3(
-        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, colormap=None)"
+        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, colormap=None, value_label=None, extent=None)"
     )]
     fn heatmap(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyHeatmap> {
         Ok(PyHeatmap(self.builder("heatmap", name, options)?.heatmap()))

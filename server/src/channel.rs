@@ -132,6 +132,24 @@ impl ChannelBuilder {
         self
     }
 
+    /// What a heatmap's values are: the label of its colourbar (for example
+    /// `"T (K)"`).
+    pub fn value_label(mut self, label: impl Into<String>) -> Self {
+        self.options.value_label = label.into();
+        self
+    }
+
+    /// Where a heatmap lies in data coordinates, as matplotlib's
+    /// `imshow(extent=[left, right, bottom, top])`: its axes show these
+    /// coordinates instead of column and row numbers, so it lines up with
+    /// other plots of the same space. Column 0 starts at `left`, row 0
+    /// (the first row published) at `bottom`. A viewer ignores an extent
+    /// that is not finite or has no width or height.
+    pub fn extent(mut self, left: f64, right: f64, bottom: f64, top: f64) -> Self {
+        self.options.extent = Some([left, right, bottom, top]);
+        self
+    }
+
     /// How a heatmap is reduced for a viewer that shows fewer pixels than
     /// it has cells: [`HeatmapReduce::Extreme`] (default: a single hot or
     /// cold cell survives), `Mean`, `Max` or `Min`.

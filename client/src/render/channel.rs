@@ -390,6 +390,24 @@ fn draw_trace(
     }
 }
 
+/// The cell ranges `cells` of a heatmap `full` cells large in the
+/// channel's data coordinates (its `extent`), for the axes' labels; cell
+/// coordinates without an extent. The map is linear, so ticks at data
+/// values sit where the cells are.
+fn data_coordinates(spec: &ChannelSpec, cells: AxisView, full: (usize, usize)) -> AxisView {
+    let Some([left, right, bottom, top]) = spec.options.valid_extent() else {
+        return cells;
+    };
+    let along = |(a, b): (f64, f64), lo: f64, hi: f64, n: usize| {
+        let per_cell = (hi - lo) / n.max(1) as f64;
+        (lo + a * per_cell, lo + b * per_cell)
+    };
+    AxisView {
+        x: along(cells.x, left, right, full.0),
+        y: along(cells.y, bottom, top, full.1),
+    }
+}
+
 /// True when x is finite, never decreases, and (on a log axis) positive:
 /// then [`line_paths_sorted`] applies.
 fn sorted(x: &[f64], scale: Scale) -> bool {
@@ -465,7 +483,7 @@ fn draw_heatmap<'s>(
         main,
         &AxesSpec {
             grid: false,
-            ..AxesSpec::of_channel(spec, shown, Scale::Linear, Scale::Linear)
+            ..AxesSpec::of_channel(spec, data_coordinates(spec, shown, grid.full), Scale::Linear, Scale::Linear)
         },
         sizes,
     )?;

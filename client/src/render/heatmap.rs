@@ -63,6 +63,22 @@ impl<'a> Grid<'a> {
             .unwrap_or(f64::NAN)
     }
 
+    /// The value standing for cell (`i`, `j`) of the full grid, and whether
+    /// it is that cell's own (false when the frame was reduced and the
+    /// value stands for a block of cells); `None` outside what the frame
+    /// carries.
+    pub(crate) fn value_of_cell(&self, i: usize, j: usize) -> Option<(f64, bool)> {
+        let (x0, x1, y0, y1) = self.window;
+        if !(x0 <= i && i < x1 && y0 <= j && j < y1) {
+            return None;
+        }
+        let (w, h) = (x1 - x0, y1 - y0);
+        // The block a cell went into, by its centre, as the server reduces.
+        let block = |c: usize, out: usize, of: usize| (2 * c + 1) * out / (2 * of.max(1));
+        let (ci, cj) = (block(i - x0, self.nx, w), block(j - y0, self.ny, h));
+        Some((self.at(ci, cj), w == self.nx && h == self.ny))
+    }
+
     /// The value range to colour: `range` if drawable, else min/max of
     /// the finite values (clipped to what an axis can show), else (0, 1).
     /// A flat grid gets ±0.5 around its value.

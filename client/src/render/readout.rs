@@ -13,6 +13,7 @@
 use plotcast_protocol::{ChannelKind, ChannelSpec};
 use plotters::style::RGBColor;
 
+use super::heatmap::Grid;
 use super::plots::{bars_of, series_color};
 use super::INK;
 use crate::model::{nearest_point, shown_traces, trace_label, ChannelData, Trace, TracePoints};
@@ -124,20 +125,42 @@ pub(crate) fn readout(
     };
     match (plot.kind, data) {
         (ChannelKind::Heatmap, ChannelData::Snapshot(f)) => {
-            let (nx, ny) = (f.nx as usize, f.ny as usize);
+            // The plot's coordinates are cells of the full grid, also when
+            // the frame carries a grid reduced to the view.
+            let grid = Grid::of(f)?;
+            let (nx, ny) = grid.full;
             if !(x >= 0.0 && y >= 0.0 && x < nx as f64 && y < ny as f64) {
                 return None;
             }
             let (i, j) = (x as usize, y as usize);
-            let values = f.parts.first()?.y.to_f64();
-            let v = values.get(j * nx + i).copied().unwrap_or(f64::NAN);
+            let (v, exact) = grid.value_of_cell(i, j)?;
             out.lines.push((format!("column {i}, row {j}"), INK));
+            let (dx, dy) = match spec.options.valid_extent() {
+                // Data coordinates of the cell's centre.
+                Some([left, right, bottom, top]) => (
+                    left + (i as f64 + 0.5) * (right - left) / nx as f64,
+                    bottom + (j as f64 + 0.5) * (top - bottom) / ny as f64,
+                ),
+                None => (x, y),
+            };
+            let spans = match spec.options.valid_extent() {
+                Some([left, right, bottom, top]) => (
+                    xspan * (right - left).abs() / nx as f64,
+                    yspan * (top - bottom).abs() / ny as f64,
+                ),
+                None => (xspan, yspan),
+            };
             out.lines.push((
-                format!("x = {}, y = {}", fmt_at(x, xspan), fmt_at(y, yspan)),
+                format!("x = {}, y = {}", fmt_at(dx, spans.0), fmt_at(dy, spans.1)),
                 INK,
             ));
-            out.lines
-                .push((format!("value = {}", fmt_at(v, v.abs() * 1e-2)), INK));
+            let value = fmt_at(v, v.abs() * 1e-2);
+            out.lines.push(if exact {
+                (format!("value = {value}"), INK)
+            } else {
+                // A reduced grid: the value stands for a block of cells.
+                (format!("value ≈ {value} (a block of cells; zoom in for this cell's)"), INK)
+            });
         }
         (ChannelKind::Bars, ChannelData::Snapshot(f)) => {
             let single = f.parts.len() == 1;

@@ -112,6 +112,8 @@ class Server:
         y_range: Optional[_Range] = None,
         cell: Optional[_Cell] = None,
         colormap: Optional[Union[_Colormap, str]] = None,
+        value_label: Optional[str] = None,
+        extent: Optional[Tuple[float, float, float, float]] = None,
     ) -> "Heatmap": ...
     def line(
         self,
