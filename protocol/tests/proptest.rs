@@ -32,10 +32,24 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
         name(),
         any::<u32>(),
         "[a-zA-Z0-9_.:-]{1,64}",
-        name(),
+        (name(), name()),
+        prop::option::of(prop::array::uniform4(-1e9f64..1e9)),
     )
         .prop_map(
-            |(id, n, kind, (title, xl, yl), (xs, ys), (xr, yr), cell, cmap, hist, plot, link)| {
+            |(
+                id,
+                n,
+                kind,
+                (title, xl, yl),
+                (xs, ys),
+                (xr, yr),
+                cell,
+                cmap,
+                hist,
+                plot,
+                (link, value_label),
+                extent,
+            )| {
                 let scale = |log| if log { Scale::Log } else { Scale::Linear };
                 let options = ChannelOptions {
                     title,
@@ -54,6 +68,8 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
                     colormap: cmap,
                     history_points: hist,
                     link_x: link,
+                    value_label,
+                    extent,
                 };
                 ChannelSpec {
                     id,
