@@ -147,6 +147,9 @@ pub fn describe(connection: &crate::model::Connection) -> String {
     match connection {
         Connection::Connecting => "connecting".into(),
         Connection::Connected => "connected".into(),
+        Connection::Unreachable {
+            attempt, reason, ..
+        } => format!("never connected ({reason}; attempt {attempt})"),
         Connection::Reconnecting { attempt, reason } => {
             format!("reconnecting (attempt {attempt}; {reason})")
         }

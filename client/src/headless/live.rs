@@ -14,11 +14,12 @@
 
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::debug;
 
 use crate::error::{describe, RunError};
+use crate::model::Connection;
 use crate::net::shared::Shared;
 use crate::net::{NetConfig, NetEvent, NetHandle, NetOutcome};
 use crate::options::{write_atomically, ReadyFile, RunOptions};
@@ -63,6 +64,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<Summary, RunError> {
         fps: FpsMeter::default(),
         pacer: Pacer::new(opts.max_fps.filter(|&f| f > 0).map(f64::from)),
         views_of_layout: 0,
+        told_unreachable: None,
     };
     let result = headless.serve(&rx, &net);
     // The network thread may be blocked on nothing but our acknowledgement;
@@ -92,7 +94,13 @@ struct Headless<'a> {
     pacer: Pacer,
     /// The layout version the views sent to the server were drawn from.
     views_of_layout: u64,
+    /// When stderr last said the server cannot be reached: a viewer with
+    /// nothing to draw must not be silent.
+    told_unreachable: Option<Instant>,
 }
+
+/// How often stderr repeats that the server still cannot be reached.
+const UNREACHABLE_REMINDER: Duration = Duration::from_secs(30);
 
 impl Headless<'_> {
     /// Renders batches as they come. `Some(frames)` when done, `None` when
@@ -106,6 +114,7 @@ impl Headless<'_> {
                 }
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
+            self.tell_connection();
             let finished = match event {
                 Ok(NetEvent::Changed) => false,
                 Ok(NetEvent::Finished) | Err(RecvTimeoutError::Disconnected) => true,
@@ -183,6 +192,40 @@ impl Headless<'_> {
         }
         self.shared.presented(batch);
         Ok(false)
+    }
+
+    /// Says on stderr that the server cannot be reached (at once, then
+    /// every 30 s) and when it finally answers.
+    fn tell_connection(&mut self) {
+        let (connection, address) = self
+            .shared
+            .update(|s| (s.status.connection.clone(), s.status.address.clone()));
+        match connection {
+            Connection::Unreachable {
+                attempt,
+                reason,
+                retrying: true,
+            } => {
+                let due = self
+                    .told_unreachable
+                    .is_none_or(|t| t.elapsed() >= UNREACHABLE_REMINDER);
+                if due {
+                    let give_up = match self.opts.timeout {
+                        Some(t) => format!("giving up after {:.0} s", t.as_secs_f64()),
+                        None => "--timeout SECONDS gives up".into(),
+                    };
+                    eprintln!(
+                        "plotcast-viewer: {reason}; retrying until it answers (attempt {attempt}; {give_up})"
+                    );
+                    self.told_unreachable = Some(Instant::now());
+                }
+            }
+            Connection::Connected if self.told_unreachable.is_some() => {
+                eprintln!("plotcast-viewer: connected to {address}");
+                self.told_unreachable = None;
+            }
+            _ => {}
+        }
     }
 
     fn timeout(&self) -> RunError {

@@ -13,6 +13,17 @@ pub enum Connection {
     Connecting,
     /// Handshake done, data flowing.
     Connected,
+    /// No connection was ever made (a wrong address, a server not started
+    /// yet); trying again.
+    Unreachable {
+        /// Attempts so far.
+        attempt: u32,
+        /// Why the last attempt failed.
+        reason: String,
+        /// Trying again (a viewer started by hand); false: gave up (a
+        /// viewer launched by its computation does not reconnect).
+        retrying: bool,
+    },
     /// Lost the server; trying again (attempt number).
     Reconnecting {
         /// Attempts so far.

@@ -152,6 +152,9 @@ async fn supervise(
         s.status.connection = Connection::Connecting;
     });
     wake(NetEvent::Changed);
+    // Whether any connection of this viewer got through: until one does,
+    // a failure is "cannot connect", not "connection lost".
+    let mut ever_welcomed = false;
     loop {
         let mut welcomed = false;
         let mut link = Link {
@@ -167,6 +170,7 @@ async fn supervise(
         if let Some(recorder) = recorder.as_mut() {
             recorder.tick(std::time::Instant::now());
         }
+        ever_welcomed |= welcomed;
         if welcomed {
             backoff = cfg.backoff_initial;
             attempt = 0;
@@ -228,6 +232,12 @@ async fn supervise(
                 // went away (Ctrl-C, kill, crash), not the network.
                 let connection = if matches!(err, NetError::Closed) && welcomed {
                     Connection::Stopped
+                } else if !ever_welcomed {
+                    Connection::Unreachable {
+                        attempt: attempt + 1,
+                        reason: reason.clone(),
+                        retrying: false,
+                    }
                 } else {
                     Connection::Lost {
                         reason: reason.clone(),
@@ -264,6 +274,11 @@ async fn supervise(
             Some(Connection::Reconnecting { reason, .. }) => Connection::Reconnecting {
                 attempt,
                 reason: reason.clone(),
+            },
+            _ if !ever_welcomed => Connection::Unreachable {
+                attempt,
+                reason: error,
+                retrying: true,
             },
             _ => Connection::Reconnecting {
                 attempt,

@@ -43,6 +43,18 @@ pub(crate) fn segments(
     let (state, color) = match &status.connection {
         Connection::Connecting => ("connecting…".to_string(), WAIT),
         Connection::Connected => ("connected".to_string(), GOOD),
+        Connection::Unreachable {
+            attempt,
+            reason,
+            retrying,
+        } => (
+            if *retrying {
+                format!("{reason}; retrying (attempt {attempt})")
+            } else {
+                format!("{reason}; not retrying")
+            },
+            if *retrying { WAIT } else { BAD },
+        ),
         Connection::Reconnecting { attempt, reason } => (
             with_reason(
                 format!("connection lost, reconnecting (attempt {attempt})"),
@@ -267,6 +279,28 @@ mod tests {
             WAIT
         );
         assert_eq!(colour(Connection::Lost { reason }), BAD);
+    }
+
+    /// A connection that was never made is not "lost".
+    #[test]
+    fn never_connected_says_cannot_connect_not_lost() {
+        let s = Status {
+            address: "vm:47800".into(),
+            connection: Connection::Unreachable {
+                attempt: 3,
+                reason: "cannot connect to vm:47800: Connection refused (os error 111)".into(),
+                retrying: true,
+            },
+            ..Status::default()
+        };
+        let (pieces, _) = segments(&s, 0);
+        let text: Vec<&str> = pieces.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            text[1],
+            "cannot connect to vm:47800: Connection refused (os error 111); retrying (attempt 3)"
+        );
+        assert_eq!(pieces[1].1, WAIT);
+        assert!(!text.join(" ").contains("lost"));
     }
 
     /// An interrupted run says so in its own words, and a run that ended
