@@ -30,13 +30,6 @@ them says which page and how many plots are not shown); n/p (or PgDn/PgUp
 when not replaying) turn the pages, Enter shows the plot under the cursor
 alone. Headless, --page N picks the page written.
 
-Replaying a recording (plotcast-viewer FILE):
-  left, right  step to the previous / next recorded moment
-  PgUp, PgDn   back / forward a tenth of the recording
-  Home, End    the first data / the end
-  space        play / pause
-  [ ]          half / double playback speed (1/16x to 64x)
-
 Exit status:
   0  done: window closed, --frames reached, or (headless with --no-reconnect)
      the server went away after at least one frame was rendered

@@ -135,7 +135,7 @@ fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
     let d = display.as_str();
     // It opens at the end: the band is at the right.
     let last = await_band(&xvfb, "the band at the end", |x| x > 600.0);
-    xdotool(d, &["search", "--name", "^plotcast", "windowfocus"]);
+    xdotool(d, &["search", "--name", "plotcast", "windowfocus"]);
     xdotool(d, &["key", "Home"]);
     let first = await_band(&xvfb, "Home: the band at the left", |x| x < 200.0);
     xdotool(d, &["key", "Right"]);

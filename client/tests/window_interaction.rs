@@ -81,7 +81,7 @@ impl Window {
 
     /// Gives the window the keyboard (no window manager does it here).
     fn focus(&self) {
-        self.xdo(&["search", "--name", "^plotcast", "windowfocus"]);
+        self.xdo(&["search", "--name", "plotcast", "windowfocus"]);
     }
 
     /// Presses `key` until the ready file shows its effect: without a

@@ -159,7 +159,7 @@ fn window_reacts_to_wheel_keys_and_drag() {
     }
     await_screen(&xvfb, "zoom in", |s| low_in_row(s) > low0 + 100);
     // Without a window manager nobody gives the window the keyboard focus.
-    xdotool(d, &["search", "--name", "^plotcast", "windowfocus"]);
+    xdotool(d, &["search", "--name", "plotcast", "windowfocus"]);
     // `a` goes back to autoscale.
     xdotool(d, &["key", "a"]);
     await_screen(&xvfb, "autoscale", |s| low_in_row(s).abs_diff(low0) < 10);

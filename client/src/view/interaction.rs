@@ -72,10 +72,11 @@ impl ViewState {
 
     /// `x` / `y`: toggles a log axis of the plot under the cursor. Its
     /// zoom is dropped (a linear range need not suit a log axis). Returns
-    /// the channel.
+    /// the channel; `None` for a plot without log axes (see
+    /// [`no_log_axes`]).
     pub fn toggle_log(&mut self, state: &PlotState, channel: u32, x_axis: bool) -> Option<u32> {
         let spec = state.spec(channel)?;
-        if spec.kind == ChannelKind::Heatmap {
+        if no_log_axes(spec.kind).is_some() {
             return None;
         }
         let (xs, ys) = self.ui.scales_of(spec);
@@ -140,6 +141,19 @@ impl ViewState {
         } else {
             self.ui.page.min(last).saturating_sub(1)
         };
+    }
+}
+
+/// Why a plot of `kind` has no log axes to toggle, if it has none.
+pub fn no_log_axes(kind: ChannelKind) -> Option<&'static str> {
+    match kind {
+        ChannelKind::Heatmap => Some("a heatmap has no log axes (its axes are its grid)"),
+        ChannelKind::Custom => {
+            Some("a custom plot's axes are its plot type's (set log scales in the computation)")
+        }
+        ChannelKind::Line | ChannelKind::Scatter | ChannelKind::Bars | ChannelKind::Series => {
+            None
+        }
     }
 }
 

@@ -50,8 +50,8 @@ pub const KEYS: &[(&str, &str)] = &[
         "the plot under the cursor alone, full window / back to all",
     ),
     (
-        "PgDn, PgUp",
-        "next / previous page of plots (when they do not all fit)",
+        "n, p, PgDn, PgUp",
+        "next / previous page of plots (when they do not all fit; PgDn/PgUp replay when replaying)",
     ),
     ("h, ?", "show / hide this help"),
     (
@@ -60,10 +60,23 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("s", "save a PNG of the window (./plotcast-<unix time>.png)"),
     (
+        "e",
+        "save the plot under the cursor, as far as it is in view, as CSV (every value; hidden traces left out)",
+    ),
+    (
         "Esc",
         "close the help, else clear the cursors, else leave the one-plot view, else quit",
     ),
     ("q", "quit"),
+];
+
+/// The keys of a window replaying a recording, taken before the others.
+pub const REPLAY_KEYS: &[(&str, &str)] = &[
+    ("left, right", "step to the previous / next recorded moment"),
+    ("PgUp, PgDn", "back / forward a tenth of the recording"),
+    ("Home, End", "the first data / the end"),
+    ("space", "play / pause"),
+    ("[, ]", "half / double playback speed (1/16x to 64x)"),
 ];
 
 /// What a key asks the window to do (keys of the interaction features;
@@ -121,6 +134,11 @@ pub fn help_text() -> String {
         let pad = width - keys.chars().count();
         text += &format!("  {keys}{:pad$}  {action}\n", "");
     }
+    text += "\nReplaying a recording (plotcast-viewer FILE), these keys come first:\n";
+    for (keys, action) in REPLAY_KEYS {
+        let pad = width.saturating_sub(keys.chars().count());
+        text += &format!("  {keys}{:pad$}  {action}\n", "");
+    }
     text
 }
 
@@ -133,6 +151,7 @@ mod tests {
         let help = help_text();
         for key in [
             "a", "f", "l", "x", "y", "h", "?", "Enter", "PgDn", "PgUp", "Esc", "q", "s", "space",
+            "e", "n", "p",
         ] {
             assert!(
                 KEYS.iter()

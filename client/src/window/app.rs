@@ -74,7 +74,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
     let proxy = event_loop.create_proxy();
     let shared = Arc::new(Shared::default());
     let net_cfg = cfg.clone();
-    let title = format!("plotcast — {}", cfg.addr);
+    let title = format!("plotcast {}", cfg.addr);
     let recorder = opts.record.as_ref().map(Recorder::create).transpose()?;
     // A closed event loop means the window is gone and nobody listens.
     let net = NetHandle::spawn_recording(
@@ -98,7 +98,7 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<u64, RunError> {
 /// when the recording cannot be read back.
 pub fn run_replay(rec: Recording, opts: &RunOptions) -> Result<u64, RunError> {
     let event_loop = event_loop()?;
-    let title = format!("plotcast — {}", rec.path().display());
+    let title = format!("plotcast replay of {}", rec.path().display());
     let mut player = Player::new(Replay::new(rec))?;
     player.set_interactive(true);
     if let Some(at) = opts.at {
@@ -219,6 +219,11 @@ impl<'a> App<'a> {
         let shared = self.source.shared();
         shared.set_views(plot.layout_version, info.views());
         self.canvas.present(width, height)?;
+        // The figure's title names the window once the layout says it.
+        if !plot.layout.title.is_empty() {
+            let title = format!("{} — {}", plot.layout.title, self.title);
+            self.canvas.set_title(&title);
+        }
         self.drawn_connection = Some(plot.status.connection.clone());
         self.frames.presented(now, batch, !self.source.paused());
         shared.update(|s| s.status.fps = fps);
@@ -323,12 +328,27 @@ impl<'a> App<'a> {
             }
             Command::LinkAll => interaction::toggle_link_all(view, shown),
             Command::LogX | Command::LogY => {
+                let axis = if command == Command::LogX { "x" } else { "y" };
                 let Some(channel) = hovered.or(view.ui.focus) else {
+                    self.notice(format!("{axis}: point at a plot to switch its {axis} axis between linear and log"));
                     return false;
                 };
-                return view
-                    .toggle_log(shown, channel, command == Command::LogX)
-                    .is_some();
+                let toggled = view.toggle_log(shown, channel, command == Command::LogX);
+                let said = match (toggled, shown.spec(channel)) {
+                    (Some(_), Some(spec)) => {
+                        let (xs, ys) = view.ui.scales_of(spec);
+                        let scale = if command == Command::LogX { xs } else { ys };
+                        let word = if scale == plotcast_protocol::Scale::Log { "logarithmic" } else { "linear" };
+                        format!("{axis} axis of {} is {word}", spec.display_title())
+                    }
+                    (None, Some(spec)) => format!(
+                        "{axis}: {}",
+                        interaction::no_log_axes(spec.kind).unwrap_or("this plot has no log axes")
+                    ),
+                    (_, None) => return false,
+                };
+                self.notice(said);
+                return toggled.is_some();
             }
             Command::Focus => view.toggle_focus(hovered),
             Command::NextPage | Command::PreviousPage => {
@@ -360,7 +380,7 @@ impl<'a> App<'a> {
             .at()
             .and_then(|(x, y)| self.info.as_ref()?.channel_at(x, y));
         let Some(plot) = plot else {
-            return self.notice("point at a plot to export its data".into());
+            return self.notice("e: point at a plot to save its data".into());
         };
         let channel = plot.channel;
         let visible = self.view.manual.get(&channel).copied().unwrap_or(plot.view);
@@ -373,9 +393,8 @@ impl<'a> App<'a> {
         self.exporter.start(request, self.source.net_config());
     }
 
-    /// Shows a line on the status line for a while, and in the terminal.
+    /// Shows a line on the status line for a while.
     fn notice(&mut self, text: String) {
-        println!("plotcast-viewer: {text}");
         self.view.ui.notice = Some((text, Instant::now() + NOTICE_SHOWN));
         self.request_redraw();
     }
@@ -467,7 +486,11 @@ impl ApplicationHandler<UserEvent> for App<'_> {
     fn user_event(&mut self, event_loop: &ActiveEventLoop, event: UserEvent) {
         match event {
             UserEvent::Net(event) => self.on_net(event_loop, event),
-            UserEvent::Notice(text) => self.notice(text),
+            UserEvent::Notice(text) => {
+                // What an export wrote is worth keeping in the terminal too.
+                println!("plotcast-viewer: {text}");
+                self.notice(text);
+            }
         }
     }
 

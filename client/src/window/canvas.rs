@@ -21,6 +21,8 @@ pub(super) struct Canvas {
     /// The last rendered frame (what `s` saves) and its size.
     rgb: Vec<u8>,
     shown_size: (u32, u32),
+    /// The window's title now.
+    title: String,
 }
 
 fn window_error(e: impl std::fmt::Display) -> RunError {
@@ -54,6 +56,7 @@ impl Canvas {
             .current_monitor()
             .and_then(|m| m.refresh_rate_millihertz());
         window.request_redraw();
+        self.title = title.to_owned();
         self.window = Some(window);
         self.surface = Some(surface);
         Ok(refresh_mhz)
@@ -63,6 +66,15 @@ impl Canvas {
     pub(super) fn close(&mut self) {
         self.surface = None;
         self.window = None;
+    }
+
+    /// Sets the window's title (what window lists and `xdotool search
+    /// --name` find), if it changed.
+    pub(super) fn set_title(&mut self, title: &str) {
+        if let Some(window) = self.window.as_ref().filter(|_| self.title != title) {
+            window.set_title(title);
+            self.title = title.to_owned();
+        }
     }
 
     /// Asks winit for a redraw.
