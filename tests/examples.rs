@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use plotcast_suite::image::Rgb;
-use plotcast_suite::procs::{wait_timeout, wait_until, KillOnDrop};
-use plotcast_suite::viewer_files::numbered_pngs;
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::procs::{wait_timeout, wait_until, KillOnDrop};
+use plotcast_testkit::rgb::Rgb;
+use plotcast_testkit::viewer_files::numbered_pngs;
+use plotcast_testkit::{bins, TempDir};
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -48,9 +48,9 @@ fn run_with_headless_viewer(name: &str, steps: u64, args: &[&str], dir: &TempDir
         Duration::from_secs(30),
         "the headless viewer to exit",
         || {
-            plotcast_suite::procs::pids_with_cmdline(&marker)
+            plotcast_testkit::procs::pids_with_cmdline(&marker)
                 .into_iter()
-                .all(|pid| !plotcast_suite::procs::alive(pid))
+                .all(|pid| !plotcast_testkit::procs::alive(pid))
         },
     );
     let files: Vec<PathBuf> = numbered_pngs(dir.path())

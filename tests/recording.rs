@@ -2,7 +2,7 @@
 //! publishes, a headless viewer records it (`--headless --record`) and is
 //! killed with SIGKILL mid-run; the file is then replayed headless at
 //! several times and exported as CSV, and everything is compared with what
-//! the computation published, recomputed here (`plotcast_suite::heat` is
+//! the computation published, recomputed here (`plotcast_workloads::heat` is
 //! deterministic): every series point equal to what was pushed, every
 //! snapshot equal to a value published at about that time. Damaged,
 //! future and foreign files get clear errors.
@@ -16,11 +16,11 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use plotcast_protocol::{decode, ChannelKind, Frame, Message, RecordReader, Tail};
-use plotcast_suite::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
-use plotcast_suite::image::Rgb;
-use plotcast_suite::procs::{signal, wait_timeout, wait_until, KillOnDrop, Signal};
-use plotcast_suite::viewer_files::presented;
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::procs::{signal, wait_timeout, wait_until, KillOnDrop, Signal};
+use plotcast_testkit::rgb::Rgb;
+use plotcast_testkit::viewer_files::presented;
+use plotcast_testkit::{bins, TempDir};
+use plotcast_workloads::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
 
 const LIMIT: Duration = Duration::from_secs(120);
 

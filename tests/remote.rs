@@ -1,4 +1,4 @@
-//! Remote viewing through the link emulator (`plotcast_suite::link`): a
+//! Remote viewing through the link emulator (`plotcast_testkit::link_proxy`): a
 //! real server in this process, a real headless viewer process, a proxy on
 //! loopback that delays every byte.
 //!
@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plotcast_suite::link::{LinkProxy, LinkSpec};
-use plotcast_suite::procs::{wait_until, KillOnDrop};
-use plotcast_suite::viewer_files::{presented, ready_figure};
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::link_proxy::{LinkProxy, LinkSpec};
+use plotcast_testkit::procs::{wait_until, KillOnDrop};
+use plotcast_testkit::viewer_files::{presented, ready_figure};
+use plotcast_testkit::{bins, TempDir};
 
 /// A server publishing a 64×48 heatmap as fast as it can, until dropped.
 struct Publishing {

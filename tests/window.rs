@@ -8,10 +8,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use plotcast_suite::procs::{self, wait_timeout, wait_until, KillOnDrop};
-use plotcast_suite::viewer_files::presented;
-use plotcast_suite::xvfb::Xvfb;
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::procs::{self, wait_timeout, wait_until, KillOnDrop};
+use plotcast_testkit::viewer_files::presented;
+use plotcast_testkit::xvfb::Xvfb;
+use plotcast_testkit::{bins, TempDir};
 
 const SCREEN: (u32, u32) = (1400, 900);
 const START_TIMEOUT: Duration = Duration::from_secs(90);

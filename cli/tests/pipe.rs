@@ -15,8 +15,8 @@ use common::{
     plotcast, run_until_png, run_with_input, stalled_viewer, viewer_pngs, with_headless_viewer,
     Running,
 };
-use plotcast_suite::image::Rgb;
-use plotcast_suite::TempDir;
+use plotcast_testkit::rgb::Rgb;
+use plotcast_testkit::TempDir;
 
 /// The plot colour of the first series (matplotlib's tab:blue).
 const BLUE: [u8; 3] = [31, 119, 180];

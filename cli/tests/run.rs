@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::{plotcast, viewer_pngs, wait_for_png, with_headless_viewer, Running};
-use plotcast_suite::TempDir;
+use plotcast_testkit::TempDir;
 use rustix::process::{kill_process, Pid, Signal};
 
 fn signal(running: &Running, signal: Signal) {
@@ -121,7 +121,8 @@ fn pipe_stops_at_sigint_and_says_so_in_its_status() {
     // stdin stays open: only the signal can end the run.
     running.address();
     signal(&running, Signal::INT);
-    let status = plotcast_suite::procs::wait_timeout(&mut running.child.0, Duration::from_secs(30))
-        .expect("plotcast pipe ends at SIGINT although its input is still open");
+    let status =
+        plotcast_testkit::procs::wait_timeout(&mut running.child.0, Duration::from_secs(30))
+            .expect("plotcast pipe ends at SIGINT although its input is still open");
     assert_eq!(status.code(), Some(130), "128 + SIGINT");
 }

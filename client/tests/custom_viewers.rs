@@ -20,9 +20,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
-use plotcast_suite::image::Rgb;
-use plotcast_suite::procs::{pids_with_cmdline, wait_timeout, wait_until, KillOnDrop};
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::procs::{pids_with_cmdline, wait_timeout, wait_until, KillOnDrop};
+use plotcast_testkit::rgb::Rgb;
+use plotcast_testkit::{bins, TempDir};
 use plotcast_viewer::model::PlotState;
 use plotcast_viewer::plot_types::{CustomData, PlotArea, PlotResult, PlotType};
 use plotcast_viewer::render::{render_with, RenderOptions};
@@ -157,7 +157,7 @@ fn the_vortex_pair_draws_what_its_plot_type_draws() {
     let marker = out.display().to_string();
     wait_until(Duration::from_secs(30), "vortex_viewer to exit", || {
         let pids = pids_with_cmdline(&marker);
-        pids.iter().all(|&pid| !plotcast_suite::procs::alive(pid))
+        pids.iter().all(|&pid| !plotcast_testkit::procs::alive(pid))
     });
     assert!(
         out.exists(),

@@ -4,7 +4,7 @@
 //! move the band on screen; `e` exports the plot under the cursor as CSV,
 //! the wheel zooms the replayed frame, `s` saves it, `q` quits.
 //!
-//! Needs Xvfb, xwd and xdotool (see `plotcast_suite::xvfb`); without them
+//! Needs Xvfb, xwd and xdotool (see `plotcast_testkit::xvfb`); without them
 //! the test says it skipped, except in CI.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -18,7 +18,7 @@ use plotcast_protocol::{
     encode, encode_data, ArrayRef, ChannelKind, ChannelSpec, FileHeader, FrameRef, Layout, Message,
     PartRef, RecordWriter,
 };
-use plotcast_suite::xvfb::{xdotool, Xvfb};
+use plotcast_testkit::xvfb::{xdotool, Xvfb};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const NX: u32 = 40;
@@ -109,7 +109,7 @@ fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
             return;
         }
     };
-    if plotcast_suite::xvfb::require("xdotool").is_err() {
+    if plotcast_testkit::xvfb::require("xdotool").is_err() {
         eprintln!("skipped: xdotool is not installed (Debian package xdotool)");
         return;
     }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::{unix_us, FakeServer, Rgb, Script, Viewer};
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
-use plotcast_suite::xvfb::{xdotool, Xvfb};
+use plotcast_testkit::xvfb::{xdotool, Xvfb};
 
 const LIMIT: Duration = Duration::from_secs(60);
 

@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{heatmap_frame, FakeServer, Rgb, Script, Viewer, VIRIDIS_HIGH, VIRIDIS_LOW};
-use plotcast_suite::xvfb::{xdotool, Xvfb};
+use plotcast_testkit::xvfb::{xdotool, Xvfb};
 
 const LIMIT: Duration = Duration::from_secs(60);
 

@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    builder, first_value, hello, server, stalled_viewer, wait_until, Client, ClientError, Nagger,
+    builder, first_value, hello, server, stalled_viewer, wait_until, Nagger, PeerError, TestPeer,
     TIMEOUT,
 };
 use plotcast_protocol::util::unix_now_us;
@@ -20,7 +20,7 @@ fn stalled_reader_does_not_block_publish_and_others_get_the_latest() {
     let heat = server.line("big");
     let stalled = stalled_viewer(server.local_addr());
     let nagger = Nagger::start(std::slice::from_ref(&stalled), Duration::from_millis(5));
-    let mut good = Client::connect(server.local_addr());
+    let mut good = TestPeer::connect(server.local_addr());
     let mut values = vec![0.0f64; 100_000 / 8];
     let started = Instant::now();
     let mut last = None;
@@ -76,7 +76,7 @@ fn hundred_stalled_clients_do_not_block_publish() {
         "500 publishes took {took:?}: publishing waits for stalled viewers"
     );
     assert_eq!(server.stats().channels[0].publishes, 500);
-    let mut good = Client::connect(server.local_addr());
+    let mut good = TestPeer::connect(server.local_addr());
     let b = good.batch();
     assert_eq!(b.frames[0].seq, 500);
     assert_eq!(server.viewer_count(), 101, "no stalled viewer was dropped");
@@ -95,7 +95,7 @@ fn late_join_gets_the_newest_value_and_reconnect_a_full_snapshot() {
     b.publish(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 3, 2);
     s.extend(&[0.0, 1.0, 2.0], &[10.0, 11.0, 12.0]);
 
-    let mut first = Client::connect(server.local_addr());
+    let mut first = TestPeer::connect(server.local_addr());
     assert_eq!(first.layout.channels.len(), 3);
     assert_eq!(first.layout.title, "test");
     let batch = first.batch();
@@ -110,7 +110,7 @@ fn late_join_gets_the_newest_value_and_reconnect_a_full_snapshot() {
 
     // Only `a` changes; a reconnecting viewer still gets everything.
     a.publish(&[100.0]);
-    let mut again = Client::connect(server.local_addr());
+    let mut again = TestPeer::connect(server.local_addr());
     assert_eq!(again.welcome.session_id, session);
     let batch = again.batch();
     assert_eq!(batch.frames.len(), 3, "reconnect gets a full snapshot");
@@ -125,7 +125,7 @@ fn batches_wait_for_news_and_count_skipped_values() {
     let server = server();
     let a = server.line("a");
     a.publish(&[0.0]);
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     c.batch();
     // Nothing new: the request stays open.
     c.ready();
@@ -156,7 +156,7 @@ fn batches_wait_for_news_and_count_skipped_values() {
 #[test]
 fn new_channels_come_with_a_fresh_layout() {
     let server = builder().columns(3).start().unwrap();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     assert!(c.layout.channels.is_empty());
     assert_eq!(c.layout.columns, 3);
     c.ready();
@@ -191,7 +191,7 @@ fn new_channels_come_with_a_fresh_layout() {
 fn paused_series_viewer_gets_every_point_in_the_window_in_order() {
     let server = server();
     let s = server.channel("energy").history_points(1000).series();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let id = c.channel("energy");
     assert_eq!(c.layout.channels[0].history_points, 1000);
     let mut received: Vec<(u64, f64)> = Vec::new();
@@ -246,7 +246,7 @@ fn heartbeats_measure_round_trips_and_answer_pings() {
         .heartbeat_timeout(Duration::from_secs(2))
         .start()
         .unwrap();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     assert_eq!(c.welcome.heartbeat_interval_ms, 100);
     assert_eq!(c.welcome.heartbeat_timeout_ms, 2000);
     match c.io.recv(TIMEOUT, "a ping").unwrap() {
@@ -298,7 +298,7 @@ fn silent_viewer_is_dropped_after_the_heartbeat_timeout() {
         .start()
         .unwrap();
     let started = Instant::now();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     // Registered before the welcome was sent.
     assert_eq!(server.viewer_count(), 1);
     // Read (pings) but never answer: the server must hang up.
@@ -342,9 +342,9 @@ fn viewer_that_stops_reading_is_dropped_when_writes_stall() {
 #[test]
 fn max_viewers_is_enforced() {
     let server = builder().max_viewers(1).start().unwrap();
-    let _first = Client::connect(server.local_addr());
-    match Client::try_connect(server.local_addr(), hello(None)) {
-        Err(ClientError::Rejected(r)) => {
+    let _first = TestPeer::connect(server.local_addr());
+    match TestPeer::try_connect(server.local_addr(), hello(None)) {
+        Err(PeerError::Rejected(r)) => {
             assert_eq!(r.code, plotcast_protocol::RejectCode::Full);
             assert!(r.reason.contains("maximum of 1 viewers"), "{}", r.reason);
         }
@@ -355,7 +355,7 @@ fn max_viewers_is_enforced() {
 #[test]
 fn drop_says_goodbye() {
     let server = server();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     wait_until(TIMEOUT, "the viewer registered", || {
         server.viewer_count() == 1
     });
@@ -403,7 +403,7 @@ fn invalid_shapes_are_counted_not_sent() {
         (stats.channels[0].invalid, stats.channels[0].publishes),
         (1, 1)
     );
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let b = c.batch();
     assert_eq!(
         b.frames[0].parts[0].y.dtype(),
@@ -425,7 +425,7 @@ fn bars_and_traces() {
         plotcast::Trace::y("a", &[1.0, 2.0]),
         plotcast::Trace::xy("b", &[0.0, 1.0, 2.0], &[3.0, 4.0, 5.0]),
     ]);
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let b = c.batch();
     let hist = b.frame(c.channel("hist")).unwrap();
     assert_eq!(hist.parts[0].x.as_ref().unwrap().len(), 3);
@@ -438,7 +438,7 @@ fn bars_and_traces() {
 fn finish_waits_for_viewers_to_get_the_final_values() {
     let server = server();
     let line = server.line("l");
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     line.publish(&[1.0]);
     c.ready();
     // The viewer is asking: finish lets it get the final value, then says goodbye.
@@ -463,7 +463,7 @@ fn finish_waits_for_viewers_to_get_the_final_values() {
     // A viewer that never asks is waited for only until the timeout.
     let server = common::server();
     let line = server.line("l");
-    let _silent = Client::connect(server.local_addr());
+    let _silent = TestPeer::connect(server.local_addr());
     wait_until(TIMEOUT, "the viewer registered", || {
         server.viewer_count() == 1
     });
@@ -487,7 +487,7 @@ fn slow_but_steady_viewer_survives_a_batch_longer_than_the_heartbeat_timeout() {
         .unwrap();
     let line = server.line("big");
     line.publish(&vec![3.0f64; 2 << 20]); // 16 MiB
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     // Pacing, about 6 MiB/s: the batch takes well over the timeout, and the
     // viewer sends nothing while it lasts.
     c.io.chunk = 64 * 1024;
@@ -531,7 +531,7 @@ fn a_viewer_that_stalls_then_reads_but_never_sends_is_dropped_one_timeout_after_
         .unwrap();
     let line = server.line("big");
     line.publish(&vec![1.0f64; 2 << 20]); // 16 MiB: the writes block
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     // The viewer's last message ever: it asks for a batch...
     c.ready();
     // ... stops reading for half a second, so the server's write blocks ...
@@ -566,7 +566,7 @@ fn round_trips_longer_than_the_ping_interval_are_measured() {
         .heartbeat_timeout(Duration::from_secs(5))
         .start()
         .unwrap();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     // Every ping is answered 400 ms late, as a long link would (the
     // pong's timestamps say the ping arrived just now): four more pings
     // leave meanwhile.
@@ -592,7 +592,7 @@ fn a_refused_publish_takes_no_sequence_number() {
     let server = server();
     let h = server.heatmap("h");
     h.publish(&[1.0, 2.0, 3.0, 4.0], 2, 2);
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     assert_eq!(c.batch().frames[0].seq, 1);
     h.publish(&[1.0, 2.0, 3.0], 2, 2); // wrong shape: refused
     h.publish(&[5.0, 6.0, 7.0, 8.0], 2, 2);
@@ -664,11 +664,11 @@ fn viewers_stalled_on_their_own_frames_are_dropped_beyond_the_budget() {
     }
     assert_eq!(server.viewer_count(), 2, "the two newest stay");
     // The dropped ones are closed: the first one joined first.
-    let closed = plotcast_suite::conn::read_until_closed(&mut stalled[0], TIMEOUT, "the first");
+    let closed = plotcast_testkit::conn::read_until_closed(&mut stalled[0], TIMEOUT, "the first");
     assert!(closed.total > 0, "it had received part of its frame");
     // Publishing and a reading viewer go on.
     line.publish(&values);
-    let mut good = Client::connect(server.local_addr());
+    let mut good = TestPeer::connect(server.local_addr());
     assert_eq!(good.batch().frames.len(), 1);
 }
 
@@ -681,14 +681,14 @@ fn a_window_of_batches_flows_and_is_capped() {
     use plotcast_protocol::{Ready, MAX_BATCHES_IN_FLIGHT};
     let server = server();
     let line = server.line("l");
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     c.io.send(&Message::Ready(Ready::up_to(1_000_000))).unwrap();
-    let next_end = |c: &mut Client, within: Duration| loop {
+    let next_end = |c: &mut TestPeer, within: Duration| loop {
         match c.io.recv(within, "a batch end") {
             Ok(Message::BatchEnd(end)) => return Some(end),
             Ok(Message::Data(_) | Message::Layout(_) | Message::Ping(_)) => {}
             Ok(other) => panic!("unexpected {other:?}"),
-            Err(ClientError::Timeout { .. }) => return None,
+            Err(PeerError::Timeout { .. }) => return None,
             Err(err) => panic!("{err}"),
         }
     };

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{builder, hello, hello_bytes, wait_until, Client, ClientError, Conn, TIMEOUT};
+use common::{builder, hello, hello_bytes, wait_until, Conn, PeerError, TestPeer, TIMEOUT};
 use plotcast::{Line, Server, ServerError};
 use plotcast_protocol::{encode, Message, Ready, RejectCode, VERSION};
 
@@ -59,7 +59,7 @@ fn assert_logged(addr: SocketAddr, text: &str) {
 struct Fixture {
     server: Server,
     line: Line,
-    good: Client,
+    good: TestPeer,
     value: f64,
 }
 
@@ -72,7 +72,7 @@ impl Fixture {
         }
         let server = b.start().unwrap();
         let line = server.line("l");
-        let good = Client::connect_with(server.local_addr(), token);
+        let good = TestPeer::connect_with(server.local_addr(), token);
         Self {
             server,
             line,
@@ -261,7 +261,7 @@ fn silent_connection_is_dropped_after_the_handshake_deadline() {
 #[test]
 fn oversized_frame_after_the_handshake_drops_the_viewer() {
     let mut f = Fixture::new(None);
-    let mut bad = Client::connect(f.addr());
+    let mut bad = TestPeer::connect(f.addr());
     let addr = bad.local_addr();
     wait_until(TIMEOUT, "two viewers", || f.server.viewer_count() == 2);
     let mut big = 100_000u32.to_be_bytes().to_vec();
@@ -294,11 +294,11 @@ fn non_loopback_bind_needs_a_token() {
     assert_eq!(token.len(), 32);
     let port = server.local_addr().port();
     let local: SocketAddr = ([127, 0, 0, 1], port).into();
-    match Client::try_connect(local, hello(None)) {
-        Err(ClientError::Rejected(r)) => assert_eq!(r.code, RejectCode::BadToken),
+    match TestPeer::try_connect(local, hello(None)) {
+        Err(PeerError::Rejected(r)) => assert_eq!(r.code, RejectCode::BadToken),
         other => panic!("expected a rejection, got {other:?}"),
     }
-    let _ok = Client::connect_with(local, Some(&token));
+    let _ok = TestPeer::connect_with(local, Some(&token));
 
     // The explicit opt-out.
     let open = builder()
@@ -371,7 +371,7 @@ fn hello_over_the_protocol_limits_is_rejected_as_malformed() {
     );
     // Names up to 1 KiB and tokens up to 256 bytes are welcome (no token is
     // configured: any token is accepted)...
-    Client::try_connect(f.addr(), at_limits).expect("a hello at the limits is welcome");
+    TestPeer::try_connect(f.addr(), at_limits).expect("a hello at the limits is welcome");
     // ... one byte more is a malformed handshake (Reject code 4).
     let mut io = f.raw(&raw_hello(None, &"n".repeat(1025)));
     let r = rejection(&mut io);

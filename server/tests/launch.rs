@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{hello, wait_until, Client, ClientError, TIMEOUT};
+use common::{hello, wait_until, PeerError, TestPeer, TIMEOUT};
 use plotcast::{Server, ViewerLaunch};
 use plotcast_protocol::{Goodbye, GoodbyeCode, Message};
 
@@ -101,7 +101,7 @@ fn fake_viewer(out: &Path) {
     fs::write(out.join("stdin"), stdin.display().to_string()).unwrap();
     let addr: SocketAddr = args[0].parse().unwrap();
     let token = Some(token.as_str()).filter(|t| !t.is_empty());
-    let answer = match Client::try_connect(addr, hello(token)) {
+    let answer = match TestPeer::try_connect(addr, hello(token)) {
         Ok(mut c) => {
             c.io.send(&Message::Goodbye(Goodbye {
                 code: GoodbyeCode::Normal,
@@ -110,7 +110,7 @@ fn fake_viewer(out: &Path) {
             .unwrap();
             format!("welcome {}", c.welcome.server_name)
         }
-        Err(ClientError::Rejected(r)) => format!("{r:?}"),
+        Err(PeerError::Rejected(r)) => format!("{r:?}"),
         Err(err) => format!("{err}"),
     };
     // Written last: the test waits for this file.
@@ -180,7 +180,7 @@ fn missing_viewer_still_starts_with_a_hint() {
     // The computation goes on: publishing and serving work.
     let line = server.line("l");
     line.publish(&[1.0]);
-    let mut c = common::Client::connect(server.local_addr());
+    let mut c = common::TestPeer::connect(server.local_addr());
     assert_eq!(c.batch().frames.len(), 1);
 
     // The builder's path wins over the variable, and is reported the same way.

@@ -21,7 +21,8 @@ use plotcast::{Server, ServerError};
 use plotcast_protocol::{Message, RejectCode};
 
 use crate::support::{
-    fd_count, hello_bytes, messages, read_until_closed, wait_until, Client, Publisher, MIB, TIMEOUT,
+    fd_count, hello_bytes, messages, read_until_closed, wait_until, Publisher, TestPeer, MIB,
+    TIMEOUT,
 };
 
 const TOKEN: &str = "the-right-token-0123456789";
@@ -79,7 +80,7 @@ fn wrong_tokens_get_a_rejection_and_nothing_else_at_no_cost() {
     let mut publisher = Publisher::start(&["--token", TOKEN, "--values", "1000"]);
     let addr = publisher.addr;
     let pid = publisher.pid();
-    let mut good = Client::connect_with(addr, Some(TOKEN));
+    let mut good = TestPeer::connect_with(addr, Some(TOKEN));
     let mut last = good.batch().last_seq();
     let baseline_rss = publisher.rss();
     let baseline_fds = fd_count(pid);

@@ -16,8 +16,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use plotcast::Server;
-use plotcast_suite::procs::{self, wait_timeout, KillOnDrop};
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::procs::{self, wait_timeout, KillOnDrop};
+use plotcast_testkit::{bins, TempDir};
 
 use crate::support::{presented, wait_until, Publishing};
 

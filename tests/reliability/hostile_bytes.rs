@@ -20,7 +20,9 @@ use std::time::Duration;
 
 use plotcast_protocol::{decode, ChannelKind, Frame, Message, Part, ProtocolError, MAGIC, VERSION};
 
-use crate::support::{hello_bytes, read_until_closed, wire, Client, Publisher, Rng, MIB, TIMEOUT};
+use crate::support::{
+    hello_bytes, read_until_closed, wire, Publisher, Rng, TestPeer, MIB, TIMEOUT,
+};
 
 /// Connections per kind of attack.
 const ROUNDS: u64 = 25;
@@ -227,7 +229,7 @@ fn hostile_bytes_close_their_connection_and_cost_nothing() {
         "15000",
     ]);
     let addr = publisher.addr;
-    let mut good = Client::connect(addr);
+    let mut good = TestPeer::connect(addr);
     let mut last = good.batch().last_seq();
     let baseline_rss = publisher.rss();
     let baseline_virtual = publisher.peak_virtual();
@@ -261,7 +263,7 @@ fn hostile_bytes_close_their_connection_and_cost_nothing() {
         );
     }
     assert!(
-        plotcast_suite::procs::alive(publisher.pid()),
+        plotcast_testkit::procs::alive(publisher.pid()),
         "the server process survived"
     );
     let seq = good.batch().last_seq();

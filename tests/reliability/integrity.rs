@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use plotcast::Server;
 
-use crate::support::{Client, Rng};
+use crate::support::{Rng, TestPeer};
 
 const FRAMES: u64 = 2000;
 /// f64 values per frame: 128 KiB.
@@ -39,7 +39,7 @@ fn frames_arrive_whole_in_order_with_their_payload() {
         .start()
         .expect("the integrity server starts");
     let line = server.line("checked");
-    let mut viewer = Client::connect(server.local_addr());
+    let mut viewer = TestPeer::connect(server.local_addr());
 
     let done = Arc::new(AtomicBool::new(false));
     let publisher = {

@@ -22,9 +22,9 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use plotcast_suite::image::Rgb;
-use plotcast_suite::procs::{self, KillOnDrop};
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::procs::{self, KillOnDrop};
+use plotcast_testkit::rgb::Rgb;
+use plotcast_testkit::{bins, TempDir};
 
 use crate::support::{numbered_pngs, presented, wait_until, Publisher};
 

@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    fd_count, hello_bytes, stalled_viewer, thread_names, wait_until, Client, Publisher, Rng, MIB,
+    fd_count, hello_bytes, stalled_viewer, thread_names, wait_until, Publisher, Rng, TestPeer, MIB,
     TIMEOUT,
 };
 
@@ -63,7 +63,7 @@ fn churn_leaves_memory_fds_and_threads_at_baseline() {
     // One whole viewer life first, so what the server builds lazily is in
     // the baseline.
     {
-        let mut warm = Client::connect(addr);
+        let mut warm = TestPeer::connect(addr);
         warm.batch().last_seq();
         warm.batch().last_seq();
     }
@@ -85,7 +85,7 @@ fn churn_leaves_memory_fds_and_threads_at_baseline() {
         counts[kind] += 1;
         match kind {
             0 => {
-                let mut c = Client::connect(addr);
+                let mut c = TestPeer::connect(addr);
                 for _ in 0..=rng.below(3) {
                     c.batch().last_seq();
                     fresh += 1;
@@ -98,7 +98,7 @@ fn churn_leaves_memory_fds_and_threads_at_baseline() {
                 held.push((s, tick + rng.millis(1000)));
             }
             3 => {
-                let mut c = Client::connect(addr);
+                let mut c = TestPeer::connect(addr);
                 c.ready();
                 c.io.recv(TIMEOUT, "the start of a batch")
                     .expect("the start of a batch");

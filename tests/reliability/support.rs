@@ -1,5 +1,5 @@
 //! What the scenarios share besides the protocol test client of
-//! `plotcast-suite` (re-exported here): the helper publisher process,
+//! `plotcast-testkit` (re-exported here): the helper publisher process,
 //! `/proc` figures of a process, a publishing thread, and a small
 //! deterministic random source.
 //!
@@ -13,11 +13,11 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::Duration;
 
-use plotcast_suite::procs::{Background, KillOnDrop};
+use plotcast_testkit::procs::{Background, KillOnDrop};
 
-pub use plotcast_suite::client::{hello_bytes, stalled_viewer, Client, Nagger, TIMEOUT};
-pub use plotcast_suite::conn::{messages, read_until_closed, wire};
-pub use plotcast_suite::procs::wait_until;
+pub use plotcast_testkit::conn::{messages, read_until_closed, wire};
+pub use plotcast_testkit::procs::wait_until;
+pub use plotcast_testkit::test_peer::{hello_bytes, stalled_viewer, Nagger, TestPeer, TIMEOUT};
 
 /// The helper publisher built with this test binary (cargo builds a
 /// package's binaries before its integration tests).
@@ -120,7 +120,7 @@ pub fn thread_names(pid: i32) -> Vec<String> {
     names
 }
 
-/// The helper publisher (`src/bin/plotcast-test-publisher.rs`) running in
+/// The helper publisher (`tests/bin/plotcast-test-publisher.rs`) running in
 /// its own process, killed and reaped on drop.
 pub struct Publisher {
     child: KillOnDrop,
@@ -244,7 +244,7 @@ impl Publisher {
     pub fn quit(mut self) {
         let _ = writeln!(self.stdin, "quit");
         let _ = self.stdin.flush();
-        let status = plotcast_suite::procs::wait_timeout(&mut self.child.0, TIMEOUT)
+        let status = plotcast_testkit::procs::wait_timeout(&mut self.child.0, TIMEOUT)
             .unwrap_or_else(|| panic!("the helper publisher did not exit within {TIMEOUT:?}"));
         assert!(
             status.success(),
@@ -262,4 +262,4 @@ impl Publisher {
     }
 }
 
-pub use plotcast_suite::viewer_files::{numbered_pngs, presented};
+pub use plotcast_testkit::viewer_files::{numbered_pngs, presented};

@@ -10,10 +10,10 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use plotcast_suite::image::Rgb;
-use plotcast_suite::procs::{alive, pids_with_cmdline, wait_timeout, wait_until, KillOnDrop};
-use plotcast_suite::viewer_files::numbered_pngs;
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::procs::{alive, pids_with_cmdline, wait_timeout, wait_until, KillOnDrop};
+use plotcast_testkit::rgb::Rgb;
+use plotcast_testkit::viewer_files::numbered_pngs;
+use plotcast_testkit::{bins, TempDir};
 
 /// The longest a plotcast run in a test may take.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -221,7 +221,7 @@ pub fn viewer_pngs(dir: &TempDir, said: &str) -> Vec<PathBuf> {
 /// server allows, and then never reads: the worst a stalled viewer can do.
 pub fn stalled_viewer(addr: SocketAddr) -> TcpStream {
     use plotcast_protocol::{encode, Message, Ready};
-    let mut s = plotcast_suite::client::stalled_viewer(addr);
+    let mut s = plotcast_testkit::test_peer::stalled_viewer(addr);
     s.write_all(&encode(&Message::Ready(Ready::up_to(1000))).unwrap())
         .unwrap();
     s

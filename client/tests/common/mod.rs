@@ -515,7 +515,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-pub use plotcast_suite::image::Rgb;
+pub use plotcast_testkit::rgb::Rgb;
 
 /// Decodes a PNG into RGB8.
 pub fn read_png(path: &Path) -> Rgb {

@@ -1,15 +1,15 @@
 //! What the server's tests share: a test server, and the protocol test
-//! client of `plotcast-suite` (one client for every test and benchmark).
+//! peer of `plotcast-testkit` (one peer for every test and benchmark).
 #![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
 use plotcast::{Server, ServerBuilder};
 use plotcast_protocol::Frame;
 
-pub use plotcast_suite::client::{
-    hello, hello_bytes, ready_bytes, stalled_viewer, Batch, Client, Nagger, TIMEOUT,
+pub use plotcast_testkit::conn::{Conn, PeerError};
+pub use plotcast_testkit::procs::wait_until;
+pub use plotcast_testkit::test_peer::{
+    hello, hello_bytes, ready_bytes, stalled_viewer, Batch, Nagger, TestPeer, TIMEOUT,
 };
-pub use plotcast_suite::conn::{ClientError, Conn};
-pub use plotcast_suite::procs::wait_until;
 
 /// A builder that ignores the environment and launches no viewer.
 pub fn builder() -> ServerBuilder {

@@ -1,7 +1,7 @@
 //! A framed plotcast connection on a blocking socket, every read under a
 //! deadline, and raw-byte helpers for tests that speak the wire directly.
 //!
-//! [`Conn`] is the transport of the test [`Client`](crate::client::Client);
+//! [`Conn`] is the transport of the test [`TestPeer`](crate::test_peer::TestPeer);
 //! tests that send hostile or hand-made bytes use it (or [`wire`] and
 //! [`messages`]) on their own.
 
@@ -16,9 +16,9 @@ use plotcast_protocol::{
 };
 use tokio_util::codec::Decoder;
 
-/// Why a client step failed. Every variant names what was awaited.
+/// Why a test peer's step failed. Every variant names what was awaited.
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub enum PeerError {
     /// Nothing (or not enough) arrived in time.
     #[error("timed out after {after:?} waiting for {what}")]
     Timeout {
@@ -70,7 +70,7 @@ pub enum ClientError {
     },
 }
 
-impl ClientError {
+impl PeerError {
     /// Whether the connection is gone (closed or reset by the server).
     pub fn is_closed(&self) -> bool {
         matches!(self, Self::Closed { .. } | Self::Io { .. })
@@ -135,11 +135,11 @@ impl Conn {
     /// Sends one message.
     ///
     /// # Errors
-    /// [`ClientError::Io`] when the socket refuses it.
-    pub fn send(&mut self, msg: &Message) -> Result<(), ClientError> {
+    /// [`PeerError::Io`] when the socket refuses it.
+    pub fn send(&mut self, msg: &Message) -> Result<(), PeerError> {
         self.stream
             .write_all(&wire(msg))
-            .map_err(|source| ClientError::Io {
+            .map_err(|source| PeerError::Io {
                 what: format!("sending a {}", msg.name()),
                 source,
             })
@@ -148,9 +148,9 @@ impl Conn {
     /// The next message, within `within`.
     ///
     /// # Errors
-    /// [`ClientError::Timeout`], [`ClientError::Closed`],
-    /// [`ClientError::Io`] or [`ClientError::Protocol`], naming `what`.
-    pub fn recv(&mut self, within: Duration, what: &str) -> Result<Message, ClientError> {
+    /// [`PeerError::Timeout`], [`PeerError::Closed`],
+    /// [`PeerError::Io`] or [`PeerError::Protocol`], naming `what`.
+    pub fn recv(&mut self, within: Duration, what: &str) -> Result<Message, PeerError> {
         let deadline = Instant::now() + within;
         loop {
             let body = self
@@ -162,7 +162,7 @@ impl Conn {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(ClientError::Timeout {
+                return Err(PeerError::Timeout {
                     what: what.into(),
                     after: within,
                 });
@@ -175,17 +175,17 @@ impl Conn {
     ///
     /// # Errors
     /// As [`recv`](Self::recv), except that silence is not an error.
-    pub fn poll(&mut self, within: Duration) -> Result<Option<Message>, ClientError> {
+    pub fn poll(&mut self, within: Duration) -> Result<Option<Message>, PeerError> {
         match self.recv(within, "a message") {
             Ok(msg) => Ok(Some(msg)),
-            Err(ClientError::Timeout { .. }) => Ok(None),
+            Err(PeerError::Timeout { .. }) => Ok(None),
             Err(err) => Err(err),
         }
     }
 
     /// One read of at most [`chunk`](Self::chunk) bytes, waiting at most
     /// `left`; a timeout is not an error here (the caller's deadline decides).
-    fn read_some(&mut self, left: Duration, what: &str) -> Result<(), ClientError> {
+    fn read_some(&mut self, left: Duration, what: &str) -> Result<(), PeerError> {
         let chunk = self.chunk.max(1);
         if self.scratch.len() < chunk {
             self.scratch.resize(chunk, 0);
@@ -194,7 +194,7 @@ impl Conn {
             .set_read_timeout(Some(left))
             .map_err(|source| io_error(what, source))?;
         match self.stream.read(&mut self.scratch[..chunk]) {
-            Ok(0) => Err(ClientError::Closed { what: what.into() }),
+            Ok(0) => Err(PeerError::Closed { what: what.into() }),
             Ok(n) => {
                 self.buf.extend_from_slice(&self.scratch[..n]);
                 if !self.pace.is_zero() {
@@ -208,15 +208,15 @@ impl Conn {
     }
 }
 
-fn protocol(what: &str, source: ProtocolError) -> ClientError {
-    ClientError::Protocol {
+fn protocol(what: &str, source: ProtocolError) -> PeerError {
+    PeerError::Protocol {
         what: what.into(),
         source,
     }
 }
 
-fn io_error(what: &str, source: io::Error) -> ClientError {
-    ClientError::Io {
+fn io_error(what: &str, source: io::Error) -> PeerError {
+    PeerError::Io {
         what: what.into(),
         source,
     }

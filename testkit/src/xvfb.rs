@@ -4,8 +4,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-pub use crate::image::Rgb;
 use crate::procs::{wait_until, KillOnDrop};
+pub use crate::rgb::Rgb;
 
 /// A running Xvfb on its own display; killed on drop.
 #[derive(Debug)]

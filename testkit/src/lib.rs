@@ -1,51 +1,39 @@
-//! Shared helpers of the plotcast examples and end-to-end tests.
+//! The one test-support crate of plotcast, shared by every test crate and
+//! the benchmark: what starts the programs under test, what waits for them,
+//! and what looks at what they produced.
 //!
-//! The examples live in `examples/`, the end-to-end tests in `tests/`; this
-//! small library holds what both need, so each example stays a plain
-//! computation and each test reads as its scenario.
+//! ```no_run
+//! use plotcast_testkit::procs::wait_until;
+//! use plotcast_testkit::test_peer::TestPeer;
+//!
+//! # let addr = "127.0.0.1:1".parse().unwrap();
+//! let mut peer = TestPeer::connect(addr);
+//! let batch = peer.batch();
+//! wait_until(std::time::Duration::from_secs(5), "nothing", || true);
+//! # let _ = batch;
+//! ```
 //!
 //! Layout:
-//! - [`steps_from_env`]: how long an example runs;
-//! - [`big`]: the big workload (a 2048² field, a 10⁶-point line);
+//! - [`TempDir`]: a fresh folder per test, removed on drop;
 //! - [`bins`]: where the viewer and example binaries are (built by cargo);
-//! - [`client`]: the protocol test client (a typed viewer on a socket);
+//! - [`test_peer`]: the protocol test peer (a typed viewer on a socket);
 //! - [`conn`]: its framed connection, and raw-byte helpers;
-//! - [`procs`]: child processes with deadlines, process state, zombies;
+//! - [`procs`]: waits, child processes with deadlines, process state;
 //! - [`xvfb`]: a private X server and screenshots of it;
-//! - [`image`]: PNG reading and "is there a plot in here" checks;
-//! - [`link`]: a TCP proxy that emulates a long or slow link;
-//! - [`viewer_files`]: the numbered PNGs and ready file a viewer writes;
-//! - [`heat`]: the heat demo's computation (the example and the recording
-//!   tests share it).
+//! - [`rgb`]: PNG reading and "is there a plot in here" checks;
+//! - [`link_proxy`]: a TCP proxy that emulates a long or slow link;
+//! - [`viewer_files`]: the numbered PNGs and ready file a viewer writes.
 
 #![warn(missing_docs)]
 
-pub mod big;
 pub mod bins;
-pub mod client;
 pub mod conn;
-pub mod heat;
-pub mod image;
-pub mod link;
+pub mod link_proxy;
 pub mod procs;
+pub mod rgb;
+pub mod test_peer;
 pub mod viewer_files;
 pub mod xvfb;
-
-/// Number of steps an example runs: `PLOTCAST_STEPS` if set (tests use it
-/// to bound a run), else `default`.
-///
-/// # Panics
-/// When `PLOTCAST_STEPS` is set but is not a whole number: an example
-/// should refuse a typo rather than run forever.
-pub fn steps_from_env(default: u64) -> u64 {
-    match std::env::var("PLOTCAST_STEPS") {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("PLOTCAST_STEPS must be a whole number, got {text:?}")),
-        Err(_) => default,
-    }
-}
 
 /// A fresh, empty folder under the system's temporary folder, removed on
 /// drop (kept when the `PLOTCAST_KEEP_TEST_FILES` variable is set, to look
