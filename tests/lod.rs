@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use plotcast_protocol::{
     ChannelKind, Frame, Layout, Message, View, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE,
 };
-use plotcast_testkit::test_peer::{hello, TestPeer};
+use plotcast_testkit::test_peer::hello;
+use plotcast_testkit::{start_server, wait_until, TestPeer};
 use plotcast_viewer::colormap::Colormap;
 use plotcast_viewer::model::PlotState;
 use plotcast_viewer::render::{render_with, RenderOptions};
@@ -19,12 +20,7 @@ use plotcast_viewer::view::{RenderInfo, ViewState};
 const SIZE: (u32, u32) = (1280, 720);
 
 fn server() -> plotcast::Server {
-    plotcast::Server::builder()
-        .title("lod")
-        .use_env(false)
-        .launch_viewer(false)
-        .start()
-        .expect("server starts")
+    start_server("lod")
 }
 
 fn options() -> RenderOptions {
@@ -273,14 +269,11 @@ fn viewers_with_one_view_share_one_reduction_per_publish() {
         for c in &mut viewers {
             // Each viewer takes the newest value (and a first, raw one if
             // its view had not arrived yet).
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
+            let what = format!("a reduced frame of publish {k}");
+            wait_until(&what, Duration::from_secs(30), || {
                 let f = frames(c);
-                if f[0].lod.is_some() && f[0].parts[0].y.to_f64().first() == Some(&(k as f64)) {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "no reduced frame of publish {k}");
-            }
+                f[0].lod.is_some() && f[0].parts[0].y.to_f64().first() == Some(&(k as f64))
+            });
         }
     }
     let stats = server.stats();

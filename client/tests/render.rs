@@ -1,41 +1,18 @@
 //! Renderer tests on fixed data: sizes, ink inside every plot, colorbar,
 //! decimation against the naive drawing, bad values, tiny canvases, and a
 //! few demo PNGs to look at (written to the temporary folder when
-//! `PLOTCAST_TEST_KEEP` is set).
+//! `PLOTCAST_KEEP_TEST_FILES` is set).
 #![allow(clippy::unwrap_used)]
 
 use std::time::Instant;
 
-use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, GridCell, Layout, Part, Scale};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, GridCell, Layout, Scale};
+use plotcast_testkit::frames::{frame, part};
+use plotcast_testkit::Rgb;
 use plotcast_viewer::colormap::Colormap;
 use plotcast_viewer::model::{ChannelData, Connection, PlotState, SeriesHistory, SeriesSet};
-use plotcast_viewer::render::{
-    ink_fraction, render, render_with, save_png, RenderOptions, BACKGROUND,
-};
+use plotcast_viewer::render::{ink_fraction, render, render_with, RenderOptions, BACKGROUND};
 use plotcast_viewer::view::{PixelRect, PlotInfo, ViewState};
-
-fn part(name: &str, x: Option<&[f64]>, y: &[f64]) -> Part {
-    Part {
-        name: name.into(),
-        first_index: 0,
-        x: x.map(Array::from_f64),
-        y: Array::from_f64(y),
-    }
-}
-
-fn frame(channel: u32, kind: ChannelKind, parts: Vec<Part>) -> Frame {
-    Frame {
-        channel,
-        seq: 1,
-        timestamp_us: 1_000_000,
-        kind,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts,
-        lod: None,
-    }
-}
 
 fn heat_frame(channel: u32, nx: u32, ny: u32, f: impl Fn(f64, f64) -> f64) -> Frame {
     let mut v = Vec::with_capacity((nx * ny) as usize);
@@ -153,14 +130,10 @@ fn inner(rect: PixelRect) -> PixelRect {
 }
 
 /// Writes a rendered image to the temporary folder for a person to look
-/// at, only when `PLOTCAST_TEST_KEEP` is set (tests leave no files behind
-/// otherwise, and parallel runs cannot clash).
+/// at, only when `PLOTCAST_KEEP_TEST_FILES` is set (tests leave no files
+/// behind otherwise, and parallel runs cannot clash).
 fn keep_png(name: &str, width: u32, height: u32, rgb: &[u8]) {
-    if std::env::var_os("PLOTCAST_TEST_KEEP").is_some() {
-        let path = std::env::temp_dir().join(name);
-        save_png(&path, width, height, rgb).unwrap();
-        eprintln!("kept {}", path.display());
-    }
+    Rgb::from_rgb(width, height, rgb.to_vec()).keep(name);
 }
 
 #[test]

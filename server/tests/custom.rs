@@ -3,14 +3,12 @@
 //! publishes.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{server, TestPeer};
 use plotcast_protocol::{ChannelKind, DType};
+use plotcast_testkit::{start_server, TestPeer};
 
 #[test]
 fn custom_arrays_arrive_named_with_their_grid_and_dtype() {
-    let server = server();
+    let server = start_server("test");
     let flow = server.custom("flow", "flow-arrows");
     assert_eq!(flow.plot_type(), "flow-arrows");
     let mut viewer = TestPeer::connect(server.local_addr());
@@ -56,7 +54,7 @@ fn custom_arrays_arrive_named_with_their_grid_and_dtype() {
 
 #[test]
 fn bad_publishes_are_dropped_and_counted() {
-    let server = server();
+    let server = start_server("test");
     let flow = server.custom("flow", "x");
     let quiver = server.quiver("field");
     let image = server.image("picture");
@@ -73,7 +71,7 @@ fn bad_publishes_are_dropped_and_counted() {
 
 #[test]
 fn quiver_and_image_use_the_built_in_plot_types() {
-    let server = server();
+    let server = start_server("test");
     let quiver = server.quiver("field");
     let image = server.image("picture");
     assert_eq!(quiver.name(), "field");
@@ -101,7 +99,7 @@ fn quiver_and_image_use_the_built_in_plot_types() {
 
 #[test]
 fn a_channel_keeps_its_plot_type() {
-    let server = server();
+    let server = start_server("test");
     let a = server.custom("flow", "quiver");
     let same = server.custom("flow", "quiver");
     assert_eq!(a.id(), same.id());

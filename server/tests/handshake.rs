@@ -2,16 +2,16 @@
 //! reason while a good viewer keeps receiving.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{builder, hello, hello_bytes, wait_until, Conn, PeerError, TestPeer, TIMEOUT};
 use plotcast::{Line, Server, ServerError};
 use plotcast_protocol::{encode, Message, Ready, RejectCode, VERSION};
+use plotcast_testkit::frames::first_value;
+use plotcast_testkit::test_peer::{hello, hello_bytes, TIMEOUT};
+use plotcast_testkit::{server_builder, wait_until, Conn, PeerError, TestPeer};
 
 /// Everything logged in this test binary.
 fn logs() -> Arc<Mutex<Vec<u8>>> {
@@ -47,8 +47,8 @@ fn assert_logged(addr: SocketAddr, text: &str) {
     let logs = logs();
     let addr = addr.to_string();
     wait_until(
-        TIMEOUT,
         &format!("a log line about {addr} with {text:?}"),
+        TIMEOUT,
         || {
             let all = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
             all.lines().any(|l| l.contains(&addr) && l.contains(text))
@@ -66,7 +66,7 @@ struct Fixture {
 impl Fixture {
     fn new(token: Option<&str>) -> Self {
         logs();
-        let mut b = builder().handshake_timeout(Duration::from_secs(1));
+        let mut b = server_builder("test").handshake_timeout(Duration::from_secs(1));
         if let Some(t) = token {
             b = b.token(t);
         }
@@ -92,7 +92,7 @@ impl Fixture {
         let v = self.value;
         let b = self.good.batch();
         assert_eq!(b.frames.len(), 1);
-        assert_eq!(common::first_value(&b.frames[0]), v);
+        assert_eq!(first_value(&b.frames[0]), v);
     }
 
     /// Connects a raw peer, sends `bytes`, and returns the connection.
@@ -263,12 +263,12 @@ fn oversized_frame_after_the_handshake_drops_the_viewer() {
     let mut f = Fixture::new(None);
     let mut bad = TestPeer::connect(f.addr());
     let addr = bad.local_addr();
-    wait_until(TIMEOUT, "two viewers", || f.server.viewer_count() == 2);
+    wait_until("two viewers", TIMEOUT, || f.server.viewer_count() == 2);
     let mut big = 100_000u32.to_be_bytes().to_vec();
     big.extend_from_slice(&[0u8; 1024]);
     bad.io.stream.write_all(&big).unwrap();
     assert_logged(addr, "larger than the limit");
-    wait_until(TIMEOUT, "the bad viewer dropped", || {
+    wait_until("the bad viewer dropped", TIMEOUT, || {
         f.server.viewer_count() == 1
     });
     f.good_still_receives();
@@ -276,7 +276,7 @@ fn oversized_frame_after_the_handshake_drops_the_viewer() {
 
 #[test]
 fn non_loopback_bind_needs_a_token() {
-    let err = builder()
+    let err = server_builder("test")
         .bind("0.0.0.0:0")
         .generate_token(false)
         .start()
@@ -289,7 +289,7 @@ fn non_loopback_bind_needs_a_token() {
     );
 
     // By default a token is generated, and enforced (checked over loopback).
-    let server = builder().bind("0.0.0.0:0").start().unwrap();
+    let server = server_builder("test").bind("0.0.0.0:0").start().unwrap();
     let token = server.token().unwrap().to_owned();
     assert_eq!(token.len(), 32);
     let port = server.local_addr().port();
@@ -301,20 +301,23 @@ fn non_loopback_bind_needs_a_token() {
     let _ok = TestPeer::connect_with(local, Some(&token));
 
     // The explicit opt-out.
-    let open = builder()
+    let open = server_builder("test")
         .bind("0.0.0.0:0")
         .insecure_no_token()
         .start()
         .unwrap();
     assert!(open.token().is_none());
 
-    let bad = builder().bind("not an address").start().unwrap_err();
+    let bad = server_builder("test")
+        .bind("not an address")
+        .start()
+        .unwrap_err();
     assert!(matches!(bad, ServerError::BadAddr { .. }), "{bad:?}");
 }
 
 #[test]
 fn bad_settings_are_refused() {
-    let err = builder()
+    let err = server_builder("test")
         .heartbeat_interval(Duration::from_secs(5))
         .heartbeat_timeout(Duration::from_secs(5))
         .start()

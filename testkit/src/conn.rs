@@ -1,106 +1,17 @@
 //! A framed plotcast connection on a blocking socket, every read under a
-//! deadline, and raw-byte helpers for tests that speak the wire directly.
-//!
-//! [`Conn`] is the transport of the test [`TestPeer`](crate::test_peer::TestPeer);
-//! tests that send hostile or hand-made bytes use it (or [`wire`] and
-//! [`messages`]) on their own.
+//! deadline: the transport of the [`TestPeer`](crate::TestPeer), and of
+//! tests that send hand-made messages and read single ones.
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use plotcast_protocol::FrameCodec;
-use plotcast_protocol::{
-    decode, encode, Goodbye, Message, ProtocolError, Reject, DEFAULT_MAX_FRAME_BYTES,
-};
+use bytes::BytesMut;
+use plotcast_protocol::{decode, FrameCodec, Message, ProtocolError, DEFAULT_MAX_FRAME_BYTES};
 use tokio_util::codec::Decoder;
 
-/// Why a test peer's step failed. Every variant names what was awaited.
-#[derive(Debug, thiserror::Error)]
-pub enum PeerError {
-    /// Nothing (or not enough) arrived in time.
-    #[error("timed out after {after:?} waiting for {what}")]
-    Timeout {
-        /// What was awaited.
-        what: String,
-        /// How long.
-        after: Duration,
-    },
-    /// The server closed the connection (end of stream).
-    #[error("connection closed while waiting for {what}")]
-    Closed {
-        /// What was awaited.
-        what: String,
-    },
-    /// The socket failed (a reset, for example).
-    #[error("socket error while waiting for {what}: {source}")]
-    Io {
-        /// What was awaited.
-        what: String,
-        /// What the system said.
-        source: io::Error,
-    },
-    /// The bytes were not a valid frame or message (a torn or corrupt frame).
-    #[error("torn or corrupt frame while waiting for {what}: {source}")]
-    Protocol {
-        /// What was awaited.
-        what: String,
-        /// What the decoder said.
-        source: ProtocolError,
-    },
-    /// The server refused the handshake.
-    #[error("the server rejected us ({:?}): {}", .0.code, .0.reason)]
-    Rejected(Reject),
-    /// The server said goodbye.
-    #[error("the server said goodbye ({:?}) while we waited for {what}: {}", .goodbye.code, .goodbye.reason)]
-    Goodbye {
-        /// What was awaited.
-        what: String,
-        /// The goodbye.
-        goodbye: Goodbye,
-    },
-    /// A message that has no place here.
-    #[error("unexpected {got:?} while waiting for {what}")]
-    Unexpected {
-        /// What was awaited.
-        what: String,
-        /// What came instead.
-        got: Box<Message>,
-    },
-}
-
-impl PeerError {
-    /// Whether the connection is gone (closed or reset by the server).
-    pub fn is_closed(&self) -> bool {
-        matches!(self, Self::Closed { .. } | Self::Io { .. })
-    }
-}
-
-/// The wire bytes of `msg`.
-///
-/// # Panics
-/// When the message cannot be encoded (test messages always can).
-pub fn wire(msg: &Message) -> Bytes {
-    encode(msg).expect("test messages encode")
-}
-
-/// Every whole message in `bytes` (a byte stream a server sent).
-///
-/// # Panics
-/// When the bytes are not a sequence of valid frames.
-pub fn messages(bytes: &[u8]) -> Vec<Message> {
-    let mut codec = FrameCodec::new(DEFAULT_MAX_FRAME_BYTES);
-    let mut buf = BytesMut::from(bytes);
-    let mut out = Vec::new();
-    while let Some(body) = codec
-        .decode(&mut buf)
-        .expect("the server sends well-formed frames")
-    {
-        out.push(decode(body).expect("the server sends valid messages"));
-    }
-    out
-}
+use crate::peer_error::PeerError;
+use crate::wire::{is_timeout, wire};
 
 /// A framed connection: messages out, messages in under deadlines.
 #[derive(Debug)]
@@ -219,60 +130,5 @@ fn io_error(what: &str, source: io::Error) -> PeerError {
     PeerError::Io {
         what: what.into(),
         source,
-    }
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
-}
-
-/// How a connection ended, seen by the peer.
-#[derive(Debug)]
-pub struct Closed {
-    /// From the call until the end of stream (or reset).
-    pub after: Duration,
-    /// Bytes received in all.
-    pub total: usize,
-    /// The first 64 KiB received.
-    pub head: Vec<u8>,
-}
-
-/// Reads raw bytes until the server closes the connection (end of stream
-/// or reset), within `bound` from now.
-///
-/// # Panics
-/// When the connection is still open after `bound`.
-pub fn read_until_closed(stream: &mut TcpStream, bound: Duration, what: &str) -> Closed {
-    const HEAD: usize = 64 * 1024;
-    let started = Instant::now();
-    let deadline = started + bound;
-    let mut head = Vec::new();
-    let mut total = 0;
-    let mut chunk = vec![0u8; 64 * 1024];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        assert!(
-            !left.is_zero(),
-            "{what}: the connection is still open after {bound:?} ({total} bytes received)"
-        );
-        stream
-            .set_read_timeout(Some(left))
-            .expect("setting a read timeout");
-        match stream.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                total += n;
-                let keep = n.min(HEAD.saturating_sub(head.len()));
-                head.extend_from_slice(&chunk[..keep]);
-            }
-            Err(e) if is_timeout(&e) || e.kind() == ErrorKind::Interrupted => {}
-            // A reset is a close too (the server closed with unread data).
-            Err(_) => break,
-        }
-    }
-    Closed {
-        after: started.elapsed(),
-        total,
-        head,
     }
 }

@@ -1,73 +1,89 @@
 //! The one test-support crate of plotcast, shared by every test crate and
-//! the benchmark: what starts the programs under test, what waits for them,
-//! and what looks at what they produced.
+//! the benchmark: one way to start the programs under test, one way to
+//! wait for them, and the tools to look at what they produced.
 //!
 //! ```no_run
-//! use plotcast_testkit::procs::wait_until;
-//! use plotcast_testkit::test_peer::TestPeer;
+//! use std::time::Duration;
+//! use plotcast_testkit::{start_server, TempDir, TestPeer, ViewerCommand};
 //!
-//! # let addr = "127.0.0.1:1".parse().unwrap();
-//! let mut peer = TestPeer::connect(addr);
-//! let batch = peer.batch();
-//! wait_until(std::time::Duration::from_secs(5), "nothing", || true);
-//! # let _ = batch;
+//! let server = start_server("example");
+//! server.line("wave").publish(&[1.0, 2.0]);
+//! // The protocol as a test speaks it...
+//! let mut peer = TestPeer::connect(server.local_addr());
+//! assert_eq!(peer.batch().frames.len(), 1);
+//! // ...and the viewer program, headless, with a deadline.
+//! let dir = TempDir::new("example");
+//! let run = ViewerCommand::new()
+//!     .source(server.local_addr())
+//!     .headless()
+//!     .frames(1)
+//!     .out(dir.join("f.png"))
+//!     .run(Duration::from_secs(60));
+//! assert!(run.status.success(), "{}", run.stderr);
 //! ```
 //!
 //! Layout:
-//! - [`TempDir`]: a fresh folder per test, removed on drop;
-//! - [`bins`]: where the viewer and example binaries are (built by cargo);
-//! - [`test_peer`]: the protocol test peer (a typed viewer on a socket);
-//! - [`conn`]: its framed connection, and raw-byte helpers;
-//! - [`procs`]: waits, child processes with deadlines, process state;
-//! - [`xvfb`]: a private X server and screenshots of it;
-//! - [`rgb`]: PNG reading and "is there a plot in here" checks;
-//! - [`link_proxy`]: a TCP proxy that emulates a long or slow link;
-//! - [`viewer_files`]: the numbered PNGs and ready file a viewer writes.
+//! - starting things: [`ViewerCommand`] → [`ViewerProcess`] (the viewer
+//!   program), [`ComputationCommand`] → [`ComputationProcess`] (an example,
+//!   the `plotcast` command), [`bins`] (where cargo built them),
+//!   [`KillOnDrop`] (any child), [`Background`] (a named thread),
+//!   [`OutputLines`] (what a child says), [`start_server`] (a plotcast
+//!   server in the test), [`FakeServer`] and its [`Script`] (a scripted
+//!   server for viewer tests);
+//! - waiting: [`wait_until`], [`wait_for`], [`wait_for_file`] and the
+//!   [`Wait`] they run; [`procs`] for processes that are not our children;
+//! - the protocol: [`TestPeer`] (a typed viewer on a socket) over [`Conn`],
+//!   [`PeerError`], [`stalled_peer`] and [`Nagger`], raw bytes in [`wire`],
+//!   data [`frames`];
+//! - links and screens: [`LinkProxy`] (a long or slow link), [`Xvfb`] (a
+//!   private X server: screenshots, xdotool) with [`xwd`];
+//! - files and pixels: [`TempDir`], [`viewer_files`] (the PNGs and ready
+//!   file a viewer writes), [`Rgb`] (PNGs, screenshots and renders).
 
 #![warn(missing_docs)]
 
+pub mod background;
 pub mod bins;
+pub mod computation_command;
+pub mod computation_process;
 pub mod conn;
+pub mod fake_script;
+pub mod fake_server;
+pub mod frames;
+pub mod kill_on_drop;
 pub mod link_proxy;
+pub mod output_lines;
+pub mod peer_error;
 pub mod procs;
 pub mod rgb;
+pub mod stalled_peer;
+pub mod temp_dir;
 pub mod test_peer;
+pub mod test_server;
+pub mod viewer_command;
 pub mod viewer_files;
+pub mod viewer_process;
+pub mod wait;
+pub mod wire;
 pub mod xvfb;
+pub mod xwd;
 
-/// A fresh, empty folder under the system's temporary folder, removed on
-/// drop (kept when the `PLOTCAST_KEEP_TEST_FILES` variable is set, to look
-/// at what a failed test produced).
-#[derive(Debug)]
-pub struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    /// Creates `$TMPDIR/plotcast-<label>-<pid>-<n>`.
-    ///
-    /// # Panics
-    /// When the folder cannot be created (a test cannot go on without it).
-    pub fn new(label: &str) -> Self {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("plotcast-{label}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
-        Self(path)
-    }
-
-    /// The folder.
-    pub fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if std::env::var_os("PLOTCAST_KEEP_TEST_FILES").is_none() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
+pub use background::Background;
+pub use computation_command::ComputationCommand;
+pub use computation_process::ComputationProcess;
+pub use conn::Conn;
+pub use fake_script::Script;
+pub use fake_server::{FakeServer, Seen};
+pub use kill_on_drop::{wait_timeout, KillOnDrop};
+pub use link_proxy::{LinkProxy, LinkSpec};
+pub use output_lines::OutputLines;
+pub use peer_error::PeerError;
+pub use rgb::Rgb;
+pub use stalled_peer::{stalled_peer, stalled_peer_asking, Nagger};
+pub use temp_dir::TempDir;
+pub use test_peer::{Batch, TestPeer};
+pub use test_server::{server_builder, start_server};
+pub use viewer_command::ViewerCommand;
+pub use viewer_process::{Finished, ViewerProcess};
+pub use wait::{poll_for, poll_until, wait_for, wait_for_file, wait_until, Wait};
+pub use xvfb::Xvfb;

@@ -328,16 +328,12 @@ mod tests {
         assert!(got == data, "bytes arrive whole and in order");
         // The proxy counts a chunk once its write returned, which may be
         // just after the client has read it.
-        let counted = std::time::Instant::now() + Duration::from_secs(10);
-        while proxy.bytes_to_clients() < data.len() as u64 {
-            assert!(
-                std::time::Instant::now() < counted,
-                "the proxy counted {} of {} bytes delivered",
-                proxy.bytes_to_clients(),
-                data.len()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        crate::wait::Wait::new("the proxy to count every byte", Duration::from_secs(10))
+            .every(Duration::from_millis(5))
+            .for_state(|| match proxy.bytes_to_clients() {
+                n if n >= data.len() as u64 => Ok(()),
+                n => Err(format!("{n} of {} bytes counted", data.len())),
+            });
         assert_eq!(proxy.bytes_to_clients(), data.len() as u64);
         assert!(took >= Duration::from_millis(400), "took {took:?}");
         drop(s);

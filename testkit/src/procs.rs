@@ -1,140 +1,39 @@
-//! Waits with deadlines, child processes, signals, and what /proc says
-//! about processes.
+//! Processes as the kernel sees them: their state, parent and group, the
+//! ones whose command line names something, their memory, descriptors and
+//! threads (all from `/proc`), and signals to them.
+//!
+//! A test's own children are [`KillOnDrop`](crate::KillOnDrop) guards; the
+//! processes here may be anyone's (a viewer a computation launched, a
+//! grandchild that outlived its parent).
 
 use std::fs;
-use std::process::{Child, ExitStatus};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Polls `cond` every 10 ms until it holds.
-///
-/// # Panics
-/// After `timeout`, with `what` in the message.
-pub fn wait_until(timeout: Duration, what: &str, cond: impl FnMut() -> bool) {
-    assert!(
-        poll_until(timeout, cond),
-        "timed out after {timeout:?} waiting for {what}"
-    );
-}
+use crate::wait::wait_until;
 
-/// Polls `cond` every 10 ms until it holds (true) or `timeout` passes
-/// (false): [`wait_until`] for callers that report a timeout themselves.
-pub fn poll_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+pub use rustix::process::Signal;
 
-/// A named thread that runs until told to stop: its loop checks the flag it
-/// is given; dropping the handle raises the flag and joins the thread.
-#[derive(Debug)]
-pub struct Background {
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Background {
-    /// Starts `body` on a thread called `name`.
-    ///
-    /// # Panics
-    /// When the thread cannot be started.
-    pub fn spawn(name: &str, body: impl FnOnce(&AtomicBool) + Send + 'static) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = thread::Builder::new()
-            .name(name.into())
-            .spawn(move || body(&flag))
-            .unwrap_or_else(|e| panic!("cannot start the {name} thread: {e}"));
-        Self {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Waits for a child to exit, at most `timeout`; `None` if it is still
-/// running then.
-pub fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// A child that is killed and reaped when the guard drops, so a failing
-/// test leaves no process behind.
-#[derive(Debug)]
-pub struct KillOnDrop(pub Child);
-
-impl KillOnDrop {
-    /// The child's pid.
-    pub fn pid(&self) -> i32 {
-        self.0.id() as i32
-    }
-}
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// The fields of `/proc/<pid>/stat` after the command name (which may hold
+/// spaces and parentheses): the state first.
+fn stat_fields(pid: i32) -> Option<Vec<String>> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.split_whitespace().map(str::to_owned).collect())
 }
 
 /// The one-letter state of a process (`R`, `S`, `Z`, …), `None` if gone.
 pub fn state(pid: i32) -> Option<char> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .next()?
-        .chars()
-        .next()
+    stat_fields(pid)?.first()?.chars().next()
 }
 
 /// The parent pid of a process.
 pub fn parent(pid: i32) -> Option<i32> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    stat_fields(pid)?.get(1)?.parse().ok()
 }
 
 /// The process group of a process.
 pub fn process_group(pid: i32) -> Option<i32> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(2)?
-        .parse()
-        .ok()
+    stat_fields(pid)?.get(2)?.parse().ok()
 }
 
 /// True while the process exists and is not a zombie.
@@ -142,37 +41,57 @@ pub fn alive(pid: i32) -> bool {
     matches!(state(pid), Some(s) if s != 'Z' && s != 'X')
 }
 
-/// Every pid whose command line contains `needle`.
-pub fn pids_with_cmdline(needle: &str) -> Vec<i32> {
+/// Every pid on this machine.
+fn all_pids() -> Vec<i32> {
     let Ok(dir) = fs::read_dir("/proc") else {
         return Vec::new();
     };
     dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// Every pid whose command line contains `needle`.
+pub fn pids_with_cmdline(needle: &str) -> Vec<i32> {
+    all_pids()
+        .into_iter()
         .filter(|pid| {
-            fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|c| {
-                    String::from_utf8_lossy(&c)
-                        .replace('\0', " ")
-                        .contains(needle)
-                })
-                .unwrap_or(false)
+            fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                String::from_utf8_lossy(&c)
+                    .replace('\0', " ")
+                    .contains(needle)
+            })
         })
         .collect()
 }
 
 /// Zombie processes whose parent is `ppid`.
 pub fn zombie_children(ppid: i32) -> Vec<i32> {
-    let Ok(dir) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+    all_pids()
+        .into_iter()
         .filter(|&pid| parent(pid) == Some(ppid) && state(pid) == Some('Z'))
         .collect()
 }
 
-pub use rustix::process::Signal;
+/// Waits until process `pid` is gone (or a zombie: its work is over).
+///
+/// # Panics
+/// After `timeout`, naming `what` was awaited.
+pub fn wait_gone(pid: i32, what: &str, timeout: Duration) {
+    wait_until(what, timeout, || !alive(pid));
+}
+
+/// Waits until no live process has `needle` on its command line: a viewer
+/// that a computation launched (not our child) has exited, and the files
+/// it wrote are complete.
+///
+/// # Panics
+/// After `timeout`, naming `what` was awaited.
+pub fn wait_all_gone(needle: &str, what: &str, timeout: Duration) {
+    wait_until(what, timeout, || {
+        pids_with_cmdline(needle).into_iter().all(|pid| !alive(pid))
+    });
+}
 
 /// Sends `signal` to `pid` (a negative pid signals the process group `-pid`).
 ///
@@ -187,4 +106,63 @@ pub fn signal(pid: i32, signal: Signal) -> std::io::Result<()> {
         rustix::process::kill_process(target, signal)?;
     }
     Ok(())
+}
+
+/// A `/proc/<pid>/status` field in bytes (`VmRSS`, `VmHWM`, `VmPeak`, ...).
+///
+/// # Panics
+/// When the process or the field does not exist.
+pub fn status_bytes(pid: i32, field: &str) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_else(|e| panic!("cannot read /proc/{pid}/status: {e}"));
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
+    kib * 1024
+}
+
+/// Open file descriptors of a process.
+///
+/// # Panics
+/// When the process does not exist.
+pub fn fd_count(pid: i32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap_or_else(|e| panic!("cannot list /proc/{pid}/fd: {e}"))
+        .count()
+}
+
+/// The names of a process's threads, sorted.
+///
+/// # Panics
+/// When the process does not exist.
+pub fn thread_names(pid: i32) -> Vec<String> {
+    let dir = fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap_or_else(|e| panic!("cannot list /proc/{pid}/task: {e}"));
+    let mut names: Vec<String> = dir
+        .flatten()
+        .filter_map(|t| fs::read_to_string(t.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_seen_as_it_is() {
+        let me = i32::try_from(std::process::id()).expect("a pid");
+        assert!(alive(me));
+        assert!(matches!(state(me), Some('R' | 'S')));
+        assert!(parent(me).is_some_and(|p| p > 0));
+        assert!(process_group(me).is_some());
+        assert!(fd_count(me) >= 3);
+        assert!(status_bytes(me, "VmRSS") > 0);
+        assert!(!thread_names(me).is_empty());
+        assert_eq!(state(-1), None);
+    }
 }

@@ -17,16 +17,15 @@
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::Ordering;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use plotcast_protocol::util::unix_now_us;
 use plotcast_protocol::{BatchEnd, Frame, Hello, Layout, Message, Pong, Ready, Welcome, VERSION};
 
-use crate::conn::{wire, Conn, PeerError};
-use crate::procs::Background;
+use crate::conn::Conn;
+use crate::peer_error::PeerError;
+use crate::wire::wire;
 
 /// The longest a single step may take (a connect, a handshake, a batch):
 /// generous, since tests run beside each other on two loaded cores.
@@ -335,50 +334,5 @@ fn unexpected(what: &str, got: Message) -> PeerError {
     PeerError::Unexpected {
         what: what.into(),
         got: Box::new(got),
-    }
-}
-
-/// A viewer that handshakes, asks for one batch and never reads again.
-///
-/// # Panics
-/// When the handshake fails.
-pub fn stalled_viewer(addr: SocketAddr) -> TcpStream {
-    TestPeer::connect(addr)
-        .try_into_stalled()
-        .unwrap_or_else(|e| panic!("a stalled viewer of {addr}: {e}"))
-}
-
-/// Keeps asking stalled viewers for batches (a `Ready` on each, every
-/// `every`) without ever reading, so the server always has something to
-/// write to them, until dropped (or for ten minutes at most).
-#[derive(Debug)]
-pub struct Nagger {
-    _thread: Background,
-}
-
-impl Nagger {
-    /// Starts nagging clones of `streams` (their first request was batch 1).
-    ///
-    /// # Panics
-    /// When a socket cannot be cloned or the thread cannot start.
-    pub fn start(streams: &[TcpStream], every: Duration) -> Self {
-        let mut clones: Vec<TcpStream> = streams
-            .iter()
-            .map(|s| s.try_clone().expect("cloning a socket"))
-            .collect();
-        let until = Instant::now() + Duration::from_secs(600);
-        let thread = Background::spawn("nagger", move |stop| {
-            let mut n = 2;
-            while !stop.load(Ordering::Relaxed) && Instant::now() < until {
-                let ready = ready_bytes(n);
-                for s in &mut clones {
-                    // The server may have dropped it: nothing to do then.
-                    let _ = std::io::Write::write_all(s, &ready);
-                }
-                n += 1;
-                thread::sleep(every);
-            }
-        });
-        Self { _thread: thread }
     }
 }

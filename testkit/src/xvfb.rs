@@ -1,13 +1,31 @@
-//! A private X server (Xvfb) for real-window tests, and screenshots of its
-//! root window through `xwd`.
+//! A private X server (Xvfb) for real-window tests: started on a display
+//! number of its own, screenshots of its root window (`xwd`), synthetic
+//! mouse and keys (`xdotool`), and the rule that decides whether a window
+//! test may skip (never in CI).
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use plotcast_testkit::Xvfb;
+//!
+//! let Some(x) = Xvfb::start_or_skip(1280, 800) else { return };
+//! x.xdotool(&["mousemove", "200", "320"]);
+//! x.wait_for_screen("a plot", Duration::from_secs(60), |shot| {
+//!     shot.colour_fraction() > 0.01
+//! });
+//! ```
 
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::procs::{wait_until, KillOnDrop};
-pub use crate::rgb::Rgb;
+use crate::kill_on_drop::{pid_of, wait_timeout, KillOnDrop};
+use crate::output_lines::OutputLines;
+use crate::procs::{self, Signal};
+use crate::rgb::Rgb;
+use crate::wait::Wait;
+use crate::xwd::parse_xwd;
 
-/// A running Xvfb on its own display; killed on drop.
+/// A running Xvfb on its own display; stopped on drop.
 #[derive(Debug)]
 pub struct Xvfb {
     display: u32,
@@ -24,6 +42,13 @@ pub const X_TOOLS: [(&str, &str); 3] = [
     ("xwd", "x11-apps"),
     ("xdotool", "xdotool"),
 ];
+
+/// How long Xvfb may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one xdotool or xwd run may take: they answer at once unless the
+/// X server hangs, and a hung tool must not hang the test.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Whether we run in CI (the `CI` variable set, and not to `false` or `0`):
 /// there a window test that cannot run must fail, not skip.
@@ -46,6 +71,9 @@ pub fn installed(program: &str) -> bool {
 /// Checks that `program` is installed; outside CI a missing one is
 /// reported as [`Unavailable`] (the test skips).
 ///
+/// # Errors
+/// Outside CI, when it is missing.
+///
 /// # Panics
 /// In CI ([`in_ci`]), when it is missing: a window test must run there.
 pub fn require(program: &str) -> Result<(), Unavailable> {
@@ -59,6 +87,43 @@ pub fn require(program: &str) -> Result<(), Unavailable> {
     let why = format!("{program} is not installed (Debian package {package})");
     assert!(!in_ci(), "CI is set, so the window tests must run: {why}");
     Err(why)
+}
+
+/// Runs `program` with `args` on `display` and returns its stdout.
+///
+/// # Panics
+/// When it cannot run, fails, or takes longer than [`TOOL_TIMEOUT`].
+fn run_x_tool(program: &str, display: &str, args: &[&str]) -> Vec<u8> {
+    let mut child = Command::new(program)
+        .args(args)
+        .env("DISPLAY", display)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} {args:?}: {e} (apt-get install xdotool x11-apps)"));
+    let pid = pid_of(&child);
+    // Read while it runs: a screenshot is megabytes, more than a pipe holds.
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::Builder::new()
+        .name(format!("{program}-{pid}-out"))
+        .spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut stdout, &mut bytes);
+            bytes
+        })
+        .unwrap_or_else(|e| panic!("cannot start the {program} reader: {e}"));
+    let mut stderr = OutputLines::read(
+        child.stderr.take().expect("piped stderr"),
+        &format!("{program}-{pid}-err"),
+    );
+    let mut child = KillOnDrop(child);
+    let status = child.wait_exit(&format!("{program} {args:?}"), TOOL_TIMEOUT);
+    let said = stderr.to_end(TOOL_TIMEOUT).to_owned();
+    assert!(status.success(), "{program} {args:?}: {status}: {said}");
+    reader
+        .join()
+        .unwrap_or_else(|_| panic!("the {program} reader panicked"))
 }
 
 impl Xvfb {
@@ -86,8 +151,19 @@ impl Xvfb {
         started
     }
 
+    /// [`start`](Self::start) for a window test: `None`, after saying
+    /// "skipped: ..." on stderr, when there is no X server outside CI (the
+    /// test returns and passes).
+    ///
+    /// # Panics
+    /// In CI, as [`start`](Self::start).
+    pub fn start_or_skip(width: u32, height: u32) -> Option<Self> {
+        Self::start(width, height)
+            .map_err(|why| eprintln!("skipped: no X server for the window test: {why}"))
+            .ok()
+    }
+
     fn launch(width: u32, height: u32) -> Result<Self, Unavailable> {
-        use std::io::BufRead;
         let child = Command::new("Xvfb")
             // Xvfb writes the display number it took to fd 1 once it
             // accepts connections.
@@ -101,19 +177,11 @@ impl Xvfb {
             .map_err(|e| format!("cannot run Xvfb (apt-get install xvfb x11-apps): {e}"))?;
         let mut server = KillOnDrop(child);
         let stdout = server.0.stdout.take().ok_or("Xvfb has no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        // A thread, so that a hung Xvfb cannot hang the test: we wait on
-        // the channel with a deadline.
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let read = std::io::BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(read.map(|_| line));
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(Ok(line)) => line,
-            Ok(Err(e)) => return Err(format!("reading Xvfb's display number: {e}")),
-            Err(_) => return Err("Xvfb did not start within 10 s".into()),
-        };
+        // A reader thread, so that a hung Xvfb cannot hang the test.
+        let mut lines = OutputLines::read(stdout, &format!("xvfb-{}", server.pid()));
+        let line = lines
+            .try_next_line(START_TIMEOUT)
+            .ok_or_else(|| format!("Xvfb did not start within {START_TIMEOUT:?}"))?;
         let display = line
             .trim()
             .parse()
@@ -131,37 +199,59 @@ impl Xvfb {
     /// # Panics
     /// When `xwd` fails or its output is not a 24/32-bit ZPixmap.
     pub fn screenshot(&self) -> Rgb {
-        let out = Command::new("xwd")
-            .args(["-root", "-silent", "-display", &self.display()])
-            .stdin(Stdio::null())
-            .output()
-            .expect("running xwd (apt-get install x11-apps)");
-        assert!(
-            out.status.success(),
-            "xwd failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        parse_xwd(&out.stdout).unwrap_or_else(|e| panic!("unreadable xwd output: {e}"))
+        let out = run_x_tool("xwd", &self.display(), &["-root", "-silent"]);
+        parse_xwd(&out).unwrap_or_else(|e| panic!("unreadable xwd output: {e}"))
     }
 
-    /// Waits until a screenshot satisfies `cond`, and returns it.
+    /// Waits until a screenshot satisfies `cond` (one every 50 ms), and
+    /// returns it.
     ///
     /// # Panics
-    /// After `timeout`, with `what` in the message.
+    /// After `timeout`, with `what` in the message and the path of the last
+    /// screenshot, saved to look at.
     pub fn wait_for_screen(
         &self,
-        timeout: Duration,
         what: &str,
+        timeout: Duration,
         mut cond: impl FnMut(&Rgb) -> bool,
     ) -> Rgb {
-        let mut last = None;
-        wait_until(timeout, what, || {
-            let shot = self.screenshot();
-            let ok = cond(&shot);
-            last = Some(shot);
-            ok
-        });
-        last.expect("at least one screenshot was taken")
+        static FAILED: AtomicU32 = AtomicU32::new(0);
+        Wait::new(what, timeout)
+            .every(Duration::from_millis(50))
+            .for_state(|| {
+                let shot = self.screenshot();
+                if cond(&shot) {
+                    return Ok(shot);
+                }
+                let n = FAILED.fetch_add(1, Ordering::Relaxed) % 2;
+                let path = std::env::temp_dir().join(format!(
+                    "plotcast-screen-{}-{}-{n}.png",
+                    std::process::id(),
+                    self.display
+                ));
+                shot.write_png(&path);
+                Err(format!("the screenshot {}", path.display()))
+            })
+    }
+
+    /// Runs `xdotool` with `args` on this display (synthetic mouse and
+    /// keys).
+    ///
+    /// # Panics
+    /// When xdotool cannot run, fails or hangs: a window test cannot go on
+    /// without its input.
+    pub fn xdotool(&self, args: &[&str]) {
+        run_x_tool("xdotool", &self.display(), args);
+    }
+
+    /// Gives the keyboard to the window whose name matches `name` (a
+    /// regular expression) and returns once it has it: without a window
+    /// manager nobody else does.
+    ///
+    /// # Panics
+    /// As [`xdotool`](Self::xdotool).
+    pub fn focus(&self, name: &str) {
+        self.xdotool(&["search", "--name", name, "windowfocus", "--sync"]);
     }
 }
 
@@ -169,92 +259,10 @@ impl Drop for Xvfb {
     fn drop(&mut self) {
         // SIGTERM lets Xvfb remove its socket and lock file (SIGKILL, the
         // fallback of `KillOnDrop`, would leave them behind in /tmp).
-        let child = &mut self.server.0;
-        let Ok(pid) = i32::try_from(child.id()) else {
-            return;
-        };
-        if crate::procs::signal(pid, crate::procs::Signal::TERM).is_ok() {
-            let end = std::time::Instant::now() + Duration::from_secs(5);
-            while std::time::Instant::now() < end {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
+        if procs::signal(self.server.pid(), Signal::TERM).is_ok() {
+            let _ = wait_timeout(&mut self.server.0, Duration::from_secs(5));
         }
     }
-}
-
-/// Runs `xdotool` with `args` on `display` (synthetic mouse and keys).
-///
-/// # Panics
-/// When xdotool cannot run or fails: a window test cannot go on without
-/// its input.
-pub fn xdotool(display: &str, args: &[&str]) {
-    let out = Command::new("xdotool")
-        .args(args)
-        .env("DISPLAY", display)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("xdotool {args:?}: {e} (apt-get install xdotool)"));
-    assert!(
-        out.status.success(),
-        "xdotool {args:?}: {}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Decodes an X Window Dump (the format `xwd` writes) of a 24- or 32-bit
-/// true-colour ZPixmap.
-///
-/// # Errors
-/// A message saying which part is unexpected.
-pub fn parse_xwd(data: &[u8]) -> Result<Rgb, String> {
-    let field = |i: usize| -> Result<u32, String> {
-        data.get(i * 4..i * 4 + 4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-            .ok_or_else(|| "header too short".to_string())
-    };
-    let header_size = field(0)? as usize;
-    let (format, width, height) = (field(2)?, field(4)?, field(5)?);
-    let (byte_order, bpp, stride) = (field(7)?, field(11)?, field(12)? as usize);
-    // Field 13 is the visual class; the masks follow it.
-    let (red_mask, green_mask, blue_mask) = (field(14)?, field(15)?, field(16)?);
-    let ncolors = field(19)? as usize;
-    if format != 2 || bpp != 32 {
-        return Err(format!(
-            "format {format}, {bpp} bits per pixel; want ZPixmap, 32"
-        ));
-    }
-    let start = header_size + ncolors * 12;
-    let need = start + stride * height as usize;
-    if data.len() < need {
-        return Err(format!("{} bytes, need {need}", data.len()));
-    }
-    let channel = |px: u32, mask: u32| -> u8 { ((px & mask) >> mask.trailing_zeros()) as u8 };
-    let mut rgb = Vec::with_capacity(width as usize * height as usize * 3);
-    for y in 0..height as usize {
-        let row = &data[start + y * stride..];
-        for x in 0..width as usize {
-            let b = [row[x * 4], row[x * 4 + 1], row[x * 4 + 2], row[x * 4 + 3]];
-            let px = if byte_order == 0 {
-                u32::from_le_bytes(b)
-            } else {
-                u32::from_be_bytes(b)
-            };
-            rgb.extend_from_slice(&[
-                channel(px, red_mask),
-                channel(px, green_mask),
-                channel(px, blue_mask),
-            ]);
-        }
-    }
-    Ok(Rgb {
-        width,
-        height,
-        data: rgb,
-    })
 }
 
 #[cfg(test)]

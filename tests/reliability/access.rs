@@ -111,8 +111,8 @@ fn wrong_tokens_get_a_rejection_and_nothing_else_at_no_cost() {
     // written, the peer's close awaited briefly); then every descriptor is
     // back.
     wait_until(
-        Duration::from_secs(10),
         "the server's file descriptors to return to their baseline",
+        Duration::from_secs(10),
         || fd_count(pid) <= baseline_fds,
     );
     let fds = fd_count(pid);

@@ -18,7 +18,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use plotcast_protocol::{decode, ChannelKind, Frame, Message, Part, ProtocolError, MAGIC, VERSION};
+use plotcast_protocol::{decode, Frame, Message, ProtocolError, MAGIC, VERSION};
+
+use plotcast_testkit::frames::line_frame;
 
 use crate::support::{
     hello_bytes, read_until_closed, wire, Publisher, Rng, TestPeer, MIB, TIMEOUT,
@@ -76,20 +78,8 @@ fn hello_with_huge_token() -> Vec<u8> {
 /// A data frame whose header claims 2^40 f64 values and carries none.
 fn data_claiming_huge_len() -> Vec<u8> {
     let small = wire(&Message::Data(Frame {
-        channel: 0,
-        seq: 1,
         timestamp_us: 0,
-        kind: ChannelKind::Line,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts: vec![Part {
-            name: String::new(),
-            first_index: 0,
-            x: None,
-            y: plotcast_protocol::Array::from_f64(&[1.0]),
-        }],
-        lod: None,
+        ..line_frame(0, &[1.0])
     }));
     let body = &small[4..];
     let header_len = u32::from_le_bytes([body[4], body[5], body[6], body[7]]) as usize;

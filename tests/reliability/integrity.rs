@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use plotcast::Server;
+use plotcast_testkit::start_server;
 
 use crate::support::{Rng, TestPeer};
 
@@ -32,12 +32,7 @@ fn expected(seq: u64, i: usize) -> f64 {
 
 #[test]
 fn frames_arrive_whole_in_order_with_their_payload() {
-    let server = Server::builder()
-        .title("integrity")
-        .use_env(false)
-        .launch_viewer(false)
-        .start()
-        .expect("the integrity server starts");
+    let server = start_server("integrity");
     let line = server.line("checked");
     let mut viewer = TestPeer::connect(server.local_addr());
 

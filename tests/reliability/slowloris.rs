@@ -22,8 +22,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use plotcast::Server;
 use plotcast_protocol::{Message, RejectCode};
+use plotcast_testkit::start_server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -83,12 +83,7 @@ async fn trickle(addr: SocketAddr, hello: Bytes) -> Trickle {
 
 #[test]
 fn trickling_handshakes_are_cut_at_the_deadline_and_viewers_are_served() {
-    let server = Server::builder()
-        .title("slowloris")
-        .use_env(false)
-        .launch_viewer(false)
-        .start()
-        .expect("the slowloris server starts");
+    let server = start_server("slowloris");
     let addr = server.local_addr();
     let _publishing = Publishing::start(server.line("l"), 3, Duration::from_millis(20));
     let mut good = TestPeer::connect(addr);
