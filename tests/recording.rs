@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use plotcast_protocol::{decode, ChannelKind, Frame, Message, RecordReader, Tail};
+use plotcast_testkit::frames::line_frame;
 use plotcast_testkit::procs::Signal;
 use plotcast_testkit::{
-    ComputationCommand, ComputationProcess, Finished, Rgb, TempDir, ViewerCommand,
+    ComputationCommand, ComputationProcess, Finished, RecordingFile, Rgb, TempDir, ViewerCommand,
 };
 use plotcast_workloads::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
 
@@ -342,48 +343,28 @@ fn heat_recorded_killed_and_replayed_matches_what_was_published() {
 
 /// A small recording made by the protocol crate's writer.
 fn small_recording(path: &Path) -> Vec<u8> {
-    use plotcast_protocol::{
-        encode, ArrayRef, ChannelSpec, FileHeader, FrameRef, Layout, PartRef, RecordWriter,
-    };
-    let mut w = RecordWriter::new(Vec::new(), &FileHeader::new(0), false).expect("header");
-    let layout = encode(&Message::Layout(Layout {
-        title: "small".into(),
-        columns: 0,
-        channels: vec![ChannelSpec::new(0, "wave", ChannelKind::Line)],
-    }))
-    .expect("layout");
-    w.write_body(0, &layout[4..]).expect("record");
+    use plotcast_protocol::{ChannelSpec, Layout};
+    let mut file = RecordingFile::new(0, false);
+    file.message(
+        0,
+        &Message::Layout(Layout {
+            title: "small".into(),
+            columns: 0,
+            channels: vec![ChannelSpec::new(0, "wave", ChannelKind::Line)],
+        }),
+    );
     for k in 0..10u64 {
         let ys: Vec<f64> = (0..100)
             .map(|i| (i as f64 / 10.0 + k as f64).sin())
             .collect();
-        let mut frame = bytes::BytesMut::new();
-        plotcast_protocol::encode_data(
-            &FrameRef {
-                channel: 0,
-                seq: k + 1,
-                timestamp_us: k,
-                kind: ChannelKind::Line,
-                nx: 0,
-                ny: 0,
-                range: None,
-                parts: &[PartRef {
-                    name: "",
-                    first_index: 0,
-                    x: None,
-                    y: ArrayRef::F64(&ys),
-                }],
-                lod: None,
-            },
-            &mut frame,
-        )
-        .expect("frame");
-        w.write_body(100_000 * (k + 1), &frame[4..])
-            .expect("record");
+        let wave = Frame {
+            seq: k + 1,
+            timestamp_us: k,
+            ..line_frame(0, &ys)
+        };
+        file.data(100_000 * (k + 1), &wave);
     }
-    let bytes = w.into_inner().expect("written");
-    std::fs::write(path, &bytes).expect("writing the recording");
-    bytes
+    file.save(path)
 }
 
 #[test]

@@ -12,7 +12,12 @@ use common::{plotcast, with_headless_viewer, RUN_TIMEOUT};
 use plotcast_testkit::procs::Signal;
 use plotcast_testkit::rgb::TAB_BLUE;
 use plotcast_testkit::viewer_files::launched_viewer_pngs;
-use plotcast_testkit::TempDir;
+use plotcast_testkit::{ComputationCommand, TempDir};
+
+/// `plotcast run --no-viewer -- sh -c SCRIPT`.
+fn run_sh(script: &str) -> ComputationCommand {
+    plotcast().args(["run", "--no-viewer", "--", "sh", "-c", script])
+}
 
 #[test]
 fn plots_the_command_and_exits_with_its_status() {
@@ -43,15 +48,7 @@ fn plots_the_command_and_exits_with_its_status() {
 
 #[test]
 fn status_of_a_signal_and_of_a_missing_command() {
-    let cmd = plotcast().args([
-        "run",
-        "--no-viewer",
-        "--",
-        "sh",
-        "-c",
-        "echo 1; kill -KILL $$",
-    ]);
-    let (status, said) = cmd.spawn().finish(RUN_TIMEOUT);
+    let (status, said) = run_sh("echo 1; kill -KILL $$").spawn().finish(RUN_TIMEOUT);
     assert_eq!(
         status.code(),
         Some(128 + 9),
@@ -71,8 +68,7 @@ const TRAPPING: &str = "echo 0; trap 'echo got-int >&2; exit 42' INT; echo ready
 
 #[test]
 fn sigint_is_forwarded_and_plotcast_exits_with_the_commands_status() {
-    let cmd = plotcast().args(["run", "--no-viewer", "--", "sh", "-c", TRAPPING]);
-    let mut running = cmd.spawn();
+    let mut running = run_sh(TRAPPING).spawn();
     running.wait_for_line("ready", Duration::from_secs(30));
     running.signal(Signal::INT);
     running.wait_for_line("got-int", Duration::from_secs(30));
@@ -90,15 +86,7 @@ fn sigint_is_forwarded_and_plotcast_exits_with_the_commands_status() {
 
 #[test]
 fn sigterm_is_forwarded_too() {
-    let cmd = plotcast().args([
-        "run",
-        "--no-viewer",
-        "--",
-        "sh",
-        "-c",
-        "echo ready >&2; while :; do sleep 0.02; done",
-    ]);
-    let mut running = cmd.spawn();
+    let mut running = run_sh("echo ready >&2; while :; do sleep 0.02; done").spawn();
     running.wait_for_line("ready", Duration::from_secs(30));
     running.signal(Signal::TERM);
     let (status, said) = running.finish(RUN_TIMEOUT);

@@ -21,20 +21,15 @@ fn headless_writes_one_png_per_frame_and_exits_0() {
     let server = FakeServer::start(Script::heatmap("alpha", 1, 0.0));
     let dir = TempDir::new("frames");
     let out = dir.join("f{n}.png");
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .frames(3)
         .out(&out)
         .size(640, 480)
         .timeout_secs(50)
         .run(RUN_LIMIT);
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
+    run.assert_success("the run");
     for n in 1..=3 {
         let png = Rgb::read_png(&dir.join(format!("f{n}.png")));
         assert_eq!((png.width, png.height), (640, 480), "frame {n} size");
@@ -60,7 +55,7 @@ fn headless_writes_one_png_per_frame_and_exits_0() {
     server.wait_for("goodbye", RUN_LIMIT, |s| {
         s.goodbyes.load(Ordering::SeqCst) == 1
     });
-    let hellos = server.seen.hellos.lock().unwrap().clone();
+    let hellos = server.hellos();
     assert_eq!(hellos.len(), 1, "one connection");
     assert!(
         hellos[0].1.starts_with("plotcast-viewer@"),
@@ -74,21 +69,16 @@ fn token_travels_in_the_hello() {
     let server = FakeServer::start(Script::heatmap("alpha", 1, 0.0));
     let dir = TempDir::new("token");
     let out = dir.join("f.png");
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .frames(1)
         .out(&out)
         .env("PLOTCAST_TOKEN", "s3cret")
         .run(RUN_LIMIT);
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
+    run.assert_success("the run");
     assert!(out.exists());
-    let hellos = server.seen.hellos.lock().unwrap().clone();
+    let hellos = server.hellos();
     assert_eq!(hellos[0].0.as_deref(), Some("s3cret"));
 }
 
@@ -103,29 +93,20 @@ fn rejection_prints_the_reason_and_exits_2() {
     let server = FakeServer::start(script);
     let dir = TempDir::new("reject");
     // Reconnect is on: a rejection must still end the viewer at once.
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .out(dir.join("f.png"))
         .token("wrong")
         .run(RUN_LIMIT);
-    assert_eq!(
-        run.status.code(),
-        Some(2),
-        "exit status; stderr:\n{}",
-        run.stderr
-    );
+    run.assert_exit_code(2, "the run");
     assert!(
         run.stderr
             .contains("bad token: ask the person running the computation (zebra-17)"),
         "stderr lacks the server's reason:\n{}",
         run.stderr
     );
-    assert_eq!(
-        server.seen.hellos.lock().unwrap().len(),
-        1,
-        "no retry after a rejection"
-    );
+    assert_eq!(server.hellos().len(), 1, "no retry after a rejection");
 }
 
 #[test]
@@ -134,19 +115,14 @@ fn timeout_without_data_exits_3_with_a_message() {
     script.answer_ready = false;
     let server = FakeServer::start(script);
     let dir = TempDir::new("timeout");
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .frames(1)
         .timeout_secs(2)
         .out(dir.join("f.png"))
         .run(RUN_LIMIT);
-    assert_eq!(
-        run.status.code(),
-        Some(3),
-        "exit status; stderr:\n{}",
-        run.stderr
-    );
+    run.assert_exit_code(3, "the run");
     assert!(
         run.stderr.contains("timed out after 2.0 s") && run.stderr.contains("0 of 1 frames"),
         "unclear timeout message:\n{}",
@@ -167,20 +143,15 @@ fn no_reconnect_exits_when_the_server_goes_away() {
     let server = FakeServer::start(script);
     let dir = TempDir::new("noreconnect");
     let out = dir.join("last.png");
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .no_reconnect()
         .out(&out)
         .timeout_secs(50)
         .run(RUN_LIMIT);
     // Two frames rendered, then the server left: success, last PNG kept.
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
+    run.assert_success("the run");
     assert!(Rgb::read_png(&out).share_near(VIRIDIS_LOW, 12) > HEATMAP_SHARE);
     // A computation that ends says goodbye: same success, and the viewer
     // reports the server's words in its log.
@@ -188,18 +159,13 @@ fn no_reconnect_exits_when_the_server_goes_away() {
     script.batches_then_close = Some(1);
     script.goodbye = true;
     let server = FakeServer::start(script);
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .no_reconnect()
         .out(&out)
         .run(RUN_LIMIT);
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
+    run.assert_success("the run");
     assert!(
         run.stderr
             .contains("computation ended (simulation finished (fake))"),
@@ -213,8 +179,8 @@ fn no_reconnect_exits_when_the_server_goes_away() {
     script.goodbye = true;
     script.goodbye_code = plotcast_protocol::GoodbyeCode::Other;
     let server = FakeServer::start(script);
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .no_reconnect()
         .out(&out)
@@ -230,14 +196,14 @@ fn no_reconnect_exits_when_the_server_goes_away() {
     let mut script = Script::heatmap("alpha", 1, 0.0);
     script.batches_then_close = Some(1);
     let server = FakeServer::start(script);
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .no_reconnect()
         .frames(5)
         .out(&out)
         .run(RUN_LIMIT);
-    assert_eq!(run.status.code(), Some(1), "stderr:\n{}", run.stderr);
+    run.assert_exit_code(1, "the run");
     assert!(
         run.stderr.contains("connection lost") && run.stderr.contains("1 of 5 frames"),
         "stderr:\n{}",
@@ -273,12 +239,7 @@ fn reconnects_to_a_new_server_on_the_same_port() {
     // Server B on the same port, another session, bright heatmap.
     let server_b = FakeServer::start_on(addr, Script::heatmap("server-b", 0xB, 1.0));
     let run = viewer.wait(RUN_LIMIT);
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
+    run.assert_success("the run");
     for n in 1..=from_a {
         let png = Rgb::read_png(&dir.join(format!("f{n}.png")));
         assert!(
@@ -301,11 +262,7 @@ fn reconnects_to_a_new_server_on_the_same_port() {
             "frame {n} still shows A's data: the old session leaked"
         );
     }
-    assert_eq!(
-        server_b.seen.hellos.lock().unwrap().len(),
-        1,
-        "one connection to B"
-    );
+    assert_eq!(server_b.hellos().len(), 1, "one connection to B");
 }
 
 #[test]
@@ -318,14 +275,14 @@ fn a_silent_server_is_noticed_by_the_heartbeat() {
     script.heartbeat_timeout_ms = 1_000;
     let server = FakeServer::start(script);
     let dir = TempDir::new("heartbeat");
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .no_reconnect()
         .out(dir.join("f.png"))
         .timeout_secs(30)
         .run(RUN_LIMIT);
-    assert_eq!(run.status.code(), Some(1), "stderr:\n{}", run.stderr);
+    run.assert_exit_code(1, "the run");
     assert!(
         run.stderr.contains("heartbeat") && run.stderr.contains("timed out after 1.0 s"),
         "stderr:\n{}",

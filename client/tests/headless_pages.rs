@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout};
 use plotcast_testkit::frames::{line_frame, unix_us};
-use plotcast_testkit::{FakeServer, Rgb, Script, TempDir, ViewerCommand};
+use plotcast_testkit::{FakeServer, Rgb, Script, TempDir};
 
 /// The notice strip's background.
 const NOTICE: [u8; 3] = [255, 246, 214];
@@ -39,8 +39,8 @@ fn a_hundred_plots_are_paged_and_the_hidden_ones_counted() {
     let server = FakeServer::start(hundred_lines());
     let dir = TempDir::new("pages");
     let (out, ready) = (dir.join("page.png"), dir.join("ready"));
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .frames(1)
         .arg("--page")
@@ -50,7 +50,7 @@ fn a_hundred_plots_are_paged_and_the_hidden_ones_counted() {
         .ready_file(&ready)
         .timeout_secs(60)
         .run(Duration::from_secs(90));
-    assert!(run.status.success(), "{:?}\n{}", run.status, run.stderr);
+    run.assert_success("the run");
     let notes = std::fs::read_to_string(&ready).unwrap();
     let page = notes
         .lines()

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use plotcast_protocol::{Reject, RejectCode, VERSION};
 use plotcast_testkit::frames::heatmap_frame;
-use plotcast_testkit::{FakeServer, Script, TempDir, ViewerCommand};
+use plotcast_testkit::{FakeServer, Script, TempDir};
 
 /// Generous bound for runs that take a second or two when all is well.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
@@ -25,13 +25,13 @@ fn a_rejection_with_escape_sequences_and_a_huge_reason_is_printed_safely() {
         server_version: VERSION,
     });
     let server = FakeServer::start(script);
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .no_reconnect()
         .timeout_secs(30)
         .run(RUN_LIMIT);
-    assert_eq!(run.status.code(), Some(2), "stderr:\n{}", run.stderr);
+    run.assert_exit_code(2, "the run");
     assert!(
         !run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{7}'),
         "control characters reached the terminal: {:?}",
@@ -68,15 +68,15 @@ fn ranges_whose_span_overflows_render_and_the_run_ends() {
     });
     let server = FakeServer::start(script);
     let dir = TempDir::new("overflow");
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .frames(3)
         .size(400, 300)
         .out(dir.join("f{n}.png"))
         .timeout_secs(30)
         .run(RUN_LIMIT);
-    assert!(run.status.success(), "{:?}\n{}", run.status, run.stderr);
+    run.assert_success("the run");
     for n in 1..=3 {
         assert!(dir.join(format!("f{n}.png")).exists(), "frame {n}");
     }
@@ -96,14 +96,14 @@ fn timeout_fires_while_the_viewer_is_stuck() {
         .status()
         .expect("mkfifo runs");
     assert!(made.success(), "mkfifo {}", fifo.display());
-    let run = ViewerCommand::new()
-        .source(server.addr)
+    let run = server
+        .viewer()
         .headless()
         .frames(1)
         .out(&out)
         .timeout_secs(1)
         .run(RUN_LIMIT);
-    assert_eq!(run.status.code(), Some(3), "stderr:\n{}", run.stderr);
+    run.assert_exit_code(3, "the run");
     assert!(
         run.stderr.contains("timed out after 1.0 s"),
         "message:\n{}",

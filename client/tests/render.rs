@@ -12,7 +12,7 @@ use plotcast_testkit::Rgb;
 use plotcast_viewer::colormap::Colormap;
 use plotcast_viewer::model::{ChannelData, Connection, PlotState, SeriesHistory, SeriesSet};
 use plotcast_viewer::render::{ink_fraction, render, render_with, RenderOptions, BACKGROUND};
-use plotcast_viewer::view::{PixelRect, PlotInfo, ViewState};
+use plotcast_viewer::view::{PixelRect, PlotInfo, RenderInfo, ViewState};
 
 fn heat_frame(channel: u32, nx: u32, ny: u32, f: impl Fn(f64, f64) -> f64) -> Frame {
     let mut v = Vec::with_capacity((nx * ny) as usize);
@@ -120,6 +120,11 @@ fn options() -> RenderOptions {
     }
 }
 
+/// Renders `state` unzoomed at `w × h`, with the test's options.
+fn draw(state: &PlotState, w: u32, h: u32, out: &mut Vec<u8>) -> RenderInfo {
+    render_with(state, &ViewState::default(), w, h, out, &options())
+}
+
 fn inner(rect: PixelRect) -> PixelRect {
     PixelRect {
         x: rect.x + 1,
@@ -140,14 +145,7 @@ fn keep_png(name: &str, width: u32, height: u32, rgb: &[u8]) {
 fn demo_figure_has_every_plot_and_is_saved() {
     let state = demo_state();
     let mut out = Vec::new();
-    let info = render_with(
-        &state,
-        &ViewState::default(),
-        1280,
-        720,
-        &mut out,
-        &options(),
-    );
+    let info = draw(&state, 1280, 720, &mut out);
     assert_eq!(out.len(), 1280 * 720 * 3);
     assert_eq!(info.plots.len(), 4);
     for plot in &info.plots {
@@ -484,14 +482,7 @@ fn manual_view_and_fixed_ranges_are_respected() {
 fn zoomed_views_are_clipped_to_the_plot() {
     let state = demo_state();
     let mut out = Vec::new();
-    let info = render_with(
-        &state,
-        &ViewState::default(),
-        1280,
-        720,
-        &mut out,
-        &options(),
-    );
+    let info = draw(&state, 1280, 720, &mut out);
     let mut view = ViewState::default();
     for plot in &info.plots {
         let r = plot.rect;
@@ -584,14 +575,7 @@ fn second_demo_scatter_log_diverging_bars() {
     };
     state.status.paused = true;
     let mut out = Vec::new();
-    let info = render_with(
-        &state,
-        &ViewState::default(),
-        960,
-        640,
-        &mut out,
-        &options(),
-    );
+    let info = draw(&state, 960, 640, &mut out);
     assert_eq!(info.plots.len(), 4);
     for plot in &info.plots {
         assert!(
@@ -640,14 +624,7 @@ fn extreme_ranges_render_in_bounded_time() {
             let f = frame(1, ChannelKind::Line, vec![part("", None, &values)]);
             state.apply_frame(f, Instant::now());
             let mut out = Vec::new();
-            let info = render_with(
-                &state,
-                &ViewState::default(),
-                640,
-                480,
-                &mut out,
-                &options(),
-            );
+            let info = draw(&state, 640, 480, &mut out);
             let _ = tx.send(info.plots.len());
         });
         let plots = rx

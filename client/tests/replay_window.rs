@@ -11,14 +11,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use plotcast_protocol::{
-    encode, encode_data, ArrayRef, ChannelKind, ChannelSpec, FileHeader, FrameRef, Layout, Message,
-    PartRef, RecordWriter,
-};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout, Message};
+use plotcast_testkit::frames::{frame, part};
 use plotcast_testkit::rgb::VIRIDIS_HIGH;
 use plotcast_testkit::viewer_files::file_named;
 use plotcast_testkit::Xvfb;
-use plotcast_testkit::{wait_for, Rgb, TempDir, ViewerCommand};
+use plotcast_testkit::{wait_for, RecordingFile, Rgb, TempDir, ViewerCommand};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const NX: u32 = 40;
@@ -28,42 +26,30 @@ const MOMENTS: u64 = 10;
 
 /// Writes the recording: a layout, then one heatmap per 200 ms.
 fn write_recording(path: &Path) {
-    let mut w = RecordWriter::new(Vec::new(), &FileHeader::new(0), true).unwrap();
-    let layout = encode(&Message::Layout(Layout {
-        title: "band".into(),
-        columns: 0,
-        channels: vec![ChannelSpec::new(0, "band", ChannelKind::Heatmap)],
-    }))
-    .unwrap();
-    w.write_body(0, &layout[4..]).unwrap();
+    let mut file = RecordingFile::new(0, true);
+    file.message(
+        0,
+        &Message::Layout(Layout {
+            title: "band".into(),
+            columns: 0,
+            channels: vec![ChannelSpec::new(0, "band", ChannelKind::Heatmap)],
+        }),
+    );
     for k in 0..MOMENTS {
         let values: Vec<f64> = (0..NY)
             .flat_map(|_| (0..NX).map(move |c| f64::from(u8::from(u64::from(c) / 4 == k))))
             .collect();
-        let mut frame = bytes::BytesMut::new();
-        encode_data(
-            &FrameRef {
-                channel: 0,
-                seq: k + 1,
-                timestamp_us: k,
-                kind: ChannelKind::Heatmap,
-                nx: NX,
-                ny: NY,
-                range: Some((0.0, 1.0)),
-                parts: &[PartRef {
-                    name: "",
-                    first_index: 0,
-                    x: None,
-                    y: ArrayRef::F64(&values),
-                }],
-                lod: None,
-            },
-            &mut frame,
-        )
-        .unwrap();
-        w.write_body(200_000 * (k + 1), &frame[4..]).unwrap();
+        let band = Frame {
+            seq: k + 1,
+            timestamp_us: k,
+            nx: NX,
+            ny: NY,
+            range: Some((0.0, 1.0)),
+            ..frame(0, ChannelKind::Heatmap, vec![part("", None, &values)])
+        };
+        file.data(200_000 * (k + 1), &band);
     }
-    std::fs::write(path, w.into_inner().unwrap()).unwrap();
+    file.save(path);
 }
 
 /// Mean column of the bright pixels in screen row `row` (None: none).
@@ -86,13 +72,9 @@ fn await_band(xvfb: &Xvfb, what: &str, check: impl Fn(f64) -> bool) -> f64 {
 
 #[test]
 fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
-    let Some(xvfb) = Xvfb::start_or_skip(1280, 800) else {
+    let Some(xvfb) = Xvfb::start_with_input_or_skip(1280, 800) else {
         return;
     };
-    if plotcast_testkit::xvfb::require("xdotool").is_err() {
-        eprintln!("skipped: xdotool is not installed (Debian package xdotool)");
-        return;
-    }
     let dir = TempDir::new("replay-window");
     let file = dir.join("band.plotcast");
     write_recording(&file);
@@ -164,7 +146,7 @@ fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
     xvfb.xdotool(&["key", "s"]);
     xvfb.xdotool(&["key", "q"]);
     let run = viewer.wait(LIMIT);
-    assert!(run.status.success(), "q: {:?}\n{}", run.status, run.stderr);
+    run.assert_success("q");
     assert!(
         run.stdout.contains("saved plotcast-band-"),
         "stdout: {}",

@@ -19,9 +19,7 @@ use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout, Part};
 use plotcast_testkit::frames::{frame, part, series_frame, unix_us};
 use plotcast_testkit::rgb::{Rect, TAB_ORANGE as ORANGE};
 use plotcast_testkit::viewer_files::note;
-use plotcast_testkit::{
-    FakeServer, Rgb, Script, TempDir, ViewerCommand, ViewerProcess, Wait, Xvfb,
-};
+use plotcast_testkit::{FakeServer, Rgb, Script, TempDir, ViewerProcess, Wait, Xvfb};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -39,7 +37,7 @@ impl Window {
     /// `no_reconnect` as when a computation launches the viewer.
     fn open(xvfb: Xvfb, server: &FakeServer, name: &str, no_reconnect: bool) -> Self {
         let dir = TempDir::new(name);
-        let mut viewer = ViewerCommand::new().source(server.addr);
+        let mut viewer = server.viewer();
         if no_reconnect {
             viewer = viewer.no_reconnect();
         }
@@ -130,12 +128,7 @@ impl Window {
         self.xvfb.focus("^plotcast");
         self.xdo(&["key", "q"]);
         let finished = self.viewer.wait(LIMIT);
-        assert!(
-            finished.status.success(),
-            "q: {:?}\n{}",
-            finished.status,
-            finished.stderr
-        );
+        finished.assert_success("q");
         self.xvfb
     }
 }
@@ -212,7 +205,7 @@ fn line_script() -> Script {
 
 #[test]
 fn hover_readout_legend_click_and_help_overlay() {
-    let Some(xvfb) = Xvfb::start_or_skip(1280, 800) else {
+    let Some(xvfb) = Xvfb::start_with_input_or_skip(1280, 800) else {
         return;
     };
     let server = FakeServer::start(line_script());
@@ -311,7 +304,7 @@ fn series_script() -> Script {
 
 #[test]
 fn zoomed_series_follow_new_data_and_linked_plots_move_together() {
-    let Some(xvfb) = Xvfb::start_or_skip(1280, 800) else {
+    let Some(xvfb) = Xvfb::start_with_input_or_skip(1280, 800) else {
         return;
     };
     let server = FakeServer::start(series_script());
@@ -417,7 +410,7 @@ fn status_line_tells_a_finished_computation_from_a_lost_one() {
     };
     let red = |r: i32, g: i32, b: i32| r > g + 120 && r > b + 120;
     let blue = |r: i32, g: i32, b: i32| b > r + 50 && b > g + 20;
-    let Some(mut xvfb) = Xvfb::start_or_skip(1280, 800) else {
+    let Some(mut xvfb) = Xvfb::start_with_input_or_skip(1280, 800) else {
         return;
     };
     for goodbye in [true, false] {

@@ -31,6 +31,15 @@ fn halves(name: &str, session: u64) -> Script {
     script
 }
 
+/// A 960×640 window on `xvfb` showing `server`.
+fn window(server: &FakeServer, xvfb: &Xvfb) -> ViewerCommand {
+    server
+        .viewer()
+        .size(960, 640)
+        .timeout_secs(120)
+        .display(xvfb)
+}
+
 #[test]
 fn window_shows_the_heatmap_under_xvfb() {
     let Some(xvfb) = Xvfb::start_or_skip(1280, 800) else {
@@ -38,13 +47,7 @@ fn window_shows_the_heatmap_under_xvfb() {
     };
     let server = FakeServer::start(halves("xvfb", 7));
     let dir = TempDir::new("xvfb");
-    let mut viewer = ViewerCommand::new()
-        .source(server.addr)
-        .ready_file(dir.join("ready"))
-        .size(960, 640)
-        .timeout_secs(120)
-        .display(&xvfb)
-        .spawn();
+    let mut viewer = window(&server, &xvfb).ready_file(dir.join("ready")).spawn();
     viewer.wait_presented(1, LIMIT);
     // Presenting is asynchronous on the X server: poll screenshots.
     let shot_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("viewer-xvfb.png");
@@ -72,21 +75,13 @@ fn window_shows_the_heatmap_under_xvfb() {
 
 #[test]
 fn window_reacts_to_wheel_keys_and_drag() {
-    let Some(xvfb) = Xvfb::start_or_skip(1280, 800) else {
+    let Some(xvfb) = Xvfb::start_with_input_or_skip(1280, 800) else {
         return;
     };
-    if plotcast_testkit::xvfb::require("xdotool").is_err() {
-        eprintln!("skipped: xdotool is not installed (Debian package xdotool)");
-        return;
-    }
     let server = FakeServer::start(halves("keys", 8));
     let dir = TempDir::new("xvfb-keys");
-    let mut viewer = ViewerCommand::new()
-        .source(server.addr)
+    let mut viewer = window(&server, &xvfb)
         .ready_file(dir.join("ready"))
-        .size(960, 640)
-        .timeout_secs(120)
-        .display(&xvfb)
         .current_dir(&dir)
         .spawn();
     viewer.wait_presented(1, LIMIT);
@@ -138,7 +133,7 @@ fn window_reacts_to_wheel_keys_and_drag() {
     assert!(png.share_near(VIRIDIS_LOW, 12) > 0.05);
     xvfb.xdotool(&["key", "q"]);
     let run = viewer.wait(LIMIT);
-    assert!(run.status.success(), "q: {:?}\n{}", run.status, run.stderr);
+    run.assert_success("q");
     assert!(
         run.stdout.contains("saved plotcast-"),
         "stdout: {}",
@@ -159,13 +154,7 @@ fn window_keeps_the_last_frame_when_the_computation_ends() {
     script.goodbye = true;
     let server = FakeServer::start(script);
     // As the server launches it: no reconnect, the window stays.
-    let mut viewer = ViewerCommand::new()
-        .source(server.addr)
-        .no_reconnect()
-        .size(960, 640)
-        .timeout_secs(120)
-        .display(&xvfb)
-        .spawn();
+    let mut viewer = window(&server, &xvfb).no_reconnect().spawn();
     server.wait_closed(LIMIT);
     drop(server);
     // The window redraws once for the status change; once the viewer has

@@ -32,6 +32,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::fake_script::Script;
 use crate::frames::unix_us;
+use crate::viewer_command::ViewerCommand;
 use crate::wait::wait_until;
 
 /// What the fake server saw.
@@ -153,6 +154,20 @@ impl FakeServer {
         wait_until(&format!("the fake server to see {what}"), timeout, || {
             cond(&self.seen)
         });
+    }
+
+    /// The viewer program, to be pointed at this server.
+    pub fn viewer(&self) -> ViewerCommand {
+        ViewerCommand::new().source(self.addr)
+    }
+
+    /// The token and peer name of every `Hello` so far.
+    pub fn hellos(&self) -> Vec<(Option<String>, String)> {
+        self.seen
+            .hellos
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The number behind one of the counters of what it saw.

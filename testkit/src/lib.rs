@@ -33,12 +33,13 @@
 //! - waiting: [`wait_until`], [`wait_for`], [`wait_for_file`] and the
 //!   [`Wait`] they run; [`procs`] for processes that are not our children;
 //! - the protocol: [`TestPeer`] (a typed viewer on a socket) over [`Conn`],
-//!   [`PeerError`], [`stalled_peer`] and [`Nagger`], raw bytes in [`wire`],
+//!   [`PeerError`], [`stalled_peer()`] and [`Nagger`], raw bytes in [`wire`],
 //!   data [`frames`];
 //! - links and screens: [`LinkProxy`] (a long or slow link), [`Xvfb`] (a
 //!   private X server: screenshots, xdotool) with [`xwd`];
 //! - files and pixels: [`TempDir`], [`viewer_files`] (the PNGs and ready
-//!   file a viewer writes), [`Rgb`] (PNGs, screenshots and renders).
+//!   file a viewer writes), [`Rgb`] (PNGs, screenshots and renders),
+//!   [`RecordingFile`] (a recording written by hand, for replays).
 
 #![warn(missing_docs)]
 
@@ -55,6 +56,7 @@ pub mod link_proxy;
 pub mod output_lines;
 pub mod peer_error;
 pub mod procs;
+pub mod recording_file;
 pub mod rgb;
 pub mod stalled_peer;
 pub mod temp_dir;
@@ -78,6 +80,7 @@ pub use kill_on_drop::{wait_timeout, KillOnDrop};
 pub use link_proxy::{LinkProxy, LinkSpec};
 pub use output_lines::OutputLines;
 pub use peer_error::PeerError;
+pub use recording_file::RecordingFile;
 pub use rgb::Rgb;
 pub use stalled_peer::{stalled_peer, stalled_peer_asking, Nagger};
 pub use temp_dir::TempDir;

@@ -40,6 +40,36 @@ pub struct Finished {
     pub elapsed: Duration,
 }
 
+impl Finished {
+    /// Checks that the viewer exited successfully.
+    ///
+    /// # Panics
+    /// When it did not, with `what` it was doing and its stderr.
+    pub fn assert_success(&self, what: &str) -> &Self {
+        assert!(
+            self.status.success(),
+            "{what}: the viewer exited with {}; stderr:\n{}",
+            self.status,
+            self.stderr
+        );
+        self
+    }
+
+    /// Checks the viewer's exit status (2: refused, 3: timed out, ...).
+    ///
+    /// # Panics
+    /// When it is another, with `what` it was doing and its stderr.
+    pub fn assert_exit_code(&self, code: i32, what: &str) -> &Self {
+        assert_eq!(
+            self.status.code(),
+            Some(code),
+            "{what}: the viewer's exit status; stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
 impl ViewerProcess {
     pub(crate) fn new(mut child: Child, describe: String, ready_file: Option<PathBuf>) -> Self {
         let pid = pid_of(&child);

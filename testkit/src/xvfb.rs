@@ -163,6 +163,20 @@ impl Xvfb {
             .ok()
     }
 
+    /// [`start_or_skip`](Self::start_or_skip) for a test that drives the
+    /// window with xdotool: it skips, outside CI, also when xdotool is
+    /// missing.
+    ///
+    /// # Panics
+    /// In CI, as [`start`](Self::start).
+    pub fn start_with_input_or_skip(width: u32, height: u32) -> Option<Self> {
+        if let Err(why) = require("xdotool") {
+            eprintln!("skipped: {why}");
+            return None;
+        }
+        Self::start_or_skip(width, height)
+    }
+
     fn launch(width: u32, height: u32) -> Result<Self, Unavailable> {
         let child = Command::new("Xvfb")
             // Xvfb writes the display number it took to fd 1 once it

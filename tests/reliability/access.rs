@@ -21,8 +21,8 @@ use plotcast::{Server, ServerError};
 use plotcast_protocol::{Message, RejectCode};
 
 use crate::support::{
-    fd_count, hello_bytes, messages, read_until_closed, wait_until, Publisher, TestPeer, MIB,
-    TIMEOUT,
+    fd_count, hello_bytes, messages, read_fresh_until_done, read_until_closed, wait_until,
+    Publisher, TestPeer, MIB, TIMEOUT,
 };
 
 const TOKEN: &str = "the-right-token-0123456789";
@@ -97,13 +97,7 @@ fn wrong_tokens_get_a_rejection_and_nothing_else_at_no_cost() {
                 .expect("starting an attacker thread")
         })
         .collect();
-    let mut fresh = 0u32;
-    while !attackers.iter().all(thread::JoinHandle::is_finished) {
-        let seq = good.batch().last_seq();
-        assert!(seq > last, "the good viewer got frame {seq} after {last}");
-        last = seq;
-        fresh += 1;
-    }
+    let fresh = read_fresh_until_done(&mut good, &mut last, &attackers);
     for a in attackers {
         a.join().expect("a bad-token attacker failed (see above)");
     }

@@ -23,7 +23,8 @@ use plotcast_protocol::{decode, Frame, Message, ProtocolError, MAGIC, VERSION};
 use plotcast_testkit::frames::line_frame;
 
 use crate::support::{
-    hello_bytes, read_until_closed, wire, Publisher, Rng, TestPeer, MIB, TIMEOUT,
+    hello_bytes, read_fresh_until_done, read_until_closed, wire, Publisher, Rng, TestPeer, MIB,
+    TIMEOUT,
 };
 
 /// Connections per kind of attack.
@@ -235,13 +236,7 @@ fn hostile_bytes_close_their_connection_and_cost_nothing() {
         })
         .collect();
     // The good viewer reads throughout the attack.
-    let mut fresh = 0u32;
-    while !attackers.iter().all(thread::JoinHandle::is_finished) {
-        let seq = good.batch().last_seq();
-        assert!(seq > last, "the good viewer got frame {seq} after {last}");
-        last = seq;
-        fresh += 1;
-    }
+    let fresh = read_fresh_until_done(&mut good, &mut last, &attackers);
     for (attack, handle) in ATTACKS.iter().zip(attackers) {
         let slowest = handle
             .join()

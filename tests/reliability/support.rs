@@ -18,6 +18,28 @@ pub use plotcast_testkit::viewer_files::numbered_pngs;
 pub use plotcast_testkit::wire::{messages, read_until_closed, wire};
 pub use plotcast_testkit::{stalled_peer, wait_until, Nagger, TestPeer};
 
+/// Reads batches with `good` until every one of `attackers` has finished,
+/// checking that each brings a newer frame than the one before (`last`,
+/// updated): a good viewer stays fresh throughout an attack. Returns how
+/// many batches it read.
+///
+/// # Panics
+/// When a batch brings no newer frame, or does not come in time.
+pub fn read_fresh_until_done<T>(
+    good: &mut TestPeer,
+    last: &mut u64,
+    attackers: &[thread::JoinHandle<T>],
+) -> u32 {
+    let mut fresh = 0;
+    while !attackers.iter().all(thread::JoinHandle::is_finished) {
+        let seq = good.batch().last_seq();
+        assert!(seq > *last, "the good viewer got frame {seq} after {last}");
+        *last = seq;
+        fresh += 1;
+    }
+    fresh
+}
+
 /// The helper publisher built with this test binary (cargo builds a
 /// package's binaries before its integration tests).
 pub const PUBLISHER_BIN: &str = env!("CARGO_BIN_EXE_plotcast-test-publisher");
