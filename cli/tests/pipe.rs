@@ -171,27 +171,30 @@ fn a_fast_producer_is_not_slowed_by_a_stalled_viewer() {
 
     let mut stdin = running.take_stdin();
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        stdin.write_all(b"t a b\n").unwrap();
-        let start = Instant::now();
-        let mut longest_write = Duration::ZERO;
-        let mut text = String::new();
-        for chunk in 0..RATE * SECONDS / CHUNK {
-            text.clear();
-            for i in chunk * CHUNK..(chunk + 1) * CHUNK {
-                writeln!(text, "{i} {} {}", i % 1000, (i * 7) % 13).unwrap();
+    std::thread::Builder::new()
+        .name("producer".into())
+        .spawn(move || {
+            stdin.write_all(b"t a b\n").unwrap();
+            let start = Instant::now();
+            let mut longest_write = Duration::ZERO;
+            let mut text = String::new();
+            for chunk in 0..RATE * SECONDS / CHUNK {
+                text.clear();
+                for i in chunk * CHUNK..(chunk + 1) * CHUNK {
+                    writeln!(text, "{i} {} {}", i % 1000, (i * 7) % 13).unwrap();
+                }
+                // Paced: this chunk is due at chunk * 10 ms.
+                let due = start + Duration::from_millis(chunk * 1000 * CHUNK / RATE);
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                let t = Instant::now();
+                stdin.write_all(text.as_bytes()).unwrap();
+                longest_write = longest_write.max(t.elapsed());
             }
-            // Paced: this chunk is due at chunk * 10 ms.
-            let due = start + Duration::from_millis(chunk * 1000 * CHUNK / RATE);
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                std::thread::sleep(wait);
-            }
-            let t = Instant::now();
-            stdin.write_all(text.as_bytes()).unwrap();
-            longest_write = longest_write.max(t.elapsed());
-        }
-        tx.send((start.elapsed(), longest_write)).unwrap();
-    });
+            tx.send((start.elapsed(), longest_write)).unwrap();
+        })
+        .expect("starting the producer");
     let (elapsed, longest_write) = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("the producer finished within 60 s: plotcast stopped draining its input");

@@ -603,30 +603,33 @@ fn extreme_ranges_render_in_bounded_time() {
     ];
     for (i, (frame_range, layout_range, values)) in cases.into_iter().enumerate() {
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut heat = ChannelSpec::new(0, "h", ChannelKind::Heatmap);
-            heat.y_range = layout_range;
-            let mut line = ChannelSpec::new(1, "l", ChannelKind::Line);
-            line.y_range = frame_range;
-            let mut state = PlotState::default();
-            state.set_layout(Layout {
-                title: "t".into(),
-                columns: 0,
-                channels: vec![heat, line],
-            });
-            let f = Frame {
-                nx: 2,
-                ny: 1,
-                range: frame_range,
-                ..frame(0, ChannelKind::Heatmap, vec![part("", None, &values)])
-            };
-            state.apply_frame(f, Instant::now());
-            let f = frame(1, ChannelKind::Line, vec![part("", None, &values)]);
-            state.apply_frame(f, Instant::now());
-            let mut out = Vec::new();
-            let info = draw(&state, 640, 480, &mut out);
-            let _ = tx.send(info.plots.len());
-        });
+        std::thread::Builder::new()
+            .name(format!("render-case-{i}"))
+            .spawn(move || {
+                let mut heat = ChannelSpec::new(0, "h", ChannelKind::Heatmap);
+                heat.y_range = layout_range;
+                let mut line = ChannelSpec::new(1, "l", ChannelKind::Line);
+                line.y_range = frame_range;
+                let mut state = PlotState::default();
+                state.set_layout(Layout {
+                    title: "t".into(),
+                    columns: 0,
+                    channels: vec![heat, line],
+                });
+                let f = Frame {
+                    nx: 2,
+                    ny: 1,
+                    range: frame_range,
+                    ..frame(0, ChannelKind::Heatmap, vec![part("", None, &values)])
+                };
+                state.apply_frame(f, Instant::now());
+                let f = frame(1, ChannelKind::Line, vec![part("", None, &values)]);
+                state.apply_frame(f, Instant::now());
+                let mut out = Vec::new();
+                let info = draw(&state, 640, 480, &mut out);
+                let _ = tx.send(info.plots.len());
+            })
+            .expect("starting a render thread");
         let plots = rx
             .recv_timeout(std::time::Duration::from_secs(30))
             .unwrap_or_else(|_| panic!("case {i}: the render hung or panicked"));

@@ -268,20 +268,23 @@ mod tests {
     fn echo_server() -> (SocketAddr, std::thread::JoinHandle<()>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let thread = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut buf = vec![0u8; 65536];
-            loop {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if s.write_all(&buf[..n]).is_err() {
-                            break;
+        let thread = std::thread::Builder::new()
+            .name("echo-server".into())
+            .spawn(move || {
+                let (mut s, _) = listener.accept().unwrap();
+                let mut buf = vec![0u8; 65536];
+                loop {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if s.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
                         }
                     }
                 }
-            }
-        });
+            })
+            .expect("starting the echo server");
         (addr, thread)
     }
 
@@ -320,7 +323,10 @@ mod tests {
         let t = std::time::Instant::now();
         let mut writer = s.try_clone().unwrap();
         let sent = data.clone();
-        let w = std::thread::spawn(move || writer.write_all(&sent).unwrap());
+        let w = std::thread::Builder::new()
+            .name("echo-writer".into())
+            .spawn(move || writer.write_all(&sent).unwrap())
+            .expect("starting the writer");
         let mut got = vec![0u8; data.len()];
         s.read_exact(&mut got).unwrap();
         w.join().unwrap();
