@@ -11,10 +11,10 @@
 //! PLOTCAST_ADDR=0.0.0.0:47800 cargo run --release --example big
 //! ```
 
-use plotcast_suite::big::BigChannels;
+use plotcast_workloads::big::BigChannels;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let steps = plotcast_suite::steps_from_env(u64::MAX);
+    let steps = plotcast_workloads::steps_from_env(u64::MAX);
     let server = plotcast::Server::builder().title("big").start()?;
     let mut big = BigChannels::new(&server);
     eprintln!("big: serving on {} (Ctrl-C to stop)", server.local_addr());

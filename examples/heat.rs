@@ -3,7 +3,7 @@
 //! Streams a heatmap of the temperature, a line profile through the middle
 //! row, and the total energy as an append series. The viewer opens by
 //! itself; Ctrl-C stops the computation, the window keeps the last frame.
-//! The computation itself is `plotcast_suite::heat` (the recording tests
+//! The computation itself is `plotcast_workloads::heat` (the recording tests
 //! recompute it).
 //!
 //! ```sh
@@ -13,10 +13,10 @@
 
 use std::time::Instant;
 
-use plotcast_suite::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
+use plotcast_workloads::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let steps = plotcast_suite::steps_from_env(u64::MAX);
+    let steps = plotcast_workloads::steps_from_env(u64::MAX);
     let server = plotcast::Server::builder().title("heat").start()?;
     let temperature = server.heatmap("temperature");
     let profile = server.line("profile");

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let graceful = std::env::args().any(|a| a == "--graceful");
-    let steps = plotcast_suite::steps_from_env(u64::MAX);
+    let steps = plotcast_workloads::steps_from_env(u64::MAX);
     // Set by Ctrl-C in graceful mode; the handler only stores to an atomic,
     // the one thing that is safe in a signal handler.
     let stop = Arc::new(AtomicBool::new(false));

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let steps = plotcast_suite::steps_from_env(u64::MAX);
+    let steps = plotcast_workloads::steps_from_env(u64::MAX);
     let server = plotcast::Server::builder().title("lorenz").start()?;
     let phase = server.line("x/z phase");
     // One time axis: zooming or panning one series moves all three.

@@ -28,7 +28,7 @@ impl Rng {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let steps = plotcast_suite::steps_from_env(u64::MAX);
+    let steps = plotcast_workloads::steps_from_env(u64::MAX);
     let server = plotcast::Server::builder().title("random walk").start()?;
     let histogram = server.bars("positions");
     let msd = server.series("mean-square displacement");

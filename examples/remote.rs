@@ -11,7 +11,7 @@
 //! launched here: the person watching starts one where they sit.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let steps = plotcast_suite::steps_from_env(u64::MAX);
+    let steps = plotcast_workloads::steps_from_env(u64::MAX);
     let addr = std::env::var("PLOTCAST_ADDR").unwrap_or_else(|_| "0.0.0.0:47800".to_owned());
     let server = plotcast::Server::builder()
         .title("remote")

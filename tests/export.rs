@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use plotcast_protocol::{Message, View};
-use plotcast_suite::client::Client;
+use plotcast_testkit::TestPeer;
 use plotcast_viewer::model::{AxisView, PlotState};
 use plotcast_viewer::net::{fetch_full, NetConfig};
 use plotcast_viewer::recording::export::export_visible;
@@ -37,7 +37,7 @@ fn export_writes_every_visible_value_of_the_shown_traces() {
         losses.push_to("test", epoch as f64, loss(epoch, true));
     }
     // What a window viewer holds: the series reduced to its plot.
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let id = c.channel("loss");
     let visible = AxisView {
         x: (10_000.0, 20_000.0),

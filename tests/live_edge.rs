@@ -15,7 +15,7 @@
 use std::time::Instant;
 
 use plotcast_protocol::{ChannelKind, Message};
-use plotcast_suite::client::Client;
+use plotcast_testkit::TestPeer;
 use plotcast_viewer::model::{ChannelData, PlotState, SeriesHistory, SeriesSet};
 use plotcast_viewer::render::{render_with, RenderOptions};
 use plotcast_viewer::view::{follow, PlotInfo, RenderInfo, ViewState};
@@ -109,10 +109,10 @@ fn follow_and_compare(case: &Case) {
         from + n
     };
     let mut pushed = push(0, case.window);
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let id = c.channel("s");
     let mut state = PlotState::default();
-    let apply = |state: &mut PlotState, c: &mut Client| {
+    let apply = |state: &mut PlotState, c: &mut TestPeer| {
         let batch = c.batch();
         if let Some(layout) = batch.layout {
             state.set_layout(layout);

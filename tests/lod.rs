@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use plotcast_protocol::{
     ChannelKind, Frame, Layout, Message, View, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE,
 };
-use plotcast_suite::client::{hello, Client};
+use plotcast_testkit::test_peer::hello;
+use plotcast_testkit::{start_server, wait_until, TestPeer};
 use plotcast_viewer::colormap::Colormap;
 use plotcast_viewer::model::PlotState;
 use plotcast_viewer::render::{render_with, RenderOptions};
@@ -19,12 +20,7 @@ use plotcast_viewer::view::{RenderInfo, ViewState};
 const SIZE: (u32, u32) = (1280, 720);
 
 fn server() -> plotcast::Server {
-    plotcast::Server::builder()
-        .title("lod")
-        .use_env(false)
-        .launch_viewer(false)
-        .start()
-        .expect("server starts")
+    start_server("lod")
 }
 
 fn options() -> RenderOptions {
@@ -57,7 +53,7 @@ fn draw(layout: &Layout, frames: &[Frame]) -> (Vec<u8>, RenderInfo) {
 }
 
 /// The next batch's frames, answering pings on the way.
-fn frames(c: &mut Client) -> Vec<Frame> {
+fn frames(c: &mut TestPeer) -> Vec<Frame> {
     c.batch().frames
 }
 
@@ -94,12 +90,12 @@ fn a_reduced_line_draws_exactly_the_pixels_of_the_raw_line() {
     let y = noisy(1_000_000);
     line.publish(&y);
     // The raw data, as a viewer without level of detail gets it.
-    let mut raw_client = Client::connect(server.local_addr());
+    let mut raw_client = TestPeer::connect(server.local_addr());
     let raw = frames(&mut raw_client);
     let layout = raw_client.layout.clone();
     let (raw_rgb, info) = draw(&layout, &raw);
     // A viewer that says how it draws the plot gets far fewer values.
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let view = view_of(&info, line.id());
     c.io.send(&Message::View(view)).expect("view sent");
     let reduced = frames(&mut c);
@@ -125,7 +121,7 @@ fn zoomed_in_to_a_thousandth_of_the_line_the_raw_values_arrive() {
     let line = server.line("big");
     let y = noisy(1_000_000);
     line.publish(&y);
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let (lo, hi) = (400_000.0, 401_000.0);
     c.io.send(&Message::View(View {
         channel: line.id(),
@@ -185,13 +181,13 @@ fn a_reduced_heatmap_draws_within_one_colormap_step_and_keeps_a_hot_cell() {
         .map(|k| ((k % n) + (k / n)) as f64 / (2 * n) as f64)
         .collect();
     heat.publish(&grid, n, n);
-    let mut raw_client = Client::connect(server.local_addr());
+    let mut raw_client = TestPeer::connect(server.local_addr());
     let raw = frames(&mut raw_client);
     let layout = raw_client.layout.clone();
     let (raw_rgb, info) = draw(&layout, &raw);
     let plot = info.plot(heat.id()).expect("heatmap drawn").clone();
     let view = view_of(&info, heat.id());
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     c.io.send(&Message::View(view)).expect("view sent");
     let reduced = frames(&mut c);
     let f = &reduced[0];
@@ -259,8 +255,8 @@ fn viewers_with_one_view_share_one_reduction_per_publish() {
         x_log: false,
         y_log: false,
     };
-    let mut viewers: Vec<Client> = (0..10)
-        .map(|_| Client::connect(server.local_addr()))
+    let mut viewers: Vec<TestPeer> = (0..10)
+        .map(|_| TestPeer::connect(server.local_addr()))
         .collect();
     for c in &mut viewers {
         c.io.send(&Message::View(view)).expect("view sent");
@@ -273,14 +269,11 @@ fn viewers_with_one_view_share_one_reduction_per_publish() {
         for c in &mut viewers {
             // Each viewer takes the newest value (and a first, raw one if
             // its view had not arrived yet).
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
+            let what = format!("a reduced frame of publish {k}");
+            wait_until(&what, Duration::from_secs(30), || {
                 let f = frames(c);
-                if f[0].lod.is_some() && f[0].parts[0].y.to_f64().first() == Some(&(k as f64)) {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "no reduced frame of publish {k}");
-            }
+                f[0].lod.is_some() && f[0].parts[0].y.to_f64().first() == Some(&(k as f64))
+            });
         }
     }
     let stats = server.stats();
@@ -302,7 +295,7 @@ fn compression_is_negotiated_and_round_trips() {
     heat.publish(&grid, nx, ny);
     let mut h = hello(None);
     h.codecs = CODECS_LZ4_SHUFFLE;
-    let mut c = Client::try_connect(server.local_addr(), h).expect("connects");
+    let mut c = TestPeer::try_connect(server.local_addr(), h).expect("connects");
     assert_eq!(c.welcome.codec, CODEC_LZ4_SHUFFLE, "the server takes LZ4");
     let f = &frames(&mut c)[0];
     assert_eq!(f.kind, ChannelKind::Heatmap);
@@ -314,6 +307,6 @@ fn compression_is_negotiated_and_round_trips() {
         nx * ny * 8
     );
     // A viewer that reads no codec gets none.
-    let plain = Client::connect(server.local_addr());
+    let plain = TestPeer::connect(server.local_addr());
     assert_eq!(plain.welcome.codec, 0);
 }

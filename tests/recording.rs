@@ -2,7 +2,7 @@
 //! publishes, a headless viewer records it (`--headless --record`) and is
 //! killed with SIGKILL mid-run; the file is then replayed headless at
 //! several times and exported as CSV, and everything is compared with what
-//! the computation published, recomputed here (`plotcast_suite::heat` is
+//! the computation published, recomputed here (`plotcast_workloads::heat` is
 //! deterministic): every series point equal to what was pushed, every
 //! snapshot equal to a value published at about that time. Damaged,
 //! future and foreign files get clear errors.
@@ -10,50 +10,29 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use plotcast_protocol::{decode, ChannelKind, Frame, Message, RecordReader, Tail};
-use plotcast_suite::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
-use plotcast_suite::image::Rgb;
-use plotcast_suite::procs::{signal, wait_timeout, wait_until, KillOnDrop, Signal};
-use plotcast_suite::viewer_files::presented;
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::frames::line_frame;
+use plotcast_testkit::procs::Signal;
+use plotcast_testkit::{
+    ComputationCommand, ComputationProcess, Finished, RecordingFile, Rgb, TempDir, ViewerCommand,
+};
+use plotcast_workloads::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
 /// Starts the heat example without a viewer; returns it and its address.
-fn start_heat() -> (KillOnDrop, String) {
-    let mut heat = KillOnDrop(
-        Command::new(bins::example("heat"))
-            .env("PLOTCAST_STEPS", "100000000")
-            .env("PLOTCAST_ADDR", "127.0.0.1:0")
-            .env("PLOTCAST_NO_VIEWER", "1")
-            .env_remove("PLOTCAST_TOKEN")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting the heat example"),
-    );
-    let stderr = heat.0.stderr.take().expect("piped stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(LIMIT)
-            .expect("the heat example printed no address");
-        if let Some(rest) = line.split("serving on ").nth(1) {
-            let addr = rest.split_whitespace().next().expect("an address");
-            return (heat, addr.to_owned());
-        }
-    }
+fn start_heat() -> (ComputationProcess, String) {
+    let mut heat = ComputationCommand::example("heat")
+        .steps(100_000_000)
+        .addr("127.0.0.1:0")
+        .no_viewer()
+        .spawn();
+    let addr = heat.serving_addr(LIMIT);
+    (heat, addr.to_string())
 }
 
 /// Everything a recording holds, read with the protocol crate's reader.
@@ -92,21 +71,9 @@ fn read_recording(path: &Path) -> Recorded {
     }
 }
 
-fn viewer(args: &[&str]) -> Output {
-    let mut child = Command::new(bins::viewer())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running the viewer");
-    // Outputs are small: waiting first cannot fill the pipes.
-    wait_timeout(&mut child, LIMIT).unwrap_or_else(|| panic!("viewer {args:?} hung"));
-    child.wait_with_output().expect("viewer output")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+/// Runs the viewer with `args` to its end.
+fn viewer(args: &[&str]) -> Finished {
+    ViewerCommand::new().args(args).run(LIMIT)
 }
 
 /// Rows of a CSV file of numbers (after its header).
@@ -154,29 +121,22 @@ impl Published {
 #[test]
 fn heat_recorded_killed_and_replayed_matches_what_was_published() {
     let dir = TempDir::new("recording");
-    let file = dir.path().join("heat.plotcast");
-    let ready = dir.path().join("ready");
-    let (mut heat, addr) = start_heat();
-    let mut recorder = KillOnDrop(
-        Command::new(bins::viewer())
-            .args([&addr, "--headless", "--rate", "10", "--record"])
-            .arg(&file)
-            .arg("--ready-file")
-            .arg(&ready)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting the recorder"),
-    );
+    let file = dir.join("heat.plotcast");
+    let ready = dir.join("ready");
+    let (heat, addr) = start_heat();
+    let mut recorder = ViewerCommand::new()
+        .source(&addr)
+        .headless()
+        .args(["--rate", "10", "--record"])
+        .arg(&file)
+        .ready_file(&ready)
+        .spawn();
     // About three seconds of recording at 10 Hz, then SIGKILL: the
     // recorder gets no chance to finish anything.
-    wait_until(LIMIT, "the recorder to record 30 batches", || {
-        presented(&ready) >= 30
-    });
-    signal(recorder.pid(), Signal::KILL).expect("SIGKILL the recorder");
-    wait_timeout(&mut recorder.0, LIMIT).expect("the killed recorder is reaped");
-    drop(heat.0.kill());
+    recorder.wait_presented(30, LIMIT);
+    recorder.signal(Signal::KILL);
+    recorder.wait(LIMIT);
+    drop(heat);
 
     let rec = read_recording(&file);
     let heat_id = rec.ids["temperature"];
@@ -248,7 +208,7 @@ fn heat_recorded_killed_and_replayed_matches_what_was_published() {
     }
 
     // Replay through the viewer binary: the whole series as CSV.
-    let path = |name: &str| dir.path().join(name);
+    let path = |name: &str| dir.join(name);
     let file_arg = file.to_str().expect("a UTF-8 path");
     let out = viewer(&[
         file_arg,
@@ -257,7 +217,7 @@ fn heat_recorded_killed_and_replayed_matches_what_was_published() {
         "--csv",
         path("energy.csv").to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "export energy: {}", stderr(&out));
+    assert!(out.status.success(), "export energy: {}", out.stderr);
     let rows = csv_rows(&path("energy.csv"));
     assert_eq!(rows.len(), points.len(), "every recorded point exported");
     for (row, &(t, y)) in rows.iter().zip(&points) {
@@ -282,7 +242,7 @@ fn heat_recorded_killed_and_replayed_matches_what_was_published() {
         assert!(
             out.status.success(),
             "export temperature at {at}: {}",
-            stderr(&out)
+            out.stderr
         );
         let (received_us, frame) = temperatures
             .iter()
@@ -326,7 +286,7 @@ fn heat_recorded_killed_and_replayed_matches_what_was_published() {
             "--out",
             png.to_str().unwrap(),
         ]);
-        assert!(out.status.success(), "PNG at {at}: {}", stderr(&out));
+        assert!(out.status.success(), "PNG at {at}: {}", out.stderr);
         let img = Rgb::read_png(&png);
         assert_eq!((img.width, img.height), (800, 600));
         assert!(
@@ -353,7 +313,7 @@ fn heat_recorded_killed_and_replayed_matches_what_was_published() {
         "--out",
         path("f{n}.png").to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "flip-book: {}", stderr(&out));
+    assert!(out.status.success(), "flip-book: {}", out.stderr);
     for n in 1..=4 {
         assert!(
             path(&format!("f{n}.png")).exists(),
@@ -372,59 +332,39 @@ fn heat_recorded_killed_and_replayed_matches_what_was_published() {
         "--csv",
         path("cut.csv").to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "a cut file replays: {}", stderr(&out));
+    assert!(out.status.success(), "a cut file replays: {}", out.stderr);
     assert!(
-        stderr(&out).contains("ends in the middle of a record"),
+        out.stderr.contains("ends in the middle of a record"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     eprintln!("recorded {} bytes, tail {:?}", bytes.len(), rec.tail);
 }
 
 /// A small recording made by the protocol crate's writer.
 fn small_recording(path: &Path) -> Vec<u8> {
-    use plotcast_protocol::{
-        encode, ArrayRef, ChannelSpec, FileHeader, FrameRef, Layout, PartRef, RecordWriter,
-    };
-    let mut w = RecordWriter::new(Vec::new(), &FileHeader::new(0), false).expect("header");
-    let layout = encode(&Message::Layout(Layout {
-        title: "small".into(),
-        columns: 0,
-        channels: vec![ChannelSpec::new(0, "wave", ChannelKind::Line)],
-    }))
-    .expect("layout");
-    w.write_body(0, &layout[4..]).expect("record");
+    use plotcast_protocol::{ChannelSpec, Layout};
+    let mut file = RecordingFile::new(0, false);
+    file.message(
+        0,
+        &Message::Layout(Layout {
+            title: "small".into(),
+            columns: 0,
+            channels: vec![ChannelSpec::new(0, "wave", ChannelKind::Line)],
+        }),
+    );
     for k in 0..10u64 {
         let ys: Vec<f64> = (0..100)
             .map(|i| (i as f64 / 10.0 + k as f64).sin())
             .collect();
-        let mut frame = bytes::BytesMut::new();
-        plotcast_protocol::encode_data(
-            &FrameRef {
-                channel: 0,
-                seq: k + 1,
-                timestamp_us: k,
-                kind: ChannelKind::Line,
-                nx: 0,
-                ny: 0,
-                range: None,
-                parts: &[PartRef {
-                    name: "",
-                    first_index: 0,
-                    x: None,
-                    y: ArrayRef::F64(&ys),
-                }],
-                lod: None,
-            },
-            &mut frame,
-        )
-        .expect("frame");
-        w.write_body(100_000 * (k + 1), &frame[4..])
-            .expect("record");
+        let wave = Frame {
+            seq: k + 1,
+            timestamp_us: k,
+            ..line_frame(0, &ys)
+        };
+        file.data(100_000 * (k + 1), &wave);
     }
-    let bytes = w.into_inner().expect("written");
-    std::fs::write(path, &bytes).expect("writing the recording");
-    bytes
+    file.save(path)
 }
 
 #[test]
@@ -438,8 +378,8 @@ fn damaged_future_and_foreign_files_get_clear_errors() {
         viewer(&args)
     };
     let out = run(&good, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("x,y\n0,"));
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stdout.starts_with("x,y\n0,"));
 
     // One damaged byte in the sixth record.
     let mut damaged = bytes.clone();
@@ -448,16 +388,16 @@ fn damaged_future_and_foreign_files_get_clear_errors() {
     let bad = dir.path().join("damaged.plotcast");
     std::fs::write(&bad, &damaged).unwrap();
     let out = run(&bad, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    let said = out.stderr;
     assert!(
         said.contains("damaged.plotcast: corrupt record") && said.contains("checksum mismatch"),
         "{said}"
     );
     assert!(said.contains("--salvage"), "{said}");
     let out = run(&bad, &["--salvage"]);
-    assert!(out.status.success(), "salvage: {}", stderr(&out));
-    assert!(stderr(&out).contains("is damaged"), "{}", stderr(&out));
+    assert!(out.status.success(), "salvage: {}", out.stderr);
+    assert!(out.stderr.contains("is damaged"), "{}", out.stderr);
 
     let mut future = bytes.clone();
     future[8..10].copy_from_slice(&9u16.to_le_bytes());
@@ -466,9 +406,9 @@ fn damaged_future_and_foreign_files_get_clear_errors() {
     let out = run(&newer, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("recording format version 9, this plotcast-viewer reads version 1: it was written by a newer plotcast; update plotcast-viewer"),
+        out.stderr.contains("recording format version 9, this plotcast-viewer reads version 1: it was written by a newer plotcast; update plotcast-viewer"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 
     let foreign = dir.path().join("notes.txt");
@@ -476,18 +416,18 @@ fn damaged_future_and_foreign_files_get_clear_errors() {
     let out = run(&foreign, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("not a plotcast recording"),
+        out.stderr.contains("not a plotcast recording"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 
     let missing = dir.path().join("missing.plotcast");
     let out = run(&missing, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("cannot read") && stderr(&out).contains("missing.plotcast"),
+        out.stderr.contains("cannot read") && out.stderr.contains("missing.plotcast"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 
     // A recording is never overwritten.
@@ -499,5 +439,5 @@ fn damaged_future_and_foreign_files_get_clear_errors() {
         "--no-reconnect",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
 }

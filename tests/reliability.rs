@@ -20,7 +20,7 @@
 //!
 //! Where a figure is a whole process's (memory, file descriptors, threads),
 //! the server runs in the helper publisher process
-//! (`src/bin/plotcast-test-publisher.rs`): the scenarios of this binary run
+//! (`tests/bin/plotcast-test-publisher.rs`): the scenarios of this binary run
 //! in parallel threads, so the test process's own figures mix them all.
 //! Scenarios that only need the server's own counters (`viewer_count`,
 //! `stats`) run it in-process. Each scenario has its own server on port 0,

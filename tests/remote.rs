@@ -1,4 +1,4 @@
-//! Remote viewing through the link emulator (`plotcast_suite::link`): a
+//! Remote viewing through the link emulator (`plotcast_testkit::link_proxy`): a
 //! real server in this process, a real headless viewer process, a proxy on
 //! loopback that delays every byte.
 //!
@@ -11,82 +11,52 @@
 //! Bounds are loose (a slow, shared machine must pass); the benchmark's
 //! "remote" section measures the figures.
 
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plotcast_suite::link::{LinkProxy, LinkSpec};
-use plotcast_suite::procs::{wait_until, KillOnDrop};
-use plotcast_suite::viewer_files::{presented, ready_figure};
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::link_proxy::{LinkProxy, LinkSpec};
+use plotcast_testkit::viewer_files::ready_figure;
+use plotcast_testkit::{server_builder, Background, TempDir, ViewerCommand, ViewerProcess, Wait};
 
 /// A server publishing a 64×48 heatmap as fast as it can, until dropped.
 struct Publishing {
     server: plotcast::Server,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _thread: Background,
 }
 
 impl Publishing {
     fn start() -> Self {
-        let server = plotcast::Server::builder()
-            .title("remote")
-            .use_env(false)
-            .launch_viewer(false)
+        let server = server_builder("remote")
             .heartbeat_timeout(Duration::from_secs(30))
             .start()
             .expect("server starts");
         let heat = server.heatmap("field");
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::Builder::new()
-            .name("publisher".into())
-            .spawn(move || {
-                let mut grid = vec![0.0; 64 * 48];
-                let mut k = 0u64;
-                while !flag.load(Ordering::Relaxed) {
-                    k += 1;
-                    grid[(k % 3072) as usize] = k as f64;
-                    heat.publish(&grid, 64, 48);
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-            })
-            .expect("publisher thread");
+        let mut grid = vec![0.0; 64 * 48];
+        let mut k = 0u64;
+        let thread = Background::repeat("publisher", move || {
+            k += 1;
+            grid[(k % 3072) as usize] = k as f64;
+            heat.publish(&grid, 64, 48);
+            std::thread::sleep(Duration::from_millis(2));
+        });
         Self {
             server,
-            stop,
-            thread: Some(thread),
+            _thread: thread,
         }
     }
 }
 
-impl Drop for Publishing {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Starts a headless viewer on `addr` writing `ready`, with its clock
-/// shifted by `skew_ms`.
-fn viewer(addr: std::net::SocketAddr, dir: &TempDir, skew_ms: i64) -> KillOnDrop {
-    KillOnDrop(
-        Command::new(bins::viewer())
-            .arg(addr.to_string())
-            .args(["--headless", "--size", "320x240", "--timeout", "120"])
-            .arg("--out")
-            .arg(dir.path().join("f.png"))
-            .arg("--ready-file")
-            .arg(dir.path().join("ready"))
-            .env("PLOTCAST_TEST_CLOCK_SKEW_MS", skew_ms.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("the viewer starts"),
-    )
+/// Starts a headless viewer on `addr` writing its ready file in `dir`, with
+/// its clock shifted by `skew_ms`.
+fn viewer(addr: std::net::SocketAddr, dir: &TempDir, skew_ms: i64) -> ViewerProcess {
+    ViewerCommand::new()
+        .source(addr)
+        .headless()
+        .size(320, 240)
+        .timeout_secs(120)
+        .out(dir.join("f.png"))
+        .ready_file(dir.join("ready"))
+        .env("PLOTCAST_TEST_CLOCK_SKEW_MS", skew_ms.to_string())
+        .spawn()
 }
 
 #[test]
@@ -100,24 +70,26 @@ fn the_age_shown_is_true_end_to_end_behind_a_long_link_and_a_wrong_clock() {
     .expect("link proxy");
     let dir = TempDir::new("remote-age");
     let skew_ms: i64 = 3_000; // the viewer's clock runs 3 s ahead
-    let _viewer = viewer(proxy.addr(), &dir, skew_ms);
-    let ready = dir.path().join("ready");
+    let viewer = viewer(proxy.addr(), &dir, skew_ms);
+    let ready = dir.join("ready");
     // Several pings must have come back before the offset is believed.
-    wait_until(
-        Duration::from_secs(60),
-        "frames and a measured round trip",
-        || presented(&ready) >= 20 && ready_figure(&ready, "round_trip_us").is_some(),
-    );
+    Wait::new("frames and a measured round trip", Duration::from_secs(60))
+        .until(|| viewer.presented() >= 20 && ready_figure(&ready, "round_trip_us").is_some());
+    // Not a synchronisation: the clock estimator keeps refining its offset
+    // from the pings of the next seconds, and the check is of a settled one.
     std::thread::sleep(Duration::from_secs(3));
-    let mut checked = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while checked < 5 {
-        assert!(Instant::now() < deadline, "no consistent ready file");
-        let figures = ["age_us", "newest_publish_us", "shown_us", "round_trip_us"]
-            .map(|k| ready_figure(&ready, k));
-        let [Some(age), Some(published), Some(shown), Some(rtt)] = figures else {
-            continue;
-        };
+    for _ in 0..5 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let [age, published, shown, rtt] =
+            Wait::new("a consistent ready file", left).for_value(|| {
+                let figures = ["age_us", "newest_publish_us", "shown_us", "round_trip_us"]
+                    .map(|k| ready_figure(&ready, k));
+                let [Some(a), Some(p), Some(s), Some(r)] = figures else {
+                    return None;
+                };
+                Some([a, p, s, r])
+            });
         // The viewer's "shown" is on its own (skewed) clock.
         let true_age = shown - skew_ms * 1000 - published;
         eprintln!("shown age {age} µs, true age {true_age} µs, round trip {rtt} µs");
@@ -134,7 +106,7 @@ fn the_age_shown_is_true_end_to_end_behind_a_long_link_and_a_wrong_clock() {
             rtt >= 2 * one_way.as_micros() as i64,
             "round trip {rtt} µs below the link's"
         );
-        checked += 1;
+        // Not a synchronisation: five readings spread over time.
         std::thread::sleep(Duration::from_millis(300));
     }
 }
@@ -146,14 +118,13 @@ fn the_frame_rate_does_not_collapse_to_one_frame_per_round_trip() {
     let proxy =
         LinkProxy::start(publishing.server.local_addr(), LinkSpec::round_trip(rtt)).expect("proxy");
     let dir = TempDir::new("remote-rate");
-    let _viewer = viewer(proxy.addr(), &dir, 0);
-    let ready = dir.path().join("ready");
-    wait_until(Duration::from_secs(60), "the first frames", || {
-        presented(&ready) >= 5
-    });
-    let (start, t0) = (presented(&ready), Instant::now());
+    let mut viewer = viewer(proxy.addr(), &dir, 0);
+    let ready = dir.join("ready");
+    viewer.wait_presented(5, Duration::from_secs(60));
+    let (start, t0) = (viewer.presented(), Instant::now());
+    // The measurement: frames presented over four seconds.
     std::thread::sleep(Duration::from_secs(4));
-    let frames = presented(&ready) - start;
+    let frames = viewer.presented() - start;
     let secs = t0.elapsed().as_secs_f64();
     let fps = frames as f64 / secs;
     let one_in_flight = 1.0 / rtt.as_secs_f64();

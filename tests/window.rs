@@ -5,40 +5,35 @@
 //! CI; with `CI` set a missing X server fails them (see `xvfb::Xvfb::start`).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use plotcast_suite::procs::{self, wait_timeout, wait_until, KillOnDrop};
-use plotcast_suite::viewer_files::presented;
-use plotcast_suite::xvfb::Xvfb;
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::procs::{self, Signal};
+use plotcast_testkit::viewer_files::presented;
+use plotcast_testkit::{
+    bins, wait_until, ComputationCommand, ComputationProcess, TempDir, ViewerCommand, Xvfb,
+};
 
 const SCREEN: (u32, u32) = (1400, 900);
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Starts an example whose auto-launched viewer opens a window on `x`,
 /// in its own process group (like a job started from a shell).
-fn start_example(x: &Xvfb, name: &str, args: &[&str], steps: u64, ready: &Path) -> KillOnDrop {
+fn start_example(
+    x: &Xvfb,
+    name: &str,
+    args: &[&str],
+    steps: u64,
+    ready: &Path,
+) -> ComputationProcess {
     use std::os::unix::process::CommandExt;
-    KillOnDrop(
-        Command::new(bins::example(name))
-            .args(args)
-            .env("DISPLAY", x.display())
-            .env("PLOTCAST_STEPS", steps.to_string())
-            .env("PLOTCAST_VIEWER", bins::viewer())
-            .env(
-                "PLOTCAST_VIEWER_ARGS",
-                format!("--size 1280x720 --ready-file {}", ready.display()),
-            )
-            .env_remove("PLOTCAST_NO_VIEWER")
-            .env_remove("PLOTCAST_ADDR")
-            .env_remove("WAYLAND_DISPLAY")
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start example {name}: {e}")),
-    )
+    let viewer = ViewerCommand::new().size(1280, 720).ready_file(ready);
+    let mut example = ComputationCommand::example(name)
+        .args(args)
+        .steps(steps)
+        .viewer(&viewer)
+        .display(x);
+    example.command().process_group(0);
+    example.spawn()
 }
 
 /// The pid of the viewer that writes `ready`.
@@ -53,42 +48,39 @@ fn viewer_pid(ready: &Path) -> i32 {
 
 /// Kills a process that is not our child and waits until it is gone.
 fn kill_and_wait(pid: i32) {
-    let _ = procs::signal(pid, procs::Signal::KILL);
-    wait_until(Duration::from_secs(10), "the viewer to die", || {
-        !procs::alive(pid)
-    });
+    let _ = procs::signal(pid, Signal::KILL);
+    procs::wait_gone(pid, "the viewer to die", Duration::from_secs(10));
 }
 
 #[test]
 fn heat_demo_window_shows_the_plots_updating() {
-    let x = match Xvfb::start(SCREEN.0, SCREEN.1) {
-        Ok(x) => x,
-        Err(why) => return eprintln!("skipped: no X server: {why}"),
+    let Some(x) = Xvfb::start_or_skip(SCREEN.0, SCREEN.1) else {
+        return;
     };
     let dir = TempDir::new("window-heat");
-    let ready = dir.path().join("ready");
-    let mut demo = start_example(&x, "heat", &[], 50_000_000, &ready);
+    let ready = dir.join("ready");
+    let demo = start_example(&x, "heat", &[], 50_000_000, &ready);
     wait_until(
-        START_TIMEOUT,
         "the viewer to present its first frame",
+        START_TIMEOUT,
         || presented(&ready) >= 1,
     );
     let viewer = viewer_pid(&ready);
 
-    let first = x.wait_for_screen(Duration::from_secs(30), "a heatmap on screen", |s| {
+    let first = x.wait_for_screen("a heatmap on screen", Duration::from_secs(30), |s| {
         s.colour_fraction() > 0.05 && s.distinct_colours() > 50
     });
-    first.write_png(&dir.path().join("first.png"));
+    first.write_png(&dir.join("first.png"));
     let seen = presented(&ready);
     wait_until(
-        Duration::from_secs(30),
         "the viewer to present more frames",
+        Duration::from_secs(30),
         || presented(&ready) >= seen + 5,
     );
-    let second = x.wait_for_screen(Duration::from_secs(30), "the plot to change", |s| {
+    let second = x.wait_for_screen("the plot to change", Duration::from_secs(30), |s| {
         s.difference(&first) > 0.001
     });
-    second.write_png(&dir.path().join("second.png"));
+    second.write_png(&dir.join("second.png"));
     if let Ok(keep) = std::env::var("PLOTCAST_SCREENSHOT_DIR") {
         first.write_png(&Path::new(&keep).join("heat-window-1.png"));
         second.write_png(&Path::new(&keep).join("heat-window-2.png"));
@@ -97,28 +89,26 @@ fn heat_demo_window_shows_the_plots_updating() {
         second.colour_fraction() > 0.05,
         "the plot is still on screen after updating"
     );
-    let _ = demo.0.kill();
-    let _ = demo.0.wait();
+    drop(demo);
     kill_and_wait(viewer);
 }
 
 /// Ctrl-C as a terminal sends it: SIGINT to the foreground process group.
 fn ctrl_c(group: i32) {
-    procs::signal(-group, procs::Signal::INT).expect("sending SIGINT to the example's group");
+    procs::signal(-group, Signal::INT).expect("sending SIGINT to the example's group");
 }
 
 fn interrupt_case(graceful: bool) {
-    let x = match Xvfb::start(SCREEN.0, SCREEN.1) {
-        Ok(x) => x,
-        Err(why) => return eprintln!("skipped: no X server: {why}"),
+    let Some(x) = Xvfb::start_or_skip(SCREEN.0, SCREEN.1) else {
+        return;
     };
     let dir = TempDir::new("window-interrupt");
-    let ready = dir.path().join("ready");
+    let ready = dir.join("ready");
     let args: &[&str] = if graceful { &["--graceful"] } else { &[] };
     let mut example = start_example(&x, "interrupt", args, 10_000_000, &ready);
     wait_until(
-        START_TIMEOUT,
         "the viewer to present its first frame",
+        START_TIMEOUT,
         || presented(&ready) >= 1,
     );
     let viewer = viewer_pid(&ready);
@@ -130,8 +120,7 @@ fn interrupt_case(graceful: bool) {
 
     let sent = Instant::now();
     ctrl_c(example.pid());
-    let status = wait_timeout(&mut example.0, Duration::from_secs(10))
-        .expect("the computation stops within 10 s of Ctrl-C");
+    let status = example.wait_exit("the computation to stop at Ctrl-C", Duration::from_secs(10));
     let took = sent.elapsed();
     if graceful {
         assert!(
@@ -142,7 +131,7 @@ fn interrupt_case(graceful: bool) {
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(
             status.signal(),
-            Some(procs::Signal::INT.as_raw()),
+            Some(Signal::INT.as_raw()),
             "killed by SIGINT: {status}"
         );
         assert!(
@@ -155,10 +144,10 @@ fn interrupt_case(graceful: bool) {
     assert!(procs::alive(viewer), "the viewer survived Ctrl-C");
     // Two thin lines and the status text: about 0.2 % of a 1400×900
     // screen (an empty or black screen has none).
-    let shot = x.wait_for_screen(Duration::from_secs(20), "the final plot on screen", |s| {
+    let shot = x.wait_for_screen("the final plot on screen", Duration::from_secs(20), |s| {
         s.colour_fraction() > 0.001
     });
-    shot.write_png(&dir.path().join("after-ctrl-c.png"));
+    shot.write_png(&dir.join("after-ctrl-c.png"));
     assert!(
         procs::alive(viewer),
         "the viewer is still alive after the screenshot"

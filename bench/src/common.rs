@@ -40,7 +40,7 @@ impl Scale {
 pub fn wait_viewers(server: &plotcast::Server, n: usize) -> Result<()> {
     let connected = || server.viewer_count() >= n;
     anyhow::ensure!(
-        plotcast_suite::procs::poll_until(Duration::from_secs(30), connected),
+        plotcast_testkit::poll_until(Duration::from_secs(30), connected),
         "only {} of {n} viewers connected after 30 s",
         server.viewer_count()
     );

@@ -16,9 +16,9 @@ use bytes::BytesMut;
 use plotcast_protocol::{
     compress_data, encode_data, ArrayRef, ChannelKind, FrameRef, Message, PartRef, View,
 };
-use plotcast_suite::big::{BigChannels, LINE, N};
-use plotcast_suite::client::Client;
-use plotcast_suite::link::{LinkProxy, LinkSpec};
+use plotcast_testkit::link_proxy::{LinkProxy, LinkSpec};
+use plotcast_testkit::test_peer::TestPeer;
+use plotcast_workloads::big::{BigChannels, LINE, N};
 
 use crate::common::{server, wait_viewers, Scale};
 use crate::draw_loop::{watch, Watch};
@@ -35,7 +35,7 @@ fn slow_link() -> LinkSpec {
 /// Bytes of values one publish of the big workload carries (field, line).
 const RAW_FRAME_BYTES: f64 = ((N * N + LINE) * 8) as f64;
 
-/// The big workload (`plotcast_suite::big`, as `examples/big.rs`) on a
+/// The big workload (`plotcast_workloads::big`, as `examples/big.rs`) on a
 /// thread of its own, publishing as fast as it runs.
 struct BigPublisher {
     server: plotcast::Server,
@@ -203,7 +203,7 @@ fn shared_reductions(report: &mut Report, scale: Scale) -> Result<()> {
     let grid: Vec<f64> = (0..N * N).map(|k| ((k % N) as f64 * 0.01).sin()).collect();
     let signal: Vec<f64> = (0..LINE).map(|i| (i as f64 * 1e-4).sin()).collect();
     // The first batch of each viewer may come before its views did.
-    let take = |c: &mut Client| -> Result<()> { c.try_batch().map(drop).map_err(Into::into) };
+    let take = |c: &mut TestPeer| -> Result<()> { c.try_batch().map(drop).map_err(Into::into) };
     heat.publish(&grid, N, N);
     line.publish(&signal);
     viewers.iter_mut().try_for_each(take)?;

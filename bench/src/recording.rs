@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use plotcast_protocol::{FileHeader, RecordReader, RecordWriter, RECORD_HEADER_BYTES};
-use plotcast_suite::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
 use plotcast_viewer::net::NetConfig;
 use plotcast_viewer::options::RunOptions;
 use plotcast_viewer::recording::RecordOptions;
 use plotcast_viewer::recording::{Recording, Replay};
+use plotcast_workloads::heat::{Plate, NX, NY, STEPS_PER_PUBLISH};
 
 use crate::common::{self, Scale};
 use crate::report::{Report, Row};

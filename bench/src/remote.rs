@@ -1,5 +1,5 @@
 //! Section 8: remote viewing. The heat workload behind the link emulator
-//! (`plotcast_suite::link`) at round trips of 0 to 200 ms, watched by the
+//! (`plotcast_testkit::link_proxy`) at round trips of 0 to 200 ms, watched by the
 //! viewer library's own network side and a drawing loop capped at 60 Hz:
 //! frames shown per second and the age of what is shown. Then the CPU a
 //! real window viewer takes on the local link, paced to 60 Hz and
@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use plotcast_suite::link::{LinkProxy, LinkSpec};
+use plotcast_testkit::link_proxy::{LinkProxy, LinkSpec};
 
 use crate::common::{server, wait_viewers, Scale};
 use crate::draw_loop::{watch, Watch};

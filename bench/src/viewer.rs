@@ -1,4 +1,4 @@
-//! Viewers for benchmarks: the protocol test client of `plotcast-suite` on
+//! Viewers for benchmarks: the protocol test peer of `plotcast-testkit` on
 //! blocking sockets, so the figures measure plotcast's server and not a GUI.
 
 use std::net::{SocketAddr, TcpStream};
@@ -8,16 +8,16 @@ use std::time::Duration;
 
 use anyhow::Result;
 use plotcast_protocol::Frame;
-use plotcast_suite::client::{hello, Client};
+use plotcast_testkit::test_peer::{hello, TestPeer};
 
 /// How long a benchmark viewer waits for one batch.
 const BATCH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connects a viewer called `name` and completes the handshake.
-pub fn connect(addr: SocketAddr, name: &str) -> Result<Client> {
+pub fn connect(addr: SocketAddr, name: &str) -> Result<TestPeer> {
     let mut hello = hello(None);
     hello.peer_name = name.to_owned();
-    let mut client = Client::try_connect(addr, hello)?;
+    let mut client = TestPeer::try_connect(addr, hello)?;
     client.timeout = BATCH_TIMEOUT;
     Ok(client)
 }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
-use plotcast_suite::procs::KillOnDrop;
-use plotcast_suite::xvfb::Xvfb;
+use plotcast_testkit::xvfb::Xvfb;
+use plotcast_testkit::KillOnDrop;
 
 /// A window viewer in its own X server; both stop when dropped.
 pub struct WindowViewer {

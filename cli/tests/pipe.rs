@@ -11,17 +11,10 @@ use std::io::Write as _;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{
-    plotcast, run_until_png, run_with_input, stalled_viewer, viewer_pngs, with_headless_viewer,
-    Running,
-};
-use plotcast_suite::image::Rgb;
-use plotcast_suite::TempDir;
-
-/// The plot colour of the first series (matplotlib's tab:blue).
-const BLUE: [u8; 3] = [31, 119, 180];
-/// The second (tab:orange).
-const ORANGE: [u8; 3] = [255, 127, 14];
+use common::{plotcast, run_until_png, run_with_input, with_headless_viewer, RUN_TIMEOUT};
+use plotcast_testkit::rgb::{TAB_BLUE as BLUE, TAB_ORANGE as ORANGE};
+use plotcast_testkit::viewer_files::launched_viewer_pngs;
+use plotcast_testkit::{stalled_peer_asking, Rgb, TempDir};
 
 #[test]
 fn columns_with_a_header_are_plotted() {
@@ -37,8 +30,7 @@ fn columns_with_a_header_are_plotted() {
         )
         .unwrap();
     }
-    let mut cmd = with_headless_viewer(&dir);
-    cmd.args(["pipe", "--x", "step", "--title", "columns test"]);
+    let cmd = with_headless_viewer(&dir).args(["pipe", "--x", "step", "--title", "columns test"]);
     // Two plots side by side, each with its line drawn across it.
     let (status, said, img) = run_until_png(cmd, input.as_bytes(), &dir, "two plots", |img| {
         let (left, right) = halves_with(img, BLUE);
@@ -50,7 +42,7 @@ fn columns_with_a_header_are_plotted() {
         said.contains("3001 lines read, 3000 samples plotted in 2 plots"),
         "summary: {said}"
     );
-    viewer_pngs(&dir, &said);
+    launched_viewer_pngs(dir.path(), &said);
 }
 
 #[test]
@@ -67,8 +59,7 @@ fn csv_with_gaps_and_overlay_in_one_plot() {
         };
         writeln!(input, "{:.4},{b}", t.sin()).unwrap();
     }
-    let mut cmd = with_headless_viewer(&dir);
-    cmd.args(["pipe", "--overlay", "waves"]);
+    let cmd = with_headless_viewer(&dir).args(["pipe", "--overlay", "waves"]);
     let (status, said, _) = run_until_png(
         cmd,
         input.as_bytes(),
@@ -110,8 +101,7 @@ fn json_lines_give_series_lines_and_heatmaps() {
         )
         .unwrap();
     }
-    let mut cmd = with_headless_viewer(&dir);
-    cmd.args(["pipe", "--log-y", "loss"]);
+    let cmd = with_headless_viewer(&dir).args(["pipe", "--log-y", "loss"]);
     let (status, said, _) =
         run_until_png(cmd, input.as_bytes(), &dir, "a heatmap and lines", |img| {
             // A colormap has many colours; the series and the profile are lines.
@@ -136,8 +126,7 @@ fn malformed_lines_are_counted_and_the_first_reported() {
             writeln!(input, "{i} {}", i * 2).unwrap();
         }
     }
-    let mut cmd = plotcast();
-    cmd.args(["pipe", "--no-viewer", "--max-reports", "3"]);
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--max-reports", "3"]);
     let (status, said) = run_with_input(cmd, input.as_bytes());
     assert!(status.success(), "bad input never fails the run: {said}");
     // The first three bad lines, with their line numbers.
@@ -167,8 +156,7 @@ fn a_fast_producer_is_not_slowed_by_a_stalled_viewer() {
     const RATE: u64 = 200_000; // lines per second
     const SECONDS: u64 = 2;
     const CHUNK: u64 = 2_000; // lines per write: one every 10 ms
-    let mut cmd = plotcast();
-    cmd.args([
+    let cmd = plotcast().args([
         "pipe",
         "--no-viewer",
         "--bind",
@@ -176,33 +164,37 @@ fn a_fast_producer_is_not_slowed_by_a_stalled_viewer() {
         "--wait",
         "1",
     ]);
-    let mut running = Running::start(cmd);
-    let addr = running.address();
-    let _stalled = stalled_viewer(addr);
+    let mut running = cmd.spawn();
+    let addr = running.serving_addr(Duration::from_secs(30));
+    // Asks for as many batches as the server allows, and never reads.
+    let _stalled = stalled_peer_asking(addr, 1000);
 
-    let mut stdin = running.child.0.stdin.take().unwrap();
+    let mut stdin = running.take_stdin();
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        stdin.write_all(b"t a b\n").unwrap();
-        let start = Instant::now();
-        let mut longest_write = Duration::ZERO;
-        let mut text = String::new();
-        for chunk in 0..RATE * SECONDS / CHUNK {
-            text.clear();
-            for i in chunk * CHUNK..(chunk + 1) * CHUNK {
-                writeln!(text, "{i} {} {}", i % 1000, (i * 7) % 13).unwrap();
+    std::thread::Builder::new()
+        .name("producer".into())
+        .spawn(move || {
+            stdin.write_all(b"t a b\n").unwrap();
+            let start = Instant::now();
+            let mut longest_write = Duration::ZERO;
+            let mut text = String::new();
+            for chunk in 0..RATE * SECONDS / CHUNK {
+                text.clear();
+                for i in chunk * CHUNK..(chunk + 1) * CHUNK {
+                    writeln!(text, "{i} {} {}", i % 1000, (i * 7) % 13).unwrap();
+                }
+                // Paced: this chunk is due at chunk * 10 ms.
+                let due = start + Duration::from_millis(chunk * 1000 * CHUNK / RATE);
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                let t = Instant::now();
+                stdin.write_all(text.as_bytes()).unwrap();
+                longest_write = longest_write.max(t.elapsed());
             }
-            // Paced: this chunk is due at chunk * 10 ms.
-            let due = start + Duration::from_millis(chunk * 1000 * CHUNK / RATE);
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                std::thread::sleep(wait);
-            }
-            let t = Instant::now();
-            stdin.write_all(text.as_bytes()).unwrap();
-            longest_write = longest_write.max(t.elapsed());
-        }
-        tx.send((start.elapsed(), longest_write)).unwrap();
-    });
+            tx.send((start.elapsed(), longest_write)).unwrap();
+        })
+        .expect("starting the producer");
     let (elapsed, longest_write) = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("the producer finished within 60 s: plotcast stopped draining its input");
@@ -217,7 +209,7 @@ fn a_fast_producer_is_not_slowed_by_a_stalled_viewer() {
         longest_write < Duration::from_secs(1),
         "one write blocked for {longest_write:?}"
     );
-    let (status, said) = running.finish();
+    let (status, said) = running.finish(RUN_TIMEOUT);
     assert!(status.success(), "{said}");
     // Every line was read (some may have been dropped unparsed on a slow
     // machine: that is the latest-value-wins answer to a faster producer).

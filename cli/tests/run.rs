@@ -8,20 +8,21 @@ mod common;
 
 use std::time::Duration;
 
-use common::{plotcast, viewer_pngs, wait_for_png, with_headless_viewer, Running};
-use plotcast_suite::TempDir;
-use rustix::process::{kill_process, Pid, Signal};
+use common::{plotcast, with_headless_viewer, RUN_TIMEOUT};
+use plotcast_testkit::procs::Signal;
+use plotcast_testkit::rgb::TAB_BLUE;
+use plotcast_testkit::viewer_files::launched_viewer_pngs;
+use plotcast_testkit::{ComputationCommand, TempDir};
 
-fn signal(running: &Running, signal: Signal) {
-    let pid = Pid::from_raw(running.child.pid()).expect("a pid");
-    kill_process(pid, signal).expect("signalling plotcast");
+/// `plotcast run --no-viewer -- sh -c SCRIPT`.
+fn run_sh(script: &str) -> ComputationCommand {
+    plotcast().args(["run", "--no-viewer", "--", "sh", "-c", script])
 }
 
 #[test]
 fn plots_the_command_and_exits_with_its_status() {
     let dir = TempDir::new("cli-run");
-    let mut cmd = with_headless_viewer(&dir);
-    cmd.args([
+    let cmd = with_headless_viewer(&dir).args([
         "run",
         "--x",
         "step",
@@ -32,40 +33,30 @@ fn plots_the_command_and_exits_with_its_status() {
         "echo step value; seq 0 500 | awk '{print $1, sin($1/40)}'; echo 'to stderr' >&2; \
          read _; exit 7",
     ]);
-    let mut running = Running::start(cmd);
-    let stdin = running.child.0.stdin.take();
-    wait_for_png(&dir, "the sine", &mut running, |img| {
-        img.count_near([31, 119, 180], 40) > 500
+    let mut running = cmd.spawn();
+    let stdin = running.take_stdin();
+    running.wait_for_png(dir.path(), "the sine", RUN_TIMEOUT, |img| {
+        img.count_near(TAB_BLUE, 40) > 500
     });
     drop(stdin);
-    let (status, said) = running.finish();
+    let (status, said) = running.finish(RUN_TIMEOUT);
     assert_eq!(status.code(), Some(7), "the command's status: {said}");
     assert!(said.contains("to stderr"), "stderr passes through: {said}");
     assert!(said.contains("501 samples plotted in 1 plot"), "{said}");
-    viewer_pngs(&dir, &said);
+    launched_viewer_pngs(dir.path(), &said);
 }
 
 #[test]
 fn status_of_a_signal_and_of_a_missing_command() {
-    let mut cmd = plotcast();
-    cmd.args([
-        "run",
-        "--no-viewer",
-        "--",
-        "sh",
-        "-c",
-        "echo 1; kill -KILL $$",
-    ]);
-    let (status, said) = Running::start(cmd).finish();
+    let (status, said) = run_sh("echo 1; kill -KILL $$").spawn().finish(RUN_TIMEOUT);
     assert_eq!(
         status.code(),
         Some(128 + 9),
         "killed by signal 9, as a shell says: {said}"
     );
 
-    let mut cmd = plotcast();
-    cmd.args(["run", "--no-viewer", "--", "./no-such-program-here"]);
-    let (status, said) = Running::start(cmd).finish();
+    let cmd = plotcast().args(["run", "--no-viewer", "--", "./no-such-program-here"]);
+    let (status, said) = cmd.spawn().finish(RUN_TIMEOUT);
     assert_eq!(status.code(), Some(127), "{said}");
     assert!(said.contains("cannot run ./no-such-program-here"), "{said}");
 }
@@ -77,13 +68,11 @@ const TRAPPING: &str = "echo 0; trap 'echo got-int >&2; exit 42' INT; echo ready
 
 #[test]
 fn sigint_is_forwarded_and_plotcast_exits_with_the_commands_status() {
-    let mut cmd = plotcast();
-    cmd.args(["run", "--no-viewer", "--", "sh", "-c", TRAPPING]);
-    let mut running = Running::start(cmd);
+    let mut running = run_sh(TRAPPING).spawn();
     running.wait_for_line("ready", Duration::from_secs(30));
-    signal(&running, Signal::INT);
+    running.signal(Signal::INT);
     running.wait_for_line("got-int", Duration::from_secs(30));
-    let (status, said) = running.finish();
+    let (status, said) = running.finish(RUN_TIMEOUT);
     assert_eq!(
         status.code(),
         Some(42),
@@ -97,31 +86,23 @@ fn sigint_is_forwarded_and_plotcast_exits_with_the_commands_status() {
 
 #[test]
 fn sigterm_is_forwarded_too() {
-    let mut cmd = plotcast();
-    cmd.args([
-        "run",
-        "--no-viewer",
-        "--",
-        "sh",
-        "-c",
-        "echo ready >&2; while :; do sleep 0.02; done",
-    ]);
-    let mut running = Running::start(cmd);
+    let mut running = run_sh("echo ready >&2; while :; do sleep 0.02; done").spawn();
     running.wait_for_line("ready", Duration::from_secs(30));
-    signal(&running, Signal::TERM);
-    let (status, said) = running.finish();
+    running.signal(Signal::TERM);
+    let (status, said) = running.finish(RUN_TIMEOUT);
     assert_eq!(status.code(), Some(128 + 15), "ended by SIGTERM: {said}");
 }
 
 #[test]
 fn pipe_stops_at_sigint_and_says_so_in_its_status() {
-    let mut cmd = plotcast();
-    cmd.args(["pipe", "--no-viewer"]);
-    let mut running = Running::start(cmd);
+    let cmd = plotcast().args(["pipe", "--no-viewer"]);
+    let mut running = cmd.spawn();
     // stdin stays open: only the signal can end the run.
-    running.address();
-    signal(&running, Signal::INT);
-    let status = plotcast_suite::procs::wait_timeout(&mut running.child.0, Duration::from_secs(30))
-        .expect("plotcast pipe ends at SIGINT although its input is still open");
+    running.serving_addr(Duration::from_secs(30));
+    running.signal(Signal::INT);
+    let status = running.wait_exit(
+        "plotcast pipe to end at SIGINT although its input is still open",
+        Duration::from_secs(30),
+    );
     assert_eq!(status.code(), Some(130), "128 + SIGINT");
 }

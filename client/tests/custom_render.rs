@@ -6,7 +6,9 @@
 
 use std::time::Instant;
 
-use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout};
+use plotcast_testkit::frames::{self, custom_frame};
+use plotcast_testkit::Rgb;
 use plotcast_viewer::model::{AxisView, PlotState};
 use plotcast_viewer::plot_types::{CustomData, PlotArea, PlotResult, PlotType};
 use plotcast_viewer::plotters::prelude::*;
@@ -19,46 +21,9 @@ use plotcast_viewer::PlotTypes;
 const W: u32 = 900;
 const H: u32 = 600;
 
-fn custom_frame(channel: u32, nx: u32, ny: u32, arrays: &[(&str, &[f64])]) -> Frame {
-    Frame {
-        channel,
-        seq: 1,
-        timestamp_us: 1_000_000,
-        kind: ChannelKind::Custom,
-        nx,
-        ny,
-        range: None,
-        parts: arrays
-            .iter()
-            .map(|(name, values)| Part {
-                name: (*name).into(),
-                first_index: 0,
-                x: None,
-                y: Array::from_f64(values),
-            })
-            .collect(),
-        lod: None,
-    }
-}
-
 fn line_frame(channel: u32) -> Frame {
     let y: Vec<f64> = (0..200).map(|i| (f64::from(i) / 20.0).sin()).collect();
-    Frame {
-        channel,
-        seq: 1,
-        timestamp_us: 1_000_000,
-        kind: ChannelKind::Line,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts: vec![Part {
-            name: String::new(),
-            first_index: 0,
-            x: None,
-            y: Array::from_f64(&y),
-        }],
-        lod: None,
-    }
+    frames::line_frame(channel, &y)
 }
 
 fn state(channels: Vec<ChannelSpec>, frames: Vec<Frame>) -> PlotState {
@@ -86,13 +51,9 @@ fn draw(state: &PlotState, view: &ViewState, plots: PlotTypes) -> (Vec<u8>, Rend
 }
 
 /// Writes the render to the temporary folder to look at, when
-/// `PLOTCAST_TEST_KEEP` is set.
+/// `PLOTCAST_KEEP_TEST_FILES` is set.
 fn keep(name: &str, rgb: &[u8]) {
-    if std::env::var_os("PLOTCAST_TEST_KEEP").is_some() {
-        let path = std::env::temp_dir().join(format!("plotcast-custom-{name}.png"));
-        plotcast_viewer::render::save_png(&path, W, H, rgb).unwrap();
-        eprintln!("wrote {}", path.display());
-    }
+    Rgb::from_rgb(W, H, rgb.to_vec()).keep(&format!("plotcast-custom-{name}.png"));
 }
 
 fn pixel(rgb: &[u8], x: i32, y: i32) -> [u8; 3] {

@@ -12,17 +12,15 @@ mod field;
 #[path = "../examples/vortex_viewer/flow_plot.rs"]
 mod flow_plot;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
-use plotcast_suite::image::Rgb;
-use plotcast_suite::procs::{pids_with_cmdline, wait_timeout, wait_until, KillOnDrop};
-use plotcast_suite::{bins, TempDir};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout};
+use plotcast_testkit::frames::custom_frame;
+use plotcast_testkit::procs::wait_all_gone;
+use plotcast_testkit::rgb::Rect;
+use plotcast_testkit::{
+    bins, start_server, wait_for_file, Background, ComputationCommand, Rgb, TempDir, ViewerCommand,
+};
 use plotcast_viewer::model::PlotState;
 use plotcast_viewer::plot_types::{CustomData, PlotArea, PlotResult, PlotType};
 use plotcast_viewer::render::{render_with, RenderOptions};
@@ -62,23 +60,9 @@ fn vortex_frame(steps: u64) -> Frame {
         ("bounds", &field::BOUNDS),
     ];
     Frame {
-        channel: 0,
         seq: steps,
         timestamp_us: 1,
-        kind: ChannelKind::Custom,
-        nx: field::NX as u32,
-        ny: field::NY as u32,
-        range: None,
-        parts: arrays
-            .iter()
-            .map(|(name, values)| Part {
-                name: (*name).into(),
-                first_index: 0,
-                x: None,
-                y: Array::from_f64(values),
-            })
-            .collect(),
-        lod: None,
+        ..custom_frame(0, field::NX as u32, field::NY as u32, &arrays)
     }
 }
 
@@ -99,28 +83,9 @@ fn render_state(state: &PlotState, plots: PlotTypes) -> (Vec<u8>, RenderInfo) {
     (out, info)
 }
 
-/// Share of the pixels of `rect` that differ between a PNG and a render.
-fn difference_in(png: &Rgb, rgb: &[u8], rect: PixelRect) -> f64 {
-    let mut differ = 0usize;
-    for y in rect.y..rect.y + rect.h as i32 {
-        for x in rect.x..rect.x + rect.w as i32 {
-            let i = (y as usize * SIZE.0 as usize + x as usize) * 3;
-            if png.pixel(x as u32, y as u32) != [rgb[i], rgb[i + 1], rgb[i + 2]] {
-                differ += 1;
-            }
-        }
-    }
-    differ as f64 / (rect.w as f64 * rect.h as f64)
-}
-
-fn distinct_colours_in(png: &Rgb, rect: PixelRect) -> usize {
-    let mut seen = std::collections::HashSet::new();
-    for y in rect.y..rect.y + rect.h as i32 {
-        for x in rect.x..rect.x + rect.w as i32 {
-            seen.insert(png.pixel(x as u32, y as u32));
-        }
-    }
-    seen.len()
+/// A render's plot rectangle as the image helpers take it.
+fn rect_of(rect: PixelRect) -> Rect {
+    (rect.x as u32, rect.y as u32, rect.w, rect.h)
 }
 
 #[test]
@@ -129,36 +94,24 @@ fn the_vortex_pair_draws_what_its_plot_type_draws() {
     let steps = 150;
     // Both binaries land in target/<profile>/examples/: the computation
     // finds its viewer by name there (ServerBuilder::viewer_bin).
-    bins::package_example("plotcast-viewer", "vortex_viewer");
-    let out = dir.path().join("f.png");
-    let mut computation = KillOnDrop(
-        Command::new(bins::example("vortex"))
-            .env("PLOTCAST_STEPS", steps.to_string())
-            .env(
-                "PLOTCAST_VIEWER_ARGS",
-                format!(
-                    "--headless --size {}x{} --out {}",
-                    SIZE.0,
-                    SIZE.1,
-                    out.display()
-                ),
-            )
-            .env_remove("PLOTCAST_VIEWER")
-            .env_remove("PLOTCAST_NO_VIEWER")
-            .env_remove("PLOTCAST_ADDR")
-            .env_remove("PLOTCAST_TOKEN")
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let vortex_viewer = bins::package_example("plotcast-viewer", "vortex_viewer");
+    let out = dir.join("f.png");
+    let viewer = ViewerCommand::program(vortex_viewer)
+        .headless()
+        .size(SIZE.0, SIZE.1)
+        .out(&out);
+    let mut computation = ComputationCommand::example("vortex")
+        .steps(steps)
+        .viewer_args(&viewer)
+        .spawn();
+    let status = computation.wait_exit(&format!("vortex to finish {steps} steps"), RUN_TIMEOUT);
+    assert!(
+        status.success(),
+        "vortex failed: {status}\n{}",
+        computation.said()
     );
-    let status = wait_timeout(&mut computation.0, RUN_TIMEOUT)
-        .unwrap_or_else(|| panic!("vortex did not finish {steps} steps in {RUN_TIMEOUT:?}"));
-    assert!(status.success(), "vortex failed: {status}");
     let marker = out.display().to_string();
-    wait_until(Duration::from_secs(30), "vortex_viewer to exit", || {
-        let pids = pids_with_cmdline(&marker);
-        pids.iter().all(|&pid| !plotcast_suite::procs::alive(pid))
-    });
+    wait_all_gone(&marker, "vortex_viewer to exit", Duration::from_secs(30));
     assert!(
         out.exists(),
         "vortex_viewer wrote no PNG at {}",
@@ -175,10 +128,11 @@ fn the_vortex_pair_draws_what_its_plot_type_draws() {
     assert!(info.failures.is_empty(), "{:?}", info.failures);
     let rect = info.plot(0).expect("the flow plot has axes").rect;
     // The custom drawing is there: a colour map, arrows, markers.
-    let colours = distinct_colours_in(&png, rect);
+    let colours = png.distinct_colours_in(rect_of(rect));
     assert!(colours > 100, "only {colours} colours in the flow plot");
     // And it is the plot type's drawing of the final data, pixel for pixel.
-    let diff = difference_in(&png, &rgb, rect);
+    let render = Rgb::from_rgb(SIZE.0, SIZE.1, rgb);
+    let diff = png.difference_in(&render, rect_of(rect));
     assert!(
         diff < 0.001,
         "{:.3}% of the flow plot differs from a render of the same data ({})",
@@ -190,35 +144,27 @@ fn the_vortex_pair_draws_what_its_plot_type_draws() {
 #[test]
 fn the_stock_viewer_shows_a_placeholder_for_the_vortex_flow() {
     let dir = TempDir::new("vortex-stock");
-    let mut computation = KillOnDrop(
-        Command::new(bins::example("vortex"))
-            .env("PLOTCAST_STEPS", "100000")
-            .env("PLOTCAST_NO_VIEWER", "1")
-            .env("PLOTCAST_ADDR", "127.0.0.1:0")
-            .env_remove("PLOTCAST_TOKEN")
-            .stdin(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
+    let mut computation = ComputationCommand::example("vortex")
+        .steps(100_000)
+        .no_viewer()
+        .addr("127.0.0.1:0")
+        .spawn();
+    let addr = computation.serving_addr(RUN_TIMEOUT);
+    let run = ViewerCommand::new()
+        .source(addr)
+        .headless()
+        .frames(3)
+        .timeout_secs(60)
+        .size(SIZE.0, SIZE.1)
+        .out(dir.join("p{n}.png"))
+        .run(RUN_TIMEOUT);
+    assert!(
+        run.status.success(),
+        "the stock viewer failed: {}\n{}",
+        run.status,
+        run.stderr
     );
-    let stderr = computation.0.stderr.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stderr).read_line(&mut line).unwrap();
-    let addr = line
-        .split_whitespace()
-        .find(|w| w.starts_with("127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    let out = dir.path().join("p{n}.png");
-    let status = Command::new(bins::viewer())
-        .args([&addr, "--headless", "--frames", "3", "--timeout", "60"])
-        .args(["--size", &format!("{}x{}", SIZE.0, SIZE.1)])
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success(), "the stock viewer failed: {status}");
-    let png = Rgb::read_png(&dir.path().join("p3.png"));
+    let png = Rgb::read_png(&dir.join("p3.png"));
 
     // The same figure rendered here with the stock plot types.
     let mut state = PlotState::default();
@@ -239,7 +185,7 @@ fn the_stock_viewer_shows_a_placeholder_for_the_vortex_flow() {
     // The other plot keeps drawing: the series has its line.
     let series = info.plot(1).unwrap().rect;
     assert!(
-        distinct_colours_in(&png, series) > 5,
+        png.distinct_colours_in(rect_of(series)) > 5,
         "the series plot is drawn"
     );
 }
@@ -255,41 +201,21 @@ impl PlotType for Panics {
     }
 }
 
-fn wait_for_png(path: &Path) {
-    wait_until(Duration::from_secs(60), "the viewer's PNG", || {
-        path.exists()
-    });
-}
-
 #[test]
 fn a_panicking_plot_type_is_contained_in_a_running_viewer() {
-    let server = plotcast::Server::builder()
-        .title("panics")
-        .use_env(false)
-        .launch_viewer(false)
-        .start()
-        .unwrap();
+    let server = start_server("panics");
     let wave = server.line("wave");
     let bad = server.custom("bad", "panics");
-    let stop = Arc::new(AtomicBool::new(false));
-    let publisher = {
-        let stop = Arc::clone(&stop);
-        std::thread::Builder::new()
-            .name("publisher".into())
-            .spawn(move || {
-                let mut k = 0.0f64;
-                while !stop.load(Ordering::Relaxed) {
-                    let y: Vec<f64> = (0..300).map(|i| (f64::from(i) / 30.0 + k).sin()).collect();
-                    wave.publish(&y);
-                    bad.publish(&[("n", &[1.0f64, 2.0])], 0, 0);
-                    k += 0.1;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            })
-            .unwrap()
-    };
+    let mut k = 0.0f64;
+    let publisher = Background::repeat("publisher", move || {
+        let y: Vec<f64> = (0..300).map(|i| (f64::from(i) / 30.0 + k).sin()).collect();
+        wave.publish(&y);
+        bad.publish(&[("n", &[1.0f64, 2.0])], 0, 0);
+        k += 0.1;
+        std::thread::sleep(Duration::from_millis(5));
+    });
     let dir = TempDir::new("panics");
-    let out = dir.path().join("b{n}.png");
+    let out = dir.join("b{n}.png");
     let addr = server.local_addr().to_string();
     let code = Viewer::new().plot("panics", Panics).run_with([
         "panics-viewer".as_ref(),
@@ -304,14 +230,13 @@ fn a_panicking_plot_type_is_contained_in_a_running_viewer() {
         "--out".as_ref(),
         out.as_os_str(),
     ] as [&std::ffi::OsStr; 11]);
-    stop.store(true, Ordering::Relaxed);
-    publisher.join().unwrap();
+    drop(publisher);
     assert_eq!(
         format!("{code:?}"),
         format!("{:?}", std::process::ExitCode::SUCCESS)
     );
-    let last = dir.path().join("b3.png");
-    wait_for_png(&last);
+    let last = dir.join("b3.png");
+    wait_for_file(&last, Duration::from_secs(60));
     let png = Rgb::read_png(&last);
 
     // Where the plots are: the same layout rendered here.
@@ -329,15 +254,15 @@ fn a_panicking_plot_type_is_contained_in_a_running_viewer() {
     let bad = info.plot(1).unwrap().rect;
     // The line is drawn in its colour; the bad plot shows the error panel
     // with text on it.
-    let blue = (wave.y..wave.y + wave.h as i32)
-        .flat_map(|y| (wave.x..wave.x + wave.w as i32).map(move |x| (x, y)))
-        .filter(|&(x, y)| png.pixel(x as u32, y as u32) == [0x1f, 0x77, 0xb4])
-        .count();
+    let blue = png.count_near_in(rect_of(wave), [0x1f, 0x77, 0xb4], 0);
     assert!(blue > 200, "the line is drawn ({blue} px)");
     let corner = png.pixel(
         (bad.x + bad.w as i32 - 3) as u32,
         (bad.y + bad.h as i32 - 3) as u32,
     );
     assert_eq!(corner, [253, 236, 234], "the error panel");
-    assert!(distinct_colours_in(&png, bad) > 3, "the error's text");
+    assert!(
+        png.distinct_colours_in(rect_of(bad)) > 3,
+        "the error's text"
+    );
 }

@@ -2,13 +2,12 @@
 //! PNG output, rejection, timeout, the server going away and coming back.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{read_png, temp_dir, FakeServer, Script, Viewer, VIRIDIS_HIGH, VIRIDIS_LOW};
 use plotcast_protocol::{Reject, RejectCode, VERSION};
+use plotcast_testkit::rgb::{VIRIDIS_HIGH, VIRIDIS_LOW};
+use plotcast_testkit::{FakeServer, Rgb, Script, TempDir, ViewerCommand};
 
 /// Generous bound for a run that should take well under a second (CI
 /// machines are slow and builds may run beside the tests).
@@ -20,32 +19,19 @@ const HEATMAP_SHARE: f64 = 0.10;
 #[test]
 fn headless_writes_one_png_per_frame_and_exits_0() {
     let server = FakeServer::start(Script::heatmap("alpha", 1, 0.0));
-    let dir = temp_dir("frames");
+    let dir = TempDir::new("frames");
     let out = dir.join("f{n}.png");
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--frames",
-            "3",
-            "--out",
-            out.to_str().unwrap(),
-            "--size",
-            "640x480",
-            "--timeout",
-            "50",
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
+    let run = server
+        .viewer()
+        .headless()
+        .frames(3)
+        .out(&out)
+        .size(640, 480)
+        .timeout_secs(50)
+        .run(RUN_LIMIT);
+    run.assert_success("the run");
     for n in 1..=3 {
-        let png = read_png(&dir.join(format!("f{n}.png")));
+        let png = Rgb::read_png(&dir.join(format!("f{n}.png")));
         assert_eq!((png.width, png.height), (640, 480), "frame {n} size");
         let share = png.share_near(VIRIDIS_LOW, 12);
         assert!(
@@ -69,43 +55,31 @@ fn headless_writes_one_png_per_frame_and_exits_0() {
     server.wait_for("goodbye", RUN_LIMIT, |s| {
         s.goodbyes.load(Ordering::SeqCst) == 1
     });
-    let hellos = server.seen.hellos.lock().unwrap().clone();
+    let hellos = server.hellos();
     assert_eq!(hellos.len(), 1, "one connection");
     assert!(
         hellos[0].1.starts_with("plotcast-viewer@"),
         "peer name {:?}",
         hellos[0].1
     );
-    common::cleanup(&dir);
 }
 
 #[test]
 fn token_travels_in_the_hello() {
     let server = FakeServer::start(Script::heatmap("alpha", 1, 0.0));
-    let dir = temp_dir("token");
+    let dir = TempDir::new("token");
     let out = dir.join("f.png");
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--frames",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("PLOTCAST_TOKEN", "s3cret")],
-    )
-    .wait(RUN_LIMIT);
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
+    let run = server
+        .viewer()
+        .headless()
+        .frames(1)
+        .out(&out)
+        .env("PLOTCAST_TOKEN", "s3cret")
+        .run(RUN_LIMIT);
+    run.assert_success("the run");
     assert!(out.exists());
-    let hellos = server.seen.hellos.lock().unwrap().clone();
+    let hellos = server.hellos();
     assert_eq!(hellos[0].0.as_deref(), Some("s3cret"));
-    common::cleanup(&dir);
 }
 
 #[test]
@@ -117,38 +91,22 @@ fn rejection_prints_the_reason_and_exits_2() {
         server_version: VERSION,
     });
     let server = FakeServer::start(script);
-    let dir = temp_dir("reject");
+    let dir = TempDir::new("reject");
     // Reconnect is on: a rejection must still end the viewer at once.
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--out",
-            dir.join("f.png").to_str().unwrap(),
-            "--token",
-            "wrong",
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
-    assert_eq!(
-        run.status.code(),
-        Some(2),
-        "exit status; stderr:\n{}",
-        run.stderr
-    );
+    let run = server
+        .viewer()
+        .headless()
+        .out(dir.join("f.png"))
+        .token("wrong")
+        .run(RUN_LIMIT);
+    run.assert_exit_code(2, "the run");
     assert!(
         run.stderr
             .contains("bad token: ask the person running the computation (zebra-17)"),
         "stderr lacks the server's reason:\n{}",
         run.stderr
     );
-    assert_eq!(
-        server.seen.hellos.lock().unwrap().len(),
-        1,
-        "no retry after a rejection"
-    );
-    common::cleanup(&dir);
+    assert_eq!(server.hellos().len(), 1, "no retry after a rejection");
 }
 
 #[test]
@@ -156,27 +114,15 @@ fn timeout_without_data_exits_3_with_a_message() {
     let mut script = Script::heatmap("alpha", 1, 0.0);
     script.answer_ready = false;
     let server = FakeServer::start(script);
-    let dir = temp_dir("timeout");
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--frames",
-            "1",
-            "--timeout",
-            "2",
-            "--out",
-            dir.join("f.png").to_str().unwrap(),
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
-    assert_eq!(
-        run.status.code(),
-        Some(3),
-        "exit status; stderr:\n{}",
-        run.stderr
-    );
+    let dir = TempDir::new("timeout");
+    let run = server
+        .viewer()
+        .headless()
+        .frames(1)
+        .timeout_secs(2)
+        .out(dir.join("f.png"))
+        .run(RUN_LIMIT);
+    run.assert_exit_code(3, "the run");
     assert!(
         run.stderr.contains("timed out after 2.0 s") && run.stderr.contains("0 of 1 frames"),
         "unclear timeout message:\n{}",
@@ -188,7 +134,6 @@ fn timeout_without_data_exits_3_with_a_message() {
         run.elapsed
     );
     assert!(!dir.join("f.png").exists());
-    common::cleanup(&dir);
 }
 
 #[test]
@@ -196,52 +141,31 @@ fn no_reconnect_exits_when_the_server_goes_away() {
     let mut script = Script::heatmap("alpha", 1, 0.0);
     script.batches_then_close = Some(2);
     let server = FakeServer::start(script);
-    let dir = temp_dir("noreconnect");
+    let dir = TempDir::new("noreconnect");
     let out = dir.join("last.png");
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--no-reconnect",
-            "--out",
-            out.to_str().unwrap(),
-            "--timeout",
-            "50",
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
+    let run = server
+        .viewer()
+        .headless()
+        .no_reconnect()
+        .out(&out)
+        .timeout_secs(50)
+        .run(RUN_LIMIT);
     // Two frames rendered, then the server left: success, last PNG kept.
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
-    assert!(read_png(&out).share_near(VIRIDIS_LOW, 12) > HEATMAP_SHARE);
+    run.assert_success("the run");
+    assert!(Rgb::read_png(&out).share_near(VIRIDIS_LOW, 12) > HEATMAP_SHARE);
     // A computation that ends says goodbye: same success, and the viewer
     // reports the server's words in its log.
     let mut script = Script::heatmap("alpha", 1, 0.0);
     script.batches_then_close = Some(1);
     script.goodbye = true;
     let server = FakeServer::start(script);
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--no-reconnect",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
+    let run = server
+        .viewer()
+        .headless()
+        .no_reconnect()
+        .out(&out)
+        .run(RUN_LIMIT);
+    run.assert_success("the run");
     assert!(
         run.stderr
             .contains("computation ended (simulation finished (fake))"),
@@ -255,17 +179,12 @@ fn no_reconnect_exits_when_the_server_goes_away() {
     script.goodbye = true;
     script.goodbye_code = plotcast_protocol::GoodbyeCode::Other;
     let server = FakeServer::start(script);
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--no-reconnect",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
+    let run = server
+        .viewer()
+        .headless()
+        .no_reconnect()
+        .out(&out)
+        .run(RUN_LIMIT);
     assert!(
         run.stderr.contains(
             "connection lost (the server closed the connection: simulation finished (fake))"
@@ -277,26 +196,19 @@ fn no_reconnect_exits_when_the_server_goes_away() {
     let mut script = Script::heatmap("alpha", 1, 0.0);
     script.batches_then_close = Some(1);
     let server = FakeServer::start(script);
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--no-reconnect",
-            "--frames",
-            "5",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
-    assert_eq!(run.status.code(), Some(1), "stderr:\n{}", run.stderr);
+    let run = server
+        .viewer()
+        .headless()
+        .no_reconnect()
+        .frames(5)
+        .out(&out)
+        .run(RUN_LIMIT);
+    run.assert_exit_code(1, "the run");
     assert!(
         run.stderr.contains("connection lost") && run.stderr.contains("1 of 5 frames"),
         "stderr:\n{}",
         run.stderr
     );
-    common::cleanup(&dir);
 }
 
 #[test]
@@ -306,23 +218,16 @@ fn reconnects_to_a_new_server_on_the_same_port() {
     a.batches_then_close = Some(2);
     let server_a = FakeServer::start(a);
     let addr = server_a.addr;
-    let dir = temp_dir("restart");
+    let dir = TempDir::new("restart");
     let out = dir.join("f{n}.png");
-    let viewer = Viewer::spawn(
-        &[
-            &addr.to_string(),
-            "--headless",
-            "--frames",
-            "4",
-            "--out",
-            out.to_str().unwrap(),
-            "--size",
-            "480x360",
-            "--timeout",
-            "50",
-        ],
-        &[],
-    );
+    let viewer = ViewerCommand::new()
+        .source(addr)
+        .headless()
+        .frames(4)
+        .out(&out)
+        .size(480, 360)
+        .timeout_secs(50)
+        .spawn();
     server_a.wait_closed(RUN_LIMIT);
     drop(server_a);
     // Batches that arrive together merge into one frame (latest value
@@ -334,14 +239,9 @@ fn reconnects_to_a_new_server_on_the_same_port() {
     // Server B on the same port, another session, bright heatmap.
     let server_b = FakeServer::start_on(addr, Script::heatmap("server-b", 0xB, 1.0));
     let run = viewer.wait(RUN_LIMIT);
-    assert!(
-        run.status.success(),
-        "viewer failed: {:?}\n{}",
-        run.status,
-        run.stderr
-    );
+    run.assert_success("the run");
     for n in 1..=from_a {
-        let png = read_png(&dir.join(format!("f{n}.png")));
+        let png = Rgb::read_png(&dir.join(format!("f{n}.png")));
         assert!(
             png.share_near(VIRIDIS_LOW, 12) > HEATMAP_SHARE,
             "frame {n} shows A"
@@ -352,7 +252,7 @@ fn reconnects_to_a_new_server_on_the_same_port() {
         );
     }
     for n in from_a + 1..=4 {
-        let png = read_png(&dir.join(format!("f{n}.png")));
+        let png = Rgb::read_png(&dir.join(format!("f{n}.png")));
         assert!(
             png.share_near(VIRIDIS_HIGH, 12) > HEATMAP_SHARE,
             "frame {n} (after the restart) does not show B's data"
@@ -362,12 +262,7 @@ fn reconnects_to_a_new_server_on_the_same_port() {
             "frame {n} still shows A's data: the old session leaked"
         );
     }
-    assert_eq!(
-        server_b.seen.hellos.lock().unwrap().len(),
-        1,
-        "one connection to B"
-    );
-    common::cleanup(&dir);
+    assert_eq!(server_b.hellos().len(), 1, "one connection to B");
 }
 
 #[test]
@@ -379,21 +274,15 @@ fn a_silent_server_is_noticed_by_the_heartbeat() {
     script.heartbeats = false;
     script.heartbeat_timeout_ms = 1_000;
     let server = FakeServer::start(script);
-    let dir = temp_dir("heartbeat");
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--no-reconnect",
-            "--out",
-            dir.join("f.png").to_str().unwrap(),
-            "--timeout",
-            "30",
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
-    assert_eq!(run.status.code(), Some(1), "stderr:\n{}", run.stderr);
+    let dir = TempDir::new("heartbeat");
+    let run = server
+        .viewer()
+        .headless()
+        .no_reconnect()
+        .out(dir.join("f.png"))
+        .timeout_secs(30)
+        .run(RUN_LIMIT);
+    run.assert_exit_code(1, "the run");
     assert!(
         run.stderr.contains("heartbeat") && run.stderr.contains("timed out after 1.0 s"),
         "stderr:\n{}",
@@ -404,5 +293,4 @@ fn a_silent_server_is_noticed_by_the_heartbeat() {
         "took {:?}",
         run.elapsed
     );
-    common::cleanup(&dir);
 }

@@ -3,13 +3,12 @@
 //! say how many plots are not shown.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{read_png, unix_us, FakeServer, Script, Viewer};
-use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout};
+use plotcast_testkit::frames::{line_frame, unix_us};
+use plotcast_testkit::{FakeServer, Rgb, Script, TempDir};
 
 /// The notice strip's background.
 const NOTICE: [u8; 3] = [255, 246, 214];
@@ -26,20 +25,9 @@ fn hundred_lines() -> Script {
     script.batch = Arc::new(|n| {
         (0..100)
             .map(|i| Frame {
-                channel: i,
                 seq: n,
                 timestamp_us: unix_us(),
-                kind: ChannelKind::Line,
-                nx: 0,
-                ny: 0,
-                range: None,
-                lod: None,
-                parts: vec![Part {
-                    name: String::new(),
-                    first_index: 0,
-                    x: None,
-                    y: Array::from_f64(&[0.0, f64::from(i)]),
-                }],
+                ..line_frame(i, &[0.0, f64::from(i)])
             })
             .collect()
     });
@@ -49,29 +37,20 @@ fn hundred_lines() -> Script {
 #[test]
 fn a_hundred_plots_are_paged_and_the_hidden_ones_counted() {
     let server = FakeServer::start(hundred_lines());
-    let dir = common::temp_dir("pages");
+    let dir = TempDir::new("pages");
     let (out, ready) = (dir.join("page.png"), dir.join("ready"));
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--frames",
-            "1",
-            "--page",
-            "2",
-            "--size",
-            "1280x720",
-            "--out",
-            out.to_str().unwrap(),
-            "--ready-file",
-            ready.to_str().unwrap(),
-            "--timeout",
-            "60",
-        ],
-        &[],
-    )
-    .wait(Duration::from_secs(90));
-    assert!(run.status.success(), "{:?}\n{}", run.status, run.stderr);
+    let run = server
+        .viewer()
+        .headless()
+        .frames(1)
+        .arg("--page")
+        .arg("2")
+        .size(1280, 720)
+        .out(&out)
+        .ready_file(&ready)
+        .timeout_secs(60)
+        .run(Duration::from_secs(90));
+    run.assert_success("the run");
     let notes = std::fs::read_to_string(&ready).unwrap();
     let page = notes
         .lines()
@@ -89,11 +68,10 @@ fn a_hundred_plots_are_paged_and_the_hidden_ones_counted() {
     // Page 2 starts after page 1's plots.
     assert!(notes.contains(&format!("view {shown} ")), "{notes}");
     assert!(!notes.contains("view 0 "), "{notes}");
-    let png = read_png(&out);
+    let png = Rgb::read_png(&out);
     assert!(
         png.share_near(NOTICE, 3) > 0.01,
         "no notice strip in {}",
         out.display()
     );
-    common::cleanup(&dir);
 }

@@ -4,13 +4,12 @@
 //! where only the `--timeout` watchdog can end it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{heatmap_frame, temp_dir, FakeServer, Script, Viewer};
 use plotcast_protocol::{Reject, RejectCode, VERSION};
+use plotcast_testkit::frames::heatmap_frame;
+use plotcast_testkit::{FakeServer, Script, TempDir};
 
 /// Generous bound for runs that take a second or two when all is well.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
@@ -26,18 +25,13 @@ fn a_rejection_with_escape_sequences_and_a_huge_reason_is_printed_safely() {
         server_version: VERSION,
     });
     let server = FakeServer::start(script);
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--no-reconnect",
-            "--timeout",
-            "30",
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
-    assert_eq!(run.status.code(), Some(2), "stderr:\n{}", run.stderr);
+    let run = server
+        .viewer()
+        .headless()
+        .no_reconnect()
+        .timeout_secs(30)
+        .run(RUN_LIMIT);
+    run.assert_exit_code(2, "the run");
     assert!(
         !run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{7}'),
         "control characters reached the terminal: {:?}",
@@ -73,28 +67,19 @@ fn ranges_whose_span_overflows_render_and_the_run_ends() {
         vec![f, stray]
     });
     let server = FakeServer::start(script);
-    let dir = temp_dir("overflow");
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--frames",
-            "3",
-            "--size",
-            "400x300",
-            "--out",
-            dir.join("f{n}.png").to_str().unwrap(),
-            "--timeout",
-            "30",
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
-    assert!(run.status.success(), "{:?}\n{}", run.status, run.stderr);
+    let dir = TempDir::new("overflow");
+    let run = server
+        .viewer()
+        .headless()
+        .frames(3)
+        .size(400, 300)
+        .out(dir.join("f{n}.png"))
+        .timeout_secs(30)
+        .run(RUN_LIMIT);
+    run.assert_success("the run");
     for n in 1..=3 {
         assert!(dir.join(format!("f{n}.png")).exists(), "frame {n}");
     }
-    common::cleanup(&dir);
 }
 
 /// A write that never completes (the output is a FIFO nobody reads, as a
@@ -103,7 +88,7 @@ fn ranges_whose_span_overflows_render_and_the_run_ends() {
 #[test]
 fn timeout_fires_while_the_viewer_is_stuck() {
     let server = FakeServer::start(Script::heatmap("alpha", 1, 0.5));
-    let dir = temp_dir("stuck");
+    let dir = TempDir::new("stuck");
     let out = dir.join("f.png");
     let fifo = dir.join("f.png.part");
     let made = std::process::Command::new("mkfifo")
@@ -111,21 +96,14 @@ fn timeout_fires_while_the_viewer_is_stuck() {
         .status()
         .expect("mkfifo runs");
     assert!(made.success(), "mkfifo {}", fifo.display());
-    let run = Viewer::spawn(
-        &[
-            &server.addr.to_string(),
-            "--headless",
-            "--frames",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-            "--timeout",
-            "1",
-        ],
-        &[],
-    )
-    .wait(RUN_LIMIT);
-    assert_eq!(run.status.code(), Some(3), "stderr:\n{}", run.stderr);
+    let run = server
+        .viewer()
+        .headless()
+        .frames(1)
+        .out(&out)
+        .timeout_secs(1)
+        .run(RUN_LIMIT);
+    run.assert_exit_code(3, "the run");
     assert!(
         run.stderr.contains("timed out after 1.0 s"),
         "message:\n{}",
@@ -136,5 +114,4 @@ fn timeout_fires_while_the_viewer_is_stuck() {
         "the watchdog took {:?}",
         run.elapsed
     );
-    common::cleanup(&dir);
 }

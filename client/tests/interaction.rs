@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part, Scale};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout, Part, Scale};
+use plotcast_testkit::frames::{self, part};
 use plotcast_viewer::model::{ChannelData, PlotState, SeriesHistory, SeriesSet};
 use plotcast_viewer::render::{render_with, save_png, RenderOptions};
 use plotcast_viewer::view::interaction::Clicked;
@@ -18,26 +19,13 @@ use plotcast_viewer::view::{RenderInfo, ViewState};
 const W: u32 = 1000;
 const H: u32 = 700;
 
-fn part(name: &str, x: Option<&[f64]>, y: &[f64]) -> Part {
-    Part {
-        name: name.into(),
-        first_index: 0,
-        x: x.map(Array::from_f64),
-        y: Array::from_f64(y),
-    }
-}
-
+/// A frame of `channel` published 1 µs after the epoch.
 fn frame(channel: u32, kind: ChannelKind, nx: u32, ny: u32, parts: Vec<Part>) -> Frame {
     Frame {
-        channel,
-        seq: 1,
-        timestamp_us: 1,
-        kind,
         nx,
         ny,
-        range: None,
-        lod: None,
-        parts,
+        timestamp_us: 1,
+        ..frames::frame(channel, kind, parts)
     }
 }
 

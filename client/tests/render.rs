@@ -1,41 +1,18 @@
 //! Renderer tests on fixed data: sizes, ink inside every plot, colorbar,
 //! decimation against the naive drawing, bad values, tiny canvases, and a
 //! few demo PNGs to look at (written to the temporary folder when
-//! `PLOTCAST_TEST_KEEP` is set).
+//! `PLOTCAST_KEEP_TEST_FILES` is set).
 #![allow(clippy::unwrap_used)]
 
 use std::time::Instant;
 
-use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, GridCell, Layout, Part, Scale};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, GridCell, Layout, Scale};
+use plotcast_testkit::frames::{frame, part};
+use plotcast_testkit::Rgb;
 use plotcast_viewer::colormap::Colormap;
 use plotcast_viewer::model::{ChannelData, Connection, PlotState, SeriesHistory, SeriesSet};
-use plotcast_viewer::render::{
-    ink_fraction, render, render_with, save_png, RenderOptions, BACKGROUND,
-};
-use plotcast_viewer::view::{PixelRect, PlotInfo, ViewState};
-
-fn part(name: &str, x: Option<&[f64]>, y: &[f64]) -> Part {
-    Part {
-        name: name.into(),
-        first_index: 0,
-        x: x.map(Array::from_f64),
-        y: Array::from_f64(y),
-    }
-}
-
-fn frame(channel: u32, kind: ChannelKind, parts: Vec<Part>) -> Frame {
-    Frame {
-        channel,
-        seq: 1,
-        timestamp_us: 1_000_000,
-        kind,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts,
-        lod: None,
-    }
-}
+use plotcast_viewer::render::{ink_fraction, render, render_with, RenderOptions, BACKGROUND};
+use plotcast_viewer::view::{PixelRect, PlotInfo, RenderInfo, ViewState};
 
 fn heat_frame(channel: u32, nx: u32, ny: u32, f: impl Fn(f64, f64) -> f64) -> Frame {
     let mut v = Vec::with_capacity((nx * ny) as usize);
@@ -143,6 +120,11 @@ fn options() -> RenderOptions {
     }
 }
 
+/// Renders `state` unzoomed at `w × h`, with the test's options.
+fn draw(state: &PlotState, w: u32, h: u32, out: &mut Vec<u8>) -> RenderInfo {
+    render_with(state, &ViewState::default(), w, h, out, &options())
+}
+
 fn inner(rect: PixelRect) -> PixelRect {
     PixelRect {
         x: rect.x + 1,
@@ -153,28 +135,17 @@ fn inner(rect: PixelRect) -> PixelRect {
 }
 
 /// Writes a rendered image to the temporary folder for a person to look
-/// at, only when `PLOTCAST_TEST_KEEP` is set (tests leave no files behind
-/// otherwise, and parallel runs cannot clash).
+/// at, only when `PLOTCAST_KEEP_TEST_FILES` is set (tests leave no files
+/// behind otherwise, and parallel runs cannot clash).
 fn keep_png(name: &str, width: u32, height: u32, rgb: &[u8]) {
-    if std::env::var_os("PLOTCAST_TEST_KEEP").is_some() {
-        let path = std::env::temp_dir().join(name);
-        save_png(&path, width, height, rgb).unwrap();
-        eprintln!("kept {}", path.display());
-    }
+    Rgb::from_rgb(width, height, rgb.to_vec()).keep(name);
 }
 
 #[test]
 fn demo_figure_has_every_plot_and_is_saved() {
     let state = demo_state();
     let mut out = Vec::new();
-    let info = render_with(
-        &state,
-        &ViewState::default(),
-        1280,
-        720,
-        &mut out,
-        &options(),
-    );
+    let info = draw(&state, 1280, 720, &mut out);
     assert_eq!(out.len(), 1280 * 720 * 3);
     assert_eq!(info.plots.len(), 4);
     for plot in &info.plots {
@@ -511,14 +482,7 @@ fn manual_view_and_fixed_ranges_are_respected() {
 fn zoomed_views_are_clipped_to_the_plot() {
     let state = demo_state();
     let mut out = Vec::new();
-    let info = render_with(
-        &state,
-        &ViewState::default(),
-        1280,
-        720,
-        &mut out,
-        &options(),
-    );
+    let info = draw(&state, 1280, 720, &mut out);
     let mut view = ViewState::default();
     for plot in &info.plots {
         let r = plot.rect;
@@ -611,14 +575,7 @@ fn second_demo_scatter_log_diverging_bars() {
     };
     state.status.paused = true;
     let mut out = Vec::new();
-    let info = render_with(
-        &state,
-        &ViewState::default(),
-        960,
-        640,
-        &mut out,
-        &options(),
-    );
+    let info = draw(&state, 960, 640, &mut out);
     assert_eq!(info.plots.len(), 4);
     for plot in &info.plots {
         assert!(
@@ -646,37 +603,33 @@ fn extreme_ranges_render_in_bounded_time() {
     ];
     for (i, (frame_range, layout_range, values)) in cases.into_iter().enumerate() {
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut heat = ChannelSpec::new(0, "h", ChannelKind::Heatmap);
-            heat.options.y_range = layout_range;
-            let mut line = ChannelSpec::new(1, "l", ChannelKind::Line);
-            line.options.y_range = frame_range;
-            let mut state = PlotState::default();
-            state.set_layout(Layout {
-                title: "t".into(),
-                columns: 0,
-                channels: vec![heat, line],
-            });
-            let f = Frame {
-                nx: 2,
-                ny: 1,
-                range: frame_range,
-                ..frame(0, ChannelKind::Heatmap, vec![part("", None, &values)])
-            };
-            state.apply_frame(f, Instant::now());
-            let f = frame(1, ChannelKind::Line, vec![part("", None, &values)]);
-            state.apply_frame(f, Instant::now());
-            let mut out = Vec::new();
-            let info = render_with(
-                &state,
-                &ViewState::default(),
-                640,
-                480,
-                &mut out,
-                &options(),
-            );
-            let _ = tx.send(info.plots.len());
-        });
+        std::thread::Builder::new()
+            .name(format!("render-case-{i}"))
+            .spawn(move || {
+                let mut heat = ChannelSpec::new(0, "h", ChannelKind::Heatmap);
+                heat.options.y_range = layout_range;
+                let mut line = ChannelSpec::new(1, "l", ChannelKind::Line);
+                line.options.y_range = frame_range;
+                let mut state = PlotState::default();
+                state.set_layout(Layout {
+                    title: "t".into(),
+                    columns: 0,
+                    channels: vec![heat, line],
+                });
+                let f = Frame {
+                    nx: 2,
+                    ny: 1,
+                    range: frame_range,
+                    ..frame(0, ChannelKind::Heatmap, vec![part("", None, &values)])
+                };
+                state.apply_frame(f, Instant::now());
+                let f = frame(1, ChannelKind::Line, vec![part("", None, &values)]);
+                state.apply_frame(f, Instant::now());
+                let mut out = Vec::new();
+                let info = draw(&state, 640, 480, &mut out);
+                let _ = tx.send(info.plots.len());
+            })
+            .expect("starting a render thread");
         let plots = rx
             .recv_timeout(std::time::Duration::from_secs(30))
             .unwrap_or_else(|_| panic!("case {i}: the render hung or panicked"));

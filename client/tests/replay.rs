@@ -4,29 +4,29 @@
 //! CSV export of a whole series beyond the viewer's window.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use plotcast_protocol::{
-    encode, encode_data, ArrayRef, ChannelKind, ChannelSpec, FileHeader, FrameRef, Goodbye,
-    GoodbyeCode, Layout, Message, PartRef, RecordWriter, Welcome, VERSION,
+    ArrayRef, ChannelKind, ChannelSpec, FrameRef, Goodbye, GoodbyeCode, Layout, Message, PartRef,
+    Welcome, VERSION,
 };
+use plotcast_testkit::{RecordingFile, TempDir};
 use plotcast_viewer::model::{ChannelData, Connection, PlotState};
 use plotcast_viewer::recording::player::{Control, Player};
 use plotcast_viewer::recording::{Recording, Replay};
 
 const MS: u64 = 1000;
 
-struct Writer(RecordWriter<Vec<u8>>);
+struct Writer(RecordingFile);
 
 impl Writer {
     fn new() -> Self {
-        Self(RecordWriter::new(Vec::new(), &FileHeader::new(1), false).unwrap())
+        Self(RecordingFile::new(1, false))
     }
 
     fn msg(&mut self, time_us: u64, msg: Message) {
-        let wire = encode(&msg).unwrap();
-        self.0.write_body(time_us, &wire[4..]).unwrap();
+        self.0.message(time_us, &msg);
     }
 
     fn session(&mut self, time_us: u64, name: &str, history: u32) {
@@ -72,8 +72,8 @@ impl Writer {
                     y: ArrayRef::F64(&v),
                 },
             };
-            let mut out = bytes::BytesMut::new();
-            encode_data(
+            self.0.frame(
+                time_us,
                 &FrameRef {
                     channel,
                     seq,
@@ -85,22 +85,13 @@ impl Writer {
                     parts: &[part],
                     lod: None,
                 },
-                &mut out,
-            )
-            .unwrap();
-            self.0.write_body(time_us, &out[4..]).unwrap();
+            );
         }
     }
 
     fn save(self, path: &Path) {
-        std::fs::write(path, self.0.into_inner().unwrap()).unwrap();
+        self.0.save(path);
     }
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("plotcast-replay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
 }
 
 /// Two sessions: "first" steps 1..=5 at 100..500 ms then says goodbye at
@@ -140,7 +131,8 @@ fn shown(state: &PlotState) -> (Option<f64>, Vec<(f64, f64)>, String, bool) {
 
 #[test]
 fn the_state_at_a_time_does_not_depend_on_how_the_position_got_there() {
-    let path = temp("two.plotcast");
+    let dir = TempDir::new("replay");
+    let path = dir.join("two.plotcast");
     two_sessions(&path);
     let rec = Recording::open(&path, false).unwrap();
     assert_eq!(rec.span(), Duration::from_millis(1100));
@@ -189,7 +181,8 @@ fn the_state_at_a_time_does_not_depend_on_how_the_position_got_there() {
 
 #[test]
 fn the_player_steps_jumps_plays_and_changes_speed() {
-    let path = temp("player.plotcast");
+    let dir = TempDir::new("replay");
+    let path = dir.join("player.plotcast");
     two_sessions(&path);
     let mut p = Player::new(Replay::new(Recording::open(&path, false).unwrap())).unwrap();
     let pos = |p: &Player| p.replay().position().as_millis();
@@ -241,7 +234,8 @@ fn the_player_steps_jumps_plays_and_changes_speed() {
 
 #[test]
 fn a_series_exports_whole_beyond_the_viewers_window() {
-    let path = temp("window.plotcast");
+    let dir = TempDir::new("replay");
+    let path = dir.join("window.plotcast");
     let mut w = Writer::new();
     w.session(0, "small window", 3);
     for seq in 1..=10 {
@@ -255,7 +249,7 @@ fn a_series_exports_whole_beyond_the_viewers_window() {
         3,
         "the replay shows the window, like a live viewer"
     );
-    let csv = temp("energy.csv");
+    let csv = dir.join("energy.csv");
     let _ = std::fs::remove_file(&csv);
     let rows = plotcast_viewer::recording::export::run(
         Recording::open(&path, false).unwrap(),

@@ -4,21 +4,19 @@
 //! move the band on screen; `e` exports the plot under the cursor as CSV,
 //! the wheel zooms the replayed frame, `s` saves it, `q` quits.
 //!
-//! Needs Xvfb, xwd and xdotool (see `plotcast_suite::xvfb`); without them
+//! Needs Xvfb, xwd and xdotool (see `plotcast_testkit::xvfb`); without them
 //! the test says it skipped, except in CI.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use std::path::Path;
+use std::time::Duration;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-use common::{Rgb, Viewer, VIRIDIS_HIGH};
-use plotcast_protocol::{
-    encode, encode_data, ArrayRef, ChannelKind, ChannelSpec, FileHeader, FrameRef, Layout, Message,
-    PartRef, RecordWriter,
-};
-use plotcast_suite::xvfb::{xdotool, Xvfb};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout, Message};
+use plotcast_testkit::frames::{frame, part};
+use plotcast_testkit::rgb::VIRIDIS_HIGH;
+use plotcast_testkit::viewer_files::file_named;
+use plotcast_testkit::Xvfb;
+use plotcast_testkit::{wait_for, RecordingFile, Rgb, TempDir, ViewerCommand};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const NX: u32 = 40;
@@ -28,42 +26,30 @@ const MOMENTS: u64 = 10;
 
 /// Writes the recording: a layout, then one heatmap per 200 ms.
 fn write_recording(path: &Path) {
-    let mut w = RecordWriter::new(Vec::new(), &FileHeader::new(0), true).unwrap();
-    let layout = encode(&Message::Layout(Layout {
-        title: "band".into(),
-        columns: 0,
-        channels: vec![ChannelSpec::new(0, "band", ChannelKind::Heatmap)],
-    }))
-    .unwrap();
-    w.write_body(0, &layout[4..]).unwrap();
+    let mut file = RecordingFile::new(0, true);
+    file.message(
+        0,
+        &Message::Layout(Layout {
+            title: "band".into(),
+            columns: 0,
+            channels: vec![ChannelSpec::new(0, "band", ChannelKind::Heatmap)],
+        }),
+    );
     for k in 0..MOMENTS {
         let values: Vec<f64> = (0..NY)
             .flat_map(|_| (0..NX).map(move |c| f64::from(u8::from(u64::from(c) / 4 == k))))
             .collect();
-        let mut frame = bytes::BytesMut::new();
-        encode_data(
-            &FrameRef {
-                channel: 0,
-                seq: k + 1,
-                timestamp_us: k,
-                kind: ChannelKind::Heatmap,
-                nx: NX,
-                ny: NY,
-                range: Some((0.0, 1.0)),
-                parts: &[PartRef {
-                    name: "",
-                    first_index: 0,
-                    x: None,
-                    y: ArrayRef::F64(&values),
-                }],
-                lod: None,
-            },
-            &mut frame,
-        )
-        .unwrap();
-        w.write_body(200_000 * (k + 1), &frame[4..]).unwrap();
+        let band = Frame {
+            seq: k + 1,
+            timestamp_us: k,
+            nx: NX,
+            ny: NY,
+            range: Some((0.0, 1.0)),
+            ..frame(0, ChannelKind::Heatmap, vec![part("", None, &values)])
+        };
+        file.data(200_000 * (k + 1), &band);
     }
-    std::fs::write(path, w.into_inner().unwrap()).unwrap();
+    file.save(path);
 }
 
 /// Mean column of the bright pixels in screen row `row` (None: none).
@@ -77,107 +63,63 @@ fn band_x(shot: &Rgb, row: u32) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().map(|&x| f64::from(x)).sum::<f64>() / xs.len() as f64)
 }
 
-/// Polls screenshots until `check` accepts the band's position.
+/// Waits until a screenshot shows the band where `check` accepts it, and
+/// returns its position.
 fn await_band(xvfb: &Xvfb, what: &str, check: impl Fn(f64) -> bool) -> f64 {
-    let end = Instant::now() + LIMIT;
-    loop {
-        let shot = xvfb.screenshot();
-        if let Some(x) = band_x(&shot, 300) {
-            if check(x) {
-                return x;
-            }
-        }
-        if Instant::now() > end {
-            let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("replay-window-failed.png");
-            shot.write_png(&path);
-            panic!(
-                "{what}: not seen within {LIMIT:?} (band at {:?}; screenshot {})",
-                band_x(&shot, 300),
-                path.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let shot = xvfb.wait_for_screen(what, LIMIT, |s| band_x(s, 300).is_some_and(&check));
+    band_x(&shot, 300).expect("the screenshot that passed shows the band")
 }
 
 #[test]
 fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
-    let xvfb = match Xvfb::start(1280, 800) {
-        Ok(xvfb) => xvfb,
-        Err(why) => {
-            eprintln!("skipped: no X server for the window test: {why}");
-            return;
-        }
-    };
-    if plotcast_suite::xvfb::require("xdotool").is_err() {
-        eprintln!("skipped: xdotool is not installed (Debian package xdotool)");
+    let Some(xvfb) = Xvfb::start_with_input_or_skip(1280, 800) else {
         return;
-    }
-    let dir = common::temp_dir("replay-window");
+    };
+    let dir = TempDir::new("replay-window");
     let file = dir.join("band.plotcast");
     write_recording(&file);
     let ready = dir.join("ready");
-    let mut viewer = Viewer::spawn_in(
-        &dir,
-        &[
-            file.to_str().unwrap(),
-            "--ready-file",
-            ready.to_str().unwrap(),
-            "--size",
-            "960x640",
-            "--timeout",
-            "120",
-        ],
-        &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
-    );
-    viewer.wait_presented(&ready, LIMIT, "the replay window");
-    let display = xvfb.display();
-    let d = display.as_str();
+    let mut viewer = ViewerCommand::new()
+        .recording(&file)
+        .ready_file(&ready)
+        .size(960, 640)
+        .timeout_secs(120)
+        .display(&xvfb)
+        .current_dir(&dir)
+        .spawn();
+    viewer.wait_presented(1, LIMIT);
     // It opens at the end: the band is at the right.
     let last = await_band(&xvfb, "the band at the end", |x| x > 600.0);
-    xdotool(d, &["search", "--name", "plotcast", "windowfocus"]);
-    xdotool(d, &["key", "Home"]);
+    xvfb.focus("plotcast");
+    xvfb.xdotool(&["key", "Home"]);
     let first = await_band(&xvfb, "Home: the band at the left", |x| x < 200.0);
-    xdotool(d, &["key", "Right"]);
+    xvfb.xdotool(&["key", "Right"]);
     let second = await_band(&xvfb, "→: the band one step right", |x| {
         x > first + 30.0 && x < first + 150.0
     });
-    xdotool(d, &["key", "Left"]);
+    xvfb.xdotool(&["key", "Left"]);
     await_band(&xvfb, "←: the band back", |x| (x - first).abs() < 5.0);
-    xdotool(d, &["key", "End"]);
+    xvfb.xdotool(&["key", "End"]);
     await_band(&xvfb, "End: the band at the right", |x| {
         (x - last).abs() < 5.0
     });
-    xdotool(d, &["key", "Left"]);
+    xvfb.xdotool(&["key", "Left"]);
     await_band(&xvfb, "← from the end", |x| x < last - 30.0 && x > second);
 
     // Play from the start at 4×: the band travels right by itself.
-    xdotool(d, &["key", "Home"]);
+    xvfb.xdotool(&["key", "Home"]);
     await_band(&xvfb, "Home again", |x| (x - first).abs() < 5.0);
-    xdotool(d, &["key", "bracketright", "bracketright", "space"]);
+    xvfb.xdotool(&["key", "bracketright", "bracketright", "space"]);
     await_band(&xvfb, "playing: the band reaches the right", |x| {
         (x - last).abs() < 5.0
     });
 
     // `e` over the plot writes the visible data of the replayed frame.
-    xdotool(d, &["mousemove", "400", "300"]);
-    xdotool(d, &["key", "e"]);
-    let end = Instant::now() + LIMIT;
-    let csv = loop {
-        let found = std::fs::read_dir(&dir).unwrap().find_map(|e| {
-            let name = e.ok()?.file_name().into_string().ok()?;
-            (name.starts_with("plotcast-band-") && name.ends_with(".csv")).then_some(name)
-        });
-        if let Some(name) = found {
-            break dir.join(name);
-        }
-        assert!(
-            Instant::now() < end,
-            "`e` wrote no CSV in {}",
-            dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    xvfb.xdotool(&["mousemove", "400", "300"]);
+    xvfb.xdotool(&["key", "e"]);
+    let csv = wait_for("`e` to write a CSV", LIMIT, || {
+        file_named(dir.path(), "plotcast-band-", ".csv")
+    });
     let text = std::fs::read_to_string(&csv).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows[0], "column,row,value");
@@ -196,15 +138,15 @@ fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
     // Row 290, not the mouse's row 300: the readout's crosshair is there.
     let width = |shot: &Rgb| shot.row_count_near(290, VIRIDIS_HIGH, 12);
     let before = width(&xvfb.screenshot());
-    xdotool(d, &["mousemove", &format!("{}", last as i64), "300"]);
+    xvfb.xdotool(&["mousemove", &format!("{}", last as i64), "300"]);
     for _ in 0..3 {
-        xdotool(d, &["click", "4"]);
+        xvfb.xdotool(&["click", "4"]);
     }
-    xvfb.wait_for_screen(LIMIT, "zoomed band", |s| width(s) > before + 40);
-    xdotool(d, &["key", "s"]);
-    xdotool(d, &["key", "q"]);
+    xvfb.wait_for_screen("zoomed band", LIMIT, |s| width(s) > before + 40);
+    xvfb.xdotool(&["key", "s"]);
+    xvfb.xdotool(&["key", "q"]);
     let run = viewer.wait(LIMIT);
-    assert!(run.status.success(), "q: {:?}\n{}", run.status, run.stderr);
+    run.assert_success("q");
     assert!(
         run.stdout.contains("saved plotcast-band-"),
         "stdout: {}",
@@ -215,5 +157,4 @@ fn replay_window_steps_plays_exports_and_zooms_with_the_keys() {
         "stdout: {}",
         run.stdout
     );
-    common::cleanup(&dir);
 }

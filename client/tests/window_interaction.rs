@@ -11,77 +11,54 @@
 //! outside CI).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{unix_us, FakeServer, Rgb, Script, Viewer};
-use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
-use plotcast_suite::xvfb::{xdotool, Xvfb};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout, Part};
+use plotcast_testkit::frames::{frame, part, series_frame, unix_us};
+use plotcast_testkit::rgb::{Rect, TAB_ORANGE as ORANGE};
+use plotcast_testkit::viewer_files::note;
+use plotcast_testkit::{FakeServer, Rgb, Script, TempDir, ViewerProcess, Wait, Xvfb};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-const ORANGE: [u8; 3] = [0xff, 0x7f, 0x0e];
 const HELP_BACKGROUND: [u8; 3] = [250, 250, 235];
-
-fn start_xvfb() -> Option<Xvfb> {
-    match Xvfb::start(1280, 800) {
-        Ok(xvfb) => Some(xvfb),
-        Err(why) => {
-            eprintln!("skipped: no X server for the window test: {why}");
-            None
-        }
-    }
-}
 
 /// The viewer's window on an Xvfb display, with its ready file.
 struct Window {
     xvfb: Xvfb,
-    viewer: Viewer,
-    ready: PathBuf,
-    dir: PathBuf,
+    viewer: ViewerProcess,
+    _dir: TempDir,
 }
 
 impl Window {
-    fn open(xvfb: Xvfb, server: &FakeServer, name: &str) -> Self {
-        let dir = common::temp_dir(name);
-        let ready = dir.join("ready");
-        let viewer = Viewer::spawn_in(
-            &dir,
-            &[
-                &server.addr.to_string(),
-                "--ready-file",
-                ready.to_str().unwrap(),
-                "--size",
-                "960x640",
-                "--timeout",
-                "180",
-            ],
-            &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
-        );
+    /// Opens a window on `server` and waits for its first frame;
+    /// `no_reconnect` as when a computation launches the viewer.
+    fn open(xvfb: Xvfb, server: &FakeServer, name: &str, no_reconnect: bool) -> Self {
+        let dir = TempDir::new(name);
+        let mut viewer = server.viewer();
+        if no_reconnect {
+            viewer = viewer.no_reconnect();
+        }
+        let viewer = viewer
+            .ready_file(dir.join("ready"))
+            .size(960, 640)
+            .timeout_secs(180)
+            .display(&xvfb)
+            .current_dir(&dir)
+            .spawn();
         let mut w = Self {
             xvfb,
             viewer,
-            ready,
-            dir,
+            _dir: dir,
         };
-        w.await_notes("the first frame", |_| true);
+        w.await_notes("the first frame", |l| !l.is_empty());
         w
     }
 
-    fn display(&self) -> String {
-        self.xvfb.display()
-    }
-
     fn xdo(&self, args: &[&str]) {
-        xdotool(&self.display(), args);
-    }
-
-    /// Gives the window the keyboard (no window manager does it here).
-    fn focus(&self) {
-        self.xdo(&["search", "--name", "plotcast", "windowfocus"]);
+        self.xvfb.xdotool(args);
     }
 
     /// Presses `key` until the ready file shows its effect: without a
@@ -96,18 +73,13 @@ impl Window {
         check: impl Fn(&[String]) -> bool,
     ) -> Vec<String> {
         for _ in 0..3 {
-            self.focus();
-            std::thread::sleep(Duration::from_millis(100));
+            self.xvfb.focus("plotcast");
             self.xdo(&["key", key]);
-            let end = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < end {
-                if let Ok(text) = std::fs::read_to_string(&self.ready) {
-                    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
-                    if check(&lines) {
-                        return lines;
-                    }
-                }
-                std::thread::sleep(Duration::from_millis(30));
+            let attempt = Wait::new(what, Duration::from_secs(15))
+                .every(Duration::from_millis(30))
+                .poll(|| Some(self.viewer.notes()).filter(|l| check(l)));
+            if let Some(lines) = attempt {
+                return lines;
             }
         }
         self.await_notes(what, check)
@@ -121,50 +93,26 @@ impl Window {
         ]);
     }
 
-    /// Polls the ready file until `check` accepts its lines.
+    /// Waits until the ready file's lines pass `check`.
     fn await_notes(&mut self, what: &str, check: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let end = Instant::now() + LIMIT;
-        let mut last = Vec::new();
-        loop {
-            if let Ok(text) = std::fs::read_to_string(&self.ready) {
-                last = text.lines().map(str::to_owned).collect();
-                if check(&last) {
-                    return last;
-                }
-            }
-            if let Some(finished) = self.viewer.try_finished() {
-                panic!(
-                    "{what}: the viewer exited ({:?}):\n{}",
-                    finished.status, finished.stderr
-                );
-            }
-            assert!(
-                Instant::now() < end,
-                "{what}: not in the ready file within {LIMIT:?}; last:\n{}",
-                last.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(30));
-        }
+        self.viewer.wait_for_notes(what, LIMIT, check)
+    }
+
+    /// Waits until the ready file's lines, as `key` reads them, stop
+    /// changing (wheel or motion events may still be coming in).
+    fn await_settled<T>(
+        &mut self,
+        what: &str,
+        key: impl Fn(&[String]) -> T,
+        same: impl Fn(&T, &T) -> bool,
+    ) -> Vec<String> {
+        Wait::new(what, LIMIT)
+            .every(Duration::from_millis(400))
+            .for_settled(|| self.viewer.notes(), |a, b| same(&key(a), &key(b)))
     }
 
     fn await_screen(&self, what: &str, check: impl Fn(&Rgb) -> bool) -> Rgb {
-        let end = Instant::now() + LIMIT;
-        loop {
-            let shot = self.xvfb.screenshot();
-            if check(&shot) {
-                return shot;
-            }
-            if Instant::now() > end {
-                let path =
-                    Path::new(env!("CARGO_TARGET_TMPDIR")).join("window-interaction-failed.png");
-                shot.write_png(&path);
-                panic!(
-                    "{what}: not seen within {LIMIT:?} (last screenshot: {})",
-                    path.display()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.xvfb.wait_for_screen(what, LIMIT, check)
     }
 
     fn save(&self, shot: &Rgb, name: &str) {
@@ -174,42 +122,15 @@ impl Window {
         eprintln!("screenshot: {}", path.display());
     }
 
-    fn quit(mut self) {
-        self.quit_and_keep_display();
-    }
-
-    /// Quits the viewer (`q`) and checks it exited cleanly.
-    fn quit_and_keep_display(&mut self) {
-        self.focus();
+    /// Quits the viewer (`q`), checks it exited cleanly, and returns the
+    /// display for the next window.
+    fn quit(self) -> Xvfb {
+        self.xvfb.focus("plotcast");
         self.xdo(&["key", "q"]);
-        let end = Instant::now() + LIMIT;
-        let finished = loop {
-            if let Some(finished) = self.viewer.try_finished() {
-                break finished;
-            }
-            assert!(Instant::now() < end, "q did not quit within {LIMIT:?}");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(
-            finished.status.success(),
-            "q: {:?}\n{}",
-            finished.status,
-            finished.stderr
-        );
-        common::cleanup(&self.dir);
-    }
-
-    /// The display, for the next window.
-    fn into_display(self) -> Xvfb {
+        let finished = self.viewer.wait(LIMIT);
+        finished.assert_success("q");
         self.xvfb
     }
-}
-
-/// The text after `head ` in the first line that starts with it.
-fn note<'a>(lines: &'a [String], head: &str) -> Option<&'a str> {
-    lines
-        .iter()
-        .find_map(|l| l.strip_prefix(head)?.strip_prefix(' '))
 }
 
 /// A plot's `view` note: mode, x range, y range, and its rectangle.
@@ -244,36 +165,22 @@ fn received(lines: &[String]) -> u64 {
     note(lines, "received").map_or(0, |v| v.parse().unwrap())
 }
 
-/// Pixels of `color` (±12 per channel) inside a rectangle of a screenshot.
-fn count_in(shot: &Rgb, rect: (f64, f64, f64, f64), color: [u8; 3]) -> usize {
-    let (x0, y0, w, h) = (rect.0 as u32, rect.1 as u32, rect.2 as u32, rect.3 as u32);
-    let mut n = 0;
-    for y in y0..(y0 + h).min(shot.height) {
-        for x in x0..(x0 + w).min(shot.width) {
-            let i = ((y * shot.width + x) * 3) as usize;
-            if shot.data[i..i + 3]
-                .iter()
-                .zip(color)
-                .all(|(a, b)| a.abs_diff(b) <= 12)
-            {
-                n += 1;
-            }
-        }
-    }
-    n
+/// A plot's rectangle (as the ready file gives it) in whole pixels.
+fn px(rect: (f64, f64, f64, f64)) -> Rect {
+    (rect.0 as u32, rect.1 as u32, rect.2 as u32, rect.3 as u32)
 }
 
+/// Pixels of `color` (±12 per channel) inside a rectangle of a screenshot.
+fn count_in(shot: &Rgb, rect: (f64, f64, f64, f64), color: [u8; 3]) -> usize {
+    shot.count_near_in(px(rect), color, 12)
+}
+
+/// A line frame of traces `parts`, published now.
 fn line_frame(channel: u32, seq: u64, parts: Vec<Part>) -> Frame {
     Frame {
-        channel,
         seq,
         timestamp_us: unix_us(),
-        kind: ChannelKind::Line,
-        nx: 0,
-        ny: 0,
-        range: None,
-        lod: None,
-        parts,
+        ..frame(channel, ChannelKind::Line, parts)
     }
 }
 
@@ -290,22 +197,19 @@ fn line_script() -> Script {
         let x: Vec<f64> = (0..=100).map(f64::from).collect();
         let a = vec![n as f64; x.len()];
         let b: Vec<f64> = x.iter().map(|v| 1000.0 + v).collect();
-        let part = |name: &str, y: &[f64]| Part {
-            name: name.into(),
-            first_index: 0,
-            x: Some(Array::from_f64(&x)),
-            y: Array::from_f64(y),
-        };
-        vec![line_frame(1, n, vec![part("a", &a), part("b", &b)])]
+        let traces = vec![part("a", Some(&x), &a), part("b", Some(&x), &b)];
+        vec![line_frame(1, n, traces)]
     });
     script
 }
 
 #[test]
 fn hover_readout_legend_click_and_help_overlay() {
-    let Some(xvfb) = start_xvfb() else { return };
+    let Some(xvfb) = Xvfb::start_with_input_or_skip(1280, 800) else {
+        return;
+    };
     let server = FakeServer::start(line_script());
-    let mut w = Window::open(xvfb, &server, "win-readout");
+    let mut w = Window::open(xvfb, &server, "win-readout", false);
     let lines = w.await_notes("the line plot", |l| {
         view(l, 1).is_some() && note(l, "legend 1").is_some()
     });
@@ -327,16 +231,8 @@ fn hover_readout_legend_click_and_help_overlay() {
         reading(l).is_some_and(|n| n > first + 5)
     });
     let shot = w.await_screen("the readout box", |s| {
-        let box_area = (cx + 16.0, cy + 16.0, 80.0, 60.0);
-        let dark = (0..60u32)
-            .flat_map(|dy| (0..80u32).map(move |dx| (dx, dy)))
-            .filter(|(dx, dy)| {
-                let (x, y) = (box_area.0 as u32 + dx, box_area.1 as u32 + dy);
-                let i = ((y * s.width + x) * 3) as usize;
-                s.data[i..i + 3].iter().all(|&c| c < 100)
-            })
-            .count();
-        dark > 20
+        let box_area = px((cx + 16.0, cy + 16.0, 80.0, 60.0));
+        s.count_in(box_area, |p| p.iter().all(|&c| c < 100)) > 20
     });
     w.save(&shot, "readout");
 
@@ -379,25 +275,6 @@ fn hover_readout_legend_click_and_help_overlay() {
     w.quit();
 }
 
-fn series_frame(channel: u32, first: u64, t: &[f64], y: &[f64]) -> Frame {
-    Frame {
-        channel,
-        seq: first + t.len() as u64,
-        timestamp_us: unix_us(),
-        kind: ChannelKind::Series,
-        nx: 0,
-        ny: 0,
-        range: None,
-        lod: None,
-        parts: vec![Part {
-            name: String::new(),
-            first_index: first,
-            x: Some(Array::from_f64(t)),
-            y: Array::from_f64(y),
-        }],
-    }
-}
-
 /// Two series plots linked on x ("t"): 300 points in the first batch, then
 /// one more per batch, at t = index.
 fn series_script() -> Script {
@@ -427,9 +304,11 @@ fn series_script() -> Script {
 
 #[test]
 fn zoomed_series_follow_new_data_and_linked_plots_move_together() {
-    let Some(xvfb) = start_xvfb() else { return };
+    let Some(xvfb) = Xvfb::start_with_input_or_skip(1280, 800) else {
+        return;
+    };
     let server = FakeServer::start(series_script());
-    let mut w = Window::open(xvfb, &server, "win-follow");
+    let mut w = Window::open(xvfb, &server, "win-follow", false);
     let lines = w.await_notes("both series plots", |l| {
         view(l, 1).is_some_and(|v| v.x.1 >= 300.0) && view(l, 2).is_some()
     });
@@ -454,16 +333,9 @@ fn zoomed_series_follow_new_data_and_linked_plots_move_together() {
     );
     // Wheel events may still be coming in: wait for the width to settle.
     let width = |l: &[String]| view(l, 1).map_or(0.0, |v| v.x.1 - v.x.0);
-    let mut previous = width(&lines);
-    let lines = loop {
-        std::thread::sleep(Duration::from_millis(400));
-        let lines = w.await_notes("the zoomed view", |l| view(l, 1).is_some());
-        let now = width(&lines);
-        if (now - previous).abs() < 1e-6 * now {
-            break lines;
-        }
-        previous = now;
-    };
+    let lines = w.await_settled("the zoomed view", width, |a, b| {
+        *a > 0.0 && (b - a).abs() < 1e-6 * b
+    });
     let zoomed = view(&lines, 1).unwrap();
     assert!(
         note(&lines, "status").is_some_and(|s| s.contains("follow the newest data")),
@@ -488,20 +360,12 @@ fn zoomed_series_follow_new_data_and_linked_plots_move_together() {
     w.mouse(cx + 100.0, cy);
     w.mouse(cx + 250.0, cy);
     w.xdo(&["mouseup", "1"]);
-    let lines = w.await_notes("a frozen view", |l| {
+    w.await_notes("a frozen view", |l| {
         view(l, 1).is_some_and(|v| v.mode == "frozen")
     });
     // Motion events may still be coming in: wait for the view to settle.
-    let mut previous = view(&lines, 1).unwrap().x;
-    let lines = loop {
-        std::thread::sleep(Duration::from_millis(400));
-        let lines = w.await_notes("the frozen view", |l| view(l, 1).is_some());
-        let now = view(&lines, 1).unwrap().x;
-        if now == previous {
-            break lines;
-        }
-        previous = now;
-    };
+    let x_range = |l: &[String]| view(l, 1).map(|v| v.x);
+    let lines = w.await_settled("the frozen view", x_range, |a, b| a.is_some() && a == b);
     let frozen = view(&lines, 1).unwrap();
     assert_eq!(frozen.mode, "frozen");
     assert_eq!(
@@ -537,48 +401,24 @@ fn zoomed_series_follow_new_data_and_linked_plots_move_together() {
 /// after a goodbye, "stopped without a goodbye" after a bare close.
 #[test]
 fn status_line_tells_a_finished_computation_from_a_lost_one() {
-    // Anti-aliased text: count pixels by hue, not by exact colour.
+    // Anti-aliased text: count pixels by hue, not by exact colour. The
+    // status strip: the bottom 30 rows of the 960x640 window.
     let count = |s: &Rgb, hue: fn(i32, i32, i32) -> bool| {
-        let mut n = 0;
-        for y in 610..640u32 {
-            for x in 0..960u32 {
-                let i = ((y * s.width + x) * 3) as usize;
-                let (r, g, b) = (s.data[i] as i32, s.data[i + 1] as i32, s.data[i + 2] as i32);
-                n += usize::from(hue(r, g, b));
-            }
-        }
-        n
+        s.count_in((0, 610, 960, 30), |[r, g, b]| {
+            hue(i32::from(r), i32::from(g), i32::from(b))
+        })
     };
     let red = |r: i32, g: i32, b: i32| r > g + 120 && r > b + 120;
     let blue = |r: i32, g: i32, b: i32| b > r + 50 && b > g + 20;
-    let Some(mut xvfb) = start_xvfb() else { return };
+    let Some(mut xvfb) = Xvfb::start_with_input_or_skip(1280, 800) else {
+        return;
+    };
     for goodbye in [true, false] {
         let mut script = line_script();
         script.batches_then_close = Some(3);
         script.goodbye = goodbye;
         let server = FakeServer::start(script);
-        let dir = common::temp_dir("win-end");
-        let ready = dir.join("ready");
-        let viewer = Viewer::spawn_in(
-            &dir,
-            &[
-                &server.addr.to_string(),
-                "--no-reconnect",
-                "--ready-file",
-                ready.to_str().unwrap(),
-                "--size",
-                "960x640",
-                "--timeout",
-                "120",
-            ],
-            &[("DISPLAY", &xvfb.display()), ("WAYLAND_DISPLAY", "")],
-        );
-        let mut w = Window {
-            xvfb,
-            viewer,
-            ready,
-            dir,
-        };
+        let mut w = Window::open(xvfb, &server, "win-end", true);
         let want = if goodbye {
             "computation finished: simulation finished (fake)"
         } else {
@@ -587,7 +427,6 @@ fn status_line_tells_a_finished_computation_from_a_lost_one() {
         w.await_notes("the end in the status line", |l| {
             note(l, "status").is_some_and(|s| s.contains(want))
         });
-        // The status strip: the bottom 30 rows of the 960x640 window.
         let shot = w.await_screen("the status line redrawn", |s| {
             !goodbye || count(s, blue) > 20
         });
@@ -598,7 +437,6 @@ fn status_line_tells_a_finished_computation_from_a_lost_one() {
         );
         w.save(&shot, if goodbye { "finished" } else { "stopped" });
         drop(server);
-        w.quit_and_keep_display();
-        xvfb = w.into_display();
+        xvfb = w.quit();
     }
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use field::{Vortices, BOUNDS, CHANNEL, NX, NY, PLOT_TYPE, TITLE, X_LABEL, Y_LABEL};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let steps = plotcast_suite::steps_from_env(u64::MAX);
+    let steps = plotcast_workloads::steps_from_env(u64::MAX);
     let server = plotcast::Server::builder()
         .title("vortex")
         .viewer_bin("vortex_viewer")

@@ -3,17 +3,15 @@
 //! publishes.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{server, Client};
 use plotcast_protocol::{ChannelKind, DType};
+use plotcast_testkit::{start_server, TestPeer};
 
 #[test]
 fn custom_arrays_arrive_named_with_their_grid_and_dtype() {
-    let server = server();
+    let server = start_server("test");
     let flow = server.custom("flow", "flow-arrows");
     assert_eq!(flow.plot_type(), "flow-arrows");
-    let mut viewer = Client::connect(server.local_addr());
+    let mut viewer = TestPeer::connect(server.local_addr());
     let (nx, ny) = (4, 3);
     let u: Vec<f64> = (0..nx * ny).map(|i| i as f64).collect();
     let v: Vec<f32> = (0..nx * ny).map(|i| -(i as f32)).collect();
@@ -56,7 +54,7 @@ fn custom_arrays_arrive_named_with_their_grid_and_dtype() {
 
 #[test]
 fn bad_publishes_are_dropped_and_counted() {
-    let server = server();
+    let server = start_server("test");
     let flow = server.custom("flow", "x");
     let quiver = server.quiver("field");
     let image = server.image("picture");
@@ -73,11 +71,11 @@ fn bad_publishes_are_dropped_and_counted() {
 
 #[test]
 fn quiver_and_image_use_the_built_in_plot_types() {
-    let server = server();
+    let server = start_server("test");
     let quiver = server.quiver("field");
     let image = server.image("picture");
     assert_eq!(quiver.name(), "field");
-    let mut viewer = Client::connect(server.local_addr());
+    let mut viewer = TestPeer::connect(server.local_addr());
     quiver.publish_f32(&[1.0, 2.0], &[3.0, 4.0], 2, 1);
     // A 1×2 image: top pixel red, bottom pixel blue, in image order.
     image.publish_rgb(&[255, 0, 0, 0, 0, 255], 1, 2);
@@ -101,7 +99,7 @@ fn quiver_and_image_use_the_built_in_plot_types() {
 
 #[test]
 fn a_channel_keeps_its_plot_type() {
-    let server = server();
+    let server = start_server("test");
     let a = server.custom("flow", "quiver");
     let same = server.custom("flow", "quiver");
     assert_eq!(a.id(), same.id());
@@ -113,7 +111,7 @@ fn a_channel_keeps_its_plot_type() {
     // A name the protocol cannot carry is made valid, not refused.
     let odd = server.custom("odd", "my plot");
     assert_eq!(odd.plot_type(), "my_plot");
-    let mut viewer = Client::connect(server.local_addr());
+    let mut viewer = TestPeer::connect(server.local_addr());
     odd.publish(&[("y", &[1.0f64])], 0, 0);
     let batch = viewer.batch();
     assert!(batch.frame(odd.id()).is_some());

@@ -1,26 +1,26 @@
 //! Fan-out, freshness and shutdown, over real sockets on 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::net::TcpListener;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{
-    builder, first_value, hello, server, stalled_viewer, wait_until, Client, ClientError, Nagger,
-    TIMEOUT,
-};
 use plotcast_protocol::util::unix_now_us;
 use plotcast_protocol::{ChannelKind, GoodbyeCode, Message, Ping, Pong};
+use plotcast_testkit::frames::first_value;
+use plotcast_testkit::test_peer::{hello, TIMEOUT};
+use plotcast_testkit::{
+    server_builder, stalled_peer, start_server, wait_until, Batch, Nagger, PeerError, TestPeer,
+    Wait,
+};
 
 #[test]
 fn stalled_reader_does_not_block_publish_and_others_get_the_latest() {
-    let server = server();
+    let server = start_server("test");
     let heat = server.line("big");
-    let stalled = stalled_viewer(server.local_addr());
+    let stalled = stalled_peer(server.local_addr());
     let nagger = Nagger::start(std::slice::from_ref(&stalled), Duration::from_millis(5));
-    let mut good = Client::connect(server.local_addr());
+    let mut good = TestPeer::connect(server.local_addr());
     let mut values = vec![0.0f64; 100_000 / 8];
     let started = Instant::now();
     let mut last = None;
@@ -49,7 +49,7 @@ fn stalled_reader_does_not_block_publish_and_others_get_the_latest() {
 fn hundred_stalled_clients_do_not_block_publish() {
     // A publish that waited for a stalled viewer would wait until the
     // viewer is dropped: a minute here, far beyond the bound below.
-    let server = builder()
+    let server = server_builder("test")
         .max_viewers(128)
         .heartbeat_timeout(Duration::from_secs(60))
         .start()
@@ -57,9 +57,9 @@ fn hundred_stalled_clients_do_not_block_publish() {
     let line = server.line("l");
     // Every stalled client asks once, then never reads again.
     let clients: Vec<_> = (0..100)
-        .map(|_| stalled_viewer(server.local_addr()))
+        .map(|_| stalled_peer(server.local_addr()))
         .collect();
-    wait_until(TIMEOUT, "100 viewers registered", || {
+    wait_until("100 viewers registered", TIMEOUT, || {
         server.viewer_count() == 100
     });
     // 400 KB frames: a few of them fill a stalled viewer's socket buffers.
@@ -76,7 +76,7 @@ fn hundred_stalled_clients_do_not_block_publish() {
         "500 publishes took {took:?}: publishing waits for stalled viewers"
     );
     assert_eq!(server.stats().channels[0].publishes, 500);
-    let mut good = Client::connect(server.local_addr());
+    let mut good = TestPeer::connect(server.local_addr());
     let b = good.batch();
     assert_eq!(b.frames[0].seq, 500);
     assert_eq!(server.viewer_count(), 101, "no stalled viewer was dropped");
@@ -85,7 +85,7 @@ fn hundred_stalled_clients_do_not_block_publish() {
 
 #[test]
 fn late_join_gets_the_newest_value_and_reconnect_a_full_snapshot() {
-    let server = server();
+    let server = start_server("test");
     let a = server.line("a");
     let b = server.heatmap("b");
     let s = server.series("s");
@@ -95,7 +95,7 @@ fn late_join_gets_the_newest_value_and_reconnect_a_full_snapshot() {
     b.publish(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 3, 2);
     s.extend(&[0.0, 1.0, 2.0], &[10.0, 11.0, 12.0]);
 
-    let mut first = Client::connect(server.local_addr());
+    let mut first = TestPeer::connect(server.local_addr());
     assert_eq!(first.layout.channels.len(), 3);
     assert_eq!(first.layout.title, "test");
     let batch = first.batch();
@@ -110,7 +110,7 @@ fn late_join_gets_the_newest_value_and_reconnect_a_full_snapshot() {
 
     // Only `a` changes; a reconnecting viewer still gets everything.
     a.publish(&[100.0]);
-    let mut again = Client::connect(server.local_addr());
+    let mut again = TestPeer::connect(server.local_addr());
     assert_eq!(again.welcome.session_id, session);
     let batch = again.batch();
     assert_eq!(batch.frames.len(), 3, "reconnect gets a full snapshot");
@@ -122,10 +122,10 @@ fn late_join_gets_the_newest_value_and_reconnect_a_full_snapshot() {
 
 #[test]
 fn batches_wait_for_news_and_count_skipped_values() {
-    let server = server();
+    let server = start_server("test");
     let a = server.line("a");
     a.publish(&[0.0]);
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     c.batch();
     // Nothing new: the request stays open.
     c.ready();
@@ -155,8 +155,8 @@ fn batches_wait_for_news_and_count_skipped_values() {
 
 #[test]
 fn new_channels_come_with_a_fresh_layout() {
-    let server = builder().columns(3).start().unwrap();
-    let mut c = Client::connect(server.local_addr());
+    let server = server_builder("test").columns(3).start().unwrap();
+    let mut c = TestPeer::connect(server.local_addr());
     assert!(c.layout.channels.is_empty());
     assert_eq!(c.layout.columns, 3);
     c.ready();
@@ -189,13 +189,13 @@ fn new_channels_come_with_a_fresh_layout() {
 
 #[test]
 fn paused_series_viewer_gets_every_point_in_the_window_in_order() {
-    let server = server();
+    let server = start_server("test");
     let s = server.channel("energy").history_points(1000).series();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let id = c.channel("energy");
     assert_eq!(c.layout.channels[0].options.history_points, 1000);
     let mut received: Vec<(u64, f64)> = Vec::new();
-    let collect = |b: &common::Batch, received: &mut Vec<(u64, f64)>| {
+    let collect = |b: &Batch, received: &mut Vec<(u64, f64)>| {
         for f in b.frames.iter().filter(|f| f.channel == id) {
             for p in &f.parts {
                 let t = p.x.as_ref().unwrap().to_f64();
@@ -241,12 +241,12 @@ fn paused_series_viewer_gets_every_point_in_the_window_in_order() {
 
 #[test]
 fn heartbeats_measure_round_trips_and_answer_pings() {
-    let server = builder()
+    let server = server_builder("test")
         .heartbeat_interval(Duration::from_millis(100))
         .heartbeat_timeout(Duration::from_secs(2))
         .start()
         .unwrap();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     assert_eq!(c.welcome.heartbeat_interval_ms, 100);
     assert_eq!(c.welcome.heartbeat_timeout_ms, 2000);
     match c.io.recv(TIMEOUT, "a ping").unwrap() {
@@ -258,7 +258,7 @@ fn heartbeats_measure_round_trips_and_answer_pings() {
         }
         other => panic!("expected a ping, got {other:?}"),
     }
-    wait_until(TIMEOUT, "a round trip in the stats", || {
+    wait_until("a round trip in the stats", TIMEOUT, || {
         server.stats().viewers[0].round_trip.is_some()
     });
     let viewer = &server.stats().viewers[0];
@@ -292,13 +292,13 @@ fn heartbeats_measure_round_trips_and_answer_pings() {
 fn silent_viewer_is_dropped_after_the_heartbeat_timeout() {
     // Long enough that a loaded machine sees the viewer registered first.
     let heartbeat_timeout = Duration::from_secs(2);
-    let server = builder()
+    let server = server_builder("test")
         .heartbeat_interval(Duration::from_millis(200))
         .heartbeat_timeout(heartbeat_timeout)
         .start()
         .unwrap();
     let started = Instant::now();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     // Registered before the welcome was sent.
     assert_eq!(server.viewer_count(), 1);
     // Read (pings) but never answer: the server must hang up.
@@ -308,32 +308,30 @@ fn silent_viewer_is_dropped_after_the_heartbeat_timeout() {
         took >= heartbeat_timeout && took < heartbeat_timeout + Duration::from_secs(8),
         "dropped after {took:?}"
     );
-    wait_until(TIMEOUT, "the viewer gone from the stats", || {
+    wait_until("the viewer gone from the stats", TIMEOUT, || {
         server.viewer_count() == 0
     });
 }
 
 #[test]
 fn viewer_that_stops_reading_is_dropped_when_writes_stall() {
-    let server = builder()
+    let server = server_builder("test")
         .heartbeat_interval(Duration::from_millis(200))
         .heartbeat_timeout(Duration::from_secs(1))
         .start()
         .unwrap();
     let line = server.line("big");
-    let stalled = stalled_viewer(server.local_addr());
+    let stalled = stalled_peer(server.local_addr());
     // It keeps asking (so it is alive) but never reads.
     let nagger = Nagger::start(std::slice::from_ref(&stalled), Duration::from_millis(5));
     let values = vec![0.5f64; 1 << 20];
-    let deadline = Instant::now() + TIMEOUT;
-    while server.viewer_count() > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "a stalled writer was never dropped"
-        );
-        line.publish(&values);
-        thread::sleep(Duration::from_millis(20));
-    }
+    // Publishing all along, so the server always has a write to stall on.
+    Wait::new("the stalled writer to be dropped", TIMEOUT)
+        .every(Duration::from_millis(20))
+        .until(|| {
+            line.publish(&values);
+            server.viewer_count() == 0
+        });
     let ended = server.stats().ended;
     assert!(ended[0].reason.contains("accepted no data"), "{ended:?}");
     drop(nagger);
@@ -341,10 +339,10 @@ fn viewer_that_stops_reading_is_dropped_when_writes_stall() {
 
 #[test]
 fn max_viewers_is_enforced() {
-    let server = builder().max_viewers(1).start().unwrap();
-    let _first = Client::connect(server.local_addr());
-    match Client::try_connect(server.local_addr(), hello(None)) {
-        Err(ClientError::Rejected(r)) => {
+    let server = server_builder("test").max_viewers(1).start().unwrap();
+    let _first = TestPeer::connect(server.local_addr());
+    match TestPeer::try_connect(server.local_addr(), hello(None)) {
+        Err(PeerError::Rejected(r)) => {
             assert_eq!(r.code, plotcast_protocol::RejectCode::Full);
             assert!(r.reason.contains("maximum of 1 viewers"), "{}", r.reason);
         }
@@ -354,9 +352,9 @@ fn max_viewers_is_enforced() {
 
 #[test]
 fn drop_says_goodbye() {
-    let server = server();
-    let mut c = Client::connect(server.local_addr());
-    wait_until(TIMEOUT, "the viewer registered", || {
+    let server = start_server("test");
+    let mut c = TestPeer::connect(server.local_addr());
+    wait_until("the viewer registered", TIMEOUT, || {
         server.viewer_count() == 1
     });
     drop(server);
@@ -370,11 +368,11 @@ fn drop_says_goodbye() {
 
 #[test]
 fn drop_with_hundred_stalled_clients_is_quick_and_frees_the_port() {
-    let server = builder().max_viewers(128).start().unwrap();
+    let server = server_builder("test").max_viewers(128).start().unwrap();
     let addr = server.local_addr();
     let line = server.line("l");
-    let clients: Vec<_> = (0..100).map(|_| stalled_viewer(addr)).collect();
-    wait_until(TIMEOUT, "100 viewers registered", || {
+    let clients: Vec<_> = (0..100).map(|_| stalled_peer(addr)).collect();
+    wait_until("100 viewers registered", TIMEOUT, || {
         server.viewer_count() == 100
     });
     // Large enough that the writers block mid-frame.
@@ -394,7 +392,7 @@ fn drop_with_hundred_stalled_clients_is_quick_and_frees_the_port() {
 
 #[test]
 fn invalid_shapes_are_counted_not_sent() {
-    let server = server();
+    let server = start_server("test");
     let h = server.heatmap("h");
     h.publish(&[1.0, 2.0, 3.0], 2, 2);
     h.publish_f32(&[1.0, 2.0, 3.0, 4.0], 2, 2);
@@ -403,7 +401,7 @@ fn invalid_shapes_are_counted_not_sent() {
         (stats.channels[0].invalid, stats.channels[0].publishes),
         (1, 1)
     );
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let b = c.batch();
     assert_eq!(
         b.frames[0].parts[0].y.dtype(),
@@ -417,7 +415,7 @@ fn invalid_shapes_are_counted_not_sent() {
 
 #[test]
 fn bars_and_traces() {
-    let server = server();
+    let server = start_server("test");
     let bars = server.bars("hist");
     let line = server.line("multi");
     bars.publish_edges(&[0.0, 1.0, 2.0], &[5.0, 7.0]);
@@ -425,7 +423,7 @@ fn bars_and_traces() {
         plotcast::Trace::y("a", &[1.0, 2.0]),
         plotcast::Trace::xy("b", &[0.0, 1.0, 2.0], &[3.0, 4.0, 5.0]),
     ]);
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     let b = c.batch();
     let hist = b.frame(c.channel("hist")).unwrap();
     assert_eq!(hist.parts[0].x.as_ref().unwrap().len(), 3);
@@ -436,9 +434,9 @@ fn bars_and_traces() {
 
 #[test]
 fn finish_waits_for_viewers_to_get_the_final_values() {
-    let server = server();
+    let server = start_server("test");
     let line = server.line("l");
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     line.publish(&[1.0]);
     c.ready();
     // The viewer is asking: finish lets it get the final value, then says goodbye.
@@ -461,10 +459,10 @@ fn finish_waits_for_viewers_to_get_the_final_values() {
     assert!(matches!(goodbye, Message::Goodbye(_)), "{goodbye:?}");
 
     // A viewer that never asks is waited for only until the timeout.
-    let server = common::server();
+    let server = start_server("test");
     let line = server.line("l");
-    let _silent = Client::connect(server.local_addr());
-    wait_until(TIMEOUT, "the viewer registered", || {
+    let _silent = TestPeer::connect(server.local_addr());
+    wait_until("the viewer registered", TIMEOUT, || {
         server.viewer_count() == 1
     });
     line.publish(&[2.0]);
@@ -480,14 +478,14 @@ fn finish_waits_for_viewers_to_get_the_final_values() {
 #[test]
 fn slow_but_steady_viewer_survives_a_batch_longer_than_the_heartbeat_timeout() {
     let heartbeat_timeout = Duration::from_secs(1);
-    let server = builder()
+    let server = server_builder("test")
         .heartbeat_interval(Duration::from_millis(200))
         .heartbeat_timeout(heartbeat_timeout)
         .start()
         .unwrap();
     let line = server.line("big");
     line.publish(&vec![3.0f64; 2 << 20]); // 16 MiB
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     // Pacing, about 6 MiB/s: the batch takes well over the timeout, and the
     // viewer sends nothing while it lasts.
     c.io.chunk = 64 * 1024;
@@ -514,7 +512,7 @@ fn handles_and_server_are_send_and_sync() {
     check::<plotcast::Series>();
     check_server::<plotcast::Server>();
     // Handles outlive the server harmlessly.
-    let server = server();
+    let server = start_server("test");
     let line = server.line("l");
     drop(server);
     line.publish(&[1.0]);
@@ -524,14 +522,14 @@ fn handles_and_server_are_send_and_sync() {
 fn a_viewer_that_stalls_then_reads_but_never_sends_is_dropped_one_timeout_after_its_last_sign_of_life(
 ) {
     let heartbeat_timeout = Duration::from_secs(3);
-    let server = builder()
+    let server = server_builder("test")
         .heartbeat_interval(Duration::from_millis(300))
         .heartbeat_timeout(heartbeat_timeout)
         .start()
         .unwrap();
     let line = server.line("big");
     line.publish(&vec![1.0f64; 2 << 20]); // 16 MiB: the writes block
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     // The viewer's last message ever: it asks for a batch...
     c.ready();
     // ... stops reading for half a second, so the server's write blocks ...
@@ -552,7 +550,7 @@ fn a_viewer_that_stalls_then_reads_but_never_sends_is_dropped_one_timeout_after_
         "dropped {after:?} after its last sign of life; the heartbeat timeout is {heartbeat_timeout:?}"
     );
     assert!(after > heartbeat_timeout / 2, "dropped too soon: {after:?}");
-    wait_until(TIMEOUT, "the viewer gone from the stats", || {
+    wait_until("the viewer gone from the stats", TIMEOUT, || {
         server.viewer_count() == 0
     });
     let ended = server.stats().ended;
@@ -561,12 +559,12 @@ fn a_viewer_that_stalls_then_reads_but_never_sends_is_dropped_one_timeout_after_
 
 #[test]
 fn round_trips_longer_than_the_ping_interval_are_measured() {
-    let server = builder()
+    let server = server_builder("test")
         .heartbeat_interval(Duration::from_millis(100))
         .heartbeat_timeout(Duration::from_secs(5))
         .start()
         .unwrap();
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     // Every ping is answered 400 ms late, as a long link would (the
     // pong's timestamps say the ping arrived just now): four more pings
     // leave meanwhile.
@@ -580,7 +578,7 @@ fn round_trips_longer_than_the_ping_interval_are_measured() {
             answered += 1;
         }
     }
-    wait_until(TIMEOUT, "a round trip in the stats", || {
+    wait_until("a round trip in the stats", TIMEOUT, || {
         server.stats().viewers[0].round_trip.is_some()
     });
     let rtt = server.stats().viewers[0].round_trip.unwrap();
@@ -589,10 +587,10 @@ fn round_trips_longer_than_the_ping_interval_are_measured() {
 
 #[test]
 fn a_refused_publish_takes_no_sequence_number() {
-    let server = server();
+    let server = start_server("test");
     let h = server.heatmap("h");
     h.publish(&[1.0, 2.0, 3.0, 4.0], 2, 2);
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     assert_eq!(c.batch().frames[0].seq, 1);
     h.publish(&[1.0, 2.0, 3.0], 2, 2); // wrong shape: refused
     h.publish(&[5.0, 6.0, 7.0, 8.0], 2, 2);
@@ -621,7 +619,7 @@ fn a_refused_publish_takes_no_sequence_number() {
 fn viewers_stalled_on_their_own_frames_are_dropped_beyond_the_budget() {
     const FRAME_VALUES: usize = 256 * 1024; // 2 MiB frames
     const BUDGET: usize = 5 << 20; // room for two of them
-    let server = builder()
+    let server = server_builder("test")
         .max_viewers(16)
         .heartbeat_timeout(Duration::from_secs(60))
         .stalled_write_budget_bytes(BUDGET)
@@ -639,8 +637,8 @@ fn viewers_stalled_on_their_own_frames_are_dropped_beyond_the_budget() {
             let s = server.stats();
             (s.stalled_write_bytes, s.ended.len())
         };
-        stalled.push(stalled_viewer(server.local_addr()));
-        wait_until(TIMEOUT, "the new viewer's writer to hold its frame", || {
+        stalled.push(stalled_peer(server.local_addr()));
+        wait_until("the new viewer's writer to hold its frame", TIMEOUT, || {
             let s = server.stats();
             s.stalled_write_bytes > held || s.ended.len() > ended
         });
@@ -651,7 +649,7 @@ fn viewers_stalled_on_their_own_frames_are_dropped_beyond_the_budget() {
         "{} bytes held, budget {BUDGET}",
         stats.stalled_write_bytes
     );
-    wait_until(TIMEOUT, "three viewers dropped for the budget", || {
+    wait_until("three viewers dropped for the budget", TIMEOUT, || {
         server.stats().ended.len() == 3
     });
     let stats = server.stats();
@@ -664,11 +662,11 @@ fn viewers_stalled_on_their_own_frames_are_dropped_beyond_the_budget() {
     }
     assert_eq!(server.viewer_count(), 2, "the two newest stay");
     // The dropped ones are closed: the first one joined first.
-    let closed = plotcast_suite::conn::read_until_closed(&mut stalled[0], TIMEOUT, "the first");
+    let closed = plotcast_testkit::wire::read_until_closed(&mut stalled[0], TIMEOUT, "the first");
     assert!(closed.total > 0, "it had received part of its frame");
     // Publishing and a reading viewer go on.
     line.publish(&values);
-    let mut good = Client::connect(server.local_addr());
+    let mut good = TestPeer::connect(server.local_addr());
     assert_eq!(good.batch().frames.len(), 1);
 }
 
@@ -679,16 +677,16 @@ fn viewers_stalled_on_their_own_frames_are_dropped_beyond_the_budget() {
 #[test]
 fn a_window_of_batches_flows_and_is_capped() {
     use plotcast_protocol::{Ready, MAX_BATCHES_IN_FLIGHT};
-    let server = server();
+    let server = start_server("test");
     let line = server.line("l");
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     c.io.send(&Message::Ready(Ready::up_to(1_000_000))).unwrap();
-    let next_end = |c: &mut Client, within: Duration| loop {
+    let next_end = |c: &mut TestPeer, within: Duration| loop {
         match c.io.recv(within, "a batch end") {
             Ok(Message::BatchEnd(end)) => return Some(end),
             Ok(Message::Data(_) | Message::Layout(_) | Message::Ping(_)) => {}
             Ok(other) => panic!("unexpected {other:?}"),
-            Err(ClientError::Timeout { .. }) => return None,
+            Err(PeerError::Timeout { .. }) => return None,
             Err(err) => panic!("{err}"),
         }
     };

@@ -5,8 +5,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use plotcast_protocol::{Goodbye, GoodbyeCode};
-use plotcast_suite::client::Client;
-use plotcast_suite::conn::ClientError;
+use plotcast_testkit::PeerError;
+use plotcast_testkit::TestPeer;
 
 fn server() -> plotcast::Server {
     plotcast::Server::builder()
@@ -22,12 +22,12 @@ fn server() -> plotcast::Server {
 fn goodbye_after(end: impl FnOnce(plotcast::Server)) -> Goodbye {
     let server = server();
     server.line("l").publish(&[1.0, 2.0]);
-    let mut c = Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     c.batch();
     end(server);
     // The server answers the next request with its goodbye.
     match c.try_batch() {
-        Err(ClientError::Goodbye { goodbye, .. }) => goodbye,
+        Err(PeerError::Goodbye { goodbye, .. }) => goodbye,
         other => panic!("expected a goodbye, got {other:?}"),
     }
 }

@@ -2,16 +2,16 @@
 //! reason while a good viewer keeps receiving.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{builder, hello, hello_bytes, wait_until, Client, ClientError, Conn, TIMEOUT};
 use plotcast::{Line, Server, ServerError};
 use plotcast_protocol::{encode, Message, Ready, RejectCode, VERSION};
+use plotcast_testkit::frames::first_value;
+use plotcast_testkit::test_peer::{hello, hello_bytes, TIMEOUT};
+use plotcast_testkit::{server_builder, wait_until, Conn, PeerError, TestPeer};
 
 /// Everything logged in this test binary.
 fn logs() -> Arc<Mutex<Vec<u8>>> {
@@ -47,8 +47,8 @@ fn assert_logged(addr: SocketAddr, text: &str) {
     let logs = logs();
     let addr = addr.to_string();
     wait_until(
-        TIMEOUT,
         &format!("a log line about {addr} with {text:?}"),
+        TIMEOUT,
         || {
             let all = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
             all.lines().any(|l| l.contains(&addr) && l.contains(text))
@@ -59,20 +59,20 @@ fn assert_logged(addr: SocketAddr, text: &str) {
 struct Fixture {
     server: Server,
     line: Line,
-    good: Client,
+    good: TestPeer,
     value: f64,
 }
 
 impl Fixture {
     fn new(token: Option<&str>) -> Self {
         logs();
-        let mut b = builder().handshake_timeout(Duration::from_secs(1));
+        let mut b = server_builder("test").handshake_timeout(Duration::from_secs(1));
         if let Some(t) = token {
             b = b.token(t);
         }
         let server = b.start().unwrap();
         let line = server.line("l");
-        let good = Client::connect_with(server.local_addr(), token);
+        let good = TestPeer::connect_with(server.local_addr(), token);
         Self {
             server,
             line,
@@ -92,7 +92,7 @@ impl Fixture {
         let v = self.value;
         let b = self.good.batch();
         assert_eq!(b.frames.len(), 1);
-        assert_eq!(common::first_value(&b.frames[0]), v);
+        assert_eq!(first_value(&b.frames[0]), v);
     }
 
     /// Connects a raw peer, sends `bytes`, and returns the connection.
@@ -262,14 +262,14 @@ fn silent_connection_is_dropped_after_the_handshake_deadline() {
 #[test]
 fn oversized_frame_after_the_handshake_drops_the_viewer() {
     let mut f = Fixture::new(None);
-    let mut bad = Client::connect(f.addr());
+    let mut bad = TestPeer::connect(f.addr());
     let addr = bad.local_addr();
-    wait_until(TIMEOUT, "two viewers", || f.server.viewer_count() == 2);
+    wait_until("two viewers", TIMEOUT, || f.server.viewer_count() == 2);
     let mut big = 100_000u32.to_be_bytes().to_vec();
     big.extend_from_slice(&[0u8; 1024]);
     bad.io.stream.write_all(&big).unwrap();
     assert_logged(addr, "larger than the limit");
-    wait_until(TIMEOUT, "the bad viewer dropped", || {
+    wait_until("the bad viewer dropped", TIMEOUT, || {
         f.server.viewer_count() == 1
     });
     f.good_still_receives();
@@ -277,7 +277,7 @@ fn oversized_frame_after_the_handshake_drops_the_viewer() {
 
 #[test]
 fn non_loopback_bind_needs_a_token() {
-    let err = builder()
+    let err = server_builder("test")
         .bind("0.0.0.0:0")
         .generate_token(false)
         .start()
@@ -290,32 +290,35 @@ fn non_loopback_bind_needs_a_token() {
     );
 
     // By default a token is generated, and enforced (checked over loopback).
-    let server = builder().bind("0.0.0.0:0").start().unwrap();
+    let server = server_builder("test").bind("0.0.0.0:0").start().unwrap();
     let token = server.token().unwrap().to_owned();
     assert_eq!(token.len(), 32);
     let port = server.local_addr().port();
     let local: SocketAddr = ([127, 0, 0, 1], port).into();
-    match Client::try_connect(local, hello(None)) {
-        Err(ClientError::Rejected(r)) => assert_eq!(r.code, RejectCode::BadToken),
+    match TestPeer::try_connect(local, hello(None)) {
+        Err(PeerError::Rejected(r)) => assert_eq!(r.code, RejectCode::BadToken),
         other => panic!("expected a rejection, got {other:?}"),
     }
-    let _ok = Client::connect_with(local, Some(&token));
+    let _ok = TestPeer::connect_with(local, Some(&token));
 
     // The explicit opt-out.
-    let open = builder()
+    let open = server_builder("test")
         .bind("0.0.0.0:0")
         .insecure_no_token()
         .start()
         .unwrap();
     assert!(open.token().is_none());
 
-    let bad = builder().bind("not an address").start().unwrap_err();
+    let bad = server_builder("test")
+        .bind("not an address")
+        .start()
+        .unwrap_err();
     assert!(matches!(bad, ServerError::BadAddr { .. }), "{bad:?}");
 }
 
 #[test]
 fn bad_settings_are_refused() {
-    let err = builder()
+    let err = server_builder("test")
         .heartbeat_interval(Duration::from_secs(5))
         .heartbeat_timeout(Duration::from_secs(5))
         .start()
@@ -372,7 +375,7 @@ fn hello_over_the_protocol_limits_is_rejected_as_malformed() {
     );
     // Names up to 1 KiB and tokens up to 256 bytes are welcome (no token is
     // configured: any token is accepted)...
-    Client::try_connect(f.addr(), at_limits).expect("a hello at the limits is welcome");
+    TestPeer::try_connect(f.addr(), at_limits).expect("a hello at the limits is welcome");
     // ... one byte more is a malformed handshake (Reject code 4).
     let mut io = f.raw(&raw_hello(None, &"n".repeat(1025)));
     let r = rejection(&mut io);

@@ -6,16 +6,15 @@
 //! arguments, token, process group and stdin, connects, and exits.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::fs;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use common::{hello, wait_until, Client, ClientError, TIMEOUT};
 use plotcast::{Server, ViewerLaunch};
 use plotcast_protocol::{Goodbye, GoodbyeCode, Message};
+use plotcast_testkit::test_peer::{hello, TIMEOUT};
+use plotcast_testkit::{procs, wait_until, PeerError, TempDir, TestPeer};
 
 const OUT_VAR: &str = "PLOTCAST_FAKE_VIEWER_OUT";
 
@@ -81,19 +80,14 @@ fn clear_env() {
     }
 }
 
-/// Field `n` (1-based) of /proc/PID/stat.
-fn stat_field(pid: &str, n: usize) -> Option<String> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command may hold spaces: fields are counted after its ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    rest.split(' ').nth(n - 3).map(str::to_owned)
-}
-
 fn fake_viewer(out: &Path) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let token = std::env::var("PLOTCAST_TOKEN").unwrap_or_default();
-    let me = std::process::id().to_string();
-    let pgrp = stat_field(&me, 5).unwrap_or_default();
+    let me = std::process::id();
+    let pgrp = i32::try_from(me)
+        .ok()
+        .and_then(procs::process_group)
+        .map_or_else(String::new, |g| g.to_string());
     let stdin = fs::read_link("/proc/self/fd/0").unwrap_or_default();
     fs::write(out.join("args"), args.join("\n")).unwrap();
     fs::write(out.join("token"), &token).unwrap();
@@ -101,7 +95,7 @@ fn fake_viewer(out: &Path) {
     fs::write(out.join("stdin"), stdin.display().to_string()).unwrap();
     let addr: SocketAddr = args[0].parse().unwrap();
     let token = Some(token.as_str()).filter(|t| !t.is_empty());
-    let answer = match Client::try_connect(addr, hello(token)) {
+    let answer = match TestPeer::try_connect(addr, hello(token)) {
         Ok(mut c) => {
             c.io.send(&Message::Goodbye(Goodbye {
                 code: GoodbyeCode::Normal,
@@ -110,7 +104,7 @@ fn fake_viewer(out: &Path) {
             .unwrap();
             format!("welcome {}", c.welcome.server_name)
         }
-        Err(ClientError::Rejected(r)) => format!("{r:?}"),
+        Err(PeerError::Rejected(r)) => format!("{r:?}"),
         Err(err) => format!("{err}"),
     };
     // Written last: the test waits for this file.
@@ -118,24 +112,18 @@ fn fake_viewer(out: &Path) {
     fs::rename(out.join("result.tmp"), out.join("result")).unwrap();
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("plotcast-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn launch_passes_address_and_token_and_reaps() {
-    let out = temp_dir("launch");
-    std::env::set_var(OUT_VAR, &out);
+    let dir = TempDir::new("launch");
+    let out = dir.path();
+    std::env::set_var(OUT_VAR, out);
     std::env::set_var("PLOTCAST_VIEWER", std::env::current_exe().unwrap());
     std::env::set_var("PLOTCAST_TOKEN", "tok-123");
     let server = Server::builder().title("launched").start().unwrap();
     let pid = match server.viewer_launch() {
-        ViewerLaunch::Launched { pid, .. } => pid.to_string(),
+        ViewerLaunch::Launched { pid, .. } => i32::try_from(pid).expect("a pid"),
         other => panic!("expected a launch, got {other:?}"),
     };
-    wait_until(TIMEOUT, "the fake viewer's report", || {
+    wait_until("the fake viewer's report", TIMEOUT, || {
         out.join("result").exists()
     });
     let args = fs::read_to_string(out.join("args")).unwrap();
@@ -152,12 +140,11 @@ fn launch_passes_address_and_token_and_reaps() {
     // The token never travels on the command line.
     assert!(!args.contains("tok-123"));
     // Reaped: the process disappears (a zombie would stay with state Z).
-    wait_until(TIMEOUT, "the fake viewer reaped", || {
-        stat_field(&pid, 3).is_none_or(|state| state != "Z")
+    wait_until("the fake viewer reaped", TIMEOUT, || {
+        procs::state(pid).is_none_or(|state| state != 'Z')
             && !Path::new(&format!("/proc/{pid}")).exists()
     });
     drop(server);
-    fs::remove_dir_all(&out).unwrap();
 }
 
 fn missing_viewer_still_starts_with_a_hint() {
@@ -180,7 +167,7 @@ fn missing_viewer_still_starts_with_a_hint() {
     // The computation goes on: publishing and serving work.
     let line = server.line("l");
     line.publish(&[1.0]);
-    let mut c = common::Client::connect(server.local_addr());
+    let mut c = TestPeer::connect(server.local_addr());
     assert_eq!(c.batch().frames.len(), 1);
 
     // The builder's path wins over the variable, and is reported the same way.

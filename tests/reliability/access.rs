@@ -21,7 +21,8 @@ use plotcast::{Server, ServerError};
 use plotcast_protocol::{Message, RejectCode};
 
 use crate::support::{
-    fd_count, hello_bytes, messages, read_until_closed, wait_until, Client, Publisher, MIB, TIMEOUT,
+    fd_count, hello_bytes, messages, read_fresh_until_done, read_until_closed, wait_until,
+    Publisher, TestPeer, MIB, TIMEOUT,
 };
 
 const TOKEN: &str = "the-right-token-0123456789";
@@ -79,7 +80,7 @@ fn wrong_tokens_get_a_rejection_and_nothing_else_at_no_cost() {
     let mut publisher = Publisher::start(&["--token", TOKEN, "--values", "1000"]);
     let addr = publisher.addr;
     let pid = publisher.pid();
-    let mut good = Client::connect_with(addr, Some(TOKEN));
+    let mut good = TestPeer::connect_with(addr, Some(TOKEN));
     let mut last = good.batch().last_seq();
     let baseline_rss = publisher.rss();
     let baseline_fds = fd_count(pid);
@@ -96,13 +97,7 @@ fn wrong_tokens_get_a_rejection_and_nothing_else_at_no_cost() {
                 .expect("starting an attacker thread")
         })
         .collect();
-    let mut fresh = 0u32;
-    while !attackers.iter().all(thread::JoinHandle::is_finished) {
-        let seq = good.batch().last_seq();
-        assert!(seq > last, "the good viewer got frame {seq} after {last}");
-        last = seq;
-        fresh += 1;
-    }
+    let fresh = read_fresh_until_done(&mut good, &mut last, &attackers);
     for a in attackers {
         a.join().expect("a bad-token attacker failed (see above)");
     }
@@ -110,8 +105,8 @@ fn wrong_tokens_get_a_rejection_and_nothing_else_at_no_cost() {
     // written, the peer's close awaited briefly); then every descriptor is
     // back.
     wait_until(
-        Duration::from_secs(10),
         "the server's file descriptors to return to their baseline",
+        Duration::from_secs(10),
         || fd_count(pid) <= baseline_fds,
     );
     let fds = fd_count(pid);

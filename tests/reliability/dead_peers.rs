@@ -10,16 +10,14 @@
 //! beside this one do not disturb them); the viewers are child processes,
 //! reaped before the test ends.
 
-use std::fs::File;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use plotcast::Server;
-use plotcast_suite::procs::{self, wait_timeout, KillOnDrop};
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::procs::Signal;
+use plotcast_testkit::{server_builder, TempDir, ViewerCommand, ViewerProcess};
 
-use crate::support::{presented, wait_until, Publishing};
+use crate::support::{wait_until, Publishing};
 
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Heartbeat timeout plus generous slack: the server may first see write
@@ -38,10 +36,7 @@ struct Fixture {
 
 impl Fixture {
     fn start() -> Self {
-        let server = Server::builder()
-            .title("dead-peers")
-            .use_env(false)
-            .launch_viewer(false)
+        let server = server_builder("dead-peers")
             .heartbeat_interval(Duration::from_millis(500))
             .heartbeat_timeout(HEARTBEAT_TIMEOUT)
             .start()
@@ -55,27 +50,16 @@ impl Fixture {
 
     /// Starts a headless viewer process and waits until it is connected and
     /// has drawn a few frames (it is mid-stream).
-    fn viewer(&self, dir: &Path) -> KillOnDrop {
-        let ready = dir.join("ready");
-        let log = File::create(dir.join("viewer.log")).expect("creating the viewer's log");
-        let viewer = KillOnDrop(
-            Command::new(bins::viewer())
-                .arg(self.server.local_addr().to_string())
-                .args(["--headless", "--no-reconnect", "--size", "320x240"])
-                .arg("--out")
-                .arg(dir.join("f.png"))
-                .arg("--ready-file")
-                .arg(&ready)
-                .env_remove("PLOTCAST_TOKEN")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .expect("starting plotcast-viewer"),
-        );
-        wait_until(VIEWER_START, "the viewer to draw 3 frames", || {
-            presented(&ready) >= 3
-        });
+    fn viewer(&self, dir: &Path) -> ViewerProcess {
+        let mut viewer = ViewerCommand::new()
+            .source(self.server.local_addr())
+            .headless()
+            .no_reconnect()
+            .size(320, 240)
+            .out(dir.join("f.png"))
+            .ready_file(dir.join("ready"))
+            .spawn();
+        viewer.wait_presented(3, VIEWER_START);
         assert_eq!(self.server.viewer_count(), 1, "the viewer is connected");
         viewer
     }
@@ -83,7 +67,7 @@ impl Fixture {
     /// Waits until no viewer is left; returns how long that took from
     /// `since`, and the reason the last one ended for.
     fn wait_dropped(&self, since: Instant, bound: Duration, what: &str) -> (Duration, String) {
-        wait_until(bound, what, || self.server.viewer_count() == 0);
+        wait_until(what, bound, || self.server.viewer_count() == 0);
         let took = since.elapsed();
         let stats = self.server.stats();
         let ended = stats
@@ -105,9 +89,9 @@ fn a_frozen_viewer_process_is_dropped_by_the_heartbeat() {
     let fixture = Fixture::start();
     let dir = TempDir::new("dead-peer-stop");
     assert_eq!(fixture.server.viewer_count(), 0, "baseline");
-    let mut viewer = fixture.viewer(dir.path());
+    let viewer = fixture.viewer(dir.path());
 
-    procs::signal(viewer.pid(), procs::Signal::STOP).expect("SIGSTOP to the viewer");
+    viewer.signal(Signal::STOP);
     let frozen = Instant::now();
     let (took, reason) =
         fixture.wait_dropped(frozen, FROZEN_DROP_BOUND, "the frozen viewer to be dropped");
@@ -129,13 +113,14 @@ fn a_frozen_viewer_process_is_dropped_by_the_heartbeat() {
 
     // Thawed, it finds its connection gone and (with --no-reconnect) exits
     // by itself, successfully since it drew frames; it is reaped here.
-    procs::signal(viewer.pid(), procs::Signal::CONT).expect("SIGCONT to the viewer");
-    let status = wait_timeout(&mut viewer.0, Duration::from_secs(30))
-        .expect("the thawed viewer exits within 30 s once its server dropped it");
-    let log = std::fs::read_to_string(dir.path().join("viewer.log")).unwrap_or_default();
+    viewer.signal(Signal::CONT);
+    // Within 30 s once its server dropped it.
+    let run = viewer.wait(Duration::from_secs(30));
     assert!(
-        status.success(),
-        "the thawed viewer had frames and lost its server: exit 0, got {status}\n{log}"
+        run.status.success(),
+        "the thawed viewer had frames and lost its server: exit 0, got {}\n{}",
+        run.status,
+        run.stderr
     );
     assert_eq!(fixture.server.viewer_count(), 0, "back to the baseline");
 }
@@ -145,11 +130,11 @@ fn a_killed_viewer_process_is_dropped_at_once() {
     let fixture = Fixture::start();
     let dir = TempDir::new("dead-peer-kill");
     assert_eq!(fixture.server.viewer_count(), 0, "baseline");
-    let mut viewer = fixture.viewer(dir.path());
+    let viewer = fixture.viewer(dir.path());
 
-    viewer.0.kill().expect("SIGKILL to the viewer");
+    viewer.signal(Signal::KILL);
     let killed = Instant::now();
-    viewer.0.wait().expect("reaping the killed viewer");
+    viewer.wait(Duration::from_secs(30));
     let (took, reason) =
         fixture.wait_dropped(killed, KILLED_DROP_BOUND, "the killed viewer to be dropped");
     println!(

@@ -18,9 +18,14 @@ use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use plotcast_protocol::{decode, ChannelKind, Frame, Message, Part, ProtocolError, MAGIC, VERSION};
+use plotcast_protocol::{decode, Frame, Message, ProtocolError, MAGIC, VERSION};
 
-use crate::support::{hello_bytes, read_until_closed, wire, Client, Publisher, Rng, MIB, TIMEOUT};
+use plotcast_testkit::frames::line_frame;
+
+use crate::support::{
+    hello_bytes, read_fresh_until_done, read_until_closed, wire, Publisher, Rng, TestPeer, MIB,
+    TIMEOUT,
+};
 
 /// Connections per kind of attack.
 const ROUNDS: u64 = 25;
@@ -74,20 +79,8 @@ fn hello_with_huge_token() -> Vec<u8> {
 /// A data frame whose header claims 2^40 f64 values and carries none.
 fn data_claiming_huge_len() -> Vec<u8> {
     let small = wire(&Message::Data(Frame {
-        channel: 0,
-        seq: 1,
         timestamp_us: 0,
-        kind: ChannelKind::Line,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts: vec![Part {
-            name: String::new(),
-            first_index: 0,
-            x: None,
-            y: plotcast_protocol::Array::from_f64(&[1.0]),
-        }],
-        lod: None,
+        ..line_frame(0, &[1.0])
     }));
     let body = &small[4..];
     let header_len = u32::from_le_bytes([body[4], body[5], body[6], body[7]]) as usize;
@@ -227,7 +220,7 @@ fn hostile_bytes_close_their_connection_and_cost_nothing() {
         "15000",
     ]);
     let addr = publisher.addr;
-    let mut good = Client::connect(addr);
+    let mut good = TestPeer::connect(addr);
     let mut last = good.batch().last_seq();
     let baseline_rss = publisher.rss();
     let baseline_virtual = publisher.peak_virtual();
@@ -243,13 +236,7 @@ fn hostile_bytes_close_their_connection_and_cost_nothing() {
         })
         .collect();
     // The good viewer reads throughout the attack.
-    let mut fresh = 0u32;
-    while !attackers.iter().all(thread::JoinHandle::is_finished) {
-        let seq = good.batch().last_seq();
-        assert!(seq > last, "the good viewer got frame {seq} after {last}");
-        last = seq;
-        fresh += 1;
-    }
+    let fresh = read_fresh_until_done(&mut good, &mut last, &attackers);
     for (attack, handle) in ATTACKS.iter().zip(attackers) {
         let slowest = handle
             .join()
@@ -261,7 +248,7 @@ fn hostile_bytes_close_their_connection_and_cost_nothing() {
         );
     }
     assert!(
-        plotcast_suite::procs::alive(publisher.pid()),
+        plotcast_testkit::procs::alive(publisher.pid()),
         "the server process survived"
     );
     let seq = good.batch().last_seq();

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use plotcast::Server;
+use plotcast_testkit::start_server;
 
-use crate::support::{Client, Rng};
+use crate::support::{Rng, TestPeer};
 
 const FRAMES: u64 = 2000;
 /// f64 values per frame: 128 KiB.
@@ -32,14 +32,9 @@ fn expected(seq: u64, i: usize) -> f64 {
 
 #[test]
 fn frames_arrive_whole_in_order_with_their_payload() {
-    let server = Server::builder()
-        .title("integrity")
-        .use_env(false)
-        .launch_viewer(false)
-        .start()
-        .expect("the integrity server starts");
+    let server = start_server("integrity");
     let line = server.line("checked");
-    let mut viewer = Client::connect(server.local_addr());
+    let mut viewer = TestPeer::connect(server.local_addr());
 
     let done = Arc::new(AtomicBool::new(false));
     let publisher = {

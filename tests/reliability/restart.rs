@@ -15,18 +15,13 @@
 //! variant with a scripted fake server is
 //! `client/tests/headless.rs::reconnects_to_a_new_server_on_the_same_port`.
 
-use std::fs::File;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use plotcast_suite::image::Rgb;
-use plotcast_suite::procs::{self, KillOnDrop};
-use plotcast_suite::{bins, TempDir};
+use plotcast_testkit::{procs, Rgb, TempDir, ViewerCommand, Wait};
 
-use crate::support::{numbered_pngs, presented, wait_until, Publisher};
+use crate::support::{numbered_pngs, Publisher};
 
 /// A debug viewer may take a while to start beside other tests.
 const VIEWER_START: Duration = Duration::from_secs(60);
@@ -92,26 +87,15 @@ fn a_hand_started_viewer_survives_a_killed_server_and_shows_only_the_new_one() {
         .expect("the old server starts on a spare port");
     let addr = old.addr;
 
-    let log_path = dir.path().join("viewer.log");
-    let log = File::create(&log_path).expect("creating the viewer's log");
-    let mut viewer = KillOnDrop(
-        Command::new(bins::viewer())
-            .arg(addr.to_string())
-            .args(["--headless", "--size", "320x240", "--timeout", "300"])
-            .arg("--out")
-            .arg(frames.join("f{n}.png"))
-            .arg("--ready-file")
-            .arg(&ready)
-            .env_remove("PLOTCAST_TOKEN")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("starting plotcast-viewer"),
-    );
-    wait_until(VIEWER_START, "the viewer to draw 2 frames", || {
-        presented(&ready) >= 2
-    });
+    let mut viewer = ViewerCommand::new()
+        .source(addr)
+        .headless()
+        .size(320, 240)
+        .timeout_secs(300)
+        .out(frames.join("f{n}.png"))
+        .ready_file(&ready)
+        .spawn();
+    viewer.wait_presented(2, VIEWER_START);
     let (_, before) = newest_after(&frames, 0).expect("the viewer wrote frames");
     assert!(
         before > HEATMAP_MIN,
@@ -147,8 +131,11 @@ fn a_hand_started_viewer_survives_a_killed_server_and_shows_only_the_new_one() {
     // Frames drawn after the reconnect show the new line and none of the
     // old heatmap: a leaked value would fill the (new, empty) heatmap.
     let mut seen: Vec<(u64, f64)> = Vec::new();
-    let deadline = Instant::now() + RECONNECT_BOUND;
-    loop {
+    Wait::new(
+        "three frames showing the line and no heatmap after the reconnect",
+        RECONNECT_BOUND,
+    )
+    .for_state(|| {
         if let Some((n, share)) = newest_after(&frames, reconnected_at) {
             if seen.last().is_none_or(|(m, _)| *m != n) {
                 seen.push((n, share));
@@ -160,16 +147,12 @@ fn a_hand_started_viewer_survives_a_killed_server_and_shows_only_the_new_one() {
             .take_while(|(_, s)| (LINE_MIN..LINE_MAX).contains(s))
             .count();
         if clean >= 3 {
-            break;
+            Ok(())
+        } else {
+            Err(format!("frames seen (number, colour share): {seen:?}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "no three frames showing the line and no heatmap within {RECONNECT_BOUND:?} of the \
-             reconnect; frames seen (number, colour share): {seen:?}"
-        );
-        thread::sleep(Duration::from_millis(10));
-    }
-    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    });
+    let log = viewer.stderr_so_far().to_owned();
     println!(
         "restart: heatmap frame {:.1} % colour; frames after the reconnect (n, colour %): {:?}",
         before * 100.0,
@@ -187,6 +170,5 @@ fn a_hand_started_viewer_survives_a_killed_server_and_shows_only_the_new_one() {
     );
     assert!(procs::alive(viewer.pid()), "the viewer is still running");
     new.quit();
-    viewer.0.kill().expect("stopping the viewer");
-    viewer.0.wait().expect("reaping the viewer");
+    viewer.kill();
 }

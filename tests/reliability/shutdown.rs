@@ -14,7 +14,7 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use crate::support::{
-    read_until_closed, stalled_viewer, thread_names, wait_until, Nagger, Publisher, TIMEOUT,
+    read_until_closed, stalled_peer, thread_names, wait_until, Nagger, Publisher, TIMEOUT,
 };
 
 const STALLED: usize = 100;
@@ -46,14 +46,14 @@ fn dropping_the_server_with_stalled_viewers_is_bounded_and_frees_everything() {
     ]);
     let addr = publisher.addr;
     let pid = publisher.pid();
-    let stalled: Vec<_> = (0..STALLED).map(|_| stalled_viewer(addr)).collect();
+    let stalled: Vec<_> = (0..STALLED).map(|_| stalled_peer(addr)).collect();
     let nagger = Nagger::start(&stalled, Duration::from_millis(100));
     publisher.wait_viewers(STALLED, TIMEOUT);
     // Every stalled viewer has data piling up unread: its writer is busy
     // with a frame far larger than what the kernel buffers take.
     wait_until(
-        TIMEOUT,
         "every stalled viewer to have 64 KiB of frame data waiting",
+        TIMEOUT,
         || stalled.iter().all(|s| waiting(s) >= 64 * 1024),
     );
     assert!(
@@ -93,7 +93,7 @@ fn dropping_the_server_with_stalled_viewers_is_bounded_and_frees_everything() {
         );
     }
     // The computation does not depend on the server.
-    wait_until(TIMEOUT, "the computation to publish on", || {
+    wait_until("the computation to publish on", TIMEOUT, || {
         publisher.published() > published_at_drop
     });
     publisher.quit();

@@ -22,12 +22,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use plotcast::Server;
 use plotcast_protocol::{Message, RejectCode};
+use plotcast_testkit::start_server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{hello_bytes, messages, Client, Publishing};
+use crate::support::{hello_bytes, messages, Publishing, TestPeer};
 
 const CONNECTIONS: usize = 200;
 /// Slack on top of the 2 s deadline for a loaded machine.
@@ -83,15 +83,10 @@ async fn trickle(addr: SocketAddr, hello: Bytes) -> Trickle {
 
 #[test]
 fn trickling_handshakes_are_cut_at_the_deadline_and_viewers_are_served() {
-    let server = Server::builder()
-        .title("slowloris")
-        .use_env(false)
-        .launch_viewer(false)
-        .start()
-        .expect("the slowloris server starts");
+    let server = start_server("slowloris");
     let addr = server.local_addr();
     let _publishing = Publishing::start(server.line("l"), 3, Duration::from_millis(20));
-    let mut good = Client::connect(addr);
+    let mut good = TestPeer::connect(addr);
     let mut last = good.batch().last_seq();
 
     let attack = thread::Builder::new()
@@ -129,7 +124,7 @@ fn trickling_handshakes_are_cut_at_the_deadline_and_viewers_are_served() {
             // About half a second in: the pending set is full of trickling
             // peers. A new viewer still gets in and receives data.
             let joined = Instant::now();
-            let mut newcomer = Client::connect(addr);
+            let mut newcomer = TestPeer::connect(addr);
             newcomer.batch().last_seq();
             println!(
                 "slowloris: a viewer joining during the wave got its first frame after {} ms",
@@ -197,6 +192,6 @@ fn trickling_handshakes_are_cut_at_the_deadline_and_viewers_are_served() {
         "no slowloris peer became a viewer"
     );
     // The slots are free again: a new viewer gets in.
-    let mut late = Client::connect(addr);
+    let mut late = TestPeer::connect(addr);
     late.batch().last_seq();
 }

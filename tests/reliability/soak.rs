@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    fd_count, hello_bytes, stalled_viewer, thread_names, wait_until, Client, Publisher, Rng, MIB,
+    fd_count, hello_bytes, stalled_peer, thread_names, wait_until, Publisher, Rng, TestPeer, MIB,
     TIMEOUT,
 };
 
@@ -63,7 +63,7 @@ fn churn_leaves_memory_fds_and_threads_at_baseline() {
     // One whole viewer life first, so what the server builds lazily is in
     // the baseline.
     {
-        let mut warm = Client::connect(addr);
+        let mut warm = TestPeer::connect(addr);
         warm.batch().last_seq();
         warm.batch().last_seq();
     }
@@ -85,20 +85,20 @@ fn churn_leaves_memory_fds_and_threads_at_baseline() {
         counts[kind] += 1;
         match kind {
             0 => {
-                let mut c = Client::connect(addr);
+                let mut c = TestPeer::connect(addr);
                 for _ in 0..=rng.below(3) {
                     c.batch().last_seq();
                     fresh += 1;
                 }
             }
-            1 => held.push((stalled_viewer(addr), tick + rng.millis(3000))),
+            1 => held.push((stalled_peer(addr), tick + rng.millis(3000))),
             2 => {
                 let s = TcpStream::connect_timeout(&addr, TIMEOUT)
                     .unwrap_or_else(|e| panic!("soak: cannot connect: {e}"));
                 held.push((s, tick + rng.millis(1000)));
             }
             3 => {
-                let mut c = Client::connect(addr);
+                let mut c = TestPeer::connect(addr);
                 c.ready();
                 c.io.recv(TIMEOUT, "the start of a batch")
                     .expect("the start of a batch");
@@ -120,13 +120,13 @@ fn churn_leaves_memory_fds_and_threads_at_baseline() {
 
     publisher.wait_viewers(0, TIMEOUT);
     wait_until(
-        TIMEOUT,
         "the server's file descriptors to return to their baseline",
+        TIMEOUT,
         || fd_count(pid) <= baseline_fds,
     );
     wait_until(
-        TIMEOUT,
         "the server's threads to return to their baseline",
+        TIMEOUT,
         || thread_names(pid).len() <= baseline_threads.len(),
     );
     let rss = publisher.rss();

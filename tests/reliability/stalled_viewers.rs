@@ -14,7 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{stalled_viewer, Client, Nagger, Publisher, MIB, TIMEOUT};
+use crate::support::{stalled_peer, Nagger, Publisher, TestPeer, MIB, TIMEOUT};
 
 /// f64 values per frame: 1 MiB.
 const VALUES: usize = 128 * 1024;
@@ -40,7 +40,7 @@ fn stalled_viewers_cost_bounded_memory_and_a_fast_viewer_stays_fresh() {
         "--heartbeat-timeout-ms",
         "30000",
     ]);
-    let mut fast = Client::connect(publisher.addr);
+    let mut fast = TestPeer::connect(publisher.addr);
     // A few frames first, so the baseline includes the publisher's own
     // steady state (the frame being built, the one stored, the one sent).
     let mut last = fast.batch().last_seq();
@@ -60,7 +60,7 @@ fn stalled_viewers_cost_bounded_memory_and_a_fast_viewer_stays_fresh() {
     let mut peak_sampled = baseline;
     while started.elapsed() < RUN || stalled.len() < STALLED {
         if stalled.len() < STALLED {
-            stalled.push(stalled_viewer(publisher.addr));
+            stalled.push(stalled_peer(publisher.addr));
             if stalled.len() == STALLED {
                 nagger = Some(Nagger::start(&stalled, Duration::from_millis(100)));
             }

@@ -1,23 +1,44 @@
-//! What the scenarios share besides the protocol test client of
-//! `plotcast-suite` (re-exported here): the helper publisher process,
-//! `/proc` figures of a process, a publishing thread, and a small
-//! deterministic random source.
+//! What the scenarios share besides the test kit (the parts of
+//! `plotcast-testkit` they use are re-exported here): the helper publisher
+//! process, a publishing thread, and a small deterministic random source.
 //!
 //! Every wait here has a deadline and panics with what it waited for.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{ChildStdin, Command, Stdio};
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::Duration;
 
-use plotcast_suite::procs::{Background, KillOnDrop};
+use plotcast_testkit::{Background, KillOnDrop, OutputLines};
 
-pub use plotcast_suite::client::{hello_bytes, stalled_viewer, Client, Nagger, TIMEOUT};
-pub use plotcast_suite::conn::{messages, read_until_closed, wire};
-pub use plotcast_suite::procs::wait_until;
+pub use plotcast_testkit::procs::{fd_count, status_bytes, thread_names};
+pub use plotcast_testkit::test_peer::{hello_bytes, TIMEOUT};
+pub use plotcast_testkit::viewer_files::numbered_pngs;
+pub use plotcast_testkit::wire::{messages, read_until_closed, wire};
+pub use plotcast_testkit::{stalled_peer, wait_until, Nagger, TestPeer};
+
+/// Reads batches with `good` until every one of `attackers` has finished,
+/// checking that each brings a newer frame than the one before (`last`,
+/// updated): a good viewer stays fresh throughout an attack. Returns how
+/// many batches it read.
+///
+/// # Panics
+/// When a batch brings no newer frame, or does not come in time.
+pub fn read_fresh_until_done<T>(
+    good: &mut TestPeer,
+    last: &mut u64,
+    attackers: &[thread::JoinHandle<T>],
+) -> u32 {
+    let mut fresh = 0;
+    while !attackers.iter().all(thread::JoinHandle::is_finished) {
+        let seq = good.batch().last_seq();
+        assert!(seq > *last, "the good viewer got frame {seq} after {last}");
+        *last = seq;
+        fresh += 1;
+    }
+    fresh
+}
 
 /// The helper publisher built with this test binary (cargo builds a
 /// package's binaries before its integration tests).
@@ -71,61 +92,22 @@ pub struct Publishing {
 impl Publishing {
     /// Starts publishing to `line`.
     pub fn start(line: plotcast::Line, values: usize, interval: Duration) -> Self {
-        let thread = Background::spawn("publishing", move |stop| {
-            let mut ys: Vec<f64> = (0..values).map(|i| (i as f64 * 0.01).sin()).collect();
-            let mut k = 0.0;
-            while !stop.load(Ordering::Relaxed) {
-                k += 1.0;
-                ys[0] = k;
-                line.publish(&ys);
-                thread::sleep(interval);
-            }
+        let mut ys: Vec<f64> = (0..values).map(|i| (i as f64 * 0.01).sin()).collect();
+        let thread = Background::repeat("publishing", move || {
+            ys[0] += 1.0;
+            line.publish(&ys);
+            thread::sleep(interval);
         });
         Self { _thread: thread }
     }
 }
 
-/// A `/proc/<pid>/status` field in bytes (`VmRSS`, `VmHWM`, `VmPeak`, ...).
-///
-/// # Panics
-/// When the process or the field does not exist.
-pub fn status_bytes(pid: i32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_else(|e| panic!("cannot read /proc/{pid}/status: {e}"));
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
-    kib * 1024
-}
-
-/// Open file descriptors of a process.
-pub fn fd_count(pid: i32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .unwrap_or_else(|e| panic!("cannot list /proc/{pid}/fd: {e}"))
-        .count()
-}
-
-/// The names of a process's threads, sorted.
-pub fn thread_names(pid: i32) -> Vec<String> {
-    let dir = std::fs::read_dir(format!("/proc/{pid}/task"))
-        .unwrap_or_else(|e| panic!("cannot list /proc/{pid}/task: {e}"));
-    let mut names: Vec<String> = dir
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
-        .map(|name| name.trim().to_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-/// The helper publisher (`src/bin/plotcast-test-publisher.rs`) running in
+/// The helper publisher (`tests/bin/plotcast-test-publisher.rs`) running in
 /// its own process, killed and reaped on drop.
 pub struct Publisher {
     child: KillOnDrop,
     stdin: ChildStdin,
-    lines: Receiver<String>,
+    stdout: OutputLines,
     /// Where it serves viewers.
     pub addr: SocketAddr,
 }
@@ -152,22 +134,10 @@ impl Publisher {
         );
         let stdin = child.0.stdin.take().expect("the child's stdin is piped");
         let stdout = child.0.stdout.take().expect("the child's stdout is piped");
-        // A reader thread, so every wait for a line can have a deadline.
-        let (tx, lines) = mpsc::channel();
-        thread::Builder::new()
-            .name("publisher-stdout".into())
-            .spawn(move || {
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            })
-            .expect("starting the stdout reader thread");
-        let first = lines
-            .recv_timeout(TIMEOUT)
-            .map_err(|_| format!("no address printed within {TIMEOUT:?} (args {args:?})"))?;
+        let mut stdout = OutputLines::read(stdout, "publisher-stdout");
+        let first = stdout
+            .try_next_line(TIMEOUT)
+            .ok_or_else(|| format!("no address printed within {TIMEOUT:?} (args {args:?})"))?;
         let addr = first
             .strip_prefix("listening ")
             .and_then(|a| a.parse().ok())
@@ -175,7 +145,7 @@ impl Publisher {
         Ok(Self {
             child,
             stdin,
-            lines,
+            stdout,
             addr,
         })
     }
@@ -192,9 +162,9 @@ impl Publisher {
     pub fn ask(&mut self, command: &str, answer: &str) -> String {
         writeln!(self.stdin, "{command}").expect("writing to the helper publisher");
         self.stdin.flush().expect("flushing the helper's stdin");
-        let line = self.lines.recv_timeout(TIMEOUT).unwrap_or_else(|_| {
-            panic!("the helper publisher did not answer {command:?} within {TIMEOUT:?}")
-        });
+        let line = self
+            .stdout
+            .next_line(&format!("the answer to {command:?}"), TIMEOUT);
         line.strip_prefix(answer)
             .and_then(|rest| rest.strip_prefix(' '))
             .unwrap_or_else(|| panic!("expected {answer:?} in answer to {command:?}, got {line:?}"))
@@ -218,7 +188,7 @@ impl Publisher {
     /// Waits until it serves exactly `n` viewers.
     pub fn wait_viewers(&mut self, n: usize, within: Duration) {
         let what = format!("the publisher to serve {n} viewers");
-        wait_until(within, &what, || self.viewers() == n);
+        wait_until(&what, within, || self.viewers() == n);
     }
 
     /// Resident memory now.
@@ -244,8 +214,9 @@ impl Publisher {
     pub fn quit(mut self) {
         let _ = writeln!(self.stdin, "quit");
         let _ = self.stdin.flush();
-        let status = plotcast_suite::procs::wait_timeout(&mut self.child.0, TIMEOUT)
-            .unwrap_or_else(|| panic!("the helper publisher did not exit within {TIMEOUT:?}"));
+        let status = self
+            .child
+            .wait_exit("the helper publisher to exit", TIMEOUT);
         assert!(
             status.success(),
             "the helper publisher exited with {status}"
@@ -261,5 +232,3 @@ impl Publisher {
         let _ = self.child.0.wait();
     }
 }
-
-pub use plotcast_suite::viewer_files::{numbered_pngs, presented};

@@ -1,37 +1,37 @@
-//! The protocol test client: a typed viewer on a blocking socket, written
+//! The protocol test peer: a typed viewer on a blocking socket, speaking
+//! the wire protocol directly (not the viewer program of `client/`), written
 //! once for the server's tests, the reliability suite and the benchmarks.
 //!
 //! ```text
-//! Client::connect ─▶ Hello            ◀─ Welcome, Layout
-//! ready()         ─▶ Ready{n}                          (requests in flight)
+//! TestPeer::connect ─▶ Hello          ◀─ Welcome, Layout
+//! ready()           ─▶ Ready{n}                        (requests in flight)
 //! read_batch()                        ◀─ [Layout] Data… BatchEnd{n}  (Pings answered)
-//! batch()          = ready() + read_batch(): the one place that decides
-//!                    how many requests are in flight
+//! batch()            = ready() + read_batch(): the one place that decides
+//!                      how many requests are in flight
 //! ```
 //!
-//! Every step has a `try_` form that returns a [`ClientError`] (for the
+//! Every step has a `try_` form that returns a [`PeerError`] (for the
 //! benchmarks, and for tests that expect a failure) and a short form that
 //! panics with that error's message (for tests). Every wait has a
 //! deadline.
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::Ordering;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use plotcast_protocol::util::unix_now_us;
 use plotcast_protocol::{BatchEnd, Frame, Hello, Layout, Message, Pong, Ready, Welcome, VERSION};
 
-use crate::conn::{wire, ClientError, Conn};
-use crate::procs::Background;
+use crate::conn::Conn;
+use crate::peer_error::PeerError;
+use crate::wire::wire;
 
 /// The longest a single step may take (a connect, a handshake, a batch):
 /// generous, since tests run beside each other on two loaded cores.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The name test clients give in their Hello.
+/// The name test peers give in their Hello.
 pub const PEER_NAME: &str = "test-client";
 
 /// A Hello of this protocol version with `token`.
@@ -94,7 +94,7 @@ impl Batch {
 
 /// A connected, handshaken viewer.
 #[derive(Debug)]
-pub struct Client {
+pub struct TestPeer {
     /// The connection (send raw messages, read single ones).
     pub io: Conn,
     /// The server's welcome.
@@ -112,7 +112,7 @@ pub struct Client {
     next_batch: u64,
 }
 
-impl Client {
+impl TestPeer {
     /// Connects without a token.
     ///
     /// # Panics
@@ -133,11 +133,11 @@ impl Client {
     /// Connects, sends `hello`, and reads the Welcome and the first Layout.
     ///
     /// # Errors
-    /// [`ClientError::Rejected`] with the server's rejection, or any
+    /// [`PeerError::Rejected`] with the server's rejection, or any
     /// failure to connect or read.
-    pub fn try_connect(addr: SocketAddr, hello: Hello) -> Result<Self, ClientError> {
+    pub fn try_connect(addr: SocketAddr, hello: Hello) -> Result<Self, PeerError> {
         let stream =
-            TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|source| ClientError::Io {
+            TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|source| PeerError::Io {
                 what: format!("a connection to {addr}"),
                 source,
             })?;
@@ -146,7 +146,7 @@ impl Client {
         io.send(&Message::Hello(hello))?;
         let welcome = match io.recv(TIMEOUT, "the welcome")? {
             Message::Welcome(w) => w,
-            Message::Reject(r) => return Err(ClientError::Rejected(r)),
+            Message::Reject(r) => return Err(PeerError::Rejected(r)),
             other => return Err(unexpected("the welcome", other)),
         };
         let layout = match io.recv(TIMEOUT, "the layout after the welcome")? {
@@ -197,8 +197,8 @@ impl Client {
     /// [`ready`](Self::ready), returning the error.
     ///
     /// # Errors
-    /// [`ClientError::Io`] when the socket refuses it.
-    pub fn try_ready(&mut self) -> Result<u64, ClientError> {
+    /// [`PeerError::Io`] when the socket refuses it.
+    pub fn try_ready(&mut self) -> Result<u64, PeerError> {
         let n = self.next_batch;
         self.io.send(&Message::Ready(Ready::up_to(n)))?;
         self.next_batch += 1;
@@ -221,7 +221,7 @@ impl Client {
     ///
     /// # Errors
     /// As [`try_read_batch`](Self::try_read_batch).
-    pub fn try_batch(&mut self) -> Result<Batch, ClientError> {
+    pub fn try_batch(&mut self) -> Result<Batch, PeerError> {
         if self.in_flight.is_empty() {
             self.try_ready()?;
         }
@@ -242,14 +242,14 @@ impl Client {
     /// the batch replaces [`layout`](Self::layout).
     ///
     /// # Errors
-    /// [`ClientError::Unexpected`] when the end marker answers another
+    /// [`PeerError::Unexpected`] when the end marker answers another
     /// request or counts other frames, or for a message that has no place
-    /// in a batch; [`ClientError::Goodbye`] when the server ends the
+    /// in a batch; [`PeerError::Goodbye`] when the server ends the
     /// connection; timeouts and socket errors.
     ///
     /// # Panics
     /// When no request is in flight (a mistake in the test).
-    pub fn try_read_batch(&mut self, mut pause: impl FnMut()) -> Result<Batch, ClientError> {
+    pub fn try_read_batch(&mut self, mut pause: impl FnMut()) -> Result<Batch, PeerError> {
         let &n = self
             .in_flight
             .front()
@@ -271,7 +271,7 @@ impl Client {
                 Message::BatchEnd(end) => {
                     if end.batch != n || end.frames as usize != frames.len() {
                         let got = Box::new(Message::BatchEnd(end));
-                        return Err(ClientError::Unexpected {
+                        return Err(PeerError::Unexpected {
                             what: format!("the end of {what} with {} frames", frames.len()),
                             got,
                         });
@@ -290,7 +290,7 @@ impl Client {
                         self.io.send(&Message::Pong(Pong::answer(&p, now, now)))?;
                     }
                 }
-                Message::Goodbye(goodbye) => return Err(ClientError::Goodbye { what, goodbye }),
+                Message::Goodbye(goodbye) => return Err(PeerError::Goodbye { what, goodbye }),
                 other => return Err(unexpected(&what, other)),
             }
             pause();
@@ -301,10 +301,10 @@ impl Client {
     /// pings are counted, anything else is an error. A viewer gone silent.
     ///
     /// # Errors
-    /// [`ClientError::Timeout`] when the connection is still open after
-    /// `within`, [`ClientError::Unexpected`] for a message other than a
+    /// [`PeerError::Timeout`] when the connection is still open after
+    /// `within`, [`PeerError::Unexpected`] for a message other than a
     /// ping.
-    pub fn wait_closed(&mut self, within: Duration) -> Result<(), ClientError> {
+    pub fn wait_closed(&mut self, within: Duration) -> Result<(), PeerError> {
         let what = "the server to close the connection";
         let deadline = Instant::now() + within;
         loop {
@@ -322,62 +322,17 @@ impl Client {
     /// anything more: a viewer that stalls, the worst case for a server.
     ///
     /// # Errors
-    /// [`ClientError::Io`] when the request cannot be sent.
-    pub fn try_into_stalled(mut self) -> Result<TcpStream, ClientError> {
+    /// [`PeerError::Io`] when the request cannot be sent.
+    pub fn try_into_stalled(mut self) -> Result<TcpStream, PeerError> {
         self.try_ready()?;
         let _ = self.io.stream.set_read_timeout(None);
         Ok(self.io.stream)
     }
 }
 
-fn unexpected(what: &str, got: Message) -> ClientError {
-    ClientError::Unexpected {
+fn unexpected(what: &str, got: Message) -> PeerError {
+    PeerError::Unexpected {
         what: what.into(),
         got: Box::new(got),
-    }
-}
-
-/// A viewer that handshakes, asks for one batch and never reads again.
-///
-/// # Panics
-/// When the handshake fails.
-pub fn stalled_viewer(addr: SocketAddr) -> TcpStream {
-    Client::connect(addr)
-        .try_into_stalled()
-        .unwrap_or_else(|e| panic!("a stalled viewer of {addr}: {e}"))
-}
-
-/// Keeps asking stalled viewers for batches (a `Ready` on each, every
-/// `every`) without ever reading, so the server always has something to
-/// write to them, until dropped (or for ten minutes at most).
-#[derive(Debug)]
-pub struct Nagger {
-    _thread: Background,
-}
-
-impl Nagger {
-    /// Starts nagging clones of `streams` (their first request was batch 1).
-    ///
-    /// # Panics
-    /// When a socket cannot be cloned or the thread cannot start.
-    pub fn start(streams: &[TcpStream], every: Duration) -> Self {
-        let mut clones: Vec<TcpStream> = streams
-            .iter()
-            .map(|s| s.try_clone().expect("cloning a socket"))
-            .collect();
-        let until = Instant::now() + Duration::from_secs(600);
-        let thread = Background::spawn("nagger", move |stop| {
-            let mut n = 2;
-            while !stop.load(Ordering::Relaxed) && Instant::now() < until {
-                let ready = ready_bytes(n);
-                for s in &mut clones {
-                    // The server may have dropped it: nothing to do then.
-                    let _ = std::io::Write::write_all(s, &ready);
-                }
-                n += 1;
-                thread::sleep(every);
-            }
-        });
-        Self { _thread: thread }
     }
 }

@@ -1,7 +1,22 @@
-//! RGB images from PNG files and screenshots, and the checks the tests make
-//! on them.
+//! RGB images from PNG files, screenshots and renders, and the checks the
+//! tests make on them ("is there a plot in here", "how much of this colour
+//! is in that rectangle").
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::temp_dir::KEEP_VAR;
+
+/// viridis(0), the colour of a heatmap's lowest value (as matplotlib draws it).
+pub const VIRIDIS_LOW: [u8; 3] = [68, 1, 84];
+/// viridis(1), the colour of a heatmap's highest value.
+pub const VIRIDIS_HIGH: [u8; 3] = [253, 231, 37];
+/// The first trace's colour (matplotlib's tab:blue).
+pub const TAB_BLUE: [u8; 3] = [31, 119, 180];
+/// The second trace's colour (tab:orange).
+pub const TAB_ORANGE: [u8; 3] = [255, 127, 14];
+
+/// A rectangle of pixels: left, top, width, height.
+pub type Rect = (u32, u32, u32, u32);
 
 /// An 8-bit RGB image, row-major.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +30,24 @@ pub struct Rgb {
 }
 
 impl Rgb {
+    /// An image of `width × height` pixels from the renderer's output
+    /// (`width * height * 3` bytes, row-major).
+    ///
+    /// # Panics
+    /// When the length does not match.
+    pub fn from_rgb(width: u32, height: u32, data: Vec<u8>) -> Self {
+        assert_eq!(
+            data.len(),
+            width as usize * height as usize * 3,
+            "{width}×{height} RGB pixels"
+        );
+        Self {
+            width,
+            height,
+            data,
+        }
+    }
+
     /// Reads an 8-bit RGB or RGBA PNG.
     ///
     /// # Panics
@@ -60,6 +93,17 @@ impl Rgb {
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
 
+    /// Writes the image as `name` in the temporary folder for a person to
+    /// look at, only when [`KEEP_VAR`] is set (tests leave no files behind
+    /// otherwise); returns the path written.
+    pub fn keep(&self, name: &str) -> Option<PathBuf> {
+        std::env::var_os(KEEP_VAR)?;
+        let path = std::env::temp_dir().join(name);
+        self.write_png(&path);
+        eprintln!("kept {}", path.display());
+        Some(path)
+    }
+
     /// The pixel at (x, y).
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
         let i = (y as usize * self.width as usize + x as usize) * 3;
@@ -72,6 +116,36 @@ impl Rgb {
             .chunks_exact(3)
             .filter(|p| near(p, colour, tolerance))
             .count()
+    }
+
+    /// Pixels inside `rect` (clipped to the image) for which `pick` holds.
+    pub fn count_in(&self, rect: Rect, pick: impl Fn([u8; 3]) -> bool) -> usize {
+        let (x0, y0, w, h) = rect;
+        let (x1, y1) = (
+            x0.saturating_add(w).min(self.width),
+            y0.saturating_add(h).min(self.height),
+        );
+        (y0..y1)
+            .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+            .filter(|&(x, y)| pick(self.pixel(x, y)))
+            .count()
+    }
+
+    /// Pixels inside `rect` within `tolerance` (per channel) of `colour`.
+    pub fn count_near_in(&self, rect: Rect, colour: [u8; 3], tolerance: u8) -> usize {
+        self.count_in(rect, |p| near(&p, colour, tolerance))
+    }
+
+    /// Distinct colours (exact) inside `rect`.
+    pub fn distinct_colours_in(&self, rect: Rect) -> usize {
+        let (x0, y0, w, h) = rect;
+        let mut seen = std::collections::HashSet::new();
+        for y in y0..y0.saturating_add(h).min(self.height) {
+            for x in x0..x0.saturating_add(w).min(self.width) {
+                seen.insert(self.pixel(x, y));
+            }
+        }
+        seen.len()
     }
 
     /// Pixels of row `y` within `tolerance` (per channel) of `colour`.
@@ -114,6 +188,25 @@ impl Rgb {
             seen.insert((p[0] >> 3, p[1] >> 3, p[2] >> 3));
         }
         seen.len()
+    }
+
+    /// Fraction of the pixels inside `rect` that differ between two images
+    /// (1 when their sizes differ).
+    pub fn difference_in(&self, other: &Rgb, rect: Rect) -> f64 {
+        if self.width != other.width || self.height != other.height {
+            return 1.0;
+        }
+        let all = self.count_in(rect, |_| true);
+        let (x0, y0, w, h) = rect;
+        let (x1, y1) = (
+            x0.saturating_add(w).min(self.width),
+            y0.saturating_add(h).min(self.height),
+        );
+        let differ = (y0..y1)
+            .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+            .filter(|&(x, y)| self.pixel(x, y) != other.pixel(x, y))
+            .count();
+        differ as f64 / all.max(1) as f64
     }
 
     /// Fraction of pixels that differ between two images of equal size.

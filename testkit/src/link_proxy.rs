@@ -268,20 +268,23 @@ mod tests {
     fn echo_server() -> (SocketAddr, std::thread::JoinHandle<()>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let thread = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut buf = vec![0u8; 65536];
-            loop {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if s.write_all(&buf[..n]).is_err() {
-                            break;
+        let thread = std::thread::Builder::new()
+            .name("echo-server".into())
+            .spawn(move || {
+                let (mut s, _) = listener.accept().unwrap();
+                let mut buf = vec![0u8; 65536];
+                loop {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if s.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
                         }
                     }
                 }
-            }
-        });
+            })
+            .expect("starting the echo server");
         (addr, thread)
     }
 
@@ -320,7 +323,10 @@ mod tests {
         let t = std::time::Instant::now();
         let mut writer = s.try_clone().unwrap();
         let sent = data.clone();
-        let w = std::thread::spawn(move || writer.write_all(&sent).unwrap());
+        let w = std::thread::Builder::new()
+            .name("echo-writer".into())
+            .spawn(move || writer.write_all(&sent).unwrap())
+            .expect("starting the writer");
         let mut got = vec![0u8; data.len()];
         s.read_exact(&mut got).unwrap();
         w.join().unwrap();
@@ -328,16 +334,12 @@ mod tests {
         assert!(got == data, "bytes arrive whole and in order");
         // The proxy counts a chunk once its write returned, which may be
         // just after the client has read it.
-        let counted = std::time::Instant::now() + Duration::from_secs(10);
-        while proxy.bytes_to_clients() < data.len() as u64 {
-            assert!(
-                std::time::Instant::now() < counted,
-                "the proxy counted {} of {} bytes delivered",
-                proxy.bytes_to_clients(),
-                data.len()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        crate::wait::Wait::new("the proxy to count every byte", Duration::from_secs(10))
+            .every(Duration::from_millis(5))
+            .for_state(|| match proxy.bytes_to_clients() {
+                n if n >= data.len() as u64 => Ok(()),
+                n => Err(format!("{n} of {} bytes counted", data.len())),
+            });
         assert_eq!(proxy.bytes_to_clients(), data.len() as u64);
         assert!(took >= Duration::from_millis(400), "took {took:?}");
         drop(s);
