@@ -288,6 +288,26 @@ pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), Proto
     )
 }
 
+/// A value encoded as a header is (bincode, standard config), for
+/// records that travel outside a message (the relay's process info).
+pub(crate) fn header_bytes<T: Serialize>(
+    what: &'static str,
+    value: &T,
+) -> Result<Vec<u8>, ProtocolError> {
+    bincode::serde::encode_to_vec(value, encode_config()).map_err(|err| ProtocolError::Encode {
+        what,
+        reason: err.to_string(),
+    })
+}
+
+/// Reads back a [`header_bytes`] value, with the header size limit.
+pub(crate) fn header_from_bytes<T: DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, ProtocolError> {
+    decode_header(what, bytes)
+}
+
 /// Decodes a bincode header with the size limit, insisting that it uses
 /// every byte.
 fn decode_header<T: DeserializeOwned>(

@@ -51,6 +51,7 @@ pub mod limits;
 pub mod lod;
 pub mod message;
 pub mod recording;
+pub mod relay;
 mod shuffle;
 pub mod util;
 
