@@ -786,9 +786,10 @@ fn custom_rules_hold_on_encode_and_decode() {
 }
 
 #[test]
-fn a_channel_spec_is_kind_plot_type_then_options_ending_with_link_x() {
+fn a_channel_spec_is_kind_plot_type_then_options_in_order() {
     // Documented in PROTOCOL.md (version 3): `plot_type` follows the kind
-    // byte, then the options in their order, `link_x` last.
+    // byte, then the options in their order: ..., `link_x`, `value_label`,
+    // `extent`.
     let mut spec = ChannelSpec::custom(1, "f", "quiver");
     let layout = |spec: ChannelSpec| Layout {
         title: String::new(),
@@ -803,8 +804,9 @@ fn a_channel_spec_is_kind_plot_type_then_options_ending_with_link_x() {
             .any(|w| w == kind_then_type),
         "{header:?}"
     );
-    assert!(header.ends_with(b"\x00"), "{header:?}");
+    assert!(header.ends_with(b"\x00\x00\x00"), "{header:?}");
     spec.options.link_x = "t".into();
+    spec.options.value_label = "K".into();
     let header = bincode_bytes(&LayoutWire::from(&layout(spec)));
-    assert!(header.ends_with(b"\x01t"), "{header:?}");
+    assert!(header.ends_with(b"\x01t\x01K\x00"), "{header:?}");
 }
