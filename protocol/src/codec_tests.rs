@@ -789,7 +789,7 @@ fn custom_rules_hold_on_encode_and_decode() {
 fn a_channel_spec_is_kind_plot_type_then_options_in_order() {
     // Documented in PROTOCOL.md (version 3): `plot_type` follows the kind
     // byte, then the options in their order: ..., `link_x`, `value_label`,
-    // `extent`.
+    // `extent`, `tile`.
     let mut spec = ChannelSpec::custom(1, "f", "quiver");
     let layout = |spec: ChannelSpec| Layout {
         title: String::new(),
@@ -804,9 +804,9 @@ fn a_channel_spec_is_kind_plot_type_then_options_in_order() {
             .any(|w| w == kind_then_type),
         "{header:?}"
     );
-    assert!(header.ends_with(b"\x00\x00\x00"), "{header:?}");
+    assert!(header.ends_with(b"\x00\x00\x00\x00"), "{header:?}");
     spec.options.link_x = "t".into();
     spec.options.value_label = "K".into();
     let header = bincode_bytes(&LayoutWire::from(&layout(spec)));
-    assert!(header.ends_with(b"\x01t\x01K\x00"), "{header:?}");
+    assert!(header.ends_with(b"\x01t\x01K\x00\x00"), "{header:?}");
 }

@@ -142,6 +142,12 @@ pub struct ChannelOptions {
     /// `left`, the last column ends at `right`, row 0 starts at `bottom`.
     /// `None`: cell coordinates (column and row numbers).
     pub extent: Option<[f64; 4]>,
+    /// A heatmap that is one tile of a grid computed by several processes
+    /// (domain decomposition): `[x0, y0, global_nx, global_ny]`, its first
+    /// column and row in the global grid and the global grid's size. A
+    /// viewer of the run stitches the tiles of every process into one
+    /// picture.
+    pub tile: Option<[u32; 4]>,
 }
 
 impl ChannelOptions {

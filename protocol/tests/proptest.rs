@@ -70,6 +70,7 @@ fn spec() -> impl Strategy<Value = ChannelSpec> {
                     link_x: link,
                     value_label,
                     extent,
+                    tile: extent.map(|e| [e[0] as u32, e[1] as u32, 7, 9]),
                 };
                 ChannelSpec {
                     id,

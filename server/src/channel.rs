@@ -150,6 +150,16 @@ impl ChannelBuilder {
         self
     }
 
+    /// Makes a heatmap one tile of a grid computed by several processes of
+    /// a run (domain decomposition, for example one MPI rank each): this
+    /// process's grid starts at column `x0`, row `y0` of a `global_nx ×
+    /// global_ny` grid. A viewer of the run through NATS stitches every
+    /// process's tile into one picture.
+    pub fn tile(mut self, x0: u32, y0: u32, global_nx: u32, global_ny: u32) -> Self {
+        self.options.tile = Some([x0, y0, global_nx, global_ny]);
+        self
+    }
+
     /// How a heatmap is reduced for a viewer that shows fewer pixels than
     /// it has cells: [`HeatmapReduce::Extreme`] (default: a single hot or
     /// cold cell survives), `Mean`, `Max` or `Min`.
