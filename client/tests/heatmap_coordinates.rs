@@ -6,9 +6,8 @@
 
 use std::sync::Arc;
 
-use plotcast_protocol::{
-    Array, ChannelKind, ChannelOptions, ChannelSpec, Frame, GridWindow, Layout, Lod, Part,
-};
+use plotcast_protocol::{ChannelKind, ChannelOptions, ChannelSpec, Frame, GridWindow, Layout, Lod};
+use plotcast_testkit::frames::{frame, part};
 use plotcast_viewer::model::{ChannelData, PlotState};
 use plotcast_viewer::render::{render_with, RenderOptions};
 use plotcast_viewer::view::{PlotInfo, RenderInfo, ViewState};
@@ -31,20 +30,10 @@ fn heatmap_state(options: ChannelOptions, frame: Frame) -> PlotState {
 
 fn grid(nx: u32, ny: u32, values: &[f64], lod: Option<Lod>) -> Frame {
     Frame {
-        channel: 1,
-        seq: 1,
-        timestamp_us: 0,
-        kind: ChannelKind::Heatmap,
         nx,
         ny,
-        range: None,
-        parts: vec![Part {
-            name: String::new(),
-            first_index: 0,
-            x: None,
-            y: Array::from_f64(values),
-        }],
         lod,
+        ..frame(1, ChannelKind::Heatmap, vec![part("", None, values)])
     }
 }
 

@@ -56,26 +56,13 @@ impl Window {
         Some(out)
     }
 
-    /// Presses `key` over the window until the ready file shows its effect
-    /// (a key sent before the focus lands is lost without a window
-    /// manager).
     fn key_until(
         &mut self,
         key: &str,
         what: &str,
         check: impl Fn(&[String]) -> bool,
     ) -> Vec<String> {
-        for _ in 0..3 {
-            self.xvfb.focus("plotcast");
-            self.xvfb.xdotool(&["key", key]);
-            let attempt = Wait::new(what, Duration::from_secs(15))
-                .every(Duration::from_millis(50))
-                .poll(|| Some(self.viewer.notes()).filter(|l| check(l)));
-            if let Some(lines) = attempt {
-                return lines;
-            }
-        }
-        self.notes_until(what, check)
+        self.viewer.key_until(&self.xvfb, key, what, LIMIT, check)
     }
 
     fn mouse(&self, x: f64, y: f64) {
