@@ -298,7 +298,13 @@ impl<'a> Traces<'a> {
                     }
                 }
                 Points::Xy(a, b) => {
-                    y_ext.add_all(a.iter().zip(b.iter()).filter(|(x, _)| inside(**x)).map(|(_, y)| *y), ys);
+                    y_ext.add_all(
+                        a.iter()
+                            .zip(b.iter())
+                            .filter(|(x, _)| inside(**x))
+                            .map(|(_, y)| *y),
+                        ys,
+                    );
                 }
                 Points::History(h) => {
                     for (t, v) in h.runs() {
@@ -483,7 +489,12 @@ fn draw_heatmap<'s>(
         main,
         &AxesSpec {
             grid: false,
-            ..AxesSpec::of_channel(spec, data_coordinates(spec, shown, grid.full), Scale::Linear, Scale::Linear)
+            ..AxesSpec::of_channel(
+                spec,
+                data_coordinates(spec, shown, grid.full),
+                Scale::Linear,
+                Scale::Linear,
+            )
         },
         sizes,
     )?;

@@ -214,7 +214,13 @@ pub(crate) fn draw_overlay(
         notes.push("link all".into());
     }
     if ui.help {
-        help::draw_help(root, info.width, info.height, sizes, state.status.replay.is_some())?;
+        help::draw_help(
+            root,
+            info.width,
+            info.height,
+            sizes,
+            state.status.replay.is_some(),
+        )?;
         notes.push("help shown".into());
     }
     Ok(notes)
