@@ -8,8 +8,9 @@ use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Scale};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::{self, draw_axes, draw_box, draw_colorbar_axis, AxesSpec};
+use super::axes::{draw_axes, draw_box, AxesSpec};
 use super::blit::Blit;
+use super::colorbar::{colorbar_width, draw_colorbar_axis};
 use super::ctx::Ctx;
 use super::custom::draw_custom;
 use super::font::text;
@@ -19,7 +20,7 @@ use super::plots::{
     bars_of, draw_bars, draw_line, draw_paths, draw_points, line_paths_sorted,
     line_paths_sorted_runs, series_color, Bar,
 };
-use super::{DrawError, INK, MUTED};
+use super::{DrawError, MUTED};
 use crate::colormap::{self, Colormap};
 use crate::model::trace_label;
 use crate::model::Extent;
@@ -431,20 +432,7 @@ fn draw_heatmap<'s>(
 ) -> Result<PlotInfo, DrawError> {
     let sizes = ctx.sizes;
     let values = grid.value_range(range);
-    let tick = text(sizes.tick, INK);
-    let label_w = [values.0, values.1, (values.0 + values.1) / 2.0]
-        .iter()
-        .map(|&v| axes::tick_label(v, values.0, values.1, 8, Scale::Linear))
-        .map(|s| {
-            ctx.root
-                .estimate_text_size(&format!("-{s}"), &tick)
-                .map(|(w, _)| w)
-                .unwrap_or(0)
-        })
-        .max()
-        .unwrap_or(0);
-    let bar_w = (16.0 * sizes.scale).round().max(6.0) as u32;
-    let cb_w = bar_w + label_w + 12;
+    let cb_w = colorbar_width(values, cell.h, sizes);
     let gap = (10.0 * sizes.scale).round() as u32;
     let main = PixelRect {
         w: cell.w.saturating_sub(cb_w + gap),
