@@ -1,7 +1,7 @@
 //! Readable axes (issue 21 item 5), rendered: ticks 60–120 px apart
 //! where the data's mapping puts their values, labels with the data's
 //! precision and a factor or offset shown once, log axes with decades and
-//! labelled multiples.
+//! labelled multiples, and a colorbar label.
 //!
 //! Each test checks what was drawn (pixels, and the ticks the renderer
 //! chose through `render::plot_ticks`) and writes its PNG to
@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part, Scale};
+use plotcast_viewer::colormap::Colormap;
 use plotcast_viewer::model::PlotState;
-use plotcast_viewer::render::{plot_ticks, render_with, save_png, RenderOptions};
+use plotcast_viewer::render::{plot_ticks, render_colorbar, render_with, save_png, RenderOptions};
 use plotcast_viewer::view::{PixelRect, PlotInfo, RenderInfo, ViewState};
 
 const ORANGE: [u8; 3] = [0xff, 0x7f, 0x0e];
@@ -419,4 +420,86 @@ fn log_axes_mark_decades_and_label_multiples_on_short_ranges() {
         minor >= 2 && major > minor,
         "major {major} px, minor {minor} px"
     );
+}
+
+/// Item 5: a colorbar's label is drawn rotated (reading upwards) to the
+/// right of its tick labels; an empty label draws nothing there.
+#[test]
+fn a_colorbar_label_is_drawn_rotated_beside_the_tick_labels() {
+    let size = (220, 500);
+    let mut with = Picture {
+        rgb: Vec::new(),
+        width: size.0,
+        height: size.1,
+    };
+    let bar = render_colorbar(
+        (0.0, 3.0e5),
+        "temperature [K]",
+        Colormap::viridis(),
+        size,
+        &mut with.rgb,
+    );
+    keep("colorbar-label", &with);
+    let mut without = Picture {
+        rgb: Vec::new(),
+        width: size.0,
+        height: size.1,
+    };
+    let bar2 = render_colorbar(
+        (0.0, 3.0e5),
+        "",
+        Colormap::viridis(),
+        size,
+        &mut without.rgb,
+    );
+    keep("colorbar-no-label", &without);
+    assert_eq!(bar, bar2);
+    assert!(bar.w > 5 && bar.h > 300, "{bar:?}");
+    // The bar is painted with viridis, high at the top.
+    assert!(near(
+        with.at(bar.x + bar.w as i32 / 2, bar.y + 1),
+        [253, 231, 37]
+    ));
+    // Tick labels: dark pixels right of the bar in both.
+    let labels = rect(bar.x + bar.w as i32 + 2, bar.y, 60, bar.h as i32);
+    assert!(with.inked_in(labels) > 50 && without.inked_in(labels) > 50);
+    // Where the two differ is the label: right of the tick labels, a
+    // column of glyphs taller than wide.
+    let mut diff = Vec::new();
+    for y in 0..size.1 as i32 {
+        for x in 0..size.0 as i32 {
+            if with.at(x, y) != without.at(x, y) {
+                diff.push((x, y));
+            }
+        }
+    }
+    assert!(diff.len() > 100, "no label drawn");
+    let (x0, x1) = (
+        diff.iter().map(|p| p.0).min().unwrap(),
+        diff.iter().map(|p| p.0).max().unwrap(),
+    );
+    let (y0, y1) = (
+        diff.iter().map(|p| p.1).min().unwrap(),
+        diff.iter().map(|p| p.1).max().unwrap(),
+    );
+    assert!(
+        y1 - y0 > 4 * (x1 - x0),
+        "label not rotated: {x0}..{x1} × {y0}..{y1}"
+    );
+    let last_tick_label = (bar.x + bar.w as i32..size.0 as i32)
+        .rev()
+        .find(|&x| (bar.y..=bar.bottom()).any(|y| without.dark(x, y)))
+        .unwrap();
+    assert!(
+        x0 > last_tick_label,
+        "label {x0} overlaps the tick labels (to {last_tick_label})"
+    );
+    // Centred on the bar, vertically.
+    let centre = (y0 + y1) / 2;
+    assert!(
+        (centre - (bar.y + bar.h as i32 / 2)).abs() <= 3,
+        "{y0}..{y1} vs {bar:?}"
+    );
+    // The factor of the ticks ("×10⁵") above the bar.
+    assert!(without.inked_in(rect(bar.x - 2, bar.y - 24, 60, 21)) > 10);
 }

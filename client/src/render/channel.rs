@@ -432,7 +432,9 @@ fn draw_heatmap<'s>(
 ) -> Result<PlotInfo, DrawError> {
     let sizes = ctx.sizes;
     let values = grid.value_range(range);
-    let cb_w = colorbar_width(values, cell.h, sizes);
+    // The colorbar's label (none yet: a channel option will name it).
+    let cb_label = "";
+    let cb_w = colorbar_width(values, cb_label, cell.h, sizes);
     let gap = (10.0 * sizes.scale).round() as u32;
     let main = PixelRect {
         w: cell.w.saturating_sub(cb_w + gap),
@@ -464,7 +466,7 @@ fn draw_heatmap<'s>(
         w: cb_w,
         h: rect.h,
     };
-    let bar = draw_colorbar_axis(ctx.root, cb_cell, values, sizes)?;
+    let bar = draw_colorbar_axis(ctx.root, cb_cell, values, cb_label, sizes)?;
     draw_box(ctx.root, bar)?;
     let cmap = Colormap::by_name(&spec.options.colormap);
     blits.push(Blit::Colorbar { rect: bar, cmap });

@@ -65,6 +65,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub use axes::plot_ticks;
+pub use colorbar::render_colorbar;
 pub use output::{rgb_to_0rgb, save_png, RenderError};
 pub use placeholder::placeholder_lines;
 pub use plots::ink_fraction;
