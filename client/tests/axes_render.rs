@@ -1,7 +1,8 @@
 //! Readable axes (issue 21 item 5), rendered: ticks 60–120 px apart
 //! where the data's mapping puts their values, labels with the data's
 //! precision and a factor or offset shown once, log axes with decades and
-//! labelled multiples, and a colorbar label.
+//! labelled multiples, legends away from the data and the newest points,
+//! and a colorbar label.
 //!
 //! Each test checks what was drawn (pixels, and the ticks the renderer
 //! chose through `render::plot_ticks`) and writes its PNG to
@@ -13,7 +14,7 @@ use std::time::Instant;
 
 use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part, Scale};
 use plotcast_viewer::colormap::Colormap;
-use plotcast_viewer::model::PlotState;
+use plotcast_viewer::model::{ChannelData, PlotState, SeriesHistory, SeriesSet};
 use plotcast_viewer::render::{plot_ticks, render_colorbar, render_with, save_png, RenderOptions};
 use plotcast_viewer::view::{PixelRect, PlotInfo, RenderInfo, ViewState};
 
@@ -420,6 +421,121 @@ fn log_axes_mark_decades_and_label_multiples_on_short_ranges() {
         minor >= 2 && major > minor,
         "major {major} px, minor {minor} px"
     );
+}
+
+/// A line plot's rising traces fill its upper right and lower left.
+fn dense_pair() -> (PlotState, Vec<f64>, Vec<f64>, Vec<f64>) {
+    let x: Vec<f64> = (0..=400).map(|i| f64::from(i) / 400.0).collect();
+    let a: Vec<f64> = x.iter().map(|v| v * v * v).collect();
+    let b: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v * v * v + 0.15 * ((i * 7919 % 101) as f64 / 101.0))
+        .collect();
+    let state = state_of(
+        0,
+        vec![ChannelSpec::new(1, "pair", ChannelKind::Line)],
+        vec![line_frame(
+            1,
+            vec![part("model", Some(&x), &a), part("measured", Some(&x), &b)],
+        )],
+    );
+    (state, x, a, b)
+}
+
+/// The box the legend's entries fill.
+fn legend_box(plot: &PlotInfo) -> PixelRect {
+    let first = plot.legend.first().unwrap().rect;
+    let last = plot.legend.last().unwrap().rect;
+    rect(
+        first.x,
+        first.y,
+        first.w as i32,
+        last.y + last.h as i32 - first.y,
+    )
+}
+
+/// Item 4: the legend goes where the traces are not (not the upper right
+/// that curves rising to the right fill), and never over an append
+/// series' newest point, even where that is the corner with least ink.
+#[test]
+fn the_legend_avoids_the_data_and_the_newest_points() {
+    let (state, x, a, b) = dense_pair();
+    let (info, pic) = draw(&state, &ViewState::default(), (900, 600), "legend-best");
+    let plot = info.plot(1).unwrap();
+    let boxed = legend_box(plot);
+    let inside = |px: (f64, f64)| boxed.contains(px.0, px.1);
+    let covered = x
+        .iter()
+        .zip(&a)
+        .chain(x.iter().zip(&b))
+        .filter(|&(&x, &y)| plot.to_pixel(x, y).is_some_and(inside))
+        .count();
+    assert_eq!(covered, 0, "legend at {boxed:?} covers {covered} points");
+    let r = plot.rect;
+    assert!(
+        boxed.x < r.x + r.w as i32 / 2,
+        "legend on the right: {boxed:?}"
+    );
+    // The legend's text is drawn where its hits say.
+    assert!(pic.inked_in(boxed) > 30);
+
+    // Series on 0 … 1.05: "low" fills the lower part, "high" the upper
+    // part up to 80 % of x, then a flat line at 1.0 to its newest point in
+    // the upper right. By ink alone the legend would go there, over the
+    // newest point (a line, against dense noise everywhere else).
+    let n: usize = 2000;
+    let t: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let noise = |i: usize| ((i * 7919) % 997) as f64 / 997.0;
+    let low: Vec<f64> = (0..n).map(|i| 0.6 * noise(i)).collect();
+    let mut high_t: Vec<f64> = t[..n * 8 / 10].to_vec();
+    let mut high: Vec<f64> = (0..high_t.len())
+        .map(|i| 0.68 + 0.37 * noise(i + 5))
+        .collect();
+    high_t.extend([n as f64 * 0.8, (n - 1) as f64]);
+    high.extend([1.0, 1.0]);
+    let mut spec = ChannelSpec::new(2, "energies", ChannelKind::Series);
+    spec.options.y_range = Some((0.0, 1.05));
+    let mut state = state_of(0, vec![spec], vec![]);
+    state.data.insert(
+        2,
+        ChannelData::Series(SeriesSet::from_series([
+            SeriesHistory::from_points("low", &t, &low),
+            SeriesHistory::from_points("high", &high_t, &high),
+        ])),
+    );
+    let (info, pic) = draw(&state, &ViewState::default(), (900, 600), "legend-newest");
+    let plot = info.plot(2).unwrap();
+    let boxed = legend_box(plot);
+    let newest = plot.to_pixel((n - 1) as f64, 1.0).unwrap();
+    let (nx, ny) = (
+        (newest.0 + 1e-3).floor() as i32,
+        (newest.1 + 1e-3).floor() as i32,
+    );
+    assert!(
+        !rect(
+            boxed.x - 8,
+            boxed.y - 8,
+            boxed.w as i32 + 16,
+            boxed.h as i32 + 16
+        )
+        .contains(f64::from(nx), f64::from(ny)),
+        "legend {boxed:?} over the newest point ({nx}, {ny})"
+    );
+    // The newest point is drawn in its series' colour, not washed out.
+    let around = rect(nx - 2, ny - 2, 5, 5);
+    // (Lines are anti-aliased: orange-ish, not exactly orange.)
+    let orange_ish = |p: [u8; 3]| p[0] > 230 && p[2] < 200 && p[1] < 210;
+    assert!(
+        pic.count(around, orange_ish) > 0,
+        "newest point ({nx}, {ny}) not visible"
+    );
+    // The corner with the least ink holds the newest point: the legend
+    // went elsewhere, and is still drawn.
+    assert_eq!(plot.legend.len(), 2);
+    let r = plot.rect;
+    let upper_right = boxed.x > r.x + r.w as i32 / 2 && boxed.y < r.y + r.h as i32 / 3;
+    assert!(!upper_right, "legend in the upper right: {boxed:?}");
 }
 
 /// Item 5: a colorbar's label is drawn rotated (reading upwards) to the

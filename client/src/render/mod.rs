@@ -31,7 +31,8 @@
 //! `layout_grid`, `pages`, `axes` (the frame, laid out and drawn here),
 //! `ticks` (where ticks go), `tick_format` (what they say), `colorbar`,
 //! `plots`, `heatmap`, `blit` (what is painted after plotters), `custom`,
-//! `placeholder`, `legend`, `readout`, `overlay`, `help`, `status_line`, `replay_status` (its
+//! `placeholder`, `legend` (placed where `coverage` saw least ink),
+//! `readout`, `overlay`, `help`, `status_line`, `replay_status` (its
 //! replay and recording pieces), `font`, `output` (PNG, softbuffer
 //! words). What a
 //! render drew where is [`crate::view::drawn`]; ranges are
@@ -41,6 +42,7 @@ mod axes;
 mod blit;
 mod channel;
 mod colorbar;
+mod coverage;
 mod ctx;
 mod custom;
 mod decimate;
