@@ -2,7 +2,7 @@
 //! where the data's mapping puts their values, labels with the data's
 //! precision and a factor or offset shown once, log axes with decades and
 //! labelled multiples, legends away from the data and the newest points,
-//! and a colorbar label.
+//! a colorbar label, and a readout box that stays in its plot.
 //!
 //! Each test checks what was drawn (pixels, and the ticks the renderer
 //! chose through `render::plot_ticks`) and writes its PNG to
@@ -19,6 +19,8 @@ use plotcast_viewer::render::{plot_ticks, render_colorbar, render_with, save_png
 use plotcast_viewer::view::{PixelRect, PlotInfo, RenderInfo, ViewState};
 
 const ORANGE: [u8; 3] = [0xff, 0x7f, 0x0e];
+/// The readout box's frame.
+const READOUT_FRAME: [u8; 3] = [160, 160, 160];
 
 fn part(name: &str, x: Option<&[f64]>, y: &[f64]) -> Part {
     Part {
@@ -618,4 +620,57 @@ fn a_colorbar_label_is_drawn_rotated_beside_the_tick_labels() {
     );
     // The factor of the ticks ("×10⁵") above the bar.
     assert!(without.inked_in(rect(bar.x - 2, bar.y - 24, 60, 21)) > 10);
+}
+
+/// Item 6: the readout box stays inside the plot it reads, near every
+/// edge and corner: flipped to the other side of the cursor, or pushed in.
+#[test]
+fn the_readout_box_stays_inside_its_plot() {
+    let (state, ..) = dense_pair();
+    let mut two = state_of(
+        2,
+        vec![
+            ChannelSpec::new(1, "pair", ChannelKind::Line),
+            ChannelSpec::new(2, "other", ChannelKind::Line),
+        ],
+        vec![],
+    );
+    two.data = state.data.clone();
+    let x: Vec<f64> = (0..50).map(f64::from).collect();
+    two.apply_frame(line_frame(2, vec![part("", Some(&x), &x)]), Instant::now());
+    let size = (1000, 500);
+    let (info, plain) = draw(&two, &ViewState::default(), size, "readout-plain");
+    let r = info.plot(1).unwrap().rect;
+    let spots = [
+        ("bottom-right", r.right() - 3, r.bottom() - 3),
+        ("top-right", r.right() - 3, r.y + 3),
+        ("bottom-left", r.x + 3, r.bottom() - 3),
+        ("middle", r.x + r.w as i32 / 2, r.y + r.h as i32 / 2),
+    ];
+    // Markers on the read points may reach a few pixels past the area.
+    let grown = rect(r.x - 7, r.y - 7, r.w as i32 + 14, r.h as i32 + 14);
+    for (name, px, py) in spots {
+        let mut view = ViewState::default();
+        view.ui.hover = Some((f64::from(px), f64::from(py)));
+        let (info, pic) = draw(&two, &view, size, &format!("readout-{name}"));
+        assert!(
+            info.notes.iter().any(|n| n.starts_with("readout")),
+            "{name}: no readout"
+        );
+        let frame = pic.count(r, |p| p == READOUT_FRAME);
+        assert!(frame > 100, "{name}: no readout box in the plot");
+        let mut outside = 0;
+        for y in 0..size.1 as i32 {
+            for x in 0..size.0 as i32 {
+                let moved = pic.at(x, y) != plain.at(x, y);
+                if moved && !grown.contains(f64::from(x), f64::from(y)) {
+                    outside += 1;
+                }
+            }
+        }
+        assert_eq!(
+            outside, 0,
+            "{name}: the readout drew {outside} pixels outside {r:?}"
+        );
+    }
 }
