@@ -79,8 +79,11 @@ fn a_heatmap_with_an_extent_reads_off_in_data_coordinates() {
         "{text}"
     );
     assert!(text.contains("value = 9"), "{text}");
-    // Without an extent: cell coordinates, as before.
+    // Without an extent: cell coordinates, as before (the axes' labels
+    // differ, so the plot sits elsewhere).
     let state = heatmap_state(ChannelOptions::default(), grid(4, 4, &values, None));
+    let info = draw(&state, &ViewState::default());
+    let plot = info.plot(1).expect("drawn");
     let text = readout_at(&state, cell_centre(plot, 1, 2));
     assert!(text.contains("x = 1.5, y = 2.5"), "{text}");
 }

@@ -486,7 +486,7 @@ fn draw_heatmap<'s>(
     let sizes = ctx.sizes;
     let values = grid.value_range(range);
     // The colorbar's label (none yet: a channel option will name it).
-    let cb_label = "";
+    let cb_label = spec.options.value_label.as_str();
     let cb_w = colorbar_width(values, cb_label, cell.h, sizes);
     let gap = (10.0 * sizes.scale).round() as u32;
     let main = PixelRect {
