@@ -145,7 +145,7 @@ fn a_heatmap_with_an_extent_labels_its_axes_in_data_coordinates() {
     });
     let (cells, cells_rect) = render(ChannelOptions::default());
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    plotcast_viewer::render::save_png(&dir.join("heatmap-extent.png"), 900, 700, &with)
+    plotcast_viewer::render::save_png(dir.join("heatmap-extent.png"), 900, 700, &with)
         .expect("png written");
     // The strip of tick labels under each plot.
     let labels = |rgb: &[u8], r: plotcast_viewer::view::PixelRect| -> Vec<u8> {
