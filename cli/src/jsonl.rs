@@ -14,6 +14,10 @@
 //! `null` is a gap; so are `NaN` and `Infinity`, which Python's `json`
 //! writes although JSON has no such tokens. Strings and booleans are
 //! ignored (said once per key).
+//!
+//! Plots appear in the order of their keys, as the first record holding
+//! each key lists them (a key first seen later comes after the ones seen
+//! before it): records are read key by key, in order, never through a map.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -78,6 +82,8 @@ pub struct JsonParser {
     recent: Vec<(String, usize)>,
     /// Batch slot per (object key, inner key).
     nested_slots: HashMap<String, HashMap<String, usize>>,
+    /// The batch holds points of a series the sink has not heard of yet.
+    unsent_new_slot: bool,
 }
 
 impl JsonParser {
@@ -92,6 +98,7 @@ impl JsonParser {
             slots: HashMap::new(),
             recent: Vec::new(),
             nested_slots: HashMap::new(),
+            unsent_new_slot: false,
         }
     }
 
@@ -108,7 +115,22 @@ impl JsonParser {
                 self.line(text, line_no, sink, problems);
             }
         }
+        self.flush(sink);
+    }
+
+    fn flush(&mut self, sink: &mut dyn Sink) {
         self.batch.flush(sink);
+        self.unsent_new_slot = false;
+    }
+
+    /// Before a snapshot (an array, a grid) goes to the sink: plots appear
+    /// in the order of their keys, and scalars wait in the batch until the
+    /// end of the block, so a batch holding a series the sink has not heard
+    /// of goes first. Once every key has been seen this costs nothing.
+    fn before_snapshot(&mut self, sink: &mut dyn Sink) {
+        if self.unsent_new_slot {
+            self.flush(sink);
+        }
     }
 
     fn line(&mut self, text: &[u8], line_no: u64, sink: &mut dyn Sink, problems: &Problems) {
@@ -164,10 +186,14 @@ impl JsonParser {
                     self.batch.push(slot, x, *y);
                 }
                 Value::Array(y) => {
+                    self.before_snapshot(sink);
                     let x = x_array.filter(|xs| xs.len() == y.len());
                     sink.line(key, &[Trace { name: "", x, y }]);
                 }
-                Value::Grid { values, nx, ny } => sink.heatmap(key, values, *nx, *ny),
+                Value::Grid { values, nx, ny } => {
+                    self.before_snapshot(sink);
+                    sink.heatmap(key, values, *nx, *ny);
+                }
                 Value::Object(inner) => self.object(key, inner, x, sink, problems),
                 Value::Other(what) => problems.note_once(
                     key,
@@ -192,6 +218,7 @@ impl JsonParser {
                 let (plot, series) = self.routing.route(key);
                 let slot = self.batch.slot(&plot, &series);
                 self.slots.insert(key.to_owned(), slot);
+                self.unsent_new_slot = true;
                 slot
             }
         };
@@ -220,6 +247,7 @@ impl JsonParser {
                     None => {
                         let slot = self.batch.slot(key, name);
                         slots.insert(name.to_string(), slot);
+                        self.unsent_new_slot = true;
                         slot
                     }
                 };
@@ -242,6 +270,7 @@ impl JsonParser {
                     _ => None,
                 })
                 .collect();
+            self.before_snapshot(sink);
             sink.line(key, &traces);
         } else {
             problems.note_once(
@@ -659,6 +688,43 @@ mod tests {
         );
         assert_eq!(rec.heatmaps, vec![("T".into(), 2, 2)]);
         assert_eq!(problems.counts().skipped_lines, 1);
+    }
+
+    /// Plot names in the order the sink first heard of them.
+    #[derive(Default)]
+    struct Order(Vec<String>);
+    impl Order {
+        fn saw(&mut self, plot: &str) {
+            if !self.0.iter().any(|p| p == plot) {
+                self.0.push(plot.to_owned());
+            }
+        }
+    }
+    impl Sink for Order {
+        fn series(&mut self, plot: &str, _: &str, _: &[f64], _: &[f64]) {
+            self.saw(plot);
+        }
+        fn line(&mut self, plot: &str, _: &[Trace<'_>]) {
+            self.saw(plot);
+        }
+        fn heatmap(&mut self, plot: &str, _: &[f64], _: usize, _: usize) {
+            self.saw(plot);
+        }
+    }
+
+    #[test]
+    fn plots_appear_in_key_order() {
+        let text = concat!(
+            r#"{"t": 0, "loss": 1, "w": [1, 2], "acc": {"a": 1}, "T": [[1, 2]], "u": {"a": [1]}, "lr": 3}"#,
+            "\n",
+            r#"{"t": 1, "loss": 1, "w": [1, 2], "late": 5, "g": [3]}"#,
+            "\n",
+        );
+        let mut p = JsonParser::new(JsonOptions::default());
+        let mut sink = Order::default();
+        let problems = Problems::with_output(0, true, Box::new(std::io::sink()));
+        p.feed(text.as_bytes(), 1, &mut sink, &problems);
+        assert_eq!(sink.0, ["loss", "w", "acc", "T", "u", "lr", "late", "g"]);
     }
 
     #[test]
