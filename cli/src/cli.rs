@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use plotcast::Colormap;
 
 const ABOUT: &str = "Live plots of the numbers any program prints.";
 
@@ -232,9 +233,9 @@ pub struct PlotArgs {
     pub y_range: Vec<String>,
 
     /// Heatmap colormap: viridis, magma, inferno, plasma, coolwarm, RdBu,
-    /// gray (a "_r" suffix reverses it).
+    /// gray (a "_r" suffix reverses it); another name is an error.
     #[arg(long, value_name = "NAME")]
-    pub colormap: Option<String>,
+    pub colormap: Option<Colormap>,
 
     /// Points kept per series (default 100000): the plot's history window.
     #[arg(long, value_name = "POINTS")]

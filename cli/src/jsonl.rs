@@ -69,6 +69,12 @@ pub struct Record<'a>(pub Vec<(Cow<'a, str>, Value<'a>)>);
 #[derive(Debug)]
 pub struct JsonParser {
     x_key: String,
+    /// Whether `--x` named the x key (the default, `t`, may be absent).
+    x_given: bool,
+    /// Whether some record held the x key.
+    x_seen: bool,
+    /// The keys of the first record, to list when `--x` names none of them.
+    first_keys: Vec<String>,
     routing: Routing,
     /// Records read (the x of records without the x key).
     index: u64,
@@ -90,7 +96,10 @@ impl JsonParser {
     /// A parser with these options.
     pub fn new(opts: JsonOptions) -> Self {
         Self {
+            x_given: opts.x_key.is_some(),
             x_key: opts.x_key.unwrap_or_else(|| "t".to_owned()),
+            x_seen: false,
+            first_keys: Vec::new(),
             routing: opts.routing,
             index: 0,
             x_named: false,
@@ -105,6 +114,18 @@ impl JsonParser {
     /// Records read so far.
     pub fn records(&self) -> u64 {
         self.index
+    }
+
+    /// End of input: a `--x` key that no record held is said, with the
+    /// keys there were.
+    pub fn finish(&mut self, problems: &Problems) {
+        if self.x_given && !self.x_seen && self.index > 0 {
+            let key = &self.x_key;
+            problems.note(format_args!(
+                "--x {key}: no record has the key \"{key}\" (the first record's keys: {}); x was the record's index",
+                self.first_keys.join(", ")
+            ));
+        }
     }
 
     /// Parses whole lines (`data`, whose first line is `first_line`).
@@ -154,11 +175,15 @@ impl JsonParser {
         sink: &mut dyn Sink,
         problems: &Problems,
     ) {
+        if self.index == 0 {
+            self.first_keys = record.0.iter().map(|(k, _)| k.to_string()).collect();
+        }
         let x_value = record
             .0
             .iter()
             .find(|(k, _)| *k == self.x_key)
             .map(|(_, v)| v);
+        self.x_seen |= x_value.is_some();
         let (x, x_array) = match x_value {
             Some(Value::Number(x)) if x.is_finite() => (*x, None),
             Some(Value::Number(_)) => {

@@ -78,8 +78,8 @@ impl<'s> Plots<'s> {
         if let Some(&(lo, hi)) = o.y_ranges.get(plot) {
             b = b.y_range(lo, hi);
         }
-        if let Some(map) = &o.colormap {
-            b = b.colormap(map.clone());
+        if let Some(map) = o.colormap {
+            b = b.colormap(map);
         }
         if series && o.history_points > 0 {
             b = b.history_points(o.history_points);

@@ -255,7 +255,7 @@ fn options(c: &Common) -> anyhow::Result<(ParseOptions, PlotOptions)> {
         log_x: Targets::from_arg(p.log_x.as_deref()),
         log_y: Targets::from_arg(p.log_y.as_deref()),
         y_ranges: Targeted::parse(&p.y_range, parse_range).context("--y-range")?,
-        colormap: p.colormap.clone(),
+        colormap: p.colormap,
         history_points: p.history.unwrap_or(0),
     };
     Ok((parse, plots))

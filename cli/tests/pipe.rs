@@ -236,3 +236,35 @@ fn halves_with(img: &Rgb, colour: [u8; 3]) -> (usize, usize) {
     }
     (left, right)
 }
+
+#[test]
+fn unknown_names_are_refused_with_the_list() {
+    // A misspelt colormap is an error naming the valid ones, before any
+    // input is read (not a heatmap drawn as viridis without a word).
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--colormap", "virdis"]);
+    let (status, said) = run_with_input(cmd, b"");
+    assert_eq!(status.code(), Some(2), "a bad option: {said}");
+    assert!(
+        said.contains("unknown colormap \"virdis\" (did you mean viridis?)"),
+        "{said}"
+    );
+    for name in plotcast_protocol::colormap::NAMES {
+        assert!(said.contains(name), "{name} listed: {said}");
+    }
+    // A reversed map with the case a user may type is a map.
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--wait", "0", "--colormap", "rdbu_R"]);
+    let (status, said) = run_with_input(cmd, b"{\"T\": [[1, 2], [3, 4]]}\n");
+    assert!(status.success(), "{said}");
+
+    // JSON keys are known only once records come: an --x key that no
+    // record holds is said at the end, with the keys there were.
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--wait", "0", "--x", "step"]);
+    let (status, said) = run_with_input(cmd, b"{\"t\": 0, \"loss\": 1}\n");
+    assert!(status.success(), "{said}");
+    assert!(
+        said.contains(
+            "--x step: no record has the key \"step\" (the first record's keys: t, loss)"
+        ),
+        "{said}"
+    );
+}

@@ -142,7 +142,10 @@ impl PyServer {
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<plotcast::ChannelBuilder> {
         let options = channel_options(kind, name, options)?;
-        Ok(self.server()?.channel(name).options(options))
+        self.server()?
+            .channel(name)
+            .options(options)
+            .map_err(|err| PyValueError::new_err(format!("{kind} {name:?}: {err}")))
     }
 }
 
@@ -291,7 +294,8 @@ impl PyServer {
     /// A heatmap channel (publish 2-D arrays). Options: title, x_label,
     /// y_label, log_x, log_y, x_range, y_range (the colour range),
     /// cell=(row, col[, rows, cols]), colormap ("viridis", "magma",
-    /// "inferno", "plasma", "coolwarm", "RdBu", "gray"; "_r" reverses),
+    /// "inferno", "plasma", "coolwarm", "RdBu", "gray"; "_r" reverses;
+    /// another name raises ValueError),
     /// value_label (the colourbar's label), extent=(left, right, bottom,
     /// top) (data coordinates of the grid, as matplotlib's imshow).
     /// Asking again for the same name returns the same channel (the first

@@ -117,7 +117,20 @@ def test_channel_options(server):
     with pytest.raises(ValueError, match="history_points must be at least 1"):
         server.series("a", history_points=0)
     server.heatmap("h", colormap="magma_r", y_range=(0, 1), cell=(0, 1), title="T", log_x=False)
+    server.heatmap("h2", colormap="RdBu")
     server.series("s", history_points=10, cell=(1, 0, 1, 2), log_y=True, x_label=None)
+
+
+def test_an_unknown_colormap_raises_with_the_names(server):
+    # Drawn as viridis without a word before; every name-taking option
+    # refuses what no viewer knows, and says what it knows.
+    with pytest.raises(ValueError) as caught:
+        server.heatmap("h", colormap="virdis")
+    message = str(caught.value)
+    assert message.startswith('heatmap "h": unknown colormap "virdis" (did you mean viridis?)'), message
+    for name in ["viridis", "magma", "inferno", "plasma", "coolwarm", "RdBu", "gray", "_r"]:
+        assert name in message, message
+    assert [c["name"] for c in server.stats()["channels"]] == [], "no channel made"
 
 
 def test_server_settings():

@@ -112,7 +112,8 @@ impl Server {
     }
 
     /// A channel with options; finish with a kind method, for example
-    /// `server.channel("T").y_label("K").colormap("magma").heatmap()`.
+    /// `server.channel("T").y_label("K").colormap(Colormap::Magma).heatmap()`
+    /// (with `plotcast::Colormap`).
     pub fn channel(&self, name: impl Into<String>) -> ChannelBuilder {
         ChannelBuilder::new(Arc::clone(&self.hub), name.into())
     }
