@@ -160,9 +160,9 @@ impl JsonParser {
             Err(err) => match python_tokens_as_null(text) {
                 Some(fixed) => match serde_json::from_slice::<Record<'_>>(&fixed) {
                     Ok(record) => self.record(record, line_no, text, sink, problems),
-                    Err(_) => problems.bad_line(line_no, format!("not a JSON object: {err}"), text),
+                    Err(_) => problems.bad_line(line_no, not_json(&err), text),
                 },
-                None => problems.bad_line(line_no, format!("not a JSON object: {err}"), text),
+                None => problems.bad_line(line_no, not_json(&err), text),
             },
         }
     }
@@ -305,6 +305,19 @@ impl JsonParser {
                 ),
             );
         }
+    }
+}
+
+/// Why a line is not a record, in the report's terms: serde_json counts
+/// lines within the text it was given (always "line 1" here), so only the
+/// column is kept.
+fn not_json(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let place = format!(" at line {} column {}", err.line(), err.column());
+    let what = text.strip_suffix(&place).unwrap_or(&text);
+    match err.column() {
+        0 => format!("not a JSON object ({what})"),
+        column => format!("not a JSON object ({what}, column {column})"),
     }
 }
 
@@ -584,6 +597,7 @@ impl<'de> Visitor<'de> for Cell<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::problems::Said;
     use std::collections::BTreeMap;
 
     fn rec(text: &str) -> Record<'_> {
@@ -631,6 +645,32 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn bad_lines_say_where_in_the_line() {
+        let out = Said::default();
+        let problems = out.problems(10);
+        let mut p = JsonParser::new(JsonOptions::default());
+        p.feed(
+            b"{\"a\": 1}\nx\n{\"a\": tru}\n",
+            1,
+            &mut Rec::default(),
+            &problems,
+        );
+        let text = out.text();
+        assert!(
+            text.contains("line 2: not a JSON object (expected value, column 1): \"x\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 3: not a JSON object (expected ident, column 10)"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("line 1 column"),
+            "serde's own line number is noise: {text}"
+        );
     }
 
     #[test]

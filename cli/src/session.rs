@@ -96,7 +96,7 @@ pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
         let parser = thread::Builder::new()
             .name("plotcast-parse".into())
             .spawn_scoped(s, || {
-                let mut plots = Plots::new(&server, &plot_opts);
+                let mut plots = Plots::new(&server, &plot_opts, &problems);
                 let totals = Parser::new(parse_opts).run(&handoff, &mut plots, &problems);
                 (totals, plots.created().to_vec(), plots.unused_names())
             })

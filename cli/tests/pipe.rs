@@ -268,3 +268,32 @@ fn unknown_names_are_refused_with_the_list() {
         "{said}"
     );
 }
+
+#[test]
+fn a_key_that_changes_kind_is_said_in_plain_words() {
+    // RUST_LOG shows the library's own log lines too: into a pipe they
+    // come without terminal colour codes.
+    let cmd =
+        plotcast()
+            .env("RUST_LOG", "plotcast=info")
+            .args(["pipe", "--no-viewer", "--wait", "0"]);
+    let input = b"{\"t\": 0, \"a\": 1}\n{\"t\": 1, \"a\": [1, 2, 3]}\n{\"t\": 2, \"a\": 2}\n";
+    let (status, said) = run_with_input(cmd, input);
+    assert!(status.success(), "{said}");
+    assert!(
+        said.contains(
+            "plotcast: \"a\" is plotted as a series (from numbers); its 1-D arrays are plotted as \"a (line)\"\n"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("WARN"), "no log line of the library: {said}");
+    assert!(
+        said.contains("serving viewers"),
+        "RUST_LOG is honoured: {said}"
+    );
+    assert!(
+        !said.contains('\x1b'),
+        "no escape codes into a pipe: {said:?}"
+    );
+    assert!(said.contains("3 records plotted in 2 plots"), "{said}");
+}
