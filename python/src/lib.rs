@@ -23,12 +23,14 @@
 //! - `parts`: the forms `publish` takes for traces, and their checks.
 //! - `arrays`: numpy arrays read in place, anything else through numpy.
 //! - `options`: channel options from keyword arguments.
+//! - `open`: whether the server is still open, shared with its channels.
 //! - `stats`: statistics and launch state as plain Python data.
 
 #![warn(missing_docs)]
 
 mod arrays;
 mod channels;
+mod open;
 mod options;
 mod parts;
 mod server;

@@ -157,9 +157,32 @@ def test_closed_server(no_viewer_env):
     s.close()
     s.close()  # twice is fine
     assert s.closed and "closed" in repr(s)
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(RuntimeError, match="the plotcast server is closed"):
         s.line("m")
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(RuntimeError, match="the plotcast server is closed"):
         s.stats()
-    line.publish([1.0, 2.0])  # publishing after close does nothing, and does not raise
+    # Publishing after close raises the same error (it did nothing, silently).
+    with pytest.raises(RuntimeError, match="the plotcast server is closed"):
+        line.publish([1.0, 2.0])
+    assert line.name == "l" and repr(line) == '<plotcast.Line "l">', "what it is still reads"
     assert s.finish(1.0) is False
+
+
+def test_every_channel_method_raises_once_the_server_closed(no_viewer_env):
+    with plotcast.Server(viewer=False) as s:
+        h, li, sc, b, se = s.heatmap("h"), s.line("l"), s.scatter("s"), s.bars("b"), s.series("e")
+        h.publish(np.zeros((2, 2)))  # open: fine
+    calls = [
+        lambda: h.publish(np.zeros((2, 2))),
+        lambda: h.publish(np.zeros((2, 2)), range=(0.0, 1.0)),
+        lambda: li.publish([1.0, 2.0]),
+        lambda: li.publish(a=[1.0]),
+        lambda: sc.publish([1.0], [2.0]),
+        lambda: b.publish([1.0, 2.0]),
+        lambda: se.push(0.0, 1.0),
+        lambda: se.push(0.0, loss=1.0),
+        lambda: se.extend([0.0], [1.0]),
+    ]
+    for call in calls:
+        with pytest.raises(RuntimeError, match="the plotcast server is closed"):
+            call()

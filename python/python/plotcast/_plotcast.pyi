@@ -178,7 +178,9 @@ class Server:
         """Waits up to ``timeout`` seconds for viewers to receive the final values,
         then closes. Ctrl-C interrupts the wait."""
     def close(self) -> None:
-        """Stops the server at once; the viewer window stays open."""
+        """Stops the server at once; the viewer window stays open. Afterwards the
+        server's methods and the channels' ``publish``, ``push`` and ``extend``
+        raise ``RuntimeError("the plotcast server is closed")``."""
     def interrupted(self, reason: str) -> None:
         """Says how the computation ended when it did not finish (interrupted or
         failed): viewers show ``computation interrupted: <reason>`` once the server
