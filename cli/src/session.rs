@@ -9,7 +9,7 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context as _};
-use plotcast::{Server, ViewerLaunch, VIEWER_BIN};
+use plotcast::{Server, ViewerLaunch};
 use plotcast_cli::plot_options::{
     parse_delimiter, parse_group, parse_named, parse_range, split_list,
 };
@@ -290,8 +290,9 @@ fn start_server(c: &Common, default_title: String) -> anyhow::Result<Server> {
     b.start().context("cannot start the plot server")
 }
 
-/// Says where viewers connect when no window was launched (a generated
-/// token is printed by the library itself, with the address).
+/// Says where viewers connect when no window was launched: every address
+/// of this machine for `0.0.0.0` (a generated token is printed by the
+/// library itself, with the same hint).
 fn announce(c: &Common, server: &Server, problems: &Problems) {
     if !matches!(server.viewer_launch(), ViewerLaunch::Disabled) {
         return;
@@ -303,13 +304,17 @@ fn announce(c: &Common, server: &Server, problems: &Problems) {
         return;
     }
     let addr = server.local_addr();
-    let token = server
-        .token()
-        .map(|t| format!(" --token {t}"))
-        .unwrap_or_default();
-    problems.note(format_args!(
-        "serving on {addr}; connect with: {VIEWER_BIN} {addr}{token}"
-    ));
+    let hint = server.connect_hint();
+    match &hint[..] {
+        // Loopback, or one address: one line says it all.
+        [one] => problems.note(format_args!("serving on {addr}; {one}")),
+        lines => {
+            problems.note(format_args!("serving on {addr}"));
+            for line in lines {
+                problems.note(format_args!("{line}"));
+            }
+        }
+    }
 }
 
 /// Starts the command with its stdout piped to us; on failure, says why

@@ -297,3 +297,59 @@ fn a_key_that_changes_kind_is_said_in_plain_words() {
     );
     assert!(said.contains("3 records plotted in 2 plots"), "{said}");
 }
+
+/// The `ADDR` and `TOKEN` of each `connect with: plotcast-viewer ADDR
+/// --token TOKEN` (or `or: ...`) line.
+fn hinted(said: &str) -> Vec<(std::net::SocketAddr, String)> {
+    said.lines()
+        .filter_map(|l| l.split_once("plotcast-viewer ").map(|(_, rest)| rest))
+        .map(|rest| {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            let [addr, "--token", token] = words[..] else {
+                panic!("not ADDR --token TOKEN: {rest:?}");
+            };
+            let addr = addr
+                .parse()
+                .unwrap_or_else(|_| panic!("{addr:?} is not an address one can dial"));
+            (addr, token.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_remote_hint_names_addresses_another_machine_can_dial() {
+    // Bound to all interfaces, the hint named the host name ("vm:47800"),
+    // which another machine may not resolve, or 0.0.0.0. It names this
+    // machine's own addresses, and each of them serves.
+    for token in [None, Some("s3cret")] {
+        let mut args = vec!["pipe", "--no-viewer", "--bind", "0.0.0.0:0"];
+        args.extend(token.map(|t| ["--token", t]).into_iter().flatten());
+        let mut running = plotcast().args(args).spawn();
+        running.wait_for_line("connect with: ", Duration::from_secs(30));
+        let port = running
+            .said()
+            .split("serving on 0.0.0.0:")
+            .nth(1)
+            .and_then(|rest| rest.split([';', '\n']).next()?.parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("no port in {:?}", running.said()));
+        let hints = hinted(running.said());
+        assert!(!hints.is_empty(), "{}", running.said());
+        let host = plotcast_protocol::util::host_name().unwrap_or_default();
+        for (addr, given) in &hints {
+            assert_eq!(addr.port(), port, "{}", running.said());
+            assert!(
+                !addr.ip().is_unspecified() && !addr.ip().is_loopback(),
+                "{addr} cannot be dialed from another machine"
+            );
+            assert!(!host.is_empty() && !running.said().contains(&format!("{host}:")));
+            if let Some(token) = token {
+                assert_eq!(given, token);
+            }
+            let peer = plotcast_testkit::TestPeer::connect_with(*addr, Some(given));
+            drop(peer);
+        }
+        running.signal(plotcast_testkit::procs::Signal::TERM);
+        let (_, said) = running.finish(RUN_TIMEOUT);
+        assert!(said.contains("plotted in 0 plots"), "{said}");
+    }
+}

@@ -56,6 +56,7 @@
 //! - `series`: append-series windows and per-viewer cursors.
 //! - `reduce`: reducing heatmaps, lines and scatters to a view.
 //! - `pending`: the bounded set of handshakes in progress.
+//! - `reach`: the addresses a viewer on another machine dials.
 //! - `budget`: the global budget of bytes held by writes to slow viewers.
 //! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`].
 //! - `access`: tokens and their constant-time check.
@@ -81,6 +82,7 @@ mod lod_cache;
 mod net;
 mod net_config;
 mod pending;
+mod reach;
 mod reduce;
 mod series;
 mod server;
