@@ -4,6 +4,7 @@
 //! a command and plots its stdout. See `plotcast --help`.
 
 mod cli;
+mod linger;
 mod session;
 mod signals;
 

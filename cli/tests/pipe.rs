@@ -12,9 +12,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{plotcast, run_until_png, run_with_input, with_headless_viewer, RUN_TIMEOUT};
+use plotcast_protocol::GoodbyeCode;
+use plotcast_testkit::procs::Signal;
 use plotcast_testkit::rgb::{TAB_BLUE as BLUE, TAB_ORANGE as ORANGE};
 use plotcast_testkit::viewer_files::launched_viewer_pngs;
-use plotcast_testkit::{stalled_peer_asking, Rgb, TempDir};
+use plotcast_testkit::{stalled_peer_asking, PeerError, Rgb, TempDir, TestPeer};
 
 #[test]
 fn columns_with_a_header_are_plotted() {
@@ -126,7 +128,7 @@ fn malformed_lines_are_counted_and_the_first_reported() {
             writeln!(input, "{i} {}", i * 2).unwrap();
         }
     }
-    let cmd = plotcast().args(["pipe", "--no-viewer", "--max-reports", "3"]);
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--wait", "0", "--max-reports", "3"]);
     let (status, said) = run_with_input(cmd, input.as_bytes());
     assert!(status.success(), "bad input never fails the run: {said}");
     // The first three bad lines, with their line numbers.
@@ -345,11 +347,63 @@ fn the_remote_hint_names_addresses_another_machine_can_dial() {
             if let Some(token) = token {
                 assert_eq!(given, token);
             }
-            let peer = plotcast_testkit::TestPeer::connect_with(*addr, Some(given));
+            let peer = TestPeer::connect_with(*addr, Some(given));
             drop(peer);
         }
-        running.signal(plotcast_testkit::procs::Signal::TERM);
+        running.signal(Signal::TERM);
         let (_, said) = running.finish(RUN_TIMEOUT);
         assert!(said.contains("plotted in 0 plots"), "{said}");
     }
+}
+
+#[test]
+fn without_a_viewer_the_final_plots_are_served_until_ctrl_c() {
+    // It exited at the end of the input, before anyone could connect.
+    let mut running = plotcast().args(["pipe", "--no-viewer"]).spawn();
+    let addr = running.serving_addr(Duration::from_secs(30));
+    let mut stdin = running.take_stdin();
+    stdin.write_all(b"a b\n1 2\n3 4\n").unwrap();
+    drop(stdin);
+    let note = running.wait_for_line("still serving the final plots", Duration::from_secs(30));
+    assert!(
+        note.contains("end of input: still serving the final plots on 127.0.0.1:")
+            && note.contains("press Ctrl-C to stop"),
+        "{note}"
+    );
+    // A viewer that connects only now gets the final values.
+    let mut peer = TestPeer::connect(addr);
+    let (a, b) = (peer.channel("a"), peer.channel("b"));
+    let batch = peer.batch();
+    for id in [a, b] {
+        let frame = batch
+            .frame(id)
+            .unwrap_or_else(|| panic!("no frame of {id}: {batch:?}"));
+        assert_eq!(frame.parts[0].y.len(), 2, "both points: {frame:?}");
+    }
+    running.signal(Signal::INT);
+    let status = running.wait_exit("plotcast to stop serving at Ctrl-C", RUN_TIMEOUT);
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "the input ended normally: {}",
+        running.said()
+    );
+    assert!(
+        running.said().contains("2 samples plotted in 2 plots"),
+        "{}",
+        running.said()
+    );
+    // The run finished (Ctrl-C only ended the serving): not "interrupted".
+    match peer.try_batch() {
+        Err(PeerError::Goodbye { goodbye, .. }) => {
+            assert_eq!(goodbye.code, GoodbyeCode::ComputationEnded, "{goodbye:?}");
+        }
+        other => panic!("expected a goodbye, got {other:?}"),
+    }
+
+    // --wait SECS: for that long.
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--wait", "0.5"]);
+    let (status, said) = run_with_input(cmd, b"1\n");
+    assert!(status.success(), "{said}");
+    assert!(said.contains("stopping in 0.5 s (--wait)"), "{said}");
 }

@@ -14,9 +14,19 @@ use plotcast_testkit::rgb::TAB_BLUE;
 use plotcast_testkit::viewer_files::launched_viewer_pngs;
 use plotcast_testkit::{ComputationCommand, TempDir};
 
-/// `plotcast run --no-viewer -- sh -c SCRIPT`.
+/// `plotcast run --no-viewer --wait 0 -- sh -c SCRIPT` (exits with the
+/// command, serving no longer).
 fn run_sh(script: &str) -> ComputationCommand {
-    plotcast().args(["run", "--no-viewer", "--", "sh", "-c", script])
+    plotcast().args([
+        "run",
+        "--no-viewer",
+        "--wait",
+        "0",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ])
 }
 
 #[test]
