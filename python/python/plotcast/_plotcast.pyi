@@ -10,7 +10,7 @@ import numpy.typing as npt
 __version__: str
 
 def _interrupt_open(reason: str) -> None: ...
-__all__ = ["Server", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]
+__all__ = ["Server", "_interrupt_open", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]
 
 #: A 1-D or 2-D array of real numbers: a numpy array (float64 and float32 C-contiguous
 #: arrays are read in place; other real dtypes and layouts are copied), a list, or
