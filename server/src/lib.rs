@@ -41,7 +41,8 @@
 //! - `launch/`: finding, building and starting the viewer ([`ViewerLaunch`]),
 //!   also a viewer of your own by binary name ([`ServerBuilder::viewer_bin`]).
 //! - `channel`: the handles [`Heatmap`], [`Line`], [`Scatter`], [`Bars`],
-//!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`].
+//!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`] (with
+//!   [`Colormap`]).
 //! - `net`: the network thread and accept loop.
 //! - `connection`: one viewer's connection: handshake, reader, heartbeats.
 //! - `writer`: its writer: batches, pings, goodbye.
@@ -55,6 +56,7 @@
 //! - `series`: append-series windows and per-viewer cursors.
 //! - `reduce`: reducing heatmaps, lines and scatters to a view.
 //! - `pending`: the bounded set of handshakes in progress.
+//! - `reach`: the addresses a viewer on another machine dials.
 //! - `budget`: the global budget of bytes held by writes to slow viewers.
 //! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`].
 //! - `access`: tokens and their constant-time check.
@@ -80,6 +82,7 @@ mod lod_cache;
 mod net;
 mod net_config;
 mod pending;
+mod reach;
 mod reduce;
 mod series;
 mod server;
@@ -98,7 +101,7 @@ pub use error::{ServerError, SpawnError};
 pub use launch::{ViewerLaunch, VIEWER_BIN};
 /// Display options and the types they use come from the protocol: the same
 /// values travel to every viewer.
-pub use plotcast_protocol::{ChannelOptions, GridCell, Scale};
+pub use plotcast_protocol::{ChannelOptions, Colormap, GridCell, Scale, UnknownColormap};
 pub use reduce::HeatmapReduce;
 pub use server::Server;
 pub use stats::{ChannelStats, EndedViewer, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};

@@ -16,6 +16,7 @@ use crate::channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series};
 use crate::hub::Hub;
 use crate::launch::{connect_addr, launch, LaunchRequest, ViewerLaunch, VIEWER_BIN};
 use crate::net::NetThread;
+use crate::reach::{hint_lines, viewer_commands};
 use crate::stats::{ChannelStats, Stats};
 use crate::ServerError;
 
@@ -56,11 +57,15 @@ impl Server {
         let net = NetThread::start(listener, Arc::clone(&hub), cfg.net)?;
         tracing::info!(target: "plotcast", addr = %local_addr, session_id, "serving viewers");
         if let (true, Some(token)) = (cfg.token_generated, &token) {
-            eprintln!(
-                "plotcast: serving on {local_addr}; viewers need the access token {token}\nplotcast: connect with: {VIEWER_BIN} {}:{} --token {token}",
-                host_name(local_addr),
-                local_addr.port()
-            );
+            // Nobody else knows a generated token: say it, and how to dial.
+            let commands = viewer_commands(VIEWER_BIN, local_addr, Some(token));
+            let mut text =
+                format!("plotcast: serving on {local_addr}; viewers need the access token {token}");
+            for line in hint_lines(&commands) {
+                text.push_str("\nplotcast: ");
+                text.push_str(&line);
+            }
+            eprintln!("{text}");
         }
         let alive = Arc::new(AtomicBool::new(true));
         let status = Arc::new(Mutex::new(ViewerLaunch::Disabled));
@@ -101,6 +106,23 @@ impl Server {
         self.token.as_deref()
     }
 
+    /// What a viewer on another machine runs to connect:
+    /// `plotcast-viewer ADDR [--token TOKEN]`, one for each address this
+    /// server can be reached at. Bound to `0.0.0.0` (or `[::]`) it listens
+    /// on every interface, so each non-loopback address of this machine is
+    /// listed (not the host name, which the other machine may not
+    /// resolve); bound to one address, that one.
+    pub fn viewer_commands(&self) -> Vec<String> {
+        viewer_commands(VIEWER_BIN, self.local_addr, self.token.as_deref())
+    }
+
+    /// [`viewer_commands`](Self::viewer_commands) as the lines of a hint:
+    /// `connect with: plotcast-viewer 192.0.2.2:47800 --token T`, then
+    /// `          or: ...` for each further address.
+    pub fn connect_hint(&self) -> Vec<String> {
+        hint_lines(&self.viewer_commands())
+    }
+
     /// The random id of this server run.
     pub fn session_id(&self) -> u64 {
         self.hub.session_id
@@ -112,7 +134,8 @@ impl Server {
     }
 
     /// A channel with options; finish with a kind method, for example
-    /// `server.channel("T").y_label("K").colormap("magma").heatmap()`.
+    /// `server.channel("T").y_label("K").colormap(Colormap::Magma).heatmap()`
+    /// (with `plotcast::Colormap`).
     pub fn channel(&self, name: impl Into<String>) -> ChannelBuilder {
         ChannelBuilder::new(Arc::clone(&self.hub), name.into())
     }
@@ -283,12 +306,4 @@ impl ServerBuilder {
     pub fn start(self) -> Result<Server, ServerError> {
         Server::start(self.config()?)
     }
-}
-
-/// A name others can dial for a server bound to `addr`.
-fn host_name(addr: SocketAddr) -> String {
-    if !addr.ip().is_unspecified() {
-        return addr.ip().to_string();
-    }
-    plotcast_protocol::util::host_name().unwrap_or_else(|| "HOST".into())
 }
