@@ -41,25 +41,26 @@ impl Colormap {
         }
     }
 
-    /// The map of that name (case-insensitive, optional `_r` suffix);
-    /// viridis when the name is empty or unknown.
+    /// The map of that name, read as the protocol's list says
+    /// ([`plotcast_protocol::colormap`]: any case, `_r` reverses); viridis
+    /// when the name is empty or unknown (a peer's name is drawn, never
+    /// refused: the computation's side refuses unknown names).
     pub fn by_name(name: &str) -> Self {
-        let lower = name.trim().to_ascii_lowercase();
-        let (base, reversed) = match lower.strip_suffix("_r") {
-            Some(base) => (base, true),
-            None => (lower.as_str(), false),
-        };
-        let table = match base {
+        use plotcast_protocol::colormap::Colormap as Named;
+        let named: Named = name.trim().parse().unwrap_or_default();
+        let table = match named.name().trim_end_matches("_r") {
             "magma" => &MAGMA,
             "inferno" => &INFERNO,
             "plasma" => &PLASMA,
             "coolwarm" => &COOLWARM,
-            "rdbu" => &RDBU,
-            "gray" | "grey" => &GRAY,
-            "viridis" => &VIRIDIS,
-            _ => return Self::viridis(),
+            "RdBu" => &RDBU,
+            "gray" => &GRAY,
+            _ => &VIRIDIS,
         };
-        Self { table, reversed }
+        Self {
+            table,
+            reversed: named.is_reversed(),
+        }
     }
 
     /// Colour of `t` (0 = low end, 1 = high end); NaN gives [`BAD_COLOR`].
