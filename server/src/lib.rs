@@ -30,6 +30,13 @@
 //! access token (generated and printed when none is given). The library
 //! installs no signal handlers.
 //!
+//! Beyond one machine: with [`ServerBuilder::nats`] (or `PLOTCAST_NATS`)
+//! the computation dials out to a NATS server and publishes its newest
+//! values there under a run and a process label; nothing listens unless
+//! asked, and any number of viewers anywhere watch the run
+//! (`plotcast-viewer nats://host:4222/RUN`). The cargo feature `nats` (on
+//! by default) brings it.
+//!
 //! Layout (each file imports only files listed below it; `python3
 //! ../shared/tools/modcycles.py server/src` checks there is no cycle):
 //! - `custom`: custom channels ([`Custom`], drawn by a plot type of the
@@ -43,6 +50,8 @@
 //! - `channel`: the handles [`Heatmap`], [`Line`], [`Scatter`], [`Bars`],
 //!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`].
 //! - `net`: the network thread and accept loop.
+//! - `relay/`: the relay through NATS: connection, bucket and stream puts,
+//!   requests, goodbye; its settings and statistics.
 //! - `connection`: one viewer's connection: handshake, reader, heartbeats.
 //! - `writer`: its writer: batches, pings, goodbye.
 //! - `handshake`: accepting or refusing a new connection.
@@ -56,7 +65,8 @@
 //! - `reduce`: reducing heatmaps, lines and scatters to a view.
 //! - `pending`: the bounded set of handshakes in progress.
 //! - `budget`: the global budget of bytes held by writes to slow viewers.
-//! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`].
+//! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`],
+//!   [`RelayStats`].
 //! - `access`: tokens and their constant-time check.
 //! - `error`: [`ServerError`], [`SpawnError`].
 
@@ -81,6 +91,7 @@ mod net;
 mod net_config;
 mod pending;
 mod reduce;
+mod relay;
 mod series;
 mod server;
 mod stats;
@@ -96,9 +107,11 @@ pub use channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series, Trace};
 pub use custom::{Custom, Image, Quiver, Values};
 pub use error::{ServerError, SpawnError};
 pub use launch::{ViewerLaunch, VIEWER_BIN};
+/// Run and process names through NATS: the default label of this process.
+pub use plotcast_protocol::relay::default_process_label;
 /// Display options and the types they use come from the protocol: the same
 /// values travel to every viewer.
 pub use plotcast_protocol::{ChannelOptions, GridCell, Scale};
 pub use reduce::HeatmapReduce;
 pub use server::Server;
-pub use stats::{ChannelStats, EndedViewer, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};
+pub use stats::{ChannelStats, EndedViewer, RelayStats, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};

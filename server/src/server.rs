@@ -14,8 +14,9 @@ use crate::access::random_u64;
 use crate::builder::{ServerBuilder, ServerConfig};
 use crate::channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series};
 use crate::hub::Hub;
-use crate::launch::{connect_addr, launch, LaunchRequest, ViewerLaunch, VIEWER_BIN};
+use crate::launch::{connect_addr, launch, LaunchRequest, ViewerLaunch, ViewerSource, VIEWER_BIN};
 use crate::net::NetThread;
+use crate::relay::RelayShared;
 use crate::stats::{ChannelStats, Stats};
 use crate::ServerError;
 
@@ -28,22 +29,33 @@ use crate::ServerError;
 pub struct Server {
     hub: Arc<Hub>,
     net: NetThread,
-    local_addr: SocketAddr,
+    /// Where direct viewers connect (`None`: nowhere, NATS only).
+    local_addr: Option<SocketAddr>,
     token: Option<String>,
     launch: Arc<Mutex<ViewerLaunch>>,
     alive: Arc<AtomicBool>,
+    relay: Option<Arc<RelayShared>>,
 }
 
+/// What [`Server::local_addr`] says when nothing listens.
+const NOT_LISTENING: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
+
 impl Server {
-    /// Binds, starts the network thread and (unless turned off) launches
-    /// the viewer; see [`ServerBuilder::start`].
+    /// Binds (unless it publishes through NATS only), starts the network
+    /// thread and (unless turned off) launches the viewer; see
+    /// [`ServerBuilder::start`].
     fn start(cfg: ServerConfig) -> Result<Self, ServerError> {
-        let addr = cfg.addr;
-        let listener =
-            TcpListener::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| ServerError::Bind { addr, source })?;
+        let listener = match cfg.addr {
+            Some(addr) => {
+                let bind = |source| ServerError::Bind { addr, source };
+                let listener = TcpListener::bind(addr).map_err(bind)?;
+                let local = listener.local_addr().map_err(bind)?;
+                Some((listener, local))
+            }
+            None => None,
+        };
+        let local_addr = listener.as_ref().map(|(_, local)| *local);
         let session_id = random_u64().map_err(ServerError::Random)?;
         let hub = Arc::new(Hub::new(
             cfg.title,
@@ -53,21 +65,44 @@ impl Server {
             cfg.stalled_write_budget_bytes,
         ));
         let token = cfg.net.token.clone();
-        let net = NetThread::start(listener, Arc::clone(&hub), cfg.net)?;
-        tracing::info!(target: "plotcast", addr = %local_addr, session_id, "serving viewers");
-        if let (true, Some(token)) = (cfg.token_generated, &token) {
-            eprintln!(
-                "plotcast: serving on {local_addr}; viewers need the access token {token}\nplotcast: connect with: {VIEWER_BIN} {}:{} --token {token}",
-                host_name(local_addr),
-                local_addr.port()
-            );
+        let relay = cfg.relay.map(|relay| {
+            let shared = Arc::new(RelayShared::new(relay.names.clone(), &relay.servers));
+            (Arc::new(relay), shared)
+        });
+        let viewer_nats = relay
+            .as_ref()
+            .map(|(relay, _)| (relay.viewer_url(), relay.viewer_env()));
+        let shared = relay.as_ref().map(|(_, shared)| Arc::clone(shared));
+        let net = NetThread::start(
+            listener.map(|(listener, _)| listener),
+            Arc::clone(&hub),
+            cfg.net,
+            relay,
+        )?;
+        if let Some(local_addr) = local_addr {
+            tracing::info!(target: "plotcast", addr = %local_addr, session_id, "serving viewers");
+            if let (true, Some(token)) = (cfg.token_generated, &token) {
+                eprintln!(
+                    "plotcast: serving on {local_addr}; viewers need the access token {token}\nplotcast: connect with: {VIEWER_BIN} {}:{} --token {token}",
+                    host_name(local_addr),
+                    local_addr.port()
+                );
+            }
         }
         let alive = Arc::new(AtomicBool::new(true));
         let status = Arc::new(Mutex::new(ViewerLaunch::Disabled));
-        if cfg.launch_viewer {
-            let req = LaunchRequest {
-                addr: connect_addr(local_addr),
+        // Through NATS when it publishes there, else directly.
+        let source = match (viewer_nats, local_addr) {
+            (Some((url, env)), _) => Some(ViewerSource::Nats { url, env }),
+            (None, Some(addr)) => Some(ViewerSource::Direct {
+                addr: connect_addr(addr),
                 token: token.clone(),
+            }),
+            (None, None) => None,
+        };
+        if let (true, Some(source)) = (cfg.launch_viewer, source) {
+            let req = LaunchRequest {
+                source,
                 explicit_path: cfg.viewer_path,
                 bin_name: cfg.viewer_bin,
                 env_path: cfg.viewer_env_path,
@@ -83,6 +118,7 @@ impl Server {
             token,
             launch: status,
             alive,
+            relay: shared,
         })
     }
 
@@ -91,8 +127,17 @@ impl Server {
         ServerBuilder::default()
     }
 
-    /// The address the server listens on.
+    /// The address the server listens on: `0.0.0.0:0` when it listens
+    /// nowhere (it publishes through NATS only, see
+    /// [`ServerBuilder::nats`]; [`listen_addr`](Self::listen_addr) says
+    /// which).
     pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr.unwrap_or(NOT_LISTENING)
+    }
+
+    /// The address direct viewers connect to, `None` when the server
+    /// listens nowhere (it publishes through NATS only).
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
         self.local_addr
     }
 
@@ -173,6 +218,7 @@ impl Server {
             channels,
             ended: lock(&self.hub.ended).iter().cloned().collect(),
             stalled_write_bytes: self.hub.budget.held_bytes() as u64,
+            relay: self.relay.as_ref().map(|relay| relay.snapshot()),
         }
     }
 
@@ -200,8 +246,11 @@ impl Server {
     /// A short run can end before the viewer it launched has connected; then
     /// `finish` also waits (within `timeout`) for that viewer to connect and
     /// receive the final values, so the window shows the end of the run.
+    /// Through NATS, it waits until the relay has put the final values
+    /// (unless NATS is away: then it could not), and the goodbye says the
+    /// computation finished.
     ///
-    /// Returns whether every viewer was up to date.
+    /// Returns whether every viewer (and the relay) was up to date.
     pub fn finish(self, timeout: Duration) -> bool {
         let synced = self.wait_synced(timeout);
         let interrupted = lock(&self.hub.farewell).code == GoodbyeCode::Interrupted;
@@ -217,18 +266,23 @@ impl Server {
     /// The wait of [`finish`](Self::finish) without stopping the server:
     /// waits up to `timeout` until every connected viewer that is asking
     /// for data has been sent everything published so far (and, for a
-    /// launched viewer that has not connected yet, until it has). A caller
-    /// that must stay interruptible (the Python binding checks for Ctrl-C)
-    /// calls it in short slices.
+    /// launched viewer that has not connected yet, until it has), and until
+    /// the relay through NATS, if any and unless NATS is away, has put it.
+    /// A caller that must stay interruptible (the Python binding checks for
+    /// Ctrl-C) calls it in short slices.
     ///
-    /// Returns whether every viewer was up to date.
+    /// Returns whether every viewer (and the relay) was up to date.
     pub fn wait_synced(&self, timeout: Duration) -> bool {
         let target = self.hub.version.load(Ordering::SeqCst);
         let deadline = Instant::now() + timeout;
-        let expect_viewer = matches!(
-            self.viewer_launch(),
-            ViewerLaunch::Launched { .. } | ViewerLaunch::Building
-        );
+        // A viewer launched to watch through NATS never registers here:
+        // the relay having put everything is what counts then.
+        let expect_viewer = self.local_addr.is_some()
+            && self.relay.is_none()
+            && matches!(
+                self.viewer_launch(),
+                ViewerLaunch::Launched { .. } | ViewerLaunch::Building
+            );
         let up_to_date = || {
             let viewers = lock(&self.hub.viewers);
             // "Has a viewer ever connected": one connected now, or one
@@ -238,6 +292,7 @@ impl Server {
                 && viewers
                     .values()
                     .all(|v| v.synced.load(Ordering::SeqCst) >= target)
+                && self.relay.as_ref().is_none_or(|r| r.caught_up(target))
         };
         let mut guard = lock(&self.hub.synced_lock);
         loop {
@@ -266,20 +321,25 @@ impl Drop for Server {
         }
         self.alive.store(false, Ordering::Release);
         self.net.stop();
-        tracing::info!(target: "plotcast", addr = %self.local_addr, "server stopped");
+        tracing::info!(target: "plotcast", addr = ?self.local_addr, "server stopped");
     }
 }
 
 impl ServerBuilder {
-    /// Binds, starts the network thread and (unless turned off) launches the
-    /// viewer. Returns quickly: a viewer that must first be built is built
-    /// in the background.
+    /// Binds (unless it publishes through NATS only), starts the network
+    /// thread (and the relay through NATS, which connects in the
+    /// background) and (unless turned off) launches the viewer. Returns
+    /// quickly: a viewer that must first be built is built in the
+    /// background, and an unreachable NATS server is retried while the
+    /// computation runs.
     ///
     /// # Errors
     /// [`ServerError::BadAddr`], [`ServerError::Bind`],
     /// [`ServerError::TokenRequired`] (non-loopback bind, no token,
     /// `generate_token(false)`), [`ServerError::Config`],
-    /// [`ServerError::Runtime`], [`ServerError::Random`].
+    /// [`ServerError::Runtime`], [`ServerError::Random`];
+    /// [`ServerError::NatsUrl`], [`ServerError::NatsName`],
+    /// [`ServerError::NatsFile`] for NATS settings that cannot work.
     pub fn start(self) -> Result<Server, ServerError> {
         Server::start(self.config()?)
     }
