@@ -329,6 +329,17 @@ fn keys_and_subjects_are_the_protocols() {
             (2, "energy", ChannelKind::Series)
         ]
     );
+    // A channel added later: the layout is put again, before its data.
+    server.bars("late").publish(&[5.0]);
+    reader.wait_message(
+        "sweep-17.rank3.layout",
+        "the layout with the late channel",
+        |m| matches!(m, Message::Layout(l) if l.channels.len() == 4),
+    );
+    assert_eq!(
+        reader.wait_data("sweep-17.rank3.d.3", 1).kind,
+        ChannelKind::Bars
+    );
     let line = reader.wait_data("sweep-17.rank3.d.0", 1);
     assert_eq!(line.parts[0].y.to_f64().into_owned(), [1.0, 2.0, 3.0]);
     let grid = reader.wait_data("sweep-17.rank3.d.1", 1);
@@ -578,18 +589,37 @@ fn a_killed_nats_server_restarted_gets_the_newest_values_again() {
     let mut nats = NatsServer::start("relay-kill");
     let server = relay_server(&nats.url, "kill", "p0");
     let line = server.line("wave");
+    // A series keeping 1000 points: the outage loses what leaves it.
+    let series = server.channel("energy").history_points(1000).series();
+    let names = Names::new("kill", "p0").expect("names");
     let reader = Reader::connect(&nats.url);
     line.publish(&[1.0]);
+    let t: Vec<f64> = (0..500).map(f64::from).collect();
+    series.extend(&t, &t);
     reader.wait_data("kill.p0.d.0", 1);
+    let stream_points = |reader: &Reader| -> Vec<u64> {
+        let mut indices = Vec::new();
+        for chunk in reader.chunks(&names.series_subject(1)) {
+            for part in &chunk.parts {
+                indices.extend((0..part.y.len() as u64).map(|k| part.first_index + k));
+            }
+        }
+        indices
+    };
+    Wait::new("500 points in the stream", PATIENCE).until(|| stream_points(&reader).len() == 500);
     drop(reader);
     nats.kill();
     let values = noise(4096, 5);
     let mut published = 1;
     let start = Instant::now();
     let mut longest = Duration::ZERO;
+    let mut pushed = 500u32;
     while start.elapsed() < Duration::from_secs(2) {
         longest = longest.max(timed(1, |_| line.publish(&values)));
         published += 1;
+        let t: Vec<f64> = (pushed..pushed + 10).map(f64::from).collect();
+        series.extend(&t, &t);
+        pushed += 10;
         std::thread::sleep(Duration::from_millis(5));
     }
     eprintln!("NATS killed: {published} publishes in 2 s, longest {longest:?}");
@@ -603,11 +633,38 @@ fn a_killed_nats_server_restarted_gets_the_newest_values_again() {
     published += 1;
     let frame = reader.wait_data("kill.p0.d.0", published);
     assert_eq!(frame.parts[0].y.to_f64().into_owned(), [2.0]);
-    let hello = reader.hello(&Names::new("kill", "p0").expect("names"));
+    let hello = reader.hello(&names);
     assert_eq!(
         hello.session_id,
         server.session_id(),
         "the same run goes on"
+    );
+    // The series: every point up to the outage, then a gap, then the
+    // window's points; the gap counted.
+    let total = u64::from(pushed);
+    let indices = Wait::new("the series' newest point in the stream", PATIENCE).for_value(|| {
+        let indices = stream_points(&reader);
+        (indices.last() == Some(&(total - 1))).then_some(indices)
+    });
+    let kept: Vec<u64> = indices.iter().copied().filter(|&i| i >= 500).collect();
+    let lost = relay_stats(&server).series_points_skipped;
+    eprintln!(
+        "series through the outage: {total} points pushed, {} in the stream, {lost} lost",
+        indices.len()
+    );
+    assert_eq!(&indices[..500], &(0..500).collect::<Vec<_>>()[..]);
+    assert!(
+        kept.windows(2).all(|w| w[1] > w[0]),
+        "no point twice, in order"
+    );
+    assert!(
+        kept.len() >= 1000,
+        "at least the window's points after the outage"
+    );
+    assert_eq!(
+        lost + indices.len() as u64,
+        total,
+        "every point is in the stream or counted lost"
     );
 }
 
