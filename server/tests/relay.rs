@@ -273,6 +273,31 @@ fn timed(count: usize, mut publish: impl FnMut(usize)) -> Duration {
         .unwrap_or_default()
 }
 
+/// Publishes with `publish` for `time`, pausing `pause` between
+/// publishes: how many, and the longest publish.
+fn publish_for(time: Duration, pause: Duration, mut publish: impl FnMut()) -> (u64, Duration) {
+    let start = Instant::now();
+    let (mut count, mut longest) = (0, Duration::ZERO);
+    while start.elapsed() < time {
+        longest = longest.max(timed(1, |_| publish()));
+        count += 1;
+        std::thread::sleep(pause);
+    }
+    (count, longest)
+}
+
+/// A fresh nats-server and a computation relaying to it as `<run>.p0`,
+/// whose line `wave` (channel 0) has had its first value stored.
+fn relaying(run: &str) -> (NatsServer, Server, plotcast::Line, Reader) {
+    let nats = NatsServer::start(&format!("relay-{run}"));
+    let server = relay_server(&nats.url, run, "p0");
+    let line = server.line("wave");
+    let reader = Reader::connect(&nats.url);
+    line.publish(&[1.0]);
+    reader.wait_data(&format!("{run}.p0.d.0"), 1);
+    (nats, server, line, reader)
+}
+
 #[test]
 fn keys_and_subjects_are_the_protocols() {
     let _serial = serial();
@@ -438,12 +463,7 @@ fn a_new_run_of_a_process_clears_what_the_last_one_left() {
 #[test]
 fn latest_value_wins_and_a_slow_watcher_gets_the_newest() {
     let _serial = serial();
-    let nats = NatsServer::start("relay-latest");
-    let server = relay_server(&nats.url, "latest", "p0");
-    let line = server.line("wave");
-    let reader = Reader::connect(&nats.url);
-    line.publish(&[0.0]);
-    reader.wait_data("latest.p0.d.0", 1);
+    let (_nats, server, line, reader) = relaying("latest");
     let values = noise(8192, 7);
     let mut published: u64 = 1;
 
@@ -451,11 +471,10 @@ fn latest_value_wins_and_a_slow_watcher_gets_the_newest() {
     // computation leaves the relay and nats-server some CPU).
     let before = relay_stats(&server);
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(2) {
+    let (count, _) = publish_for(Duration::from_secs(2), Duration::from_millis(1), || {
         line.publish(&values);
-        published += 1;
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    });
+    published += count;
     let paced = relay_stats(&server);
     let rate = (paced.puts - before.puts) as f64 / start.elapsed().as_secs_f64();
     eprintln!(
@@ -586,17 +605,12 @@ fn nats_down_at_start_then_relaying_starts_when_it_comes() {
 #[test]
 fn a_killed_nats_server_restarted_gets_the_newest_values_again() {
     let _serial = serial();
-    let mut nats = NatsServer::start("relay-kill");
-    let server = relay_server(&nats.url, "kill", "p0");
-    let line = server.line("wave");
+    let (mut nats, server, line, reader) = relaying("kill");
     // A series keeping 1000 points: the outage loses what leaves it.
     let series = server.channel("energy").history_points(1000).series();
     let names = Names::new("kill", "p0").expect("names");
-    let reader = Reader::connect(&nats.url);
-    line.publish(&[1.0]);
     let t: Vec<f64> = (0..500).map(f64::from).collect();
     series.extend(&t, &t);
-    reader.wait_data("kill.p0.d.0", 1);
     let stream_points = |reader: &Reader| -> Vec<u64> {
         let mut indices = Vec::new();
         for chunk in reader.chunks(&names.series_subject(1)) {
@@ -610,18 +624,14 @@ fn a_killed_nats_server_restarted_gets_the_newest_values_again() {
     drop(reader);
     nats.kill();
     let values = noise(4096, 5);
-    let mut published = 1;
-    let start = Instant::now();
-    let mut longest = Duration::ZERO;
     let mut pushed = 500u32;
-    while start.elapsed() < Duration::from_secs(2) {
-        longest = longest.max(timed(1, |_| line.publish(&values)));
-        published += 1;
+    let (count, longest) = publish_for(Duration::from_secs(2), Duration::from_millis(5), || {
+        line.publish(&values);
         let t: Vec<f64> = (pushed..pushed + 10).map(f64::from).collect();
         series.extend(&t, &t);
         pushed += 10;
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    });
+    let mut published = 1 + count;
     eprintln!("NATS killed: {published} publishes in 2 s, longest {longest:?}");
     assert!(
         longest < PUBLISH_BOUND,
@@ -671,22 +681,13 @@ fn a_killed_nats_server_restarted_gets_the_newest_values_again() {
 #[test]
 fn a_stopped_nats_server_blocks_neither_publish_nor_drop() {
     let _serial = serial();
-    let nats = NatsServer::start("relay-stop");
-    let server = relay_server(&nats.url, "stop", "p0");
-    let line = server.line("wave");
-    let reader = Reader::connect(&nats.url);
-    line.publish(&[1.0]);
-    reader.wait_data("stop.p0.d.0", 1);
+    let (nats, server, line, _reader) = relaying("stop");
     nats.pause(true);
     let values = noise(65536, 9);
-    let start = Instant::now();
-    let mut longest = Duration::ZERO;
-    let mut published = 1;
-    while start.elapsed() < Duration::from_secs(3) {
-        longest = longest.max(timed(1, |_| line.publish(&values)));
-        published += 1;
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let (published, longest) =
+        publish_for(Duration::from_secs(3), Duration::from_millis(2), || {
+            line.publish(&values);
+        });
     let drop_start = Instant::now();
     drop(server);
     let dropping = drop_start.elapsed();

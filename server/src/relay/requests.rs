@@ -16,14 +16,16 @@
 //! Something that is not a request (garbage, an unknown channel, a channel
 //! with no data yet) gets no answer and is counted.
 
+use std::future::Future;
 use std::sync::Arc;
 
-use async_nats::{Client, HeaderMap, Message as NatsMessage, Subject};
+use async_nats::{Client, HeaderMap, Subject};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use plotcast_protocol::relay::{part_value, split_parts, PART_HEADER};
 use plotcast_protocol::util::{lock, unix_now_us};
-use plotcast_protocol::{decode, encode, Message, Pong, CODEC_LZ4_SHUFFLE};
+use plotcast_protocol::{decode, encode, Message, Pong, ProtocolError, CODEC_LZ4_SHUFFLE};
+use tokio::task::JoinError;
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::{Hub, Store};
@@ -39,36 +41,14 @@ pub(crate) async fn serve_clock(
     shared: Arc<RelayShared>,
     cancel: CancellationToken,
 ) {
-    let subject = shared.names().rpc_subject("clock");
-    let Some(mut requests) = subscribe(&client, &subject, &shared, &cancel).await else {
-        return;
-    };
-    loop {
-        let msg = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return,
-            msg = requests.next() => msg,
-        };
-        let Some(msg) = msg else { return };
-        let received_us = unix_now_us();
-        let Some(reply) = msg.reply.clone() else {
-            count(&shared.bad_requests, 1);
-            continue;
-        };
-        let pong = match decode(msg.payload) {
-            Ok(Message::Ping(ping)) => Pong::answer(&ping, received_us, unix_now_us()),
-            _ => {
-                count(&shared.bad_requests, 1);
-                continue;
-            }
-        };
-        match encode(&Message::Pong(pong)) {
-            Ok(frame) => {
-                respond(&client, reply, vec![(None, body(&frame))], &shared, &cancel).await
-            }
-            Err(err) => shared.error(format!("cannot encode a pong: {err}")),
-        }
-    }
+    serve(
+        client,
+        "clock",
+        shared,
+        cancel,
+        |payload, received_us| async move { answer_clock(payload, received_us) },
+    )
+    .await;
 }
 
 /// Answers view requests until cancelled.
@@ -78,9 +58,39 @@ pub(crate) async fn serve_views(
     shared: Arc<RelayShared>,
     cancel: CancellationToken,
 ) {
-    let subject = shared.names().rpc_subject("view");
-    let Some(mut requests) = subscribe(&client, &subject, &shared, &cancel).await else {
-        return;
+    let hub = &hub;
+    serve(client, "view", shared, cancel, move |payload, _| {
+        answer_view(hub, payload)
+    })
+    .await;
+}
+
+/// Takes the requests `plotcast.rpc.<run>.<process>.<what>` one at a
+/// time until cancelled: `answer` makes the reply's body from the
+/// request's payload and the time it arrived (`None`: not a request it
+/// answers), sent to the request's reply subject.
+async fn serve<F, Fut>(
+    client: Client,
+    what: &str,
+    shared: Arc<RelayShared>,
+    cancel: CancellationToken,
+    mut answer: F,
+) where
+    F: FnMut(Bytes, u64) -> Fut,
+    Fut: Future<Output = Option<Bytes>>,
+{
+    let subject = shared.names().rpc_subject(what);
+    let subscribed = tokio::select! {
+        biased;
+        () = cancel.cancelled() => return,
+        s = client.subscribe(Subject::from(subject.as_str())) => s,
+    };
+    let mut requests = match subscribed {
+        Ok(subscriber) => subscriber,
+        Err(err) => {
+            shared.error(format!("cannot answer requests on {subject}: {err}"));
+            return;
+        }
     };
     loop {
         let msg = tokio::select! {
@@ -89,49 +99,35 @@ pub(crate) async fn serve_views(
             msg = requests.next() => msg,
         };
         let Some(msg) = msg else { return };
-        let answer = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return,
-            answer = answer_view(&hub, msg) => answer,
+        let received_us = unix_now_us();
+        let answered = match msg.reply {
+            Some(reply) => tokio::select! {
+                biased;
+                () = cancel.cancelled() => return,
+                body = answer(msg.payload, received_us) => body.map(|body| (reply, body)),
+            },
+            None => None,
         };
-        match answer {
-            Some((reply, frame)) => {
-                let parts = split_parts(&frame)
-                    .into_iter()
-                    .map(|(i, n, bytes)| ((n > 1).then(|| part_value(i, n)), bytes))
-                    .collect();
-                respond(&client, reply, parts, &shared, &cancel).await;
-            }
+        match answered {
+            Some((reply, body)) => respond(&client, reply, &body, &shared, &cancel).await,
             None => count(&shared.bad_requests, 1),
         }
     }
 }
 
-async fn subscribe(
-    client: &Client,
-    subject: &str,
-    shared: &RelayShared,
-    cancel: &CancellationToken,
-) -> Option<async_nats::Subscriber> {
-    let subscribed = tokio::select! {
-        biased;
-        () = cancel.cancelled() => return None,
-        s = client.subscribe(Subject::from(subject)) => s,
+/// The Pong body answering a Ping body.
+fn answer_clock(payload: Bytes, received_us: u64) -> Option<Bytes> {
+    let Ok(Message::Ping(ping)) = decode(payload) else {
+        return None;
     };
-    match subscribed {
-        Ok(subscriber) => Some(subscriber),
-        Err(err) => {
-            shared.error(format!("cannot answer requests on {subject}: {err}"));
-            None
-        }
-    }
+    let pong = Pong::answer(&ping, received_us, unix_now_us());
+    encode(&Message::Pong(pong)).ok().map(|frame| body(&frame))
 }
 
-/// The reply subject and the Data body answering a view request, `None`
-/// for anything that is not one.
-async fn answer_view(hub: &Hub, msg: NatsMessage) -> Option<(Subject, Bytes)> {
-    let reply = msg.reply?;
-    let Ok(Message::View(view)) = decode(msg.payload) else {
+/// The Data body answering a View body: the channel's newest frame reduced
+/// to the view; `None` for anything else, or a channel without data.
+async fn answer_view(hub: &Hub, payload: Bytes) -> Option<Bytes> {
+    let Ok(Message::View(view)) = decode(payload) else {
         return None;
     };
     let (_, _, listed) = hub.layout_frame();
@@ -177,12 +173,10 @@ async fn answer_view(hub: &Hub, msg: NatsMessage) -> Option<(Subject, Bytes)> {
             log_failure(prepared)?
         }
     };
-    Some((reply, body(&frame)))
+    Some(body(&frame))
 }
 
-fn log_failure(
-    prepared: Result<Result<Bytes, plotcast_protocol::ProtocolError>, tokio::task::JoinError>,
-) -> Option<Bytes> {
+fn log_failure(prepared: Result<Result<Bytes, ProtocolError>, JoinError>) -> Option<Bytes> {
     match prepared {
         Ok(Ok(bytes)) => Some(bytes),
         Ok(Err(err)) => {
@@ -196,30 +190,30 @@ fn log_failure(
     }
 }
 
-/// Sends the parts of an answer to `reply`, each with its header if any.
+/// Sends `body` to `reply`: in one message, or in parts numbered by
+/// their `Plotcast-Part` header when longer than one message.
 async fn respond(
     client: &Client,
     reply: Subject,
-    parts: Vec<(Option<String>, Bytes)>,
+    body: &Bytes,
     shared: &RelayShared,
     cancel: &CancellationToken,
 ) {
-    for (header, bytes) in parts {
-        let sent = match header {
-            Some(value) => {
-                let mut headers = HeaderMap::new();
-                headers.insert(PART_HEADER, value.as_str());
-                tokio::select! {
-                    biased;
-                    () = cancel.cancelled() => return,
-                    sent = client.publish_with_headers(reply.clone(), headers, bytes) => sent,
-                }
+    for (i, n, bytes) in split_parts(body) {
+        let send = async {
+            if n == 1 {
+                return client.publish(reply.clone(), bytes).await;
             }
-            None => tokio::select! {
-                biased;
-                () = cancel.cancelled() => return,
-                sent = client.publish(reply.clone(), bytes) => sent,
-            },
+            let mut headers = HeaderMap::new();
+            headers.insert(PART_HEADER, part_value(i, n).as_str());
+            client
+                .publish_with_headers(reply.clone(), headers, bytes)
+                .await
+        };
+        let sent = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return,
+            sent = send => sent,
         };
         if let Err(err) = sent {
             shared.error(format!("cannot answer a request: {err}"));
