@@ -110,3 +110,83 @@ pub(crate) fn series_chunk(
     snapshot.encode(channel, seq, timestamp_us, &mut out)?;
     Ok(body(&compress(out.freeze(), CODEC_LZ4_SHUFFLE)?))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    // The full path, not `super::*`: modcycles.py reads a nested file's
+    // `super` as its folder's module.
+    use crate::relay::value::*;
+
+    use crate::hub::Hub;
+    use crate::reduce::HeatmapReduce;
+    use plotcast_protocol::{
+        decode, encode_data, ArrayRef, ChannelSpec, FrameRef, Message, PartRef,
+    };
+
+    /// A channel of `kind` and a frame of it holding `y` (as one trace).
+    fn frame_of(kind: ChannelKind, y: &[f64]) -> (std::sync::Arc<Channel>, Bytes) {
+        let hub = Hub::new("t".into(), 0, 1, 10, None);
+        let channel = hub.channel(ChannelSpec::new(0, "c", kind), HeatmapReduce::default());
+        let parts = [PartRef {
+            name: "",
+            first_index: 0,
+            x: None,
+            y: ArrayRef::F64(y),
+        }];
+        let mut out = BytesMut::new();
+        encode_data(&FrameRef::new(0, 1, 0, kind, &parts), &mut out).unwrap();
+        (channel, out.freeze())
+    }
+
+    fn noise(n: usize) -> Vec<f64> {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as f64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn short_frames_are_put_whole_and_smooth_ones_compressed() {
+        let (channel, frame) = frame_of(ChannelKind::Line, &[1.0, 2.0, 3.0]);
+        let SnapshotValue::Whole(value) = snapshot_value(&channel, &frame).unwrap() else {
+            panic!("a short frame is put whole")
+        };
+        assert_eq!(value, body(&frame), "not worth compressing: as it is");
+        let smooth: Vec<f64> = (0..200_000).map(|i| f64::from(i / 1000)).collect();
+        let (channel, frame) = frame_of(ChannelKind::Line, &smooth);
+        let SnapshotValue::Whole(value) = snapshot_value(&channel, &frame).unwrap() else {
+            panic!("1.6 MB that compress well fit in a message")
+        };
+        assert!(value.len() < MAX_MESSAGE_BYTES && frame.len() > MAX_MESSAGE_BYTES);
+        let Message::Data(decoded) = decode(value).unwrap() else {
+            panic!("data")
+        };
+        assert_eq!(decoded.parts[0].y.len(), 200_000);
+    }
+
+    #[test]
+    fn a_long_line_becomes_an_overview_and_long_bars_are_too_large() {
+        let (channel, frame) = frame_of(ChannelKind::Line, &noise(1_000_000));
+        let SnapshotValue::Overview(value) = snapshot_value(&channel, &frame).unwrap() else {
+            panic!("8 MB of noise is reduced")
+        };
+        assert!(value.len() <= MAX_MESSAGE_BYTES);
+        let Message::Data(decoded) = decode(value).unwrap() else {
+            panic!("data")
+        };
+        assert!(decoded.lod.is_some(), "an overview says so");
+        let kept = decoded.parts[0].y.len();
+        assert!(kept <= 4 * (OVERVIEW_COLUMNS as usize + 2), "{kept} points");
+        let (channel, frame) = frame_of(ChannelKind::Bars, &noise(200_000));
+        assert!(matches!(
+            snapshot_value(&channel, &frame).unwrap(),
+            SnapshotValue::TooLarge(n) if n > MAX_MESSAGE_BYTES
+        ));
+    }
+}
