@@ -46,15 +46,7 @@ impl Server {
     /// thread and (unless turned off) launches the viewer; see
     /// [`ServerBuilder::start`].
     fn start(cfg: ServerConfig) -> Result<Self, ServerError> {
-        let listener = match cfg.addr {
-            Some(addr) => {
-                let bind = |source| ServerError::Bind { addr, source };
-                let listener = TcpListener::bind(addr).map_err(bind)?;
-                let local = listener.local_addr().map_err(bind)?;
-                Some((listener, local))
-            }
-            None => None,
-        };
+        let listener = cfg.addr.map(bind).transpose()?;
         let local_addr = listener.as_ref().map(|(_, local)| *local);
         let session_id = random_u64().map_err(ServerError::Random)?;
         let hub = Arc::new(Hub::new(
@@ -82,11 +74,7 @@ impl Server {
         if let Some(local_addr) = local_addr {
             tracing::info!(target: "plotcast", addr = %local_addr, session_id, "serving viewers");
             if let (true, Some(token)) = (cfg.token_generated, &token) {
-                eprintln!(
-                    "plotcast: serving on {local_addr}; viewers need the access token {token}\nplotcast: connect with: {VIEWER_BIN} {}:{} --token {token}",
-                    host_name(local_addr),
-                    local_addr.port()
-                );
+                print_generated_token(local_addr, token);
             }
         }
         let alive = Arc::new(AtomicBool::new(true));
@@ -343,6 +331,23 @@ impl ServerBuilder {
     pub fn start(self) -> Result<Server, ServerError> {
         Server::start(self.config()?)
     }
+}
+
+/// Binds the listening socket: it and the address it got.
+fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServerError> {
+    let failed = |source| ServerError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).map_err(failed)?;
+    let local = listener.local_addr().map_err(failed)?;
+    Ok((listener, local))
+}
+
+/// Says on stderr, once, the token viewers need and how to connect.
+fn print_generated_token(local_addr: SocketAddr, token: &str) {
+    eprintln!(
+        "plotcast: serving on {local_addr}; viewers need the access token {token}\nplotcast: connect with: {VIEWER_BIN} {}:{} --token {token}",
+        host_name(local_addr),
+        local_addr.port()
+    );
 }
 
 /// A name others can dial for a server bound to `addr`.
