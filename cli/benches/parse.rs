@@ -129,7 +129,7 @@ fn columns(c: &mut Criterion) {
         .unwrap();
     let options = PlotOptions::default();
     g.bench_function("whitespace, published to a server", |b| {
-        let mut plots = Plots::new(&server, &options);
+        let mut plots = Plots::new(&server, &options, &problems);
         b.iter(|| {
             let mut p = ColumnParser::new(ColumnOptions::default());
             p.feed(black_box(ws.as_bytes()), 1, &mut plots, &problems);

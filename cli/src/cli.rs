@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use plotcast::Colormap;
 
 const ABOUT: &str = "Live plots of the numbers any program prints.";
 
@@ -60,7 +61,8 @@ Examples:
     for i in range(500): print(json.dumps({\"t\": i, \"loss\": math.exp(-i/100), \"w\": [math.sin(i/10 + k/5) for k in range(50)]}))' \\
       | plotcast pipe --log-y loss
 
-  Serve a remote viewer instead of opening a window:
+  Serve a remote viewer instead of opening a window (at the end of the
+  input the final plots are served until Ctrl-C; --wait 60: for a minute):
     ./simulation | plotcast pipe --no-viewer --bind 0.0.0.0:47800
 
 Buffering: a program whose output is a pipe may buffer it in 4 KiB blocks,
@@ -70,8 +72,9 @@ use `stdbuf -oL ./prog` (or fflush(stdout)).
 
 Exit status: `plotcast run` exits with the command's status (128+N if a
 signal N ended it, like a shell; 127 if it cannot be found). `plotcast pipe`
-exits 0 at the end of its input, 128+N when interrupted by signal N. Errors
-of plotcast itself (bad options, address in use) exit 2.
+exits 0 at the end of its input (also when Ctrl-C then ends the serving of
+--no-viewer), 128+N when interrupted by signal N while reading. Errors of
+plotcast itself (bad options, address in use) exit 2.
 
 Environment: PLOTCAST_ADDR (bind address; --bind wins), PLOTCAST_TOKEN,
 PLOTCAST_VIEWER (viewer binary), PLOTCAST_VIEWER_ARGS (extra viewer
@@ -232,9 +235,9 @@ pub struct PlotArgs {
     pub y_range: Vec<String>,
 
     /// Heatmap colormap: viridis, magma, inferno, plasma, coolwarm, RdBu,
-    /// gray (a "_r" suffix reverses it).
+    /// gray (a "_r" suffix reverses it); another name is an error.
     #[arg(long, value_name = "NAME")]
-    pub colormap: Option<String>,
+    pub colormap: Option<Colormap>,
 
     /// Points kept per series (default 100000): the plot's history window.
     #[arg(long, value_name = "POINTS")]
@@ -258,7 +261,9 @@ pub struct ServerArgs {
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
 
-    /// Do not open a window; print the address for plotcast-viewer.
+    /// Do not open a window; print the address for plotcast-viewer. At the
+    /// end of the input plotcast keeps serving the final plots until
+    /// Ctrl-C (or for --wait SECS), so a viewer can still connect.
     #[arg(long)]
     pub no_viewer: bool,
 
@@ -267,11 +272,15 @@ pub struct ServerArgs {
     #[arg(long, value_name = "PATH")]
     pub viewer: Option<PathBuf>,
 
-    /// At the end, wait up to SECS for the viewer to receive the final
-    /// values.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub wait: f64,
+    /// At the end of the input: with a window, wait up to SECS (default
+    /// 10) for it to receive the final values; with no viewer launched,
+    /// keep serving for SECS instead of until Ctrl-C (0: exit at once).
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<f64>,
 }
+
+/// `--wait` when a viewer was launched and no `--wait` was given.
+pub const DEFAULT_WAIT_SECS: f64 = 10.0;
 
 #[cfg(test)]
 mod tests {

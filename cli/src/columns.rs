@@ -322,11 +322,17 @@ impl ColumnParser {
             }
         }
         if let Some(field) = bad {
-            if self.is_header_again(text()) {
+            let text = text();
+            if self.is_header_again(text) {
                 return;
             }
-            let why = format!("\"{}\" is not a number", String::from_utf8_lossy(field));
-            problems.bad_line(line_no, why, text());
+            // The line is quoted once: a one-field line is not named twice.
+            let why = if field.trim_ascii() == text {
+                "not a number".to_owned()
+            } else {
+                format!("\"{}\" is not a number", String::from_utf8_lossy(field))
+            };
+            problems.bad_line(line_no, why, text);
             return;
         }
         if self.values.len() != layout.ncols {
@@ -449,6 +455,7 @@ fn unique_names(names: &mut Vec<String>, n: usize) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::problems::Said;
     use std::collections::BTreeMap;
 
     /// Records every point per plot/series.
@@ -570,23 +577,13 @@ mod tests {
 
     #[test]
     fn field_count_changes_are_reported_with_line_numbers() {
-        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        struct W(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-        impl std::io::Write for W {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let problems = Problems::with_output(10, false, Box::new(W(out.clone())));
+        let out = Said::default();
+        let problems = out.problems(10);
         let mut p = ColumnParser::new(ColumnOptions::default());
         let mut sink = Rec::default();
         p.feed(b"1 2\n3\n\n4 5 6\n7 8\n", 1, &mut sink, &problems);
         p.feed(b"1,5 2\n", 6, &mut sink, &problems);
-        let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+        let text = out.text();
         assert!(
             text.contains("line 2: 1 field instead of 2: \"3\""),
             "{text}"
@@ -594,6 +591,23 @@ mod tests {
         assert!(text.contains("line 4: 3 fields instead of 2"), "{text}");
         assert!(text.contains("line 6: \"1,5\" is not a number"), "{text}");
         assert_eq!(ys(&sink, "c2"), vec![2.0, 8.0]);
+    }
+
+    #[test]
+    fn a_bad_line_is_quoted_once() {
+        let out = Said::default();
+        let problems = out.problems(10);
+        let mut p = ColumnParser::new(ColumnOptions::default());
+        p.feed(b"1\nfoo\n2\n", 1, &mut Rec::default(), &problems);
+        let mut p = ColumnParser::new(ColumnOptions::default());
+        p.feed(b"1 2\n3 oops\n", 1, &mut Rec::default(), &problems);
+        let text = out.text();
+        assert!(text.contains("line 2: not a number: \"foo\"\n"), "{text}");
+        assert_eq!(text.matches("foo").count(), 1, "{text}");
+        assert!(
+            text.contains("line 2: \"oops\" is not a number: \"3 oops\""),
+            "the field and the line it is in: {text}"
+        );
     }
 
     #[test]

@@ -14,6 +14,10 @@
 //! `null` is a gap; so are `NaN` and `Infinity`, which Python's `json`
 //! writes although JSON has no such tokens. Strings and booleans are
 //! ignored (said once per key).
+//!
+//! Plots appear in the order of their keys, as the first record holding
+//! each key lists them (a key first seen later comes after the ones seen
+//! before it): records are read key by key, in order, never through a map.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -65,6 +69,12 @@ pub struct Record<'a>(pub Vec<(Cow<'a, str>, Value<'a>)>);
 #[derive(Debug)]
 pub struct JsonParser {
     x_key: String,
+    /// Whether `--x` named the x key (the default, `t`, may be absent).
+    x_given: bool,
+    /// Whether some record held the x key.
+    x_seen: bool,
+    /// The keys of the first record, to list when `--x` names none of them.
+    first_keys: Vec<String>,
     routing: Routing,
     /// Records read (the x of records without the x key).
     index: u64,
@@ -78,13 +88,18 @@ pub struct JsonParser {
     recent: Vec<(String, usize)>,
     /// Batch slot per (object key, inner key).
     nested_slots: HashMap<String, HashMap<String, usize>>,
+    /// The batch holds points of a series the sink has not heard of yet.
+    unsent_new_slot: bool,
 }
 
 impl JsonParser {
     /// A parser with these options.
     pub fn new(opts: JsonOptions) -> Self {
         Self {
+            x_given: opts.x_key.is_some(),
             x_key: opts.x_key.unwrap_or_else(|| "t".to_owned()),
+            x_seen: false,
+            first_keys: Vec::new(),
             routing: opts.routing,
             index: 0,
             x_named: false,
@@ -92,12 +107,25 @@ impl JsonParser {
             slots: HashMap::new(),
             recent: Vec::new(),
             nested_slots: HashMap::new(),
+            unsent_new_slot: false,
         }
     }
 
     /// Records read so far.
     pub fn records(&self) -> u64 {
         self.index
+    }
+
+    /// End of input: a `--x` key that no record held is said, with the
+    /// keys there were.
+    pub fn finish(&mut self, problems: &Problems) {
+        if self.x_given && !self.x_seen && self.index > 0 {
+            let key = &self.x_key;
+            problems.note(format_args!(
+                "--x {key}: no record has the key \"{key}\" (the first record's keys: {}); x was the record's index",
+                self.first_keys.join(", ")
+            ));
+        }
     }
 
     /// Parses whole lines (`data`, whose first line is `first_line`).
@@ -108,7 +136,22 @@ impl JsonParser {
                 self.line(text, line_no, sink, problems);
             }
         }
+        self.flush(sink);
+    }
+
+    fn flush(&mut self, sink: &mut dyn Sink) {
         self.batch.flush(sink);
+        self.unsent_new_slot = false;
+    }
+
+    /// Before a snapshot (an array, a grid) goes to the sink: plots appear
+    /// in the order of their keys, and scalars wait in the batch until the
+    /// end of the block, so a batch holding a series the sink has not heard
+    /// of goes first. Once every key has been seen this costs nothing.
+    fn before_snapshot(&mut self, sink: &mut dyn Sink) {
+        if self.unsent_new_slot {
+            self.flush(sink);
+        }
     }
 
     fn line(&mut self, text: &[u8], line_no: u64, sink: &mut dyn Sink, problems: &Problems) {
@@ -117,9 +160,9 @@ impl JsonParser {
             Err(err) => match python_tokens_as_null(text) {
                 Some(fixed) => match serde_json::from_slice::<Record<'_>>(&fixed) {
                     Ok(record) => self.record(record, line_no, text, sink, problems),
-                    Err(_) => problems.bad_line(line_no, format!("not a JSON object: {err}"), text),
+                    Err(_) => problems.bad_line(line_no, not_json(&err), text),
                 },
-                None => problems.bad_line(line_no, format!("not a JSON object: {err}"), text),
+                None => problems.bad_line(line_no, not_json(&err), text),
             },
         }
     }
@@ -132,11 +175,15 @@ impl JsonParser {
         sink: &mut dyn Sink,
         problems: &Problems,
     ) {
+        if self.index == 0 {
+            self.first_keys = record.0.iter().map(|(k, _)| k.to_string()).collect();
+        }
         let x_value = record
             .0
             .iter()
             .find(|(k, _)| *k == self.x_key)
             .map(|(_, v)| v);
+        self.x_seen |= x_value.is_some();
         let (x, x_array) = match x_value {
             Some(Value::Number(x)) if x.is_finite() => (*x, None),
             Some(Value::Number(_)) => {
@@ -164,10 +211,14 @@ impl JsonParser {
                     self.batch.push(slot, x, *y);
                 }
                 Value::Array(y) => {
+                    self.before_snapshot(sink);
                     let x = x_array.filter(|xs| xs.len() == y.len());
                     sink.line(key, &[Trace { name: "", x, y }]);
                 }
-                Value::Grid { values, nx, ny } => sink.heatmap(key, values, *nx, *ny),
+                Value::Grid { values, nx, ny } => {
+                    self.before_snapshot(sink);
+                    sink.heatmap(key, values, *nx, *ny);
+                }
                 Value::Object(inner) => self.object(key, inner, x, sink, problems),
                 Value::Other(what) => problems.note_once(
                     key,
@@ -192,6 +243,7 @@ impl JsonParser {
                 let (plot, series) = self.routing.route(key);
                 let slot = self.batch.slot(&plot, &series);
                 self.slots.insert(key.to_owned(), slot);
+                self.unsent_new_slot = true;
                 slot
             }
         };
@@ -220,6 +272,7 @@ impl JsonParser {
                     None => {
                         let slot = self.batch.slot(key, name);
                         slots.insert(name.to_string(), slot);
+                        self.unsent_new_slot = true;
                         slot
                     }
                 };
@@ -242,6 +295,7 @@ impl JsonParser {
                     _ => None,
                 })
                 .collect();
+            self.before_snapshot(sink);
             sink.line(key, &traces);
         } else {
             problems.note_once(
@@ -251,6 +305,19 @@ impl JsonParser {
                 ),
             );
         }
+    }
+}
+
+/// Why a line is not a record, in the report's terms: serde_json counts
+/// lines within the text it was given (always "line 1" here), so only the
+/// column is kept.
+fn not_json(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let place = format!(" at line {} column {}", err.line(), err.column());
+    let what = text.strip_suffix(&place).unwrap_or(&text);
+    match err.column() {
+        0 => format!("not a JSON object ({what})"),
+        column => format!("not a JSON object ({what}, column {column})"),
     }
 }
 
@@ -530,6 +597,7 @@ impl<'de> Visitor<'de> for Cell<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::problems::Said;
     use std::collections::BTreeMap;
 
     fn rec(text: &str) -> Record<'_> {
@@ -577,6 +645,32 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn bad_lines_say_where_in_the_line() {
+        let out = Said::default();
+        let problems = out.problems(10);
+        let mut p = JsonParser::new(JsonOptions::default());
+        p.feed(
+            b"{\"a\": 1}\nx\n{\"a\": tru}\n",
+            1,
+            &mut Rec::default(),
+            &problems,
+        );
+        let text = out.text();
+        assert!(
+            text.contains("line 2: not a JSON object (expected value, column 1): \"x\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 3: not a JSON object (expected ident, column 10)"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("line 1 column"),
+            "serde's own line number is noise: {text}"
+        );
     }
 
     #[test]
@@ -659,6 +753,43 @@ mod tests {
         );
         assert_eq!(rec.heatmaps, vec![("T".into(), 2, 2)]);
         assert_eq!(problems.counts().skipped_lines, 1);
+    }
+
+    /// Plot names in the order the sink first heard of them.
+    #[derive(Default)]
+    struct Order(Vec<String>);
+    impl Order {
+        fn saw(&mut self, plot: &str) {
+            if !self.0.iter().any(|p| p == plot) {
+                self.0.push(plot.to_owned());
+            }
+        }
+    }
+    impl Sink for Order {
+        fn series(&mut self, plot: &str, _: &str, _: &[f64], _: &[f64]) {
+            self.saw(plot);
+        }
+        fn line(&mut self, plot: &str, _: &[Trace<'_>]) {
+            self.saw(plot);
+        }
+        fn heatmap(&mut self, plot: &str, _: &[f64], _: usize, _: usize) {
+            self.saw(plot);
+        }
+    }
+
+    #[test]
+    fn plots_appear_in_key_order() {
+        let text = concat!(
+            r#"{"t": 0, "loss": 1, "w": [1, 2], "acc": {"a": 1}, "T": [[1, 2]], "u": {"a": [1]}, "lr": 3}"#,
+            "\n",
+            r#"{"t": 1, "loss": 1, "w": [1, 2], "late": 5, "g": [3]}"#,
+            "\n",
+        );
+        let mut p = JsonParser::new(JsonOptions::default());
+        let mut sink = Order::default();
+        let problems = Problems::with_output(0, true, Box::new(std::io::sink()));
+        p.feed(text.as_bytes(), 1, &mut sink, &problems);
+        assert_eq!(sink.0, ["loss", "w", "acc", "T", "u", "lr", "late", "g"]);
     }
 
     #[test]

@@ -4,8 +4,11 @@
 //! a command and plots its stdout. See `plotcast --help`.
 
 mod cli;
+mod linger;
 mod session;
 mod signals;
+
+use std::io::IsTerminal as _;
 
 use clap::Parser as _;
 
@@ -16,14 +19,16 @@ use crate::session::Source;
 const ERROR_EXIT: i32 = 2;
 
 fn main() {
-    // Library warnings (for example a channel renamed for a kind clash)
-    // reach stderr; RUST_LOG=plotcast=debug shows every connection.
+    // Library warnings reach stderr; RUST_LOG=plotcast=debug shows every
+    // connection. Colours only on a terminal: piped into a file or a log,
+    // escape codes are noise.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .without_time()
         .with_target(false)
         .init();

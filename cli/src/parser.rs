@@ -117,10 +117,13 @@ impl Parser {
                     json: false,
                 }
             }
-            State::Json(p) => ParseTotals {
-                samples: p.records(),
-                json: true,
-            },
+            State::Json(p) => {
+                p.finish(problems);
+                ParseTotals {
+                    samples: p.records(),
+                    json: true,
+                }
+            }
         }
     }
 

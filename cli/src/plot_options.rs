@@ -1,6 +1,7 @@
 //! Per-plot options as given on the command line: `[PLOT=]VALUE` for one
 //! plot or all, `PLOTS` lists for switches, `MIN:MAX` ranges, groups.
 
+use plotcast::Colormap;
 use thiserror::Error;
 
 /// A command-line value that does not read.
@@ -133,7 +134,7 @@ pub struct PlotOptions {
     /// Fixed y ranges (heatmaps: the colour range).
     pub y_ranges: Targeted<(f64, f64)>,
     /// Heatmap colormap.
-    pub colormap: Option<String>,
+    pub colormap: Option<Colormap>,
     /// History window of series, points per series (0: the server's).
     pub history_points: usize,
 }

@@ -1,38 +1,78 @@
 //! [`Plots`]: the [`Sink`] that publishes through a running
 //! [`plotcast::Server`], creating each plot's channel with its options the
 //! first time data arrives for it.
+//!
+//! A channel keeps one kind for its life. When data of another kind comes
+//! for a plot (a JSON key that held numbers now holds an array), it goes to
+//! a plot of its own, `"a (line)"`, and the user is told once, in
+//! plotcast's words.
 
 use std::collections::HashMap;
 
 use plotcast::{ChannelBuilder, Heatmap, Line, Series, Server, Trace};
 
 use crate::plot_options::PlotOptions;
+use crate::problems::Problems;
 use crate::sink::Sink;
+
+/// What a plot is drawn as, by the data that made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Series,
+    Line,
+    Heatmap,
+}
+
+impl Kind {
+    /// The channel kind's name, as the server names kinds.
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Series => "series",
+            Kind::Line => "line",
+            Kind::Heatmap => "heatmap",
+        }
+    }
+
+    /// The data that makes such a plot.
+    fn data(self) -> &'static str {
+        match self {
+            Kind::Series => "numbers",
+            Kind::Line => "1-D arrays",
+            Kind::Heatmap => "2-D arrays",
+        }
+    }
+}
 
 /// Publishes parsed values to the server's channels.
 #[derive(Debug)]
 pub struct Plots<'s> {
     server: &'s Server,
     options: &'s PlotOptions,
+    problems: &'s Problems,
     x_name: Option<String>,
     series: HashMap<String, Series>,
     lines: HashMap<String, Line>,
     heatmaps: HashMap<String, Heatmap>,
     /// Plot names in order of creation.
     created: Vec<String>,
+    /// The kind each name was first created as.
+    kinds: HashMap<String, Kind>,
 }
 
 impl<'s> Plots<'s> {
-    /// Plots on `server` with `options`.
-    pub fn new(server: &'s Server, options: &'s PlotOptions) -> Self {
+    /// Plots on `server` with `options`; a plot whose data changes kind is
+    /// said to `problems`.
+    pub fn new(server: &'s Server, options: &'s PlotOptions, problems: &'s Problems) -> Self {
         Self {
             server,
             options,
+            problems,
             x_name: None,
             series: HashMap::new(),
             lines: HashMap::new(),
             heatmaps: HashMap::new(),
             created: Vec::new(),
+            kinds: HashMap::new(),
         }
     }
 
@@ -51,10 +91,35 @@ impl<'s> Plots<'s> {
             .collect()
     }
 
-    fn builder(&mut self, plot: &str, series: bool) -> ChannelBuilder {
-        self.created.push(plot.to_owned());
+    /// The channel name for `plot`'s data of `kind`: the plot's own name,
+    /// unless a plot of another kind has it.
+    fn channel_name(&mut self, plot: &str, kind: Kind) -> String {
+        let Some(&first) = self.kinds.get(plot) else {
+            self.kinds.insert(plot.to_owned(), kind);
+            return plot.to_owned();
+        };
+        let mut name = format!("{plot} ({})", kind.word());
+        let mut n = 2;
+        while self.kinds.contains_key(&name) {
+            name = format!("{plot} ({} {n})", kind.word());
+            n += 1;
+        }
+        self.kinds.insert(name.clone(), kind);
+        self.problems.note(format_args!(
+            "\"{plot}\" is plotted as a {} (from {}); its {} are plotted as \"{name}\"",
+            first.word(),
+            first.data(),
+            kind.data()
+        ));
+        name
+    }
+
+    fn builder(&mut self, plot: &str, kind: Kind) -> ChannelBuilder {
+        let name = self.channel_name(plot, kind);
+        self.created.push(name.clone());
+        let series = kind == Kind::Series;
         let o = self.options;
-        let mut b = self.server.channel(plot);
+        let mut b = self.server.channel(name);
         if let Some(title) = o.titles.get(plot) {
             b = b.title(title.clone());
         }
@@ -78,8 +143,8 @@ impl<'s> Plots<'s> {
         if let Some(&(lo, hi)) = o.y_ranges.get(plot) {
             b = b.y_range(lo, hi);
         }
-        if let Some(map) = &o.colormap {
-            b = b.colormap(map.clone());
+        if let Some(map) = o.colormap {
+            b = b.colormap(map);
         }
         if series && o.history_points > 0 {
             b = b.history_points(o.history_points);
@@ -91,7 +156,7 @@ impl<'s> Plots<'s> {
 impl Sink for Plots<'_> {
     fn series(&mut self, plot: &str, series: &str, x: &[f64], y: &[f64]) {
         if !self.series.contains_key(plot) {
-            let handle = self.builder(plot, true).series();
+            let handle = self.builder(plot, Kind::Series).series();
             self.series.insert(plot.to_owned(), handle);
         }
         if let Some(handle) = self.series.get(plot) {
@@ -101,7 +166,7 @@ impl Sink for Plots<'_> {
 
     fn line(&mut self, plot: &str, traces: &[Trace<'_>]) {
         if !self.lines.contains_key(plot) {
-            let handle = self.builder(plot, false).line();
+            let handle = self.builder(plot, Kind::Line).line();
             self.lines.insert(plot.to_owned(), handle);
         }
         if let Some(handle) = self.lines.get(plot) {
@@ -111,7 +176,7 @@ impl Sink for Plots<'_> {
 
     fn heatmap(&mut self, plot: &str, values: &[f64], nx: usize, ny: usize) {
         if !self.heatmaps.contains_key(plot) {
-            let handle = self.builder(plot, false).heatmap();
+            let handle = self.builder(plot, Kind::Heatmap).heatmap();
             self.heatmaps.insert(plot.to_owned(), handle);
         }
         if let Some(handle) = self.heatmaps.get(plot) {

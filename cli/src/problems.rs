@@ -161,28 +161,46 @@ fn excerpt(text: &[u8]) -> String {
     format!("\"{out}\"")
 }
 
+/// What a [`Problems`] said, for the tests of the parsers.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct Said(std::sync::Arc<Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl Said {
+    /// Problems reporting the first `max_reports` bad lines here.
+    pub(crate) fn problems(&self, max_reports: u64) -> Problems {
+        Problems::with_output(max_reports, false, Box::new(self.clone()))
+    }
+
+    /// Everything said so far.
+    pub(crate) fn text(&self) -> String {
+        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+#[cfg(test)]
+impl Write for Said {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn first_reports_then_counts() {
-        let out = Shared::default();
-        let p = Problems::with_output(2, false, Box::new(out.clone()));
+        let out = Said::default();
+        let p = out.problems(2);
         for line in 1..=5 {
             p.bad_line(line, "not a number", b"1 x 3\n");
         }
@@ -190,7 +208,7 @@ mod tests {
         p.dropped(5);
         p.note_once("k", format_args!("once"));
         p.note_once("k", format_args!("once"));
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let text = out.text();
         assert_eq!(text.matches("not a number").count(), 2, "{text}");
         assert!(text.contains("line 1: not a number: \"1 x 3\""), "{text}");
         assert!(text.contains("only counted"), "{text}");

@@ -1,15 +1,19 @@
 //! One `plotcast pipe` or `plotcast run` from start to exit status: the
-//! server, the command, the reader, parser and signal threads (scoped:
-//! each is joined before the server finishes), and the summary.
+//! server, the command, the reader and parser threads (scoped: each is
+//! joined before the server finishes), the signal thread (for the whole
+//! session, as a signal also ends the serving after the input), and the
+//! summary.
 
 use std::ffi::OsString;
 use std::io::ErrorKind;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context as _};
-use plotcast::{Server, ViewerLaunch, VIEWER_BIN};
+use plotcast::{Server, ViewerLaunch};
 use plotcast_cli::plot_options::{
     parse_delimiter, parse_group, parse_named, parse_range, split_list,
 };
@@ -18,11 +22,11 @@ use plotcast_cli::{
     PlotOptions, Plots, Problems, ReadTotals, ReaderConfig, Routing, Targeted, Targets, XColumn,
 };
 use rustix::process::Pid;
-use signal_hook::iterator::Handle;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Common, FormatArg};
-use crate::signals::{OnSignal, Watch};
+use crate::cli::{Common, FormatArg, DEFAULT_WAIT_SECS};
+use crate::linger::Linger;
+use crate::signals::{Caught, OnSignal, Watch};
 
 /// Where the lines come from.
 #[derive(Debug)]
@@ -47,7 +51,8 @@ pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
     let (parse_opts, plot_opts) = options(common)?;
     let problems = Problems::new(common.input.max_reports, common.input.quiet);
     // Caught from here on: a Ctrl-C while the command starts is handled.
-    let mut watch = Watch::new().context("cannot install the signal handlers")?;
+    let watch = Watch::new().context("cannot install the signal handlers")?;
+    let caught = watch.caught();
 
     let (mut child, title) = match &source {
         Source::Stdin => (None, "plotcast pipe".to_owned()),
@@ -73,8 +78,12 @@ pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
 
     let handoff = Handoff::default();
     let cancel = CancellationToken::new();
+    let exited = Arc::new(AtomicBool::new(false));
     let on_signal = match &child {
-        Some(c) => OnSignal::Forward(Pid::from_child(c)),
+        Some(c) => OnSignal::Forward {
+            pid: Pid::from_child(c),
+            exited: Arc::clone(&exited),
+        },
         None => OnSignal::Stop(cancel.clone()),
     };
     let stdout = child.as_mut().and_then(|c| c.stdout.take());
@@ -82,21 +91,19 @@ pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
         max_line_bytes: common.input.max_line_bytes,
         echo: common.input.echo,
     };
-    let signals = watch.handle();
+    // Runs until the end of the session: a signal also ends the serving
+    // after the input (see `linger`).
+    let _signals = watch
+        .start(on_signal)
+        .context("cannot start the signal thread")?;
 
     let outcome = thread::scope(|s| -> anyhow::Result<Outcome> {
-        // Whatever happens below, the signal thread and the parser end so
-        // the scope can join them.
-        let _close_signals = CloseSignals(signals.clone());
+        // Whatever happens below, the parser ends so the scope can join it.
         let _close_handoff = plotcast_cli::handoff::CloseOnDrop(&handoff);
-        thread::Builder::new()
-            .name("plotcast-signals".into())
-            .spawn_scoped(s, || watch.run(&on_signal))
-            .context("cannot start the signal thread")?;
         let parser = thread::Builder::new()
             .name("plotcast-parse".into())
             .spawn_scoped(s, || {
-                let mut plots = Plots::new(&server, &plot_opts);
+                let mut plots = Plots::new(&server, &plot_opts, &problems);
                 let totals = Parser::new(parse_opts).run(&handoff, &mut plots, &problems);
                 (totals, plots.created().to_vec(), plots.unused_names())
             })
@@ -117,6 +124,7 @@ pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
         let status = match child.as_mut() {
             Some(child) => {
                 let status = child.wait().context("cannot wait for the command")?;
+                exited.store(true, Ordering::SeqCst);
                 // Everything it wrote is in the pipe now; read that, and do
                 // not wait for a grandchild that still holds the pipe open.
                 cancel.cancel();
@@ -138,7 +146,19 @@ pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
             status,
         })
     })?;
+    Ok(conclude(common, server, outcome, &problems, &caught))
+}
 
+/// The end of a session whose input has ended: notes, what the viewers
+/// are told, the serving that may go on (see `linger`), the summary;
+/// returns the exit status.
+fn conclude(
+    common: &Common,
+    server: Server,
+    outcome: Outcome,
+    problems: &Problems,
+    caught: &Caught,
+) -> i32 {
     let read = match outcome.read {
         Ok(totals) => totals,
         Err(err) => {
@@ -152,31 +172,58 @@ pub fn run(common: &Common, source: Source) -> anyhow::Result<i32> {
             outcome.plots.join(", ")
         ));
     }
-    let expect_viewer = matches!(
-        server.viewer_launch(),
-        ViewerLaunch::Launched { .. } | ViewerLaunch::Building
-    );
-    let caught = watch.caught.load(std::sync::atomic::Ordering::SeqCst);
-    if let Some(reason) = interruption(outcome.status, caught) {
+    // What stopped the run; a signal that later ends the serving below
+    // does not make a finished run interrupted.
+    let caught_while_reading = caught.last();
+    if let Some(reason) = interruption(outcome.status, caught_while_reading) {
         server.interrupted(reason);
     }
-    let wait = Duration::try_from_secs_f64(common.server.wait).unwrap_or(Duration::ZERO);
-    if !server.finish(wait) && expect_viewer {
-        problems.note(format_args!(
-            "the viewer did not receive the final values within {wait:?} (see --wait)"
-        ));
+    let summary = summary(&read, &outcome.parsed, &outcome.plots, problems);
+    let say_summary = || {
+        if !common.input.quiet {
+            eprintln!("plotcast: {summary}");
+        }
+    };
+    let launch = server.viewer_launch();
+    let wait = common.server.wait;
+    match Linger::after_input(wait, &launch, caught_while_reading) {
+        Linger::No => {
+            let wait = wait.unwrap_or(DEFAULT_WAIT_SECS);
+            let wait = Duration::try_from_secs_f64(wait).unwrap_or(Duration::ZERO);
+            let expect_viewer = matches!(
+                launch,
+                ViewerLaunch::Launched { .. } | ViewerLaunch::Building
+            );
+            if !server.finish(wait) && expect_viewer {
+                problems.note(format_args!(
+                    "the viewer did not receive the final values within {wait:?} (see --wait)"
+                ));
+            }
+            say_summary();
+        }
+        linger => {
+            // Said first: the run is over as far as the input goes.
+            say_summary();
+            let ended = if outcome.status.is_some() {
+                "the command ended"
+            } else {
+                "end of input"
+            };
+            problems.note(format_args!(
+                "{ended}: still serving the final plots on {} (no viewer was launched); {}",
+                server.local_addr(),
+                linger.how_it_ends()
+            ));
+            linger.wait(caught);
+            // Viewers were served all along; a stalled one is not waited for.
+            server.finish(Duration::ZERO);
+        }
     }
-    if !common.input.quiet {
-        eprintln!(
-            "plotcast: {}",
-            summary(&read, &outcome.parsed, &outcome.plots, &problems)
-        );
-    }
-    Ok(match outcome.status {
+    match outcome.status {
         Some(status) => exit_code(status),
-        None if caught != 0 => 128 + caught,
+        None if caught_while_reading != 0 => 128 + caught_while_reading,
         None => 0,
-    })
+    }
 }
 
 struct Outcome {
@@ -185,15 +232,6 @@ struct Outcome {
     plots: Vec<String>,
     unused: Vec<String>,
     status: Option<ExitStatus>,
-}
-
-/// Closes the signal iterator when dropped.
-struct CloseSignals(Handle);
-
-impl Drop for CloseSignals {
-    fn drop(&mut self) {
-        self.0.close();
-    }
 }
 
 fn read_from(
@@ -255,7 +293,7 @@ fn options(c: &Common) -> anyhow::Result<(ParseOptions, PlotOptions)> {
         log_x: Targets::from_arg(p.log_x.as_deref()),
         log_y: Targets::from_arg(p.log_y.as_deref()),
         y_ranges: Targeted::parse(&p.y_range, parse_range).context("--y-range")?,
-        colormap: p.colormap.clone(),
+        colormap: p.colormap,
         history_points: p.history.unwrap_or(0),
     };
     Ok((parse, plots))
@@ -290,8 +328,9 @@ fn start_server(c: &Common, default_title: String) -> anyhow::Result<Server> {
     b.start().context("cannot start the plot server")
 }
 
-/// Says where viewers connect when no window was launched (a generated
-/// token is printed by the library itself, with the address).
+/// Says where viewers connect when no window was launched: every address
+/// of this machine for `0.0.0.0` (a generated token is printed by the
+/// library itself, with the same hint).
 fn announce(c: &Common, server: &Server, problems: &Problems) {
     if !matches!(server.viewer_launch(), ViewerLaunch::Disabled) {
         return;
@@ -303,13 +342,17 @@ fn announce(c: &Common, server: &Server, problems: &Problems) {
         return;
     }
     let addr = server.local_addr();
-    let token = server
-        .token()
-        .map(|t| format!(" --token {t}"))
-        .unwrap_or_default();
-    problems.note(format_args!(
-        "serving on {addr}; connect with: {VIEWER_BIN} {addr}{token}"
-    ));
+    let hint = server.connect_hint();
+    match &hint[..] {
+        // Loopback, or one address: one line says it all.
+        [one] => problems.note(format_args!("serving on {addr}; {one}")),
+        lines => {
+            problems.note(format_args!("serving on {addr}"));
+            for line in lines {
+                problems.note(format_args!("{line}"));
+            }
+        }
+    }
 }
 
 /// Starts the command with its stdout piped to us; on failure, says why

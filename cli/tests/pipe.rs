@@ -12,9 +12,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{plotcast, run_until_png, run_with_input, with_headless_viewer, RUN_TIMEOUT};
+use plotcast_protocol::GoodbyeCode;
+use plotcast_testkit::procs::Signal;
 use plotcast_testkit::rgb::{TAB_BLUE as BLUE, TAB_ORANGE as ORANGE};
 use plotcast_testkit::viewer_files::launched_viewer_pngs;
-use plotcast_testkit::{stalled_peer_asking, Rgb, TempDir};
+use plotcast_testkit::{stalled_peer_asking, PeerError, Rgb, TempDir, TestPeer};
 
 #[test]
 fn columns_with_a_header_are_plotted() {
@@ -126,7 +128,7 @@ fn malformed_lines_are_counted_and_the_first_reported() {
             writeln!(input, "{i} {}", i * 2).unwrap();
         }
     }
-    let cmd = plotcast().args(["pipe", "--no-viewer", "--max-reports", "3"]);
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--wait", "0", "--max-reports", "3"]);
     let (status, said) = run_with_input(cmd, input.as_bytes());
     assert!(status.success(), "bad input never fails the run: {said}");
     // The first three bad lines, with their line numbers.
@@ -235,4 +237,173 @@ fn halves_with(img: &Rgb, colour: [u8; 3]) -> (usize, usize) {
         }
     }
     (left, right)
+}
+
+#[test]
+fn unknown_names_are_refused_with_the_list() {
+    // A misspelt colormap is an error naming the valid ones, before any
+    // input is read (not a heatmap drawn as viridis without a word).
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--colormap", "virdis"]);
+    let (status, said) = run_with_input(cmd, b"");
+    assert_eq!(status.code(), Some(2), "a bad option: {said}");
+    assert!(
+        said.contains("unknown colormap \"virdis\" (did you mean viridis?)"),
+        "{said}"
+    );
+    for name in plotcast_protocol::colormap::NAMES {
+        assert!(said.contains(name), "{name} listed: {said}");
+    }
+    // A reversed map with the case a user may type is a map.
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--wait", "0", "--colormap", "rdbu_R"]);
+    let (status, said) = run_with_input(cmd, b"{\"T\": [[1, 2], [3, 4]]}\n");
+    assert!(status.success(), "{said}");
+
+    // JSON keys are known only once records come: an --x key that no
+    // record holds is said at the end, with the keys there were.
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--wait", "0", "--x", "step"]);
+    let (status, said) = run_with_input(cmd, b"{\"t\": 0, \"loss\": 1}\n");
+    assert!(status.success(), "{said}");
+    assert!(
+        said.contains(
+            "--x step: no record has the key \"step\" (the first record's keys: t, loss)"
+        ),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_key_that_changes_kind_is_said_in_plain_words() {
+    // RUST_LOG shows the library's own log lines too: into a pipe they
+    // come without terminal colour codes.
+    let cmd =
+        plotcast()
+            .env("RUST_LOG", "plotcast=info")
+            .args(["pipe", "--no-viewer", "--wait", "0"]);
+    let input = b"{\"t\": 0, \"a\": 1}\n{\"t\": 1, \"a\": [1, 2, 3]}\n{\"t\": 2, \"a\": 2}\n";
+    let (status, said) = run_with_input(cmd, input);
+    assert!(status.success(), "{said}");
+    assert!(
+        said.contains(
+            "plotcast: \"a\" is plotted as a series (from numbers); its 1-D arrays are plotted as \"a (line)\"\n"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("WARN"), "no log line of the library: {said}");
+    assert!(
+        said.contains("serving viewers"),
+        "RUST_LOG is honoured: {said}"
+    );
+    assert!(
+        !said.contains('\x1b'),
+        "no escape codes into a pipe: {said:?}"
+    );
+    assert!(said.contains("3 records plotted in 2 plots"), "{said}");
+}
+
+/// The `ADDR` and `TOKEN` of each `connect with: plotcast-viewer ADDR
+/// --token TOKEN` (or `or: ...`) line.
+fn hinted(said: &str) -> Vec<(std::net::SocketAddr, String)> {
+    said.lines()
+        .filter_map(|l| l.split_once("plotcast-viewer ").map(|(_, rest)| rest))
+        .map(|rest| {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            let [addr, "--token", token] = words[..] else {
+                panic!("not ADDR --token TOKEN: {rest:?}");
+            };
+            let addr = addr
+                .parse()
+                .unwrap_or_else(|_| panic!("{addr:?} is not an address one can dial"));
+            (addr, token.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_remote_hint_names_addresses_another_machine_can_dial() {
+    // Bound to all interfaces, the hint named the host name ("vm:47800"),
+    // which another machine may not resolve, or 0.0.0.0. It names this
+    // machine's own addresses, and each of them serves.
+    for token in [None, Some("s3cret")] {
+        let mut args = vec!["pipe", "--no-viewer", "--bind", "0.0.0.0:0"];
+        args.extend(token.map(|t| ["--token", t]).into_iter().flatten());
+        let mut running = plotcast().args(args).spawn();
+        running.wait_for_line("connect with: ", Duration::from_secs(30));
+        let port = running
+            .said()
+            .split("serving on 0.0.0.0:")
+            .nth(1)
+            .and_then(|rest| rest.split([';', '\n']).next()?.parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("no port in {:?}", running.said()));
+        let hints = hinted(running.said());
+        assert!(!hints.is_empty(), "{}", running.said());
+        let host = plotcast_protocol::util::host_name().unwrap_or_default();
+        for (addr, given) in &hints {
+            assert_eq!(addr.port(), port, "{}", running.said());
+            assert!(
+                !addr.ip().is_unspecified() && !addr.ip().is_loopback(),
+                "{addr} cannot be dialed from another machine"
+            );
+            assert!(!host.is_empty() && !running.said().contains(&format!("{host}:")));
+            if let Some(token) = token {
+                assert_eq!(given, token);
+            }
+            let peer = TestPeer::connect_with(*addr, Some(given));
+            drop(peer);
+        }
+        running.signal(Signal::TERM);
+        let (_, said) = running.finish(RUN_TIMEOUT);
+        assert!(said.contains("plotted in 0 plots"), "{said}");
+    }
+}
+
+#[test]
+fn without_a_viewer_the_final_plots_are_served_until_ctrl_c() {
+    // It exited at the end of the input, before anyone could connect.
+    let mut running = plotcast().args(["pipe", "--no-viewer"]).spawn();
+    let addr = running.serving_addr(Duration::from_secs(30));
+    let mut stdin = running.take_stdin();
+    stdin.write_all(b"a b\n1 2\n3 4\n").unwrap();
+    drop(stdin);
+    let note = running.wait_for_line("still serving the final plots", Duration::from_secs(30));
+    assert!(
+        note.contains("end of input: still serving the final plots on 127.0.0.1:")
+            && note.contains("press Ctrl-C to stop"),
+        "{note}"
+    );
+    // A viewer that connects only now gets the final values.
+    let mut peer = TestPeer::connect(addr);
+    let (a, b) = (peer.channel("a"), peer.channel("b"));
+    let batch = peer.batch();
+    for id in [a, b] {
+        let frame = batch
+            .frame(id)
+            .unwrap_or_else(|| panic!("no frame of {id}: {batch:?}"));
+        assert_eq!(frame.parts[0].y.len(), 2, "both points: {frame:?}");
+    }
+    running.signal(Signal::INT);
+    let status = running.wait_exit("plotcast to stop serving at Ctrl-C", RUN_TIMEOUT);
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "the input ended normally: {}",
+        running.said()
+    );
+    assert!(
+        running.said().contains("2 samples plotted in 2 plots"),
+        "{}",
+        running.said()
+    );
+    // The run finished (Ctrl-C only ended the serving): not "interrupted".
+    match peer.try_batch() {
+        Err(PeerError::Goodbye { goodbye, .. }) => {
+            assert_eq!(goodbye.code, GoodbyeCode::ComputationEnded, "{goodbye:?}");
+        }
+        other => panic!("expected a goodbye, got {other:?}"),
+    }
+
+    // --wait SECS: for that long.
+    let cmd = plotcast().args(["pipe", "--no-viewer", "--wait", "0.5"]);
+    let (status, said) = run_with_input(cmd, b"1\n");
+    assert!(status.success(), "{said}");
+    assert!(said.contains("stopping in 0.5 s (--wait)"), "{said}");
 }

@@ -6,17 +6,28 @@
 
 mod common;
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use common::{plotcast, with_headless_viewer, RUN_TIMEOUT};
-use plotcast_testkit::procs::Signal;
+use plotcast_testkit::procs::{self, Signal};
 use plotcast_testkit::rgb::TAB_BLUE;
-use plotcast_testkit::viewer_files::launched_viewer_pngs;
-use plotcast_testkit::{ComputationCommand, TempDir};
+use plotcast_testkit::viewer_files::{launched_viewer_pngs, note, ready_notes};
+use plotcast_testkit::{ComputationCommand, TempDir, ViewerCommand, Wait, Xvfb};
 
-/// `plotcast run --no-viewer -- sh -c SCRIPT`.
+/// `plotcast run --no-viewer --wait 0 -- sh -c SCRIPT` (exits with the
+/// command, serving no longer).
 fn run_sh(script: &str) -> ComputationCommand {
-    plotcast().args(["run", "--no-viewer", "--", "sh", "-c", script])
+    plotcast().args([
+        "run",
+        "--no-viewer",
+        "--wait",
+        "0",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ])
 }
 
 #[test]
@@ -105,4 +116,94 @@ fn pipe_stops_at_sigint_and_says_so_in_its_status() {
         Duration::from_secs(30),
     );
     assert_eq!(status.code(), Some(130), "128 + SIGINT");
+}
+
+/// `plotcast` launching a viewer window on `x` that writes its ready file
+/// (status line included) into `dir`.
+///
+/// A window, not a headless viewer: headless draws (and writes the ready
+/// file) only when data arrives, so the status after the goodbye never
+/// reaches its ready file; a window redraws when its status changes.
+fn with_status_window(x: &Xvfb, dir: &TempDir) -> ComputationCommand {
+    let viewer = ViewerCommand::new()
+        .size(640, 480)
+        .ready_file(dir.join("ready"));
+    plotcast().viewer(&viewer).display(x)
+}
+
+/// The viewer's status line once it contains `words`.
+fn status_saying(dir: &TempDir, words: &str) -> String {
+    let ready = dir.join("ready");
+    Wait::new(
+        format!("the viewer's status line to say {words:?}"),
+        RUN_TIMEOUT,
+    )
+    .for_state(|| {
+        let lines = ready_notes(&ready);
+        match note(&lines, "status") {
+            Some(status) if status.contains(words) => Ok(status.to_owned()),
+            _ => Err(lines.join("\n")),
+        }
+    })
+}
+
+/// Ends the window writing into `dir` (it outlives the computation, as a
+/// user's window does) and waits until it is gone.
+fn close_window(dir: &TempDir) {
+    let marker = dir.path().display().to_string();
+    for pid in procs::pids_with_cmdline(&marker) {
+        let _ = procs::signal(pid, Signal::TERM);
+    }
+    procs::wait_all_gone(
+        &marker,
+        "the viewer window to close",
+        Duration::from_secs(30),
+    );
+}
+
+#[test]
+fn a_pipe_stopped_by_sigint_tells_its_viewer_it_was_interrupted() {
+    let Some(x) = Xvfb::start_or_skip(800, 600) else {
+        return;
+    };
+    let dir = TempDir::new("cli-pipe-sigint");
+    let mut running = with_status_window(&x, &dir).args(["pipe"]).spawn();
+    let mut stdin = running.take_stdin();
+    stdin.write_all(b"1\n2\n3\n").unwrap();
+    // The window shows the data while the input is still open.
+    status_saying(&dir, " · connected · ");
+    running.signal(Signal::INT);
+    let status = running.wait_exit("plotcast pipe to end at SIGINT", RUN_TIMEOUT);
+    assert_eq!(status.code(), Some(130), "{}", running.said());
+    let line = status_saying(&dir, "computation interrupted: SIGINT");
+    assert!(
+        !line.contains(" fps"),
+        "no frame rate once it ended: {line}"
+    );
+    drop(stdin);
+    close_window(&dir);
+}
+
+#[test]
+fn a_failing_command_tells_its_viewer_it_failed() {
+    let Some(x) = Xvfb::start_or_skip(800, 600) else {
+        return;
+    };
+    let dir = TempDir::new("cli-run-fails");
+    let cmd =
+        with_status_window(&x, &dir).args(["run", "--", "sh", "-c", "echo 1; echo 2; exit 3"]);
+    let mut running = cmd.spawn();
+    let status = running.wait_exit("plotcast run to end with its command", RUN_TIMEOUT);
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "the command's status: {}",
+        running.said()
+    );
+    let line = status_saying(
+        &dir,
+        "computation interrupted: the command failed (exit status 3)",
+    );
+    assert!(!line.contains(" fps"), "{line}");
+    close_window(&dir);
 }

@@ -6,9 +6,8 @@
 
 use std::sync::Arc;
 
-use plotcast_protocol::{
-    Array, ChannelKind, ChannelOptions, ChannelSpec, Frame, GridWindow, Layout, Lod, Part,
-};
+use plotcast_protocol::{ChannelKind, ChannelOptions, ChannelSpec, Frame, GridWindow, Layout, Lod};
+use plotcast_testkit::frames::{frame, part};
 use plotcast_viewer::model::{ChannelData, PlotState};
 use plotcast_viewer::render::{render_with, RenderOptions};
 use plotcast_viewer::view::{PlotInfo, RenderInfo, ViewState};
@@ -31,20 +30,10 @@ fn heatmap_state(options: ChannelOptions, frame: Frame) -> PlotState {
 
 fn grid(nx: u32, ny: u32, values: &[f64], lod: Option<Lod>) -> Frame {
     Frame {
-        channel: 1,
-        seq: 1,
-        timestamp_us: 0,
-        kind: ChannelKind::Heatmap,
         nx,
         ny,
-        range: None,
-        parts: vec![Part {
-            name: String::new(),
-            first_index: 0,
-            x: None,
-            y: Array::from_f64(values),
-        }],
         lod,
+        ..frame(1, ChannelKind::Heatmap, vec![part("", None, values)])
     }
 }
 
@@ -90,8 +79,11 @@ fn a_heatmap_with_an_extent_reads_off_in_data_coordinates() {
         "{text}"
     );
     assert!(text.contains("value = 9"), "{text}");
-    // Without an extent: cell coordinates, as before.
+    // Without an extent: cell coordinates, as before (the axes' labels
+    // differ, so the plot sits elsewhere).
     let state = heatmap_state(ChannelOptions::default(), grid(4, 4, &values, None));
+    let info = draw(&state, &ViewState::default());
+    let plot = info.plot(1).expect("drawn");
     let text = readout_at(&state, cell_centre(plot, 1, 2));
     assert!(text.contains("x = 1.5, y = 2.5"), "{text}");
 }
@@ -125,5 +117,52 @@ fn a_reduced_grid_reads_the_block_of_the_cell_and_says_so() {
     assert!(
         text.contains("value ≈ 803"),
         "the block's value, approximate: {text}"
+    );
+}
+
+/// The axes of a heatmap with an extent are labelled in its coordinates:
+/// the tick labels under the plot differ from those of the same grid in
+/// cell coordinates (kept as a PNG to look at).
+#[test]
+fn a_heatmap_with_an_extent_labels_its_axes_in_data_coordinates() {
+    let values: Vec<f64> = (0..64 * 48)
+        .map(|i| f64::from(i % 64) * f64::from(i / 64))
+        .collect();
+    let render = |options: ChannelOptions| {
+        let state = heatmap_state(options, grid(64, 48, &values, None));
+        let mut rgb = Vec::new();
+        let options = RenderOptions {
+            now_unix_us: Some(1),
+            ..RenderOptions::default()
+        };
+        let info = render_with(&state, &ViewState::default(), 900, 700, &mut rgb, &options);
+        (rgb, info.plot(1).expect("drawn").rect)
+    };
+    let (with, rect) = render(ChannelOptions {
+        extent: Some([-3.0, 3.0, 0.0, 2.0]),
+        value_label: "T (K)".into(),
+        ..ChannelOptions::default()
+    });
+    let (cells, cells_rect) = render(ChannelOptions::default());
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    plotcast_viewer::render::save_png(dir.join("heatmap-extent.png"), 900, 700, &with)
+        .expect("png written");
+    // The strip of tick labels under each plot.
+    let labels = |rgb: &[u8], r: plotcast_viewer::view::PixelRect| -> Vec<u8> {
+        let (top, bottom) = (r.bottom() as usize + 4, r.bottom() as usize + 18);
+        (top..bottom)
+            .flat_map(|y| {
+                rgb[(y * 900 + r.x as usize) * 3..(y * 900 + r.right() as usize) * 3].to_vec()
+            })
+            .collect()
+    };
+    assert_ne!(
+        labels(&with, rect),
+        labels(&cells, cells_rect),
+        "the x labels changed"
+    );
+    assert!(
+        labels(&with, rect).iter().any(|&v| v < 128),
+        "labels are drawn under the plot"
     );
 }

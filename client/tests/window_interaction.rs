@@ -61,28 +61,13 @@ impl Window {
         self.xvfb.xdotool(args);
     }
 
-    /// Presses `key` until the ready file shows its effect: without a
-    /// window manager, keyboard focus set by xdotool is occasionally not
-    /// in place yet when the key arrives on a loaded machine, and the key
-    /// is lost. Each attempt waits long enough that a slow viewer is not
-    /// mistaken for a lost key.
     fn key_until(
         &mut self,
         key: &str,
         what: &str,
         check: impl Fn(&[String]) -> bool,
     ) -> Vec<String> {
-        for _ in 0..3 {
-            self.xvfb.focus("plotcast");
-            self.xdo(&["key", key]);
-            let attempt = Wait::new(what, Duration::from_secs(15))
-                .every(Duration::from_millis(30))
-                .poll(|| Some(self.viewer.notes()).filter(|l| check(l)));
-            if let Some(lines) = attempt {
-                return lines;
-            }
-        }
-        self.await_notes(what, check)
+        self.viewer.key_until(&self.xvfb, key, what, LIMIT, check)
     }
 
     fn mouse(&self, x: f64, y: f64) {

@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .title(TITLE)
         .x_label(X_LABEL)
         .y_label(Y_LABEL)
-        .colormap("magma")
+        .colormap(plotcast::Colormap::Magma)
         .custom(PLOT_TYPE);
     let speed = server.channel("max speed").x_label("t [s]").series();
     eprintln!(

@@ -126,7 +126,10 @@ pub struct ChannelOptions {
     pub y_range: Option<(f64, f64)>,
     /// Grid position; `None` lets the viewer place it.
     pub cell: Option<GridCell>,
-    /// Colormap name for heatmaps (empty: viridis).
+    /// Colormap name for heatmaps (empty: viridis): one of
+    /// [`colormap::NAMES`](crate::colormap::NAMES), possibly with `_r`. A
+    /// viewer draws a name it does not know as viridis; the server's API
+    /// refuses one ([`crate::colormap::check`]).
     pub colormap: String,
     /// History window in points, for append series (0: the server's
     /// default).

@@ -22,6 +22,7 @@
 //! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`];
 //! - [`message`]: the [`Message`] enum and the control messages;
 //! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
+//! - [`colormap`]: the colormap names every viewer draws ([`Colormap`]);
 //! - [`custom`]: custom channels (plot-type names, their data rules, the
 //!   built-in plot types);
 //! - [`frame`]: data [`Frame`]s and their arrays;
@@ -42,6 +43,7 @@
 pub mod chunked;
 pub mod clock;
 pub mod codec;
+pub mod colormap;
 pub mod compress;
 pub mod custom;
 pub mod error;
@@ -58,6 +60,7 @@ pub mod util;
 pub use chunked::{ChunkedSeries, CHUNK_POINTS};
 pub use clock::{ClockEstimator, ClockSample};
 pub use codec::{compress_data, decode, encode, encode_data, encode_into, FrameCodec};
+pub use colormap::{Colormap, UnknownColormap};
 pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};
 pub use error::ProtocolError;
 pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef, U16_NAN, U16_TOP};

@@ -1,7 +1,9 @@
 //! The channel handles Python publishes through: `Heatmap`, `Line`,
 //! `Scatter`, `Bars`, `Series`.
 //!
-//! Each wraps the Rust handle. `publish` reads the arrays in place when
+//! Each wraps the Rust handle and knows whether its server is still open:
+//! after `close()` every publishing method raises the error the server's
+//! methods raise. `publish` reads the arrays in place when
 //! they are C-contiguous float64/float32 (see `arrays`), checks shapes so
 //! that a mistake raises, and calls the Rust publish, which copies the data
 //! once and never waits for a viewer. For large arrays the GIL is released
@@ -12,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::arrays::{describe_shape, read, read_1d, Arg, Values};
+use crate::open::Open;
 use crate::parts::{Kind, Parts};
 
 /// Publishes of at least this many bytes release the GIL during the copy:
@@ -36,14 +39,17 @@ fn repr(kind: &str, name: &str) -> String {
 ///
 /// Made by Server.heatmap(name, ...); cheap to share between threads.
 #[pyclass(frozen, module = "plotcast", name = "Heatmap")]
-pub(crate) struct PyHeatmap(pub(crate) plotcast::Heatmap);
+pub(crate) struct PyHeatmap {
+    pub(crate) handle: plotcast::Heatmap,
+    pub(crate) open: Open,
+}
 
 #[pymethods]
 impl PyHeatmap {
     /// The channel's name.
     #[getter]
     fn name(&self) -> &str {
-        self.0.name()
+        self.handle.name()
     }
 
     /// Publishes a grid: a 2-D array of shape (ny, nx) of float64 or float32
@@ -53,7 +59,8 @@ impl PyHeatmap {
     /// Never waits for a viewer.
     ///
     /// Raises ValueError for a shape that is not 2-D or an empty grid,
-    /// TypeError for values that are not real numbers.
+    /// TypeError for values that are not real numbers, RuntimeError once
+    /// the server is closed.
     #[pyo3(signature = (values, /, range = None))]
     fn publish(
         &self,
@@ -61,7 +68,8 @@ impl PyHeatmap {
         values: &Bound<'_, PyAny>,
         range: Option<(f64, f64)>,
     ) -> PyResult<()> {
-        let h = &self.0;
+        self.open.check()?;
+        let h = &self.handle;
         let arg = Arg {
             kind: "heatmap",
             channel: h.name(),
@@ -98,7 +106,7 @@ impl PyHeatmap {
     }
 
     fn __repr__(&self) -> String {
-        repr("Heatmap", self.0.name())
+        repr("Heatmap", self.handle.name())
     }
 }
 
@@ -157,14 +165,17 @@ macro_rules! traces_channel {
     ) => {
         $(#[$doc])*
         #[pyclass(frozen, module = "plotcast", name = $name)]
-        pub(crate) struct $py(pub(crate) $inner);
+        pub(crate) struct $py {
+            pub(crate) handle: $inner,
+            pub(crate) open: Open,
+        }
 
         #[pymethods]
         impl $py {
             /// The channel's name.
             #[getter]
             fn name(&self) -> &str {
-                self.0.name()
+                self.handle.name()
             }
 
             $(#[$publish_doc])*
@@ -175,7 +186,8 @@ macro_rules! traces_channel {
                 args: &Bound<'_, PyTuple>,
                 traces: Option<&Bound<'_, PyDict>>,
             ) -> PyResult<()> {
-                let $h = &self.0;
+                self.open.check()?;
+                let $h = &self.handle;
                 let single = |$x: Option<&[f64]>, $y: Values<'_>| $single;
                 publish_parts(py, $kind, $h.name(), args, traces, single, |traces| {
                     $h.publish_traces(traces)
@@ -183,7 +195,7 @@ macro_rules! traces_channel {
             }
 
             fn __repr__(&self) -> String {
-                repr($name, self.0.name())
+                repr($name, self.handle.name())
             }
         }
     };
@@ -259,7 +271,10 @@ traces_channel! {
 ///
 /// Made by Server.series(name, ...); cheap to share between threads.
 #[pyclass(frozen, module = "plotcast", name = "Series")]
-pub(crate) struct PySeries(pub(crate) plotcast::Series);
+pub(crate) struct PySeries {
+    pub(crate) handle: plotcast::Series,
+    pub(crate) open: Open,
+}
 
 fn number(channel: &str, name: &str, value: &Bound<'_, PyAny>) -> PyResult<f64> {
     value.extract().map_err(|_| {
@@ -278,7 +293,7 @@ impl PySeries {
     /// The channel's name.
     #[getter]
     fn name(&self) -> &str {
-        self.0.name()
+        self.handle.name()
     }
 
     /// Appends one point at time (or step) t:
@@ -294,7 +309,8 @@ impl PySeries {
         y: Option<&Bound<'_, PyAny>>,
         named: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let h = &self.0;
+        self.open.check()?;
+        let h = &self.handle;
         let t = number(h.name(), "t", t)?;
         let named = named.filter(|n| !n.is_empty());
         if y.is_none() && named.is_none() {
@@ -330,7 +346,8 @@ impl PySeries {
         y: Option<&Bound<'_, PyAny>>,
         named: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let h = &self.0;
+        self.open.check()?;
+        let h = &self.handle;
         let channel = h.name();
         fn arg<'a>(channel: &'a str, name: &'a str) -> Arg<'a> {
             Arg {
@@ -386,6 +403,6 @@ impl PySeries {
     }
 
     fn __repr__(&self) -> String {
-        repr("Series", self.0.name())
+        repr("Series", self.handle.name())
     }
 }

@@ -23,12 +23,14 @@
 //! - `parts`: the forms `publish` takes for traces, and their checks.
 //! - `arrays`: numpy arrays read in place, anything else through numpy.
 //! - `options`: channel options from keyword arguments.
+//! - `open`: whether the server is still open, shared with its channels.
 //! - `stats`: statistics and launch state as plain Python data.
 
 #![warn(missing_docs)]
 
 mod arrays;
 mod channels;
+mod open;
 mod options;
 mod parts;
 mod server;
@@ -37,14 +39,17 @@ mod stats;
 use pyo3::prelude::*;
 
 /// Logs of the Rust side go to stderr when RUST_LOG is set (for example
-/// `RUST_LOG=plotcast=debug`); otherwise warnings only.
+/// `RUST_LOG=plotcast=debug`); otherwise warnings only. Colours only when
+/// stderr is a terminal (not in a log file, a pipe or a notebook).
 fn init_logging() {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     // Another extension may have installed a subscriber already: keep it.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

@@ -1,7 +1,7 @@
 //! Channel options given as Python keyword arguments
 //! (`s.line("loss", y_label="loss", log_y=True)`).
 
-use plotcast::{ChannelOptions, GridCell, Scale};
+use plotcast::{ChannelOptions, Colormap, GridCell, Scale};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -16,7 +16,7 @@ const COMMON: [&str; 8] = [
 ///
 /// # Errors
 /// `TypeError` for an unknown option or a value of the wrong type,
-/// `ValueError` for a value out of range.
+/// `ValueError` for a value out of range or a colormap no viewer draws.
 pub(crate) fn channel_options(
     kind: &'static str,
     name: &str,
@@ -46,7 +46,11 @@ pub(crate) fn channel_options(
             "x_label" => out.x_label = value.extract().map_err(|_| bad("a str"))?,
             "y_label" => out.y_label = value.extract().map_err(|_| bad("a str"))?,
             "colormap" if kind == "heatmap" => {
-                out.colormap = value.extract().map_err(|_| bad("a str"))?
+                let given: String = value.extract().map_err(|_| bad("a str"))?;
+                let map: Colormap = given
+                    .parse()
+                    .map_err(|err| PyValueError::new_err(format!("{kind} {name:?}: {err}")))?;
+                out.colormap = map.name().to_owned();
             }
             "value_label" if kind == "heatmap" => {
                 out.value_label = value.extract().map_err(|_| bad("a str"))?

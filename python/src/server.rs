@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::channels::{PyBars, PyHeatmap, PyLine, PyScatter, PySeries};
+use crate::open::{closed_error, Open};
 use crate::options::channel_options;
 use crate::stats;
 
@@ -64,6 +65,8 @@ pub(crate) struct PyServer {
     /// lock: a thread holding the GIL may be blocked on the lock, and a
     /// waiter that needed both would deadlock.
     inner: Mutex<Option<Arc<plotcast::Server>>>,
+    /// Shared with every channel made here: closed by `close()`.
+    open: Open,
     address: String,
     port: u16,
     token: Option<String>,
@@ -132,7 +135,7 @@ impl PyServer {
         self.lock()
             .as_ref()
             .map(Arc::clone)
-            .ok_or_else(|| PyRuntimeError::new_err("the plotcast server is closed"))
+            .ok_or_else(closed_error)
     }
 
     fn builder(
@@ -142,7 +145,10 @@ impl PyServer {
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<plotcast::ChannelBuilder> {
         let options = channel_options(kind, name, options)?;
-        Ok(self.server()?.channel(name).options(options))
+        self.server()?
+            .channel(name)
+            .options(options)
+            .map_err(|err| PyValueError::new_err(format!("{kind} {name:?}: {err}")))
     }
 }
 
@@ -237,6 +243,7 @@ impl PyServer {
             token: server.token().map(str::to_owned),
             session_id: server.session_id(),
             inner: Mutex::new(Some(server)),
+            open: Open::new(),
             finish_timeout,
         })
     }
@@ -291,7 +298,8 @@ impl PyServer {
     /// A heatmap channel (publish 2-D arrays). Options: title, x_label,
     /// y_label, log_x, log_y, x_range, y_range (the colour range),
     /// cell=(row, col[, rows, cols]), colormap ("viridis", "magma",
-    /// "inferno", "plasma", "coolwarm", "RdBu", "gray"; "_r" reverses),
+    /// "inferno", "plasma", "coolwarm", "RdBu", "gray"; "_r" reverses;
+    /// another name raises ValueError),
     /// value_label (the colourbar's label), extent=(left, right, bottom,
     /// top) (data coordinates of the grid, as matplotlib's imshow).
     /// Asking again for the same name returns the same channel (the first
@@ -301,7 +309,10 @@ impl PyServer {
         text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, colormap=None, value_label=None, extent=None)"
     )]
     fn heatmap(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyHeatmap> {
-        Ok(PyHeatmap(self.builder("heatmap", name, options)?.heatmap()))
+        Ok(PyHeatmap {
+            handle: self.builder("heatmap", name, options)?.heatmap(),
+            open: self.open.clone(),
+        })
     }
 
     /// A line channel (one or more traces). Options as for heatmap():
@@ -311,7 +322,10 @@ impl PyServer {
         text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None)"
     )]
     fn line(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyLine> {
-        Ok(PyLine(self.builder("line", name, options)?.line()))
+        Ok(PyLine {
+            handle: self.builder("line", name, options)?.line(),
+            open: self.open.clone(),
+        })
     }
 
     /// A scatter channel. Options as for line().
@@ -320,7 +334,10 @@ impl PyServer {
         text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None)"
     )]
     fn scatter(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyScatter> {
-        Ok(PyScatter(self.builder("scatter", name, options)?.scatter()))
+        Ok(PyScatter {
+            handle: self.builder("scatter", name, options)?.scatter(),
+            open: self.open.clone(),
+        })
     }
 
     /// A bars / histogram channel. Options as for line().
@@ -329,7 +346,10 @@ impl PyServer {
         text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None)"
     )]
     fn bars(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyBars> {
-        Ok(PyBars(self.builder("bars", name, options)?.bars()))
+        Ok(PyBars {
+            handle: self.builder("bars", name, options)?.bars(),
+            open: self.open.clone(),
+        })
     }
 
     /// An append-mode series channel (push points). Options as for line(),
@@ -340,7 +360,10 @@ impl PyServer {
         text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, history_points=None)"
     )]
     fn series(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PySeries> {
-        Ok(PySeries(self.builder("series", name, options)?.series()))
+        Ok(PySeries {
+            handle: self.builder("series", name, options)?.series(),
+            open: self.open.clone(),
+        })
     }
 
     /// Viewers connected now.
@@ -394,9 +417,11 @@ impl PyServer {
 
     /// Stops the server at once: says goodbye to every viewer (bounded by
     /// shutdown_grace), closes connections and frees the port. The viewer
-    /// window stays open with the last frame. Publishing afterwards does
-    /// nothing. Safe to call twice.
+    /// window stays open with the last frame. Afterwards the channels'
+    /// publish, push and extend raise RuntimeError, as the server's
+    /// methods do. Safe to call twice.
     fn close(&self, py: Python<'_>) {
+        self.open.close();
         let server = self.lock().take();
         // The last reference stops the network thread: without the GIL.
         py.detach(move || drop(server));

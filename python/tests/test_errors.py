@@ -117,7 +117,20 @@ def test_channel_options(server):
     with pytest.raises(ValueError, match="history_points must be at least 1"):
         server.series("a", history_points=0)
     server.heatmap("h", colormap="magma_r", y_range=(0, 1), cell=(0, 1), title="T", log_x=False)
+    server.heatmap("h2", colormap="RdBu")
     server.series("s", history_points=10, cell=(1, 0, 1, 2), log_y=True, x_label=None)
+
+
+def test_an_unknown_colormap_raises_with_the_names(server):
+    # Drawn as viridis without a word before; every name-taking option
+    # refuses what no viewer knows, and says what it knows.
+    with pytest.raises(ValueError) as caught:
+        server.heatmap("h", colormap="virdis")
+    message = str(caught.value)
+    assert message.startswith('heatmap "h": unknown colormap "virdis" (did you mean viridis?)'), message
+    for name in ["viridis", "magma", "inferno", "plasma", "coolwarm", "RdBu", "gray", "_r"]:
+        assert name in message, message
+    assert [c["name"] for c in server.stats()["channels"]] == [], "no channel made"
 
 
 def test_server_settings():
@@ -144,9 +157,32 @@ def test_closed_server(no_viewer_env):
     s.close()
     s.close()  # twice is fine
     assert s.closed and "closed" in repr(s)
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(RuntimeError, match="the plotcast server is closed"):
         s.line("m")
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(RuntimeError, match="the plotcast server is closed"):
         s.stats()
-    line.publish([1.0, 2.0])  # publishing after close does nothing, and does not raise
+    # Publishing after close raises the same error (it did nothing, silently).
+    with pytest.raises(RuntimeError, match="the plotcast server is closed"):
+        line.publish([1.0, 2.0])
+    assert line.name == "l" and repr(line) == '<plotcast.Line "l">', "what it is still reads"
     assert s.finish(1.0) is False
+
+
+def test_every_channel_method_raises_once_the_server_closed(no_viewer_env):
+    with plotcast.Server(viewer=False) as s:
+        h, li, sc, b, se = s.heatmap("h"), s.line("l"), s.scatter("s"), s.bars("b"), s.series("e")
+        h.publish(np.zeros((2, 2)))  # open: fine
+    calls = [
+        lambda: h.publish(np.zeros((2, 2))),
+        lambda: h.publish(np.zeros((2, 2)), range=(0.0, 1.0)),
+        lambda: li.publish([1.0, 2.0]),
+        lambda: li.publish(a=[1.0]),
+        lambda: sc.publish([1.0], [2.0]),
+        lambda: b.publish([1.0, 2.0]),
+        lambda: se.push(0.0, 1.0),
+        lambda: se.push(0.0, loss=1.0),
+        lambda: se.extend([0.0], [1.0]),
+    ]
+    for call in calls:
+        with pytest.raises(RuntimeError, match="the plotcast server is closed"):
+            call()

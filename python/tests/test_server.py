@@ -135,6 +135,19 @@ def test_ctrl_c_interrupts_finish(tmp_path):
     assert child.returncode == 0
 
 
+def test_rust_logs_into_a_pipe_have_no_colour_codes(no_viewer_env):
+    """RUST_LOG shows the library's log lines on stderr; into a pipe or a
+    log file they come without terminal escape codes."""
+    code = "import plotcast; plotcast.Server(viewer=False).close()"
+    env = dict(os.environ, RUST_LOG="plotcast=info")
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert done.returncode == 0, done.stderr
+    assert "serving viewers" in done.stderr, done.stderr
+    assert "\x1b" not in done.stderr, repr(done.stderr)
+
+
 def test_stats_are_plain_data(no_viewer_env):
     with plotcast.Server(viewer=False) as s:
         s.heatmap("h").publish(np.zeros((3, 4)))

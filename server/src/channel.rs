@@ -12,8 +12,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use plotcast_protocol::{
-    encode_data, ArrayRef, ChannelKind, ChannelOptions, ChannelSpec, FrameRef, GridCell, PartRef,
-    Scale, MAX_NAME_BYTES,
+    colormap, encode_data, ArrayRef, ChannelKind, ChannelOptions, ChannelSpec, Colormap, FrameRef,
+    GridCell, PartRef, Scale, UnknownColormap, MAX_NAME_BYTES,
 };
 
 use plotcast_protocol::util::{lock, unix_now_us};
@@ -43,9 +43,16 @@ impl ChannelBuilder {
 
     /// Replaces every display option at once (see [`ChannelOptions`]: the
     /// same options the viewer receives).
-    pub fn options(mut self, options: ChannelOptions) -> Self {
+    ///
+    /// # Errors
+    /// [`UnknownColormap`] when `options.colormap` names a map no viewer
+    /// draws (a viewer would draw viridis without a word); the message
+    /// lists the names. [`colormap`](Self::colormap) takes a [`Colormap`],
+    /// which cannot be misspelt.
+    pub fn options(mut self, options: ChannelOptions) -> Result<Self, UnknownColormap> {
+        colormap::check(&options.colormap)?;
         self.options = options;
-        self
+        Ok(self)
     }
 
     /// Plot title.
@@ -112,9 +119,11 @@ impl ChannelBuilder {
         self
     }
 
-    /// Heatmap colormap name (for example `viridis`, `magma`, `gray`).
-    pub fn colormap(mut self, name: impl Into<String>) -> Self {
-        self.options.colormap = name.into();
+    /// Heatmap colormap: `Colormap::Magma`, `Colormap::Magma.reversed()`,
+    /// or a name read with `"magma_r".parse::<Colormap>()?` (whose error
+    /// lists the names).
+    pub fn colormap(mut self, map: Colormap) -> Self {
+        self.options.colormap = map.name().to_owned();
         self
     }
 

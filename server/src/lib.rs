@@ -48,7 +48,8 @@
 //! - `launch/`: finding, building and starting the viewer ([`ViewerLaunch`]),
 //!   also a viewer of your own by binary name ([`ServerBuilder::viewer_bin`]).
 //! - `channel`: the handles [`Heatmap`], [`Line`], [`Scatter`], [`Bars`],
-//!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`].
+//!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`] (with
+//!   [`Colormap`]).
 //! - `net`: the network thread and accept loop.
 //! - `relay/`: the relay through NATS: connection, bucket and stream puts,
 //!   requests, goodbye; its settings and statistics.
@@ -64,6 +65,7 @@
 //! - `series`: append-series windows and per-viewer cursors.
 //! - `reduce`: reducing heatmaps, lines and scatters to a view.
 //! - `pending`: the bounded set of handshakes in progress.
+//! - `reach`: the addresses a viewer on another machine dials.
 //! - `budget`: the global budget of bytes held by writes to slow viewers.
 //! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`],
 //!   [`RelayStats`].
@@ -90,6 +92,7 @@ mod lod_cache;
 mod net;
 mod net_config;
 mod pending;
+mod reach;
 mod reduce;
 mod relay;
 mod series;
@@ -111,7 +114,7 @@ pub use launch::{ViewerLaunch, VIEWER_BIN};
 pub use plotcast_protocol::relay::default_process_label;
 /// Display options and the types they use come from the protocol: the same
 /// values travel to every viewer.
-pub use plotcast_protocol::{ChannelOptions, GridCell, Scale};
+pub use plotcast_protocol::{ChannelOptions, Colormap, GridCell, Scale, UnknownColormap};
 pub use reduce::HeatmapReduce;
 pub use server::Server;
 pub use stats::{ChannelStats, EndedViewer, RelayStats, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};

@@ -16,6 +16,7 @@ use crate::channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series};
 use crate::hub::Hub;
 use crate::launch::{connect_addr, launch, LaunchRequest, ViewerLaunch, ViewerSource, VIEWER_BIN};
 use crate::net::NetThread;
+use crate::reach::{hint_lines, viewer_commands};
 use crate::relay::RelayShared;
 use crate::stats::{ChannelStats, Stats};
 use crate::ServerError;
@@ -35,6 +36,8 @@ pub struct Server {
     launch: Arc<Mutex<ViewerLaunch>>,
     alive: Arc<AtomicBool>,
     relay: Option<Arc<RelayShared>>,
+    /// Where viewers watch the run through NATS (`nats://host:port/run`).
+    nats_url: Option<String>,
 }
 
 /// What [`Server::local_addr`] says when nothing listens.
@@ -65,6 +68,7 @@ impl Server {
             .as_ref()
             .map(|(relay, _)| (relay.viewer_url(), relay.viewer_env()));
         let shared = relay.as_ref().map(|(_, shared)| Arc::clone(shared));
+        let nats_url = viewer_nats.as_ref().map(|(url, _)| url.clone());
         let net = NetThread::start(
             listener.map(|(listener, _)| listener),
             Arc::clone(&hub),
@@ -107,6 +111,7 @@ impl Server {
             launch: status,
             alive,
             relay: shared,
+            nats_url,
         })
     }
 
@@ -134,6 +139,34 @@ impl Server {
         self.token.as_deref()
     }
 
+    /// What a viewer on another machine runs to connect:
+    /// `plotcast-viewer ADDR [--token TOKEN]`, one for each address this
+    /// server can be reached at. Bound to `0.0.0.0` (or `[::]`) it listens
+    /// on every interface, so each non-loopback address of this machine is
+    /// listed (not the host name, which the other machine may not
+    /// resolve); bound to one address, that one. Through NATS
+    /// ([`ServerBuilder::nats`]), `plotcast-viewer nats://HOST:PORT/RUN`
+    /// comes first (credentials not shown), and the others only when the
+    /// server also listens.
+    pub fn viewer_commands(&self) -> Vec<String> {
+        let mut commands: Vec<String> = self
+            .nats_url
+            .iter()
+            .map(|url| format!("{VIEWER_BIN} {url}"))
+            .collect();
+        if let Some(addr) = self.local_addr {
+            commands.extend(viewer_commands(VIEWER_BIN, addr, self.token.as_deref()));
+        }
+        commands
+    }
+
+    /// [`viewer_commands`](Self::viewer_commands) as the lines of a hint:
+    /// `connect with: plotcast-viewer 192.0.2.2:47800 --token T`, then
+    /// `          or: ...` for each further address.
+    pub fn connect_hint(&self) -> Vec<String> {
+        hint_lines(&self.viewer_commands())
+    }
+
     /// The random id of this server run.
     pub fn session_id(&self) -> u64 {
         self.hub.session_id
@@ -145,7 +178,8 @@ impl Server {
     }
 
     /// A channel with options; finish with a kind method, for example
-    /// `server.channel("T").y_label("K").colormap("magma").heatmap()`.
+    /// `server.channel("T").y_label("K").colormap(Colormap::Magma).heatmap()`
+    /// (with `plotcast::Colormap`).
     pub fn channel(&self, name: impl Into<String>) -> ChannelBuilder {
         ChannelBuilder::new(Arc::clone(&self.hub), name.into())
     }
@@ -341,19 +375,15 @@ fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServerError> {
     Ok((listener, local))
 }
 
-/// Says on stderr, once, the token viewers need and how to connect.
+/// Says on stderr, once, the token viewers need and how to dial: nobody
+/// else knows a generated token.
 fn print_generated_token(local_addr: SocketAddr, token: &str) {
-    eprintln!(
-        "plotcast: serving on {local_addr}; viewers need the access token {token}\nplotcast: connect with: {VIEWER_BIN} {}:{} --token {token}",
-        host_name(local_addr),
-        local_addr.port()
-    );
-}
-
-/// A name others can dial for a server bound to `addr`.
-fn host_name(addr: SocketAddr) -> String {
-    if !addr.ip().is_unspecified() {
-        return addr.ip().to_string();
+    let commands = viewer_commands(VIEWER_BIN, local_addr, Some(token));
+    let mut text =
+        format!("plotcast: serving on {local_addr}; viewers need the access token {token}");
+    for line in hint_lines(&commands) {
+        text.push_str("\nplotcast: ");
+        text.push_str(&line);
     }
-    plotcast_protocol::util::host_name().unwrap_or_else(|| "HOST".into())
+    eprintln!("{text}");
 }

@@ -206,6 +206,35 @@ impl ViewerProcess {
         ready_notes(self.ready_path())
     }
 
+    /// Presses `key` in the viewer's window (on `xvfb`) until the ready
+    /// file shows its effect: without a window manager, keyboard focus set
+    /// by xdotool is occasionally not in place yet when the key arrives on
+    /// a loaded machine, and the key is lost. Each attempt waits long
+    /// enough that a slow viewer is not mistaken for a lost key.
+    ///
+    /// # Panics
+    /// As [`wait_for_notes`](Self::wait_for_notes) after three tries.
+    pub fn key_until(
+        &mut self,
+        xvfb: &crate::Xvfb,
+        key: &str,
+        what: &str,
+        timeout: Duration,
+        check: impl Fn(&[String]) -> bool,
+    ) -> Vec<String> {
+        for _ in 0..3 {
+            xvfb.focus("plotcast");
+            xvfb.xdotool(&["key", key]);
+            let attempt = Wait::new(what, Duration::from_secs(15))
+                .every(Duration::from_millis(30))
+                .poll(|| Some(self.notes()).filter(|l| check(l)));
+            if let Some(lines) = attempt {
+                return lines;
+            }
+        }
+        self.wait_for_notes(what, timeout, check)
+    }
+
     /// Waits until its ready file's lines pass `check`, and returns them.
     ///
     /// # Panics

@@ -96,7 +96,7 @@ impl BigChannels {
             field: server
                 .channel("field")
                 .title("field (2048 × 2048)")
-                .colormap("magma")
+                .colormap(plotcast::Colormap::Magma)
                 .heatmap(),
             line: server.channel("signal").title("signal (10⁶ points)").line(),
             stats: server.channel("stats").title("statistics").series(),

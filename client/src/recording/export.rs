@@ -409,7 +409,8 @@ pub fn export_visible(
     write_atomically(&path, |tmp| {
         let file = std::fs::File::create(tmp).map_err(|e| e.to_string())?;
         let out = std::io::BufWriter::new(file);
-        rows = write_shown_csv(out, spec, data, Some(visible), hidden).map_err(|e| e.to_string())?;
+        rows =
+            write_shown_csv(out, spec, data, Some(visible), hidden).map_err(|e| e.to_string())?;
         Ok(())
     })
     .map_err(|e| e.to_string())?;
@@ -417,7 +418,9 @@ pub fn export_visible(
         path,
         rows,
         plot: spec.display_title().to_owned(),
-        hidden: hidden.map(|h| h.iter().cloned().collect()).unwrap_or_default(),
+        hidden: hidden
+            .map(|h| h.iter().cloned().collect())
+            .unwrap_or_default(),
         x: visible.x,
         fetched,
     })

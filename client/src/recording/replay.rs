@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use plotcast_protocol::{
-    decode, read_record_at, ChannelKind, GoodbyeCode, FileHeader, Frame, Layout, Message, RecordReader,
-    RecordingError, Tail, DEFAULT_MAX_FRAME_BYTES,
+    decode, read_record_at, ChannelKind, FileHeader, Frame, GoodbyeCode, Layout, Message,
+    RecordReader, RecordingError, Tail, DEFAULT_MAX_FRAME_BYTES,
 };
 use thiserror::Error;
 

@@ -1,17 +1,34 @@
-//! One plot's frame drawn with plotters: title, axis labels, ticks, grid and
-//! a box around the plotting area. Data is drawn afterwards, in pixel space,
-//! inside the rectangle this returns.
+//! One plot's frame: title, axis labels, ticks, grid and a box around the
+//! plotting area, laid out here and drawn with plotters' lines and text
+//! (not its mesh: ticks are [`ticks`](super::ticks)' and
+//! [`tick_format`](super::tick_format)'s). Data is drawn afterwards, in
+//! pixel space, inside the rectangle [`draw_axes`] returns; ticks go
+//! through the same [`Mapping`] as the data, so a tick labelled v sits
+//! where v is drawn.
+//!
+//! ```text
+//!            Title
+//!   ×10⁵                              (y factor/offset, once)
+//!     6 ┤┌──────────────────────────┐
+//!  y  4 ┤│- - - - - - - - - - - - - │  grid at labelled ticks
+//!     2 ┤│- - - - - - - - - - - - - │
+//!       └┴────┬─────┬─────┬─────┬───┘
+//!             0    20    40    60   +1.7×10⁹   (x factor/offset, once)
+//!                     x label
+//! ```
 
 use plotcast_protocol::{ChannelSpec, Scale};
-use plotters::coord::ranged1d::{Ranged, ValueFormatter};
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::FontTransform;
 
+use super::decimate::snap;
 use super::font::{text, TextSizes};
+use super::ticks::{axis_ticks, AxisTicks, LabelRoom, Tick};
 use super::{DrawError, INK};
 use crate::model::AxisView;
-use crate::view::drawn::PixelRect;
+use crate::view::drawn::{AxisMap, Mapping, PixelRect, PlotInfo};
 
 /// The drawing area type of the renderer.
 pub(crate) type Area<'b> = DrawingArea<BitMapBackend<'b>, Shift>;
@@ -28,7 +45,7 @@ pub(crate) struct AxesSpec<'s> {
     pub y: (f64, f64),
     pub x_scale: Scale,
     pub y_scale: Scale,
-    /// Grid lines at the major ticks (off for heatmaps).
+    /// Grid lines at the labelled ticks (off for heatmaps).
     pub grid: bool,
 }
 
@@ -55,80 +72,153 @@ impl<'s> AxesSpec<'s> {
     }
 }
 
-/// A tick label: as few decimals as the tick spacing needs, scientific
-/// notation for very large or very small magnitudes.
-pub(crate) fn tick_label(v: f64, lo: f64, hi: f64, ticks: usize, scale: Scale) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return "0".to_string();
-    }
-    let mag = lo.abs().max(hi.abs());
-    if scale == Scale::Log {
-        let a = v.abs();
-        return if (1e-3..1e5).contains(&a) {
-            trim(format!("{v:.3}"))
-        } else {
-            format!("{v:.0e}")
-        };
-    }
-    let step = nice_step(lo, hi, ticks).max(f64::MIN_POSITIVE);
-    if !(1e-3..1e5).contains(&mag) {
-        let digits = (mag.log10().floor() - step.log10().floor()).clamp(0.0, 6.0) as usize;
-        let s = format!("{v:.digits$e}");
-        return match s.split_once('e') {
-            Some((mantissa, exp)) => format!("{}e{exp}", trim(mantissa.to_string())),
-            None => s,
-        };
-    }
-    let decimals = (-step.log10() - 1e-9).ceil().clamp(0.0, 8.0) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        "0".to_string()
-    } else {
-        s
-    }
+/// Pixel sizes of a frame's parts, scaled with the figure's text.
+pub(super) struct Metrics {
+    /// Margin around the frame in its cell.
+    pub(super) pad: i32,
+    /// Length of a major tick mark, outside the box.
+    pub(super) tick_len: i32,
+    /// Length of a minor tick mark.
+    pub(super) minor_len: i32,
+    /// Space between tick marks, labels and descriptions.
+    pub(super) gap: i32,
+    /// Height of a row of tick labels.
+    pub(super) label_h: i32,
+    /// Room of an axis description across its axis.
+    pub(super) desc_w: i32,
+    /// Height of the row of a y axis' factor or offset.
+    pub(super) note_h: i32,
 }
 
-/// The spacing plotters 0.3 picks for at most `max_points` ticks on a
-/// linear axis (a 1, 2 or 5 times a power of ten), so labels get exactly the
-/// decimals their spacing needs.
-fn nice_step(lo: f64, hi: f64, max_points: usize) -> f64 {
-    let span = (hi - lo).abs();
-    if !(span.is_finite() && span > 0.0) || max_points == 0 {
-        return 1.0;
-    }
-    let mut scale = 10f64.powf(span.log10().floor());
-    if 1 + (span / scale).floor() as usize > max_points {
-        scale *= 10.0;
-    }
-    for _ in 0..40 {
-        let old = scale;
-        for next in [2.0, 5.0, 10.0] {
-            let step = old / next;
-            let left = (lo / step).ceil() * step;
-            let right = (hi / step).floor() * step;
-            if (1.0 + (right - left) / step).round() as usize > max_points {
-                return scale;
-            }
-            scale = step;
+impl Metrics {
+    pub(super) fn of(sizes: &TextSizes) -> Self {
+        let px = |v: f64, min: f64| (v * sizes.scale).round().max(min) as i32;
+        Self {
+            pad: px(8.0, 0.0),
+            tick_len: px(4.0, 3.0),
+            minor_len: px(2.5, 2.0),
+            gap: px(3.0, 2.0),
+            label_h: sizes.tick.round() as i32,
+            desc_w: (sizes.desc * 1.5).round() as i32,
+            note_h: (sizes.tick * 1.3).round() as i32,
         }
     }
-    scale
 }
 
-fn trim(s: String) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+/// Width of a text in the renderer's font.
+pub(super) fn text_width(s: &str, size: f64) -> f64 {
+    text(size, INK)
+        .font
+        .box_size(s)
+        .map_or(0.0, |(w, _)| f64::from(w))
+}
+
+/// The ticks of an axis `length` pixels long: labels along x need their
+/// width and a gap of most of an em, along y their height and half an em.
+pub(super) fn ticks_for(
+    range: (f64, f64),
+    scale: Scale,
+    length: i32,
+    along_x: bool,
+    sizes: &TextSizes,
+) -> AxisTicks {
+    let size = sizes.tick;
+    let width = |s: &str| text_width(s, size);
+    let height = |_: &str| size;
+    let room = if along_x {
+        LabelRoom {
+            extent: &width,
+            gap_px: size * 0.8,
+        }
     } else {
-        s
-    }
+        LabelRoom {
+            extent: &height,
+            gap_px: size * 0.5,
+        }
+    };
+    // From the first pixel to the last, as `Mapping` spans them.
+    let span = f64::from((length - 1).max(0));
+    axis_ticks(range, scale, span, &room)
 }
 
-/// Number of tick labels that fit along `pixels`.
-fn tick_count(pixels: f64, per_label: f64) -> usize {
-    ((pixels / per_label).floor() as usize).clamp(2, 10)
+/// The ticks a render drew on a plot's axes, `(x, y)`: the computation of
+/// [`draw_axes`] again, on the plot's area and ranges, for tests and tools
+/// that check where ticks went. `canvas`: the size of the rendered figure.
+pub fn plot_ticks(plot: &PlotInfo, canvas: (u32, u32)) -> (AxisTicks, AxisTicks) {
+    if !super::font::ensure_registered() {
+        return Default::default();
+    }
+    let sizes = TextSizes::for_canvas(canvas.0, canvas.1);
+    let w = i32::try_from(plot.rect.w).unwrap_or(i32::MAX);
+    let h = i32::try_from(plot.rect.h).unwrap_or(i32::MAX);
+    (
+        ticks_for(plot.view.x, plot.x_scale, w, true, &sizes),
+        ticks_for(plot.view.y, plot.y_scale, h, false, &sizes),
+    )
+}
+
+/// Where a frame's parts go.
+struct Layout {
+    rect: PixelRect,
+    x: AxisTicks,
+    y: AxisTicks,
+}
+
+/// Places the plotting area in `cell`: room for the title, the y labels
+/// (as wide as the widest of this height's ticks), the x labels and the
+/// rows of the descriptions and of the factor/offset notes.
+fn layout(cell: PixelRect, spec: &AxesSpec<'_>, sizes: &TextSizes) -> Layout {
+    let m = Metrics::of(sizes);
+    let caption_h = if spec.title.is_empty() {
+        0
+    } else {
+        // As plotters' `titled` lays out a caption.
+        let th = (sizes.caption / 1.24) as i32;
+        th + 2 * (th / 2).min(5)
+    };
+    let top0 = cell.y + m.pad / 2 + caption_h;
+    let right = cell.x + cell.w as i32 - m.pad - (sizes.tick / 2.0) as i32;
+    // Box line, marks, labels.
+    let x_axis_h = 1 + m.tick_len + m.gap + m.label_h + m.gap;
+    let desc_row = (sizes.desc * 1.4).round() as i32;
+    let y_desc = if spec.y_label.is_empty() { 0 } else { m.desc_w };
+    // Whether the x axis needs the row below its labels depends on its
+    // ticks, which depend on the width left by the y labels: settle it in
+    // at most two rounds.
+    let mut x_row = !spec.x_label.is_empty();
+    let mut round = 0;
+    loop {
+        let bottom =
+            cell.y + cell.h as i32 - m.pad / 2 - x_axis_h - if x_row { desc_row } else { 0 };
+        let mut top = top0;
+        let mut y = ticks_for(spec.y, spec.y_scale, bottom - top, false, sizes);
+        if !y.note.is_empty() {
+            top += m.note_h;
+            y = ticks_for(spec.y, spec.y_scale, bottom - top, false, sizes);
+        }
+        let widest = y
+            .labelled()
+            .map(|t| text_width(&t.label, sizes.tick))
+            .fold(0.0, f64::max)
+            .ceil() as i32;
+        let left = cell.x + m.pad / 2 + y_desc + widest + m.gap + m.tick_len + 1;
+        let x = ticks_for(spec.x, spec.x_scale, right - left, true, sizes);
+        let needs_row = !spec.x_label.is_empty() || !x.note.is_empty();
+        round += 1;
+        if needs_row == x_row || round == 2 {
+            return Layout {
+                rect: PixelRect {
+                    x: left,
+                    y: top,
+                    w: (right - left).max(0) as u32,
+                    h: (bottom - top).max(0) as u32,
+                },
+                x,
+                y,
+            };
+        }
+        x_row = needs_row;
+    }
 }
 
 /// Draws the frame of a plot in `cell`; returns the plotting area.
@@ -142,123 +232,171 @@ pub(crate) fn draw_axes(
     spec: &AxesSpec<'_>,
     sizes: &TextSizes,
 ) -> Result<PixelRect, DrawError> {
-    let area = root.clone().shrink((cell.x, cell.y), (cell.w, cell.h));
-    let tick_style = text(sizes.tick, INK);
-    let est_ticks_y = tick_count(f64::from(cell.h) * 0.7, sizes.tick * 2.6);
-    let est_ticks_x = tick_count(f64::from(cell.w) * 0.75, sizes.tick * 6.5);
-    let widest = [
-        spec.y.0,
-        spec.y.1,
-        (spec.y.0 + spec.y.1) / 2.0,
-        -spec.y.1.abs(),
-    ]
-    .iter()
-    .map(|&v| tick_label(v, spec.y.0, spec.y.1, est_ticks_y, spec.y_scale))
-    .map(|s| {
-        area.estimate_text_size(&s, &tick_style)
-            .map(|(w, _)| w)
-            .unwrap_or(0)
-    })
-    .max()
-    .unwrap_or(0);
-    let desc_room = |label: &str| {
-        if label.is_empty() {
-            0.0
-        } else {
-            sizes.desc * 1.5
-        }
-    };
-    let y_area = f64::from(widest) + 12.0 + desc_room(spec.y_label);
-    let x_area = sizes.tick * 1.4 + 6.0 + desc_room(spec.x_label) * 0.8;
-    let pad = (8.0 * sizes.scale).round() as u32;
-
-    let mut builder = ChartBuilder::on(&area);
-    builder
-        .margin_top(pad / 2)
-        .margin_right(pad + sizes.tick as u32 / 2)
-        .margin_left(pad / 2)
-        .margin_bottom(pad / 2)
-        .x_label_area_size(x_area as u32)
-        .y_label_area_size(y_area as u32);
+    let m = Metrics::of(sizes);
+    let Layout { rect, x, y } = layout(cell, spec, sizes);
     if !spec.title.is_empty() {
-        builder.caption(spec.title, text(sizes.caption, INK));
+        let th = (sizes.caption / 1.24) as i32;
+        let left = cell.x + m.pad / 2;
+        let right = cell.x + cell.w as i32 - m.pad - (sizes.tick / 2.0) as i32;
+        let style = text(sizes.caption, INK).pos(Pos::new(HPos::Center, VPos::Top));
+        let at = ((left + right) / 2, cell.y + m.pad / 2 + (th / 2).min(5));
+        root.draw_text(spec.title, &style, at)?;
     }
-    let (x, y) = (spec.x, spec.y);
-    let rect = match (spec.x_scale, spec.y_scale) {
-        (Scale::Linear, Scale::Linear) => finish(
-            builder.build_cartesian_2d(x.0..x.1, y.0..y.1)?,
-            spec,
-            sizes,
-            est_ticks_x,
-            est_ticks_y,
-        )?,
-        (Scale::Log, Scale::Linear) => finish(
-            builder.build_cartesian_2d((x.0..x.1).log_scale(), y.0..y.1)?,
-            spec,
-            sizes,
-            est_ticks_x,
-            est_ticks_y,
-        )?,
-        (Scale::Linear, Scale::Log) => finish(
-            builder.build_cartesian_2d(x.0..x.1, (y.0..y.1).log_scale())?,
-            spec,
-            sizes,
-            est_ticks_x,
-            est_ticks_y,
-        )?,
-        (Scale::Log, Scale::Log) => finish(
-            builder.build_cartesian_2d((x.0..x.1).log_scale(), (y.0..y.1).log_scale())?,
-            spec,
-            sizes,
-            est_ticks_x,
-            est_ticks_y,
-        )?,
+    if rect.w < 2 || rect.h < 2 {
+        return Ok(rect);
+    }
+    let frame = Frame {
+        root,
+        cell,
+        rect,
+        map: Mapping::new(
+            rect,
+            AxisMap::new(spec.x, spec.x_scale),
+            AxisMap::new(spec.y, spec.y_scale),
+        ),
+        x_lo: spec.x.0,
+        m,
+        sizes,
     };
+    if spec.grid {
+        frame.draw_grid(&x, &y)?;
+    }
+    let desc_top = frame.draw_x(&x)?;
+    frame.draw_y(&y)?;
+    if !spec.x_label.is_empty() {
+        let style = text(sizes.desc, INK).pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw_text(spec.x_label, &style, (rect.x + rect.w as i32 / 2, desc_top))?;
+    }
+    if !spec.y_label.is_empty() {
+        let style = text(sizes.desc, INK)
+            .transform(FontTransform::Rotate270)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let at = (
+            cell.x + frame.m.pad / 2 + frame.m.desc_w / 2,
+            rect.y + rect.h as i32 / 2,
+        );
+        root.draw_text(spec.y_label, &style, at)?;
+    }
     Ok(rect)
 }
 
-fn finish<X, Y>(
-    mut chart: ChartContext<'_, BitMapBackend<'_>, Cartesian2d<X, Y>>,
-    spec: &AxesSpec<'_>,
-    sizes: &TextSizes,
-    ticks_x: usize,
-    ticks_y: usize,
-) -> Result<PixelRect, DrawError>
-where
-    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
-    let (pixel_x, pixel_y) = chart.plotting_area().get_pixel_range();
-    let rect = PixelRect {
-        x: pixel_x.start,
-        y: pixel_y.start,
-        w: (pixel_x.end - pixel_x.start).max(0) as u32,
-        h: (pixel_y.end - pixel_y.start).max(0) as u32,
-    };
-    let fx = |v: &f64| tick_label(*v, spec.x.0, spec.x.1, ticks_x, spec.x_scale);
-    let fy = |v: &f64| tick_label(*v, spec.y.0, spec.y.1, ticks_y, spec.y_scale);
-    let mut mesh = chart.configure_mesh();
-    mesh.x_labels(ticks_x)
-        .y_labels(ticks_y)
-        .x_label_formatter(&fx)
-        .y_label_formatter(&fy)
-        .label_style(text(sizes.tick, INK))
-        .axis_desc_style(text(sizes.desc, INK))
-        .axis_style(INK)
-        .bold_line_style(GRID)
-        .light_line_style(TRANSPARENT)
-        .set_all_tick_mark_size(4);
-    if !spec.x_label.is_empty() {
-        mesh.x_desc(spec.x_label);
+/// A laid-out frame being drawn.
+struct Frame<'a, 'r, 'b> {
+    root: &'r Area<'b>,
+    cell: PixelRect,
+    rect: PixelRect,
+    map: Mapping,
+    /// An x value the map can show, to read rows with.
+    x_lo: f64,
+    m: Metrics,
+    sizes: &'a TextSizes,
+}
+
+impl Frame<'_, '_, '_> {
+    /// Pixel column of an x value, rounded as the data is (`snap`);
+    /// `None` outside the area.
+    fn col(&self, v: f64) -> Option<i32> {
+        let r = self.rect;
+        self.map
+            .x_pixel(v)
+            .map(|p| snap(p) as i32)
+            .filter(|c| (r.x..=r.right()).contains(c))
     }
-    if !spec.y_label.is_empty() {
-        mesh.y_desc(spec.y_label);
+
+    /// Pixel row of a y value, as [`Frame::col`].
+    fn row(&self, v: f64) -> Option<i32> {
+        let r = self.rect;
+        self.map
+            .pixel(self.x_lo, v)
+            .map(|p| snap(p.1) as i32)
+            .filter(|row| (r.y..=r.bottom()).contains(row))
     }
-    if !spec.grid {
-        mesh.disable_mesh();
+
+    /// Grid lines at the labelled ticks, inside the area (not on its
+    /// edges, where the box is).
+    fn draw_grid(&self, x: &AxisTicks, y: &AxisTicks) -> Result<(), DrawError> {
+        let r = self.rect;
+        for c in x.labelled().filter_map(|t| self.col(t.value)) {
+            if c > r.x && c < r.right() {
+                let line = PathElement::new(vec![(c, r.y), (c, r.bottom())], GRID);
+                self.root.draw(&line)?;
+            }
+        }
+        for row in y.labelled().filter_map(|t| self.row(t.value)) {
+            if row > r.y && row < r.bottom() {
+                let line = PathElement::new(vec![(r.x, row), (r.right(), row)], GRID);
+                self.root.draw(&line)?;
+            }
+        }
+        Ok(())
     }
-    mesh.draw()?;
-    Ok(rect)
+
+    fn mark_len(&self, tick: &Tick) -> i32 {
+        if tick.major || !tick.label.is_empty() {
+            self.m.tick_len
+        } else {
+            self.m.minor_len
+        }
+    }
+
+    /// The x axis: marks below the box (its line is the row under the
+    /// area), labels centred under them and kept inside the cell, the
+    /// factor/offset at the right end below them (where matplotlib puts
+    /// it). Returns the top of the row below the labels.
+    fn draw_x(&self, x: &AxisTicks) -> Result<i32, DrawError> {
+        let (r, m, cell) = (self.rect, &self.m, self.cell);
+        let label = text(self.sizes.tick, INK);
+        let marks_top = r.bottom() + 2;
+        let labels_top = marks_top + m.tick_len + m.gap;
+        for tick in &x.ticks {
+            let Some(c) = self.col(tick.value) else {
+                continue;
+            };
+            for k in 0..self.mark_len(tick) {
+                self.root.draw_pixel((c, marks_top + k), &INK)?;
+            }
+            if !tick.label.is_empty() {
+                let half = (text_width(&tick.label, self.sizes.tick) / 2.0).ceil() as i32;
+                let cx = c.min(cell.x + cell.w as i32 - 1 - half).max(cell.x + half);
+                let style = label.pos(Pos::new(HPos::Center, VPos::Top));
+                self.root.draw_text(&tick.label, &style, (cx, labels_top))?;
+            }
+        }
+        let below = labels_top + m.label_h + m.gap;
+        if !x.note.is_empty() {
+            let style = label.pos(Pos::new(HPos::Right, VPos::Top));
+            self.root
+                .draw_text(&x.note, &style, (r.right() + 1, below))?;
+        }
+        Ok(below)
+    }
+
+    /// The y axis: marks left of the box, labels right-aligned beside
+    /// them, the factor/offset above the area's top left corner.
+    fn draw_y(&self, y: &AxisTicks) -> Result<(), DrawError> {
+        let (r, m) = (self.rect, &self.m);
+        let label = text(self.sizes.tick, INK);
+        let marks_right = r.x - 2;
+        for tick in &y.ticks {
+            let Some(row) = self.row(tick.value) else {
+                continue;
+            };
+            for k in 0..self.mark_len(tick) {
+                self.root.draw_pixel((marks_right - k, row), &INK)?;
+            }
+            if !tick.label.is_empty() {
+                let style = label.pos(Pos::new(HPos::Right, VPos::Center));
+                let at = (marks_right - m.tick_len - m.gap + 1, row);
+                self.root.draw_text(&tick.label, &style, at)?;
+            }
+        }
+        if !y.note.is_empty() {
+            let style = label.pos(Pos::new(HPos::Left, VPos::Bottom));
+            self.root
+                .draw_text(&y.note, &style, (r.x - 1, r.y - 1 - m.gap - 2))?;
+        }
+        Ok(())
+    }
 }
 
 /// Draws the box around a plotting area (one pixel outside it, so data
@@ -277,57 +415,129 @@ pub(crate) fn draw_box(root: &Area<'_>, rect: PixelRect) -> Result<(), DrawError
     Ok(())
 }
 
-/// The axis of a colorbar in `cell`: value ticks on the right; returns the
-/// bar's rectangle.
-pub(crate) fn draw_colorbar_axis(
-    root: &Area<'_>,
-    cell: PixelRect,
-    range: (f64, f64),
-    sizes: &TextSizes,
-) -> Result<PixelRect, DrawError> {
-    let area = root.clone().shrink((cell.x, cell.y), (cell.w, cell.h));
-    let bar_w = (16.0 * sizes.scale).round().max(6.0) as u32;
-    let ticks = tick_count(f64::from(cell.h), sizes.tick * 2.6);
-    let fmt = |v: &f64| tick_label(*v, range.0, range.1, ticks, Scale::Linear);
-    let mut chart = ChartBuilder::on(&area)
-        .margin_right(0)
-        .right_y_label_area_size(cell.w.saturating_sub(bar_w))
-        .build_cartesian_2d(RangedCoordf64::from(0.0..1.0), range.0..range.1)?;
-    let (px, py) = chart.plotting_area().get_pixel_range();
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .disable_x_axis()
-        .y_labels(ticks)
-        .y_label_formatter(&fmt)
-        .label_style(text(sizes.tick, INK))
-        .axis_style(INK)
-        .set_all_tick_mark_size(4)
-        .draw()?;
-    Ok(PixelRect {
-        x: px.start,
-        y: py.start,
-        w: (px.end - px.start).max(0) as u32,
-        h: (py.end - py.start).max(0) as u32,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn sizes() -> TextSizes {
+        TextSizes::for_canvas(1280, 720)
+    }
+
+    fn spec(x: (f64, f64), y: (f64, f64), xs: Scale, ys: Scale) -> AxesSpec<'static> {
+        AxesSpec {
+            title: "t",
+            x_label: "x",
+            y_label: "y",
+            x,
+            y,
+            x_scale: xs,
+            y_scale: ys,
+            grid: true,
+        }
+    }
+
+    const CELL: PixelRect = PixelRect {
+        x: 0,
+        y: 0,
+        w: 640,
+        h: 400,
+    };
+
+    /// The old labels these replace: "1.0" for 1 on 0..1 stays, "2e6" on
+    /// 0..1e7 becomes "0.25" or so with "×10⁷" once (matplotlib's factor
+    /// is the largest tick's), "1e-5" on a log axis "10⁻⁵".
     #[test]
     fn tick_labels_read_well() {
-        assert_eq!(tick_label(0.5, 0.0, 1.0, 5, Scale::Linear), "0.5");
-        assert_eq!(tick_label(1.0, 0.0, 1.0, 5, Scale::Linear), "1.0");
-        assert_eq!(tick_label(2.0, -3.0, 3.0, 8, Scale::Linear), "2");
-        assert_eq!(nice_step(-3.0, 3.0, 8), 1.0);
-        assert_eq!(nice_step(0.0, 1.0, 5), 0.5);
-        assert_eq!(nice_step(0.0, 100.0, 6), 20.0);
-        assert_eq!(tick_label(20.0, 0.0, 100.0, 5, Scale::Linear), "20");
-        assert_eq!(tick_label(1.0e-17, -1.0, 1.0, 5, Scale::Linear), "0");
-        assert_eq!(tick_label(2.0e6, 0.0, 1.0e7, 5, Scale::Linear), "2e6");
-        assert_eq!(tick_label(100.0, 1.0, 1e4, 5, Scale::Log), "100");
-        assert_eq!(tick_label(1e-5, 1e-6, 1.0, 5, Scale::Log), "1e-5");
+        assert!(super::super::font::ensure_registered());
+        let l = layout(
+            CELL,
+            &spec((0.0, 1.0), (0.0, 1e7), Scale::Linear, Scale::Linear),
+            &sizes(),
+        );
+        assert!(l.x.labels().contains(&"1.0"), "{:?}", l.x.labels());
+        assert!(l.x.labels().contains(&"0.2"), "{:?}", l.x.labels());
+        assert_eq!(l.y.note, "×10⁷");
+        let numbers =
+            l.y.labels()
+                .iter()
+                .map(|s| s.parse::<f64>())
+                .collect::<Result<Vec<_>, _>>();
+        assert!(
+            numbers.is_ok_and(|v| v.len() >= 4 && v.iter().all(|&v| v <= 1.0)),
+            "{:?}",
+            l.y.labels()
+        );
+        let l = layout(
+            CELL,
+            &spec((1e-6, 1.0), (1.0, 1e4), Scale::Log, Scale::Log),
+            &sizes(),
+        );
+        assert!(l.x.labels().contains(&"10⁻⁵"), "{:?}", l.x.labels());
+        assert!(l.y.labels().contains(&"100"), "{:?}", l.y.labels());
+        // Zero prints as zero, unsigned, at the decimals of its neighbours
+        // (the old formatter printed "0" beside "0.25").
+        let l = layout(
+            CELL,
+            &spec((-1.0, 1.0), (-3.0, 3.0), Scale::Linear, Scale::Linear),
+            &sizes(),
+        );
+        assert!(l.x.labels().contains(&"0.00"), "{:?}", l.x.labels());
+        assert!(l.x.labels().contains(&"\u{2212}0.25"), "{:?}", l.x.labels());
+        assert!(l.y.labels().contains(&"2"), "{:?}", l.y.labels());
+    }
+
+    /// The layout leaves room for the y labels it draws and a row for the
+    /// y factor: the area starts right of the widest label.
+    #[test]
+    fn the_area_leaves_room_for_labels_and_notes() {
+        assert!(super::super::font::ensure_registered());
+        let s = sizes();
+        let plain = layout(
+            CELL,
+            &spec((0.0, 1.0), (0.0, 4.0), Scale::Linear, Scale::Linear),
+            &s,
+        );
+        let big = layout(
+            CELL,
+            &spec((0.0, 1.0), (0.0, 6e5), Scale::Linear, Scale::Linear),
+            &s,
+        );
+        assert!(plain.y.note.is_empty());
+        assert_eq!(big.y.note, "×10⁵");
+        assert!(big.rect.y > plain.rect.y, "a row for the factor");
+        let widest = plain
+            .y
+            .labelled()
+            .map(|t| text_width(&t.label, s.tick))
+            .fold(0.0, f64::max);
+        assert!(
+            f64::from(plain.rect.x) > widest + s.desc,
+            "{:?}",
+            plain.rect
+        );
+        assert_eq!(
+            plot_ticks_of(
+                &plain,
+                &spec((0.0, 1.0), (0.0, 4.0), Scale::Linear, Scale::Linear)
+            ),
+            (plain.x.clone(), plain.y.clone())
+        );
+    }
+
+    /// What [`plot_ticks`] computes from a plot's info equals what the
+    /// layout drew.
+    fn plot_ticks_of(l: &Layout, s: &AxesSpec<'_>) -> (AxisTicks, AxisTicks) {
+        let plot = PlotInfo {
+            rect: l.rect,
+            view: AxisView { x: s.x, y: s.y },
+            x_scale: s.x_scale,
+            y_scale: s.y_scale,
+            ..crate::view::drawn::test_plot(
+                Scale::Linear,
+                Scale::Linear,
+                AxisView { x: s.x, y: s.y },
+            )
+        };
+        plot_ticks(&plot, (1280, 720))
     }
 }

@@ -8,18 +8,21 @@ use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Scale};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::{self, draw_axes, draw_box, draw_colorbar_axis, AxesSpec};
+use super::axes::{draw_axes, draw_box, AxesSpec};
 use super::blit::Blit;
+use super::colorbar::{colorbar_width, draw_colorbar_axis};
+use super::coverage::Coverage;
 use super::ctx::Ctx;
 use super::custom::draw_custom;
+use super::decimate::Paths;
 use super::font::text;
 use super::heatmap::Grid;
 use super::legend::{draw_legend, Swatch};
 use super::plots::{
-    bars_of, draw_bars, draw_line, draw_paths, draw_points, line_paths_sorted,
+    bars_of, draw_bars, draw_paths, draw_points, line_paths, line_paths_sorted,
     line_paths_sorted_runs, series_color, Bar,
 };
-use super::{DrawError, INK, MUTED};
+use super::{DrawError, MUTED};
 use crate::colormap::{self, Colormap};
 use crate::model::trace_label;
 use crate::model::Extent;
@@ -45,6 +48,19 @@ impl Points<'_> {
             Points::Xy(x, y) => Box::new(x.iter().copied().zip(y.iter().copied())),
             Points::History(h) => Box::new(h.points()),
         }
+    }
+
+    /// An append series' newest point: the right end of its trace.
+    fn newest(&self) -> Option<(f64, f64)> {
+        let Points::History(h) = self else {
+            return None;
+        };
+        let (t, v) = h.runs().last()?;
+        t.iter()
+            .zip(v)
+            .rev()
+            .find(|(x, y)| x.is_finite() && y.is_finite())
+            .map(|(x, y)| (*x, *y))
     }
 
     fn extent(&self, xs: Scale, ys: Scale, x: &mut Extent, y: &mut Extent) {
@@ -298,7 +314,13 @@ impl<'a> Traces<'a> {
                     }
                 }
                 Points::Xy(a, b) => {
-                    y_ext.add_all(a.iter().zip(b.iter()).filter(|(x, _)| inside(**x)).map(|(_, y)| *y), ys);
+                    y_ext.add_all(
+                        a.iter()
+                            .zip(b.iter())
+                            .filter(|(x, _)| inside(**x))
+                            .map(|(_, y)| *y),
+                        ys,
+                    );
                 }
                 Points::History(h) => {
                     for (t, v) in h.runs() {
@@ -311,9 +333,9 @@ impl<'a> Traces<'a> {
         y_ext
     }
 
-    /// Draws the shown traces through `map`, then the legend; returns
-    /// where its entries went. `y_low`: the bottom of the y range (where
-    /// bars start on a log axis).
+    /// Draws the shown traces through `map`, then the legend where it
+    /// hides the least of them; returns where its entries went. `y_low`:
+    /// the bottom of the y range (where bars start on a log axis).
     fn draw(
         &self,
         ctx: &Ctx<'_, '_>,
@@ -322,71 +344,84 @@ impl<'a> Traces<'a> {
         (xs, ys): (Scale, Scale),
         y_low: f64,
     ) -> Result<Vec<LegendHit>, DrawError> {
-        let rect = map.rect;
         let named = &self.named;
-        match kind {
+        let entries = if kind == ChannelKind::Bars {
+            legend_entries(self.bars.iter().map(|(n, _, h)| (*n, *h)))
+        } else {
+            legend_entries(named.iter().map(|n| (n.name, n.hidden)))
+        };
+        // Where the traces put ink, for the legend's place: gathered only
+        // when there is a legend.
+        let mut cover = (!entries.is_empty()).then(|| Coverage::new(map.rect));
+        let swatch = match kind {
             ChannelKind::Bars => {
                 let base = if ys == Scale::Log { y_low } else { 0.0 };
                 let alpha = if self.bars.len() > 1 { 0.6 } else { 1.0 };
                 for (i, (_, b, hidden)) in self.bars.iter().enumerate() {
                     if !hidden {
                         draw_bars(ctx.root, map, b, base, series_color(i), alpha)?;
+                        if let Some(c) = cover.as_mut() {
+                            c.add_bars(map, b, base);
+                        }
                     }
                 }
-                let entries = legend_entries(self.bars.iter().map(|(n, _, h)| (*n, *h)));
-                draw_entries(ctx, rect, &entries, Swatch::Box)
+                Swatch::Box
             }
             ChannelKind::Scatter => {
                 let radius = (3.0 * ctx.sizes.scale).round().max(2.0) as i32;
                 for (i, n) in named.iter().enumerate().filter(|(_, n)| !n.hidden) {
                     draw_points(ctx.root, map, n.points.iter(), series_color(i), radius)?;
+                    if let Some(c) = cover.as_mut() {
+                        c.add_points(map, n.points.iter(), radius);
+                    }
                 }
-                let entries = legend_entries(named.iter().map(|n| (n.name, n.hidden)));
-                draw_entries(ctx, rect, &entries, Swatch::Marker)
+                Swatch::Marker
             }
             _ => {
                 for (i, n) in named.iter().enumerate().filter(|(_, n)| !n.hidden) {
-                    draw_trace(ctx, map, &n.points, series_color(i), xs)?;
+                    let paths = trace_paths(ctx, map, &n.points, xs);
+                    if let Some(c) = cover.as_mut() {
+                        c.add_paths(&paths);
+                        if let Some((x, y)) = n.points.newest() {
+                            c.keep_clear(map, x, y);
+                        }
+                    }
+                    draw_paths(ctx.root, paths, series_color(i))?;
                 }
-                let entries = legend_entries(named.iter().map(|n| (n.name, n.hidden)));
-                draw_entries(ctx, rect, &entries, Swatch::Line)
+                Swatch::Line
             }
+        };
+        match cover {
+            Some(cover) => draw_entries(ctx, map.rect, &entries, swatch, &cover),
+            None => Ok(Vec::new()),
         }
     }
 }
 
-/// Draws one line or series trace, with the fastest path its points allow.
-fn draw_trace(
-    ctx: &Ctx<'_, '_>,
-    map: &Mapping,
-    points: &Points<'_>,
-    color: RGBColor,
-    xs: Scale,
-) -> Result<(), DrawError> {
+/// The pixel paths of one line or series trace, by the fastest route its
+/// points allow.
+fn trace_paths(ctx: &Ctx<'_, '_>, map: &Mapping, points: &Points<'_>, xs: Scale) -> Paths {
     let decimate = ctx.options.decimate;
     // Concrete iterators: this runs once per point.
     match points {
         Points::Y(y) if decimate && (xs == Scale::Linear || y.len() < 2) => {
-            let paths = line_paths_sorted(map, |i| i as f64, y);
-            draw_paths(ctx.root, paths, color)
+            line_paths_sorted(map, |i| i as f64, y)
         }
         Points::Xy(x, y) if decimate && x.len() == y.len() && sorted(x, xs) => {
-            let paths = line_paths_sorted(map, |i| x[i], y);
-            draw_paths(ctx.root, paths, color)
+            line_paths_sorted(map, |i| x[i], y)
         }
         Points::Y(y) => {
             let points = y.iter().enumerate().map(|(i, &v)| (i as f64, v));
-            draw_line(ctx.root, map, points, color, decimate)
+            line_paths(map, points, decimate)
         }
         Points::Xy(x, y) => {
             let points = x.iter().copied().zip(y.iter().copied());
-            draw_line(ctx.root, map, points, color, decimate)
+            line_paths(map, points, decimate)
         }
         Points::History(h) if decimate && sorted_runs(h, xs) => {
-            let paths = line_paths_sorted_runs(map, h.runs());
-            draw_paths(ctx.root, paths, color)
+            line_paths_sorted_runs(map, h.runs())
         }
-        Points::History(h) => draw_line(ctx.root, map, h.points(), color, decimate),
+        Points::History(h) => line_paths(map, h.points(), decimate),
     }
 }
 
@@ -430,12 +465,13 @@ fn draw_entries(
     rect: PixelRect,
     entries: &[(String, RGBColor, bool)],
     swatch: Swatch,
+    cover: &Coverage,
 ) -> Result<Vec<LegendHit>, DrawError> {
     let refs: Vec<(&str, RGBColor, bool)> = entries
         .iter()
         .map(|(n, c, h)| (n.as_str(), *c, *h))
         .collect();
-    draw_legend(ctx.root, rect, &refs, swatch, ctx.sizes)
+    draw_legend(ctx.root, rect, &refs, swatch, ctx.sizes, cover)
 }
 
 fn draw_heatmap<'s>(
@@ -449,20 +485,9 @@ fn draw_heatmap<'s>(
 ) -> Result<PlotInfo, DrawError> {
     let sizes = ctx.sizes;
     let values = grid.value_range(range);
-    let tick = text(sizes.tick, INK);
-    let label_w = [values.0, values.1, (values.0 + values.1) / 2.0]
-        .iter()
-        .map(|&v| axes::tick_label(v, values.0, values.1, 8, Scale::Linear))
-        .map(|s| {
-            ctx.root
-                .estimate_text_size(&format!("-{s}"), &tick)
-                .map(|(w, _)| w)
-                .unwrap_or(0)
-        })
-        .max()
-        .unwrap_or(0);
-    let bar_w = (16.0 * sizes.scale).round().max(6.0) as u32;
-    let cb_w = bar_w + label_w + 12;
+    // The colorbar's label (none yet: a channel option will name it).
+    let cb_label = spec.options.value_label.as_str();
+    let cb_w = colorbar_width(values, cb_label, cell.h, sizes);
     let gap = (10.0 * sizes.scale).round() as u32;
     let main = PixelRect {
         w: cell.w.saturating_sub(cb_w + gap),
@@ -483,7 +508,12 @@ fn draw_heatmap<'s>(
         main,
         &AxesSpec {
             grid: false,
-            ..AxesSpec::of_channel(spec, data_coordinates(spec, shown, grid.full), Scale::Linear, Scale::Linear)
+            ..AxesSpec::of_channel(
+                spec,
+                data_coordinates(spec, shown, grid.full),
+                Scale::Linear,
+                Scale::Linear,
+            )
         },
         sizes,
     )?;
@@ -494,7 +524,7 @@ fn draw_heatmap<'s>(
         w: cb_w,
         h: rect.h,
     };
-    let bar = draw_colorbar_axis(ctx.root, cb_cell, values, sizes)?;
+    let bar = draw_colorbar_axis(ctx.root, cb_cell, values, cb_label, sizes)?;
     draw_box(ctx.root, bar)?;
     let cmap = Colormap::by_name(&spec.options.colormap);
     blits.push(Blit::Colorbar { rect: bar, cmap });

@@ -27,7 +27,11 @@ pub(crate) fn place(layout: &Layout) -> (usize, usize, Vec<Option<GridCell>>) {
     };
     let mut columns = usize::from(layout.columns).min(MAX_SIDE);
     let mut rows = 0;
-    for cell in layout.channels.iter().filter_map(|c| c.options.cell.as_ref()) {
+    for cell in layout
+        .channels
+        .iter()
+        .filter_map(|c| c.options.cell.as_ref())
+    {
         if let Some((r, c, h, w)) = explicit(cell) {
             columns = columns.max(c + w);
             rows = rows.max(r + h);

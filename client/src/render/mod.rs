@@ -9,8 +9,10 @@
 //! ├ server @ addr · connected · fps · frames · age ─ PAUSED ┤
 //! ```
 //!
-//! plotters draws the frames (titles, labels, ticks, grid) into the buffer
-//! through `BitMapBackend::with_buffer`, with text from an embedded font.
+//! The renderer lays out each plot's frame and picks its ticks itself
+//! (`axes`, `ticks`, `tick_format`: matplotlib's locators and formatters);
+//! plotters draws lines and text into the buffer through
+//! `BitMapBackend::with_buffer`, with text from an embedded font.
 //! Data is mapped to pixels by the renderer itself: lines are decimated to
 //! min/max per pixel column (`decimate`) and clipped before plotters draws
 //! them; heatmaps and colorbars are painted into the buffer directly after
@@ -26,16 +28,21 @@
 //! the plot type is unknown).
 //!
 //! Files: `channel` (one plot), `ctx` (what every plot draws with),
-//! `layout_grid`, `pages`, `axes`, `plots`, `heatmap`, `blit` (what is
-//! painted after plotters), `custom`, `placeholder`, `legend`, `readout`,
-//! `overlay`, `help`, `status_line`, `replay_status` (its replay and
-//! recording pieces), `font`, `output` (PNG, softbuffer words). What a
+//! `layout_grid`, `pages`, `axes` (the frame, laid out and drawn here),
+//! `ticks` (where ticks go), `tick_format` (what they say), `colorbar`,
+//! `plots`, `heatmap`, `blit` (what is painted after plotters), `custom`,
+//! `placeholder`, `legend` (placed where `coverage` saw least ink),
+//! `readout`, `overlay`, `help`, `status_line`, `replay_status` (its
+//! replay and recording pieces), `font`, `output` (PNG, softbuffer
+//! words). What a
 //! render drew where is [`crate::view::drawn`]; ranges are
 //! [`crate::model`]'s; colours [`crate::colormap`]'s.
 
 mod axes;
 mod blit;
 mod channel;
+mod colorbar;
+mod coverage;
 mod ctx;
 mod custom;
 mod decimate;
@@ -52,14 +59,19 @@ mod plots;
 mod readout;
 mod replay_status;
 mod status_line;
+mod tick_format;
+mod ticks;
 
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+pub use axes::plot_ticks;
+pub use colorbar::render_colorbar;
 pub use output::{rgb_to_0rgb, save_png, RenderError};
 pub use placeholder::placeholder_lines;
 pub use plots::ink_fraction;
+pub use ticks::{axis_ticks, AxisTicks, LabelRoom, Tick, TICK_SPACING_PX};
 
 use crate::model::PlotState;
 use crate::plot_types::PlotTypes;

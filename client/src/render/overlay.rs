@@ -51,6 +51,38 @@ fn box_size(root: &Area<'_>, lines: &[(String, RGBColor)], size: f64, at: (i32, 
     }
 }
 
+/// Where a box of `size` goes beside the cursor at `cursor`: `offset`
+/// pixels below and right of it, flipped to the other side along an axis
+/// where it would leave `within` (the plot it reads), pushed against the
+/// edge of `within` where it fits on neither side. Its frame is drawn one
+/// pixel beyond `size`, and that pixel stays inside too.
+pub(crate) fn beside(
+    cursor: (i32, i32),
+    size: (u32, u32),
+    offset: i32,
+    within: PixelRect,
+) -> PixelRect {
+    let along = |c: i32, len: i32, lo: i32, end: i32| {
+        let after = c + offset;
+        let before = c - offset - len;
+        if after + len < end {
+            after
+        } else if before >= lo {
+            before
+        } else {
+            // Too big for either side: as far into `within` as it goes.
+            (end - 1 - len).max(lo)
+        }
+    };
+    let (w, h) = (size.0 as i32, size.1 as i32);
+    PixelRect {
+        x: along(cursor.0, w, within.x, within.x + within.w as i32),
+        y: along(cursor.1, h, within.y, within.y + within.h as i32),
+        w: size.0,
+        h: size.1,
+    }
+}
+
 fn draw_box_at(
     root: &Area<'_>,
     rect: PixelRect,
@@ -198,13 +230,8 @@ pub(crate) fn draw_overlay(
                     root.draw(&Circle::new(at, 5, color.stroke_width(2)))?;
                 }
                 let size = sizes.desc;
-                let mut rect = box_size(root, &found.lines, size, (cx + 16, cy + 16));
-                if rect.x + rect.w as i32 > info.width as i32 {
-                    rect.x = (cx - 16 - rect.w as i32).max(0);
-                }
-                if rect.y + rect.h as i32 > info.height as i32 {
-                    rect.y = (cy - 16 - rect.h as i32).max(0);
-                }
+                let rect = box_size(root, &found.lines, size, (cx, cy));
+                let rect = beside((cx, cy), (rect.w, rect.h), 16, r);
                 draw_box_at(root, rect, &found.lines, size)?;
                 notes.push(format!("readout {}", found.summary()));
             }
@@ -214,8 +241,54 @@ pub(crate) fn draw_overlay(
         notes.push("link all".into());
     }
     if ui.help {
-        help::draw_help(root, info.width, info.height, sizes, state.status.replay.is_some())?;
+        help::draw_help(
+            root,
+            info.width,
+            info.height,
+            sizes,
+            state.status.replay.is_some(),
+        )?;
         notes.push("help shown".into());
     }
     Ok(notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLOT: PixelRect = PixelRect {
+        x: 100,
+        y: 50,
+        w: 400,
+        h: 300,
+    };
+
+    fn inside(r: PixelRect) -> bool {
+        r.x >= PLOT.x
+            && r.y >= PLOT.y
+            && r.x + r.w as i32 <= PLOT.right()
+            && r.y + r.h as i32 <= PLOT.bottom()
+    }
+
+    #[test]
+    fn the_box_stays_in_its_plot() {
+        // Room below right: there.
+        let r = beside((200, 100), (120, 60), 16, PLOT);
+        assert_eq!((r.x, r.y), (216, 116));
+        // Near the right and bottom edges: flipped to the left and above.
+        let r = beside((490, 340), (120, 60), 16, PLOT);
+        assert_eq!((r.x, r.y), (490 - 16 - 120, 340 - 16 - 60));
+        assert!(inside(r), "{r:?}");
+        // Every cursor position in the plot keeps the box inside.
+        for cx in (PLOT.x..=PLOT.right()).step_by(7) {
+            for cy in (PLOT.y..=PLOT.bottom()).step_by(7) {
+                let r = beside((cx, cy), (150, 90), 16, PLOT);
+                assert!(inside(r), "cursor ({cx}, {cy}): {r:?}");
+            }
+        }
+        // Bigger than either side of the cursor: pushed against the edge.
+        let r = beside((300, 200), (300, 200), 16, PLOT);
+        assert!(inside(r), "{r:?}");
+    }
 }

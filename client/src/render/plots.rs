@@ -165,17 +165,6 @@ pub(crate) fn draw_paths(root: &Area<'_>, paths: Paths, color: RGBColor) -> Resu
     Ok(())
 }
 
-/// Draws a line.
-pub(crate) fn draw_line(
-    root: &Area<'_>,
-    map: &Mapping,
-    points: impl Iterator<Item = (f64, f64)>,
-    color: RGBColor,
-    decimate: bool,
-) -> Result<(), DrawError> {
-    draw_paths(root, line_paths(map, points, decimate), color)
-}
-
 /// Draws scatter markers; several points on one pixel get one marker.
 pub(crate) fn draw_points(
     root: &Area<'_>,

@@ -159,7 +159,10 @@ pub(crate) fn readout(
                 (format!("value = {value}"), INK)
             } else {
                 // A reduced grid: the value stands for a block of cells.
-                (format!("value ≈ {value} (a block of cells; zoom in for this cell's)"), INK)
+                (
+                    format!("value ≈ {value} (a block of cells; zoom in for this cell's)"),
+                    INK,
+                )
             });
         }
         (ChannelKind::Bars, ChannelData::Snapshot(f)) => {

@@ -313,12 +313,20 @@ mod tests {
                 fps: 57.0,
                 ..Status::default()
             };
-            segments(&s, 0).0.into_iter().map(|(t, _)| t).collect::<Vec<_>>().join(" · ")
+            segments(&s, 0)
+                .0
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect::<Vec<_>>()
+                .join(" · ")
         };
         let interrupted = text(Connection::Interrupted {
             reason: "KeyboardInterrupt".into(),
         });
-        assert!(interrupted.contains("computation interrupted: KeyboardInterrupt"), "{interrupted}");
+        assert!(
+            interrupted.contains("computation interrupted: KeyboardInterrupt"),
+            "{interrupted}"
+        );
         for ended in [
             interrupted,
             text(Connection::Ended {

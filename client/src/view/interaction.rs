@@ -151,9 +151,7 @@ pub fn no_log_axes(kind: ChannelKind) -> Option<&'static str> {
         ChannelKind::Custom => {
             Some("a custom plot's axes are its plot type's (set log scales in the computation)")
         }
-        ChannelKind::Line | ChannelKind::Scatter | ChannelKind::Bars | ChannelKind::Series => {
-            None
-        }
+        ChannelKind::Line | ChannelKind::Scatter | ChannelKind::Bars | ChannelKind::Series => None,
     }
 }
 

@@ -95,9 +95,7 @@ pub(crate) fn shown_y(
     y_ext: Extent,
     y_pad: Pad,
 ) -> ((f64, f64), bool) {
-    let manual = view
-        .manual
-        .filter(|m| !view.y_follows && usable(m, xs, ys));
+    let manual = view.manual.filter(|m| !view.y_follows && usable(m, xs, ys));
     match manual {
         Some(m) => (m.y, false),
         None => (

@@ -89,7 +89,11 @@ impl RenderInfo {
 
 /// Where a zoom or pan of `plot` starts: its manual view, with the drawn
 /// y range while y follows the data (the manual one is stale then).
-fn current(view: &ViewState, channel: u32, plot: &super::drawn::PlotInfo) -> crate::model::AxisView {
+fn current(
+    view: &ViewState,
+    channel: u32,
+    plot: &super::drawn::PlotInfo,
+) -> crate::model::AxisView {
     let mut from = view.manual.get(&channel).copied().unwrap_or(plot.view);
     if view.y_follows.contains(&channel) {
         from.y = plot.view.y;

@@ -41,7 +41,6 @@ use crate::recording::{Control, Player, Recorder, Recording, Replay};
 use crate::render;
 use crate::view::{follow, interaction, keys, RenderInfo, ViewState};
 
-
 /// The event loop of the window, sleeping until woken.
 fn event_loop() -> Result<EventLoop<UserEvent>, RunError> {
     let event_loop = EventLoop::<UserEvent>::with_user_event()
@@ -330,7 +329,9 @@ impl<'a> App<'a> {
             Command::LogX | Command::LogY => {
                 let axis = if command == Command::LogX { "x" } else { "y" };
                 let Some(channel) = hovered.or(view.ui.focus) else {
-                    self.notice(format!("{axis}: point at a plot to switch its {axis} axis between linear and log"));
+                    self.notice(format!(
+                        "{axis}: point at a plot to switch its {axis} axis between linear and log"
+                    ));
                     return false;
                 };
                 let toggled = view.toggle_log(shown, channel, command == Command::LogX);
@@ -338,7 +339,11 @@ impl<'a> App<'a> {
                     (Some(_), Some(spec)) => {
                         let (xs, ys) = view.ui.scales_of(spec);
                         let scale = if command == Command::LogX { xs } else { ys };
-                        let word = if scale == plotcast_protocol::Scale::Log { "logarithmic" } else { "linear" };
+                        let word = if scale == plotcast_protocol::Scale::Log {
+                            "logarithmic"
+                        } else {
+                            "linear"
+                        };
                         format!("{axis} axis of {} is {word}", spec.display_title())
                     }
                     (None, Some(spec)) => format!(

@@ -64,7 +64,13 @@ impl Exporter {
         let spawned = thread::Builder::new()
             .name("plotcast-export".into())
             .spawn(move || match fetch_full(&cfg, FETCH_TIMEOUT) {
-                Ok(full) => notify(write(&Request { state: full, ..request }, true)),
+                Ok(full) => notify(write(
+                    &Request {
+                        state: full,
+                        ..request
+                    },
+                    true,
+                )),
                 Err(err) => notify(format!("export failed: cannot fetch the full data: {err}")),
             });
         match spawned {
@@ -88,7 +94,14 @@ fn write(request: &Request, fetched: bool) -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let hidden = request.hidden.as_ref();
-    match export_visible(&request.state, request.channel, &request.visible, hidden, fetched, unix) {
+    match export_visible(
+        &request.state,
+        request.channel,
+        &request.visible,
+        hidden,
+        fetched,
+        unix,
+    ) {
         Ok(exported) => exported.describe(),
         Err(err) => format!("export failed: {err}"),
     }

@@ -10,7 +10,7 @@ import numpy.typing as npt
 __version__: str
 
 def _interrupt_open(reason: str) -> None: ...
-__all__ = ["Server", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]
+__all__ = ["Server", "_interrupt_open", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]
 
 #: A 1-D or 2-D array of real numbers: a numpy array (float64 and float32 C-contiguous
 #: arrays are read in place; other real dtypes and layouts are copied), a list, or
@@ -178,7 +178,9 @@ class Server:
         """Waits up to ``timeout`` seconds for viewers to receive the final values,
         then closes. Ctrl-C interrupts the wait."""
     def close(self) -> None:
-        """Stops the server at once; the viewer window stays open."""
+        """Stops the server at once; the viewer window stays open. Afterwards the
+        server's methods and the channels' ``publish``, ``push`` and ``extend``
+        raise ``RuntimeError("the plotcast server is closed")``."""
     def interrupted(self, reason: str) -> None:
         """Says how the computation ended when it did not finish (interrupted or
         failed): viewers show ``computation interrupted: <reason>`` once the server
