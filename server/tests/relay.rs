@@ -997,4 +997,15 @@ fn bad_nats_settings_are_clear_errors() {
         .start()
         .expect("starts");
     assert!(both.listen_addr().is_some());
+    let commands = both.viewer_commands();
+    assert_eq!(commands[0], "plotcast-viewer nats://127.0.0.1:9/both");
+    assert!(commands.len() >= 2, "and the direct way: {commands:?}");
+    let only = server_builder("only")
+        .nats("nats://u:secret@127.0.0.1:9")
+        .start()
+        .expect("starts");
+    assert_eq!(
+        only.viewer_commands(),
+        ["plotcast-viewer nats://127.0.0.1:9/only"]
+    );
 }
