@@ -12,7 +12,7 @@
 //!   one Data message body per chunk of new points of an append series,
 //!   parts carrying their first point's index; the newest chunks are kept
 //! requests `plotcast.rpc.<run>.<process>.clock`  Ping body → Pong body
-//!          `plotcast.rpc.<run>.<process>.view`   View body  → Data body(ies)
+//!          `plotcast.rpc.<run>.<process>.view`   View body  → a Data body (in parts when long)
 //! ```
 //!
 //! Values are message bodies exactly as on the wire after the length
@@ -50,6 +50,41 @@ pub const SERIES_CHUNKS_KEPT: i64 = 4096;
 
 /// Longest run or process name.
 pub const MAX_NAME_CHARS: usize = 64;
+
+/// The header numbering the messages of a reply longer than
+/// [`MAX_MESSAGE_BYTES`]: `Plotcast-Part: i/n`, `i` from 1 to `n`. The
+/// messages carry consecutive slices of one body (all but the last
+/// exactly `MAX_MESSAGE_BYTES` long); their payloads joined in the order
+/// of `i` are the body. A reply in one message has no such header.
+pub const PART_HEADER: &str = "Plotcast-Part";
+
+/// `body` cut for replies: `(i, n, slice)` for `i` from 1 to `n`, slices
+/// of at most [`MAX_MESSAGE_BYTES`] (one part, the whole body, when it is
+/// short enough; an empty body is one empty part).
+pub fn split_parts(body: &bytes::Bytes) -> Vec<(usize, usize, bytes::Bytes)> {
+    let n = body.len().div_ceil(MAX_MESSAGE_BYTES).max(1);
+    (0..n)
+        .map(|k| {
+            let start = k * MAX_MESSAGE_BYTES;
+            let end = (start + MAX_MESSAGE_BYTES).min(body.len());
+            (k + 1, n, body.slice(start..end))
+        })
+        .collect()
+}
+
+/// The [`PART_HEADER`] value of part `i` of `n`: `i/n`.
+pub fn part_value(i: usize, n: usize) -> String {
+    format!("{i}/{n}")
+}
+
+/// A [`PART_HEADER`] value read back: `(i, n)` with `1 ≤ i ≤ n`; `None`
+/// for anything else. A reader bounds `n` itself (`n` parts are up to
+/// `n × MAX_MESSAGE_BYTES` bytes).
+pub fn parse_part(value: &str) -> Option<(usize, usize)> {
+    let (i, n) = value.trim().split_once('/')?;
+    let (i, n): (usize, usize) = (i.parse().ok()?, n.parse().ok()?);
+    (1..=n).contains(&i).then_some((i, n))
+}
 
 /// Checks a run or process name: 1 to 64 of `A-Z a-z 0-9 _ -` (a NATS
 /// subject token and a KV key token without escaping).
@@ -285,6 +320,28 @@ mod tests {
         let label = default_process_label();
         assert!(check_name("process", &label).is_ok(), "{label}");
         assert_eq!(sanitize_name("node7:1234"), "node7-1234");
+    }
+
+    #[test]
+    fn long_replies_split_into_numbered_parts_that_join_back() {
+        let body = bytes::Bytes::from(
+            (0..2 * MAX_MESSAGE_BYTES + 5)
+                .map(|i| i as u8)
+                .collect::<Vec<u8>>(),
+        );
+        let parts = split_parts(&body);
+        assert_eq!(parts.len(), 3);
+        let joined: Vec<u8> = parts
+            .iter()
+            .flat_map(|(_, _, b)| b.iter().copied())
+            .collect();
+        assert_eq!(joined, body);
+        assert_eq!((parts[2].0, parts[2].1, parts[2].2.len()), (3, 3, 5));
+        assert_eq!(parse_part(&part_value(2, 3)), Some((2, 3)));
+        for bad in ["0/3", "4/3", "1", "a/b", "1/0"] {
+            assert_eq!(parse_part(bad), None, "{bad}");
+        }
+        assert_eq!(split_parts(&bytes::Bytes::new()).len(), 1);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::access::random_token;
 use crate::launch::extra_args;
 use crate::net_config::NetConfig;
+use crate::relay::{RelayConfig, RelaySettings};
 use crate::ServerError;
 
 /// Default bind address: loopback, any free port.
@@ -41,6 +42,12 @@ pub const DEFAULT_NOTSENT_LOWAT_BYTES: u32 = 128 * 1024;
 /// | `PLOTCAST_VIEWER` | viewer binary, when [`viewer_path`](Self::viewer_path) is not set |
 /// | `PLOTCAST_VIEWER_ARGS` | extra arguments for the launched viewer, split on whitespace (e.g. `--size 1600x900`) |
 /// | `PLOTCAST_NO_VIEWER=1` | do not launch a viewer |
+/// | `PLOTCAST_NATS` | NATS server URLs, overriding [`nats`](Self::nats) |
+/// | `PLOTCAST_RUN` | the run, when [`run`](Self::run) is not set |
+/// | `PLOTCAST_PROCESS` | this process's label, when [`process`](Self::process) is not set |
+/// | `PLOTCAST_NATS_CREDS` | NATS credentials file, when [`nats_creds`](Self::nats_creds) is not set |
+/// | `PLOTCAST_NATS_TOKEN` | NATS token, when [`nats_token`](Self::nats_token) is not set |
+/// | `PLOTCAST_NATS_DOMAIN` | JetStream domain, when [`nats_domain`](Self::nats_domain) is not set |
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until start() is called"]
 pub struct ServerBuilder {
@@ -62,6 +69,7 @@ pub struct ServerBuilder {
     launch_viewer: bool,
     viewer_path: Option<PathBuf>,
     viewer_bin: Option<String>,
+    relay: RelaySettings,
 }
 
 impl Default for ServerBuilder {
@@ -85,6 +93,7 @@ impl Default for ServerBuilder {
             launch_viewer: true,
             viewer_path: None,
             viewer_bin: None,
+            relay: RelaySettings::default(),
         }
     }
 }
@@ -234,6 +243,110 @@ impl ServerBuilder {
         self
     }
 
+    /// Publishes through NATS: the computation dials out to the NATS
+    /// server at `urls` (`nats://HOST:PORT`, `tls://` for TLS; several
+    /// nodes of a cluster separated by commas) with JetStream, and puts its
+    /// newest values there under [`run`](Self::run) and
+    /// [`process`](Self::process); viewers anywhere watch the run with
+    /// `plotcast-viewer nats://HOST:PORT/RUN`. `PLOTCAST_NATS` overrides it.
+    ///
+    /// Nothing listens then unless asked ([`bind`](Self::bind) or
+    /// `PLOTCAST_ADDR`: direct viewers keep working alongside). A launched
+    /// viewer watches the run through NATS. Credentials written in a URL
+    /// (`nats://user:password@host`, `nats://token@host`) are used as
+    /// [`nats_user`](Self::nats_user) and [`nats_token`](Self::nats_token)
+    /// would be. A computation started while NATS is away runs normally and
+    /// starts relaying when NATS comes; `publish` never waits for NATS, and
+    /// values NATS could not take in time are skipped and counted
+    /// ([`Stats::relay`](crate::Stats::relay)).
+    ///
+    /// ```no_run
+    /// let server = plotcast::Server::builder()
+    ///     .nats("nats://login-node:4222")
+    ///     .run("sweep-17")
+    ///     .process("point-3")
+    ///     .start()?;
+    /// # Ok::<(), plotcast::ServerError>(())
+    /// ```
+    pub fn nats(mut self, urls: impl Into<String>) -> Self {
+        self.relay.urls = Some(urls.into());
+        self
+    }
+
+    /// The run this computation publishes under (with [`nats`](Self::nats)):
+    /// every process of one computation (MPI ranks, sweep workers) uses the
+    /// same run, and one viewer shows them all. 1 to 64 of `A-Z a-z 0-9 _
+    /// -`. Default: `PLOTCAST_RUN`, else the title made a valid name.
+    pub fn run(mut self, name: impl Into<String>) -> Self {
+        self.relay.run = Some(name.into());
+        self
+    }
+
+    /// This process's label within the run (a rank, a sweep point), with
+    /// [`nats`](Self::nats). 1 to 64 of `A-Z a-z 0-9 _ -`. Default:
+    /// `PLOTCAST_PROCESS`, else `<host>-<pid>`
+    /// ([`relay::default_process_label`](plotcast_protocol::relay::default_process_label)).
+    pub fn process(mut self, label: impl Into<String>) -> Self {
+        self.relay.process = Some(label.into());
+        self
+    }
+
+    /// Authenticates to NATS with a user and password.
+    pub fn nats_user(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.relay.auth.user = Some((user.into(), password.into()));
+        self
+    }
+
+    /// Authenticates to NATS with a token (default: `PLOTCAST_NATS_TOKEN`).
+    pub fn nats_token(mut self, token: impl Into<String>) -> Self {
+        self.relay.auth.token = Some(token.into());
+        self
+    }
+
+    /// Authenticates to NATS with a credentials file (a JWT and an nkey
+    /// seed, as `nsc` writes them; default: `PLOTCAST_NATS_CREDS`).
+    pub fn nats_creds(mut self, path: impl Into<PathBuf>) -> Self {
+        self.relay.auth.creds = Some(path.into());
+        self
+    }
+
+    /// Talks TLS to NATS, trusting the servers' certificates signed by the
+    /// CA in `path` (PEM).
+    pub fn nats_tls_root_ca(mut self, path: impl Into<PathBuf>) -> Self {
+        self.relay.auth.tls_ca = Some(path.into());
+        self
+    }
+
+    /// Presents a client certificate to NATS servers that verify clients
+    /// (PEM certificate and key).
+    pub fn nats_tls_client_cert(
+        mut self,
+        cert: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
+        self.relay.auth.tls_client = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// Replicas of the bucket and the series stream when this process is
+    /// the first to create them (default 1; 3 on a cluster of three keeps
+    /// the run through the loss of a node). Existing ones are used as they
+    /// are.
+    pub fn nats_replicas(mut self, replicas: usize) -> Self {
+        self.relay.replicas = Some(replicas);
+        self
+    }
+
+    /// The JetStream domain of the NATS servers that hold the bucket
+    /// (default: none, or `PLOTCAST_NATS_DOMAIN`): a process connected to a
+    /// leaf node (a compute node's local server dialling out to the
+    /// cluster) reaches the cluster's JetStream through its domain, for
+    /// example `hub`.
+    pub fn nats_domain(mut self, domain: impl Into<String>) -> Self {
+        self.relay.domain = Some(domain.into());
+        self
+    }
+
     fn env(&self, name: &str) -> Option<String> {
         if !self.use_env {
             return None;
@@ -241,10 +354,13 @@ impl ServerBuilder {
         std::env::var(name).ok().filter(|v| !v.is_empty())
     }
 
-    fn resolve_addr(&self) -> Result<SocketAddr, ServerError> {
+    /// Where to listen; `None` when publishing through NATS and no
+    /// address was asked for.
+    fn resolve_addr(&self, relay: bool) -> Result<Option<SocketAddr>, ServerError> {
         let (value, origin) = match (self.env("PLOTCAST_ADDR"), &self.addr) {
             (Some(env), _) => (env, "PLOTCAST_ADDR"),
             (None, Some(addr)) => (addr.clone(), "ServerBuilder::bind"),
+            (None, None) if relay => return Ok(None),
             (None, None) => (DEFAULT_ADDR.to_owned(), "the default"),
         };
         let bad = || ServerError::BadAddr {
@@ -256,6 +372,24 @@ impl ServerBuilder {
             .map_err(|_| bad())?
             .next()
             .ok_or_else(bad)
+            .map(Some)
+    }
+
+    /// The relay's configuration, if NATS is named.
+    fn resolve_relay(&self, title: &str) -> Result<Option<RelayConfig>, ServerError> {
+        let mut settings = self.relay.clone();
+        if settings.domain.is_none() {
+            settings.domain = self.env("PLOTCAST_NATS_DOMAIN");
+        }
+        let relay = settings.resolve(|name| self.env(name), title)?;
+        if relay.is_some() && !cfg!(feature = "nats") {
+            return Err(ServerError::Config {
+                name: "nats",
+                reason: "this plotcast was built without NATS support (the cargo feature `nats`)"
+                    .into(),
+            });
+        }
+        Ok(relay)
     }
 
     fn check(&self) -> Result<(), ServerError> {
@@ -286,27 +420,32 @@ impl ServerBuilder {
     /// # Errors
     /// The errors of `start` that come before binding:
     /// [`ServerError::Config`], [`ServerError::BadAddr`],
-    /// [`ServerError::TokenRequired`], [`ServerError::Random`].
+    /// [`ServerError::TokenRequired`], [`ServerError::Random`],
+    /// [`ServerError::NatsUrl`], [`ServerError::NatsName`],
+    /// [`ServerError::NatsFile`].
     pub(crate) fn config(self) -> Result<ServerConfig, ServerError> {
         self.check()?;
-        let addr = self.resolve_addr()?;
-        let loopback = addr.ip().is_loopback();
+        let title = self.title.clone().unwrap_or_else(default_title);
+        let relay = self.resolve_relay(&title)?;
+        let addr = self.resolve_addr(relay.is_some())?;
         let mut generated = false;
-        let token = match self.token.clone().filter(|t| !t.is_empty()) {
-            Some(token) => Some(token),
-            None => match self.env("PLOTCAST_TOKEN") {
-                Some(token) => Some(token),
-                None if loopback => None,
-                None if self.insecure_no_token => {
+        let token = match (self.token.clone().filter(|t| !t.is_empty()), addr) {
+            (Some(token), _) => Some(token),
+            (None, addr) => match (self.env("PLOTCAST_TOKEN"), addr) {
+                (Some(token), _) => Some(token),
+                // Nothing listens (NATS only): nothing to protect.
+                (None, None) => None,
+                (None, Some(addr)) if addr.ip().is_loopback() => None,
+                (None, Some(addr)) if self.insecure_no_token => {
                     tracing::warn!(target: "plotcast", %addr,
                         "serving a non-loopback address WITHOUT an access token: anyone who can reach it can watch");
                     None
                 }
-                None if self.generate_token => {
+                (None, Some(_)) if self.generate_token => {
                     generated = true;
                     Some(random_token().map_err(ServerError::Random)?)
                 }
-                None => return Err(ServerError::TokenRequired { addr }),
+                (None, Some(addr)) => return Err(ServerError::TokenRequired { addr }),
             },
         };
         let no_viewer = self
@@ -314,8 +453,9 @@ impl ServerBuilder {
             .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"));
         Ok(ServerConfig {
             addr,
+            relay,
             token_generated: generated,
-            title: self.title.clone().unwrap_or_else(default_title),
+            title,
             columns: self.columns,
             history_points: self.history_points.max(1),
             stalled_write_budget_bytes: self.stalled_write_budget_bytes,
@@ -341,8 +481,11 @@ impl ServerBuilder {
 /// with the environment, the defaults and the access policy applied.
 #[derive(Debug)]
 pub(crate) struct ServerConfig {
-    /// Where to listen.
-    pub(crate) addr: SocketAddr,
+    /// Where to listen (`None`: nowhere, the server publishes through NATS
+    /// only).
+    pub(crate) addr: Option<SocketAddr>,
+    /// The relay through NATS, if any.
+    pub(crate) relay: Option<RelayConfig>,
     /// The access token (in `net`) was generated, not given: it is printed
     /// once the server listens, with the command to connect.
     pub(crate) token_generated: bool,

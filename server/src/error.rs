@@ -52,6 +52,42 @@ pub enum ServerError {
     /// The system random source could not be read.
     #[error("cannot read random bytes for the session id or token: {0}")]
     Random(#[source] io::Error),
+
+    /// `PLOTCAST_NATS` (or the builder's [`nats`](crate::ServerBuilder::nats))
+    /// names something that is not a NATS server's URL. Passwords in it are
+    /// shown as `***`.
+    #[error("invalid NATS server URL {value:?} (from {origin}): {reason}; expected nats://HOST:PORT (tls:// for TLS), several separated by commas")]
+    NatsUrl {
+        /// The text we got, credentials masked.
+        value: String,
+        /// Where it came from.
+        origin: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A run or process name that is not a single NATS subject token.
+    #[error("invalid NATS {what} name (from {origin}): {reason}")]
+    NatsName {
+        /// `run` or `process`.
+        what: &'static str,
+        /// Where it came from.
+        origin: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A file NATS authentication needs (credentials, TLS certificate or
+    /// key) cannot be read.
+    #[error("cannot read the NATS {what} {path}: {source}")]
+    NatsFile {
+        /// Which file (`credentials file`, `TLS root CA`, ...).
+        what: &'static str,
+        /// Its path.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
 }
 
 /// Why the viewer could not be launched. The computation goes on either way:

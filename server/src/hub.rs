@@ -266,6 +266,12 @@ impl Hub {
     /// Records that a viewer has been sent everything up to `version`.
     pub(crate) fn viewer_synced(&self, stats: &ViewerStats, version: u64) {
         stats.synced.fetch_max(version, Ordering::SeqCst);
+        self.wake_synced();
+    }
+
+    /// Wakes `Server::finish` waiting for viewers (and the relay) to catch
+    /// up.
+    pub(crate) fn wake_synced(&self) {
         let _guard = lock(&self.synced_lock);
         self.synced.notify_all();
     }

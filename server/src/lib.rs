@@ -30,6 +30,13 @@
 //! access token (generated and printed when none is given). The library
 //! installs no signal handlers.
 //!
+//! Beyond one machine: with [`ServerBuilder::nats`] (or `PLOTCAST_NATS`)
+//! the computation dials out to a NATS server and publishes its newest
+//! values there under a run and a process label; nothing listens unless
+//! asked, and any number of viewers anywhere watch the run
+//! (`plotcast-viewer nats://host:4222/RUN`). The cargo feature `nats` (on
+//! by default) brings it.
+//!
 //! Layout (each file imports only files listed below it; `python3
 //! ../shared/tools/modcycles.py server/src` checks there is no cycle):
 //! - `custom`: custom channels ([`Custom`], drawn by a plot type of the
@@ -44,6 +51,8 @@
 //!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`] (with
 //!   [`Colormap`]).
 //! - `net`: the network thread and accept loop.
+//! - `relay/`: the relay through NATS: connection, bucket and stream puts,
+//!   requests, goodbye; its settings and statistics.
 //! - `connection`: one viewer's connection: handshake, reader, heartbeats.
 //! - `writer`: its writer: batches, pings, goodbye.
 //! - `handshake`: accepting or refusing a new connection.
@@ -58,7 +67,8 @@
 //! - `pending`: the bounded set of handshakes in progress.
 //! - `reach`: the addresses a viewer on another machine dials.
 //! - `budget`: the global budget of bytes held by writes to slow viewers.
-//! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`].
+//! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`],
+//!   [`RelayStats`].
 //! - `access`: tokens and their constant-time check.
 //! - `error`: [`ServerError`], [`SpawnError`].
 
@@ -84,6 +94,7 @@ mod net_config;
 mod pending;
 mod reach;
 mod reduce;
+mod relay;
 mod series;
 mod server;
 mod stats;
@@ -99,9 +110,11 @@ pub use channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series, Trace};
 pub use custom::{Custom, Image, Quiver, Values};
 pub use error::{ServerError, SpawnError};
 pub use launch::{ViewerLaunch, VIEWER_BIN};
+/// Run and process names through NATS: the default label of this process.
+pub use plotcast_protocol::relay::default_process_label;
 /// Display options and the types they use come from the protocol: the same
 /// values travel to every viewer.
 pub use plotcast_protocol::{ChannelOptions, Colormap, GridCell, Scale, UnknownColormap};
 pub use reduce::HeatmapReduce;
 pub use server::Server;
-pub use stats::{ChannelStats, EndedViewer, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};
+pub use stats::{ChannelStats, EndedViewer, RelayStats, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};

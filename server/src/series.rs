@@ -49,8 +49,10 @@ pub(crate) struct SeriesSnapshot {
 #[derive(Debug)]
 struct SnapshotPart {
     name: Arc<str>,
-    /// The points to send, sharing the window's chunks.
+    /// The points to send (the first `take` of them), sharing the
+    /// window's chunks.
     points: ChunkedSeries,
+    take: usize,
 }
 
 impl SeriesStore {
@@ -106,23 +108,53 @@ impl SeriesStore {
         &self,
         cursor: &mut Option<Cursor>,
     ) -> (Option<SeriesSnapshot>, u64) {
+        self.snapshot_bounded(cursor, usize::MAX)
+    }
+
+    /// [`snapshot_since`](Self::snapshot_since) with at most `max_points`
+    /// points in all, shared evenly among the series that have new points
+    /// (at least one each): the oldest new points of each, the cursor
+    /// advanced past those only. A chunk of bounded size, whatever the
+    /// backlog.
+    pub(crate) fn snapshot_bounded(
+        &self,
+        cursor: &mut Option<Cursor>,
+        max_points: usize,
+    ) -> (Option<SeriesSnapshot>, u64) {
         let fresh = cursor.is_none();
         let cur = cursor.get_or_insert_with(Vec::new);
         cur.resize(self.series.len(), 0);
+        let start_of = |w: &Window, wanted: u64| {
+            let first = w.points.first_index();
+            let want = if fresh { first } else { wanted };
+            (want, want.max(first))
+        };
+        let with_news = self
+            .series
+            .iter()
+            .zip(cur.iter())
+            .filter(|(w, wanted)| start_of(w, **wanted).1 < w.points.next_index())
+            .count();
+        let share = (max_points / with_news.max(1)).max(1);
         let mut skipped = 0;
         let mut parts = Vec::new();
         for (w, wanted) in self.series.iter().zip(cur.iter_mut()) {
-            let (first, next) = (w.points.first_index(), w.points.next_index());
-            let want = if fresh { first } else { *wanted };
-            *wanted = next;
+            let next = w.points.next_index();
+            let (want, start) = start_of(w, *wanted);
             if next <= want {
+                *wanted = next;
                 continue;
             }
-            let start = want.max(first);
             skipped += start - want;
+            let take = usize::try_from(next - start).map_or(share, |n| n.min(share));
+            *wanted = start + take as u64;
+            if take == 0 {
+                continue;
+            }
             parts.push(SnapshotPart {
                 name: Arc::clone(&w.name),
                 points: w.points.since(start),
+                take,
             });
         }
         let snapshot = (!parts.is_empty()).then_some(SeriesSnapshot { parts });
@@ -204,11 +236,16 @@ impl SeriesSnapshot {
         self.parts
             .iter()
             .map(|p| {
-                let n = p.points.len();
+                let n = p.points.len().min(p.take);
                 let (mut t, mut y) = (Vec::with_capacity(n), Vec::with_capacity(n));
                 for (run_t, run_y) in p.points.runs() {
-                    t.extend_from_slice(run_t);
-                    y.extend_from_slice(run_y);
+                    let room = n - y.len();
+                    if room == 0 {
+                        break;
+                    }
+                    let k = room.min(run_y.len());
+                    t.extend_from_slice(&run_t[..k]);
+                    y.extend_from_slice(&run_y[..k]);
                 }
                 GatheredPart {
                     name: Arc::clone(&p.name),
@@ -307,6 +344,41 @@ mod tests {
         let (_, skipped) = s.encode_since(&mut cursor, 0, 1, 0, &mut out).unwrap();
         assert_eq!(skipped, 8);
         assert_eq!(parts(&mut out), vec![(String::new(), 8, vec![8.0, 9.0])]);
+    }
+
+    #[test]
+    fn bounded_snapshots_take_the_oldest_points_evenly_and_resume() {
+        let mut s = SeriesStore::new(100);
+        let t: Vec<f64> = (0..10).map(f64::from).collect();
+        s.extend("a", &t, &t);
+        s.extend("b", &t[..3], &t[..3]);
+        let mut cursor = None;
+        let mut out = BytesMut::new();
+        let (snapshot, skipped) = s.snapshot_bounded(&mut cursor, 8);
+        snapshot.unwrap().encode(0, 1, 0, &mut out).unwrap();
+        assert_eq!(skipped, 0);
+        assert_eq!(
+            parts(&mut out),
+            vec![
+                ("a".into(), 0, vec![0.0, 1.0, 2.0, 3.0]),
+                ("b".into(), 0, vec![0.0, 1.0, 2.0])
+            ]
+        );
+        let (snapshot, _) = s.snapshot_bounded(&mut cursor, 8);
+        snapshot.unwrap().encode(0, 1, 0, &mut out).unwrap();
+        assert_eq!(
+            parts(&mut out),
+            vec![("a".into(), 4, vec![4.0, 5.0, 6.0, 7.0, 8.0, 9.0])]
+        );
+        assert!(s.snapshot_bounded(&mut cursor, 8).0.is_none());
+        // Points that left the window meanwhile are skipped: the next
+        // chunk starts at the first kept index.
+        let more: Vec<f64> = (10..200).map(f64::from).collect();
+        s.extend("a", &more, &more);
+        let (snapshot, skipped) = s.snapshot_bounded(&mut cursor, 1000);
+        assert_eq!(skipped, 90, "points 10 to 99 left the window of 100");
+        snapshot.unwrap().encode(0, 1, 0, &mut out).unwrap();
+        assert_eq!(parts(&mut out)[0].1, 100);
     }
 
     /// The store against a plain model (every point ever pushed), through

@@ -14,9 +14,10 @@ use crate::access::random_u64;
 use crate::builder::{ServerBuilder, ServerConfig};
 use crate::channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series};
 use crate::hub::Hub;
-use crate::launch::{connect_addr, launch, LaunchRequest, ViewerLaunch, VIEWER_BIN};
+use crate::launch::{connect_addr, launch, LaunchRequest, ViewerLaunch, ViewerSource, VIEWER_BIN};
 use crate::net::NetThread;
 use crate::reach::{hint_lines, viewer_commands};
+use crate::relay::RelayShared;
 use crate::stats::{ChannelStats, Stats};
 use crate::ServerError;
 
@@ -29,22 +30,27 @@ use crate::ServerError;
 pub struct Server {
     hub: Arc<Hub>,
     net: NetThread,
-    local_addr: SocketAddr,
+    /// Where direct viewers connect (`None`: nowhere, NATS only).
+    local_addr: Option<SocketAddr>,
     token: Option<String>,
     launch: Arc<Mutex<ViewerLaunch>>,
     alive: Arc<AtomicBool>,
+    relay: Option<Arc<RelayShared>>,
+    /// Where viewers watch the run through NATS (`nats://host:port/run`).
+    nats_url: Option<String>,
 }
 
+/// What [`Server::local_addr`] says when nothing listens.
+const NOT_LISTENING: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
+
 impl Server {
-    /// Binds, starts the network thread and (unless turned off) launches
-    /// the viewer; see [`ServerBuilder::start`].
+    /// Binds (unless it publishes through NATS only), starts the network
+    /// thread and (unless turned off) launches the viewer; see
+    /// [`ServerBuilder::start`].
     fn start(cfg: ServerConfig) -> Result<Self, ServerError> {
-        let addr = cfg.addr;
-        let listener =
-            TcpListener::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| ServerError::Bind { addr, source })?;
+        let listener = cfg.addr.map(bind).transpose()?;
+        let local_addr = listener.as_ref().map(|(_, local)| *local);
         let session_id = random_u64().map_err(ServerError::Random)?;
         let hub = Arc::new(Hub::new(
             cfg.title,
@@ -54,25 +60,41 @@ impl Server {
             cfg.stalled_write_budget_bytes,
         ));
         let token = cfg.net.token.clone();
-        let net = NetThread::start(listener, Arc::clone(&hub), cfg.net)?;
-        tracing::info!(target: "plotcast", addr = %local_addr, session_id, "serving viewers");
-        if let (true, Some(token)) = (cfg.token_generated, &token) {
-            // Nobody else knows a generated token: say it, and how to dial.
-            let commands = viewer_commands(VIEWER_BIN, local_addr, Some(token));
-            let mut text =
-                format!("plotcast: serving on {local_addr}; viewers need the access token {token}");
-            for line in hint_lines(&commands) {
-                text.push_str("\nplotcast: ");
-                text.push_str(&line);
+        let relay = cfg.relay.map(|relay| {
+            let shared = Arc::new(RelayShared::new(relay.names.clone(), &relay.servers));
+            (Arc::new(relay), shared)
+        });
+        let viewer_nats = relay
+            .as_ref()
+            .map(|(relay, _)| (relay.viewer_url(), relay.viewer_env()));
+        let shared = relay.as_ref().map(|(_, shared)| Arc::clone(shared));
+        let nats_url = viewer_nats.as_ref().map(|(url, _)| url.clone());
+        let net = NetThread::start(
+            listener.map(|(listener, _)| listener),
+            Arc::clone(&hub),
+            cfg.net,
+            relay,
+        )?;
+        if let Some(local_addr) = local_addr {
+            tracing::info!(target: "plotcast", addr = %local_addr, session_id, "serving viewers");
+            if let (true, Some(token)) = (cfg.token_generated, &token) {
+                print_generated_token(local_addr, token);
             }
-            eprintln!("{text}");
         }
         let alive = Arc::new(AtomicBool::new(true));
         let status = Arc::new(Mutex::new(ViewerLaunch::Disabled));
-        if cfg.launch_viewer {
-            let req = LaunchRequest {
-                addr: connect_addr(local_addr),
+        // Through NATS when it publishes there, else directly.
+        let source = match (viewer_nats, local_addr) {
+            (Some((url, env)), _) => Some(ViewerSource::Nats { url, env }),
+            (None, Some(addr)) => Some(ViewerSource::Direct {
+                addr: connect_addr(addr),
                 token: token.clone(),
+            }),
+            (None, None) => None,
+        };
+        if let (true, Some(source)) = (cfg.launch_viewer, source) {
+            let req = LaunchRequest {
+                source,
                 explicit_path: cfg.viewer_path,
                 bin_name: cfg.viewer_bin,
                 env_path: cfg.viewer_env_path,
@@ -88,6 +110,8 @@ impl Server {
             token,
             launch: status,
             alive,
+            relay: shared,
+            nats_url,
         })
     }
 
@@ -96,8 +120,17 @@ impl Server {
         ServerBuilder::default()
     }
 
-    /// The address the server listens on.
+    /// The address the server listens on: `0.0.0.0:0` when it listens
+    /// nowhere (it publishes through NATS only, see
+    /// [`ServerBuilder::nats`]; [`listen_addr`](Self::listen_addr) says
+    /// which).
     pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr.unwrap_or(NOT_LISTENING)
+    }
+
+    /// The address direct viewers connect to, `None` when the server
+    /// listens nowhere (it publishes through NATS only).
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
         self.local_addr
     }
 
@@ -111,9 +144,20 @@ impl Server {
     /// server can be reached at. Bound to `0.0.0.0` (or `[::]`) it listens
     /// on every interface, so each non-loopback address of this machine is
     /// listed (not the host name, which the other machine may not
-    /// resolve); bound to one address, that one.
+    /// resolve); bound to one address, that one. Through NATS
+    /// ([`ServerBuilder::nats`]), `plotcast-viewer nats://HOST:PORT/RUN`
+    /// comes first (credentials not shown), and the others only when the
+    /// server also listens.
     pub fn viewer_commands(&self) -> Vec<String> {
-        viewer_commands(VIEWER_BIN, self.local_addr, self.token.as_deref())
+        let mut commands: Vec<String> = self
+            .nats_url
+            .iter()
+            .map(|url| format!("{VIEWER_BIN} {url}"))
+            .collect();
+        if let Some(addr) = self.local_addr {
+            commands.extend(viewer_commands(VIEWER_BIN, addr, self.token.as_deref()));
+        }
+        commands
     }
 
     /// [`viewer_commands`](Self::viewer_commands) as the lines of a hint:
@@ -196,6 +240,7 @@ impl Server {
             channels,
             ended: lock(&self.hub.ended).iter().cloned().collect(),
             stalled_write_bytes: self.hub.budget.held_bytes() as u64,
+            relay: self.relay.as_ref().map(|relay| relay.snapshot()),
         }
     }
 
@@ -223,8 +268,11 @@ impl Server {
     /// A short run can end before the viewer it launched has connected; then
     /// `finish` also waits (within `timeout`) for that viewer to connect and
     /// receive the final values, so the window shows the end of the run.
+    /// Through NATS, it waits until the relay has put the final values
+    /// (unless NATS is away: then it could not), and the goodbye says the
+    /// computation finished.
     ///
-    /// Returns whether every viewer was up to date.
+    /// Returns whether every viewer (and the relay) was up to date.
     pub fn finish(self, timeout: Duration) -> bool {
         let synced = self.wait_synced(timeout);
         let interrupted = lock(&self.hub.farewell).code == GoodbyeCode::Interrupted;
@@ -240,18 +288,23 @@ impl Server {
     /// The wait of [`finish`](Self::finish) without stopping the server:
     /// waits up to `timeout` until every connected viewer that is asking
     /// for data has been sent everything published so far (and, for a
-    /// launched viewer that has not connected yet, until it has). A caller
-    /// that must stay interruptible (the Python binding checks for Ctrl-C)
-    /// calls it in short slices.
+    /// launched viewer that has not connected yet, until it has), and until
+    /// the relay through NATS, if any and unless NATS is away, has put it.
+    /// A caller that must stay interruptible (the Python binding checks for
+    /// Ctrl-C) calls it in short slices.
     ///
-    /// Returns whether every viewer was up to date.
+    /// Returns whether every viewer (and the relay) was up to date.
     pub fn wait_synced(&self, timeout: Duration) -> bool {
         let target = self.hub.version.load(Ordering::SeqCst);
         let deadline = Instant::now() + timeout;
-        let expect_viewer = matches!(
-            self.viewer_launch(),
-            ViewerLaunch::Launched { .. } | ViewerLaunch::Building
-        );
+        // A viewer launched to watch through NATS never registers here:
+        // the relay having put everything is what counts then.
+        let expect_viewer = self.local_addr.is_some()
+            && self.relay.is_none()
+            && matches!(
+                self.viewer_launch(),
+                ViewerLaunch::Launched { .. } | ViewerLaunch::Building
+            );
         let up_to_date = || {
             let viewers = lock(&self.hub.viewers);
             // "Has a viewer ever connected": one connected now, or one
@@ -261,6 +314,7 @@ impl Server {
                 && viewers
                     .values()
                     .all(|v| v.synced.load(Ordering::SeqCst) >= target)
+                && self.relay.as_ref().is_none_or(|r| r.caught_up(target))
         };
         let mut guard = lock(&self.hub.synced_lock);
         loop {
@@ -289,21 +343,47 @@ impl Drop for Server {
         }
         self.alive.store(false, Ordering::Release);
         self.net.stop();
-        tracing::info!(target: "plotcast", addr = %self.local_addr, "server stopped");
+        tracing::info!(target: "plotcast", addr = ?self.local_addr, "server stopped");
     }
 }
 
 impl ServerBuilder {
-    /// Binds, starts the network thread and (unless turned off) launches the
-    /// viewer. Returns quickly: a viewer that must first be built is built
-    /// in the background.
+    /// Binds (unless it publishes through NATS only), starts the network
+    /// thread (and the relay through NATS, which connects in the
+    /// background) and (unless turned off) launches the viewer. Returns
+    /// quickly: a viewer that must first be built is built in the
+    /// background, and an unreachable NATS server is retried while the
+    /// computation runs.
     ///
     /// # Errors
     /// [`ServerError::BadAddr`], [`ServerError::Bind`],
     /// [`ServerError::TokenRequired`] (non-loopback bind, no token,
     /// `generate_token(false)`), [`ServerError::Config`],
-    /// [`ServerError::Runtime`], [`ServerError::Random`].
+    /// [`ServerError::Runtime`], [`ServerError::Random`];
+    /// [`ServerError::NatsUrl`], [`ServerError::NatsName`],
+    /// [`ServerError::NatsFile`] for NATS settings that cannot work.
     pub fn start(self) -> Result<Server, ServerError> {
         Server::start(self.config()?)
     }
+}
+
+/// Binds the listening socket: it and the address it got.
+fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServerError> {
+    let failed = |source| ServerError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).map_err(failed)?;
+    let local = listener.local_addr().map_err(failed)?;
+    Ok((listener, local))
+}
+
+/// Says on stderr, once, the token viewers need and how to dial: nobody
+/// else knows a generated token.
+fn print_generated_token(local_addr: SocketAddr, token: &str) {
+    let commands = viewer_commands(VIEWER_BIN, local_addr, Some(token));
+    let mut text =
+        format!("plotcast: serving on {local_addr}; viewers need the access token {token}");
+    for line in hint_lines(&commands) {
+        text.push_str("\nplotcast: ");
+        text.push_str(&line);
+    }
+    eprintln!("{text}");
 }

@@ -160,4 +160,46 @@ pub struct Stats {
     /// shared frame counted once; bounded by the stalled-write budget
     /// ([`ServerBuilder::stalled_write_budget_bytes`](crate::ServerBuilder::stalled_write_budget_bytes)).
     pub stalled_write_bytes: u64,
+    /// The relay through NATS, when the server publishes through one
+    /// ([`ServerBuilder::nats`](crate::ServerBuilder::nats)).
+    pub relay: Option<RelayStats>,
+}
+
+/// The relay through NATS: what it put, what it skipped, how it fares.
+/// Every counter counts from the server's start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RelayStats {
+    /// The run published under.
+    pub run: String,
+    /// This process's label within the run.
+    pub process: String,
+    /// Connected to a NATS server now.
+    pub connected: bool,
+    /// Values stored (bucket puts and series chunks, acknowledged).
+    pub puts: u64,
+    /// Bytes of the values stored.
+    pub bytes: u64,
+    /// Snapshot values never put because a newer one replaced them first
+    /// (latest value wins: NATS slower than the computation, or away).
+    pub skipped: u64,
+    /// Puts that failed (NATS away, slow or refusing; each is retried with
+    /// the newest value), and frames too large to relay even reduced.
+    pub failed: u64,
+    /// Frames put as an overview (reduced) because they were larger than
+    /// one NATS message.
+    pub overviews: u64,
+    /// Chunks of append series stored in the series stream.
+    pub series_chunks: u64,
+    /// Series points that left their window before the relay could put
+    /// them (a long outage): gaps in the stream.
+    pub series_points_skipped: u64,
+    /// Requests answered (clock, view).
+    pub requests: u64,
+    /// Requests that could not be answered (not a Ping or View body, an
+    /// unknown channel, no data yet).
+    pub bad_requests: u64,
+    /// The last error: a failed put, a refused connection, an
+    /// authentication failure.
+    pub last_error: Option<String>,
 }

@@ -23,7 +23,7 @@ fn main() {
         fake_viewer(Path::new(&out));
         return;
     }
-    let cases: [(&str, fn()); 4] = [
+    let cases: [(&str, fn()); 5] = [
         (
             "launch_passes_address_and_token_and_reaps",
             launch_passes_address_and_token_and_reaps,
@@ -39,6 +39,10 @@ fn main() {
         (
             "plotcast_addr_overrides_the_bind_address",
             plotcast_addr_overrides_the_bind_address,
+        ),
+        (
+            "through_nats_the_viewer_watches_the_run_with_credentials_in_its_environment",
+            through_nats_the_viewer_watches_the_run_with_credentials_in_its_environment,
         ),
     ];
     // Enough of libtest's command line for `cargo test FILTER` and `--list`.
@@ -75,6 +79,11 @@ fn clear_env() {
         "PLOTCAST_NO_VIEWER",
         "PLOTCAST_TOKEN",
         "PLOTCAST_ADDR",
+        "PLOTCAST_NATS",
+        "PLOTCAST_RUN",
+        "PLOTCAST_PROCESS",
+        "PLOTCAST_NATS_TOKEN",
+        "PLOTCAST_NATS_CREDS",
     ] {
         std::env::remove_var(var);
     }
@@ -93,6 +102,16 @@ fn fake_viewer(out: &Path) {
     fs::write(out.join("token"), &token).unwrap();
     fs::write(out.join("pgrp"), format!("{pgrp} {me}")).unwrap();
     fs::write(out.join("stdin"), stdin.display().to_string()).unwrap();
+    if args[0].starts_with("nats://") {
+        let nats: Vec<String> = ["USER", "PASSWORD", "TOKEN", "CREDS"]
+            .iter()
+            .map(|v| std::env::var(format!("PLOTCAST_NATS_{v}")).unwrap_or_default())
+            .collect();
+        fs::write(out.join("nats-env"), nats.join("\n")).unwrap();
+        fs::write(out.join("result.tmp"), "through NATS").unwrap();
+        fs::rename(out.join("result.tmp"), out.join("result")).unwrap();
+        return;
+    }
     let addr: SocketAddr = args[0].parse().unwrap();
     let token = Some(token.as_str()).filter(|t| !t.is_empty());
     let answer = match TestPeer::try_connect(addr, hello(token)) {
@@ -210,4 +229,37 @@ fn plotcast_addr_overrides_the_bind_address() {
     let _again = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let _ = Duration::ZERO;
     let _ = TIMEOUT;
+}
+
+fn through_nats_the_viewer_watches_the_run_with_credentials_in_its_environment() {
+    if !cfg!(feature = "nats") {
+        return;
+    }
+    let dir = TempDir::new("launch-nats");
+    let out = dir.path();
+    std::env::set_var(OUT_VAR, out);
+    std::env::set_var("PLOTCAST_VIEWER", std::env::current_exe().unwrap());
+    // Nobody listens on port 9: the relay retries in the background.
+    std::env::set_var("PLOTCAST_NATS", "nats://alice:s3cret@127.0.0.1:9");
+    std::env::set_var("PLOTCAST_RUN", "launch-run");
+    std::env::set_var("PLOTCAST_NATS_TOKEN", "t0k3n");
+    let server = Server::builder().title("launched").start().unwrap();
+    assert_eq!(server.listen_addr(), None, "through NATS nothing listens");
+    assert!(matches!(
+        server.viewer_launch(),
+        ViewerLaunch::Launched { .. }
+    ));
+    wait_until("the fake viewer's report", TIMEOUT, || {
+        out.join("result").exists()
+    });
+    let args = fs::read_to_string(out.join("args")).unwrap();
+    assert_eq!(args, "nats://127.0.0.1:9/launch-run");
+    assert_eq!(
+        fs::read_to_string(out.join("nats-env")).unwrap(),
+        "alice\ns3cret\nt0k3n\n"
+    );
+    assert_eq!(fs::read_to_string(out.join("token")).unwrap(), "");
+    let stats = server.stats().relay.expect("relay stats");
+    assert_eq!(stats.run, "launch-run");
+    assert!(!stats.connected);
 }

@@ -36,7 +36,7 @@ use self::status::not_found;
 use self::viewer_bin::launch_bin;
 
 pub use self::find::VIEWER_BIN;
-pub(crate) use self::request::{connect_addr, extra_args, LaunchRequest};
+pub(crate) use self::request::{connect_addr, extra_args, LaunchRequest, ViewerSource};
 pub use self::status::ViewerLaunch;
 
 /// Finds and starts the viewer, writing the outcome to `status`; builds it
@@ -56,7 +56,7 @@ pub(crate) fn launch(req: LaunchRequest, status: &Arc<Mutex<ViewerLaunch>>) {
             (false, Some((cargo, root))) => {
                 build_in_background(cargo, root, req, status, spawn_named);
             }
-            _ => *lock(status) = not_found(searched, req.addr, req.token.is_some()),
+            _ => *lock(status) = not_found(searched, &req.source),
         },
     }
 }

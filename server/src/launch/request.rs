@@ -6,12 +6,52 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+/// What the viewer is pointed at.
+#[derive(Debug, Clone)]
+pub(crate) enum ViewerSource {
+    /// The server's own socket, with its access token (passed in the
+    /// viewer's environment).
+    Direct {
+        addr: SocketAddr,
+        token: Option<String>,
+    },
+    /// The run through NATS: `nats://host:port/run`, with what the viewer
+    /// needs to authenticate (`PLOTCAST_NATS_*` variables: secrets never
+    /// go on a command line).
+    Nats {
+        url: String,
+        env: Vec<(&'static str, String)>,
+    },
+}
+
+/// The `PLOTCAST_NATS_*` variables a viewer reads to authenticate to NATS:
+/// removed from a launched viewer's environment unless set for it.
+pub(crate) const VIEWER_NATS_ENV: [&str; 4] = [
+    "PLOTCAST_NATS_USER",
+    "PLOTCAST_NATS_PASSWORD",
+    "PLOTCAST_NATS_TOKEN",
+    "PLOTCAST_NATS_CREDS",
+];
+
+impl ViewerSource {
+    /// How a user starts such a viewer by hand, for messages.
+    pub(crate) fn hint(&self) -> String {
+        match self {
+            Self::Direct { addr, token: None } => addr.to_string(),
+            Self::Direct {
+                addr,
+                token: Some(_),
+            } => format!("{addr} --token TOKEN"),
+            Self::Nats { url, .. } => url.clone(),
+        }
+    }
+}
+
 /// What the launch needs to know.
 #[derive(Debug, Clone)]
 pub(crate) struct LaunchRequest {
-    /// The address the viewer connects to.
-    pub(crate) addr: SocketAddr,
-    pub(crate) token: Option<String>,
+    /// What the viewer watches.
+    pub(crate) source: ViewerSource,
     pub(crate) explicit_path: Option<PathBuf>,
     /// A viewer of the user's own, by binary name (`viewer_bin`).
     pub(crate) bin_name: Option<String>,
@@ -28,8 +68,10 @@ impl LaunchRequest {
     /// on, named `bin_name` or found by the search.
     pub(crate) fn for_test(bin_name: Option<&str>) -> Self {
         Self {
-            addr: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 9),
-            token: None,
+            source: ViewerSource::Direct {
+                addr: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 9),
+                token: None,
+            },
             explicit_path: None,
             bin_name: bin_name.map(str::to_owned),
             env_path: None,

@@ -1,8 +1,9 @@
 //! Starting the viewer process, and the named threads the launch runs on.
 //!
 //! The viewer runs in its own process group with stdin closed, so Ctrl-C in
-//! the terminal stops the computation but not the window; the token travels
-//! in its environment (`PLOTCAST_TOKEN`), never on its command line. A named
+//! the terminal stops the computation but not the window; the token (and
+//! NATS credentials) travel in its environment (`PLOTCAST_TOKEN`,
+//! `PLOTCAST_NATS_*`), never on its command line. A named
 //! thread waits for it so it never lingers as a zombie while we live.
 
 use std::os::unix::process::CommandExt;
@@ -12,21 +13,31 @@ use std::thread;
 
 use crate::SpawnError;
 
-use super::request::LaunchRequest;
+use super::request::{LaunchRequest, ViewerSource, VIEWER_NATS_ENV};
 use super::status::{failed, ViewerLaunch};
 
 /// Starts the viewer and a named thread that reaps it.
 pub(crate) fn spawn_viewer(path: &Path, req: &LaunchRequest) -> Result<u32, SpawnError> {
     let mut cmd = Command::new(path);
-    cmd.arg(req.addr.to_string())
-        .arg("--no-reconnect")
-        .args(&req.extra_args)
+    cmd.env_remove("PLOTCAST_TOKEN");
+    for name in VIEWER_NATS_ENV {
+        cmd.env_remove(name);
+    }
+    match &req.source {
+        ViewerSource::Direct { addr, token } => {
+            cmd.arg(addr.to_string()).arg("--no-reconnect");
+            if let Some(token) = token {
+                cmd.env("PLOTCAST_TOKEN", token);
+            }
+        }
+        ViewerSource::Nats { url, env } => {
+            cmd.arg(url);
+            cmd.envs(env.iter().map(|(k, v)| (k, v)));
+        }
+    }
+    cmd.args(&req.extra_args)
         .stdin(Stdio::null())
         .process_group(0);
-    match &req.token {
-        Some(token) => cmd.env("PLOTCAST_TOKEN", token),
-        None => cmd.env_remove("PLOTCAST_TOKEN"),
-    };
     let child = cmd.spawn().map_err(|source| SpawnError::Start {
         path: path.to_path_buf(),
         source,

@@ -1,11 +1,12 @@
 //! What became of the launch ([`ViewerLaunch`]), and the one place a
 //! failure to get a viewer is reported.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::SpawnError;
+
+use super::request::ViewerSource;
 
 /// What became of the viewer launch, from [`Server::viewer_launch`](crate::Server::viewer_launch).
 #[derive(Debug, Clone)]
@@ -44,14 +45,10 @@ pub(crate) fn failed(err: SpawnError) -> ViewerLaunch {
 }
 
 /// Reported once, here: the computation goes on without a window.
-pub(crate) fn not_found(searched: String, addr: SocketAddr, token: bool) -> ViewerLaunch {
+pub(crate) fn not_found(searched: String, source: &ViewerSource) -> ViewerLaunch {
     let err = SpawnError::NotFound {
         searched,
-        addr: if token {
-            format!("{addr} --token TOKEN")
-        } else {
-            addr.to_string()
-        },
+        addr: source.hint(),
     };
     eprintln!("plotcast: {err}");
     ViewerLaunch::NotFound {
