@@ -272,6 +272,23 @@ pub struct ServerArgs {
     #[arg(long, value_name = "PATH")]
     pub viewer: Option<PathBuf>,
 
+    /// Publish through NATS (beyond one machine): the server or servers of
+    /// a NATS cluster with JetStream, `nats://[user:pass@]host:4222[,...]`.
+    /// Nothing listens here unless --bind asks; viewers anywhere open
+    /// `plotcast-viewer nats://host:4222/RUN`. Also PLOTCAST_NATS.
+    #[arg(long, value_name = "URL")]
+    pub nats: Option<String>,
+
+    /// The run this process publishes under through NATS (letters,
+    /// digits, '_' and '-'; default: the title). Also PLOTCAST_RUN.
+    #[arg(long, value_name = "NAME")]
+    pub run: Option<String>,
+
+    /// This process's label within the run (a rank, a sweep point;
+    /// default host-pid). Also PLOTCAST_PROCESS.
+    #[arg(long, value_name = "LABEL")]
+    pub process: Option<String>,
+
     /// At the end of the input: with a window, wait up to SECS (default
     /// 10) for it to receive the final values; with no viewer launched,
     /// keep serving for SECS instead of until Ctrl-C (0: exit at once).

@@ -325,6 +325,17 @@ fn start_server(c: &Common, default_title: String) -> anyhow::Result<Server> {
     if let Some(points) = c.plots.history {
         b = b.history_points(points);
     }
+    if let Some(url) = &s.nats {
+        // As with --bind, the command line wins over the environment.
+        std::env::remove_var("PLOTCAST_NATS");
+        b = b.nats(url.clone());
+    }
+    if let Some(run) = &s.run {
+        b = b.run(run.clone());
+    }
+    if let Some(process) = &s.process {
+        b = b.process(process.clone());
+    }
     b.start().context("cannot start the plot server")
 }
 

@@ -55,6 +55,18 @@ pub(crate) fn channel_options(
             "value_label" if kind == "heatmap" => {
                 out.value_label = value.extract().map_err(|_| bad("a str"))?
             }
+            "tile" if kind == "heatmap" => {
+                let t: (u32, u32, u32, u32) = value
+                    .extract()
+                    .map_err(|_| bad("(x0, y0, global_nx, global_ny)"))?;
+                if t.2 == 0 || t.3 == 0 {
+                    return Err(PyValueError::new_err(format!(
+                        "{kind} {name:?}: tile=(x0, y0, global_nx, global_ny) needs a global \
+                         grid of at least 1 x 1, got {t:?}"
+                    )));
+                }
+                out.tile = Some([t.0, t.1, t.2, t.3]);
+            }
             "extent" if kind == "heatmap" => {
                 let e: (f64, f64, f64, f64) = value
                     .extract()
@@ -115,7 +127,7 @@ pub(crate) fn channel_options(
             _ => {
                 let mut known = COMMON.to_vec();
                 match kind {
-                    "heatmap" => known.extend(["colormap", "value_label", "extent"]),
+                    "heatmap" => known.extend(["colormap", "value_label", "extent", "tile"]),
                     "series" => known.push("history_points"),
                     _ => {}
                 }

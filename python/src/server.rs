@@ -159,7 +159,8 @@ impl PyServer {
         title = None, *, bind = None, token = None, insecure_no_token = false,
         viewer = None, columns = 0, max_viewers = 64, history_points = 100_000,
         finish_timeout = 5.0, use_env = true, handshake_timeout = 2.0,
-        heartbeat_interval = 2.0, heartbeat_timeout = 6.0, shutdown_grace = 0.2
+        heartbeat_interval = 2.0, heartbeat_timeout = 6.0, shutdown_grace = 0.2,
+        nats = None, run = None, process = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -178,6 +179,9 @@ impl PyServer {
         heartbeat_interval: f64,
         heartbeat_timeout: f64,
         shutdown_grace: f64,
+        nats: Option<String>,
+        run: Option<String>,
+        process: Option<String>,
     ) -> PyResult<Self> {
         let title = match title {
             Some(t) => t,
@@ -200,6 +204,15 @@ impl PyServer {
         }
         if let Some(token) = token {
             b = b.token(token);
+        }
+        if let Some(urls) = nats {
+            b = b.nats(urls);
+        }
+        if let Some(run) = run {
+            b = b.run(run);
+        }
+        if let Some(process) = process {
+            b = b.process(process);
         }
         if insecure_no_token {
             b = b.insecure_no_token();
@@ -301,12 +314,14 @@ impl PyServer {
     /// "inferno", "plasma", "coolwarm", "RdBu", "gray"; "_r" reverses;
     /// another name raises ValueError),
     /// value_label (the colourbar's label), extent=(left, right, bottom,
-    /// top) (data coordinates of the grid, as matplotlib's imshow).
+    /// top) (data coordinates of the grid, as matplotlib's imshow),
+    /// tile=(x0, y0, global_nx, global_ny) (this process's part of a grid
+    /// computed by several processes of a run through NATS).
     /// Asking again for the same name returns the same channel (the first
     /// call's options stay).
     #[pyo3(signature = (name, /, **options))]
     #[pyo3(
-        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, colormap=None, value_label=None, extent=None)"
+        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, colormap=None, value_label=None, extent=None, tile=None)"
     )]
     fn heatmap(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyHeatmap> {
         Ok(PyHeatmap {

@@ -62,6 +62,11 @@ class Server:
     Use it as a context manager: leaving the block normally calls
     ``finish(finish_timeout)``; leaving it by an exception (Ctrl-C included) closes
     at once. The viewer window stays open with the last frame.
+
+    Beyond one machine, ``nats="nats://host:4222"`` publishes through NATS under
+    ``run`` (default: the title) as ``process`` (default host-pid): nothing listens
+    unless ``bind`` asks, and ``plotcast-viewer nats://host:4222/RUN`` shows every
+    process of the run in one view (heatmaps given ``tile=`` stitched).
     """
 
     def __new__(
@@ -81,6 +86,9 @@ class Server:
         heartbeat_interval: float = 2.0,
         heartbeat_timeout: float = 6.0,
         shutdown_grace: float = 0.2,
+        nats: Optional[str] = None,
+        run: Optional[str] = None,
+        process: Optional[str] = None,
     ) -> "Server": ...
     @property
     def address(self) -> str:
@@ -114,6 +122,7 @@ class Server:
         colormap: Optional[Union[_Colormap, str]] = None,
         value_label: Optional[str] = None,
         extent: Optional[Tuple[float, float, float, float]] = None,
+        tile: Optional[Tuple[int, int, int, int]] = None,
     ) -> "Heatmap": ...
     def line(
         self,
