@@ -439,7 +439,7 @@ mod tests {
         let ok = |t: &str| parse_target(t).unwrap_or_else(|e| panic!("{t}: {e}"));
         assert_eq!(ok("nats://h:4222/run"), "nats://h:4222/run");
         assert!(!names_a_recording("nats://h/sweep-*"));
-        let err = parse_target("nats://h:4222").unwrap_err();
+        let err = parse_target("nats://h:4222").expect_err("no run");
         assert!(err.contains("no run"), "{err}");
         let cli = Cli::try_parse_from(["v", "nats://u:p@h/r", "--tls-ca", "ca.pem"])
             .unwrap_or_else(|e| panic!("{e}"));

@@ -92,11 +92,15 @@ impl Jet {
     }
 
     /// Reads the series chunks of `run` (every run, for a pattern) from
-    /// the first one the stream keeps, then live.
+    /// the first one the stream keeps, then live; true when it keeps
+    /// none (nothing to catch up with).
     ///
     /// # Errors
     /// The stream's error in words (no stream yet: no series published).
-    pub async fn series(&self, run: &str) -> Result<BoxStream<'static, Result<Chunk, String>>, String> {
+    pub async fn series(
+        &self,
+        run: &str,
+    ) -> Result<(BoxStream<'static, Result<Chunk, String>>, bool), String> {
         let stream = self
             .js
             .get_stream(SERIES_STREAM)
@@ -115,13 +119,15 @@ impl Jet {
             })
             .await
             .map_err(|e| e.to_string())?;
+        let empty = consumer.cached_info().num_pending == 0;
         let messages = consumer.messages().await.map_err(|e| e.to_string())?;
-        Ok(messages
+        let messages = messages
             .map(|m| {
                 let m = m.map_err(|e| e.to_string())?;
                 let caught_up = m.info().map(|i| i.pending == 0).unwrap_or(true);
                 Ok((m.subject.to_string(), m.payload.clone(), caught_up))
             })
-            .boxed())
+            .boxed();
+        Ok((messages, empty))
     }
 }

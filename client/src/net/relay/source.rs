@@ -59,6 +59,8 @@ pub const INITIAL_WAIT: Duration = Duration::from_secs(1);
 type Opening<T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send>>;
 type Watch = BoxStream<'static, Result<KeyChange, String>>;
 type Series = BoxStream<'static, Result<Chunk, String>>;
+/// The series stream and whether it had nothing to catch up with.
+type SeriesOpened = (Series, bool);
 
 /// Everything the source borrows from the network thread.
 pub(crate) struct Env<'a> {
@@ -82,7 +84,7 @@ pub(crate) struct Source<'a> {
     watch: Option<Watch>,
     watch_opening: Option<Opening<Watch>>,
     series: Option<Series>,
-    series_opening: Option<Opening<Series>>,
+    series_opening: Option<Opening<SeriesOpened>>,
     /// The first batch waits for the values that existed (see
     /// [`INITIAL_WAIT`]); set to `None` once it went out.
     hold: Option<Hold>,
@@ -235,9 +237,14 @@ impl<'a> Source<'a> {
         }
     }
 
-    fn on_series_opened(&mut self, series: Result<Series, String>) {
+    fn on_series_opened(&mut self, series: Result<SeriesOpened, String>) {
         match series {
-            Ok(series) => self.series = Some(series),
+            Ok((series, empty)) => {
+                self.series = Some(series);
+                if let Some(hold) = self.hold.as_mut() {
+                    hold.series_current |= empty;
+                }
+            }
             // No stream until a computation published an append series.
             Err(err) => {
                 debug!("relay series stream not open yet: {err}");
