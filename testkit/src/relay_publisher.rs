@@ -162,19 +162,32 @@ impl RelayPublisher {
     }
 
     fn run(&self, command: impl FnOnce(Done) -> Command, what: &str) {
+        if let Err(err) = self.try_run(command, what) {
+            panic!("test publisher {}: {err}", self.names.process);
+        }
+    }
+
+    fn try_run(&self, command: impl FnOnce(Done) -> Command, what: &str) -> Result<(), String> {
         let (done, wait) = std_mpsc::sync_channel(1);
         let commands = self.commands.as_ref().expect("a running publisher");
         commands
             .blocking_send(command(done))
-            .unwrap_or_else(|_| panic!("test publisher gone before {what}"));
+            .map_err(|_| format!("gone before {what}"))?;
         match wait.recv_timeout(COMMAND_TIMEOUT) {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => panic!("test publisher {}: {what}: {err}", self.names.process),
-            Err(_) => panic!(
-                "test publisher {}: {what} took over 30 s",
-                self.names.process
-            ),
+            Ok(result) => result.map_err(|err| format!("{what}: {err}")),
+            Err(_) => Err(format!("{what} took over 30 s")),
         }
+    }
+
+    /// [`data`](Self::data) that returns a failed put instead of
+    /// panicking (a node going down while a test keeps publishing).
+    ///
+    /// # Errors
+    /// What NATS said.
+    pub fn try_data(&self, frame: &Frame) -> Result<(), String> {
+        let key = self.names.key(Entry::Data(frame.channel));
+        let value = body(&Message::Data(frame.clone()));
+        self.try_run(|done| Command::Put(key, value, done), "a put")
     }
 
     /// Puts `value` under `key`, whatever they are.
@@ -322,28 +335,44 @@ async fn connect(spec: &PublisherSpec) -> Result<(Client, kv::Store, jetstream::
         Some(domain) => jetstream::with_domain(client.clone(), domain),
         None => jetstream::new(client.clone()),
     };
-    let store = js
-        .create_key_value(kv::Config {
+    // A cluster that just formed may still be electing its JetStream
+    // leader: creating the bucket times out until it is done.
+    let deadline = tokio::time::Instant::now() + COMMAND_TIMEOUT;
+    let store = loop {
+        let config = kv::Config {
             bucket: BUCKET.into(),
             history: 1,
             max_value_size: MAX_MESSAGE_BYTES as i32,
             storage: stream::StorageType::File,
             num_replicas: spec.replicas,
             ..kv::Config::default()
-        })
-        .await
-        .map_err(|e| format!("creating the bucket: {e}"))?;
-    js.get_or_create_stream(stream::Config {
-        name: SERIES_STREAM.into(),
-        subjects: vec![format!("{SERIES_PREFIX}.>")],
-        max_messages_per_subject: SERIES_CHUNKS_KEPT,
-        discard: stream::DiscardPolicy::Old,
-        storage: stream::StorageType::File,
-        num_replicas: spec.replicas,
-        ..stream::Config::default()
-    })
-    .await
-    .map_err(|e| format!("creating the series stream: {e}"))?;
+        };
+        match js.create_key_value(config).await {
+            Ok(store) => break store,
+            Err(e) if tokio::time::Instant::now() >= deadline => {
+                return Err(format!("creating the bucket: {e}"))
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    };
+    loop {
+        let config = stream::Config {
+            name: SERIES_STREAM.into(),
+            subjects: vec![format!("{SERIES_PREFIX}.>")],
+            max_messages_per_subject: SERIES_CHUNKS_KEPT,
+            discard: stream::DiscardPolicy::Old,
+            storage: stream::StorageType::File,
+            num_replicas: spec.replicas,
+            ..stream::Config::default()
+        };
+        match js.get_or_create_stream(config).await {
+            Ok(_) => break,
+            Err(e) if tokio::time::Instant::now() >= deadline => {
+                return Err(format!("creating the series stream: {e}"))
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
     Ok((client, store, js))
 }
 
