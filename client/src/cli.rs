@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::net::relay::{is_relay_address, RelayAddress};
+use crate::net::relay::address::{is_relay_address, RelayAddress};
 
 /// The port a plotcast server listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 47800;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Size};
 use crate::error::RunError;
 use crate::model::Status;
-use crate::net::relay::RelayConfig;
+use crate::net::relay::config::RelayConfig;
 use crate::net::NetConfig;
 use crate::plot_types::PlotTypes;
 use crate::recording::recorder::RecordOptions;

@@ -147,7 +147,7 @@ fn a_hostile_publisher_is_skipped_and_counted_and_the_viewer_goes_on() {
     );
     evil.publish_raw(
         "plotcast.series.run.rank0.5",
-        body(&Message::Data(relay_common::chunk(6, "", 0, &[1.0]))),
+        body(&Message::Data(relay_common::chunk(6, 0, &[1.0]))),
     );
     let plot = view.wait("the hostile values counted", WAIT, |p| {
         p.status.relay.as_ref().is_some_and(|r| r.refused >= 10)

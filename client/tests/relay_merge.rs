@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use plotcast_protocol::relay::{Entry, Names, ProcessInfo, RELAY_VERSION};
 use plotcast_protocol::{
-    Array, ChannelKind, ChannelOptions, ChannelSpec, Frame, Goodbye, GoodbyeCode, Layout, Message,
-    Part, Ping,
+    ChannelKind, ChannelOptions, ChannelSpec, Frame, Goodbye, GoodbyeCode, Layout, Message, Ping,
 };
+use plotcast_testkit::frames::{grid_frame, lines_frame, series_frame};
 use plotcast_testkit::relay_publisher::body;
 use plotcast_viewer::model::{ChannelData, PlotState, RunSet, MAX_PROCESSES};
 
@@ -28,66 +28,19 @@ fn info(process: &str, session_id: u64) -> ProcessInfo {
 }
 
 fn line(channel: u32, seq: u64, parts: &[(&str, &[f64])]) -> Frame {
-    Frame {
-        channel,
-        seq,
-        timestamp_us: 1_000 + seq,
-        kind: ChannelKind::Line,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts: parts
-            .iter()
-            .map(|(name, y)| Part {
-                name: (*name).into(),
-                first_index: 0,
-                x: None,
-                y: Array::from_f64(y),
-            })
-            .collect(),
-        lod: None,
-    }
+    lines_frame(channel, seq, parts)
 }
 
 fn heatmap(channel: u32, nx: u32, ny: u32, values: &[f64]) -> Frame {
-    Frame {
-        channel,
-        seq: 1,
-        timestamp_us: 1_000,
-        kind: ChannelKind::Heatmap,
-        nx,
-        ny,
-        range: None,
-        parts: vec![Part {
-            name: String::new(),
-            first_index: 0,
-            x: None,
-            y: Array::from_f64(values),
-        }],
-        lod: None,
-    }
+    grid_frame(channel, nx, ny, values)
 }
 
-fn series(channel: u32, first: u64, name: &str, values: &[f64]) -> Frame {
-    let t: Vec<f64> = (0..values.len())
-        .map(|i| (first as usize + i) as f64)
+/// Points `first..` of an append series, at times `first..` too.
+fn series(channel: u32, first: u64, values: &[f64]) -> Frame {
+    let t: Vec<f64> = (first..first + values.len() as u64)
+        .map(|i| i as f64)
         .collect();
-    Frame {
-        channel,
-        seq: first + values.len() as u64,
-        timestamp_us: 2_000 + first,
-        kind: ChannelKind::Series,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts: vec![Part {
-            name: name.into(),
-            first_index: first,
-            x: Some(Array::from_f64(&t)),
-            y: Array::from_f64(values),
-        }],
-        lod: None,
-    }
+    series_frame(channel, first, &t, values)
 }
 
 /// One process's keys, written to a run set as a watcher delivers them.
@@ -311,12 +264,12 @@ fn series_of_several_processes_are_traces_and_gaps_are_counted() {
             vec![ChannelSpec::new(2, "energy", ChannelKind::Series)],
         );
     }
-    a.chunk(&mut runs, &series(2, 0, "", &[1.0, 2.0]));
-    b.chunk(&mut runs, &series(2, 0, "", &[5.0]));
+    a.chunk(&mut runs, &series(2, 0, &[1.0, 2.0]));
+    b.chunk(&mut runs, &series(2, 0, &[5.0]));
     // Points 2..10 of a fell out of the stream: a gap of 8.
-    a.chunk(&mut runs, &series(2, 10, "", &[3.0]));
+    a.chunk(&mut runs, &series(2, 10, &[3.0]));
     // A repeat changes nothing.
-    a.chunk(&mut runs, &series(2, 0, "", &[1.0, 2.0]));
+    a.chunk(&mut runs, &series(2, 0, &[1.0, 2.0]));
     let state = build(&mut runs);
     let spec = &state.layout.channels[0];
     let Some(ChannelData::Series(set)) = state.data.get(&spec.id) else {

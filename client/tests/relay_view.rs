@@ -52,13 +52,11 @@ fn one_process_through_the_relay_draws_what_a_direct_viewer_draws() {
         heatmap(1, 1, 80, 60, &field(80, 60)),
         chunk(
             2,
-            "",
             0,
             &(0..300).map(|i| f64::from(i).sqrt()).collect::<Vec<_>>(),
         ),
         chunk(
             2,
-            "",
             300,
             &(300..500).map(|i| f64::from(i).sqrt()).collect::<Vec<_>>(),
         ),
@@ -87,6 +85,14 @@ fn one_process_through_the_relay_draws_what_a_direct_viewer_draws() {
     let relay = plot.status.relay.clone().expect("relay status");
     assert_eq!(relay.server, format!("127.0.0.1:{}", nats.port));
     assert_eq!((relay.run.as_str(), relay.processes), ("run1", 1));
+
+    // Clock pings through the relay give a round trip (and the offset
+    // that makes the age true across machines).
+    let plot = view.wait("a clock sample", WAIT, |p| p.status.round_trip.is_some());
+    assert!(plot
+        .status
+        .round_trip
+        .is_some_and(|rtt| rtt < Duration::from_secs(2)));
 
     // Live: newer values replace older ones; the newest is what is drawn.
     for seq in 2..=30u64 {
@@ -184,6 +190,17 @@ fn four_processes_draw_one_picture_equal_to_the_whole() {
         })
     });
     assert_eq!(plot.status.connection, Connection::Connected);
+    // Another stops answering (hung or gone without a goodbye): after three
+    // ping intervals its trace says it is stale.
+    publishers[3].answer(false);
+    let plot = view.wait("rank3 marked stale", WAIT, |p| {
+        p.data.values().any(|d| match d {
+            ChannelData::Snapshot(f) => f.parts.iter().any(|p| p.name == "rank3 (stale)"),
+            ChannelData::Series(_) => false,
+        })
+    });
+    let relay = plot.status.relay.expect("relay status");
+    assert_eq!((relay.processes, relay.ended, relay.stale), (4, 1, 1));
 }
 
 #[test]
@@ -279,7 +296,7 @@ fn a_recording_of_a_relayed_run_replays_as_it_was_shown() {
             ChannelSpec::new(1, "energy", ChannelKind::Series),
         ]));
         p.data(&line(0, 1, &[("", vec![1.0, f64::from(k), 2.0])]));
-        p.chunk(&chunk(1, "", 0, &[1.0, 2.0, 3.0 + f64::from(k)]));
+        p.chunk(&chunk(1, 0, &[1.0, 2.0, 3.0 + f64::from(k)]));
         publishers.push(p);
     }
     let mut cfg = relay_config(&format!("nats://127.0.0.1:{}/rec", nats.port));

@@ -29,6 +29,7 @@ use plotcast_protocol::{decode, Frame, Message, Part, View};
 use super::history::{SeriesHistory, SeriesSet};
 use super::plot_state::{ChannelData, PlotState};
 use super::relay_status::RelayStatus;
+use super::status::Status;
 use super::run_plan::{decoration, plan, Member, MergedPlot, Plan, PlotIds, Shape};
 use super::run_process::{Detail, ProcessKey, ProcessState, Refused};
 use super::run_views::detail_wants;
@@ -359,19 +360,27 @@ impl RunSet {
                 None => state.data.remove(&id),
             };
         }
-        state.status.frames_received = self.received;
-        state.status.frames_skipped = self.skipped;
+        self.figures(&mut state.status);
+        (layout_changed, ids)
+    }
+
+    /// Writes the frame figures into `status`: values received and
+    /// skipped, the newest value's publish time with its process's clock
+    /// offset (so its age is true across machines), the shortest round
+    /// trip to any process.
+    pub fn figures(&self, status: &mut Status) {
+        status.frames_received = self.received;
+        status.frames_skipped = self.skipped;
         if let Some((at, ts, offset)) = self.newest {
-            state.status.newest_frame = Some((at, ts));
-            state.status.clock_offset_us = offset;
+            status.newest_frame = Some((at, ts));
+            status.clock_offset_us = offset;
         }
-        state.status.round_trip = self
+        status.round_trip = self
             .processes
             .values()
             .filter_map(|p| p.clock.map(|(_, rtt)| rtt))
             .min()
             .map(Duration::from_micros);
-        (layout_changed, ids)
     }
 
     fn process_mut(&mut self, key: &ProcessKey) -> Option<&mut ProcessState> {

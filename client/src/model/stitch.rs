@@ -192,22 +192,7 @@ mod tests {
     use super::*;
 
     fn heatmap(nx: u32, ny: u32, values: &[f64]) -> Frame {
-        Frame {
-            channel: 9,
-            seq: 1,
-            timestamp_us: 5,
-            kind: ChannelKind::Heatmap,
-            nx,
-            ny,
-            range: None,
-            parts: vec![Part {
-                name: String::new(),
-                first_index: 0,
-                x: None,
-                y: Array::from_f64(values),
-            }],
-            lod: None,
-        }
+        plotcast_testkit::frames::grid_frame(9, nx, ny, values)
     }
 
     fn values(f: &Frame) -> Vec<f64> {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use plotcast_protocol::DEFAULT_MAX_FRAME_BYTES;
 
-use super::relay::RelayConfig;
+use super::relay::config::RelayConfig;
 
 /// Settings of the network side.
 #[derive(Debug, Clone)]

@@ -7,7 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plotcast_protocol::{Array, ChannelKind, ChannelOptions, ChannelSpec, Frame, Layout, Part};
+use plotcast_protocol::{ChannelKind, ChannelOptions, ChannelSpec, Frame, Layout};
+use plotcast_testkit::frames::{grid_frame, lines_frame, series_frame, unix_us};
 use plotcast_testkit::Wait;
 use plotcast_viewer::model::{ChannelData, PlotState, Status};
 use plotcast_viewer::net::relay::{RelayAddress, RelayConfig};
@@ -161,64 +162,30 @@ pub fn assert_same_picture(got: &[u8], want: &[u8], what: &str) {
     }
 }
 
-/// A line frame.
+/// A line frame published now.
 pub fn line(channel: u32, seq: u64, parts: &[(&str, Vec<f64>)]) -> Frame {
-    frame(
-        channel,
-        seq,
-        ChannelKind::Line,
-        parts.iter().map(|(n, y)| part(n, 0, None, y)).collect(),
-    )
-}
-
-/// A heatmap frame.
-pub fn heatmap(channel: u32, seq: u64, nx: u32, ny: u32, values: &[f64]) -> Frame {
+    let parts: Vec<(&str, &[f64])> = parts.iter().map(|(n, y)| (*n, y.as_slice())).collect();
     Frame {
-        nx,
-        ny,
-        ..frame(
-            channel,
-            seq,
-            ChannelKind::Heatmap,
-            vec![part("", 0, None, values)],
-        )
+        timestamp_us: unix_us(),
+        ..lines_frame(channel, seq, &parts)
     }
 }
 
-/// A chunk of an append series: points `first..` of series `name`.
-pub fn chunk(channel: u32, name: &str, first: u64, values: &[f64]) -> Frame {
+/// A heatmap frame published now.
+pub fn heatmap(channel: u32, seq: u64, nx: u32, ny: u32, values: &[f64]) -> Frame {
+    Frame {
+        seq,
+        timestamp_us: unix_us(),
+        ..grid_frame(channel, nx, ny, values)
+    }
+}
+
+/// A chunk of an append series: points `first..`, published now.
+pub fn chunk(channel: u32, first: u64, values: &[f64]) -> Frame {
     let t: Vec<f64> = (0..values.len())
         .map(|i| (first as usize + i) as f64 * 0.1)
         .collect();
-    frame(
-        channel,
-        first + values.len() as u64,
-        ChannelKind::Series,
-        vec![part(name, first, Some(&t), values)],
-    )
-}
-
-fn part(name: &str, first_index: u64, x: Option<&[f64]>, y: &[f64]) -> Part {
-    Part {
-        name: name.into(),
-        first_index,
-        x: x.map(Array::from_f64),
-        y: Array::from_f64(y),
-    }
-}
-
-fn frame(channel: u32, seq: u64, kind: ChannelKind, parts: Vec<Part>) -> Frame {
-    Frame {
-        channel,
-        seq,
-        timestamp_us: plotcast_protocol::util::unix_now_us(),
-        kind,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts,
-        lod: None,
-    }
+    series_frame(channel, first, &t, values)
 }
 
 /// A smooth field over an `nx × ny` grid, row-major.

@@ -179,7 +179,7 @@ fn parse_server(text: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::net::relay::address::{is_relay_address, RelayAddress, UrlAuth};
 
     #[test]
     fn addresses_are_read_with_credentials_nodes_and_runs() {

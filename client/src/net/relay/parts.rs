@@ -117,28 +117,11 @@ pub fn frame_of(parts: &[Bytes]) -> Result<Frame, String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use plotcast_protocol::{encode, Array, ChannelKind, Part, LENGTH_PREFIX_BYTES};
+    use plotcast_protocol::{encode, LENGTH_PREFIX_BYTES};
 
     fn line(parts: &[&str]) -> Frame {
-        Frame {
-            channel: 4,
-            seq: 9,
-            timestamp_us: 1,
-            kind: ChannelKind::Line,
-            nx: 0,
-            ny: 0,
-            range: None,
-            parts: parts
-                .iter()
-                .map(|n| Part {
-                    name: (*n).into(),
-                    first_index: 0,
-                    x: None,
-                    y: Array::from_f64(&[1.0, 2.0, 3.0]),
-                })
-                .collect(),
-            lod: None,
-        }
+        let traces: Vec<(&str, &[f64])> = parts.iter().map(|n| (*n, &[1.0, 2.0, 3.0][..])).collect();
+        plotcast_testkit::frames::lines_frame(4, 9, &traces)
     }
 
     fn body(frame: &Frame) -> Bytes {

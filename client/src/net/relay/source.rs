@@ -303,6 +303,10 @@ impl<'a> Source<'a> {
                 clock.add(sample);
                 if let (Some(offset), Some(rtt)) = (clock.offset_us(), clock.min_round_trip_us()) {
                     self.runs.apply_clock(&key, offset, rtt, now);
+                    // The figures change without a batch, as a pong's do on
+                    // a direct connection.
+                    let runs = &self.runs;
+                    self.env.shared.update(|s| runs.figures(&mut s.status));
                 }
             }
             Reply::Clock { key, result: Err(err) } => {
