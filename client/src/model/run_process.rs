@@ -6,7 +6,7 @@
 //!
 //! Everything here came from a peer: a frame that does not fit the
 //! process's layout is refused (and counted by the caller), a process
-//! that has no layout yet keeps at most [`MAX_CHANNELS_PER_PROCESS`]
+//! that has no layout yet keeps at most [`MAX_CHANNELS_BEFORE_LAYOUT`]
 //! channels, and series keep their history window, so no process can
 //! grow the viewer without bound.
 
@@ -22,9 +22,13 @@ use super::history::SeriesSet;
 use super::plot_state::DEFAULT_HISTORY_POINTS;
 use crate::peer_text::{clean_in_place, MAX_LABEL_CHARS, MAX_REASON_CHARS};
 
-/// Channels kept for a process whose layout has not arrived yet (its
-/// frames may come first), and the most a layout may list.
+/// The most channels a process's layout may list.
 pub const MAX_CHANNELS_PER_PROCESS: usize = 1024;
+
+/// Channels kept for a process whose layout has not arrived yet (a
+/// watcher delivers keys in the order they were last written, so a
+/// channel's frame may come before a layout rewritten later).
+pub const MAX_CHANNELS_BEFORE_LAYOUT: usize = 64;
 
 /// A process of a run, ordered as people count: `rank2` before `rank10`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -331,7 +335,7 @@ impl ProcessState {
             Some(_) => self.spec(channel).is_some_and(|s| s.kind == kind),
             None => {
                 let known = self.frames.contains_key(&channel) || self.series.contains_key(&channel);
-                known || self.frames.len() + self.series.len() < MAX_CHANNELS_PER_PROCESS
+                known || self.frames.len() + self.series.len() < MAX_CHANNELS_BEFORE_LAYOUT
             }
         }
     }

@@ -171,6 +171,7 @@ impl<'a> Source<'a> {
                 _ = tick.tick() => self.on_tick(),
                 () = sleep_until(hold_until.unwrap_or_else(Instant::now).into()), if hold_until.is_some() => {
                     self.hold = None;
+                    self.show_connection();
                 }
                 () = sleep_until(record_tick.unwrap_or_else(Instant::now).into()), if record_tick.is_some() => {
                     self.record_tick();
@@ -434,6 +435,11 @@ impl<'a> Source<'a> {
     /// Shows the connection state if it changed.
     fn show_connection(&mut self) {
         let now = connection(&self.link, &self.runs, &self.env.relay.address.run, self.server());
+        // The run's values are still on their way: not "waiting" yet.
+        let now = match now {
+            Connection::Unreachable { .. } if self.hold.is_some() => Connection::Connecting,
+            other => other,
+        };
         self.show(now);
     }
 
