@@ -96,6 +96,14 @@ impl Proc {
     }
 }
 
+/// `rank0` of `run`, publishing one value of a line `loss`.
+fn loss_process(runs: &mut RunSet) -> Proc {
+    let p = Proc::new("run", "rank0");
+    p.start(runs, vec![ChannelSpec::new(0, "loss", ChannelKind::Line)]);
+    p.data(runs, &line(0, 1, &[("", &[1.0])]));
+    p
+}
+
 fn build(runs: &mut RunSet) -> PlotState {
     let mut state = PlotState::default();
     runs.build(&mut state, Instant::now());
@@ -290,12 +298,7 @@ fn series_of_several_processes_are_traces_and_gaps_are_counted() {
 #[test]
 fn hostile_keys_and_values_are_skipped_and_counted() {
     let mut runs = RunSet::new("run");
-    let p = Proc::new("run", "rank0");
-    p.start(
-        &mut runs,
-        vec![ChannelSpec::new(0, "loss", ChannelKind::Line)],
-    );
-    p.data(&mut runs, &line(0, 1, &[("", &[1.0])]));
+    let p = loss_process(&mut runs);
     let now = Instant::now();
     let garbage = Bytes::from_static(&[0xff; 40]);
     // Keys of no known shape.
@@ -376,12 +379,7 @@ fn invented_processes_cannot_grow_the_viewer_without_bound() {
 #[test]
 fn a_new_session_starts_afresh_and_silent_processes_go_stale() {
     let mut runs = RunSet::new("run");
-    let p = Proc::new("run", "rank0");
-    p.start(
-        &mut runs,
-        vec![ChannelSpec::new(0, "loss", ChannelKind::Line)],
-    );
-    p.data(&mut runs, &line(0, 1, &[("", &[1.0])]));
+    let p = loss_process(&mut runs);
     p.bye(&mut runs, GoodbyeCode::ComputationEnded, "done");
     assert!(runs.processes().values().all(|p| p.end.is_some()));
     // The same session again changes nothing; a new one forgets the old.
