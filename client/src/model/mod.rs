@@ -3,7 +3,7 @@
 //! connection, frame figures, and where the data comes from), plus what
 //! can be read off the data (traces, extents, ranges). The processes of a
 //! relayed run are merged into one view by [`RunSet`] (`runs.rs`, with
-//! `run_process.rs`, `run_plan.rs`, `run_views.rs` and `stitch.rs`). No UI, network or
+//! `run_process.rs`, `run_data.rs`, `run_plan.rs`, `run_views.rs` and `stitch.rs`). No UI, network or
 //! replay logic: the network thread and a replay write a [`PlotState`],
 //! the view and the renderer read it.
 
@@ -11,6 +11,7 @@ mod history;
 mod plot_state;
 mod ranges;
 mod relay_status;
+mod run_data;
 mod run_plan;
 mod run_process;
 mod run_views;

@@ -7,10 +7,12 @@
 //!  address.rs   nats://[user:pass@]host:port[,host2:port2]/RUN   (always built)
 //!  config.rs    RelayConfig: the address, creds, token, TLS files (always built)
 //!  connect.rs   ConnectOptions, one attempt, auth failures told apart   ┐
-//!  bucket.rs    the KV watch and the series stream (plain or hub domain) │ feature
+//!  bucket.rs    the KV watch and the series stream (plain or hub domain) │
+//!  streams.rs   those opened, and opened again, in the background        │ feature
 //!  requests.rs  clock pings and view requests in flight                  │ `nats`
 //!  parts.rs     a reply of several messages put back together            │
 //!  state.rs     the status line's connection state                       │
+//!  record.rs    the merged messages a recorder gets                      │
 //!  source.rs    the loop: one method per event                           ┘
 //! ```
 
@@ -24,11 +26,15 @@ pub mod connect;
 #[cfg(feature = "nats")]
 pub mod parts;
 #[cfg(feature = "nats")]
+mod record;
+#[cfg(feature = "nats")]
 pub mod requests;
 #[cfg(feature = "nats")]
 mod source;
 #[cfg(feature = "nats")]
 pub mod state;
+#[cfg(feature = "nats")]
+mod streams;
 
 pub use address::{is_relay_address, RelayAddress, UrlAuth, DEFAULT_NATS_PORT};
 pub use config::RelayConfig;

@@ -21,28 +21,22 @@
 //! one view, exactly as it was shown.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::{Client, Event, ServerError};
-use futures_util::stream::BoxStream;
-use futures_util::StreamExt;
-use plotcast_protocol::{
-    encode, ClockEstimator, ClockSample, Goodbye, GoodbyeCode, Message, Welcome,
-    LENGTH_PREFIX_BYTES, VERSION,
-};
+use plotcast_protocol::{ClockEstimator, ClockSample, Message};
 use tokio::sync::{mpsc, watch};
 use tokio::time::sleep_until;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::bucket::{Chunk, Jet, KeyChange};
 use super::config::RelayConfig;
+use super::record;
 use super::requests::{Reply, Requests};
 use super::state::{connection, Link};
-use crate::model::{Connection, Detail, PlotState, RunSet};
+use super::streams::{StreamEvent, Streams};
+use crate::model::{Connection, Detail, RunSet};
 use crate::net::config::NetConfig;
 use crate::net::event::{NetEvent, NetOutcome};
 use crate::net::shared::{Shared, Views};
@@ -55,12 +49,6 @@ pub const TICK: Duration = Duration::from_secs(1);
 /// The first batch waits at most this long for the values that existed
 /// when the watch started (an empty match delivers nothing at all).
 pub const INITIAL_WAIT: Duration = Duration::from_secs(1);
-
-type Opening<T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send>>;
-type Watch = BoxStream<'static, Result<KeyChange, String>>;
-type Series = BoxStream<'static, Result<Chunk, String>>;
-/// The series stream and whether it had nothing to catch up with.
-type SeriesOpened = (Series, bool);
 
 /// Everything the source borrows from the network thread.
 pub(crate) struct Env<'a> {
@@ -75,16 +63,10 @@ pub(crate) struct Env<'a> {
 /// A relay source on a connected client.
 pub(crate) struct Source<'a> {
     env: Env<'a>,
-    client: Client,
     events: mpsc::Receiver<Event>,
     runs: RunSet,
     link: Link,
-    jet: Option<Jet>,
-    jet_opening: Option<Opening<Jet>>,
-    watch: Option<Watch>,
-    watch_opening: Option<Opening<Watch>>,
-    series: Option<Series>,
-    series_opening: Option<Opening<SeriesOpened>>,
+    streams: Streams,
     /// The first batch waits for the values that existed (see
     /// [`INITIAL_WAIT`]); set to `None` once it went out.
     hold: Option<Hold>,
@@ -120,17 +102,11 @@ impl<'a> Source<'a> {
         Self {
             published: env.shared.batch(),
             requests: Requests::new(client.clone()),
+            streams: Streams::new(client, &env.relay.address.run),
             env,
-            client,
             events,
             runs,
             link: Link::Up,
-            jet: None,
-            jet_opening: None,
-            watch: None,
-            watch_opening: None,
-            series: None,
-            series_opening: None,
             hold: Some(Hold {
                 until: Instant::now() + INITIAL_WAIT,
                 watch_current: false,
@@ -147,8 +123,10 @@ impl<'a> Source<'a> {
     /// Runs until cancelled, or (without reconnect) until the run ended
     /// or the relay was lost.
     pub(crate) async fn run(mut self) -> Result<NetOutcome, crate::error::NetError> {
-        self.start_recording();
-        self.open();
+        if let Some(recorder) = self.env.recorder.as_mut() {
+            record::start(recorder, self.env.relay.address.server(), &self.env.relay.address.run);
+        }
+        self.streams.open();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let lod = self.env.cfg.level_of_detail;
@@ -162,11 +140,7 @@ impl<'a> Source<'a> {
                         return Ok(outcome);
                     }
                 }
-                jet = poll_opening(&mut self.jet_opening) => self.on_jet(jet),
-                watch = poll_opening(&mut self.watch_opening) => self.on_watch_opened(watch),
-                series = poll_opening(&mut self.series_opening) => self.on_series_opened(series),
-                change = next_of(&mut self.watch) => self.on_key(change),
-                chunk = next_of(&mut self.series) => self.on_chunk(chunk),
+                event = self.streams.next() => self.on_stream(event),
                 reply = self.requests.next() => self.on_reply(reply),
                 _ = tick.tick() => self.on_tick(),
                 () = sleep_until(hold_until.unwrap_or_else(Instant::now).into()), if hold_until.is_some() => {
@@ -194,99 +168,38 @@ impl<'a> Source<'a> {
         }
     }
 
-    /// Starts opening whatever is not open (the bucket, the watch, the
-    /// series stream).
-    fn open(&mut self) {
-        let Some(jet) = self.jet.clone() else {
-            if self.jet_opening.is_none() {
-                let client = self.client.clone();
-                self.jet_opening = Some(Box::pin(async move { Jet::open(&client).await }));
-            }
-            return;
-        };
-        let run = self.env.relay.address.run.clone();
-        if self.watch.is_none() && self.watch_opening.is_none() {
-            let (jet, run) = (jet.clone(), run.clone());
-            self.watch_opening = Some(Box::pin(async move { jet.watch(&run).await }));
-        }
-        if self.series.is_none() && self.series_opening.is_none() {
-            self.series_opening = Some(Box::pin(async move { jet.series(&run).await }));
-        }
-    }
-
-    fn on_jet(&mut self, jet: Result<Jet, String>) {
-        match jet {
-            Ok(jet) => {
-                self.jet = Some(jet);
-                self.open();
-            }
-            // No bucket yet: no computation ever published here. The
-            // status line says the run is awaited; try again next tick.
-            Err(err) => debug!("relay bucket not open yet: {err}"),
-        }
-    }
-
-    fn on_watch_opened(&mut self, watch: Result<Watch, String>) {
-        match watch {
-            Ok(watch) => {
-                self.watch = Some(watch);
-                if let Some(hold) = self.hold.as_mut() {
-                    hold.until = Instant::now() + INITIAL_WAIT;
-                }
-            }
-            Err(err) => debug!("relay watch not open yet: {err}"),
-        }
-    }
-
-    fn on_series_opened(&mut self, series: Result<SeriesOpened, String>) {
-        match series {
-            Ok((series, empty)) => {
-                self.series = Some(series);
-                if let Some(hold) = self.hold.as_mut() {
-                    hold.series_current |= empty;
-                }
-            }
-            // No stream until a computation published an append series.
-            Err(err) => {
-                debug!("relay series stream not open yet: {err}");
-                if let Some(hold) = self.hold.as_mut() {
-                    hold.series_current = true;
-                }
-            }
-        }
-    }
-
-    fn on_key(&mut self, change: Option<Result<KeyChange, String>>) {
-        match change {
-            Some(Ok((key, value, current))) => {
-                self.runs.apply_entry(&key, value.as_ref(), Instant::now());
+    /// News of the bucket, the watch and the series stream.
+    fn on_stream(&mut self, event: StreamEvent) {
+        let now = Instant::now();
+        match event {
+            StreamEvent::Key((key, value, current)) => {
+                self.runs.apply_entry(&key, value.as_ref(), now);
                 if let Some(hold) = self.hold.as_mut() {
                     hold.watch_current |= current;
                 }
             }
-            // The watcher goes on after a consumer error (a missed
-            // heartbeat while a node fails over).
-            Some(Err(err)) => debug!("relay watch: {err}"),
-            None => {
-                info!("relay watch ended; watching again");
-                self.watch = None;
-            }
-        }
-    }
-
-    fn on_chunk(&mut self, chunk: Option<Result<Chunk, String>>) {
-        match chunk {
-            Some(Ok((subject, payload, current))) => {
-                self.runs.apply_chunk(&subject, &payload, Instant::now());
+            StreamEvent::Chunk((subject, payload, current)) => {
+                self.runs.apply_chunk(&subject, &payload, now);
                 if let Some(hold) = self.hold.as_mut() {
                     hold.series_current |= current;
                 }
             }
-            Some(Err(err)) => debug!("relay series stream: {err}"),
-            None => {
-                info!("relay series stream ended; reading again");
-                self.series = None;
+            StreamEvent::WatchOpened => {
+                if let Some(hold) = self.hold.as_mut() {
+                    hold.until = now + INITIAL_WAIT;
+                }
             }
+            StreamEvent::SeriesOpened(empty) => {
+                if let Some(hold) = self.hold.as_mut() {
+                    hold.series_current |= empty;
+                }
+            }
+            StreamEvent::NoSeries => {
+                if let Some(hold) = self.hold.as_mut() {
+                    hold.series_current = true;
+                }
+            }
+            StreamEvent::Nothing => {}
         }
     }
 
@@ -335,7 +248,7 @@ impl<'a> Source<'a> {
             Event::Connected => {
                 info!(relay = %self.env.cfg.addr, "relay connected");
                 self.link = Link::Up;
-                self.open();
+                self.streams.open();
             }
             Event::Disconnected => {
                 let attempt = match &self.link {
@@ -373,7 +286,7 @@ impl<'a> Source<'a> {
     fn on_tick(&mut self) {
         let now = Instant::now();
         if self.link == Link::Up {
-            self.open();
+            self.streams.open();
         }
         self.runs.check_stale(now);
         let keys: Vec<_> = self
@@ -415,19 +328,19 @@ impl<'a> Source<'a> {
         let recording = self.env.recorder.is_some();
         let server = self.server().to_owned();
         let runs = &mut self.runs;
-        let mut made = (None, Vec::new());
+        let mut made = Vec::new();
         self.env.shared.update(|s| {
             let (layout_changed, ids) = runs.build(s, now);
             s.status.relay = Some(runs.status(&server));
             if recording {
-                made = merged_messages(s, layout_changed, &ids);
+                made = record::merged_messages(s, layout_changed, &ids);
             }
         });
         self.published = self.env.shared.finish_batch();
         self.show_connection();
         (self.env.wake)(NetEvent::Changed);
         if recording {
-            self.record(made.0, made.1);
+            self.record(made);
         }
         self.ask_details();
     }
@@ -482,38 +395,18 @@ impl<'a> Source<'a> {
         self.env.relay.address.server()
     }
 
-    /// The recording starts with a Welcome naming the relay and the run.
-    fn start_recording(&mut self) {
-        let name = format!("relay {} · run {}", self.server(), self.env.relay.address.run);
-        if let Some(recorder) = self.env.recorder.as_mut() {
-            let welcome = Welcome {
-                version: VERSION,
-                server_name: name,
-                session_id: crate::clock::now_us(),
-                heartbeat_interval_ms: 0,
-                heartbeat_timeout_ms: 0,
-                codec: 0,
-            };
-            recorder.session(&welcome, Instant::now());
-        }
-    }
-
-    /// Gives the recorder a batch's merged messages.
-    fn record(&mut self, layout: Option<Message>, frames: Vec<Message>) {
+    /// Gives the recorder a batch's merged messages, after the series
+    /// chunks that came with it.
+    fn record(&mut self, messages: Vec<Message>) {
         let series = self.runs.take_recorded_series();
-        let Some(recorder) = self.env.recorder.as_mut() else {
-            return;
-        };
-        let now = Instant::now();
-        let messages = layout
-            .into_iter()
-            .chain(series.into_iter().map(Message::Data))
-            .chain(frames);
-        for msg in messages {
-            match encode(&msg) {
-                Ok(frame) => recorder.message(&frame.slice(LENGTH_PREFIX_BYTES..), &msg, now),
-                Err(err) => warn!("cannot record a {}: {err}", msg.name()),
-            }
+        if let Some(recorder) = self.env.recorder.as_mut() {
+            let layout_first = matches!(messages.first(), Some(Message::Layout(_)));
+            let (layout, frames) = messages.split_at(usize::from(layout_first));
+            let chunks = series.into_iter().map(Message::Data);
+            record::write(
+                recorder,
+                layout.iter().cloned().chain(chunks).chain(frames.iter().cloned()),
+            );
         }
     }
 
@@ -522,15 +415,8 @@ impl<'a> Source<'a> {
             return;
         }
         self.recorded_end = true;
-        let code = match &self.shown {
-            Some(Connection::Interrupted { .. }) => GoodbyeCode::Interrupted,
-            _ => GoodbyeCode::ComputationEnded,
-        };
-        let bye = Message::Goodbye(Goodbye {
-            code,
-            reason: reason.to_owned(),
-        });
-        self.record(None, vec![bye]);
+        let interrupted = matches!(self.shown, Some(Connection::Interrupted { .. }));
+        self.record(vec![record::goodbye(interrupted, reason)]);
     }
 
     fn record_tick(&mut self) {
@@ -542,39 +428,4 @@ impl<'a> Source<'a> {
                 .update(|s| s.status.recording = Some(status));
         }
     }
-}
-
-/// The merged layout (when it changed) and the snapshot frames of the
-/// plots just written, as messages for the recorder.
-fn merged_messages(state: &PlotState, layout_changed: bool, ids: &[u32]) -> (Option<Message>, Vec<Message>) {
-    let layout = layout_changed.then(|| Message::Layout(state.layout.clone()));
-    let frames = ids
-        .iter()
-        .filter_map(|id| match state.data.get(id) {
-            Some(crate::model::ChannelData::Snapshot(frame)) => {
-                Some(Message::Data((**frame).clone()))
-            }
-            _ => None,
-        })
-        .collect();
-    (layout, frames)
-}
-
-/// The next item of a stream that may not be open: never ready then.
-async fn next_of<S: futures_util::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {
-    match stream {
-        Some(s) => s.next().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The result of something being opened, once; never ready when nothing
-/// is.
-async fn poll_opening<T>(opening: &mut Option<Opening<T>>) -> Result<T, String> {
-    let result = match opening {
-        Some(fut) => fut.await,
-        None => std::future::pending().await,
-    };
-    *opening = None;
-    result
 }
