@@ -34,10 +34,11 @@ pub enum NetError {
         reason: String,
     },
 
-    /// A relay address names no run this viewer can read, or the viewer
-    /// was built without NATS (cargo feature `nats`).
+    /// The relay cannot be used as given: a credentials or TLS file that
+    /// cannot be read, or a viewer built without NATS (cargo feature
+    /// `nats`); retrying will not help.
     #[error("{0}")]
-    RelayUnsupported(String),
+    RelaySetup(String),
 
     /// The TCP connection could not be made.
     #[error("cannot connect to {addr}: {source}")]
@@ -90,7 +91,7 @@ impl NetError {
             self,
             NetError::Rejected { .. }
                 | NetError::RelayAuth { .. }
-                | NetError::RelayUnsupported(_)
+                | NetError::RelaySetup(_)
                 | NetError::Start(_)
         )
     }

@@ -33,6 +33,9 @@ pub const EVENT_QUEUE: usize = 64;
 pub enum ConnectFailure {
     /// The relay refused the credentials: retrying will not help.
     Refused(String),
+    /// A credentials file or the address cannot be used: retrying will
+    /// not help either.
+    Setup(String),
     /// The relay could not be reached (or the files cannot be read):
     /// try again later.
     Unreachable(String),
@@ -44,10 +47,22 @@ async fn options(
     peer_name: &str,
     events: mpsc::Sender<Event>,
 ) -> Result<ConnectOptions, ConnectFailure> {
+    let tls_files = cfg
+        .tls_ca
+        .iter()
+        .chain(cfg.tls_client.iter().flat_map(|(cert, key)| [cert, key]));
+    for path in tls_files {
+        if let Err(e) = std::fs::metadata(path) {
+            return Err(ConnectFailure::Setup(format!(
+                "cannot read the TLS file {}: {e}",
+                path.display()
+            )));
+        }
+    }
     let mut opts = ConnectOptions::new();
     if let Some(path) = &cfg.creds {
         opts = opts.credentials_file(path).await.map_err(|e| {
-            ConnectFailure::Refused(format!("cannot read the credentials file {}: {e}", path.display()))
+            ConnectFailure::Setup(format!("cannot read the NATS credentials file {}: {e}", path.display()))
         })?;
     }
     if let Some(token) = &cfg.token {
@@ -89,8 +104,9 @@ async fn options(
 /// One attempt at connecting to any node of the relay.
 ///
 /// # Errors
-/// [`ConnectFailure::Refused`] for refused credentials (or a credentials
-/// file that cannot be read), [`ConnectFailure::Unreachable`] otherwise.
+/// [`ConnectFailure::Refused`] for refused credentials,
+/// [`ConnectFailure::Setup`] for a credentials file that cannot be read,
+/// [`ConnectFailure::Unreachable`] otherwise.
 pub async fn connect(
     cfg: &RelayConfig,
     peer_name: &str,
@@ -102,7 +118,7 @@ pub async fn connect(
         .iter()
         .map(|u| u.parse::<async_nats::ServerAddr>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ConnectFailure::Refused(format!("bad relay address: {e}")))?;
+        .map_err(|e| ConnectFailure::Setup(format!("bad relay address: {e}")))?;
     opts.connect(addrs).await.map_err(|err| match err.kind() {
         ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
             ConnectFailure::Refused(err.to_string())

@@ -55,7 +55,7 @@ pub const SUPPORTED: bool = cfg!(feature = "nats");
 ///
 /// # Errors
 /// [`NetError::RelayAuth`] when the relay refuses the credentials,
-/// [`NetError::RelayUnsupported`] when built without NATS.
+/// [`NetError::RelaySetup`] when built without NATS.
 #[cfg(feature = "nats")]
 pub(crate) async fn run(
     cfg: &NetConfig,
@@ -106,6 +106,14 @@ pub(crate) async fn run(
                 });
                 return Err(err);
             }
+            Err(ConnectFailure::Setup(reason)) => {
+                set(Connection::Unreachable {
+                    attempt,
+                    reason: reason.clone(),
+                    retrying: false,
+                });
+                return Err(NetError::RelaySetup(reason));
+            }
             Err(ConnectFailure::Unreachable(why)) => {
                 let reason = format!("cannot connect to the relay {server}: {why}");
                 tracing::info!(attempt, "{reason}");
@@ -139,7 +147,7 @@ pub(crate) async fn run(
 /// Without NATS support: says so.
 ///
 /// # Errors
-/// Always [`NetError::RelayUnsupported`].
+/// Always [`NetError::RelaySetup`].
 #[cfg(not(feature = "nats"))]
 pub(crate) async fn run(
     cfg: &NetConfig,
@@ -149,7 +157,7 @@ pub(crate) async fn run(
     _cancel: &CancellationToken,
     _recorder: &mut Option<Recorder>,
 ) -> Result<NetOutcome, NetError> {
-    Err(NetError::RelayUnsupported(format!(
+    Err(NetError::RelaySetup(format!(
         "{}: this viewer was built without NATS support (cargo feature `nats`)",
         cfg.addr
     )))
