@@ -1,6 +1,7 @@
 //! A relayed run when things go wrong, against real nats-server
 //! processes: refused credentials end the viewer with a message (right
-//! ones work), an unreachable relay is retried and said so, a hostile
+//! ones work), a TLS relay is read with its CA (and said so without it),
+//! an unreachable relay is retried and said so, a hostile
 //! process writing garbage and oversized values under the run's keys is
 //! skipped and counted while the viewer goes on, and a viewer whose
 //! cluster node dies fails over to another node (a viewer behind a leaf
@@ -9,13 +10,17 @@
 
 mod relay_common;
 
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use plotcast_protocol::relay::MAX_MESSAGE_BYTES;
 use plotcast_protocol::{ChannelKind, ChannelSpec, Layout, Message, Ping};
 use plotcast_testkit::nats_server::{free_port, NodeSpec};
 use plotcast_testkit::relay_publisher::body;
-use plotcast_testkit::{Background, NatsServer, PublisherSpec, RelayPublisher, ViewerCommand};
+use plotcast_testkit::{
+    Background, NatsServer, PublisherSpec, RelayPublisher, TempDir, ViewerCommand,
+};
 use plotcast_viewer::model::{ChannelData, Connection, PlotState};
 use relay_common::{line, RelayView};
 
@@ -93,6 +98,113 @@ fn refused_credentials_end_the_viewer_with_a_message() {
     view.wait("the run, with the right password", WAIT, |p| {
         newest_seq(p) == 1
     });
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, made with openssl
+/// in `dir`: (ca.pem, server.pem, server.key).
+fn certificates(dir: &TempDir) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("running openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=plotcast test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("writing san.ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.pem",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
+}
+
+#[test]
+fn a_tls_relay_is_read_with_its_ca_and_refused_without() {
+    let dir = TempDir::new("relay-tls");
+    let (ca, cert, key) = certificates(&dir);
+    let nats = NatsServer::start_node(
+        "relay-tls",
+        NodeSpec {
+            jetstream_domain: Some("hub".into()),
+            extra: format!("tls {{\n  cert_file: {cert:?}\n  key_file: {key:?}\n}}\n"),
+            ..NodeSpec::default()
+        },
+    );
+    let publisher = RelayPublisher::start_with(PublisherSpec {
+        tls_ca: Some(ca.clone()),
+        ..PublisherSpec::new(&nats.url, "run", "p0")
+    });
+    start_run(&publisher);
+    publisher.data(&line(0, 1, &[("", vec![1.0, 2.0])]));
+    let addr = format!("nats://127.0.0.1:{}/run", nats.port);
+    let mut cfg = relay_common::relay_config(&addr);
+    if let Some(relay) = cfg.relay.as_mut() {
+        relay.tls_ca = Some(ca);
+    }
+    let mut view = RelayView::start_with(cfg, None);
+    view.wait("the run over TLS", WAIT, |p| newest_seq(p) == 1);
+    // Without the CA the server's certificate is not trusted: said, retried.
+    let mut untrusting = RelayView::start(&addr);
+    let plot = untrusting.wait("the viewer without the CA to say why", WAIT, |p| {
+        matches!(
+            &p.status.connection,
+            Connection::Unreachable { retrying: true, .. }
+        )
+    });
+    let Connection::Unreachable { reason, .. } = &plot.status.connection else {
+        unreachable!()
+    };
+    assert!(reason.contains("cannot connect to the relay"), "{reason}");
+    eprintln!("relay: without the CA: {reason}");
 }
 
 #[test]

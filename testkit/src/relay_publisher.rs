@@ -55,6 +55,8 @@ pub struct PublisherSpec {
     pub domain: Option<String>,
     /// `user`, `password`.
     pub user: Option<(String, String)>,
+    /// The CA of a TLS server (TLS required).
+    pub tls_ca: Option<std::path::PathBuf>,
 }
 
 impl PublisherSpec {
@@ -67,6 +69,7 @@ impl PublisherSpec {
             replicas: 1,
             domain: None,
             user: None,
+            tls_ca: None,
         }
     }
 }
@@ -323,6 +326,9 @@ async fn connect(spec: &PublisherSpec) -> Result<(Client, kv::Store, jetstream::
         async_nats::ConnectOptions::new().name(format!("test-publisher-{}", spec.process));
     if let Some((user, pass)) = &spec.user {
         opts = opts.user_and_password(user.clone(), pass.clone());
+    }
+    if let Some(ca) = &spec.tls_ca {
+        opts = opts.add_root_certificates(ca.clone()).require_tls(true);
     }
     let addrs = spec
         .urls
