@@ -77,9 +77,25 @@ impl RelayView {
         timeout: Duration,
         cond: impl Fn(&PlotState) -> bool,
     ) -> PlotState {
-        Wait::new(what, timeout).for_value(|| {
+        // A timeout says what the state was last.
+        Wait::new(what, timeout).for_state(|| {
             let plot = self.draw();
-            cond(&plot).then_some(plot)
+            if cond(&plot) {
+                return Ok(plot);
+            }
+            let seqs: Vec<(String, u64)> = plot
+                .layout
+                .channels
+                .iter()
+                .map(|c| match plot.data.get(&c.id) {
+                    Some(ChannelData::Snapshot(f)) => (c.name.clone(), f.seq),
+                    _ => (c.name.clone(), 0),
+                })
+                .collect();
+            Err(format!(
+                "connection {:?}\nrelay {:?}\nplots (name, seq) {seqs:?}\nreceived {}",
+                plot.status.connection, plot.status.relay, plot.status.frames_received
+            ))
         })
     }
 

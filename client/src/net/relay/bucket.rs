@@ -30,9 +30,9 @@ pub const API_TIMEOUT: Duration = Duration::from_secs(3);
 /// started.
 pub type KeyChange = (String, Option<bytes::Bytes>, bool);
 
-/// A series chunk: its subject and body, and whether it was the last one
-/// kept when it was delivered (caught up).
-pub type Chunk = (String, bytes::Bytes, bool);
+/// A series chunk: its subject and body, whether it was the last one
+/// kept when it was delivered (caught up), and its stream sequence.
+pub type Chunk = (String, bytes::Bytes, bool, u64);
 
 /// The JetStream context that found the bucket.
 #[derive(Clone)]
@@ -92,14 +92,15 @@ impl Jet {
     }
 
     /// Reads the series chunks of `run` (every run, for a pattern) from
-    /// the first one the stream keeps, then live; true when it keeps
-    /// none (nothing to catch up with).
+    /// stream sequence `from` (`None`: the first chunk the stream keeps),
+    /// then live; true when there is nothing to catch up with.
     ///
     /// # Errors
     /// The stream's error in words (no stream yet: no series published).
     pub async fn series(
         &self,
         run: &str,
+        from: Option<u64>,
     ) -> Result<(BoxStream<'static, Result<Chunk, String>>, bool), String> {
         let stream = self
             .js
@@ -114,7 +115,10 @@ impl Jet {
         let consumer = stream
             .create_consumer(OrderedConfig {
                 filter_subject: filter,
-                deliver_policy: DeliverPolicy::All,
+                deliver_policy: match from {
+                    Some(start_sequence) => DeliverPolicy::ByStartSequence { start_sequence },
+                    None => DeliverPolicy::All,
+                },
                 ..OrderedConfig::default()
             })
             .await
@@ -124,8 +128,11 @@ impl Jet {
         let messages = messages
             .map(|m| {
                 let m = m.map_err(|e| e.to_string())?;
-                let caught_up = m.info().map(|i| i.pending == 0).unwrap_or(true);
-                Ok((m.subject.to_string(), m.payload.clone(), caught_up))
+                let (caught_up, seq) = m
+                    .info()
+                    .map(|i| (i.pending == 0, i.stream_sequence))
+                    .unwrap_or((true, 0));
+                Ok((m.subject.to_string(), m.payload.clone(), caught_up, seq))
             })
             .boxed();
         Ok((messages, empty))

@@ -178,7 +178,7 @@ impl<'a> Source<'a> {
                     hold.watch_current |= current;
                 }
             }
-            StreamEvent::Chunk((subject, payload, current)) => {
+            StreamEvent::Chunk((subject, payload, current, _)) => {
                 self.runs.apply_chunk(&subject, &payload, now);
                 if let Some(hold) = self.hold.as_mut() {
                     hold.series_current |= current;
@@ -247,6 +247,9 @@ impl<'a> Source<'a> {
         match event {
             Event::Connected => {
                 info!(relay = %self.env.cfg.addr, "relay connected");
+                if matches!(self.link, Link::Down { .. }) {
+                    self.streams.restart();
+                }
                 self.link = Link::Up;
                 self.streams.open();
             }

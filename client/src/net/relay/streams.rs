@@ -50,6 +50,9 @@ pub struct Streams {
     watch_opening: Option<Opening<Watch>>,
     series: Option<Series>,
     series_opening: Option<Opening<(Series, bool)>>,
+    /// The stream sequence after the last chunk read: where reading
+    /// starts again.
+    series_next: Option<u64>,
 }
 
 impl Streams {
@@ -64,7 +67,21 @@ impl Streams {
             watch_opening: None,
             series: None,
             series_opening: None,
+            series_next: None,
         }
+    }
+
+    /// Watches and reads again from where they were, after the client
+    /// reconnected: a consumer on a node that died can leave a watcher
+    /// silent for good (seen in the failover test), and the new watch
+    /// delivers the newest value of every key again (the model takes
+    /// repeats as no news).
+    pub fn restart(&mut self) {
+        self.watch = None;
+        self.watch_opening = None;
+        self.series = None;
+        self.series_opening = None;
+        self.open();
     }
 
     /// Starts opening whatever is not open (or being opened).
@@ -81,8 +98,8 @@ impl Streams {
             self.watch_opening = Some(Box::pin(async move { jet.watch(&run).await }));
         }
         if self.series.is_none() && self.series_opening.is_none() {
-            let run = self.run.clone();
-            self.series_opening = Some(Box::pin(async move { jet.series(&run).await }));
+            let (run, from) = (self.run.clone(), self.series_next);
+            self.series_opening = Some(Box::pin(async move { jet.series(&run, from).await }));
         }
     }
 
@@ -139,7 +156,10 @@ impl Streams {
                 }
             },
             chunk = next_of(&mut self.series) => match chunk {
-                Some(Ok(chunk)) => StreamEvent::Chunk(chunk),
+                Some(Ok(chunk)) => {
+                    self.series_next = Some(chunk.3 + 1);
+                    StreamEvent::Chunk(chunk)
+                }
                 Some(Err(err)) => {
                     debug!("relay series stream: {err}");
                     StreamEvent::Nothing
