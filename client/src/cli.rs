@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use crate::net::relay::address::{is_relay_address, RelayAddress};
+
 /// The port a plotcast server listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 47800;
 
@@ -40,6 +42,15 @@ Exit status:
      full); the server's reason is printed
   3  --timeout expired
 
+Relayed runs: a computation that publishes through a NATS server (its
+processes each under the run's name) is watched with
+nats://[user:password@]host[:port][,host2:port2]/RUN (port 4222 unless
+given; every node listed is tried, for failover; tls:// requires TLS).
+RUN may hold '*' (sweep-* shows every matching run side by side). Traces of
+a plot published by several processes are drawn side by side, heatmap
+tiles stitched; the status line names the relay, the run and its processes.
+Refused credentials end the viewer (exit status 2).
+
 Examples:
   plotcast-viewer                         # watch 127.0.0.1:47800
   plotcast-viewer :47801                  # another port on this machine
@@ -53,6 +64,9 @@ Examples:
   plotcast-viewer run.plotcast --headless --frames 20 --out ...  # a flip-book: 20 PNGs
                                         # spread over the run (numbered: see --out)
   plotcast-viewer run.plotcast --export energy --csv energy.csv
+  plotcast-viewer nats://login1:4222/sweep-17           # a run relayed through NATS
+  plotcast-viewer 'nats://alice:pw@n1,n2,n3/sweep-*' --tls-ca ca.pem
+  plotcast-viewer nats://hub:4222/heat --nats-creds viewer.creds
 
 Logs go to stderr; set RUST_LOG (for example RUST_LOG=plotcast_viewer=debug)
 for more than warnings.";
@@ -77,8 +91,10 @@ for more than warnings.";
 )]
 pub struct Cli {
     /// Server address: `host:port`, `host`, `:port` or `port`
-    /// (default 127.0.0.1:47800); or a recording to replay: an existing
-    /// file, or any path with a `/` or ending in `.plotcast`.
+    /// (default 127.0.0.1:47800); a run relayed through NATS:
+    /// `nats://[user:password@]host[:port][,host2:port2]/RUN` (RUN may
+    /// hold `*`); or a recording to replay: an existing file, or any path
+    /// with a `/` or ending in `.plotcast`.
     #[arg(value_name = "ADDR|FILE", value_parser = parse_target, default_value = "127.0.0.1:47800")]
     pub addr: String,
 
@@ -91,6 +107,34 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub token: Option<String>,
+
+    /// NATS credentials file (JWT and nkey seed, as `nsc` writes it), for a
+    /// nats:// address.
+    #[arg(long, value_name = "FILE")]
+    pub nats_creds: Option<PathBuf>,
+
+    /// NATS token, for a nats:// address (or `nats://TOKEN@host/RUN`).
+    #[arg(
+        long,
+        env = "PLOTCAST_NATS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub nats_token: Option<String>,
+
+    /// The CA certificate (PEM) that signed the NATS servers' certificates;
+    /// requires TLS. For a nats:// address.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// This viewer's certificate (PEM), for NATS servers that verify
+    /// clients; with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 
     /// No window: render each batch to a PNG file (works without a display).
     #[arg(long)]
@@ -284,8 +328,12 @@ pub fn parse_addr(text: &str) -> Result<String, String> {
 pub const RECORDING_EXTENSION: &str = "plotcast";
 
 /// Whether the positional argument names a recording rather than a server:
-/// an existing file, a path with a `/`, or a name ending in `.plotcast`.
+/// an existing file, a path with a `/`, or a name ending in `.plotcast`
+/// (but never a relay address, `nats://…`).
 pub fn names_a_recording(text: &str) -> bool {
+    if is_relay_address(text) {
+        return false;
+    }
     let path = std::path::Path::new(text);
     text.contains('/')
         || path.is_file()
@@ -294,12 +342,16 @@ pub fn names_a_recording(text: &str) -> bool {
             .is_some_and(|e| e.eq_ignore_ascii_case(RECORDING_EXTENSION))
 }
 
-/// A recording path as it is, else an address (see [`parse_addr`]).
+/// A recording path or a relay address as it is (the relay address
+/// checked), else a server address (see [`parse_addr`]).
 ///
 /// # Errors
-/// As [`parse_addr`].
+/// As [`parse_addr`], or [`RelayAddress::parse`]'s message.
 pub fn parse_target(text: &str) -> Result<String, String> {
-    if names_a_recording(text) {
+    if is_relay_address(text) {
+        RelayAddress::parse(text)?;
+        Ok(text.trim().to_owned())
+    } else if names_a_recording(text) {
         Ok(text.to_owned())
     } else {
         parse_addr(text)
@@ -310,6 +362,12 @@ impl Cli {
     /// The recording to replay, when the positional argument names one.
     pub fn replay_file(&self) -> Option<PathBuf> {
         names_a_recording(&self.addr).then(|| PathBuf::from(&self.addr))
+    }
+
+    /// The relayed run, when the positional argument is a nats:// address
+    /// (checked when parsed).
+    pub fn relay_address(&self) -> Option<RelayAddress> {
+        RelayAddress::parse(&self.addr).ok()
     }
 }
 
@@ -374,6 +432,20 @@ mod tests {
         assert!(parse_addr("host:x").is_err());
         assert!(parse_addr("70000").is_err());
         assert!(parse_addr("").is_err());
+    }
+
+    #[test]
+    fn relay_addresses_are_targets_and_never_recordings() {
+        let ok = |t: &str| parse_target(t).unwrap_or_else(|e| panic!("{t}: {e}"));
+        assert_eq!(ok("nats://h:4222/run"), "nats://h:4222/run");
+        assert!(!names_a_recording("nats://h/sweep-*"));
+        let err = parse_target("nats://h:4222").expect_err("no run");
+        assert!(err.contains("no run"), "{err}");
+        let cli = Cli::try_parse_from(["v", "nats://u:p@h/r", "--tls-ca", "ca.pem"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cli.relay_address().map(|a| a.run), Some("r".into()));
+        assert!(cli.replay_file().is_none());
+        assert!(Cli::try_parse_from(["v", "nats://h/r", "--tls-cert", "c.pem"]).is_err());
     }
 
     #[test]

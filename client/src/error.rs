@@ -23,6 +23,23 @@ pub enum NetError {
         server_version: u16,
     },
 
+    /// The NATS relay refused this viewer's credentials (user and
+    /// password, token, creds file, TLS certificate); retrying will not
+    /// help.
+    #[error("the relay at {addr} refused this viewer: {reason} (check the user and password in the address, --nats-token, --nats-creds or the TLS files)")]
+    RelayAuth {
+        /// The relay's address (without credentials).
+        addr: String,
+        /// What NATS said.
+        reason: String,
+    },
+
+    /// The relay cannot be used as given: a credentials or TLS file that
+    /// cannot be read, or a viewer built without NATS (cargo feature
+    /// `nats`); retrying will not help.
+    #[error("{0}")]
+    RelaySetup(String),
+
     /// The TCP connection could not be made.
     #[error("cannot connect to {addr}: {source}")]
     Connect {
@@ -70,7 +87,13 @@ pub enum NetError {
 impl NetError {
     /// True for errors that reconnecting cannot fix.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, NetError::Rejected { .. } | NetError::Start(_))
+        matches!(
+            self,
+            NetError::Rejected { .. }
+                | NetError::RelayAuth { .. }
+                | NetError::RelaySetup(_)
+                | NetError::Start(_)
+        )
     }
 }
 
@@ -134,7 +157,9 @@ impl RunError {
     /// timeout, 1 otherwise (see `plotcast-viewer --help`).
     pub fn exit_code(&self) -> u8 {
         match self {
-            RunError::Net(NetError::Rejected { .. }) => crate::cli::EXIT_REJECTED,
+            RunError::Net(NetError::Rejected { .. } | NetError::RelayAuth { .. }) => {
+                crate::cli::EXIT_REJECTED
+            }
             RunError::Timeout { .. } => crate::cli::EXIT_TIMEOUT,
             _ => crate::cli::EXIT_ERROR,
         }

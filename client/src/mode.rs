@@ -36,6 +36,22 @@ impl Mode {
     /// # Errors
     /// A message when options do not fit together.
     pub fn from_cli(cli: &Cli) -> Result<Self, String> {
+        // (--nats-token is left out: PLOTCAST_NATS_TOKEN may be set for
+        // every viewer.)
+        if cli.relay_address().is_none() {
+            for (given, option) in [
+                (cli.nats_creds.is_some(), "--nats-creds"),
+                (cli.tls_ca.is_some(), "--tls-ca"),
+                (cli.tls_cert.is_some(), "--tls-cert"),
+            ] {
+                if given {
+                    return Err(format!(
+                        "{option} is for a run relayed through NATS: give its address, nats://host:4222/RUN ({:?} is not one)",
+                        cli.addr
+                    ));
+                }
+            }
+        }
         let Some(file) = cli.replay_file() else {
             for (given, option) in [
                 (cli.at.is_some(), "--at"),
@@ -134,5 +150,12 @@ mod tests {
         assert!(mode(&["--record", "a", "--rate", "0"]).is_err());
         assert!(mode(&["r.plotcast", "--at", "-1"]).is_err());
         assert!(mode(&["r.plotcast", "--headless", "--at", "1", "--frames", "3"]).is_err());
+        assert!(mode(&[":4000", "--nats-creds", "x.creds"])
+            .unwrap_err()
+            .contains("--nats-creds is for a run relayed through NATS"));
+        assert_eq!(
+            mode(&["nats://h/r", "--nats-creds", "x.creds", "--headless"]).unwrap(),
+            Mode::Live
+        );
     }
 }

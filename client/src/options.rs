@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Size};
 use crate::error::RunError;
 use crate::model::Status;
+use crate::net::relay::config::RelayConfig;
 use crate::net::NetConfig;
 use crate::plot_types::PlotTypes;
 use crate::recording::recorder::RecordOptions;
@@ -117,8 +118,19 @@ impl RunOptions {
 
 /// The network-side part of the command line.
 pub fn net_config(cli: &Cli) -> NetConfig {
+    let relay = cli.relay_address().map(|address| RelayConfig {
+        creds: cli.nats_creds.clone(),
+        token: cli.nats_token.clone().filter(|t| !t.is_empty()),
+        tls_ca: cli.tls_ca.clone(),
+        tls_client: cli.tls_cert.clone().zip(cli.tls_key.clone()),
+        ..RelayConfig::new(address)
+    });
     NetConfig {
-        addr: cli.addr.clone(),
+        // A relay address is shown without the password it may hold.
+        addr: relay
+            .as_ref()
+            .map_or_else(|| cli.addr.clone(), |r| r.address.display()),
+        relay,
         token: cli.token.clone().filter(|t| !t.is_empty()),
         reconnect: !cli.no_reconnect,
         compress: match (cli.compress, cli.no_compress) {

@@ -28,6 +28,19 @@ pub fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// The variables cargo sets for the crate it runs (besides `CARGO_PKG_*`
+/// and `CARGO_BIN_EXE_*`), left out of nested builds.
+const CRATE_VARS: &[&str] = &[
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_NAME",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+    "CARGO_RUSTC_CURRENT_DIR",
+    "OUT_DIR",
+];
+
 /// The binaries built by this process so far. The lock also serialises
 /// builds: cargo would block on its own lock anyway, and one message per
 /// build is clearer.
@@ -46,12 +59,27 @@ fn build(path: &Path, args: &[&str]) -> PathBuf {
             .expect("the profile folder is inside the target folder")
             .to_path_buf();
         let release = profile_dir().ends_with("release");
-        let status = Command::new(cargo)
+        let mut command = Command::new(cargo);
+        command
             .args(args)
             .args(release.then_some("--release"))
             .arg("--target-dir")
             .arg(&target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // Cargo sets these for the test binary (its package's name, folder,
+        // version); ring's build script reruns when they change, which
+        // would rebuild ring, rustls, async-nats and the viewer for every
+        // test crate that builds a binary.
+        for (key, _) in std::env::vars_os() {
+            let key_text = key.to_string_lossy();
+            if CRATE_VARS.contains(&key_text.as_ref())
+                || key_text.starts_with("CARGO_PKG_")
+                || key_text.starts_with("CARGO_BIN_EXE_")
+            {
+                command.env_remove(&key);
+            }
+        }
+        let status = command
             .status()
             .expect("running cargo to build a test dependency");
         assert!(status.success(), "cargo {} failed", args.join(" "));

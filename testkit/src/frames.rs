@@ -60,6 +60,23 @@ pub fn frame(channel: u32, kind: ChannelKind, parts: Vec<Part>) -> Frame {
     }
 }
 
+/// A line frame of named traces against the index, with sequence `seq`.
+pub fn lines_frame(channel: u32, seq: u64, traces: &[(&str, &[f64])]) -> Frame {
+    Frame {
+        seq,
+        ..frame(channel, ChannelKind::Line, named_parts(traces))
+    }
+}
+
+/// A heatmap frame of the given row-major values: sequence 1, no range.
+pub fn grid_frame(channel: u32, nx: u32, ny: u32, values: &[f64]) -> Frame {
+    Frame {
+        nx,
+        ny,
+        ..frame(channel, ChannelKind::Heatmap, vec![part("", None, values)])
+    }
+}
+
 /// A line frame: one unnamed trace of `ys` against the index.
 pub fn line_frame(channel: u32, ys: &[f64]) -> Frame {
     frame(channel, ChannelKind::Line, vec![part("", None, ys)])

@@ -39,7 +39,10 @@
 //!   private X server: screenshots, xdotool) with [`xwd`];
 //! - files and pixels: [`TempDir`], [`viewer_files`] (the PNGs and ready
 //!   file a viewer writes), [`Rgb`] (PNGs, screenshots and renders),
-//!   [`RecordingFile`] (a recording written by hand, for replays).
+//!   [`RecordingFile`] (a recording written by hand, for replays);
+//! - the relay: [`NatsServer`] (real nats-server processes: one node, a
+//!   cluster, a leaf) and [`RelayPublisher`] (one process of a relayed
+//!   run, written to PROTOCOL.md with async-nats directly).
 
 #![warn(missing_docs)]
 
@@ -58,6 +61,7 @@ pub mod output_lines;
 pub mod peer_error;
 pub mod procs;
 pub mod recording_file;
+pub mod relay_publisher;
 pub mod rgb;
 pub mod stalled_peer;
 pub mod temp_dir;
@@ -83,6 +87,7 @@ pub use nats_server::NatsServer;
 pub use output_lines::OutputLines;
 pub use peer_error::PeerError;
 pub use recording_file::RecordingFile;
+pub use relay_publisher::{PublisherSpec, RelayPublisher};
 pub use rgb::Rgb;
 pub use stalled_peer::{stalled_peer, stalled_peer_asking, Nagger};
 pub use temp_dir::TempDir;

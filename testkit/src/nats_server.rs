@@ -37,10 +37,23 @@ pub fn binary() -> Option<PathBuf> {
     })
 }
 
-/// A loopback port nothing listens on (the OS's next ephemeral one).
+/// A loopback port nothing listens on (the OS's next ephemeral one), and
+/// never one this process handed out before: the listener that found it
+/// is closed at once, so the OS may offer the same port again to the next
+/// call (a cluster asks for nine in a row).
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("binding a free port");
-    listener.local_addr().expect("its address").port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    loop {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding a free port");
+        let port = listener.local_addr().expect("its address").port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// One nats-server process.
@@ -225,6 +238,13 @@ impl NatsServer {
             TcpStream::connect(("127.0.0.1", self.port)).is_ok()
                 && http_get(self.http_port, path).is_some_and(|body| body.contains("\"ok\""))
         });
+    }
+
+    /// The monitoring endpoint's list of client connections (`/connz`,
+    /// JSON), to tell which node a client is on; empty when it does not
+    /// answer.
+    pub fn connections(&self) -> String {
+        http_get(self.http_port, "/connz").unwrap_or_default()
     }
 
     /// The server's log so far (for failure messages).

@@ -85,6 +85,8 @@ pub struct Status {
     pub recording: Option<RecordingStatus>,
     /// Where a replay stands (`plotcast-viewer FILE`), if this is one.
     pub replay: Option<ReplayStatus>,
+    /// The NATS relay and run, when the data comes through one.
+    pub relay: Option<super::RelayStatus>,
 }
 
 impl Status {

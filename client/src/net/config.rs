@@ -4,11 +4,16 @@ use std::time::Duration;
 
 use plotcast_protocol::DEFAULT_MAX_FRAME_BYTES;
 
+use super::relay::config::RelayConfig;
+
 /// Settings of the network side.
 #[derive(Debug, Clone)]
 pub struct NetConfig {
-    /// Server address, `host:port`.
+    /// Server address, `host:port`; for a relayed run, its address
+    /// without credentials (`nats://host:4222/run`).
     pub addr: String,
+    /// Read a run relayed through NATS instead of connecting to a server.
+    pub relay: Option<RelayConfig>,
     /// Access token for the handshake.
     pub token: Option<String>,
     /// Name sent in the handshake (shown in the server's logs).
@@ -43,6 +48,7 @@ impl Default for NetConfig {
     fn default() -> Self {
         Self {
             addr: format!("{}:{}", crate::cli::DEFAULT_HOST, crate::cli::DEFAULT_PORT),
+            relay: None,
             token: None,
             peer_name: default_peer_name(),
             reconnect: true,

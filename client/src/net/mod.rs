@@ -3,7 +3,8 @@
 //! date; one connection at a time ([`connection`], then its [`session`]),
 //! a window of batches
 //! in flight ([`flow`]), a reader that notices signs of life for the
-//! heartbeat ([`activity`]).
+//! heartbeat ([`activity`]). A run relayed through NATS is read by the
+//! [`relay`] source instead, on the same thread, into the same [`Shared`].
 
 pub mod activity;
 mod config;
@@ -12,6 +13,7 @@ mod event;
 mod fetch;
 pub mod flow;
 pub mod link;
+pub mod relay;
 pub mod session;
 pub mod shared;
 mod thread;

@@ -68,7 +68,24 @@ impl NetHandle {
                     .build()
                     .map_err(NetError::Start)
                     .and_then(|rt| {
-                        rt.block_on(supervise(&cfg, &shared, &wake, &token, &mut recorder))
+                        rt.block_on(async {
+                            match &cfg.relay {
+                                Some(relay) => {
+                                    super::relay::run(
+                                        &cfg,
+                                        relay,
+                                        &shared,
+                                        &wake,
+                                        &token,
+                                        &mut recorder,
+                                    )
+                                    .await
+                                }
+                                None => {
+                                    supervise(&cfg, &shared, &wake, &token, &mut recorder).await
+                                }
+                            }
+                        })
                     });
                 if let Some(recorder) = recorder.as_mut() {
                     recorder.finish();

@@ -33,14 +33,26 @@ pub(crate) fn segments(
     if let Some(recording) = &status.recording {
         out.push(super::replay_status::recording_segment(recording));
     }
-    let server = match (status.server_name.is_empty(), status.address.is_empty()) {
-        (false, false) => format!("{} @ {}", status.server_name, status.address),
-        (false, true) => status.server_name.clone(),
-        (true, false) => status.address.clone(),
-        (true, true) => "plotcast".to_string(),
-    };
-    out.push((server, PLAIN));
+    match &status.relay {
+        // relay host:4222 · run sweep-17 · 4 processes
+        Some(relay) => out.extend(relay.pieces().into_iter().map(|p| (p, PLAIN))),
+        None => {
+            let server = match (status.server_name.is_empty(), status.address.is_empty()) {
+                (false, false) => format!("{} @ {}", status.server_name, status.address),
+                (false, true) => status.server_name.clone(),
+                (true, false) => status.address.clone(),
+                (true, true) => "plotcast".to_string(),
+            };
+            out.push((server, PLAIN));
+        }
+    }
     let (state, color) = match &status.connection {
+        // A relay that answers, but no process of the run yet.
+        Connection::Unreachable {
+            reason,
+            retrying: true,
+            ..
+        } if status.relay.is_some() && reason.starts_with("waiting for") => (reason.clone(), WAIT),
         Connection::Connecting => ("connecting…".to_string(), WAIT),
         Connection::Connected => ("connected".to_string(), GOOD),
         Connection::Unreachable {
@@ -102,6 +114,15 @@ pub(crate) fn segments(
         out.push((format!("round trip {}", human(rtt.as_secs_f64())), PLAIN));
     }
     (out, status.paused.then(|| "PAUSED".to_string()))
+}
+
+/// Where the view's pieces go: after the connection state (relay pieces
+/// and a recording before it).
+fn extra_at(status: &Status) -> usize {
+    match &status.relay {
+        Some(relay) => usize::from(status.recording.is_some()) + relay.pieces().len() + 1,
+        None => 2,
+    }
 }
 
 fn with_reason(head: String, reason: &str) -> String {
@@ -169,7 +190,7 @@ pub(crate) fn status_note(
     now_unix_us: u64,
 ) -> String {
     let (mut pieces, paused) = segments(status, now_unix_us);
-    let at = pieces.len().min(2);
+    let at = pieces.len().min(extra_at(status));
     pieces.splice(at..at, extra.iter().cloned());
     let mut texts: Vec<String> = pieces.into_iter().map(|(t, _)| t).collect();
     texts.extend(paused);
@@ -217,7 +238,7 @@ pub(crate) fn draw_status(
         RGBColor(200, 200, 200).stroke_width(1),
     ))?;
     let (mut pieces, paused) = segments(status, now_unix_us);
-    let at = pieces.len().min(2);
+    let at = pieces.len().min(extra_at(status));
     pieces.splice(at..at, extra.iter().cloned());
     let cy = rect.y + rect.h as i32 / 2;
     let pad = (sizes.status * 0.7) as i32;
@@ -337,6 +358,48 @@ mod tests {
             assert!(!ended.contains("fps"), "{ended}");
         }
         assert!(text(Connection::Connected).contains("57.0 fps"));
+    }
+
+    /// A relayed run names the relay, the run and its processes, and a
+    /// run not started yet is awaited, not an error.
+    #[test]
+    fn a_relayed_run_names_the_relay_the_run_and_its_processes() {
+        let mut s = Status {
+            address: "nats://h:4222/sweep-17".into(),
+            relay: Some(crate::model::RelayStatus {
+                server: "h:4222".into(),
+                run: "sweep-17".into(),
+                runs: 1,
+                processes: 4,
+                ..Default::default()
+            }),
+            connection: Connection::Connected,
+            ..Status::default()
+        };
+        let text = |s: &Status| {
+            segments(s, 0)
+                .0
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect::<Vec<_>>()
+                .join(" · ")
+        };
+        assert!(
+            text(&s).starts_with("relay h:4222 · run sweep-17 · 4 processes · connected"),
+            "{}",
+            text(&s)
+        );
+        s.connection = Connection::Unreachable {
+            attempt: 1,
+            reason: "waiting for run sweep-17 on h:4222".into(),
+            retrying: true,
+        };
+        let (pieces, _) = segments(&s, 0);
+        let waiting = pieces.iter().find(|(t, _)| t.starts_with("waiting"));
+        assert_eq!(
+            waiting,
+            Some(&("waiting for run sweep-17 on h:4222".to_string(), WAIT))
+        );
     }
 
     #[test]
