@@ -110,8 +110,23 @@ pub struct Cli {
 
     /// NATS credentials file (JWT and nkey seed, as `nsc` writes it), for a
     /// nats:// address.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, env = "PLOTCAST_NATS_CREDS", value_name = "FILE")]
     pub nats_creds: Option<PathBuf>,
+
+    /// NATS user, for a nats:// address (or `nats://user:password@host/RUN`);
+    /// with --nats-password.
+    #[arg(long, env = "PLOTCAST_NATS_USER", value_name = "USER")]
+    pub nats_user: Option<String>,
+
+    /// NATS password of --nats-user (better in PLOTCAST_NATS_PASSWORD than on
+    /// a command line others can read).
+    #[arg(
+        long,
+        env = "PLOTCAST_NATS_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
+    pub nats_password: Option<String>,
 
     /// NATS token, for a nats:// address (or `nats://TOKEN@host/RUN`).
     #[arg(

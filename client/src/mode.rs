@@ -36,11 +36,11 @@ impl Mode {
     /// # Errors
     /// A message when options do not fit together.
     pub fn from_cli(cli: &Cli) -> Result<Self, String> {
-        // (--nats-token is left out: PLOTCAST_NATS_TOKEN may be set for
-        // every viewer.)
+        // (NATS credentials are left out: PLOTCAST_NATS_TOKEN and the like
+        // may be set for every viewer, and a computation passes its own to
+        // the viewer it launches that way.)
         if cli.relay_address().is_none() {
             for (given, option) in [
-                (cli.nats_creds.is_some(), "--nats-creds"),
                 (cli.tls_ca.is_some(), "--tls-ca"),
                 (cli.tls_cert.is_some(), "--tls-cert"),
             ] {

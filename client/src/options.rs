@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Size};
 use crate::error::RunError;
 use crate::model::Status;
+use crate::net::relay::address::UrlAuth;
 use crate::net::relay::config::RelayConfig;
 use crate::net::NetConfig;
 use crate::plot_types::PlotTypes;
@@ -118,7 +119,17 @@ impl RunOptions {
 
 /// The network-side part of the command line.
 pub fn net_config(cli: &Cli) -> NetConfig {
-    let relay = cli.relay_address().map(|address| RelayConfig {
+    let relay = cli.relay_address().map(|mut address| {
+        // Credentials given apart from the address (a launched viewer gets
+        // them in its environment), unless the address has its own.
+        if address.auth.is_none() {
+            if let (Some(user), Some(password)) = (&cli.nats_user, &cli.nats_password) {
+                address.auth = Some(UrlAuth::UserPassword(user.clone(), password.clone()));
+            }
+        }
+        address
+    });
+    let relay = relay.map(|address| RelayConfig {
         creds: cli.nats_creds.clone(),
         token: cli.nats_token.clone().filter(|t| !t.is_empty()),
         tls_ca: cli.tls_ca.clone(),
