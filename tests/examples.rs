@@ -148,3 +148,42 @@ fn big_streams_reduced_to_the_viewers_plots() {
         "big: the field's colormap has many colours"
     );
 }
+
+/// Four ranks publish tiles and traces through a real nats-server; a viewer
+/// of the run, connected only to NATS, draws them as one picture.
+#[test]
+fn tiles_publishes_four_ranks_through_nats_into_one_picture() {
+    let nats = plotcast_testkit::NatsServer::start("tiles-example");
+    let dir = TempDir::new("tiles");
+    let mut example = ComputationCommand::example("tiles")
+        // 20 ms a step: long enough for the viewer to start and count its
+        // frames while the ranks publish (a relay viewer waits for a run to
+        // come back, so it does not end when the run does).
+        .steps(1000)
+        .args([&nats.url])
+        .spawn();
+    // A viewer of the run, as on another machine: one picture of the four.
+    let out = dir.join("tiles.png");
+    let finished = ViewerCommand::new()
+        .source(format!("{}/tiles", nats.url))
+        .headless()
+        .size(800, 600)
+        .frames(10)
+        .out(&out)
+        .timeout_secs(120)
+        .current_dir(dir.path())
+        .run(RUN_TIMEOUT);
+    finished.assert_success("the viewer of run tiles");
+    let status = example.wait_exit("the tiles example to finish 1000 steps", RUN_TIMEOUT);
+    assert!(
+        status.success(),
+        "tiles failed: {status}\n{}",
+        example.said()
+    );
+    assert_shows_plot("tiles", &out, 0.2);
+    let img = Rgb::read_png(&out);
+    // Four traces (a legend entry per rank): blue, orange, green, red.
+    for colour in [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40]] {
+        assert!(img.count_near(colour, 20) > 50, "a trace in {colour:?}");
+    }
+}
