@@ -20,20 +20,9 @@ fn one_channel(kind: ChannelKind, nx: u32, ny: u32, y: Vec<f64>) -> PlotState {
     });
     state.apply_frame(
         Frame {
-            channel: 0,
-            seq: 1,
-            timestamp_us: 0,
-            kind,
             nx,
             ny,
-            range: None,
-            parts: vec![Part {
-                name: String::new(),
-                first_index: 0,
-                x: None,
-                y: Array::from_f64(&y),
-            }],
-            lod: None,
+            ..Frame::new(0, 1, 0, kind, vec![Part::from_f64("", None, &y)])
         },
         Instant::now(),
     );

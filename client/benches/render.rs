@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout, Part};
 use plotcast_viewer::model::PlotState;
 use plotcast_viewer::render::{render_with, RenderOptions};
 use plotcast_viewer::view::ViewState;
@@ -37,22 +37,13 @@ fn line_state(n: usize) -> PlotState {
             (40.0 * t).sin() + 0.2 * (7919.0 * t * t).sin()
         })
         .collect();
-    let frame = Frame {
-        channel: 1,
-        seq: 1,
-        timestamp_us: 1,
-        kind: ChannelKind::Line,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts: vec![Part {
-            name: "y".into(),
-            first_index: 0,
-            x: None,
-            y: Array::from_f64(&y),
-        }],
-        lod: None,
-    };
+    let frame = Frame::new(
+        1,
+        1,
+        1,
+        ChannelKind::Line,
+        vec![Part::from_f64("y", None, &y)],
+    );
     state_with(ChannelSpec::new(1, "line", ChannelKind::Line), frame)
 }
 
@@ -64,20 +55,15 @@ fn heatmap_state(n: u32) -> PlotState {
         }
     }
     let frame = Frame {
-        channel: 1,
-        seq: 1,
-        timestamp_us: 1,
-        kind: ChannelKind::Heatmap,
         nx: n,
         ny: n,
-        range: None,
-        parts: vec![Part {
-            name: String::new(),
-            first_index: 0,
-            x: None,
-            y: Array::from_f64(&v),
-        }],
-        lod: None,
+        ..Frame::new(
+            1,
+            1,
+            1,
+            ChannelKind::Heatmap,
+            vec![Part::from_f64("", None, &v)],
+        )
     };
     state_with(ChannelSpec::new(1, "heat", ChannelKind::Heatmap), frame)
 }

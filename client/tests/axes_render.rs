@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use plotcast_protocol::{Array, ChannelKind, ChannelSpec, Frame, Layout, Part, Scale};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, Layout, Part, Scale};
 use plotcast_viewer::colormap::Colormap;
 use plotcast_viewer::model::{ChannelData, PlotState, SeriesHistory, SeriesSet};
 use plotcast_viewer::render::{plot_ticks, render_colorbar, render_with, save_png, RenderOptions};
@@ -23,26 +23,11 @@ const ORANGE: [u8; 3] = [0xff, 0x7f, 0x0e];
 const READOUT_FRAME: [u8; 3] = [160, 160, 160];
 
 fn part(name: &str, x: Option<&[f64]>, y: &[f64]) -> Part {
-    Part {
-        name: name.into(),
-        first_index: 0,
-        x: x.map(Array::from_f64),
-        y: Array::from_f64(y),
-    }
+    Part::from_f64(name, x, y)
 }
 
 fn line_frame(channel: u32, parts: Vec<Part>) -> Frame {
-    Frame {
-        channel,
-        seq: 1,
-        timestamp_us: 1,
-        kind: ChannelKind::Line,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts,
-        lod: None,
-    }
+    Frame::new(channel, 1, 1, ChannelKind::Line, parts)
 }
 
 fn state_of(columns: u16, specs: Vec<ChannelSpec>, frames: Vec<Frame>) -> PlotState {

@@ -14,17 +14,7 @@ use plotcast_protocol::{decode, encode_data, ArrayRef, ChannelKind, FrameRef, Me
 const N: usize = 1_000_000;
 
 fn frame<'a>(parts: &'a [PartRef<'a>]) -> FrameRef<'a> {
-    FrameRef {
-        channel: 1,
-        seq: 1,
-        timestamp_us: 1,
-        kind: ChannelKind::Line,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts,
-        lod: None,
-    }
+    FrameRef::new(1, 1, 1, ChannelKind::Line, parts)
 }
 
 fn codec(c: &mut Criterion) {

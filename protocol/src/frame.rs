@@ -275,6 +275,19 @@ pub struct Part {
     pub y: Array,
 }
 
+impl Part {
+    /// A part named `name` (empty for a channel's only part) of f64 values,
+    /// starting at index 0.
+    pub fn from_f64(name: &str, x: Option<&[f64]>, y: &[f64]) -> Self {
+        Self {
+            name: name.into(),
+            first_index: 0,
+            x: x.map(Array::from_f64),
+            y: Array::from_f64(y),
+        }
+    }
+}
+
 /// A decoded data frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
@@ -299,6 +312,29 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// A frame of `parts` with no grid size, value range or level of
+    /// detail, as [`FrameRef::new`]; set those with struct update syntax
+    /// (`Frame { nx, ny, ..Frame::new(..) }`).
+    pub fn new(
+        channel: u32,
+        seq: u64,
+        timestamp_us: u64,
+        kind: ChannelKind,
+        parts: Vec<Part>,
+    ) -> Self {
+        Self {
+            channel,
+            seq,
+            timestamp_us,
+            kind,
+            nx: 0,
+            ny: 0,
+            range: None,
+            parts,
+            lod: None,
+        }
+    }
+
     /// Calls `f` with the borrowed form of this frame, for re-encoding.
     pub fn with_ref<R>(&self, f: impl FnOnce(&FrameRef<'_>) -> R) -> R {
         let parts: Vec<PartRef<'_>> = self

@@ -12,7 +12,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use plotcast_protocol::{Array, ChannelKind, Frame, Part};
+use plotcast_protocol::{ChannelKind, Frame, Part};
 
 /// A frame's publish time unless a test says: one second after the epoch
 /// (renders that show an age pin "now" to two seconds).
@@ -27,12 +27,7 @@ pub fn unix_us() -> u64 {
 
 /// A trace: its name, its x values (`None`: the index) and its y values.
 pub fn part(name: &str, x: Option<&[f64]>, y: &[f64]) -> Part {
-    Part {
-        name: name.into(),
-        first_index: 0,
-        x: x.map(Array::from_f64),
-        y: Array::from_f64(y),
-    }
+    Part::from_f64(name, x, y)
 }
 
 /// The named arrays of a custom channel, a part each.
@@ -47,17 +42,7 @@ pub fn named_parts(arrays: &[(&str, &[f64])]) -> Vec<Part> {
 /// grid, no range, no level of detail. Struct update syntax sets the rest:
 /// `Frame { nx, ny, ..frame(0, ChannelKind::Heatmap, parts) }`.
 pub fn frame(channel: u32, kind: ChannelKind, parts: Vec<Part>) -> Frame {
-    Frame {
-        channel,
-        seq: 1,
-        timestamp_us: PUBLISHED_US,
-        kind,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts,
-        lod: None,
-    }
+    Frame::new(channel, 1, PUBLISHED_US, kind, parts)
 }
 
 /// A line frame of named traces against the index, with sequence `seq`.

@@ -431,7 +431,7 @@ pub fn export_visible(
 mod tests {
     use std::sync::Arc;
 
-    use plotcast_protocol::{Array, Part};
+    use plotcast_protocol::Part;
 
     use super::*;
     use crate::model::SeriesHistory;
@@ -444,25 +444,14 @@ mod tests {
 
     fn frame(kind: ChannelKind, parts: Vec<Part>, nx: u32, ny: u32) -> ChannelData {
         ChannelData::Snapshot(Arc::new(Frame {
-            channel: 0,
-            seq: 1,
-            timestamp_us: 0,
-            kind,
             nx,
             ny,
-            range: None,
-            parts,
-            lod: None,
+            ..Frame::new(0, 1, 0, kind, parts)
         }))
     }
 
     fn part(name: &str, x: Option<&[f64]>, y: &[f64]) -> Part {
-        Part {
-            name: name.into(),
-            first_index: 0,
-            x: x.map(Array::from_f64),
-            y: Array::from_f64(y),
-        }
+        Part::from_f64(name, x, y)
     }
 
     #[test]
