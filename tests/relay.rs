@@ -11,7 +11,7 @@
 //!   connections: nothing listens) is viewed from the cluster;
 //! - four computations of one run, each publishing one tile of a heatmap
 //!   and one trace, are one picture: the one a single computation of the
-//!   whole draws.
+//!   whole draws, in a viewer started before the run existed.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -237,6 +237,10 @@ fn a_computation_behind_a_leaf_node_is_viewed_from_the_cluster() {
 fn four_computations_of_one_run_are_one_picture() {
     let nats = NatsServer::start("relay-tiles");
     let dir = TempDir::new("relay-tiles");
+    // The viewer comes first, as one opened before a job is scheduled:
+    // it waits for the run (no bucket yet) and shows it when it comes.
+    let mut merged = headless(&dir, "merged", &format!("{}/tiles", nats.url));
+    merged.wait_for_log("waiting for run tiles", LIMIT);
     // Each rank: a quarter of the grid (2 x 2 tiles) and one trace.
     let ranks: Vec<plotcast::Server> = (0..4)
         .map(|rank| {
@@ -270,7 +274,6 @@ fn four_computations_of_one_run_are_one_picture() {
         .start()
         .expect("server starts");
     publish_whole(&whole, 4);
-    let mut merged = headless(&dir, "merged", &format!("{}/tiles", nats.url));
     let mut single = headless(&dir, "single", &whole.local_addr().to_string());
     let m = picture(
         &mut merged,

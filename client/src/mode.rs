@@ -150,9 +150,15 @@ mod tests {
         assert!(mode(&["--record", "a", "--rate", "0"]).is_err());
         assert!(mode(&["r.plotcast", "--at", "-1"]).is_err());
         assert!(mode(&["r.plotcast", "--headless", "--at", "1", "--frames", "3"]).is_err());
-        assert!(mode(&[":4000", "--nats-creds", "x.creds"])
+        assert!(mode(&[":4000", "--tls-ca", "ca.pem"])
             .unwrap_err()
-            .contains("--nats-creds is for a run relayed through NATS"));
+            .contains("--tls-ca is for a run relayed through NATS"));
+        // NATS credentials may come from the environment of every viewer
+        // (PLOTCAST_NATS_CREDS): a direct viewer ignores them.
+        assert_eq!(
+            mode(&[":4000", "--nats-creds", "x.creds"]).unwrap(),
+            Mode::Live
+        );
         assert_eq!(
             mode(&["nats://h/r", "--nats-creds", "x.creds", "--headless"]).unwrap(),
             Mode::Live

@@ -197,17 +197,26 @@ const READY_REFRESH: std::time::Duration = std::time::Duration::from_millis(100)
 /// of frames shown so far, so a script can wait for the window and then
 /// for it to update. The lines after the first carry the status line's
 /// figures at that frame, `key value` each (see [`ReadyFile::presented`]).
-/// Each write is atomic (a reader never sees half a file).
+/// Each write is atomic (a reader never sees half a file). A frame shown
+/// within 100 ms of the last write is written later ([`ReadyFile::due`],
+/// [`ReadyFile::flush`]): the file always comes to say what was shown
+/// last, even when nothing is shown after it.
 #[derive(Debug, Default)]
 pub struct ReadyFile {
     path: Option<PathBuf>,
     last: Option<std::time::Instant>,
+    /// What a frame shown too soon after the last write would have written.
+    pending: Option<String>,
 }
 
 impl ReadyFile {
     /// A ready file at `path`, or none.
     pub fn new(path: Option<PathBuf>) -> Self {
-        Self { path, last: None }
+        Self {
+            path,
+            last: None,
+            pending: None,
+        }
     }
 
     /// Records that `frames` frames have been shown, the last one with
@@ -244,17 +253,9 @@ impl ReadyFile {
         shown_us: u64,
         notes: &[String],
     ) -> Result<(), RunError> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
-        let now = std::time::Instant::now();
-        if self
-            .last
-            .is_some_and(|t| now.duration_since(t) < READY_REFRESH)
-        {
+        if self.path.is_none() {
             return Ok(());
         }
-        self.last = Some(now);
         let mut text = format!("presented {frames}\n");
         if let Some(age) = status.newest_age(shown_us) {
             text += &format!("age_us {}\n", age.as_micros());
@@ -274,6 +275,34 @@ impl ReadyFile {
             text += note;
             text.push('\n');
         }
+        self.pending = Some(text);
+        if self
+            .due()
+            .is_some_and(|due| std::time::Instant::now() < due)
+        {
+            return Ok(());
+        }
+        self.flush()
+    }
+
+    /// When the last frame shown must be written, if it was not yet.
+    pub fn due(&self) -> Option<std::time::Instant> {
+        self.pending.as_ref()?;
+        Some(
+            self.last
+                .map_or_else(std::time::Instant::now, |t| t + READY_REFRESH),
+        )
+    }
+
+    /// Writes the last frame shown, if it was not written yet.
+    ///
+    /// # Errors
+    /// [`RunError::Image`] when the file cannot be written.
+    pub fn flush(&mut self) -> Result<(), RunError> {
+        let (Some(path), Some(text)) = (&self.path, self.pending.take()) else {
+            return Ok(());
+        };
+        self.last = Some(std::time::Instant::now());
         write_atomically(path, |tmp| {
             std::fs::write(tmp, text).map_err(|e| e.to_string())
         })
@@ -283,6 +312,26 @@ impl ReadyFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_frame_shown_too_soon_is_written_when_due() {
+        let dir = std::env::temp_dir().join(format!("plotcast-ready-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        let path = dir.join("ready");
+        let mut ready = ReadyFile::new(Some(path.clone()));
+        let status = Status::default();
+        ready.presented(1, &status, 1).expect("written");
+        assert_eq!(ready.due(), None, "the first frame is written at once");
+        ready.presented(2, &status, 2).expect("kept for later");
+        let read = || std::fs::read_to_string(&path).expect("the ready file");
+        assert!(read().starts_with("presented 1\n"), "{}", read());
+        let due = ready.due().expect("the second frame is owed");
+        assert!(due > std::time::Instant::now(), "not yet due");
+        ready.flush().expect("written");
+        assert!(read().starts_with("presented 2\n"), "{}", read());
+        assert_eq!(ready.due(), None, "nothing owed after the flush");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn frame_paths() {

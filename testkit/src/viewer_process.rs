@@ -154,6 +154,12 @@ impl ViewerProcess {
 
     /// Kills it and returns its stderr.
     pub fn kill(mut self) -> String {
+        self.stop()
+    }
+
+    /// Kills it (if it still runs) and returns its stderr, for a failure
+    /// message.
+    fn stop(&mut self) -> String {
         let _ = self.child.0.kill();
         let _ = self.child.0.wait();
         self.stderr.to_end(OUTPUT_GRACE).to_owned()
@@ -246,16 +252,22 @@ impl ViewerProcess {
         timeout: Duration,
         check: impl Fn(&[String]) -> bool,
     ) -> Vec<String> {
-        Wait::new(what, timeout)
+        let mut seen = Vec::new();
+        let found = Wait::new(what, timeout)
             .every(Duration::from_millis(30))
-            .for_state(|| {
+            .poll(|| {
                 self.assert_running(what);
-                let lines = self.notes();
-                if check(&lines) {
-                    Ok(lines)
-                } else {
-                    Err(lines.join("\n"))
-                }
-            })
+                seen = self.notes();
+                check(&seen).then(|| seen.clone())
+            });
+        found.unwrap_or_else(|| {
+            // What the viewer logged says why it never got there (a
+            // source that never connected, a watch that stayed silent).
+            let stderr = self.stop();
+            panic!(
+                "timed out after {timeout:?} waiting for {what}; seen last:\n{}\nits stderr:\n{stderr}",
+                seen.join("\n")
+            )
+        })
     }
 }

@@ -67,6 +67,8 @@ pub fn run(cfg: NetConfig, opts: &RunOptions) -> Result<Summary, RunError> {
         told_unreachable: None,
     };
     let result = headless.serve(&rx, &net);
+    // The last frame's notes, if they were not written yet.
+    let result = result.and_then(|done| headless.ready.flush().map(|()| done));
     // The network thread may be blocked on nothing but our acknowledgement;
     // stopping it says goodbye to the server.
     drop(rx);
@@ -108,17 +110,27 @@ impl Headless<'_> {
     fn serve(&mut self, rx: &Receiver<NetEvent>, net: &NetHandle) -> Result<Option<u64>, RunError> {
         let deadline = self.opts.timeout.map(|t| Instant::now() + t);
         loop {
-            let event = match deadline {
-                Some(deadline) => {
-                    rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                }
+            // The ready file may owe the last frame's notes (written at most
+            // every 100 ms): wake for them too.
+            let wake = [deadline, self.ready.due()].into_iter().flatten().min();
+            let event = match wake {
+                Some(wake) => rx.recv_timeout(wake.saturating_duration_since(Instant::now())),
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
             self.tell_connection();
             let finished = match event {
                 Ok(NetEvent::Changed) => false,
                 Ok(NetEvent::Finished) | Err(RecvTimeoutError::Disconnected) => true,
-                Err(RecvTimeoutError::Timeout) => return Err(self.timeout()),
+                Err(RecvTimeoutError::Timeout) => {
+                    let now = Instant::now();
+                    if self.ready.due().is_some_and(|due| now >= due) {
+                        self.ready.flush()?;
+                    }
+                    if deadline.is_some_and(|d| now >= d) {
+                        return Err(self.timeout());
+                    }
+                    continue;
+                }
             };
             // With --max-fps, wait for the slot (newer batches merge into
             // the state meanwhile: the frame shows the newest).

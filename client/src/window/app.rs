@@ -553,9 +553,18 @@ impl ApplicationHandler<UserEvent> for App<'_> {
         if self.frames.pacer.should_draw(now) {
             self.canvas.request_redraw();
         }
+        // The last frame's notes, when they were written too soon after
+        // the ones before (nothing may be presented after it).
+        let ready_due = self.ready.due();
+        if ready_due.is_some_and(|due| now >= due) {
+            if let Err(err) = self.ready.flush() {
+                return self.quit(event_loop, Err(err));
+            }
+        }
         let wake = [
             self.deadline,
             refresh,
+            self.ready.due(),
             self.frames.pacer.wake_at(),
             paused_ack,
             replay_wake,
