@@ -27,8 +27,9 @@ use crate::report::{percentile, Report, Row};
 
 const SECTION: &str = "9 level of detail";
 
-/// The slow link of this section: 20 Mbit/s each way, 50 ms round trip.
-fn slow_link() -> LinkSpec {
+/// The slow link of this section (and of section 11's big workload): 20
+/// Mbit/s each way, 50 ms round trip.
+pub(crate) fn slow_link() -> LinkSpec {
     LinkSpec::round_trip(Duration::from_millis(50)).mbit(20.0)
 }
 
@@ -37,7 +38,7 @@ const RAW_FRAME_BYTES: f64 = ((N * N + LINE) * 8) as f64;
 
 /// The big workload (`plotcast_workloads::big`, as `examples/big.rs`) on a
 /// thread of its own, publishing as fast as it runs.
-struct BigPublisher {
+pub(crate) struct BigPublisher {
     server: plotcast::Server,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -45,7 +46,12 @@ struct BigPublisher {
 
 impl BigPublisher {
     fn start() -> Result<Self> {
-        let server = server("bench-big")?;
+        Self::on(server("bench-big")?)
+    }
+
+    /// The workload publishing on `server` (section 11 gives one that
+    /// publishes through NATS).
+    pub(crate) fn on(server: plotcast::Server) -> Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let mut big = BigChannels::new(&server);
@@ -61,6 +67,11 @@ impl BigPublisher {
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// The server it publishes on.
+    pub(crate) fn server(&self) -> &plotcast::Server {
+        &self.server
     }
 }
 

@@ -13,13 +13,22 @@ mod delivery;
 mod draw_loop;
 mod lod;
 mod memory;
+mod paced;
 mod procfs;
 mod publish;
 mod recording;
+mod relay;
+mod relay_age;
+mod relay_big;
+mod relay_cost;
+mod relay_puts;
+mod relay_stalls;
+mod relayed;
 mod remote;
 mod render;
 mod report;
 mod staleness;
+mod subscribers;
 mod viewer;
 mod window;
 
@@ -38,8 +47,9 @@ use crate::report::Report;
     version,
     about,
     after_help = "Sections: 1 publish cost, 2 compute slowdown, 3 throughput, 4 fan-out, \
-                  5 staleness, 6 memory, 7 renderer, 8 remote, 9 level of detail, 10 recording. A \
-                  full run takes a few minutes on 2 cores; the window rows need Xvfb."
+                  5 staleness, 6 memory, 7 renderer, 8 remote, 9 level of detail, 10 recording, \
+                  11 relay (through NATS). A full run takes a few minutes on 2 cores; the \
+                  window rows need Xvfb, section 11 nats-server (skipped without it)."
 )]
 struct Args {
     /// Seconds-long run with tiny counts: checks that every section works,
@@ -66,7 +76,7 @@ fn main() -> Result<()> {
     }
     println!("{}", Report::header());
     type Section = fn(&mut Report, Scale) -> Result<()>;
-    let sections: [(u32, &str, Section); 10] = [
+    let sections: [(u32, &str, Section); 11] = [
         (1, "publish cost", publish::publish_cost),
         (2, "compute slowdown", publish::compute_slowdown),
         (3, "throughput", delivery::throughput),
@@ -77,6 +87,7 @@ fn main() -> Result<()> {
         (8, "remote", remote::remote),
         (9, "level of detail", lod::lod),
         (10, "recording", recording::recording),
+        (11, "relay", relay::relay),
     ];
     for (n, name, run) in sections {
         if !args.only.is_empty() && !args.only.contains(&n) {

@@ -60,7 +60,13 @@ pub fn viewer_binary() -> Result<Option<PathBuf>> {
     if let Ok(cargo) = std::env::var("CARGO") {
         let release = dir.ends_with("release");
         let target = dir.parent().context("the target folder")?;
-        let status = Command::new(cargo)
+        let mut command = Command::new(cargo);
+        for (name, _) in std::env::vars_os() {
+            if set_by_cargo_run(&name.to_string_lossy()) {
+                command.env_remove(&name);
+            }
+        }
+        let status = command
             .args([
                 "build",
                 "--quiet",
@@ -80,11 +86,29 @@ pub fn viewer_binary() -> Result<Option<PathBuf>> {
         Ok(Some(path))
     } else {
         eprintln!(
-            "note: no {} (run the benchmark with cargo): window rows skipped",
+            "note: no {} (run the benchmark with cargo): rows that run the viewer binary skipped",
             path.display()
         );
         Ok(None)
     }
+}
+
+/// The variables `cargo run` gives the program it runs (its package's:
+/// CARGO_MANIFEST_DIR, CARGO_PKG_NAME, ...), which a cargo started by the
+/// program must not inherit: ring's build script reruns when they change,
+/// so with them the viewer's build and the next `cargo run` would each
+/// rebuild ring, rustls, async-nats and everything above them (minutes
+/// each time).
+fn set_by_cargo_run(name: &str) -> bool {
+    name.starts_with("CARGO_MANIFEST_")
+        || name.starts_with("CARGO_PKG_")
+        || [
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+            "OUT_DIR",
+        ]
+        .contains(&name)
 }
 
 /// A private X server, or `None` with a note when there is none (outside
