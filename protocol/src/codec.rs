@@ -8,9 +8,11 @@
 //!          for Hello and Welcome: MAGIC (8 bytes) | version:u16 LE | bincode
 //! ```
 //!
-//! All bincode decoding goes through `decode_header`, which applies
-//! [`MAX_HEADER_BYTES`] as bincode's size limit: a header that claims a huge
-//! container fails before anything is allocated.
+//! A header is at most [`MAX_HEADER_BYTES`] bytes, counted as they are on
+//! the wire (`header_len`): the encoder refuses to write a longer one and
+//! the decoder refuses to read one. Every header is decoded by
+//! [`HeaderDecoder`], which refuses a container whose count could not fit
+//! in the bytes left before anything is allocated.
 
 use bincode::config::{self, Config};
 use bytes::{BufMut, Bytes, BytesMut};
@@ -22,6 +24,7 @@ use crate::compress::{
 };
 use crate::custom::{check_custom_parts, check_spec_plot_type};
 use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire, U16_NAN, U16_TOP};
+use crate::header_decoder::HeaderDecoder;
 use crate::layout::LayoutWire;
 use crate::message::{tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest};
 use crate::{
@@ -32,10 +35,6 @@ use crate::{
 
 fn encode_config() -> impl Config {
     config::standard()
-}
-
-fn decode_config() -> impl Config {
-    config::standard().with_limit::<MAX_HEADER_BYTES>()
 }
 
 /// Rounds up to the payload alignment.
@@ -50,13 +49,13 @@ fn payload_offset(header_len: usize) -> usize {
     padded(LENGTH_PREFIX_BYTES + BODY_PREFIX_BYTES + header_len) - LENGTH_PREFIX_BYTES
 }
 
-fn no_payload(_: &mut BytesMut) {}
+pub(crate) fn no_payload(_: &mut BytesMut) {}
 
 /// Appends one complete frame (length prefix included) to `out`.
 ///
 /// `header` writes the header bytes; `payload_len` bytes are then written by
 /// `payload`. On error `out` is left as it was.
-fn write_frame(
+pub(crate) fn write_frame(
     out: &mut BytesMut,
     msg_tag: u8,
     header: impl FnOnce(&mut BytesMut) -> Result<(), ProtocolError>,
@@ -77,6 +76,15 @@ fn write_frame(
         return Err(err);
     }
     let header_len = out.len() - header_start;
+    // A receiver refuses a longer header: never send one.
+    if header_len > MAX_HEADER_BYTES {
+        out.truncate(start);
+        return Err(ProtocolError::HeaderTooLarge {
+            what: tag_name(msg_tag),
+            len: header_len as u64,
+            max: MAX_HEADER_BYTES as u64,
+        });
+    }
     let pad = payload_offset(header_len) - BODY_PREFIX_BYTES - header_len;
     out.reserve(pad + payload_len);
     out.put_bytes(0, pad);
@@ -308,19 +316,25 @@ pub(crate) fn header_from_bytes<T: DeserializeOwned>(
     decode_header(what, bytes)
 }
 
-/// Decodes a bincode header with the size limit, insisting that it uses
+/// Decodes a header (at most [`MAX_HEADER_BYTES`]), insisting that it uses
 /// every byte.
 fn decode_header<T: DeserializeOwned>(
     what: &'static str,
     bytes: &[u8],
 ) -> Result<T, ProtocolError> {
-    let (value, used) =
-        bincode::serde::decode_from_slice::<T, _>(bytes, decode_config()).map_err(|err| {
-            ProtocolError::BadHeader {
-                what,
-                reason: err.to_string(),
-            }
-        })?;
+    if bytes.len() > MAX_HEADER_BYTES {
+        return Err(ProtocolError::HeaderTooLarge {
+            what,
+            len: bytes.len() as u64,
+            max: MAX_HEADER_BYTES as u64,
+        });
+    }
+    let mut decoder = HeaderDecoder::new(bytes);
+    let value = T::deserialize(&mut decoder).map_err(|err| ProtocolError::BadHeader {
+        what,
+        reason: err.to_string(),
+    })?;
+    let used = decoder.position();
     if used != bytes.len() {
         return Err(ProtocolError::BadHeader {
             what,
@@ -373,6 +387,7 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
     }
     let msg_tag = body[0];
     let header_len = u32::from_le_bytes([body[4], body[5], body[6], body[7]]) as usize;
+    let what = tag_name(msg_tag);
     let payload_start = payload_offset(header_len) as u64;
     if payload_start > len as u64 {
         return Err(ProtocolError::Truncated {
@@ -381,9 +396,16 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
             available: len as u64,
         });
     }
+    // Refused before a byte of it is read.
+    if header_len > MAX_HEADER_BYTES {
+        return Err(ProtocolError::HeaderTooLarge {
+            what,
+            len: header_len as u64,
+            max: MAX_HEADER_BYTES as u64,
+        });
+    }
     let header = &body[BODY_PREFIX_BYTES..BODY_PREFIX_BYTES + header_len];
     let payload = body.slice(payload_start as usize..);
-    let what = tag_name(msg_tag);
     if msg_tag != tag::DATA && !payload.is_empty() {
         return Err(ProtocolError::LengthMismatch {
             declared: 0,

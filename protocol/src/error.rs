@@ -47,6 +47,18 @@ pub enum ProtocolError {
         available: u64,
     },
 
+    /// A header longer than [`MAX_HEADER_BYTES`](crate::MAX_HEADER_BYTES)
+    /// bytes on the wire: refused when received, never sent.
+    #[error("{what} header of {len} bytes is larger than the limit of {max} bytes")]
+    HeaderTooLarge {
+        /// Which message's header.
+        what: &'static str,
+        /// Its length in bytes.
+        len: u64,
+        /// The limit.
+        max: u64,
+    },
+
     /// The dimensions declared in a header do not match the payload bytes.
     #[error(
         "length mismatch: the header declares {declared} payload bytes, the frame carries {actual}"
@@ -79,8 +91,8 @@ pub enum ProtocolError {
         value: u8,
     },
 
-    /// The serialized header could not be decoded (malformed, or larger than
-    /// the decode limit).
+    /// The serialized header could not be decoded: malformed, or a
+    /// container that claims more elements than the header has bytes left.
     #[error("malformed {what} header: {reason}")]
     BadHeader {
         /// Which message's header.

@@ -20,8 +20,13 @@
 //!
 //! Layout:
 //! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`];
+//!   `header_decoder`: how headers are read, each container bounded by
+//!   the header's bytes;
 //! - [`message`]: the [`Message`] enum and the control messages;
 //! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
+//!   [`layout_encoder`]: a layout encoded one channel at a time
+//!   ([`LayoutEncoder`]), refusing a channel that would pass the header
+//!   limit;
 //! - [`colormap`]: the colormap names every viewer draws ([`Colormap`]);
 //! - [`custom`]: custom channels (plot-type names, their data rules, the
 //!   built-in plot types);
@@ -48,7 +53,9 @@ pub mod compress;
 pub mod custom;
 pub mod error;
 pub mod frame;
+mod header_decoder;
 pub mod layout;
+pub mod layout_encoder;
 pub mod limits;
 pub mod lod;
 pub mod message;
@@ -65,6 +72,7 @@ pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};
 pub use error::ProtocolError;
 pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef, U16_NAN, U16_TOP};
 pub use layout::{ChannelKind, ChannelOptions, ChannelSpec, GridCell, Layout, Scale};
+pub use layout_encoder::LayoutEncoder;
 pub use limits::*;
 pub use lod::{GridWindow, Lod, View};
 pub use message::{
