@@ -65,7 +65,7 @@ mod shuffle;
 pub mod util;
 
 pub use chunked::{ChunkedSeries, CHUNK_POINTS};
-pub use clock::{ClockEstimator, ClockSample};
+pub use clock::{ClockEstimator, ClockSample, ImpossibleSample};
 pub use codec::{compress_data, decode, encode, encode_data, encode_into, FrameCodec};
 pub use colormap::{Colormap, UnknownColormap};
 pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};

@@ -49,3 +49,8 @@ pub const MAX_NAME_BYTES: usize = 1024;
 /// Viewers size their window from their own measurements, well below this
 /// on fast links.
 pub const MAX_BATCHES_IN_FLIGHT: u64 = 16;
+
+/// Largest clock offset between two peers a receiver believes, in µs
+/// (24 hours): clocks further apart mean a broken or hostile peer, and a
+/// Pong that says so is ignored (see `ClockSample::from_pong`).
+pub const MAX_CLOCK_OFFSET_US: i64 = 24 * 60 * 60 * 1_000_000;

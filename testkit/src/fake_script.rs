@@ -1,11 +1,11 @@
 //! What a [`FakeServer`](crate::FakeServer) does: its name and session, its
 //! layout, the frames of each batch, and the misbehaviours a viewer test
 //! asks of it (refuse, never answer, close after N batches, say goodbye or
-//! not, no heartbeats).
+//! not, no heartbeats, impossible clock samples).
 
 use std::sync::Arc;
 
-use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, GoodbyeCode, Layout, Reject};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, GoodbyeCode, Layout, Pong, Reject};
 
 use crate::frames::heatmap_frame;
 
@@ -38,6 +38,9 @@ pub struct Script {
     pub heartbeat_timeout_ms: u32,
     /// False: ignore pings and send none (a server that hangs).
     pub heartbeats: bool,
+    /// Pongs sent right after the layout, whatever the viewer asked:
+    /// clock samples from a broken server.
+    pub early_pongs: Vec<Pong>,
 }
 
 impl Script {
@@ -62,6 +65,7 @@ impl Script {
             goodbye_code: GoodbyeCode::ComputationEnded,
             heartbeat_timeout_ms: 10_000,
             heartbeats: true,
+            early_pongs: Vec::new(),
         }
     }
 }

@@ -228,6 +228,9 @@ async fn serve(
     if script.heartbeats {
         send(&mut write, &Message::Ping(Ping::at(42, unix_us()))).await?;
     }
+    for pong in &script.early_pongs {
+        send(&mut write, &Message::Pong(*pong)).await?;
+    }
     let (mut sent, mut first_grant) = (0u64, None);
     loop {
         let next = tokio::select! {

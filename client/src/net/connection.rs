@@ -48,6 +48,8 @@ struct Handshaken {
     welcome: Result<Welcome, End>,
     /// Hello to Welcome: a round trip with no data in flight.
     round_trip: Duration,
+    /// When the TCP connection was made.
+    connected_at: Instant,
 }
 
 impl Link<'_> {
@@ -59,6 +61,7 @@ impl Link<'_> {
             mut write,
             welcome,
             round_trip,
+            connected_at,
         }) = self.handshake().await?
         else {
             return Ok(End::Cancelled);
@@ -81,9 +84,16 @@ impl Link<'_> {
             s.status.connection = Connection::Connected;
         });
         (self.wake)(NetEvent::Changed);
-        let result = Session::new(self, &mut frames, &mut write, &welcome, round_trip)
-            .run()
-            .await;
+        let result = Session::new(
+            self,
+            &mut frames,
+            &mut write,
+            &welcome,
+            round_trip,
+            connected_at,
+        )
+        .run()
+        .await;
         if matches!(result, Ok(End::Cancelled)) {
             let bye = Message::Goodbye(Goodbye {
                 code: GoodbyeCode::Normal,
@@ -117,6 +127,7 @@ impl Link<'_> {
                 Ok(Ok(stream)) => stream,
             },
         };
+        let connected_at = Instant::now();
         stream.set_nodelay(true)?;
         let (read, mut write) = stream.into_split();
         let mut frames = FramedRead::new(
@@ -180,6 +191,7 @@ impl Link<'_> {
             write,
             welcome,
             round_trip: hello_sent.elapsed(),
+            connected_at,
         }))
     }
 }

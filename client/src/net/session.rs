@@ -98,6 +98,10 @@ pub(crate) struct Session<'s, 'a> {
     first_grant_at: Option<tokio::time::Instant>,
     /// Ready messages go out (the views were sent, or waiting timed out).
     granting: bool,
+    /// When the TCP connection was made: no round trip on it is longer.
+    connected_at: Instant,
+    /// A pong was ignored as impossible (said once in the log).
+    impossible_seen: bool,
 }
 
 impl<'s, 'a> Session<'s, 'a> {
@@ -108,6 +112,7 @@ impl<'s, 'a> Session<'s, 'a> {
         write: &'s mut OwnedWriteHalf,
         welcome: &Welcome,
         handshake_round_trip: Duration,
+        connected_at: Instant,
     ) -> Self {
         let mut flow = FlowControl::new();
         flow.add_round_trip(handshake_round_trip);
@@ -128,6 +133,8 @@ impl<'s, 'a> Session<'s, 'a> {
             sent_views: HashMap::new(),
             layout_seen: None,
             first_grant_at: None,
+            connected_at,
+            impossible_seen: false,
         }
     }
 
@@ -300,8 +307,18 @@ impl<'s, 'a> Session<'s, 'a> {
     async fn on_pong(&mut self, pong: &Pong, arrived_us: u64) -> Result<(), NetError> {
         // Control messages are not batch data.
         self.batch_bytes = self.batch_bytes.saturating_sub(PONG_WIRE_BYTES);
-        let Some(sample) = ClockSample::from_pong(pong, arrived_us) else {
-            return Ok(());
+        let connected_us =
+            u64::try_from(self.connected_at.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let sample = match ClockSample::from_pong(pong, arrived_us, connected_us) {
+            Ok(sample) => sample,
+            // The estimate stays what it was; a broken server sends many.
+            Err(err) => {
+                if !self.impossible_seen {
+                    self.impossible_seen = true;
+                    warn!("clock sample ignored (and any more from this server): {err}");
+                }
+                return Ok(());
+            }
         };
         self.clock.add(sample);
         self.flow.pong(sample.round_trip_us);
