@@ -372,11 +372,28 @@ fn split_magic(header: &[u8]) -> Result<(u16, &[u8]), ProtocolError> {
 
 /// Decodes one frame body (as yielded by [`FrameCodec`], without the length
 /// prefix). Arrays in data frames share `body`'s buffer: nothing is copied.
+/// Data frames compressed with any codec this build knows are read (a
+/// recording holds frames of many connections); a viewer reads with
+/// [`decode_on`].
 ///
 /// # Errors
 /// A typed [`ProtocolError`] for every way the bytes can be wrong; never
 /// panics and never allocates more than the body's own size.
 pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
+    decode_with(body, None)
+}
+
+/// [`decode`] for a connection whose handshake settled on `codec`
+/// (`Welcome.codec`): a data frame compressed with another codec (on a
+/// connection without compression, any) breaks the protocol.
+///
+/// # Errors
+/// As [`decode`], and [`ProtocolError::CodecNotNegotiated`].
+pub fn decode_on(body: Bytes, codec: u8) -> Result<Message, ProtocolError> {
+    decode_with(body, Some(codec))
+}
+
+fn decode_with(body: Bytes, negotiated: Option<u8>) -> Result<Message, ProtocolError> {
     let len = body.len();
     if len < BODY_PREFIX_BYTES {
         return Err(ProtocolError::Truncated {
@@ -447,7 +464,7 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
             let wire: LayoutWire = decode_header(what, header)?;
             Message::Layout(Layout::try_from(wire)?)
         }
-        tag::DATA => Message::Data(decode_data(header, payload)?),
+        tag::DATA => Message::Data(decode_data(header, payload, negotiated)?),
         tag::BATCH_END => Message::BatchEnd(decode_header(what, header)?),
         tag::READY => Message::Ready(decode_header(what, header)?),
         tag::VIEW => Message::View(decode_header(what, header)?),
@@ -465,8 +482,22 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
     Ok(msg)
 }
 
-fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
+fn decode_data(
+    header: &[u8],
+    payload: Bytes,
+    negotiated: Option<u8>,
+) -> Result<Frame, ProtocolError> {
     let wire: FrameWire = decode_header("data", header)?;
+    if let Some(negotiated) = negotiated {
+        // Uncompressed is always allowed: a frame is compressed only when
+        // that makes it smaller.
+        if wire.codec != CODEC_NONE && wire.codec != negotiated {
+            return Err(ProtocolError::CodecNotNegotiated {
+                found: wire.codec,
+                negotiated,
+            });
+        }
+    }
     let kind = ChannelKind::try_from(wire.kind)?;
     // Sum the declared sizes in u128: a header may claim 2^40 elements of
     // 2^40 parts and must still get a clean length mismatch, not an overflow.

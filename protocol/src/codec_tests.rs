@@ -605,7 +605,28 @@ fn compressed_data_round_trips_and_shrinks() {
         .decode(&mut buf)
         .unwrap()
         .unwrap();
-    assert_eq!(decode(body).unwrap(), Message::Data(f));
+    assert_eq!(decode(body.clone()).unwrap(), Message::Data(f.clone()));
+    // On a connection: read when its codec was settled on, refused on one
+    // without compression (or with another codec); uncompressed always read.
+    assert_eq!(
+        decode_on(body.clone(), CODEC_LZ4_SHUFFLE).unwrap(),
+        Message::Data(f.clone())
+    );
+    for negotiated in [CODEC_NONE, 9] {
+        let err = decode_on(body.clone(), negotiated).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::CodecNotNegotiated { found: CODEC_LZ4_SHUFFLE, negotiated: n } if n == negotiated),
+            "{err}"
+        );
+    }
+    assert!(decode_on(body, CODEC_NONE)
+        .unwrap_err()
+        .to_string()
+        .contains("no compression"));
+    assert_eq!(
+        decode_on(raw.slice(4..), CODEC_LZ4_SHUFFLE).unwrap(),
+        Message::Data(f)
+    );
     // Noise does not compress: the frame stays as it was.
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     let noise: Vec<f64> = (0..4096)

@@ -91,6 +91,16 @@ pub enum ProtocolError {
         value: u8,
     },
 
+    /// A data frame compressed with a codec the connection's handshake did
+    /// not settle on (on a connection without compression, any codec).
+    #[error("data frame compressed with codec {found} on a connection whose codec is {negotiated} ({})", if *.negotiated == crate::CODEC_NONE { "no compression" } else { "another one" })]
+    CodecNotNegotiated {
+        /// The frame's codec.
+        found: u8,
+        /// The connection's codec (`Welcome.codec`).
+        negotiated: u8,
+    },
+
     /// The serialized header could not be decoded: malformed, or a
     /// container that claims more elements than the header has bytes left.
     #[error("malformed {what} header: {reason}")]

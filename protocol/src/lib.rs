@@ -19,7 +19,8 @@
 //! ```
 //!
 //! Layout:
-//! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`];
+//! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`],
+//!   [`decode_on`];
 //!   `header_decoder`: how headers are read, each container bounded by
 //!   the header's bytes;
 //! - [`message`]: the [`Message`] enum and the control messages;
@@ -66,7 +67,7 @@ pub mod util;
 
 pub use chunked::{ChunkedSeries, CHUNK_POINTS};
 pub use clock::{ClockEstimator, ClockSample, ImpossibleSample};
-pub use codec::{compress_data, decode, encode, encode_data, encode_into, FrameCodec};
+pub use codec::{compress_data, decode, decode_on, encode, encode_data, encode_into, FrameCodec};
 pub use colormap::{Colormap, UnknownColormap};
 pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};
 pub use error::ProtocolError;
