@@ -66,6 +66,11 @@ pub enum NetError {
     #[error("protocol error: {0}")]
     Protocol(#[from] ProtocolError),
 
+    /// The server sent what this viewer never asked for or agreed to; the
+    /// connection is closed (and, with reconnect, made again).
+    #[error("protocol violation by the server: {0}")]
+    Violation(#[from] Violation),
+
     /// The server sent a valid message at the wrong moment.
     #[error("unexpected {got} message {when}")]
     Unexpected {
@@ -82,6 +87,55 @@ pub enum NetError {
     /// The network thread could not start.
     #[error("cannot start the network thread: {0}")]
     Start(std::io::Error),
+}
+
+/// What a server may not send: each closes the connection, named in the
+/// message (PROTOCOL.md: flow control and the codec negotiation).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Violation {
+    /// A batch end numbered beyond the batches this viewer asked for.
+    #[error("batch {batch} arrived, but this viewer granted batches up to {granted} only")]
+    BatchBeyondGrant {
+        /// The batch's number.
+        batch: u64,
+        /// The highest batch asked for.
+        granted: u64,
+    },
+    /// A data frame when every batch asked for had ended.
+    #[error("a data frame arrived after all {granted} batches this viewer granted had ended")]
+    DataBeyondGrant {
+        /// The highest batch asked for.
+        granted: u64,
+    },
+    /// A batch end whose number is not the next one.
+    #[error("batch end {got} out of order: the next batch is {expected}")]
+    BatchOutOfOrder {
+        /// The number received.
+        got: u64,
+        /// The number due.
+        expected: u64,
+    },
+    /// A `Welcome.codec` this viewer does not know.
+    #[error("the welcome names codec {codec}, which this viewer does not know")]
+    UnknownCodec {
+        /// The codec named.
+        codec: u8,
+    },
+    /// A `Welcome.codec` this viewer knows but did not offer.
+    #[error("the welcome names codec {codec}, which this viewer did not offer")]
+    CodecNotOffered {
+        /// The codec named.
+        codec: u8,
+    },
+    /// A data frame compressed with a codec the handshake did not settle on.
+    #[error("a data frame compressed with codec {found} on a connection whose codec is {negotiated}{}", if *.negotiated == plotcast_protocol::CODEC_NONE { " (no compression)" } else { "" })]
+    UnsettledCodec {
+        /// The frame's codec.
+        found: u8,
+        /// The connection's (`Welcome.codec`).
+        negotiated: u8,
+    },
 }
 
 impl NetError {

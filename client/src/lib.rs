@@ -111,7 +111,7 @@ pub mod error;
 pub mod plot_types;
 
 pub use colormap::Colormap;
-pub use error::{NetError, RunError};
+pub use error::{NetError, RunError, Violation};
 pub use model::AxisView;
 pub use plot_types::{PlotType, PlotTypes};
 pub use viewer::Viewer;

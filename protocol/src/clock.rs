@@ -16,7 +16,9 @@
 
 use std::collections::VecDeque;
 
-use crate::{Ping, Pong};
+use thiserror::Error;
+
+use crate::{Ping, Pong, MAX_CLOCK_OFFSET_US};
 
 impl Ping {
     /// A ping leaving now (`sent_us` is the caller's clock).
@@ -47,12 +49,62 @@ pub struct ClockSample {
     pub offset_us: i64,
 }
 
+/// Why a Pong is not a clock sample: its timestamps cannot be right (a
+/// broken or hostile peer). The receiver ignores it and keeps its
+/// estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ImpossibleSample {
+    /// The other side says it answered before it received the ping.
+    #[error("the peer answered {held_us} µs before it received the ping")]
+    AnsweredBeforeReceived {
+        /// How long before (µs).
+        held_us: u64,
+    },
+    /// The peer claims to have held the ping longer than the whole
+    /// exchange took (or the pong arrived before its ping left).
+    #[error("its round trip is negative ({round_trip_us} µs)")]
+    NegativeRoundTrip {
+        /// The round trip it gives (µs, saturated).
+        round_trip_us: i64,
+    },
+    /// A round trip longer than this connection has existed.
+    #[error("its round trip of {round_trip_us} µs is longer than the connection has existed ({connected_us} µs)")]
+    LongerThanConnection {
+        /// The round trip it gives (µs).
+        round_trip_us: u64,
+        /// How long the connection has existed (µs).
+        connected_us: u64,
+    },
+    /// Clocks further apart than any plausible clock error.
+    #[error("its clock offset of {offset_us} µs is beyond ±{MAX_CLOCK_OFFSET_US} µs (24 h)")]
+    OffsetTooLarge {
+        /// The offset it gives (µs, saturated).
+        offset_us: i64,
+    },
+}
+
+/// `value` as an i64, saturated.
+fn saturate(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
+}
+
 impl ClockSample {
     /// The sample of an exchange: `pong` answered a ping of ours and arrived
-    /// at `received_us` (our clock). `None` when the timestamps cannot be
-    /// right (the pong arrived before its ping left, or the other side
-    /// answered before it received): a broken or hostile peer, ignored.
-    pub fn from_pong(pong: &Pong, received_us: u64) -> Option<Self> {
+    /// at `received_us` (our clock), on a connection that has existed for
+    /// `connected_us`.
+    ///
+    /// # Errors
+    /// [`ImpossibleSample`] when the timestamps cannot be right: a negative
+    /// round trip, one longer than the connection has existed, an answer
+    /// before the ping arrived, or clocks more than
+    /// [`MAX_CLOCK_OFFSET_US`] apart. Believing such a sample would show a
+    /// clock offset of `i64::MAX` and ages of centuries.
+    pub fn from_pong(
+        pong: &Pong,
+        received_us: u64,
+        connected_us: u64,
+    ) -> Result<Self, ImpossibleSample> {
         let [t0, t1, t2, t3] = [
             pong.ping_sent_us,
             pong.received_us,
@@ -60,20 +112,33 @@ impl ClockSample {
             received_us,
         ]
         .map(i128::from);
-        if t3 < t0 || t2 < t1 {
-            return None;
+        if t2 < t1 {
+            return Err(ImpossibleSample::AnsweredBeforeReceived {
+                held_us: u64::try_from(t1 - t2).unwrap_or(u64::MAX),
+            });
         }
-        // A peer that claims to have held the ping longer than the whole
-        // exchange took is lying; treat the wire time as zero.
-        let round_trip = ((t3 - t0) - (t2 - t1)).max(0);
+        let round_trip = (t3 - t0) - (t2 - t1);
+        let Ok(round_trip_us) = u64::try_from(round_trip) else {
+            return Err(ImpossibleSample::NegativeRoundTrip {
+                round_trip_us: saturate(round_trip),
+            });
+        };
+        if round_trip_us > connected_us {
+            return Err(ImpossibleSample::LongerThanConnection {
+                round_trip_us,
+                connected_us,
+            });
+        }
         let offset = ((t1 - t0) + (t2 - t3)) / 2;
-        Some(Self {
-            round_trip_us: u64::try_from(round_trip).unwrap_or(u64::MAX),
-            offset_us: i64::try_from(offset).unwrap_or(if offset < 0 {
-                i64::MIN
-            } else {
-                i64::MAX
-            }),
+        if offset.abs() > i128::from(MAX_CLOCK_OFFSET_US) {
+            return Err(ImpossibleSample::OffsetTooLarge {
+                offset_us: saturate(offset),
+            });
+        }
+        Ok(Self {
+            round_trip_us,
+            // Within ±24 h: exact.
+            offset_us: saturate(offset),
         })
     }
 }
@@ -156,7 +221,7 @@ mod tests {
             received_us: t1 as u64,
             sent_us: t2 as u64,
         };
-        ClockSample::from_pong(&pong, t3).unwrap()
+        ClockSample::from_pong(&pong, t3, u64::MAX).unwrap()
     }
 
     #[test]
@@ -209,22 +274,89 @@ mod tests {
             received_us: 5,
             sent_us: 6,
         };
-        assert_eq!(ClockSample::from_pong(&back_in_time, 50), None);
+        assert_eq!(
+            ClockSample::from_pong(&back_in_time, 50, u64::MAX),
+            Err(ImpossibleSample::NegativeRoundTrip { round_trip_us: -51 })
+        );
         let held_backwards = Pong {
             nonce: 1,
             ping_sent_us: 0,
             received_us: 9,
             sent_us: 5,
         };
-        assert_eq!(ClockSample::from_pong(&held_backwards, 50), None);
-        let extreme = Pong {
+        assert_eq!(
+            ClockSample::from_pong(&held_backwards, 50, u64::MAX),
+            Err(ImpossibleSample::AnsweredBeforeReceived { held_us: 4 })
+        );
+    }
+
+    /// The samples of a broken or hostile peer are refused, each with its
+    /// reason; the estimate keeps what it had.
+    #[test]
+    fn impossible_samples_are_refused() {
+        let now = 1_700_000_000_000_000u64;
+        let pong = |t0: u64, t1: u64, t2: u64| Pong {
             nonce: 1,
-            ping_sent_us: 0,
-            received_us: u64::MAX,
-            sent_us: u64::MAX,
+            ping_sent_us: t0,
+            received_us: t1,
+            sent_us: t2,
         };
-        let s = ClockSample::from_pong(&extreme, u64::MAX).unwrap();
-        assert_eq!(s.round_trip_us, u64::MAX);
-        assert!(s.offset_us > 0);
+        let connected = 10_000_000; // 10 s
+                                    // From the far future: an offset of about 2^63 µs.
+        let far = pong(now - 1_000, u64::MAX - 1, u64::MAX);
+        let err = ClockSample::from_pong(&far, now, connected).unwrap_err();
+        assert!(
+            matches!(err, ImpossibleSample::OffsetTooLarge { offset_us } if offset_us > 1 << 62),
+            "{err}"
+        );
+        assert!(err.to_string().contains("beyond"), "{err}");
+        // Just past ±24 h either way; just within is believed.
+        let day = MAX_CLOCK_OFFSET_US as u64;
+        for (t1, ok) in [
+            (now + day + 1, false),
+            (now - day - 1, false),
+            (now + day, true),
+            (now - day, true),
+        ] {
+            let got = ClockSample::from_pong(&pong(now, t1, t1), now, connected);
+            assert_eq!(
+                got.is_ok(),
+                ok,
+                "offset {}: {got:?}",
+                t1 as i128 - now as i128
+            );
+        }
+        // Held 5 s of an exchange that took 1 s: negative (this used to be
+        // taken as a round trip of 0, the best sample of all).
+        let held = pong(now - 1_000_000, now, now + 5_000_000);
+        let err = ClockSample::from_pong(&held, now, connected).unwrap_err();
+        assert_eq!(
+            err,
+            ImpossibleSample::NegativeRoundTrip {
+                round_trip_us: -4_000_000
+            }
+        );
+        // A ping "sent" an hour ago on a connection of 10 s.
+        let old = pong(now - 3_600_000_000, now - 1_000, now - 1_000);
+        let err = ClockSample::from_pong(&old, now, connected).unwrap_err();
+        assert_eq!(
+            err,
+            ImpossibleSample::LongerThanConnection {
+                round_trip_us: 3_600_000_000,
+                connected_us: connected
+            }
+        );
+        // The pong of the issue: i64::MAX offset, 9.2·10^18 µs ages.
+        let issue = pong(now, i64::MAX as u64, i64::MAX as u64);
+        assert!(ClockSample::from_pong(&issue, now + 500, connected).is_err());
+        // A sane one beside them is believed.
+        let sane = ClockSample::from_pong(&pong(now, now + 250, now + 300), now + 600, connected);
+        assert_eq!(
+            sane,
+            Ok(ClockSample {
+                round_trip_us: 550,
+                offset_us: -25
+            })
+        );
     }
 }

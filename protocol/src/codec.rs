@@ -8,9 +8,11 @@
 //!          for Hello and Welcome: MAGIC (8 bytes) | version:u16 LE | bincode
 //! ```
 //!
-//! All bincode decoding goes through `decode_header`, which applies
-//! [`MAX_HEADER_BYTES`] as bincode's size limit: a header that claims a huge
-//! container fails before anything is allocated.
+//! A header is at most [`MAX_HEADER_BYTES`] bytes, counted as they are on
+//! the wire (`header_len`): the encoder refuses to write a longer one and
+//! the decoder refuses to read one. Every header is decoded by
+//! [`HeaderDecoder`], which refuses a container whose count could not fit
+//! in the bytes left before anything is allocated.
 
 use bincode::config::{self, Config};
 use bytes::{BufMut, Bytes, BytesMut};
@@ -22,6 +24,7 @@ use crate::compress::{
 };
 use crate::custom::{check_custom_parts, check_spec_plot_type};
 use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire, U16_NAN, U16_TOP};
+use crate::header_decoder::HeaderDecoder;
 use crate::layout::LayoutWire;
 use crate::message::{tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest};
 use crate::{
@@ -32,10 +35,6 @@ use crate::{
 
 fn encode_config() -> impl Config {
     config::standard()
-}
-
-fn decode_config() -> impl Config {
-    config::standard().with_limit::<MAX_HEADER_BYTES>()
 }
 
 /// Rounds up to the payload alignment.
@@ -50,13 +49,13 @@ fn payload_offset(header_len: usize) -> usize {
     padded(LENGTH_PREFIX_BYTES + BODY_PREFIX_BYTES + header_len) - LENGTH_PREFIX_BYTES
 }
 
-fn no_payload(_: &mut BytesMut) {}
+pub(crate) fn no_payload(_: &mut BytesMut) {}
 
 /// Appends one complete frame (length prefix included) to `out`.
 ///
 /// `header` writes the header bytes; `payload_len` bytes are then written by
 /// `payload`. On error `out` is left as it was.
-fn write_frame(
+pub(crate) fn write_frame(
     out: &mut BytesMut,
     msg_tag: u8,
     header: impl FnOnce(&mut BytesMut) -> Result<(), ProtocolError>,
@@ -77,6 +76,15 @@ fn write_frame(
         return Err(err);
     }
     let header_len = out.len() - header_start;
+    // A receiver refuses a longer header: never send one.
+    if header_len > MAX_HEADER_BYTES {
+        out.truncate(start);
+        return Err(ProtocolError::HeaderTooLarge {
+            what: tag_name(msg_tag),
+            len: header_len as u64,
+            max: MAX_HEADER_BYTES as u64,
+        });
+    }
     let pad = payload_offset(header_len) - BODY_PREFIX_BYTES - header_len;
     out.reserve(pad + payload_len);
     out.put_bytes(0, pad);
@@ -308,19 +316,25 @@ pub(crate) fn header_from_bytes<T: DeserializeOwned>(
     decode_header(what, bytes)
 }
 
-/// Decodes a bincode header with the size limit, insisting that it uses
+/// Decodes a header (at most [`MAX_HEADER_BYTES`]), insisting that it uses
 /// every byte.
 fn decode_header<T: DeserializeOwned>(
     what: &'static str,
     bytes: &[u8],
 ) -> Result<T, ProtocolError> {
-    let (value, used) =
-        bincode::serde::decode_from_slice::<T, _>(bytes, decode_config()).map_err(|err| {
-            ProtocolError::BadHeader {
-                what,
-                reason: err.to_string(),
-            }
-        })?;
+    if bytes.len() > MAX_HEADER_BYTES {
+        return Err(ProtocolError::HeaderTooLarge {
+            what,
+            len: bytes.len() as u64,
+            max: MAX_HEADER_BYTES as u64,
+        });
+    }
+    let mut decoder = HeaderDecoder::new(bytes);
+    let value = T::deserialize(&mut decoder).map_err(|err| ProtocolError::BadHeader {
+        what,
+        reason: err.to_string(),
+    })?;
+    let used = decoder.position();
     if used != bytes.len() {
         return Err(ProtocolError::BadHeader {
             what,
@@ -358,11 +372,28 @@ fn split_magic(header: &[u8]) -> Result<(u16, &[u8]), ProtocolError> {
 
 /// Decodes one frame body (as yielded by [`FrameCodec`], without the length
 /// prefix). Arrays in data frames share `body`'s buffer: nothing is copied.
+/// Data frames compressed with any codec this build knows are read (a
+/// recording holds frames of many connections); a viewer reads with
+/// [`decode_on`].
 ///
 /// # Errors
 /// A typed [`ProtocolError`] for every way the bytes can be wrong; never
 /// panics and never allocates more than the body's own size.
 pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
+    decode_with(body, None)
+}
+
+/// [`decode`] for a connection whose handshake settled on `codec`
+/// (`Welcome.codec`): a data frame compressed with another codec (on a
+/// connection without compression, any) breaks the protocol.
+///
+/// # Errors
+/// As [`decode`], and [`ProtocolError::CodecNotNegotiated`].
+pub fn decode_on(body: Bytes, codec: u8) -> Result<Message, ProtocolError> {
+    decode_with(body, Some(codec))
+}
+
+fn decode_with(body: Bytes, negotiated: Option<u8>) -> Result<Message, ProtocolError> {
     let len = body.len();
     if len < BODY_PREFIX_BYTES {
         return Err(ProtocolError::Truncated {
@@ -373,6 +404,7 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
     }
     let msg_tag = body[0];
     let header_len = u32::from_le_bytes([body[4], body[5], body[6], body[7]]) as usize;
+    let what = tag_name(msg_tag);
     let payload_start = payload_offset(header_len) as u64;
     if payload_start > len as u64 {
         return Err(ProtocolError::Truncated {
@@ -381,9 +413,16 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
             available: len as u64,
         });
     }
+    // Refused before a byte of it is read.
+    if header_len > MAX_HEADER_BYTES {
+        return Err(ProtocolError::HeaderTooLarge {
+            what,
+            len: header_len as u64,
+            max: MAX_HEADER_BYTES as u64,
+        });
+    }
     let header = &body[BODY_PREFIX_BYTES..BODY_PREFIX_BYTES + header_len];
     let payload = body.slice(payload_start as usize..);
-    let what = tag_name(msg_tag);
     if msg_tag != tag::DATA && !payload.is_empty() {
         return Err(ProtocolError::LengthMismatch {
             declared: 0,
@@ -425,7 +464,7 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
             let wire: LayoutWire = decode_header(what, header)?;
             Message::Layout(Layout::try_from(wire)?)
         }
-        tag::DATA => Message::Data(decode_data(header, payload)?),
+        tag::DATA => Message::Data(decode_data(header, payload, negotiated)?),
         tag::BATCH_END => Message::BatchEnd(decode_header(what, header)?),
         tag::READY => Message::Ready(decode_header(what, header)?),
         tag::VIEW => Message::View(decode_header(what, header)?),
@@ -443,8 +482,22 @@ pub fn decode(body: Bytes) -> Result<Message, ProtocolError> {
     Ok(msg)
 }
 
-fn decode_data(header: &[u8], payload: Bytes) -> Result<Frame, ProtocolError> {
+fn decode_data(
+    header: &[u8],
+    payload: Bytes,
+    negotiated: Option<u8>,
+) -> Result<Frame, ProtocolError> {
     let wire: FrameWire = decode_header("data", header)?;
+    if let Some(negotiated) = negotiated {
+        // Uncompressed is always allowed: a frame is compressed only when
+        // that makes it smaller.
+        if wire.codec != CODEC_NONE && wire.codec != negotiated {
+            return Err(ProtocolError::CodecNotNegotiated {
+                found: wire.codec,
+                negotiated,
+            });
+        }
+    }
     let kind = ChannelKind::try_from(wire.kind)?;
     // Sum the declared sizes in u128: a header may claim 2^40 elements of
     // 2^40 parts and must still get a clean length mismatch, not an overflow.

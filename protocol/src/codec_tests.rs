@@ -605,7 +605,28 @@ fn compressed_data_round_trips_and_shrinks() {
         .decode(&mut buf)
         .unwrap()
         .unwrap();
-    assert_eq!(decode(body).unwrap(), Message::Data(f));
+    assert_eq!(decode(body.clone()).unwrap(), Message::Data(f.clone()));
+    // On a connection: read when its codec was settled on, refused on one
+    // without compression (or with another codec); uncompressed always read.
+    assert_eq!(
+        decode_on(body.clone(), CODEC_LZ4_SHUFFLE).unwrap(),
+        Message::Data(f.clone())
+    );
+    for negotiated in [CODEC_NONE, 9] {
+        let err = decode_on(body.clone(), negotiated).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::CodecNotNegotiated { found: CODEC_LZ4_SHUFFLE, negotiated: n } if n == negotiated),
+            "{err}"
+        );
+    }
+    assert!(decode_on(body, CODEC_NONE)
+        .unwrap_err()
+        .to_string()
+        .contains("no compression"));
+    assert_eq!(
+        decode_on(raw.slice(4..), CODEC_LZ4_SHUFFLE).unwrap(),
+        Message::Data(f)
+    );
     // Noise does not compress: the frame stays as it was.
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     let noise: Vec<f64> = (0..4096)
@@ -809,4 +830,149 @@ fn a_channel_spec_is_kind_plot_type_then_options_in_order() {
     spec.options.value_label = "K".into();
     let header = bincode_bytes(&LayoutWire::from(&layout(spec)));
     assert!(header.ends_with(b"\x01t\x01K\x00\x00"), "{header:?}");
+}
+
+/// `header_len` of a complete frame (length prefix included).
+fn header_len_of(wire: &[u8]) -> usize {
+    u32::from_le_bytes([wire[8], wire[9], wire[10], wire[11]]) as usize
+}
+
+/// `n` line channels named and labelled as a computation would.
+fn many_channels(n: u32) -> Layout {
+    Layout {
+        title: "many".into(),
+        columns: 0,
+        channels: (0..n)
+            .map(|i| {
+                let mut spec = ChannelSpec::new(i, format!("channel {i}"), ChannelKind::Line);
+                spec.options.x_label = "step".into();
+                spec
+            })
+            .collect(),
+    }
+}
+
+/// `n` one-value parts of a custom frame, named `a0`, `a1`, ...
+fn named_arrays(n: usize) -> Frame {
+    let names: Vec<String> = (0..n).map(|i| format!("a{i}")).collect();
+    let parts = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| part(name, 0, None, &[i as f64]))
+        .collect();
+    Frame {
+        range: None,
+        ..frame(ChannelKind::Custom, 0, 0, parts)
+    }
+}
+
+/// The header limit counts bytes on the wire. bincode's `with_limit`
+/// charged every value at its width in memory (8 for a one-byte varint)
+/// and refused these real headers at about a third of the limit.
+#[test]
+fn headers_of_real_size_decode_20_000_channels_and_40_000_arrays() {
+    let layout = Message::Layout(many_channels(20_000));
+    let wire = encode(&layout).unwrap();
+    let len = header_len_of(&wire);
+    assert!(
+        len > MAX_HEADER_BYTES / 3 && len <= MAX_HEADER_BYTES,
+        "a layout header of {len} bytes"
+    );
+    assert_eq!(round_trip(&layout), layout);
+
+    let custom = Message::Data(named_arrays(40_000));
+    let wire = encode(&custom).unwrap();
+    let len = header_len_of(&wire);
+    assert!(
+        len > MAX_HEADER_BYTES / 3 && len <= MAX_HEADER_BYTES,
+        "a custom frame header of {len} bytes"
+    );
+    assert_eq!(round_trip(&custom), custom);
+}
+
+#[test]
+fn headers_beyond_the_limit_are_refused_on_both_sides() {
+    // A title of T bytes (T ≥ 65 536): count 252 + u32, the title, columns
+    // 0, no channels: T + 7 header bytes.
+    let titled = |len: usize| {
+        Message::Layout(Layout {
+            title: "t".repeat(len),
+            columns: 0,
+            channels: Vec::new(),
+        })
+    };
+    let at_limit = titled(MAX_HEADER_BYTES - 7);
+    assert_eq!(header_len_of(&encode(&at_limit).unwrap()), MAX_HEADER_BYTES);
+    assert_eq!(round_trip(&at_limit), at_limit);
+
+    let over = titled(MAX_HEADER_BYTES - 6);
+    let mut out = BytesMut::from(&b"kept"[..]);
+    let err = encode_into(&over, &mut out).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::HeaderTooLarge { what: "layout", len, max }
+            if len == MAX_HEADER_BYTES as u64 + 1 && max == MAX_HEADER_BYTES as u64),
+        "{err}"
+    );
+    assert_eq!(&out[..], b"kept", "nothing written");
+    // The same header from a peer that skipped the check.
+    let Message::Layout(layout) = &over else {
+        unreachable!()
+    };
+    let header = bincode_bytes(&LayoutWire::from(layout));
+    let err = decode(body(tag::LAYOUT, &header, &[])).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::HeaderTooLarge { len, .. } if len == header.len() as u64),
+        "{err}"
+    );
+    // A custom frame whose array names take more than the limit cannot be
+    // published.
+    let err = encode(&Message::Data(named_arrays(100_000))).unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::HeaderTooLarge { what: "data", .. }),
+        "{err}"
+    );
+}
+
+/// Counts that claim more elements than the header has bytes left are
+/// refused at the count: a string, the layout's channels, a frame's parts
+/// and a level of detail's end indices, each claiming up to 2^64 - 1.
+#[test]
+fn hostile_counts_are_refused_before_anything_is_allocated() {
+    let huge = |count: u64| {
+        let mut b = vec![0xFD];
+        b.extend_from_slice(&count.to_le_bytes());
+        b
+    };
+    for count in [9, 1 << 20, 1 << 40, u64::MAX] {
+        // The layout's title.
+        let mut header = huge(count);
+        header.extend_from_slice(b"title");
+        let err = decode(body(tag::LAYOUT, &header, &[])).unwrap_err();
+        let reason = err.to_string();
+        assert!(
+            reason.contains(&format!("claims {count} elements")) && reason.contains("5 bytes"),
+            "{reason}"
+        );
+        // The layout's channels.
+        let mut header = bincode_bytes(&("title", 2u16));
+        header.extend_from_slice(&huge(count));
+        header.extend_from_slice(&[0; 8]);
+        let err = decode(body(tag::LAYOUT, &header, &[])).unwrap_err();
+        assert!(err.to_string().contains("claims"), "{err}");
+        // A data frame's parts.
+        let mut header = bincode_bytes(&(0u32, 0u64, 0u64, 0u8, 0u32, 0u32, None::<(f64, f64)>));
+        header.extend_from_slice(&huge(count));
+        let err = decode(body(tag::DATA, &header, &[])).unwrap_err();
+        assert!(err.to_string().contains("claims"), "{err}");
+        // A reduced frame's end indices (after no parts and a Some lod).
+        let mut header = bincode_bytes(&(0u32, 0u64, 0u64, 1u8, 0u32, 0u32, None::<(f64, f64)>));
+        header.extend_from_slice(&bincode_bytes(&(
+            Vec::<u8>::new(),
+            Some((0u64, None::<GridWindow>, false)),
+        )));
+        header.extend_from_slice(&huge(count));
+        header.extend_from_slice(&[0; 3]);
+        let err = decode(body(tag::DATA, &header, &[])).unwrap_err();
+        assert!(err.to_string().contains("claims"), "{err}");
+    }
 }

@@ -21,6 +21,8 @@
 //! never reduced for a viewer's view: the server cannot know what the
 //! arrays mean.
 
+use std::collections::HashSet;
+
 use crate::{ChannelKind, ProtocolError};
 
 /// Longest plot-type name, in bytes.
@@ -104,7 +106,12 @@ pub(crate) fn check_spec_plot_type(
 pub(crate) fn check_custom_parts<'a>(
     parts: impl Iterator<Item = (&'a str, bool)>,
 ) -> Result<(), ProtocolError> {
-    let mut seen: Vec<&str> = Vec::new();
+    // Frames usually carry a handful of arrays, where a linear scan beats
+    // hashing; a header may hold tens of thousands, where a scan would be
+    // quadratic (and a hostile header could make a receiver spin on it).
+    const SCAN_UP_TO: usize = 16;
+    let mut few: Vec<&str> = Vec::new();
+    let mut many: HashSet<&str> = HashSet::new();
     for (name, has_x) in parts {
         if has_x {
             return Err(ProtocolError::invalid(
@@ -112,19 +119,28 @@ pub(crate) fn check_custom_parts<'a>(
                 format!("part {name:?} has an x array (custom parts are named arrays)"),
             ));
         }
-        // Frames carry a handful of arrays: a linear scan beats hashing.
-        if seen.contains(&name) {
+        let repeated = if few.len() < SCAN_UP_TO {
+            let repeated = few.contains(&name);
+            few.push(name);
+            repeated
+        } else {
+            if many.is_empty() {
+                many.extend(few.iter().copied());
+            }
+            !many.insert(name)
+        };
+        if repeated {
             return Err(ProtocolError::invalid(
                 "custom frame",
                 format!("two parts are named {name:?}"),
             ));
         }
-        seen.push(name);
     }
     Ok(())
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -156,5 +172,13 @@ mod tests {
         assert!(check_custom_parts([("u", false), ("u", false)].into_iter()).is_err());
         assert!(check_custom_parts([("u", true)].into_iter()).is_err());
         assert!(check_custom_parts(std::iter::empty()).is_ok());
+        // Many parts: checked by hashing, with the same rule.
+        let names: Vec<String> = (0..40_000).map(|i| format!("a{i}")).collect();
+        let distinct = || names.iter().map(|n| (n.as_str(), false));
+        assert!(check_custom_parts(distinct()).is_ok());
+        for repeat in ["a3", "a500", "a39999"] {
+            let err = check_custom_parts(distinct().chain([(repeat, false)])).unwrap_err();
+            assert!(err.to_string().contains(repeat), "{err}");
+        }
     }
 }

@@ -47,6 +47,18 @@ pub enum ProtocolError {
         available: u64,
     },
 
+    /// A header longer than [`MAX_HEADER_BYTES`](crate::MAX_HEADER_BYTES)
+    /// bytes on the wire: refused when received, never sent.
+    #[error("{what} header of {len} bytes is larger than the limit of {max} bytes")]
+    HeaderTooLarge {
+        /// Which message's header.
+        what: &'static str,
+        /// Its length in bytes.
+        len: u64,
+        /// The limit.
+        max: u64,
+    },
+
     /// The dimensions declared in a header do not match the payload bytes.
     #[error(
         "length mismatch: the header declares {declared} payload bytes, the frame carries {actual}"
@@ -79,8 +91,18 @@ pub enum ProtocolError {
         value: u8,
     },
 
-    /// The serialized header could not be decoded (malformed, or larger than
-    /// the decode limit).
+    /// A data frame compressed with a codec the connection's handshake did
+    /// not settle on (on a connection without compression, any codec).
+    #[error("data frame compressed with codec {found} on a connection whose codec is {negotiated} ({})", if *.negotiated == crate::CODEC_NONE { "no compression" } else { "another one" })]
+    CodecNotNegotiated {
+        /// The frame's codec.
+        found: u8,
+        /// The connection's codec (`Welcome.codec`).
+        negotiated: u8,
+    },
+
+    /// The serialized header could not be decoded: malformed, or a
+    /// container that claims more elements than the header has bytes left.
     #[error("malformed {what} header: {reason}")]
     BadHeader {
         /// Which message's header.

@@ -269,17 +269,19 @@ impl From<&Layout> for LayoutWire {
         Self {
             title: layout.title.clone(),
             columns: layout.columns,
-            channels: layout
-                .channels
-                .iter()
-                .map(|c| ChannelSpecWire {
-                    id: c.id,
-                    name: c.name.clone(),
-                    kind: c.kind as u8,
-                    plot_type: c.plot_type.clone(),
-                    options: c.options.clone(),
-                })
-                .collect(),
+            channels: layout.channels.iter().map(ChannelSpecWire::from).collect(),
+        }
+    }
+}
+
+impl From<&ChannelSpec> for ChannelSpecWire {
+    fn from(c: &ChannelSpec) -> Self {
+        Self {
+            id: c.id,
+            name: c.name.clone(),
+            kind: c.kind as u8,
+            plot_type: c.plot_type.clone(),
+            options: c.options.clone(),
         }
     }
 }

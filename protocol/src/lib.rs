@@ -19,9 +19,15 @@
 //! ```
 //!
 //! Layout:
-//! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`];
+//! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`],
+//!   [`decode_on`];
+//!   `header_decoder`: how headers are read, each container bounded by
+//!   the header's bytes;
 //! - [`message`]: the [`Message`] enum and the control messages;
 //! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
+//!   [`layout_encoder`]: a layout encoded one channel at a time
+//!   ([`LayoutEncoder`]), refusing a channel that would pass the header
+//!   limit;
 //! - [`colormap`]: the colormap names every viewer draws ([`Colormap`]);
 //! - [`custom`]: custom channels (plot-type names, their data rules, the
 //!   built-in plot types);
@@ -48,7 +54,9 @@ pub mod compress;
 pub mod custom;
 pub mod error;
 pub mod frame;
+mod header_decoder;
 pub mod layout;
+pub mod layout_encoder;
 pub mod limits;
 pub mod lod;
 pub mod message;
@@ -58,13 +66,14 @@ mod shuffle;
 pub mod util;
 
 pub use chunked::{ChunkedSeries, CHUNK_POINTS};
-pub use clock::{ClockEstimator, ClockSample};
-pub use codec::{compress_data, decode, encode, encode_data, encode_into, FrameCodec};
+pub use clock::{ClockEstimator, ClockSample, ImpossibleSample};
+pub use codec::{compress_data, decode, decode_on, encode, encode_data, encode_into, FrameCodec};
 pub use colormap::{Colormap, UnknownColormap};
 pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};
 pub use error::ProtocolError;
 pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef, U16_NAN, U16_TOP};
 pub use layout::{ChannelKind, ChannelOptions, ChannelSpec, GridCell, Layout, Scale};
+pub use layout_encoder::LayoutEncoder;
 pub use limits::*;
 pub use lod::{GridWindow, Lod, View};
 pub use message::{

@@ -31,9 +31,11 @@ pub const CONTROL_MAX_FRAME_BYTES: usize = 4 * 1024;
 /// heatmap is 128 MiB).
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 256 * 1024 * 1024;
 
-/// Largest serialized header any message may have. Headers are decoded with
-/// this as bincode's size limit, so a header that claims a huge container
-/// fails before anything is allocated.
+/// Largest header any message may have, in bytes on the wire (the body
+/// prefix's `header_len`). A receiver accepts every well-formed header up
+/// to this size, whatever it holds, and refuses a longer one; an encoder
+/// refuses to write one. Counts inside a header are bounded by the header's
+/// own bytes (see `codec`), not by this.
 pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
 
 /// Longest access token a `Hello` may carry, in bytes.
@@ -47,3 +49,8 @@ pub const MAX_NAME_BYTES: usize = 1024;
 /// Viewers size their window from their own measurements, well below this
 /// on fast links.
 pub const MAX_BATCHES_IN_FLIGHT: u64 = 16;
+
+/// Largest clock offset between two peers a receiver believes, in µs
+/// (24 hours): clocks further apart mean a broken or hostile peer, and a
+/// Pong that says so is ignored (see `ClockSample::from_pong`).
+pub const MAX_CLOCK_OFFSET_US: i64 = 24 * 60 * 60 * 1_000_000;

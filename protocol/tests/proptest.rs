@@ -317,4 +317,35 @@ proptest! {
         }
         let _ = decode(Bytes::from(body));
     }
+
+    /// A layout whose title or channel count claims more elements than
+    /// the header has bytes left is refused at the count (so before
+    /// anything is allocated), whatever the count and the bytes after it.
+    #[test]
+    fn counts_beyond_the_bytes_left_are_refused(
+        title in name(),
+        columns in any::<u16>(),
+        in_title in any::<bool>(),
+        tail in prop::collection::vec(any::<u8>(), 0..64),
+        excess in 1u64..=u64::MAX,
+    ) {
+        let layout = Message::Layout(Layout { title, columns, channels: Vec::new() });
+        let wire = encode(&layout).unwrap();
+        let header_len = u32::from_le_bytes([wire[8], wire[9], wire[10], wire[11]]) as usize;
+        // The header ends with the channel count (0): replace it, or the
+        // whole header, with a count beyond the tail.
+        let mut header = if in_title { Vec::new() } else { wire[12..12 + header_len - 1].to_vec() };
+        let count = (tail.len() as u64).saturating_add(excess);
+        header.push(0xFD);
+        header.extend_from_slice(&count.to_le_bytes());
+        header.extend_from_slice(&tail);
+        let mut body = vec![0x10u8, 0, 0, 0];
+        body.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        body.extend_from_slice(&header);
+        body.resize((12 + header.len()).div_ceil(8) * 8 - 4, 0);
+        let err = decode(Bytes::from(body)).unwrap_err();
+        let reason = err.to_string();
+        let expected = format!("claims {count} elements, but only {} bytes", tail.len());
+        prop_assert!(reason.contains(&expected), "{}", reason);
+    }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use plotcast::{ServerError, ViewerLaunch, VIEWER_BIN};
+use plotcast::{ChannelError, ServerError, ViewerLaunch, VIEWER_BIN};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -95,6 +95,12 @@ fn server_error(err: ServerError) -> PyErr {
         | ServerError::Config { .. } => PyValueError::new_err(err.to_string()),
         other => PyRuntimeError::new_err(other.to_string()),
     }
+}
+
+/// A channel the server could not add: the arguments are fine, the
+/// figure is full (ValueError, as for other channel arguments).
+fn channel_error(err: ChannelError) -> PyErr {
+    PyValueError::new_err(err.to_string())
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -318,14 +324,20 @@ impl PyServer {
     /// tile=(x0, y0, global_nx, global_ny) (this process's part of a grid
     /// computed by several processes of a run through NATS).
     /// Asking again for the same name returns the same channel (the first
-    /// call's options stay).
+    /// call's options stay). Every kind raises ValueError when the figure
+    /// cannot take another channel: with it, the layout (every channel's
+    /// name and options) would be larger than a viewer accepts (1 MiB,
+    /// some 20 000 to 50 000 channels).
     #[pyo3(signature = (name, /, **options))]
     #[pyo3(
         text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, colormap=None, value_label=None, extent=None, tile=None)"
     )]
     fn heatmap(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyHeatmap> {
         Ok(PyHeatmap {
-            handle: self.builder("heatmap", name, options)?.heatmap(),
+            handle: self
+                .builder("heatmap", name, options)?
+                .try_heatmap()
+                .map_err(channel_error)?,
             open: self.open.clone(),
         })
     }
@@ -338,7 +350,10 @@ impl PyServer {
     )]
     fn line(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyLine> {
         Ok(PyLine {
-            handle: self.builder("line", name, options)?.line(),
+            handle: self
+                .builder("line", name, options)?
+                .try_line()
+                .map_err(channel_error)?,
             open: self.open.clone(),
         })
     }
@@ -350,7 +365,10 @@ impl PyServer {
     )]
     fn scatter(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyScatter> {
         Ok(PyScatter {
-            handle: self.builder("scatter", name, options)?.scatter(),
+            handle: self
+                .builder("scatter", name, options)?
+                .try_scatter()
+                .map_err(channel_error)?,
             open: self.open.clone(),
         })
     }
@@ -362,7 +380,10 @@ impl PyServer {
     )]
     fn bars(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyBars> {
         Ok(PyBars {
-            handle: self.builder("bars", name, options)?.bars(),
+            handle: self
+                .builder("bars", name, options)?
+                .try_bars()
+                .map_err(channel_error)?,
             open: self.open.clone(),
         })
     }
@@ -376,7 +397,10 @@ impl PyServer {
     )]
     fn series(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PySeries> {
         Ok(PySeries {
-            handle: self.builder("series", name, options)?.series(),
+            handle: self
+                .builder("series", name, options)?
+                .try_series()
+                .map_err(channel_error)?,
             open: self.open.clone(),
         })
     }

@@ -20,6 +20,7 @@ use plotcast_protocol::util::{lock, unix_now_us};
 
 use crate::hub::{Channel, Hub, Store};
 use crate::reduce::HeatmapReduce;
+use crate::ChannelError;
 
 /// Builds a channel with options: `server.channel("t").y_label("K").heatmap()`.
 #[derive(Debug)]
@@ -182,12 +183,35 @@ impl ChannelBuilder {
         self.build_spec(spec)
     }
 
+    fn try_build(self, kind: ChannelKind) -> Result<Handle, ChannelError> {
+        let spec = self.spec(kind);
+        self.try_build_spec(spec)
+    }
+
     /// Creates (or finds) the channel described by `spec`.
-    pub(crate) fn build_spec(self, spec: ChannelSpec) -> Handle {
-        let channel = self.hub.channel(spec, self.heatmap_reduce);
-        Handle {
+    pub(crate) fn try_build_spec(self, spec: ChannelSpec) -> Result<Handle, ChannelError> {
+        let channel = self.hub.channel(spec, self.heatmap_reduce)?;
+        Ok(Handle {
             hub: self.hub,
             channel,
+        })
+    }
+
+    /// [`try_build_spec`](Self::try_build_spec) for the kind methods that
+    /// cannot fail: a channel that cannot be added is logged, and its
+    /// handle drops what is published (the computation goes on).
+    pub(crate) fn build_spec(self, spec: ChannelSpec) -> Handle {
+        let hub = Arc::clone(&self.hub);
+        match self.try_build_spec(spec.clone()) {
+            Ok(handle) => handle,
+            Err(err) => {
+                tracing::error!(target: "plotcast",
+                    "{err}; what is published to it is dropped (the try_ kind methods return this error)");
+                Handle {
+                    hub,
+                    channel: Arc::new(Channel::refused(&spec)),
+                }
+            }
         }
     }
 
@@ -196,29 +220,77 @@ impl ChannelBuilder {
         ChannelSpec::with_options(0, &self.name, kind, self.options.clone())
     }
 
-    /// A heatmap channel.
+    /// A heatmap channel. One that cannot be added (see
+    /// [`try_heatmap`](Self::try_heatmap)) is logged, and its handle drops
+    /// what is published to it.
     pub fn heatmap(self) -> Heatmap {
         Heatmap(self.build(ChannelKind::Heatmap))
     }
 
-    /// A line channel.
+    /// A line channel; see [`heatmap`](Self::heatmap) for one that cannot
+    /// be added.
     pub fn line(self) -> Line {
         Line(self.build(ChannelKind::Line))
     }
 
-    /// A scatter channel.
+    /// A scatter channel; see [`heatmap`](Self::heatmap) for one that
+    /// cannot be added.
     pub fn scatter(self) -> Scatter {
         Scatter(self.build(ChannelKind::Scatter))
     }
 
-    /// A bars / histogram channel.
+    /// A bars / histogram channel; see [`heatmap`](Self::heatmap) for one
+    /// that cannot be added.
     pub fn bars(self) -> Bars {
         Bars(self.build(ChannelKind::Bars))
     }
 
-    /// An append-mode time series channel.
+    /// An append-mode time series channel; see [`heatmap`](Self::heatmap)
+    /// for one that cannot be added.
     pub fn series(self) -> Series {
         Series(self.build(ChannelKind::Series))
+    }
+
+    /// A heatmap channel, or why it cannot be added.
+    ///
+    /// # Errors
+    /// [`ChannelError::LayoutTooLarge`] when the figure's layout with this
+    /// channel would be larger than a viewer accepts (tens of thousands of
+    /// channels); nothing is added then.
+    pub fn try_heatmap(self) -> Result<Heatmap, ChannelError> {
+        self.try_build(ChannelKind::Heatmap).map(Heatmap)
+    }
+
+    /// A line channel, or why it cannot be added.
+    ///
+    /// # Errors
+    /// As [`try_heatmap`](Self::try_heatmap).
+    pub fn try_line(self) -> Result<Line, ChannelError> {
+        self.try_build(ChannelKind::Line).map(Line)
+    }
+
+    /// A scatter channel, or why it cannot be added.
+    ///
+    /// # Errors
+    /// As [`try_heatmap`](Self::try_heatmap).
+    pub fn try_scatter(self) -> Result<Scatter, ChannelError> {
+        self.try_build(ChannelKind::Scatter).map(Scatter)
+    }
+
+    /// A bars / histogram channel, or why it cannot be added.
+    ///
+    /// # Errors
+    /// As [`try_heatmap`](Self::try_heatmap).
+    pub fn try_bars(self) -> Result<Bars, ChannelError> {
+        self.try_build(ChannelKind::Bars).map(Bars)
+    }
+
+    /// An append-mode time series channel, or why it cannot be added.
+    ///
+    /// # Errors
+    /// As [`try_heatmap`](Self::try_heatmap).
+    pub fn try_series(self) -> Result<Series, ChannelError> {
+        self.try_build(ChannelKind::Series).map(Series)
     }
 }
 
@@ -264,6 +336,9 @@ impl Handle {
         range: Option<(f64, f64)>,
         parts: &[PartRef<'_>],
     ) {
+        if self.dropped_as_refused() {
+            return;
+        }
         let ch = &self.channel;
         let (Ok(nx), Ok(ny)) = (u32::try_from(nx), u32::try_from(ny)) else {
             self.invalid(&format!("grid {nx}x{ny} is too large"));
@@ -324,6 +399,15 @@ impl Handle {
             .unwrap_or_default()
     }
 
+    /// True (and counted as invalid) for a channel that was not added:
+    /// its creation was logged, its publishes are only counted.
+    fn dropped_as_refused(&self) -> bool {
+        if self.channel.refused {
+            self.channel.invalid.fetch_add(1, Ordering::Relaxed);
+        }
+        self.channel.refused
+    }
+
     pub(crate) fn invalid(&self, reason: &str) {
         if self.channel.invalid.fetch_add(1, Ordering::Relaxed) == 0 {
             tracing::warn!(target: "plotcast", channel = %self.channel.name,
@@ -332,6 +416,9 @@ impl Handle {
     }
 
     fn extend(&self, name: &str, t: &[f64], y: &[f64]) {
+        if self.dropped_as_refused() {
+            return;
+        }
         let ch = &self.channel;
         if t.len() != y.len() {
             self.invalid(&format!("{} times for {} values", t.len(), y.len()));
@@ -364,7 +451,8 @@ macro_rules! common_methods {
                 &self.0.channel.name
             }
 
-            /// The channel id used on the wire.
+            /// The channel id used on the wire (`u32::MAX` for a channel
+            /// that could not be added).
             pub fn id(&self) -> u32 {
                 self.0.channel.id
             }

@@ -69,6 +69,7 @@ pub(crate) async fn serve(
     shutdown: CancellationToken,
     pending: PendingGuard,
 ) {
+    let accepted = Instant::now();
     configure_socket(&stream, &cfg);
     let (rd, mut wr) = stream.into_split();
     let mut reader = FramedRead::new(rd, FrameCodec::new(HANDSHAKE_MAX_FRAME_BYTES));
@@ -133,7 +134,10 @@ pub(crate) async fn serve(
             say_goodbye_if_due(&mut wr, &shared, &shutdown).await;
         }
     };
-    tokio::join!(read_loop(&mut reader, &shared, &cfg, &hub), write_side);
+    tokio::join!(
+        read_loop(&mut reader, &shared, &cfg, &hub, accepted),
+        write_side
+    );
     let reason = lock(&shared.reason)
         .take()
         .unwrap_or_else(|| "connection ended".into());
@@ -165,8 +169,17 @@ async fn say_goodbye_if_due(wr: &mut OwnedWriteHalf, sh: &Shared, shutdown: &Can
     }
 }
 
-async fn read_loop(reader: &mut Reader, sh: &Shared, cfg: &NetConfig, hub: &Hub) {
+/// Reads the viewer's messages; `connected` is when its connection was
+/// accepted (no round trip on it can be longer than it has existed).
+async fn read_loop(
+    reader: &mut Reader,
+    sh: &Shared,
+    cfg: &NetConfig,
+    hub: &Hub,
+    connected: Instant,
+) {
     let ms = cfg.heartbeat_timeout.as_millis();
+    let mut impossible_seen = false;
     let mut last_message = Instant::now();
     // The last sign of life: a message, or the viewer taking batch data (a
     // viewer busy receiving one long batch over a slow link sends nothing
@@ -208,19 +221,30 @@ async fn read_loop(reader: &mut Reader, sh: &Shared, cfg: &NetConfig, hub: &Hub)
                 sh.wake.notify_one();
             }
             Ok(Message::Pong(pong)) => {
-                // A pong whose timestamps cannot be right is ignored.
-                if let Some(sample) = ClockSample::from_pong(&pong, unix_now_us()) {
-                    let mut control = lock(&sh.control);
-                    control.clock.add(sample);
-                    let best = control.clock.best();
-                    drop(control);
-                    if let Some(best) = best {
-                        let rtt = best.round_trip_us.min(u64::MAX - 1);
-                        sh.stats.rtt_us.store(rtt, Ordering::Relaxed);
-                        // Theirs minus ours: the viewer's clock offset.
-                        sh.stats
-                            .clock_offset_us
-                            .store(best.offset_us, Ordering::Relaxed);
+                let connected_us =
+                    u64::try_from(connected.elapsed().as_micros()).unwrap_or(u64::MAX);
+                match ClockSample::from_pong(&pong, unix_now_us(), connected_us) {
+                    // Ignored, and said once: a broken viewer sends many.
+                    Err(err) => {
+                        if !impossible_seen {
+                            impossible_seen = true;
+                            tracing::warn!(target: "plotcast", peer = %sh.stats.peer_name,
+                                "clock sample ignored (and any more from this viewer): {err}");
+                        }
+                    }
+                    Ok(sample) => {
+                        let mut control = lock(&sh.control);
+                        control.clock.add(sample);
+                        let best = control.clock.best();
+                        drop(control);
+                        if let Some(best) = best {
+                            let rtt = best.round_trip_us.min(u64::MAX - 1);
+                            sh.stats.rtt_us.store(rtt, Ordering::Relaxed);
+                            // Theirs minus ours: the viewer's clock offset.
+                            sh.stats
+                                .clock_offset_us
+                                .store(best.offset_us, Ordering::Relaxed);
+                        }
                     }
                 }
             }

@@ -10,10 +10,10 @@
 //! start that viewer with [`ServerBuilder::viewer_bin`](crate::ServerBuilder::viewer_bin).
 
 use plotcast_protocol::custom::{check_plot_type, sanitize_plot_type, IMAGE, QUIVER};
-use plotcast_protocol::{ArrayRef, ChannelKind, PartRef};
+use plotcast_protocol::{ArrayRef, ChannelKind, ChannelSpec, PartRef};
 
 use crate::channel::{common_methods, part, ChannelBuilder, Handle};
-use crate::Server;
+use crate::{ChannelError, Server};
 
 mod sealed {
     use plotcast_protocol::ArrayRef;
@@ -67,7 +67,26 @@ impl ChannelBuilder {
     /// `:`; other characters are replaced by `_` (with a warning in the
     /// log). A second call with the same channel name and plot type
     /// returns the same channel; another plot type gets a renamed channel.
+    ///
+    /// One that cannot be added (see [`try_custom`](Self::try_custom)) is
+    /// logged, and its handle drops what is published to it.
     pub fn custom(self, plot_type: &str) -> Custom {
+        let spec = self.custom_spec(plot_type);
+        Custom(self.build_spec(spec))
+    }
+
+    /// A custom channel, or why it cannot be added; see
+    /// [`custom`](Self::custom).
+    ///
+    /// # Errors
+    /// [`ChannelError::LayoutTooLarge`] when the figure's layout with this
+    /// channel would be larger than a viewer accepts.
+    pub fn try_custom(self, plot_type: &str) -> Result<Custom, ChannelError> {
+        let spec = self.custom_spec(plot_type);
+        self.try_build_spec(spec).map(Custom)
+    }
+
+    fn custom_spec(&self, plot_type: &str) -> ChannelSpec {
         let mut spec = self.spec(ChannelKind::Custom);
         spec.plot_type = match check_plot_type(plot_type) {
             Ok(()) => plot_type.to_owned(),
@@ -78,17 +97,35 @@ impl ChannelBuilder {
                 fixed
             }
         };
-        Custom(self.build_spec(spec))
+        spec
     }
 
-    /// A vector field, drawn by the built-in `quiver` plot type.
+    /// A vector field, drawn by the built-in `quiver` plot type; see
+    /// [`custom`](Self::custom) for one that cannot be added.
     pub fn quiver(self) -> Quiver {
         Quiver(self.custom(QUIVER).0)
     }
 
-    /// An RGB image, drawn by the built-in `image` plot type.
+    /// An RGB image, drawn by the built-in `image` plot type; see
+    /// [`custom`](Self::custom) for one that cannot be added.
     pub fn image(self) -> Image {
         Image(self.custom(IMAGE).0)
+    }
+
+    /// A vector field, or why it cannot be added.
+    ///
+    /// # Errors
+    /// As [`try_custom`](Self::try_custom).
+    pub fn try_quiver(self) -> Result<Quiver, ChannelError> {
+        self.try_custom(QUIVER).map(|c| Quiver(c.0))
+    }
+
+    /// An RGB image, or why it cannot be added.
+    ///
+    /// # Errors
+    /// As [`try_custom`](Self::try_custom).
+    pub fn try_image(self) -> Result<Image, ChannelError> {
+        self.try_custom(IMAGE).map(|c| Image(c.0))
     }
 }
 

@@ -90,6 +90,38 @@ pub enum ServerError {
     },
 }
 
+/// Why a channel could not be created (the `try_` kind methods of
+/// [`ChannelBuilder`](crate::ChannelBuilder), such as
+/// [`try_line`](crate::ChannelBuilder::try_line)). The kind methods
+/// without `try_` log it instead and return a handle whose publishes are
+/// dropped.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ChannelError {
+    /// With this channel, the figure's layout (every channel's name and
+    /// options) would be larger than a viewer accepts.
+    #[error("cannot add channel {name:?}: with it the layout of {} channels would take {len} bytes, more than the {max} a viewer accepts; use fewer channels, or shorter names, titles and labels", channels + 1)]
+    LayoutTooLarge {
+        /// The channel's name.
+        name: String,
+        /// Channels the layout already has.
+        channels: usize,
+        /// Bytes the layout would take with it (its encoded header).
+        len: u64,
+        /// The limit (`plotcast_protocol::MAX_HEADER_BYTES`).
+        max: u64,
+    },
+
+    /// The channel's description breaks a rule of the protocol.
+    #[error("cannot add channel {name:?}: {source}")]
+    Invalid {
+        /// The channel's name.
+        name: String,
+        /// The rule it breaks.
+        source: plotcast_protocol::ProtocolError,
+    },
+}
+
 /// Why the viewer could not be launched. The computation goes on either way:
 /// these are reported once, never returned from `start()`.
 #[derive(Debug, Error)]

@@ -12,7 +12,9 @@ use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
 use plotcast_protocol::util::lock;
-use plotcast_protocol::{encode, ChannelKind, ChannelSpec, Goodbye, GoodbyeCode, Layout, Message};
+use plotcast_protocol::{
+    ChannelKind, ChannelSpec, Goodbye, GoodbyeCode, Layout, LayoutEncoder, ProtocolError,
+};
 use tokio::sync::Notify;
 
 use crate::budget::WriteBudget;
@@ -20,6 +22,7 @@ use crate::lod_cache::LodCache;
 use crate::reduce::HeatmapReduce;
 use crate::series::SeriesStore;
 use crate::stats::{EndedViewer, ViewerStats, ENDED_VIEWERS_KEPT};
+use crate::ChannelError;
 
 /// The newest value of a snapshot channel.
 #[derive(Debug, Default)]
@@ -62,9 +65,40 @@ pub(crate) struct Channel {
     pub(crate) reductions: AtomicU64,
     /// Frames prepared for views and codecs, shared between viewers.
     pub(crate) lod_cache: LodCache,
+    /// Not in the layout (it would have made it too large to send): its
+    /// publishes are counted as invalid and dropped.
+    pub(crate) refused: bool,
 }
 
 impl Channel {
+    fn new(spec: &ChannelSpec, store: Store, reduce: HeatmapReduce) -> Self {
+        Self {
+            id: spec.id,
+            kind: spec.kind,
+            name: spec.name.clone(),
+            store,
+            seq: AtomicU64::new(0),
+            publishes: AtomicU64::new(0),
+            invalid: AtomicU64::new(0),
+            reduce,
+            fixed_range: spec.options.y_range,
+            reductions: AtomicU64::new(0),
+            lod_cache: LodCache::default(),
+            refused: false,
+        }
+    }
+
+    /// A channel the hub did not add (see [`ChannelError`]): no viewer
+    /// will ever see it, and its handle drops what is published.
+    pub(crate) fn refused(spec: &ChannelSpec) -> Self {
+        let store = Store::Snapshot(Mutex::new(SnapshotSlot::default()));
+        Self {
+            id: u32::MAX,
+            refused: true,
+            ..Self::new(spec, store, HeatmapReduce::default())
+        }
+    }
+
     /// Takes a buffer to encode the next frame into.
     pub(crate) fn take_buffer(&self) -> BytesMut {
         match &self.store {
@@ -130,8 +164,12 @@ pub(crate) struct LayoutState {
     pub(crate) layout: Layout,
     /// Bumped on every change.
     pub(crate) version: u64,
-    /// The layout encoded once per change.
-    pub(crate) encoded: Bytes,
+    /// The layout encoded one channel at a time: adding a channel costs
+    /// its own bytes, not the whole layout's (20 000 channels would take
+    /// minutes), and one that would make it too large to send is refused.
+    encoder: LayoutEncoder,
+    /// The frame of a version, assembled when first asked for.
+    frame: Option<(u64, Bytes)>,
 }
 
 /// Everything shared.
@@ -204,14 +242,15 @@ impl Hub {
             columns,
             channels: Vec::new(),
         };
-        let encoded = encode(&Message::Layout(layout.clone())).unwrap_or_default();
+        let encoder = LayoutEncoder::new(&title, columns);
         Self {
             title,
             session_id,
             layout: Mutex::new(LayoutState {
                 layout,
                 version: 1,
-                encoded,
+                encoder,
+                frame: None,
             }),
             channels: RwLock::new(Vec::new()),
             news: Notify::new(),
@@ -317,19 +356,37 @@ impl Hub {
     /// The current layout version, its encoded frame and how many channels
     /// it lists.
     pub(crate) fn layout_frame(&self) -> (u64, Bytes, usize) {
-        let state = lock(&self.layout);
-        (
-            state.version,
-            state.encoded.clone(),
-            state.layout.channels.len(),
-        )
+        let mut state = lock(&self.layout);
+        let version = state.version;
+        let frame = match &state.frame {
+            Some((built, frame)) if *built == version => frame.clone(),
+            _ => {
+                // Fails only for a title longer than a header may be:
+                // viewers then get no layout (and no channel was added).
+                let frame = state.encoder.frame().unwrap_or_else(|err| {
+                    tracing::warn!(target: "plotcast", "cannot encode the layout: {err}");
+                    Bytes::new()
+                });
+                state.frame = Some((version, frame.clone()));
+                frame
+            }
+        };
+        (version, frame, state.layout.channels.len())
     }
 
     /// Finds the channel called `name`, or adds one with `spec`'s options.
     ///
     /// A name already used by a channel of another kind gets a suffix, so
     /// each channel keeps one kind for its whole life.
-    pub(crate) fn channel(&self, mut spec: ChannelSpec, reduce: HeatmapReduce) -> Arc<Channel> {
+    ///
+    /// # Errors
+    /// [`ChannelError::LayoutTooLarge`] when the layout with this channel
+    /// would be larger than a viewer accepts; nothing changes then.
+    pub(crate) fn channel(
+        &self,
+        mut spec: ChannelSpec,
+        reduce: HeatmapReduce,
+    ) -> Result<Arc<Channel>, ChannelError> {
         let mut layout = lock(&self.layout);
         let mut channels = self
             .channels
@@ -346,7 +403,7 @@ impl Hub {
                     .is_some_and(|c| c.plot_type == spec.plot_type)
             };
             if existing.kind == spec.kind && same_plot() {
-                return Arc::clone(existing);
+                return Ok(Arc::clone(existing));
             }
             let base = spec.name.clone();
             let mut n = 2;
@@ -358,44 +415,42 @@ impl Hub {
                 "channel name already used by a channel of another kind");
         }
         spec.id = u32::try_from(channels.len()).unwrap_or(u32::MAX);
-        let store = if spec.kind == ChannelKind::Series {
+        if spec.kind == ChannelKind::Series {
             if spec.options.history_points == 0 {
                 spec.options.history_points =
                     u32::try_from(self.default_history_points).unwrap_or(u32::MAX);
             }
+        } else {
+            spec.options.history_points = 0;
+        }
+        // Refused here, not by every viewer that would fail to read it.
+        layout.encoder.push(&spec).map_err(|err| match err {
+            ProtocolError::HeaderTooLarge { len, max, .. } => ChannelError::LayoutTooLarge {
+                name: spec.name.clone(),
+                channels: channels.len(),
+                len,
+                max,
+            },
+            source => ChannelError::Invalid {
+                name: spec.name.clone(),
+                source,
+            },
+        })?;
+        let store = if spec.kind == ChannelKind::Series {
             Store::Series(Mutex::new(SeriesStore::new(
                 spec.options.history_points as usize,
             )))
         } else {
-            spec.options.history_points = 0;
             Store::Snapshot(Mutex::new(SnapshotSlot::default()))
         };
-        let channel = Arc::new(Channel {
-            id: spec.id,
-            kind: spec.kind,
-            name: spec.name.clone(),
-            store,
-            seq: AtomicU64::new(0),
-            publishes: AtomicU64::new(0),
-            invalid: AtomicU64::new(0),
-            reduce,
-            fixed_range: spec.options.y_range,
-            reductions: AtomicU64::new(0),
-            lod_cache: LodCache::default(),
-        });
+        let channel = Arc::new(Channel::new(&spec, store, reduce));
         channels.push(Arc::clone(&channel));
         layout.layout.channels.push(spec);
         layout.version += 1;
-        match encode(&Message::Layout(layout.layout.clone())) {
-            Ok(bytes) => layout.encoded = bytes,
-            Err(err) => {
-                tracing::warn!(target: "plotcast", "cannot encode the layout: {err}");
-            }
-        }
         drop(channels);
         drop(layout);
         self.notify();
-        channel
+        Ok(channel)
     }
 }
 
@@ -407,10 +462,12 @@ mod tests {
     #[test]
     fn unshared_frames_are_recycled_and_newer_values_win() {
         let hub = Hub::new("t".into(), 0, 1, 10, None);
-        let ch = hub.channel(
-            ChannelSpec::new(0, "c", ChannelKind::Line),
-            HeatmapReduce::default(),
-        );
+        let ch = hub
+            .channel(
+                ChannelSpec::new(0, "c", ChannelKind::Line),
+                HeatmapReduce::default(),
+            )
+            .unwrap();
         let mut buf = ch.take_buffer();
         buf.extend_from_slice(&[1; 64]);
         ch.store_frame(2, buf.freeze());
@@ -432,19 +489,25 @@ mod tests {
     #[test]
     fn layout_lists_channels_and_renames_kind_clashes() {
         let hub = Hub::new("t".into(), 2, 1, 10, None);
-        let a = hub.channel(
-            ChannelSpec::new(0, "a", ChannelKind::Line),
-            HeatmapReduce::default(),
-        );
-        let again = hub.channel(
-            ChannelSpec::new(0, "a", ChannelKind::Line),
-            HeatmapReduce::default(),
-        );
+        let a = hub
+            .channel(
+                ChannelSpec::new(0, "a", ChannelKind::Line),
+                HeatmapReduce::default(),
+            )
+            .unwrap();
+        let again = hub
+            .channel(
+                ChannelSpec::new(0, "a", ChannelKind::Line),
+                HeatmapReduce::default(),
+            )
+            .unwrap();
         assert!(Arc::ptr_eq(&a, &again));
-        let other = hub.channel(
-            ChannelSpec::new(0, "a", ChannelKind::Series),
-            HeatmapReduce::default(),
-        );
+        let other = hub
+            .channel(
+                ChannelSpec::new(0, "a", ChannelKind::Series),
+                HeatmapReduce::default(),
+            )
+            .unwrap();
         assert_eq!(other.id, 1);
         assert_eq!(other.name, "a (series 2)");
         let (version, _, count) = hub.layout_frame();
@@ -452,5 +515,58 @@ mod tests {
         let layout = lock(&hub.layout).layout.clone();
         assert_eq!(layout.columns, 2);
         assert_eq!(layout.channels[1].options.history_points, 10);
+    }
+
+    #[test]
+    fn a_channel_that_would_make_the_layout_too_large_is_refused() {
+        let hub = Hub::new("t".into(), 0, 1, 10, None);
+        let label = "x".repeat(1000);
+        let mut added = 0u32;
+        let err = loop {
+            let mut spec = ChannelSpec::new(0, format!("c{added}"), ChannelKind::Line);
+            spec.options.y_label = label.clone();
+            match hub.channel(spec, HeatmapReduce::default()) {
+                Ok(channel) => {
+                    assert_eq!(channel.id, added);
+                    added += 1;
+                }
+                Err(err) => break err,
+            }
+        };
+        let ChannelError::LayoutTooLarge {
+            name,
+            channels,
+            len,
+            max,
+        } = &err
+        else {
+            panic!("{err}")
+        };
+        assert_eq!(
+            (name.as_str(), *channels),
+            (format!("c{added}").as_str(), added as usize)
+        );
+        assert!(
+            *len > *max && *max == plotcast_protocol::MAX_HEADER_BYTES as u64,
+            "{err}"
+        );
+        assert!(err.to_string().contains("more than the"), "{err}");
+        // Nothing changed: the layout viewers get still decodes and lists
+        // every channel added.
+        let (version, frame, count) = hub.layout_frame();
+        assert_eq!((version, count), (u64::from(added) + 1, added as usize));
+        let Ok(plotcast_protocol::Message::Layout(layout)) =
+            plotcast_protocol::decode(frame.slice(4..))
+        else {
+            panic!("the layout frame does not decode");
+        };
+        assert_eq!(layout.channels.len(), added as usize);
+        assert_eq!(hub.channel_count(), added as usize);
+        // A smaller channel still fits.
+        let small = ChannelSpec::new(0, "s", ChannelKind::Line);
+        assert_eq!(
+            hub.channel(small, HeatmapReduce::default()).unwrap().id,
+            added
+        );
     }
 }

@@ -70,7 +70,7 @@
 //! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`],
 //!   [`RelayStats`].
 //! - `access`: tokens and their constant-time check.
-//! - `error`: [`ServerError`], [`SpawnError`].
+//! - `error`: [`ServerError`], [`ChannelError`], [`SpawnError`].
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -108,7 +108,7 @@ pub use builder::{
 };
 pub use channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series, Trace};
 pub use custom::{Custom, Image, Quiver, Values};
-pub use error::{ServerError, SpawnError};
+pub use error::{ChannelError, ServerError, SpawnError};
 pub use launch::{ViewerLaunch, VIEWER_BIN};
 /// Run and process names through NATS: the default label of this process.
 pub use plotcast_protocol::relay::default_process_label;

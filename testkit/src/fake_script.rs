@@ -1,11 +1,12 @@
 //! What a [`FakeServer`](crate::FakeServer) does: its name and session, its
 //! layout, the frames of each batch, and the misbehaviours a viewer test
 //! asks of it (refuse, never answer, close after N batches, say goodbye or
-//! not, no heartbeats).
+//! not, no heartbeats, impossible clock samples, and the protocol
+//! violations of [`Breach`]).
 
 use std::sync::Arc;
 
-use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, GoodbyeCode, Layout, Reject};
+use plotcast_protocol::{ChannelKind, ChannelSpec, Frame, GoodbyeCode, Layout, Pong, Reject};
 
 use crate::frames::heatmap_frame;
 
@@ -38,6 +39,27 @@ pub struct Script {
     pub heartbeat_timeout_ms: u32,
     /// False: ignore pings and send none (a server that hangs).
     pub heartbeats: bool,
+    /// The codec its `Welcome` names (0: none, as a viewer on this machine
+    /// asks; another is a violation unless the viewer offered it).
+    pub welcome_codec: u8,
+    /// Pongs sent right after the layout, whatever the viewer asked:
+    /// clock samples from a broken server.
+    pub early_pongs: Vec<Pong>,
+    /// A protocol violation to commit while answering `Ready`.
+    pub breach: Option<Breach>,
+}
+
+/// What a server may not do after the handshake (a viewer closes the
+/// connection on each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breach {
+    /// Answer `Ready { n }` with batches up to `n + 1`.
+    BatchBeyondGrant,
+    /// Number the second batch 1 again.
+    RepeatedBatchEnd,
+    /// Compress every data frame although the `Welcome` named no codec
+    /// (the script's frames must compress).
+    CompressedData,
 }
 
 impl Script {
@@ -62,6 +84,9 @@ impl Script {
             goodbye_code: GoodbyeCode::ComputationEnded,
             heartbeat_timeout_ms: 10_000,
             heartbeats: true,
+            welcome_codec: 0,
+            early_pongs: Vec::new(),
+            breach: None,
         }
     }
 }

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use plotcast_protocol::{
-    decode, encode, BatchEnd, FrameCodec, Goodbye, Message, Ping, Pong, Welcome,
+    compress_data, decode, encode, BatchEnd, FrameCodec, Goodbye, Message, Ping, Pong, Welcome,
     CONTROL_MAX_FRAME_BYTES, VERSION,
 };
 use tokio::io::AsyncWriteExt;
@@ -30,7 +30,7 @@ use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::fake_script::Script;
+use crate::fake_script::{Breach, Script};
 use crate::frames::unix_us;
 use crate::viewer_command::ViewerCommand;
 use crate::wait::wait_until;
@@ -186,8 +186,25 @@ impl Drop for FakeServer {
 }
 
 async fn send(stream: &mut tokio::net::tcp::OwnedWriteHalf, msg: &Message) -> std::io::Result<()> {
-    let bytes = encode(msg).map_err(std::io::Error::other)?;
-    stream.write_all(&bytes).await
+    stream.write_all(&message_bytes(msg)?).await
+}
+
+fn message_bytes(msg: &Message) -> std::io::Result<bytes::Bytes> {
+    encode(msg).map_err(std::io::Error::other)
+}
+
+/// A data frame's bytes, compressed when the breach says so.
+fn data_bytes(
+    frame: plotcast_protocol::Frame,
+    breach: Option<Breach>,
+) -> std::io::Result<bytes::Bytes> {
+    let bytes = message_bytes(&Message::Data(frame))?;
+    if breach != Some(Breach::CompressedData) {
+        return Ok(bytes);
+    }
+    compress_data(&bytes)
+        .map_err(std::io::Error::other)?
+        .ok_or_else(|| std::io::Error::other("the script's frames do not compress"))
 }
 
 async fn serve(
@@ -221,12 +238,15 @@ async fn serve(
         session_id: script.session_id,
         heartbeat_interval_ms: 1000,
         heartbeat_timeout_ms: script.heartbeat_timeout_ms,
-        codec: 0,
+        codec: script.welcome_codec,
     };
     send(&mut write, &Message::Welcome(welcome)).await?;
     send(&mut write, &Message::Layout(script.layout.clone())).await?;
     if script.heartbeats {
         send(&mut write, &Message::Ping(Ping::at(42, unix_us()))).await?;
+    }
+    for pong in &script.early_pongs {
+        send(&mut write, &Message::Pong(*pong)).await?;
     }
     let (mut sent, mut first_grant) = (0u64, None);
     loop {
@@ -263,22 +283,29 @@ async fn serve(
                     Some(n) => ready.batch.min(n),
                     None => ready.batch,
                 };
+                let last = last + u64::from(script.breach == Some(Breach::BatchBeyondGrant));
+                // One write for the whole answer: a batch beyond the grant
+                // arrives with the granted ones, before the viewer could
+                // have drawn them and asked for more.
+                let mut answer = Vec::new();
                 while sent < last {
                     sent += 1;
                     let batch = (script.batch)(sent);
                     let count = batch.len() as u32;
                     for frame in batch {
-                        send(&mut write, &Message::Data(frame)).await?;
+                        answer.extend_from_slice(&data_bytes(frame, script.breach)?);
                     }
+                    let repeat = script.breach == Some(Breach::RepeatedBatchEnd) && sent == 2;
                     let end = BatchEnd {
-                        batch: sent,
+                        batch: if repeat { 1 } else { sent },
                         server_time_us: unix_us(),
                         frames: count,
                         skipped: 0,
                     };
-                    send(&mut write, &Message::BatchEnd(end)).await?;
+                    answer.extend_from_slice(&message_bytes(&Message::BatchEnd(end))?);
                     seen.batches.fetch_add(1, Ordering::SeqCst);
                 }
+                write.write_all(&answer).await?;
             }
             Message::Ping(ping) => {
                 if script.heartbeats {

@@ -79,7 +79,7 @@ pub use background::Background;
 pub use computation_command::ComputationCommand;
 pub use computation_process::ComputationProcess;
 pub use conn::Conn;
-pub use fake_script::Script;
+pub use fake_script::{Breach, Script};
 pub use fake_server::{FakeServer, Seen};
 pub use kill_on_drop::{wait_timeout, KillOnDrop};
 pub use link_proxy::{LinkProxy, LinkSpec};

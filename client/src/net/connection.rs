@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use plotcast_protocol::{
-    decode, FrameCodec, Goodbye, GoodbyeCode, Hello, Message, Welcome, CODECS_LZ4_SHUFFLE, VERSION,
-    WELCOME_MAX_FRAME_BYTES,
+    decode, FrameCodec, Goodbye, GoodbyeCode, Hello, Message, Welcome, CODECS_LZ4_SHUFFLE,
+    CODEC_LZ4_SHUFFLE, CODEC_NONE, VERSION, WELCOME_MAX_FRAME_BYTES,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -33,7 +33,7 @@ use super::activity::ActivityReader;
 use super::event::NetEvent;
 use super::link::{send, End, Frames, Link};
 use super::session::Session;
-use crate::error::NetError;
+use crate::error::{NetError, Violation};
 use crate::model::Connection;
 use crate::peer_text::{clean, clean_in_place, MAX_LABEL_CHARS, MAX_REASON_CHARS};
 
@@ -48,6 +48,8 @@ struct Handshaken {
     welcome: Result<Welcome, End>,
     /// Hello to Welcome: a round trip with no data in flight.
     round_trip: Duration,
+    /// When the TCP connection was made.
+    connected_at: Instant,
 }
 
 impl Link<'_> {
@@ -59,6 +61,7 @@ impl Link<'_> {
             mut write,
             welcome,
             round_trip,
+            connected_at,
         }) = self.handshake().await?
         else {
             return Ok(End::Cancelled);
@@ -81,9 +84,16 @@ impl Link<'_> {
             s.status.connection = Connection::Connected;
         });
         (self.wake)(NetEvent::Changed);
-        let result = Session::new(self, &mut frames, &mut write, &welcome, round_trip)
-            .run()
-            .await;
+        let result = Session::new(
+            self,
+            &mut frames,
+            &mut write,
+            &welcome,
+            round_trip,
+            connected_at,
+        )
+        .run()
+        .await;
         if matches!(result, Ok(End::Cancelled)) {
             let bye = Message::Goodbye(Goodbye {
                 code: GoodbyeCode::Normal,
@@ -117,6 +127,7 @@ impl Link<'_> {
                 Ok(Ok(stream)) => stream,
             },
         };
+        let connected_at = Instant::now();
         stream.set_nodelay(true)?;
         let (read, mut write) = stream.into_split();
         let mut frames = FramedRead::new(
@@ -129,11 +140,12 @@ impl Link<'_> {
             // on across a network.
             None => !stream_peer_is_loopback(&write),
         };
+        let hello_codecs = if compress { CODECS_LZ4_SHUFFLE } else { 0 };
         let hello = Message::Hello(Hello {
             version: VERSION,
             token: cfg.token.clone(),
             peer_name: cfg.peer_name.clone(),
-            codecs: if compress { CODECS_LZ4_SHUFFLE } else { 0 },
+            codecs: hello_codecs,
         });
         send(&mut write, &hello, cfg.handshake_timeout).await?;
         let hello_sent = Instant::now();
@@ -153,6 +165,7 @@ impl Link<'_> {
         };
         let welcome = match decode(body)? {
             Message::Welcome(mut welcome) => {
+                check_codec(welcome.codec, hello_codecs)?;
                 clean_in_place(&mut welcome.server_name, MAX_LABEL_CHARS);
                 Ok(welcome)
             }
@@ -180,11 +193,46 @@ impl Link<'_> {
             write,
             welcome,
             round_trip: hello_sent.elapsed(),
+            connected_at,
         }))
     }
+}
+
+/// The server's choice of codec must be one this viewer offered in its
+/// `Hello.codecs` (or none): it could not read another.
+fn check_codec(codec: u8, offered: u8) -> Result<(), Violation> {
+    let bit = match codec {
+        CODEC_NONE => return Ok(()),
+        CODEC_LZ4_SHUFFLE => CODECS_LZ4_SHUFFLE,
+        _ => return Err(Violation::UnknownCodec { codec }),
+    };
+    if offered & bit == 0 {
+        return Err(Violation::CodecNotOffered { codec });
+    }
+    Ok(())
 }
 
 /// Whether the connection goes to this machine.
 fn stream_peer_is_loopback(write: &OwnedWriteHalf) -> bool {
     write.peer_addr().is_ok_and(|a| a.ip().is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_welcome_codec_is_one_offered() {
+        assert_eq!(check_codec(CODEC_NONE, 0), Ok(()));
+        assert_eq!(check_codec(CODEC_NONE, CODECS_LZ4_SHUFFLE), Ok(()));
+        assert_eq!(check_codec(CODEC_LZ4_SHUFFLE, CODECS_LZ4_SHUFFLE), Ok(()));
+        assert_eq!(
+            check_codec(CODEC_LZ4_SHUFFLE, 0),
+            Err(Violation::CodecNotOffered { codec: 1 })
+        );
+        assert_eq!(
+            check_codec(7, 0xFF),
+            Err(Violation::UnknownCodec { codec: 7 })
+        );
+    }
 }

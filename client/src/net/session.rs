@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use plotcast_protocol::{
-    decode, BatchEnd, ClockEstimator, ClockSample, Frame, Layout, Message, Ping, Pong, Ready, View,
-    Welcome, LENGTH_PREFIX_BYTES,
+    decode_on, BatchEnd, ClockEstimator, ClockSample, Frame, Layout, Message, Ping, Pong,
+    ProtocolError, Ready, View, Welcome, LENGTH_PREFIX_BYTES,
 };
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::watch;
@@ -35,7 +35,7 @@ use super::flow::FlowControl;
 use super::link::{send, End, Frames, Link};
 use super::shared::Views;
 use crate::clock;
-use crate::error::NetError;
+use crate::error::{NetError, Violation};
 use crate::peer_text::{clean, MAX_REASON_CHARS};
 use crate::recording::recorder::Recorder;
 
@@ -98,6 +98,13 @@ pub(crate) struct Session<'s, 'a> {
     first_grant_at: Option<tokio::time::Instant>,
     /// Ready messages go out (the views were sent, or waiting timed out).
     granting: bool,
+    /// When the TCP connection was made: no round trip on it is longer.
+    connected_at: Instant,
+    /// A pong was ignored as impossible (said once in the log).
+    impossible_seen: bool,
+    /// The codec the Welcome settled on: data frames come in it or
+    /// uncompressed.
+    codec: u8,
 }
 
 impl<'s, 'a> Session<'s, 'a> {
@@ -108,6 +115,7 @@ impl<'s, 'a> Session<'s, 'a> {
         write: &'s mut OwnedWriteHalf,
         welcome: &Welcome,
         handshake_round_trip: Duration,
+        connected_at: Instant,
     ) -> Self {
         let mut flow = FlowControl::new();
         flow.add_round_trip(handshake_round_trip);
@@ -128,6 +136,9 @@ impl<'s, 'a> Session<'s, 'a> {
             sent_views: HashMap::new(),
             layout_seen: None,
             first_grant_at: None,
+            connected_at,
+            impossible_seen: false,
+            codec: welcome.codec,
         }
     }
 
@@ -266,7 +277,12 @@ impl<'s, 'a> Session<'s, 'a> {
     async fn on_message(&mut self, body: Bytes) -> Result<Option<End>, NetError> {
         let arrived_us = clock::now_us();
         self.batch_bytes += (body.len() + LENGTH_PREFIX_BYTES) as u64;
-        let msg = decode(body.clone())?;
+        let msg = decode_on(body.clone(), self.codec).map_err(|err| match err {
+            ProtocolError::CodecNotNegotiated { found, negotiated } => {
+                NetError::from(Violation::UnsettledCodec { found, negotiated })
+            }
+            err => err.into(),
+        })?;
         if let Some(recorder) = self.link.recorder.as_mut() {
             recorder.message(&body, &msg, Instant::now());
         }
@@ -277,8 +293,8 @@ impl<'s, 'a> Session<'s, 'a> {
             }
             Message::Pong(pong) => self.on_pong(&pong, arrived_us).await?,
             Message::Layout(layout) => self.on_layout(layout),
-            Message::Data(frame) => self.on_data(frame),
-            Message::BatchEnd(end) => self.on_batch_end(&end),
+            Message::Data(frame) => self.on_data(frame)?,
+            Message::BatchEnd(end) => self.on_batch_end(&end)?,
             Message::Goodbye(bye) => {
                 let reason = clean(&bye.reason, MAX_REASON_CHARS).into_owned();
                 return Ok(Some(End::Goodbye {
@@ -300,8 +316,18 @@ impl<'s, 'a> Session<'s, 'a> {
     async fn on_pong(&mut self, pong: &Pong, arrived_us: u64) -> Result<(), NetError> {
         // Control messages are not batch data.
         self.batch_bytes = self.batch_bytes.saturating_sub(PONG_WIRE_BYTES);
-        let Some(sample) = ClockSample::from_pong(pong, arrived_us) else {
-            return Ok(());
+        let connected_us =
+            u64::try_from(self.connected_at.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let sample = match ClockSample::from_pong(pong, arrived_us, connected_us) {
+            Ok(sample) => sample,
+            // The estimate stays what it was; a broken server sends many.
+            Err(err) => {
+                if !self.impossible_seen {
+                    self.impossible_seen = true;
+                    warn!("clock sample ignored (and any more from this server): {err}");
+                }
+                return Ok(());
+            }
         };
         self.clock.add(sample);
         self.flow.pong(sample.round_trip_us);
@@ -329,14 +355,36 @@ impl<'s, 'a> Session<'s, 'a> {
         (self.link.wake)(NetEvent::Changed);
     }
 
-    fn on_data(&mut self, frame: Frame) {
+    fn on_data(&mut self, frame: Frame) -> Result<(), Violation> {
+        // Data belongs to a batch asked for: with every granted batch
+        // ended, nothing more may come (a server cannot make the viewer
+        // take more than it asked).
+        let granted = self.flow.granted();
+        if self.flow.received() >= granted {
+            return Err(Violation::DataBeyondGrant { granted });
+        }
         let now = Instant::now();
         // A frame for a channel the layout does not list is dropped by
         // the state (a peer cannot grow it).
         self.link.shared.update(|s| s.apply_frame(frame, now));
+        Ok(())
     }
 
-    fn on_batch_end(&mut self, end: &BatchEnd) {
+    fn on_batch_end(&mut self, end: &BatchEnd) -> Result<(), Violation> {
+        let granted = self.flow.granted();
+        if end.batch > granted {
+            return Err(Violation::BatchBeyondGrant {
+                batch: end.batch,
+                granted,
+            });
+        }
+        let expected = self.flow.received() + 1;
+        if end.batch != expected {
+            return Err(Violation::BatchOutOfOrder {
+                got: end.batch,
+                expected,
+            });
+        }
         let reader = self.frames.get_mut();
         let on_wire = reader
             .first_since_mark()
@@ -344,13 +392,6 @@ impl<'s, 'a> Session<'s, 'a> {
         reader.mark();
         self.flow.batch_end(self.batch_bytes, on_wire);
         self.batch_bytes = 0;
-        if end.batch > self.flow.granted() {
-            warn!(
-                got = end.batch,
-                granted = self.flow.granted(),
-                "batch the viewer did not ask for"
-            );
-        }
         let window = self.flow.window(self.link.shared.draw_period());
         let skipped = end.skipped;
         self.link.shared.update(|s| {
@@ -359,6 +400,7 @@ impl<'s, 'a> Session<'s, 'a> {
         });
         self.link.shared.finish_batch();
         (self.link.wake)(NetEvent::Changed);
+        Ok(())
     }
 }
 

@@ -276,6 +276,12 @@ async fn supervise(
                 });
                 reason
             }
+            // A server that breaks the protocol in its welcome is not
+            // merely unreachable: said as loudly as a lost connection.
+            Err(err @ NetError::Violation(_)) => {
+                warn!(addr = %cfg.addr, attempt, "no connection: {err}; reconnecting");
+                err.to_string()
+            }
             Err(err) => {
                 info!(addr = %cfg.addr, attempt, "no connection: {err}");
                 err.to_string()

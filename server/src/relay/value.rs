@@ -127,7 +127,9 @@ mod tests {
     /// A channel of `kind` and a frame of it holding `y` (as one trace).
     fn frame_of(kind: ChannelKind, y: &[f64]) -> (std::sync::Arc<Channel>, Bytes) {
         let hub = Hub::new("t".into(), 0, 1, 10, None);
-        let channel = hub.channel(ChannelSpec::new(0, "c", kind), HeatmapReduce::default());
+        let channel = hub
+            .channel(ChannelSpec::new(0, "c", kind), HeatmapReduce::default())
+            .unwrap();
         let parts = [PartRef {
             name: "",
             first_index: 0,

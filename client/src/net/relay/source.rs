@@ -72,6 +72,10 @@ pub(crate) struct Source<'a> {
     hold: Option<Hold>,
     requests: Requests,
     clocks: HashMap<crate::model::ProcessKey, ClockEstimator>,
+    /// When this source started: no clock ping of it is older.
+    started: Instant,
+    /// A clock sample was ignored as impossible (said once in the log).
+    impossible_seen: bool,
     presented: watch::Receiver<u64>,
     views: watch::Receiver<Views>,
     /// The last batch made; the next one waits until it was drawn.
@@ -113,6 +117,8 @@ impl<'a> Source<'a> {
                 series_current: false,
             }),
             clocks: HashMap::new(),
+            started: Instant::now(),
+            impossible_seen: false,
             presented,
             views,
             shown: None,
@@ -214,8 +220,18 @@ impl<'a> Source<'a> {
                 key,
                 result: Ok((pong, arrived_us)),
             } => {
-                let Some(sample) = ClockSample::from_pong(&pong, arrived_us) else {
-                    return;
+                let since_start = now.duration_since(self.started).as_micros();
+                let connected_us = u64::try_from(since_start).unwrap_or(u64::MAX);
+                let sample = match ClockSample::from_pong(&pong, arrived_us, connected_us) {
+                    Ok(sample) => sample,
+                    Err(err) => {
+                        if !self.impossible_seen {
+                            self.impossible_seen = true;
+                            warn!(process = %key.process,
+                                "clock sample ignored (and any more like it): {err}");
+                        }
+                        return;
+                    }
                 };
                 let clock = self.clocks.entry(key.clone()).or_default();
                 clock.add(sample);
