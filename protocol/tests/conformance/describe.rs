@@ -39,6 +39,7 @@ pub fn error_kind(err: &ProtocolError) -> &'static str {
         ProtocolError::UnknownDType(_) => "unknown_dtype",
         ProtocolError::UnknownValue { .. } => "unknown_value",
         ProtocolError::BadHeader { .. } => "bad_header",
+        ProtocolError::HeaderTooLarge { .. } => "header_too_large",
         ProtocolError::Invalid { .. } => "invalid",
         ProtocolError::Encode { .. } => "encode",
         ProtocolError::Io(_) => "io",
