@@ -7,7 +7,9 @@
 //!  address.rs   nats://[user:pass@]host:port[,host2:port2]/RUN   (always built)
 //!  config.rs    RelayConfig: the address, creds, token, TLS files (always built)
 //!  connect.rs   ConnectOptions, one attempt, auth failures told apart   ┐
-//!  bucket.rs    the KV watch and the series stream (plain or hub domain) │
+//!  bucket.rs    the KV watch (headers only), a value fetched, the series │
+//!               stream (plain or hub domain)                             │
+//!  fetches.rs   which values to fetch, when the viewer is ready for them │
 //!  streams.rs   those opened, and opened again, in the background        │ feature
 //!  requests.rs  clock pings and view requests in flight                  │ `nats`
 //!  parts.rs     a reply of several messages put back together            │
@@ -23,6 +25,8 @@ pub mod config;
 pub mod bucket;
 #[cfg(feature = "nats")]
 pub mod connect;
+#[cfg(feature = "nats")]
+mod fetches;
 #[cfg(feature = "nats")]
 pub mod parts;
 #[cfg(feature = "nats")]

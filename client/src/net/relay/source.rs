@@ -3,13 +3,16 @@
 //! direct connection's session does.
 //!
 //! ```text
-//!  KV watch (<run>.>, last value of each key) ─┐
+//!  KV watch (<run>.>, headers only) ─▶ values ─┐
+//!    fetched when due (fetches.rs)             │
 //!  series stream (ordered consumer, from the   ├─▶ RunSet (model): every value applied,
 //!    first chunk kept, then live)              │     refused values counted
 //!  replies (clock pings, views) ───────────────┘
 //!  drawing side drew the last batch ───────────▶ build: one PlotState batch, wake
 //!                                                 (values that came meanwhile merge:
-//!                                                  latest value wins, never a queue)
+//!                                                  latest value wins, never a queue);
+//!                                                 data keys whose last value it drew
+//!                                                 are fetched again
 //!  views drawn / a batch drawn ────────────────▶ ask for detail of overview channels
 //!  every second ───────────────────────────────▶ clock pings, stale processes, reopen
 //! ```
@@ -89,7 +92,6 @@ pub(crate) struct Source<'a> {
 /// What the first batch waits for.
 struct Hold {
     until: Instant,
-    watch_current: bool,
     series_current: bool,
 }
 
@@ -113,7 +115,6 @@ impl<'a> Source<'a> {
             link: Link::Up,
             hold: Some(Hold {
                 until: Instant::now() + INITIAL_WAIT,
-                watch_current: false,
                 series_current: false,
             }),
             clocks: HashMap::new(),
@@ -172,6 +173,8 @@ impl<'a> Source<'a> {
                 }
             }
             self.publish();
+            let clean = (!self.runs.is_dirty()).then_some(self.published);
+            self.streams.pump(*self.presented.borrow(), clean);
             if let Some(outcome) = self.ended_for_good() {
                 return Ok(outcome);
             }
@@ -182,11 +185,8 @@ impl<'a> Source<'a> {
     fn on_stream(&mut self, event: StreamEvent) {
         let now = Instant::now();
         match event {
-            StreamEvent::Key((key, value, current)) => {
+            StreamEvent::Key((key, value)) => {
                 self.runs.apply_entry(&key, value.as_ref(), now);
-                if let Some(hold) = self.hold.as_mut() {
-                    hold.watch_current |= current;
-                }
             }
             StreamEvent::Chunk((subject, payload, current, _)) => {
                 self.runs.apply_chunk(&subject, &payload, now);
@@ -326,6 +326,7 @@ impl<'a> Source<'a> {
         let now = Instant::now();
         if self.link == Link::Up {
             self.streams.open();
+            self.streams.retry();
         }
         self.runs.check_stale(now);
         let keys: Vec<_> = self
@@ -355,7 +356,7 @@ impl<'a> Source<'a> {
     /// Makes a batch of what changed, once the drawing side drew the last.
     fn publish(&mut self) {
         if let Some(hold) = &self.hold {
-            if !(hold.watch_current && hold.series_current) {
+            if !(self.streams.caught_up() && hold.series_current) {
                 return;
             }
             self.hold = None;
