@@ -364,6 +364,11 @@ pub struct Exported {
     /// The data came from a full-resolution fetch, not from the view's
     /// reduced data.
     pub fetched: bool,
+    /// What was written is still reduced to the view (min/max per pixel
+    /// column, or a coarser grid): the full data could not be had (through
+    /// a relay, the bucket holds an overview of a big frame). Said, never
+    /// passed off as every value.
+    pub reduced: bool,
 }
 
 impl Exported {
@@ -377,7 +382,11 @@ impl Exported {
             number(self.x.0),
             number(self.x.1),
         );
-        if self.fetched {
+        if self.reduced {
+            text.push_str(
+                ", REDUCED to the view as drawn, not every value (the full data could not be fetched)",
+            );
+        } else if self.fetched {
             text.push_str(", every value (fetched at full resolution)");
         }
         if !self.hidden.is_empty() {
@@ -422,7 +431,8 @@ pub fn export_visible(
             .map(|h| h.iter().cloned().collect())
             .unwrap_or_default(),
         x: visible.x,
-        fetched,
+        fetched: fetched && !data.is_reduced(),
+        reduced: data.is_reduced(),
     })
 }
 
@@ -573,6 +583,30 @@ mod tests {
             csv_of(&spec(ChannelKind::Heatmap), &heat, Some(&cells)).0,
             "column,row,value\n1,1,5\n"
         );
+    }
+
+    #[test]
+    fn reduced_data_is_said_never_passed_off_as_every_value() {
+        let exported = |fetched, reduced| Exported {
+            path: "p.csv".into(),
+            rows: 10,
+            plot: "field".into(),
+            hidden: Vec::new(),
+            x: (0.0, 1.0),
+            fetched,
+            reduced,
+        };
+        let said = exported(false, true).describe();
+        assert!(
+            said.contains("REDUCED") && !said.contains("every value (fetched"),
+            "{said}"
+        );
+        let said = exported(true, false).describe();
+        assert!(
+            said.contains("every value (fetched at full resolution)"),
+            "{said}"
+        );
+        assert!(!exported(false, false).describe().contains("REDUCED"));
     }
 
     #[test]
