@@ -414,7 +414,10 @@ impl PyServer {
     /// "ended": [...]}. A viewer: addr, peer_name, connected_since (Unix
     /// seconds), frames_sent, frames_skipped, bytes_sent, batches,
     /// round_trip (seconds or None); ended ones add reason and ended_at. A
-    /// channel: id, name, kind, publishes, invalid, seq.
+    /// channel: id, name, kind, publishes, invalid, seq. "relay": None, or
+    /// when publishing through NATS: run, process, connected, puts, bytes,
+    /// skipped, failed, overviews, series_chunks, series_points_skipped,
+    /// requests, bad_requests, last_error.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.server()?;
         let figures = py.detach(|| s.stats());

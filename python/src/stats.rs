@@ -4,7 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use plotcast::{ChannelStats, EndedViewer, Stats, ViewerInfo, ViewerLaunch};
+use plotcast::{ChannelStats, EndedViewer, RelayStats, Stats, ViewerInfo, ViewerLaunch};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -47,7 +47,26 @@ fn ended<'py>(py: Python<'py>, e: &EndedViewer) -> PyResult<Bound<'py, PyDict>> 
     Ok(d)
 }
 
-/// `{"viewers": [...], "channels": [...], "ended": [...]}`.
+fn relay<'py>(py: Python<'py>, r: &RelayStats) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("run", &r.run)?;
+    d.set_item("process", &r.process)?;
+    d.set_item("connected", r.connected)?;
+    d.set_item("puts", r.puts)?;
+    d.set_item("bytes", r.bytes)?;
+    d.set_item("skipped", r.skipped)?;
+    d.set_item("failed", r.failed)?;
+    d.set_item("overviews", r.overviews)?;
+    d.set_item("series_chunks", r.series_chunks)?;
+    d.set_item("series_points_skipped", r.series_points_skipped)?;
+    d.set_item("requests", r.requests)?;
+    d.set_item("bad_requests", r.bad_requests)?;
+    d.set_item("last_error", r.last_error.as_deref())?;
+    Ok(d)
+}
+
+/// `{"viewers": [...], "channels": [...], "ended": [...], "relay": {...} or
+/// None}`.
 pub(crate) fn stats<'py>(py: Python<'py>, s: &Stats) -> PyResult<Bound<'py, PyDict>> {
     let list = |items: Vec<Bound<'py, PyDict>>| PyList::new(py, items);
     let d = PyDict::new(py);
@@ -78,6 +97,7 @@ pub(crate) fn stats<'py>(py: Python<'py>, s: &Stats) -> PyResult<Bound<'py, PyDi
                 .collect::<PyResult<_>>()?,
         )?,
     )?;
+    d.set_item("relay", s.relay.as_ref().map(|r| relay(py, r)).transpose()?)?;
     Ok(d)
 }
 

@@ -155,7 +155,8 @@ def test_stats_are_plain_data(no_viewer_env):
         viewer.handshake()
         wait_until("the viewer", lambda: s.viewer_count() == 1)
         stats = s.stats()
-        assert set(stats) == {"viewers", "channels", "ended"}
+        assert set(stats) == {"viewers", "channels", "ended", "relay"}
+        assert stats["relay"] is None, "not publishing through NATS"
         assert stats["channels"] == [
             {"id": 0, "name": "h", "kind": "heatmap", "publishes": 1, "invalid": 0, "seq": 1}
         ]

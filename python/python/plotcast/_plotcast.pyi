@@ -49,10 +49,26 @@ class _ChannelStats(TypedDict):
     invalid: int
     seq: int
 
+class _RelayStats(TypedDict):
+    run: str
+    process: str
+    connected: bool
+    puts: int
+    bytes: int
+    skipped: int
+    failed: int
+    overviews: int
+    series_chunks: int
+    series_points_skipped: int
+    requests: int
+    bad_requests: int
+    last_error: Optional[str]
+
 class _Stats(TypedDict):
     viewers: List[_ViewerStats]
     channels: List[_ChannelStats]
     ended: List[_EndedViewerStats]
+    relay: Optional[_RelayStats]
 
 @final
 class Server:
