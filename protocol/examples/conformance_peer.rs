@@ -20,12 +20,8 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use bytes::BytesMut;
 use plotcast_protocol::relay::ProcessInfo;
-use plotcast_protocol::{
-    compress_data, decode, encode, FrameCodec, ProtocolError, DEFAULT_MAX_FRAME_BYTES,
-};
-use tokio_util::codec::Decoder;
+use plotcast_protocol::{compress_data, decode, encode, ProtocolError, DEFAULT_MAX_FRAME_BYTES};
 
 #[allow(dead_code)]
 #[path = "../tests/conformance/describe.rs"]
@@ -37,18 +33,7 @@ fn decode_input(bytes: &[u8], framing: &str, max: usize) -> Result<Item, Protoco
     if framing == "record" {
         return ProcessInfo::decode(bytes).map(Item::ProcessInfo);
     }
-    let mut buf = BytesMut::from(bytes);
-    let mut codec = FrameCodec::new(max);
-    let body = match codec.decode(&mut buf)? {
-        Some(body) => body,
-        None => codec
-            .decode_eof(&mut buf)?
-            .ok_or(ProtocolError::Truncated {
-                what: "frame",
-                needed: 4,
-                available: 0,
-            })?,
-    };
+    let body = describe::split_frame(bytes, max)?;
     decode(body).map(Item::Message)
 }
 

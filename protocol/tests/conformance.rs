@@ -365,18 +365,7 @@ fn receive(bytes: &[u8], desc: &Value) -> Result<(), ProtocolError> {
     let max = desc["max_frame_bytes"]
         .as_u64()
         .map_or(DEFAULT_MAX_FRAME_BYTES, |m| m as usize);
-    let mut codec = FrameCodec::new(max);
-    let mut buf = BytesMut::from(bytes);
-    let body = match codec.decode(&mut buf)? {
-        Some(body) => body,
-        None => codec
-            .decode_eof(&mut buf)?
-            .ok_or(ProtocolError::Truncated {
-                what: "frame",
-                needed: 4,
-                available: 0,
-            })?,
-    };
+    let body = describe::split_frame(bytes, max)?;
     assert_eq!(
         text_of(desc, "stage"),
         "decode",

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import plotcast
+
 # Every wait in these tests is bounded by this (seconds); machines are slow
 # and shared, so bounds are loose.
 TIMEOUT = 60.0
@@ -201,3 +203,12 @@ def no_viewer_env(monkeypatch):
         if name.startswith("PLOTCAST_"):
             monkeypatch.delenv(name)
     return monkeypatch
+
+
+@pytest.fixture
+def server(no_viewer_env, request):
+    """A server with no viewer launched, titled after the test module,
+    closed after the test."""
+    s = plotcast.Server(title=request.module.__name__, viewer=False)
+    yield s
+    s.close()

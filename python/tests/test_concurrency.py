@@ -5,18 +5,9 @@ import threading
 import time
 
 import numpy as np
-import pytest
 
-import plotcast
 from conftest import BLUE, render, wait_until
 from rawviewer import RawViewer
-
-
-@pytest.fixture
-def server(no_viewer_env):
-    s = plotcast.Server(title="threads", viewer=False)
-    yield s
-    s.close()
 
 
 def test_threads_publish_to_own_and_shared_channels(server, tmp_path):

@@ -9,13 +9,6 @@ import pytest
 import plotcast
 
 
-@pytest.fixture
-def server(no_viewer_env):
-    s = plotcast.Server(title="errors", viewer=False)
-    yield s
-    s.close()
-
-
 def invalid_and_publishes(server):
     return {c["name"]: (c["publishes"], c["invalid"]) for c in server.stats()["channels"]}
 

@@ -6,15 +6,7 @@ a viewer accepts is refused when it is created, with a ValueError."""
 import numpy as np
 import pytest
 
-import plotcast
 from conftest import BLUE, render
-
-
-@pytest.fixture
-def server(no_viewer_env):
-    s = plotcast.Server(title="many", viewer=False)
-    yield s
-    s.close()
 
 
 def test_20000_line_channels_are_drawn(server, tmp_path):

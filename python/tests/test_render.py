@@ -6,15 +6,7 @@ import array
 import numpy as np
 import pytest
 
-import plotcast
 from conftest import BLUE, GREEN, ORANGE, VIRIDIS_HIGH, VIRIDIS_LOW, render
-
-
-@pytest.fixture
-def server(no_viewer_env):
-    s = plotcast.Server(title="pytest", viewer=False)
-    yield s
-    s.close()
 
 
 def ramp_grid(dtype=np.float64, ny=40, nx=60):

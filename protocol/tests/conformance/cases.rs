@@ -102,17 +102,7 @@ fn part(name: &str, first_index: u64, x: Option<Array>, y: Array) -> Part {
 }
 
 fn data(channel: u32, seq: u64, kind: ChannelKind, parts: Vec<Part>) -> Frame {
-    Frame {
-        channel,
-        seq,
-        timestamp_us: T0 + seq * 1000,
-        kind,
-        nx: 0,
-        ny: 0,
-        range: None,
-        parts,
-        lod: None,
-    }
+    Frame::new(channel, seq, T0 + seq * 1000, kind, parts)
 }
 
 fn grid(channel: u32, nx: u32, ny: u32, range: Option<(f64, f64)>, y: Array) -> Frame {

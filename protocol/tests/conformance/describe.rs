@@ -7,14 +7,31 @@
 //! `"Infinity"` and `"-Infinity"`. Integers are JSON integers of any size
 //! up to 2^64 − 1.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use plotcast_protocol::relay::ProcessInfo;
 use plotcast_protocol::{
-    Array, BatchEnd, ChannelKind, ChannelOptions, ChannelSpec, DType, Frame, Goodbye, GoodbyeCode,
-    GridCell, GridWindow, Hello, Layout, Lod, Message, Part, Ping, Pong, ProtocolError, Ready,
-    Reject, RejectCode, Scale, View, Welcome,
+    Array, BatchEnd, ChannelKind, ChannelOptions, ChannelSpec, DType, Frame, FrameCodec, Goodbye,
+    GoodbyeCode, GridCell, GridWindow, Hello, Layout, Lod, Message, Part, Ping, Pong,
+    ProtocolError, Ready, Reject, RejectCode, Scale, View, Welcome,
 };
 use serde_json::{json, Map, Value};
+use tokio_util::codec::Decoder;
+
+/// The body of the one frame `bytes` hold, split off its length prefix as a
+/// receiver with the frame limit `max` splits it (a file that ends early
+/// is truncated).
+pub fn split_frame(bytes: &[u8], max: usize) -> Result<Bytes, ProtocolError> {
+    let mut codec = FrameCodec::new(max);
+    let mut buf = BytesMut::from(bytes);
+    match codec.decode(&mut buf)? {
+        Some(body) => Ok(body),
+        None => codec.decode_eof(&mut buf)?.ok_or(ProtocolError::Truncated {
+            what: "frame",
+            needed: 4,
+            available: 0,
+        }),
+    }
+}
 
 /// What one golden file holds: a framed message, or a relay record.
 #[derive(Debug, Clone, PartialEq)]
