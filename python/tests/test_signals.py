@@ -128,17 +128,34 @@ def test_sigint_stops_the_loop_and_the_window_survives(xvfb, tmp_path, mode):
             time.sleep(0.02)
         else:
             pytest.fail("the viewer did not end within 10 s of SIGTERM")
+    # Only this computation's processes count: as a subreaper for the
+    # whole pytest process, we also inherit orphans of other tests, which
+    # may be exiting right now.
+    ours = {child.pid, viewer_pid}
     zombies = [
         p.name
         for p in Path("/proc").iterdir()
-        if p.name.isdigit() and process_state(p.name) == "Z" and _ppid(p.name) == os.getpid()
+        if p.name.isdigit()
+        and process_state(p.name) == "Z"
+        and _ppid(p.name) == os.getpid()
+        and _pgrp(p.name) in ours
     ]
     assert not zombies, f"zombie children left: {zombies}"
 
 
-def _ppid(pid):
+def _stat_field(pid, index):
+    """Field `index` after the command name of /proc/PID/stat (0: state)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return int(stat[stat.rindex(")") + 2 :].split()[1])
+    return int(stat[stat.rindex(")") + 2 :].split()[index])
+
+
+def _ppid(pid):
+    return _stat_field(pid, 1)
+
+
+def _pgrp(pid):
+    # The computation leads its own process group; the viewer leads its.
+    return _stat_field(pid, 2)
