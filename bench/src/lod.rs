@@ -255,7 +255,55 @@ fn shared_reductions(report: &mut Report, scale: Scale) -> Result<()> {
         reference: None,
         target: None,
     });
+    // What memory bandwidth allows: reading the published values once.
+    let read_ms = streaming_read_ms(&[&grid, &signal], scale.pick(20, 3));
+    let per_publish = cpu / publishes as f64 * 1e3;
+    report.add(Row {
+        section: SECTION.into(),
+        figure: format!(
+            "network-thread CPU to reduce one publish (field + line, {:.1} MB; {:.2} reductions per publish)",
+            RAW_FRAME_BYTES / 1e6,
+            reductions as f64 / publishes as f64
+        ),
+        value: per_publish,
+        unit: "ms",
+        reference: Some((
+            "one streaming read of those bytes (min/max loop)".into(),
+            read_ms,
+        )),
+        target: Some((
+            "≤ 1.5× the streaming read".into(),
+            per_publish <= 1.5 * read_ms,
+        )),
+    });
     Ok(())
+}
+
+/// Median milliseconds of one pass over `arrays` finding their finite
+/// minimum and maximum: a plain loop the compiler vectorises, the least
+/// any reduction of those values must cost.
+fn streaming_read_ms(arrays: &[&[f64]], rounds: usize) -> f64 {
+    const LANES: usize = 8;
+    let mut times: Vec<f64> = (0..rounds.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+            for values in arrays {
+                let chunks = std::hint::black_box(*values).chunks_exact(LANES);
+                for chunk in chunks {
+                    for k in 0..LANES {
+                        let v = chunk[k];
+                        let finite = v.abs() < f64::INFINITY;
+                        lo[k] = if finite && v < lo[k] { v } else { lo[k] };
+                        hi[k] = if finite && v > hi[k] { v } else { hi[k] };
+                    }
+                }
+            }
+            std::hint::black_box((lo, hi));
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    percentile(&mut times, 50.0)
 }
 
 /// One data frame of `values` as the server encodes it.

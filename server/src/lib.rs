@@ -64,6 +64,7 @@
 //! - `lod_cache`: a channel's prepared frames, shared between viewers.
 //! - `series`: append-series windows and per-viewer cursors.
 //! - `reduce`: reducing heatmaps, lines and scatters to a view.
+//! - `heatmap_blocks`: the vectorised inner loops of heatmap reduction.
 //! - `pending`: the bounded set of handshakes in progress.
 //! - `reach`: the addresses a viewer on another machine dials.
 //! - `budget`: the global budget of bytes held by writes to slow viewers.
@@ -85,6 +86,7 @@ mod connection;
 mod custom;
 mod error;
 mod handshake;
+mod heatmap_blocks;
 mod hub;
 mod launch;
 mod lod;
@@ -94,6 +96,8 @@ mod net_config;
 mod pending;
 mod reach;
 mod reduce;
+#[cfg(test)]
+mod reduce_reference;
 mod relay;
 mod series;
 mod server;

@@ -15,6 +15,8 @@
 
 use plotcast_protocol::{GridWindow, View, U16_NAN, U16_TOP};
 
+use crate::heatmap_blocks::{finite_extent, mean_blocks, pick_blocks, Blocks};
+
 /// How a heatmap block is reduced to one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum HeatmapReduce {
@@ -431,7 +433,7 @@ pub(crate) fn reduce_heatmap(
         rows.min(view.height_px.max(1)),
     );
     let range = range.or_else(|| {
-        extent(values.iter().copied(), false).map(|(lo, hi)| {
+        finite_extent(values).map(|(lo, hi)| {
             if lo < hi {
                 (lo, hi)
             } else {
@@ -447,20 +449,25 @@ pub(crate) fn reduce_heatmap(
         ((2 * u64::from(c) + 1) * u64::from(out) / (2 * u64::from(of))) as usize
     };
     let out_col: Vec<usize> = (0..cols).map(|c| block(c, rnx, cols)).collect();
-    let n_out = rnx as usize * rny as usize;
-    let mut acc = vec![Acc::new(mode); n_out];
-    for row in y0..y1 {
-        let out_row = block(row - y0, rny, rows);
-        let line = &values[(row * nx) as usize..((row + 1) * nx) as usize];
-        let out = &mut acc[out_row * rnx as usize..(out_row + 1) * rnx as usize];
-        for (c, &v) in line[x0 as usize..x1 as usize].iter().enumerate() {
-            out[out_col[c]].add(v, mid);
-        }
-    }
-    let values = acc
+    let out_row: Vec<usize> = (0..rows).map(|r| block(r, rny, rows)).collect();
+    let blocks = Blocks {
+        nx: nx as usize,
+        x0: x0 as usize,
+        y0: y0 as usize,
+        out_col: &out_col,
+        out_row: &out_row,
+        out_nx: rnx as usize,
+        out_ny: rny as usize,
+    };
+    let picked = match mode {
+        HeatmapReduce::Extreme => pick_blocks(values, &blocks, |v| (v - mid).abs()),
+        HeatmapReduce::Max => pick_blocks(values, &blocks, |v| v),
+        HeatmapReduce::Min => pick_blocks(values, &blocks, |v| -v),
+        HeatmapReduce::Mean => mean_blocks(values, &blocks),
+    };
+    let values = picked
         .iter()
-        .map(|a| {
-            let v = a.value();
+        .map(|&v| {
             // Beyond f32 the colour is the range's end anyway.
             if v.is_nan() {
                 f32::NAN
@@ -501,52 +508,6 @@ pub(crate) fn quantise(values: &[f32], (lo, hi): (f64, f64)) -> Vec<u16> {
             }
         })
         .collect()
-}
-
-/// One output cell's reduction so far.
-#[derive(Debug, Clone, Copy)]
-struct Acc {
-    mode: HeatmapReduce,
-    pick: f64,
-    sum: f64,
-    count: u32,
-}
-
-impl Acc {
-    fn new(mode: HeatmapReduce) -> Self {
-        Self {
-            mode,
-            pick: f64::NAN,
-            sum: 0.0,
-            count: 0,
-        }
-    }
-
-    #[inline]
-    fn add(&mut self, v: f64, mid: f64) {
-        if !v.is_finite() {
-            return;
-        }
-        self.count += 1;
-        let better = self.pick.is_nan()
-            || match self.mode {
-                HeatmapReduce::Extreme => (v - mid).abs() > (self.pick - mid).abs(),
-                HeatmapReduce::Max => v > self.pick,
-                HeatmapReduce::Min => v < self.pick,
-                HeatmapReduce::Mean => false,
-            };
-        if better {
-            self.pick = v;
-        }
-        self.sum += v;
-    }
-
-    fn value(&self) -> f64 {
-        match self.mode {
-            HeatmapReduce::Mean if self.count > 0 => self.sum / f64::from(self.count),
-            _ => self.pick,
-        }
-    }
 }
 
 #[cfg(test)]
