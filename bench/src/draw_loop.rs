@@ -62,6 +62,9 @@ pub struct Watched {
     /// Age of the newest frame shown, at the end of each draw (publish on
     /// the server to shown), in ms, with the draw's time since the start.
     pub ages_ms: Vec<(f64, f64)>,
+    /// The age the viewer displayed for the same draws (its clock plus its
+    /// estimated offset to the server's), in ms.
+    pub shown_ages_ms: Vec<f64>,
     /// Age of the newest frame when each draw started, in ms.
     pub start_ages_ms: Vec<f64>,
     /// Time each draw took, in ms.
@@ -179,6 +182,8 @@ pub fn watch(addr: SocketAddr, how: Watch) -> Result<Watched> {
             watched
                 .ages_ms
                 .push((at, done.saturating_sub(ts) as f64 / 1e3));
+            let shown = plot.status.newest_age(done).unwrap_or_default();
+            watched.shown_ages_ms.push(shown.as_secs_f64() * 1e3);
             watched
                 .start_ages_ms
                 .push(begun.saturating_sub(ts) as f64 / 1e3);

@@ -45,7 +45,7 @@ pub(crate) struct BigPublisher {
 }
 
 impl BigPublisher {
-    fn start() -> Result<Self> {
+    pub(crate) fn start() -> Result<Self> {
         Self::on(server("bench-big")?)
     }
 

@@ -27,6 +27,7 @@ mod relayed;
 mod remote;
 mod render;
 mod report;
+mod slow_links;
 mod staleness;
 mod subscribers;
 mod viewer;

@@ -1,7 +1,8 @@
 //! Section 8: remote viewing. The heat workload behind the link emulator
 //! (`plotcast_testkit::link_proxy`) at round trips of 0 to 200 ms, watched by the
 //! viewer library's own network side and a drawing loop capped at 60 Hz:
-//! frames shown per second and the age of what is shown. Then the CPU a
+//! frames shown per second and the age of what is shown; then slow far
+//! links (`slow_links`: 5 and 20 Mbit/s). Then the CPU a
 //! real window viewer takes on the local link, paced to 60 Hz and
 //! unlimited, when an X server (Xvfb) is at hand.
 
@@ -139,6 +140,7 @@ pub fn remote(report: &mut Report, scale: Scale) -> Result<()> {
         });
     }
     age_over_time(report, scale)?;
+    crate::slow_links::slow_links(report, scale)?;
     window_cpu(report, scale)?;
     Ok(())
 }

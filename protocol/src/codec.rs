@@ -211,6 +211,7 @@ pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolErro
         Message::BatchEnd(b) => write_frame(out, t, |o| put_bincode(o, name, b), 0, no_payload),
         Message::Ready(r) => write_frame(out, t, |o| put_bincode(o, name, r), 0, no_payload),
         Message::View(v) => write_frame(out, t, |o| put_bincode(o, name, v), 0, no_payload),
+        Message::Ack(a) => write_frame(out, t, |o| put_bincode(o, name, a), 0, no_payload),
         Message::Ping(p) => write_frame(out, t, |o| put_bincode(o, name, p), 0, no_payload),
         Message::Pong(p) => write_frame(out, t, |o| put_bincode(o, name, p), 0, no_payload),
         Message::Goodbye(g) => {
@@ -468,6 +469,7 @@ fn decode_with(body: Bytes, negotiated: Option<u8>) -> Result<Message, ProtocolE
         tag::BATCH_END => Message::BatchEnd(decode_header(what, header)?),
         tag::READY => Message::Ready(decode_header(what, header)?),
         tag::VIEW => Message::View(decode_header(what, header)?),
+        tag::ACK => Message::Ack(decode_header(what, header)?),
         tag::PING => Message::Ping(decode_header(what, header)?),
         tag::PONG => Message::Pong(decode_header(what, header)?),
         tag::GOODBYE => {

@@ -38,6 +38,8 @@
 //! - [`chunked`]: [`ChunkedSeries`], the bounded window of an append
 //!   series in shared chunks (server and viewer);
 //! - [`clock`]: round trips and clock offsets from Ping/Pong ([`ClockEstimator`]);
+//! - [`one_way_delays`]: the offset from each direction's smallest delay,
+//!   right on a saturated link ([`OneWayDelays`]);
 //! - [`recording`]: recording files (wire frames with receive times),
 //!   [`RecordWriter`], [`RecordReader`]; `shuffle`: their compression;
 //! - [`util`]: wall-clock microseconds, the host name, a poison-free lock;
@@ -60,6 +62,7 @@ pub mod layout_encoder;
 pub mod limits;
 pub mod lod;
 pub mod message;
+pub mod one_way_delays;
 pub mod recording;
 pub mod relay;
 mod shuffle;
@@ -77,8 +80,10 @@ pub use layout_encoder::LayoutEncoder;
 pub use limits::*;
 pub use lod::{GridWindow, Lod, View};
 pub use message::{
-    BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Reject, RejectCode, Welcome,
+    Ack, BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Reject, RejectCode,
+    Welcome,
 };
+pub use one_way_delays::OneWayDelays;
 pub use recording::{
     read_record_at, FileHeader, Record, RecordReader, RecordWriter, RecordingError, Tail,
     FILE_HEADER_BYTES, RECORDING_MAGIC, RECORDING_VERSION, RECORD_HEADER_BYTES,

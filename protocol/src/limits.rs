@@ -5,7 +5,13 @@ pub const MAGIC: [u8; 8] = *b"PLOTCAST";
 
 /// The protocol version this build speaks. Any change to the wire format
 /// bumps it; peers must announce exactly the same version (see PROTOCOL.md).
-pub const VERSION: u16 = 3;
+pub const VERSION: u16 = 4;
+
+/// Wire versions whose server-to-viewer messages are byte for byte this
+/// version's: recordings (which hold only those) and runs relayed through
+/// NATS of these versions are read. Version 4 changed only the viewer's
+/// side (it added `Ack`).
+pub const SERVER_MESSAGE_VERSIONS: std::ops::RangeInclusive<u16> = 3..=VERSION;
 
 /// Bytes of the length prefix in front of every frame (u32, big-endian).
 pub const LENGTH_PREFIX_BYTES: usize = 4;

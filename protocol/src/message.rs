@@ -22,6 +22,8 @@ pub mod tag {
     pub const READY: u8 = 0x20;
     /// Viewer → server: how a plot is drawn (level of detail).
     pub const VIEW: u8 = 0x21;
+    /// Viewer → server: bytes of the server's stream received so far.
+    pub const ACK: u8 = 0x22;
     /// Either way: heartbeat request.
     pub const PING: u8 = 0x30;
     /// Either way: heartbeat answer.
@@ -134,6 +136,21 @@ impl Ready {
     }
 }
 
+/// Viewer → server: the viewer has received `received_bytes` bytes of the
+/// server's stream on this connection, counted from the first byte of the
+/// `Welcome` (length prefixes included). Optional: a viewer that sends it
+/// lets the server keep about one bandwidth-delay product of bytes in
+/// flight instead of whole batches (a slow link then queues no stale
+/// frames); a viewer that never sends it gets the batch bound alone.
+/// Viewers send one every few kilobytes received and at every batch end.
+/// The number never decreases; one above what the server wrote is a
+/// protocol error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    /// Bytes of the server's stream received, from the `Welcome`'s first.
+    pub received_bytes: u64,
+}
+
 /// Server → viewer: the batch answering `Ready { batch }` is complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchEnd {
@@ -231,6 +248,8 @@ pub enum Message {
     Ready(Ready),
     /// See [`View`].
     View(View),
+    /// See [`Ack`].
+    Ack(Ack),
     /// See [`Ping`].
     Ping(Ping),
     /// See [`Pong`].
@@ -251,6 +270,7 @@ impl Message {
             Message::BatchEnd(_) => tag::BATCH_END,
             Message::Ready(_) => tag::READY,
             Message::View(_) => tag::VIEW,
+            Message::Ack(_) => tag::ACK,
             Message::Ping(_) => tag::PING,
             Message::Pong(_) => tag::PONG,
             Message::Goodbye(_) => tag::GOODBYE,
@@ -274,6 +294,7 @@ pub fn tag_name(tag: u8) -> &'static str {
         tag::BATCH_END => "batch-end",
         tag::READY => "ready",
         tag::VIEW => "view",
+        tag::ACK => "ack",
         tag::PING => "ping",
         tag::PONG => "pong",
         tag::GOODBYE => "goodbye",

@@ -34,7 +34,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use bytes::Bytes;
 use thiserror::Error;
 
-use crate::{DEFAULT_MAX_FRAME_BYTES, LENGTH_PREFIX_BYTES, VERSION};
+use crate::{DEFAULT_MAX_FRAME_BYTES, LENGTH_PREFIX_BYTES, SERVER_MESSAGE_VERSIONS, VERSION};
 
 /// The 8 bytes that open every recording.
 pub const RECORDING_MAGIC: [u8; 8] = *b"PLOTCREC";
@@ -193,7 +193,7 @@ impl FileHeader {
                 ours: RECORDING_VERSION,
             });
         }
-        if header.protocol_version != VERSION {
+        if !SERVER_MESSAGE_VERSIONS.contains(&header.protocol_version) {
             return Err(RecordingError::UnsupportedProtocol {
                 found: header.protocol_version,
                 ours: VERSION,

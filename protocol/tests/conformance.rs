@@ -484,7 +484,7 @@ fn the_byte_rules_as_written_give_the_encoders_bytes() {
         .bool(false);
     assert_eq!(wire::frame(0x21, view.bytes(), &[]), stored("view"));
     let hello = wire::Bincode::new()
-        .magic(b"PLOTCAST", 3)
+        .magic(b"PLOTCAST", 4)
         .some()
         .string("s3cret")
         .string("plotcast-viewer@lab7")

@@ -5,7 +5,7 @@ import socket
 import struct
 
 MAGIC = b"PLOTCAST"
-VERSION = 3
+VERSION = 4
 TAG_HELLO = 0x01
 TAG_READY = 0x20
 

@@ -20,6 +20,7 @@ use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 use crate::budget::Evict;
+use crate::link_model::LinkModel;
 use crate::stats::ViewerStats;
 
 /// Reads a connection's frames.
@@ -48,6 +49,8 @@ pub(crate) struct Control {
     pub(crate) views: HashMap<u32, (View, u64)>,
     /// Bumped on every View received.
     view_version: u64,
+    /// The link, from the bytes written and the viewer's acknowledgements.
+    pub(crate) link: LinkModel,
 }
 
 impl Control {

@@ -211,6 +211,24 @@ async fn read_loop(
                 lock(&sh.control).ready(ready);
                 sh.wake.notify_one();
             }
+            Ok(Message::Ack(ack)) => {
+                let now = Instant::now();
+                let mut control = lock(&sh.control);
+                let link = &mut control.link;
+                let had_room = link.has_room(now);
+                if let Err(err) = link.ack(ack.received_bytes, now) {
+                    drop(control);
+                    return sh.end(format!("protocol error: {err}"));
+                }
+                let opened = !had_room && link.has_room(now);
+                sh.stats.link(link);
+                drop(control);
+                // The writer may be waiting for this room (a wake-up while
+                // it was not waiting is kept for its next wait).
+                if opened {
+                    sh.wake.notify_one();
+                }
+            }
             Ok(Message::View(view)) => {
                 let channels = hub.channel_count();
                 lock(&sh.control).view(view, channels);

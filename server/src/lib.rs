@@ -89,6 +89,7 @@ mod handshake;
 mod heatmap_blocks;
 mod hub;
 mod launch;
+mod link_model;
 mod lod;
 mod lod_cache;
 mod net;
@@ -121,4 +122,6 @@ pub use plotcast_protocol::relay::default_process_label;
 pub use plotcast_protocol::{ChannelOptions, Colormap, GridCell, Scale, UnknownColormap};
 pub use reduce::HeatmapReduce;
 pub use server::Server;
-pub use stats::{ChannelStats, EndedViewer, RelayStats, Stats, ViewerInfo, ENDED_VIEWERS_KEPT};
+pub use stats::{
+    ChannelStats, EndedViewer, LinkInfo, RelayStats, Stats, ViewerInfo, ENDED_VIEWERS_KEPT,
+};

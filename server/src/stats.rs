@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::link_model::LinkModel;
+
 /// Counters one connection updates as it goes.
 #[derive(Debug)]
 pub(crate) struct ViewerStats {
@@ -22,6 +24,11 @@ pub(crate) struct ViewerStats {
     pub(crate) clock_offset_us: AtomicI64,
     /// The hub version this viewer has been sent everything of.
     pub(crate) synced: AtomicU64,
+    /// From the viewer's acknowledgements (0: it sends none): the link's
+    /// delivery rate (bytes/s), the in-flight cap, the most in flight.
+    pub(crate) delivery_rate_bps: AtomicU64,
+    pub(crate) in_flight_cap: AtomicU64,
+    pub(crate) max_in_flight: AtomicU64,
     /// Reference point of `last_write_ms`.
     started: Instant,
     /// When a write of batch data last made progress, in ms since
@@ -42,9 +49,21 @@ impl ViewerStats {
             rtt_us: AtomicU64::new(u64::MAX),
             clock_offset_us: AtomicI64::new(i64::MIN),
             synced: AtomicU64::new(0),
+            delivery_rate_bps: AtomicU64::new(0),
+            in_flight_cap: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
             started: Instant::now(),
             last_write_ms: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Publishes what the link model learned.
+    pub(crate) fn link(&self, link: &LinkModel) {
+        let rate = link.rate_bps().map_or(0, |r| r as u64);
+        self.delivery_rate_bps.store(rate, Ordering::Relaxed);
+        self.in_flight_cap.store(link.cap(), Ordering::Relaxed);
+        self.max_in_flight
+            .store(link.max_in_flight(), Ordering::Relaxed);
     }
 
     /// Records that a write to this viewer just made progress.
@@ -74,6 +93,14 @@ impl ViewerStats {
             batches: self.batches.load(Ordering::Relaxed),
             round_trip: (rtt != u64::MAX).then(|| Duration::from_micros(rtt)),
             clock_offset_us: (offset != i64::MIN).then_some(offset),
+            link: match self.in_flight_cap.load(Ordering::Relaxed) {
+                0 => None,
+                cap => Some(LinkInfo {
+                    delivery_rate_bps: self.delivery_rate_bps.load(Ordering::Relaxed),
+                    in_flight_cap: cap,
+                    max_in_flight: self.max_in_flight.load(Ordering::Relaxed),
+                }),
+            },
         }
     }
 }
@@ -105,6 +132,23 @@ pub struct ViewerInfo {
     /// The viewer's clock minus the server's, in µs, estimated from the
     /// same pings (NTP style); off by at most half the round trip.
     pub clock_offset_us: Option<i64>,
+    /// The link as the viewer's byte acknowledgements show it (`None`: the
+    /// viewer sends none, and only the batch bound limits what is in
+    /// flight).
+    pub link: Option<LinkInfo>,
+}
+
+/// A viewer's link, learned from its acknowledgements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LinkInfo {
+    /// Bytes per second the link delivers (0: not measured yet).
+    pub delivery_rate_bps: u64,
+    /// Most bytes in flight when a batch may start: one bandwidth-delay
+    /// product, at least 64 KiB.
+    pub in_flight_cap: u64,
+    /// The most bytes that were in flight (a batch on top of the cap).
+    pub max_in_flight: u64,
 }
 
 /// A viewer that disconnected, and why.

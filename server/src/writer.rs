@@ -8,9 +8,9 @@
 //! to the stalled-write budget while they are being written.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use plotcast_protocol::util::{lock, unix_now_us};
@@ -29,16 +29,17 @@ use crate::hub::Hub;
 use crate::lod::{compress, prepare_series_replace, prepare_snapshot};
 use crate::lod_cache::{LodKey, ViewKey};
 use crate::net_config::NetConfig;
-use crate::stats::ViewerStats;
 
 /// Writes `buf` completely; fails if the peer accepts nothing for `stall`.
-/// `mid_frame` is true while the frame is written in part.
+/// Every write is counted in the link model (so acknowledgements can be
+/// matched to it); `batch` marks batch data, whose progress is a sign of
+/// life of the viewer.
 async fn write_progress(
     wr: &mut OwnedWriteHalf,
     buf: &[u8],
     stall: Duration,
-    progress: Option<&ViewerStats>,
-    mid_frame: &AtomicBool,
+    sh: &Shared,
+    batch: bool,
 ) -> io::Result<()> {
     let mut off = 0;
     while off < buf.len() {
@@ -52,9 +53,10 @@ async fn write_progress(
             Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(Ok(n)) => {
                 off += n;
-                mid_frame.store(off < buf.len(), Ordering::Relaxed);
-                if let Some(stats) = progress {
-                    stats.wrote_now();
+                lock(&sh.control).link.wrote(n as u64, Instant::now());
+                sh.mid_frame.store(off < buf.len(), Ordering::Relaxed);
+                if batch {
+                    sh.stats.wrote_now();
                 }
             }
             Ok(Err(err)) => return Err(err),
@@ -72,14 +74,12 @@ async fn send(
     sh: &Shared,
     batch: bool,
 ) -> Result<(), String> {
-    let stats = &*sh.stats;
     // Only batch data counts as progress: pings alone would fill the kernel
     // buffer of a half-open peer for a long time.
-    let progress = Some(stats).filter(|_| batch);
-    write_progress(wr, &bytes, stall, progress, &sh.mid_frame)
+    write_progress(wr, &bytes, stall, sh, batch)
         .await
         .map_err(|e| e.to_string())?;
-    stats
+    sh.stats
         .bytes_sent
         .fetch_add(bytes.len() as u64, Ordering::Relaxed);
     Ok(())
@@ -175,6 +175,10 @@ async fn blocking(
     }
 }
 
+/// Longest a clock message (ping, pong) waits for the link to have room.
+const CLOCK_HOLD: Duration = Duration::from_secs(1);
+const CLOCK_HOLD_US: u64 = 1_000_000;
+
 pub(crate) async fn write_loop(
     wr: &mut OwnedWriteHalf,
     sh: &Arc<Shared>,
@@ -223,23 +227,48 @@ async fn write_loop_inner(
     let mut sent: u64 = 0;
     // When the last batch left: the next waits for the viewer's interval.
     let mut last_batch: Option<tokio::time::Instant> = None;
+    // A heartbeat ping due since then.
+    let mut ping_due: Option<tokio::time::Instant> = None;
     loop {
+        let now = tokio::time::Instant::now();
         // The control state is the truth; the notification only wakes us.
-        let (granted, interval, pong) = {
+        let (granted, interval, room, pong) = {
             let mut control = lock(&sh.control);
             control.sent = sent;
-            (control.granted, control.interval, control.pong_due.take())
+            let room = control.link.has_room(now.into_std());
+            if control.link.probe_drained(now.into_std()) {
+                ping_due.get_or_insert(now);
+            }
+            // Clock messages go on an empty link (a pong queued behind
+            // data would make the viewer's clock estimate wrong by the
+            // queue), or when they waited CLOCK_HOLD.
+            let pong_held = control
+                .pong_due
+                .as_ref()
+                .is_some_and(|&(_, at)| unix_now_us().saturating_sub(at) >= CLOCK_HOLD_US);
+            let pong = if room || pong_held {
+                control.pong_due.take()
+            } else {
+                None
+            };
+            (control.granted, control.interval, room, pong)
         };
         if let Some((ping, received_us)) = pong {
             let pong = Pong::answer(&ping, received_us, unix_now_us());
             send(wr, msg(Message::Pong(pong))?, stall, sh, false).await?;
         }
+        if ping_due.is_some_and(|at| room || now >= at + CLOCK_HOLD) {
+            ping_due = None;
+            nonce += 1;
+            let ping = Ping::at(nonce, unix_now_us());
+            send(wr, msg(Message::Ping(ping))?, stall, sh, false).await?;
+        }
         // The next batch the viewer is ready for, if any, once its pacing
-        // interval has passed (the batch is built then, from the newest
-        // values).
+        // interval has passed and the link has room (the batch is built
+        // then, from the newest values).
         let paced_until = last_batch.map(|t| t + interval);
-        let paced = paced_until.is_some_and(|t| t > tokio::time::Instant::now());
-        let pending = (sent < granted && !paced).then_some(sent + 1);
+        let paced = paced_until.is_some_and(|t| t > now);
+        let pending = (sent < granted && !paced && room).then_some(sent + 1);
         // Register for the wake-up before looking, so a publish between the
         // look and the wait is not missed (see `Hub::notify`).
         let news = hub.news.notified();
@@ -282,6 +311,10 @@ async fn write_loop_inner(
             }
             hub.viewer_synced(stats, version);
         }
+        // Waiting for room: the reader wakes us when an acknowledgement
+        // makes some; clock messages go after CLOCK_HOLD regardless.
+        let wants_room = !room && (sent < granted || ping_due.is_some() || pong_waits(sh));
+        let clock_deadline = ping_due.map(|at| at + CLOCK_HOLD);
         tokio::select! {
             biased;
             () = shutdown.cancelled() => {
@@ -295,12 +328,17 @@ async fn write_loop_inner(
             () = sh.conn.cancelled() => return Ok(()),
             () = sh.wake.notified() => {}
             _ = ping.tick() => {
-                nonce += 1;
-                let ping = Ping::at(nonce, unix_now_us());
-                send(wr, msg(Message::Ping(ping))?, stall, sh, false).await?;
+                ping_due.get_or_insert_with(tokio::time::Instant::now);
             }
             () = &mut news, if pending.is_some() => {}
-            () = tokio::time::sleep_until(paced_until.unwrap_or_else(tokio::time::Instant::now)), if paced && sent < granted => {}
+            () = tokio::time::sleep_until(paced_until.unwrap_or(now)), if paced && sent < granted => {}
+            () = tokio::time::sleep_until(clock_deadline.unwrap_or(now)), if clock_deadline.is_some() => {}
+            () = tokio::time::sleep(CLOCK_HOLD), if wants_room => {}
         }
     }
+}
+
+/// A viewer's ping waits for its pong.
+fn pong_waits(sh: &Shared) -> bool {
+    lock(&sh.control).pong_due.is_some()
 }

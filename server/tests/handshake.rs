@@ -159,21 +159,21 @@ fn bad_magic_is_dropped() {
     f.good_still_receives();
 }
 
-/// A viewer of an older protocol version (here 2, whose channel specs
-/// had another field order) gets a rejection it can read: Reject's layout
-/// is frozen across versions.
+/// A viewer of an older protocol version (here 3, which never
+/// acknowledges bytes) gets a rejection it can read: Reject's layout is
+/// frozen across versions.
 #[test]
 fn an_older_viewer_is_rejected_with_both_versions() {
-    assert_eq!(VERSION, 3);
+    assert_eq!(VERSION, 4);
     let mut f = Fixture::new(None);
     let mut hello = hello_bytes(None).to_vec();
-    hello[20..22].copy_from_slice(&2u16.to_le_bytes());
+    hello[20..22].copy_from_slice(&3u16.to_le_bytes());
     let mut io = f.raw(&hello);
     let r = rejection(&mut io);
     assert_eq!(r.code, RejectCode::Version);
-    assert_eq!(r.server_version, 3);
+    assert_eq!(r.server_version, 4);
     assert!(
-        r.reason.contains("viewer speaks version 2") && r.reason.contains("version 3"),
+        r.reason.contains("viewer speaks version 3") && r.reason.contains("version 4"),
         "{}",
         r.reason
     );

@@ -320,6 +320,8 @@ async fn serve(
                 seen.goodbyes.fetch_add(1, Ordering::SeqCst);
                 return Ok(());
             }
+            // This fake sends batches as granted, whatever is in flight.
+            Message::Ack(_) => {}
             // Level of detail: this fake always sends full data.
             Message::View(view) => {
                 seen.views

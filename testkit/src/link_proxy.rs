@@ -49,6 +49,11 @@ pub struct LinkSpec {
 }
 
 impl LinkSpec {
+    /// A link with the given one-way delay (each way) and ample bandwidth.
+    pub fn one_way(delay: Duration) -> Self {
+        Self::round_trip(delay * 2)
+    }
+
     /// A link with the given round trip and ample bandwidth.
     pub fn round_trip(rtt: Duration) -> Self {
         Self {
@@ -79,9 +84,29 @@ pub struct LinkProxy {
     addr: SocketAddr,
     cancel: CancellationToken,
     thread: Option<JoinHandle<()>>,
-    /// Bytes delivered towards the clients (from the target), and towards
-    /// the target, over all connections.
-    bytes: Arc<[AtomicU64; 2]>,
+    /// Counters of both directions, over all connections.
+    counters: Arc<Counters>,
+}
+
+/// What crossed the link, per direction (0: towards the clients, 1:
+/// towards the target).
+#[derive(Debug, Default)]
+struct Counters {
+    /// Bytes read from the sending side.
+    entered: [AtomicU64; 2],
+    /// Bytes written to the receiving side.
+    delivered: [AtomicU64; 2],
+    /// The most bytes that were in the link (entered, not delivered) at
+    /// once, since the last reset.
+    high_water: [AtomicU64; 2],
+}
+
+impl Counters {
+    fn entered(&self, dir: usize, n: u64) {
+        let entered = self.entered[dir].fetch_add(n, Ordering::SeqCst) + n;
+        let delivered = self.delivered[dir].load(Ordering::SeqCst);
+        self.high_water[dir].fetch_max(entered.saturating_sub(delivered), Ordering::SeqCst);
+    }
 }
 
 impl LinkProxy {
@@ -103,8 +128,8 @@ impl LinkProxy {
         let addr = listener.local_addr()?;
         let cancel = CancellationToken::new();
         let token = cancel.clone();
-        let bytes = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
-        let counters = Arc::clone(&bytes);
+        let counters = Arc::new(Counters::default());
+        let shared = Arc::clone(&counters);
         let thread = std::thread::Builder::new()
             .name(format!("link-proxy-{}", addr.port()))
             .spawn(move || {
@@ -118,24 +143,43 @@ impl LinkProxy {
                         return;
                     }
                 };
-                runtime.block_on(serve(listener, target, spec, token, counters));
+                runtime.block_on(serve(listener, target, spec, token, shared));
             })?;
         Ok(Self {
             addr,
             cancel,
             thread: Some(thread),
-            bytes,
+            counters,
         })
     }
 
     /// Bytes delivered to the clients so far (what a viewer received).
     pub fn bytes_to_clients(&self) -> u64 {
-        self.bytes[0].load(Ordering::Relaxed)
+        self.counters.delivered[0].load(Ordering::Relaxed)
     }
 
     /// Bytes delivered to the target so far.
     pub fn bytes_to_target(&self) -> u64 {
-        self.bytes[1].load(Ordering::Relaxed)
+        self.counters.delivered[1].load(Ordering::Relaxed)
+    }
+
+    /// The most bytes that were in the link towards the clients at once
+    /// (read from the target, not yet delivered: the link's queue and
+    /// what is on its wire), since the start or the last
+    /// [`reset_high_water`](Self::reset_high_water). Bytes still in the
+    /// kernel's socket buffers are not counted.
+    pub fn max_in_flight_to_clients(&self) -> u64 {
+        self.counters.high_water[0].load(Ordering::SeqCst)
+    }
+
+    /// Starts the high-water mark again from what is in the link now.
+    pub fn reset_high_water(&self) {
+        for dir in 0..2 {
+            let now = self.counters.entered[dir]
+                .load(Ordering::SeqCst)
+                .saturating_sub(self.counters.delivered[dir].load(Ordering::SeqCst));
+            self.counters.high_water[dir].store(now, Ordering::SeqCst);
+        }
     }
 
     /// The address viewers connect to.
@@ -158,7 +202,7 @@ async fn serve(
     target: SocketAddr,
     spec: LinkSpec,
     cancel: CancellationToken,
-    counters: Arc<[AtomicU64; 2]>,
+    counters: Arc<Counters>,
 ) {
     let Ok(listener) = TcpListener::from_std(listener) else {
         return;
@@ -183,8 +227,8 @@ async fn serve(
                 () = cancel.cancelled() => {}
                 () = async {
                     tokio::join!(
-                        direction(cr, sw, spec, &counters[1]),
-                        direction(sr, cw, spec, &counters[0])
+                        direction(cr, sw, spec, &counters, 1),
+                        direction(sr, cw, spec, &counters, 0)
                     );
                 } => {}
             }
@@ -201,7 +245,8 @@ async fn direction(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     spec: LinkSpec,
-    delivered: &AtomicU64,
+    counters: &Counters,
+    dir: usize,
 ) {
     let queue = Arc::new(Semaphore::new(spec.queue_bytes.max(CHUNK)));
     // Chunks in flight: bounded in bytes by the semaphore, not by count.
@@ -217,6 +262,7 @@ async fn direction(
                     Ok(n) => n,
                 };
                 buf.truncate(n);
+                counters.entered(dir, n as u64);
                 // Room in the queue (the bottleneck's buffer) first.
                 let Ok(permit) = queue.acquire_many(n as u32).await else {
                     break;
@@ -247,7 +293,7 @@ async fn direction(
                 if to.write_all(&bytes).await.is_err() {
                     return;
                 }
-                delivered.fetch_add(n as u64, Ordering::Relaxed);
+                counters.delivered[dir].fetch_add(n as u64, Ordering::SeqCst);
                 queue.add_permits(n);
                 while let Ok(next) = rx.try_recv() {
                     pending.push_back(next);

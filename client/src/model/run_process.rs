@@ -184,7 +184,7 @@ impl ProcessState {
     pub fn hello(&mut self, mut info: ProcessInfo, label: &str) -> Result<(), Refused> {
         use plotcast_protocol::relay::RELAY_VERSION;
         if info.relay_version != RELAY_VERSION
-            || info.protocol_version != plotcast_protocol::VERSION
+            || !plotcast_protocol::SERVER_MESSAGE_VERSIONS.contains(&info.protocol_version)
         {
             return Err(Refused::Version);
         }

@@ -7,20 +7,26 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, ReadBuf};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// Wraps a reader and records the time of the last read that returned
 /// bytes, how many bytes arrived in all, and when bytes first arrived after
-/// a mark (the start of a batch on the wire, for bandwidth estimates).
+/// a mark (the start of a batch on the wire, for bandwidth estimates); it
+/// signals when the bytes read pass a threshold (time to acknowledge them,
+/// even in the middle of a large frame).
 #[derive(Debug)]
 pub struct ActivityReader<R> {
     inner: R,
     last: Instant,
     bytes: u64,
     since_mark: Option<Instant>,
+    signal_at: u64,
+    signal: Arc<Notify>,
 }
 
 impl<R> ActivityReader<R> {
@@ -31,7 +37,24 @@ impl<R> ActivityReader<R> {
             last: Instant::now(),
             bytes: 0,
             since_mark: None,
+            signal_at: u64::MAX,
+            signal: Arc::new(Notify::new()),
         }
+    }
+
+    /// Notified (once) when [`bytes_read`](Self::bytes_read) reaches
+    /// `bytes`.
+    pub fn signal_at(&mut self, bytes: u64) {
+        self.signal_at = bytes;
+        if self.bytes >= bytes {
+            self.signal_at = u64::MAX;
+            self.signal.notify_one();
+        }
+    }
+
+    /// What [`signal_at`](Self::signal_at) notifies.
+    pub fn signal(&self) -> Arc<Notify> {
+        Arc::clone(&self.signal)
     }
 
     /// When bytes last arrived (or when this reader was made).
@@ -70,6 +93,10 @@ impl<R: AsyncRead + Unpin> AsyncRead for ActivityReader<R> {
             self.last = now;
             self.bytes += got as u64;
             self.since_mark.get_or_insert(now);
+            if self.bytes >= self.signal_at {
+                self.signal_at = u64::MAX;
+                self.signal.notify_one();
+            }
         }
         polled
     }

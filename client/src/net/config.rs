@@ -29,6 +29,11 @@ pub struct NetConfig {
     /// Tell the server how each plot is drawn, so it sends data reduced to
     /// what the plot can show (level of detail); `false`: full data.
     pub level_of_detail: bool,
+    /// Acknowledge the bytes received (`Ack`), so the server keeps about
+    /// one bandwidth-delay product in flight and a slow link queues no
+    /// stale frames; `false`: only whole batches bound what is in flight
+    /// (as before protocol version 4).
+    pub acknowledge: bool,
     /// Limit on one TCP connect.
     pub connect_timeout: Duration,
     /// Limit on the wait for `Welcome` after `Hello`.
@@ -55,6 +60,7 @@ impl Default for NetConfig {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             compress: None,
             level_of_detail: true,
+            acknowledge: true,
             connect_timeout: Duration::from_secs(5),
             handshake_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(2),

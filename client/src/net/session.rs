@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use plotcast_protocol::{
-    decode_on, BatchEnd, ClockEstimator, ClockSample, Frame, Layout, Message, Ping, Pong,
-    ProtocolError, Ready, View, Welcome, LENGTH_PREFIX_BYTES,
+    decode_on, Ack, BatchEnd, ClockEstimator, ClockSample, Frame, Layout, Message, OneWayDelays,
+    Ping, Pong, ProtocolError, Ready, View, Welcome, LENGTH_PREFIX_BYTES,
 };
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::watch;
@@ -42,6 +42,16 @@ use crate::recording::recorder::Recorder;
 /// How long the first Ready waits for the drawing side to draw the layout
 /// (and so tell the server how big each plot is).
 pub const VIEWS_WAIT: Duration = Duration::from_millis(500);
+
+/// Bytes received between two acknowledgements: fine enough that the
+/// server's in-flight bound is close to one bandwidth-delay product on a
+/// slow link (8 KiB is 13 ms at 5 Mbit/s).
+const ACK_BYTES: u64 = 8 * 1024;
+
+/// Shortest time between two acknowledgements: on a fast link, bytes come
+/// faster than acknowledging each 8 KiB is worth (a few hundred a second
+/// at most, and one at every batch end).
+const ACK_MIN_INTERVAL: Duration = Duration::from_millis(4);
 
 /// Bytes of a Pong frame on the wire (prefix, header of four varints up
 /// to 9 bytes each, padding), subtracted from a batch's byte count.
@@ -82,6 +92,9 @@ pub(crate) struct Session<'s, 'a> {
     heartbeat_timeout: Duration,
     flow: FlowControl,
     clock: ClockEstimator,
+    /// The offset from each direction's smallest delay (see
+    /// [`OneWayDelays`]): what the status shows once it has both.
+    one_way: OneWayDelays,
     /// Pings sent.
     nonce: u64,
     /// Batches applied before this connection (across reconnects): what
@@ -105,6 +118,10 @@ pub(crate) struct Session<'s, 'a> {
     /// The codec the Welcome settled on: data frames come in it or
     /// uncompressed.
     codec: u8,
+    /// Bytes acknowledged, and when (None: acknowledgements are off).
+    acked: Option<(u64, tokio::time::Instant)>,
+    /// An acknowledgement held back by [`ACK_MIN_INTERVAL`].
+    ack_due: Option<tokio::time::Instant>,
 }
 
 impl<'s, 'a> Session<'s, 'a> {
@@ -130,6 +147,7 @@ impl<'s, 'a> Session<'s, 'a> {
             write,
             flow,
             clock: ClockEstimator::default(),
+            one_way: OneWayDelays::default(),
             nonce: 0,
             batch_bytes: 0,
             views,
@@ -139,6 +157,8 @@ impl<'s, 'a> Session<'s, 'a> {
             connected_at,
             impossible_seen: false,
             codec: welcome.codec,
+            acked: None,
+            ack_due: None,
         }
     }
 
@@ -155,6 +175,12 @@ impl<'s, 'a> Session<'s, 'a> {
         let mut ping =
             tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let bytes_signal = self.frames.get_ref().signal();
+        // Acknowledging starts before the first Ready, so the server holds
+        // even the first batches to what the link carries.
+        if self.link.cfg.acknowledge {
+            self.ack().await?;
+        }
         if self.granting {
             self.grant().await?;
         }
@@ -164,8 +190,14 @@ impl<'s, 'a> Session<'s, 'a> {
             let first_grant_wait = self.first_grant_at.filter(|_| !self.granting);
             let record_tick = self.link.recorder.as_ref().and_then(Recorder::next_tick);
             let now = tokio::time::Instant::now();
+            let ack_due = self.ack_due;
             tokio::select! {
                 () = self.link.cancel.cancelled() => return Ok(End::Cancelled),
+                () = bytes_signal.notified() => self.on_bytes().await?,
+                () = sleep_until(ack_due.unwrap_or(now)), if ack_due.is_some() => {
+                    self.ack_due = None;
+                    self.ack().await?;
+                }
                 () = sleep_until(record_tick.unwrap_or_else(Instant::now).into()), if record_tick.is_some() => {
                     self.record_tick();
                 }
@@ -215,6 +247,35 @@ impl<'s, 'a> Session<'s, 'a> {
     /// Sends one control message.
     async fn send(&mut self, msg: &Message) -> Result<(), NetError> {
         send(self.write, msg, self.heartbeat_timeout).await
+    }
+
+    /// Acknowledges every byte received so far, and asks to be told when
+    /// the next [`ACK_BYTES`] arrived.
+    async fn ack(&mut self) -> Result<(), NetError> {
+        let received = self.frames.get_ref().bytes_read();
+        if self.acked.is_none_or(|(acked, _)| received > acked) {
+            let ack = Ack {
+                received_bytes: received,
+            };
+            self.send(&Message::Ack(ack)).await?;
+        }
+        self.acked = Some((received, tokio::time::Instant::now()));
+        self.frames.get_mut().signal_at(received + ACK_BYTES);
+        Ok(())
+    }
+
+    /// [`ACK_BYTES`] more arrived: acknowledge them, or soon (at most one
+    /// acknowledgement per [`ACK_MIN_INTERVAL`]).
+    async fn on_bytes(&mut self) -> Result<(), NetError> {
+        let Some((_, at)) = self.acked else {
+            return Ok(());
+        };
+        let next = at + ACK_MIN_INTERVAL;
+        if next > tokio::time::Instant::now() {
+            self.ack_due.get_or_insert(next);
+            return Ok(());
+        }
+        self.ack().await
     }
 
     async fn ping(&mut self) -> Result<(), NetError> {
@@ -290,11 +351,23 @@ impl<'s, 'a> Session<'s, 'a> {
             Message::Ping(ping) => {
                 let pong = Pong::answer(&ping, arrived_us, clock::now_us());
                 self.send(&Message::Pong(pong)).await?;
+                // The server pings when the link has room: a clean
+                // downstream delay.
+                self.one_way
+                    .arrived(ping.sent_us, arrived_us, std::time::Instant::now());
+                self.show_clock();
             }
             Message::Pong(pong) => self.on_pong(&pong, arrived_us).await?,
             Message::Layout(layout) => self.on_layout(layout),
             Message::Data(frame) => self.on_data(frame)?,
-            Message::BatchEnd(end) => self.on_batch_end(&end)?,
+            Message::BatchEnd(end) => {
+                self.on_batch_end(&end)?;
+                // The whole batch arrived: the server may send the next.
+                if self.acked.is_some() {
+                    self.ack_due = None;
+                    self.ack().await?;
+                }
+            }
             Message::Goodbye(bye) => {
                 let reason = clean(&bye.reason, MAX_REASON_CHARS).into_owned();
                 return Ok(Some(End::Goodbye {
@@ -330,17 +403,27 @@ impl<'s, 'a> Session<'s, 'a> {
             }
         };
         self.clock.add(sample);
+        self.one_way
+            .pong(pong, arrived_us, std::time::Instant::now());
         self.flow.pong(sample.round_trip_us);
-        let (offset, round_trip) = (self.clock.offset_us(), self.clock.min_round_trip_us());
-        self.link.shared.update(|s| {
-            s.status.clock_offset_us = offset.unwrap_or(0);
-            s.status.round_trip = round_trip.map(Duration::from_micros);
-        });
+        self.show_clock();
         // A new round trip may widen the window.
         if self.granting {
             self.grant().await?;
         }
         Ok(())
+    }
+
+    /// Shows the clock offset and the path's round trip: from each
+    /// direction's smallest delay once both have one, else NTP's best
+    /// exchange.
+    fn show_clock(&mut self) {
+        let best = self.one_way.estimate().or_else(|| self.clock.best());
+        let Some(best) = best else { return };
+        self.link.shared.update(|s| {
+            s.status.clock_offset_us = best.offset_us;
+            s.status.round_trip = Some(Duration::from_micros(best.round_trip_us));
+        });
     }
 
     fn on_layout(&mut self, layout: Layout) {

@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use plotcast_protocol::relay::{ProcessInfo, RELAY_VERSION};
 use plotcast_protocol::{
-    custom, Array, BatchEnd, ChannelKind, ChannelOptions, ChannelSpec, DType, Frame, Goodbye,
+    custom, Ack, Array, BatchEnd, ChannelKind, ChannelOptions, ChannelSpec, DType, Frame, Goodbye,
     GoodbyeCode, GridCell, GridWindow, Hello, Layout, Lod, Message, Part, Ping, Pong, Ready,
     Reject, RejectCode, Scale, View, Welcome, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE,
     VERSION,
@@ -251,7 +251,7 @@ fn handshake() -> Vec<Valid> {
             "Reject code 2 naming both versions; server_version is a varint (the whole Reject is bincode)",
             Message::Reject(Reject {
                 code: RejectCode::Version,
-                reason: "protocol version mismatch: the viewer speaks version 2, this server speaks version 3".into(),
+                reason: "protocol version mismatch: the viewer speaks version 3, this server speaks version 4".into(),
                 server_version: VERSION,
             }),
         ),
@@ -265,7 +265,7 @@ fn handshake() -> Vec<Valid> {
             }),
             wire::frame(
                 0x03,
-                Bincode::new().u8(9).string("busy").var(3).bytes(),
+                Bincode::new().u8(9).string("busy").var(4).bytes(),
                 &[],
             ),
         ),
@@ -290,6 +290,13 @@ fn control() -> Vec<Valid> {
             "ready_u64_max",
             "Ready for batch u64::MAX (the 0xFD varint form); a server cuts the grant to 16 beyond what it sent",
             Message::Ready(Ready::up_to(u64::MAX)),
+        ),
+        case(
+            "ack",
+            "Ack: 300 000 bytes of the server's stream received (a u32 varint, 0xFC)",
+            Message::Ack(Ack {
+                received_bytes: 300_000,
+            }),
         ),
         case(
             "view",

@@ -10,8 +10,8 @@
 use bytes::{Bytes, BytesMut};
 use plotcast_protocol::relay::ProcessInfo;
 use plotcast_protocol::{
-    Array, BatchEnd, ChannelKind, ChannelOptions, ChannelSpec, DType, Frame, FrameCodec, Goodbye,
-    GoodbyeCode, GridCell, GridWindow, Hello, Layout, Lod, Message, Part, Ping, Pong,
+    Ack, Array, BatchEnd, ChannelKind, ChannelOptions, ChannelSpec, DType, Frame, FrameCodec,
+    Goodbye, GoodbyeCode, GridCell, GridWindow, Hello, Layout, Lod, Message, Part, Ping, Pong,
     ProtocolError, Ready, Reject, RejectCode, Scale, View, Welcome,
 };
 use serde_json::{json, Map, Value};
@@ -436,6 +436,7 @@ pub fn message(m: &Message) -> Value {
             "skipped": b.skipped,
         }}),
         Message::Ready(r) => json!({"ready": {"batch": r.batch, "interval_us": r.interval_us}}),
+        Message::Ack(a) => json!({"ack": {"received_bytes": a.received_bytes}}),
         Message::View(v) => json!({"view": {
             "channel": v.channel,
             "x_px": v.x_px,
@@ -554,6 +555,9 @@ pub fn read_item(v: &Value) -> Read<(Item, u8)> {
         "ready" => Message::Ready(Ready {
             batch: uint(f, "batch")?,
             interval_us: small(f, "interval_us")?,
+        }),
+        "ack" => Message::Ack(Ack {
+            received_bytes: uint(f, "received_bytes")?,
         }),
         "view" => Message::View(View {
             channel: small(f, "channel")?,

@@ -217,28 +217,28 @@ fn handshake() -> Vec<Invalid> {
             wire::frame(0x01, b"PLOTCAST\x03", &[]),
         ),
         decode(
-            "hello_version_2",
-            "A Hello of version 2 (older)",
+            "hello_version_3",
+            "A Hello of version 3 (older)",
             "A server accepts only Hellos of exactly its own version (Reject 2 naming both)",
             "unsupported_version",
-            hello(b"PLOTCAST", 2),
+            hello(b"PLOTCAST", 3),
         ),
         decode(
-            "hello_version_4",
-            "A Hello of version 4 (newer)",
+            "hello_version_5",
+            "A Hello of version 5 (newer)",
             "A server accepts only Hellos of exactly its own version (Reject 2 naming both)",
             "unsupported_version",
-            hello(b"PLOTCAST", 4),
+            hello(b"PLOTCAST", 5),
         ),
         decode(
-            "welcome_version_2",
-            "A Welcome of version 2",
+            "welcome_version_3",
+            "A Welcome of version 3",
             "A viewer accepts only a Welcome of its own version",
             "unsupported_version",
             wire::frame(
                 0x02,
                 Bincode::new()
-                    .magic(b"PLOTCAST", 2)
+                    .magic(b"PLOTCAST", 3)
                     .string("heat")
                     .var(1)
                     .var(2000)
@@ -308,7 +308,7 @@ fn header_encoding() -> Vec<Invalid> {
             wire::frame(
                 0x01,
                 Bincode::new()
-                    .magic(b"PLOTCAST", 3)
+                    .magic(b"PLOTCAST", 4)
                     .u8(2)
                     .string("viewer")
                     .u8(0)
@@ -707,7 +707,7 @@ fn compression() -> Vec<Invalid> {
 fn relay() -> Vec<Invalid> {
     let info = Bincode::new()
         .var(1)
-        .var(3)
+        .var(4)
         .string("heat")
         .string("rank3")
         .string("node7")

@@ -1,0 +1,496 @@
+//! What one viewer's link carries, learned from the viewer's byte
+//! acknowledgements (`Ack`): the path's round trip, the rate the link
+//! delivers, and so how many bytes may be in flight before the next batch
+//! would only wait in a queue.
+//!
+//! Latest value wins must hold in the network too: a batch written while
+//! the link's bottleneck still holds older bytes waits there, and reaches
+//! the viewer older than it could have. So the writer starts a batch only
+//! when the bytes in flight (written, not yet acknowledged) are at most one
+//! bandwidth-delay product: the bottleneck's queue is then empty, and the
+//! batch, built from the newest values at that moment, arrives one way
+//! plus its own transfer time later. That is BBR's operating point, and
+//! mosh's rule for terminals (send only the newest state, when the link
+//! can take it).
+//!
+//! ```text
+//! in flight = written - acknowledged
+//! min_rtt   = smallest (ack arrival - write time of the byte it covers),
+//!             over the last 10 s (a round trip with no queue in it)
+//! rate      = median of ack-train samples: acked bytes / time between two
+//!             acks, counted only when every byte between them had been
+//!             written min_rtt before the first ack came (so the
+//!             bottleneck was busy all along; a sample taken across an
+//!             idle gap would measure the gap, not the link)
+//! cap       = max(rate x min_rtt, MIN_CAP)
+//! a batch may start when in flight <= cap
+//! ```
+//!
+//! Round-trip samples are taken from every acknowledgement, and they only
+//! ever err long (queueing, acknowledgement delay), so the windowed minimum
+//! is the path's. When no sample has reached the minimum for
+//! [`MIN_RTT_WINDOW`], the next batch waits until nothing is in flight
+//! (ProbeRTT): its first acknowledgement then measures an empty path.
+//!
+//! Pure and clock-free (times are passed in), so it is tested under
+//! virtual time. A viewer that never acknowledges is never held back here:
+//! only the batch bound of the protocol applies to it. One that does sends
+//! its first `Ack` before its first `Ready`, so even the first batches are
+//! held to the cap.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+/// Smallest in-flight cap: on a fast link a batch is written whole before
+/// the first acknowledgement could come, and the estimate must not starve
+/// it.
+pub(crate) const MIN_CAP: u64 = 64 * 1024;
+
+/// How long a round-trip minimum stands before it is measured again.
+pub(crate) const MIN_RTT_WINDOW: Duration = Duration::from_secs(10);
+
+/// Most bytes in flight while probing the round trip (a few control
+/// messages the viewer has not acknowledged yet).
+pub(crate) const PROBE_IN_FLIGHT: u64 = 4 * 1024;
+
+/// Smallest span of acknowledged bytes a rate sample is taken over: less
+/// is timing noise (the viewer's reads and acknowledgements are not
+/// instantaneous).
+const MIN_RATE_SPAN: u64 = 48 * 1024;
+
+/// Rate samples whose median is the link's rate.
+const RATE_SAMPLES: usize = 25;
+
+/// Writes remembered for round-trip samples (older ones are acknowledged
+/// already, or the link holds more than this many writes: then the oldest
+/// are forgotten and their acknowledgements give no sample).
+const WRITES_KEPT: usize = 4096;
+
+/// Acknowledgements remembered as the start of a rate sample.
+const ACKS_KEPT: usize = 256;
+
+/// An acknowledgement that cannot be right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub(crate) enum AckError {
+    /// More bytes acknowledged than were written.
+    #[error("the viewer acknowledged {acked} bytes, but only {written} were written")]
+    BeyondWritten { acked: u64, written: u64 },
+    /// Fewer bytes than an earlier acknowledgement.
+    #[error("the viewer acknowledged {acked} bytes after {before}")]
+    Backwards { acked: u64, before: u64 },
+}
+
+/// One connection's link, as its acknowledgements show it.
+#[derive(Debug)]
+pub(crate) struct LinkModel {
+    written: u64,
+    acked: u64,
+    /// The viewer sends acknowledgements (else the model holds nothing back).
+    acking: bool,
+    /// `(end offset, time)` of each write not yet fully acknowledged.
+    writes: VecDeque<(u64, Instant)>,
+    /// Recent acknowledgements `(offset, arrival)`.
+    acks: VecDeque<(u64, Instant)>,
+    min_rtt: Option<(Duration, Instant)>,
+    /// While probing: the offset after which bytes were written on an
+    /// empty path (their first acknowledgement sets the round trip).
+    probe_from: Option<u64>,
+    rates: VecDeque<f64>,
+    /// Most bytes ever in flight since acknowledgements began.
+    max_in_flight: u64,
+}
+
+impl Default for LinkModel {
+    fn default() -> Self {
+        Self {
+            written: 0,
+            acked: 0,
+            acking: false,
+            writes: VecDeque::new(),
+            acks: VecDeque::new(),
+            min_rtt: None,
+            probe_from: None,
+            rates: VecDeque::with_capacity(RATE_SAMPLES),
+            max_in_flight: 0,
+        }
+    }
+}
+
+impl LinkModel {
+    /// `n` more bytes were handed to the socket at `now`.
+    pub(crate) fn wrote(&mut self, n: u64, now: Instant) {
+        if self.probe_from.is_none() && self.probing(now) && self.in_flight() <= PROBE_IN_FLIGHT {
+            self.probe_from = Some(self.written);
+        }
+        self.written += n;
+        if self.writes.len() == WRITES_KEPT {
+            self.writes.pop_front();
+        }
+        self.writes.push_back((self.written, now));
+        if self.acking {
+            self.max_in_flight = self.max_in_flight.max(self.in_flight());
+        }
+    }
+
+    /// The viewer has received `received` bytes; the acknowledgement
+    /// arrived at `now`.
+    pub(crate) fn ack(&mut self, received: u64, now: Instant) -> Result<(), AckError> {
+        if received > self.written {
+            return Err(AckError::BeyondWritten {
+                acked: received,
+                written: self.written,
+            });
+        }
+        if received < self.acked {
+            return Err(AckError::Backwards {
+                acked: received,
+                before: self.acked,
+            });
+        }
+        self.acking = true;
+        if received == self.acked {
+            return Ok(());
+        }
+        self.acked = received;
+        while self.writes.front().is_some_and(|&(end, _)| end < received) {
+            self.writes.pop_front();
+        }
+        // The write that carried the newest byte acknowledged.
+        let Some(&(end, wrote_at)) = self.writes.front() else {
+            return Ok(()); // its write was forgotten (more than WRITES_KEPT ago)
+        };
+        if end == received {
+            self.writes.pop_front();
+        }
+        let rtt = now.saturating_duration_since(wrote_at);
+        match self.probe_from {
+            // The first byte sent on the drained path: the round trip now.
+            Some(from) if end > from => {
+                self.min_rtt = Some((rtt, now));
+                self.probe_from = None;
+            }
+            _ => self.rtt_sample(rtt, now),
+        }
+        self.rate_sample(received, wrote_at, now);
+        if self.acks.len() == ACKS_KEPT {
+            self.acks.pop_front();
+        }
+        self.acks.push_back((received, now));
+        Ok(())
+    }
+
+    /// A round trip that may have waited in a queue: it refreshes the
+    /// minimum only by reaching it (an expired minimum is replaced by the
+    /// probe, never by a queued sample).
+    fn rtt_sample(&mut self, rtt: Duration, now: Instant) {
+        if self.min_rtt.is_none_or(|(min, _)| rtt <= min) {
+            self.min_rtt = Some((rtt, now));
+        }
+    }
+
+    /// A rate sample ending at this acknowledgement of byte `received`
+    /// (written at `wrote_at`): from the earliest remembered
+    /// acknowledgement that came at least one round trip after that write,
+    /// so the bottleneck had the bytes between the two all along.
+    fn rate_sample(&mut self, received: u64, wrote_at: Instant, now: Instant) {
+        let Some((min_rtt, _)) = self.min_rtt else {
+            return;
+        };
+        let busy_from = wrote_at + min_rtt;
+        let Some(&(from, from_at)) = self.acks.iter().find(|&&(_, at)| at >= busy_from) else {
+            return;
+        };
+        let span = received - from;
+        let secs = now.saturating_duration_since(from_at).as_secs_f64();
+        if span < MIN_RATE_SPAN || secs <= 0.0 {
+            return;
+        }
+        if self.rates.len() == RATE_SAMPLES {
+            self.rates.pop_front();
+        }
+        self.rates.push_back(span as f64 / secs);
+    }
+
+    /// Bytes written and not yet acknowledged.
+    pub(crate) fn in_flight(&self) -> u64 {
+        self.written - self.acked
+    }
+
+    /// Bytes written so far.
+    #[cfg(test)]
+    pub(crate) fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// The path's round trip: the smallest seen over the last
+    /// [`MIN_RTT_WINDOW`] (older ones stand until a new sample comes).
+    pub(crate) fn min_rtt(&self) -> Option<Duration> {
+        self.min_rtt.map(|(rtt, _)| rtt)
+    }
+
+    /// The rate the link delivers, in bytes per second.
+    pub(crate) fn rate_bps(&self) -> Option<f64> {
+        if self.rates.is_empty() {
+            return None;
+        }
+        let mut sorted: Vec<f64> = self.rates.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        Some(sorted[sorted.len() / 2])
+    }
+
+    /// Most bytes that may be in flight when a batch starts.
+    pub(crate) fn cap(&self) -> u64 {
+        let bdp = match (self.rate_bps(), self.min_rtt()) {
+            (Some(rate), Some(rtt)) => (rate * rtt.as_secs_f64()) as u64,
+            _ => 0,
+        };
+        bdp.max(MIN_CAP)
+    }
+
+    /// The round trip is due to be measured again on an empty path.
+    pub(crate) fn probing(&self, now: Instant) -> bool {
+        self.min_rtt
+            .is_some_and(|(_, at)| now.saturating_duration_since(at) > MIN_RTT_WINDOW)
+    }
+
+    /// The path has drained for a round-trip probe and nothing was
+    /// written since: the moment for a clock ping, which crosses an empty
+    /// link (the viewer's clock estimate takes its delay as clean).
+    pub(crate) fn probe_drained(&self, now: Instant) -> bool {
+        self.acking
+            && self.probe_from.is_none()
+            && self.probing(now)
+            && self.in_flight() <= PROBE_IN_FLIGHT
+    }
+
+    /// Whether the link has room for a batch (or a clock message, which
+    /// must not wait in a queue either) at `now`.
+    pub(crate) fn has_room(&self, now: Instant) -> bool {
+        if !self.acking {
+            return true;
+        }
+        let limit = if self.probing(now) {
+            PROBE_IN_FLIGHT
+        } else {
+            self.cap()
+        };
+        self.in_flight() <= limit
+    }
+
+    /// The viewer acknowledges bytes.
+    #[cfg(test)]
+    pub(crate) fn acking(&self) -> bool {
+        self.acking
+    }
+
+    /// The most bytes that were ever in flight.
+    pub(crate) fn max_in_flight(&self) -> u64 {
+        self.max_in_flight
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A bottleneck of `rate` bytes/s with `one_way` propagation each way,
+    /// a viewer acknowledging every `ack_every` bytes, and a sender that
+    /// writes a batch of `batch` bytes whenever the model has room, under
+    /// virtual time in steps of 1 ms.
+    struct Sim {
+        model: LinkModel,
+        start: Instant,
+        rate: f64,
+        one_way: Duration,
+        ack_every: u64,
+        /// Bytes in the bottleneck's queue and when it frees next.
+        link_free: Duration,
+        /// (delivery time at the viewer, end offset) of written chunks.
+        deliveries: VecDeque<(Duration, u64)>,
+        /// (arrival at the server, acked offset).
+        acks: VecDeque<(Duration, u64)>,
+        delivered: u64,
+        last_ack: u64,
+        /// Most bytes waiting for the bottleneck at any time.
+        max_queue: u64,
+        batches: u64,
+    }
+
+    impl Sim {
+        fn new(rate: f64, one_way: Duration, ack_every: u64) -> Self {
+            Self {
+                model: LinkModel::default(),
+                start: Instant::now(),
+                rate,
+                one_way,
+                ack_every,
+                link_free: Duration::ZERO,
+                deliveries: VecDeque::new(),
+                acks: VecDeque::new(),
+                delivered: 0,
+                last_ack: 0,
+                max_queue: 0,
+                batches: 0,
+            }
+        }
+
+        fn write(&mut self, t: Duration, bytes: u64) {
+            // In 16 KiB chunks, as a socket would take them.
+            let mut left = bytes;
+            while left > 0 {
+                let n = left.min(16 * 1024);
+                left -= n;
+                self.model.wrote(n, self.start + t);
+                let begin = self.link_free.max(t);
+                let queued = begin.saturating_sub(t).as_secs_f64() * self.rate;
+                self.max_queue = self.max_queue.max(queued as u64);
+                self.link_free = begin + Duration::from_secs_f64(n as f64 / self.rate);
+                self.deliveries
+                    .push_back((self.link_free + self.one_way, self.model.written()));
+            }
+        }
+
+        /// Runs for `secs`, writing `batch`-byte batches when there is room
+        /// (and the viewer is not stalled at that time).
+        fn run(
+            &mut self,
+            from: Duration,
+            secs: f64,
+            batch: u64,
+            stalled: impl Fn(Duration) -> bool,
+        ) {
+            let steps = (secs * 1000.0) as u64;
+            for i in 0..steps {
+                let t = from + Duration::from_millis(i);
+                while self.deliveries.front().is_some_and(|&(at, _)| at <= t) {
+                    let (_, end) = self.deliveries.pop_front().unwrap();
+                    self.delivered = end;
+                }
+                if !stalled(t)
+                    && (self.delivered - self.last_ack >= self.ack_every
+                        || (self.deliveries.is_empty() && self.delivered > self.last_ack))
+                {
+                    self.last_ack = self.delivered;
+                    self.acks.push_back((t + self.one_way, self.delivered));
+                }
+                while self.acks.front().is_some_and(|&(at, _)| at <= t) {
+                    let (_, n) = self.acks.pop_front().unwrap();
+                    self.model.ack(n, self.start + t).unwrap();
+                }
+                if self.model.has_room(self.start + t) {
+                    self.write(t, batch);
+                    self.batches += 1;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_slow_far_link_gets_its_rate_without_a_standing_queue() {
+        // 5 Mbit/s, 150 ms one way, 260 kB batches (the heat demo's).
+        let rate = 625_000.0;
+        let mut sim = Sim::new(rate, Duration::from_millis(150), 8 * 1024);
+        // A viewer that acknowledges says so before its first Ready.
+        sim.model.ack(0, sim.start).unwrap();
+        sim.run(Duration::ZERO, 30.0, 260_000, |_| false);
+        let measured = sim.model.rate_bps().unwrap();
+        assert!(
+            (measured / rate - 1.0).abs() < 0.1,
+            "rate {measured:.0} B/s for a link of {rate}"
+        );
+        let rtt = sim.model.min_rtt().unwrap();
+        assert!(
+            rtt >= Duration::from_millis(300) && rtt < Duration::from_millis(330),
+            "round trip {rtt:?}"
+        );
+        // The link is used: at least 80 % of its rate in batches.
+        let carried = sim.batches as f64 * 260_000.0 / 30.0;
+        assert!(carried >= 0.8 * rate, "{carried:.0} B/s carried");
+        // And a batch never waits behind more than a little of another.
+        assert!(
+            sim.max_queue < 64 * 1024 + 260_000,
+            "{} bytes queued at the bottleneck",
+            sim.max_queue
+        );
+        let bdp = (rate * 0.3) as u64;
+        assert!(
+            sim.model.max_in_flight() <= bdp + bdp / 5 + 260_000,
+            "{} bytes in flight, bdp {bdp}",
+            sim.model.max_in_flight()
+        );
+    }
+
+    #[test]
+    fn a_stalled_viewer_does_not_inflate_the_rate() {
+        let rate = 2_500_000.0; // 20 Mbit/s, 25 ms one way
+        let mut sim = Sim::new(rate, Duration::from_millis(25), 8 * 1024);
+        sim.model.ack(0, sim.start).unwrap();
+        // The viewer stops acknowledging for 300 ms every 2 s, then
+        // acknowledges everything at once.
+        sim.run(Duration::ZERO, 20.0, 150_000, |t| {
+            t.as_millis() % 2000 < 300
+        });
+        let measured = sim.model.rate_bps().unwrap();
+        assert!(
+            measured < rate * 1.15,
+            "rate {measured:.0} B/s for a link of {rate}"
+        );
+    }
+
+    #[test]
+    fn the_round_trip_is_probed_on_an_empty_path() {
+        let mut model = LinkModel::default();
+        let t0 = Instant::now();
+        model.wrote(100, t0);
+        model.ack(100, t0 + Duration::from_millis(50)).unwrap();
+        assert_eq!(model.min_rtt(), Some(Duration::from_millis(50)));
+        model.wrote(10_000, t0 + Duration::from_millis(60));
+        let later = t0 + Duration::from_secs(11);
+        assert!(model.probing(later));
+        assert!(!model.has_room(later), "10 kB in flight while probing");
+        model.ack(10_100, later).unwrap();
+        assert!(model.has_room(later));
+        // The first byte written on the drained path sets the round trip,
+        // longer or not.
+        model.wrote(100, later);
+        model
+            .ack(10_200, later + Duration::from_millis(80))
+            .unwrap();
+        assert_eq!(model.min_rtt(), Some(Duration::from_millis(80)));
+        assert!(!model.probing(later + Duration::from_millis(80)));
+    }
+
+    #[test]
+    fn impossible_acknowledgements_are_refused() {
+        let mut model = LinkModel::default();
+        let now = Instant::now();
+        model.wrote(100, now);
+        assert_eq!(
+            model.ack(101, now),
+            Err(AckError::BeyondWritten {
+                acked: 101,
+                written: 100
+            })
+        );
+        model.ack(50, now).unwrap();
+        assert_eq!(
+            model.ack(40, now),
+            Err(AckError::Backwards {
+                acked: 40,
+                before: 50
+            })
+        );
+    }
+
+    #[test]
+    fn a_viewer_that_never_acknowledges_is_not_held_back() {
+        let mut model = LinkModel::default();
+        let now = Instant::now();
+        model.wrote(100 << 20, now);
+        assert!(model.has_room(now));
+        assert!(!model.acking());
+    }
+}
