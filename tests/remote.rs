@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use plotcast_testkit::link_proxy::{LinkProxy, LinkSpec};
-use plotcast_testkit::viewer_files::ready_figure;
+use plotcast_testkit::viewer_files::{note, ready_figure, ready_notes};
 use plotcast_testkit::{server_builder, Background, TempDir, ViewerCommand, ViewerProcess, Wait};
 
 /// A server publishing a 64×48 heatmap as fast as it can, until dropped.
@@ -142,7 +142,7 @@ fn the_frame_rate_does_not_collapse_to_one_frame_per_round_trip() {
 /// cannot carry.
 struct SlowField {
     server: plotcast::Server,
-    _thread: Background,
+    thread: Option<Background>,
 }
 
 /// Bytes of one SlowField frame on the wire, about (the cells, a header).
@@ -168,8 +168,13 @@ impl SlowField {
         });
         Self {
             server,
-            _thread: thread,
+            thread: Some(thread),
         }
+    }
+
+    /// Stops publishing (the server stays).
+    fn stop(&mut self) {
+        self.thread = None;
     }
 }
 
@@ -185,7 +190,7 @@ fn percentile(values: &mut [i64], p: f64) -> i64 {
 /// stays right to 5 ms although the link is saturated.
 #[test]
 fn a_slow_far_link_holds_no_standing_queue_and_the_age_stays_honest() {
-    let publishing = SlowField::start();
+    let mut publishing = SlowField::start();
     let one_way = Duration::from_millis(150);
     let spec = LinkSpec {
         // The proxy never stops reading: every byte in flight is counted
@@ -210,8 +215,13 @@ fn a_slow_far_link_holds_no_standing_queue_and_the_age_stays_honest() {
     let mut readings: Vec<(f64, i64, i64, i64)> = Vec::new();
     let mut offsets_ok = 0;
     let mut best_offset_error = i64::MAX;
+    let mut coded_seen = 0;
     while start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(500));
+        let notes = ready_notes(&ready);
+        if note(&notes, "status").is_some_and(|s| s.contains(CODED)) {
+            coded_seen += 1;
+        }
         let figures = ["age_us", "newest_publish_us", "shown_us", "clock_offset_us"]
             .map(|k| ready_figure(&ready, k));
         let [Some(age), Some(published), Some(shown), Some(offset)] = figures else {
@@ -276,4 +286,25 @@ fn a_slow_far_link_holds_no_standing_queue_and_the_age_stays_honest() {
         "the clock offset was right to 5 ms in only {offsets_ok} readings (best error \
          {best_offset_error} µs): {readings:?}"
     );
+    // Quality fits the link: the field went as 16-bit codes, and the
+    // status line said so; once it stops changing, its exact values come.
+    assert!(
+        coded_seen >= 10,
+        "the status said '{CODED}' in only {coded_seen} readings"
+    );
+    publishing.stop();
+    Wait::new(
+        "the exact values once the field stopped changing",
+        Duration::from_secs(30),
+    )
+    .for_state(|| {
+        let notes = ready_notes(&ready);
+        match note(&notes, "status") {
+            Some(status) if !status.contains(CODED) => Ok(()),
+            other => Err(format!("status: {other:?}")),
+        }
+    });
 }
+
+/// What the status line says while heatmaps are shown as codes.
+const CODED: &str = "16-bit codes for the link";

@@ -613,7 +613,7 @@ fn dequantise(
         };
         out.extend_from_slice(&v.to_le_bytes());
     }
-    Array::from_le_bytes(DType::F32, Bytes::from(out))
+    Ok(Array::from_le_bytes(DType::F32, Bytes::from(out))?.coded(16))
 }
 
 /// The rules a reduced frame's [`Lod`] must keep (see PROTOCOL.md).

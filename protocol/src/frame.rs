@@ -176,10 +176,21 @@ impl<'a> FrameRef<'a> {
 
 /// A decoded numeric array. It shares the received frame's buffer: decoding
 /// never copies array data.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Array {
     dtype: DType,
     bytes: Bytes,
+    /// Bits of the codes the values came as (16: decoded from
+    /// [`DType::U16`] codes over the frame's range); 0: as sent.
+    coded_bits: u8,
+}
+
+/// Arrays are equal when their values are: how they travelled is not
+/// compared.
+impl PartialEq for Array {
+    fn eq(&self, other: &Self) -> bool {
+        self.dtype == other.dtype && self.bytes == other.bytes
+    }
 }
 
 impl Array {
@@ -195,7 +206,27 @@ impl Array {
                 actual: bytes.len() as u64,
             });
         }
-        Ok(Self { dtype, bytes })
+        Ok(Self {
+            dtype,
+            bytes,
+            coded_bits: 0,
+        })
+    }
+
+    /// The array, marked as decoded from `bits`-bit codes (its values are
+    /// approximate: steps of the frame's range over 2^bits − 2).
+    pub(crate) fn coded(self, bits: u8) -> Self {
+        Self {
+            coded_bits: bits,
+            ..self
+        }
+    }
+
+    /// Bits of the codes the values travelled as (16 for heatmap values
+    /// sent as [`DType::U16`] codes: approximate); 0 when they are the
+    /// values as sent.
+    pub fn coded_bits(&self) -> u8 {
+        self.coded_bits
     }
 
     /// An array holding a copy of `values`.
@@ -203,6 +234,7 @@ impl Array {
         Self {
             dtype: DType::F64,
             bytes: Bytes::from(le_bytes(ArrayRef::F64(values)).into_owned()),
+            coded_bits: 0,
         }
     }
 

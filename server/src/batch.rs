@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
@@ -13,6 +14,7 @@ use plotcast_protocol::util::{lock, unix_now_us};
 use plotcast_protocol::{ChannelKind, View};
 
 use crate::hub::{Channel, Hub, Store};
+use crate::precision::Precision;
 use crate::series::{Cursor, SeriesSnapshot};
 
 /// Where one viewer stands: what it has received.
@@ -26,6 +28,48 @@ pub(crate) struct Cursors {
     series: Vec<Option<Cursor>>,
     /// The view version each channel was last sent for (0: no view).
     sent_view: Vec<u64>,
+    /// When a heatmap was last sent as codes (approximate values) and not
+    /// yet again exactly, per channel.
+    coded_since: Vec<Option<Instant>>,
+}
+
+impl Cursors {
+    /// When the next exact refresh of a coded heatmap is due, if any.
+    pub(crate) fn refresh_due(&self) -> Option<Instant> {
+        self.coded_since.iter().flatten().min().map(|&t| t + STILL)
+    }
+
+    /// Some heatmap's newest values went as codes and not yet exactly.
+    pub(crate) fn coded(&self) -> bool {
+        self.coded_since.iter().any(Option::is_some)
+    }
+}
+
+/// How long a heatmap sent as codes must stay unchanged before its exact
+/// values are sent (a plot that changes gets its new values instead).
+pub(crate) const STILL: Duration = Duration::from_millis(300);
+
+/// What the link carries, for choosing a snapshot's precision.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LinkBudget {
+    /// Bytes per second the link delivers (`None`: not known; the viewer
+    /// does not acknowledge, or no sample yet).
+    pub(crate) rate_bps: Option<f64>,
+    /// The viewer's drawing period.
+    pub(crate) period: Duration,
+    /// The connection is compressed (a remote viewer).
+    pub(crate) compressed: bool,
+}
+
+impl LinkBudget {
+    /// A frame of `bytes` cannot cross in two drawing periods: send its
+    /// heatmap values as codes (a quarter of the bytes of f64) rather
+    /// than fewer frames.
+    fn limited(&self, bytes: usize) -> bool {
+        let budget = self.period.max(Duration::from_millis(8)) * 2;
+        self.rate_bps
+            .is_some_and(|rate| bytes as f64 / rate > budget.as_secs_f64())
+    }
 }
 
 /// One frame of a batch, or what it is made from.
@@ -42,6 +86,7 @@ pub(crate) enum Item {
         seq: u64,
         frame: Bytes,
         view: Option<View>,
+        precision: Precision,
     },
     /// An append channel's whole window, reduced for `view`, replacing the
     /// viewer's history.
@@ -74,8 +119,15 @@ fn reducible(kind: ChannelKind) -> bool {
 }
 
 /// Collects everything the viewer has not received yet. `views` are the
-/// viewer's views by channel id, with their versions.
-pub(crate) fn collect(hub: &Hub, cur: &mut Cursors, views: &HashMap<u32, (View, u64)>) -> Batch {
+/// viewer's views by channel id, with their versions; `link` what the link
+/// carries (heatmaps go as codes when it cannot carry their values, and
+/// exactly once they stopped changing for [`STILL`]).
+pub(crate) fn collect(
+    hub: &Hub,
+    cur: &mut Cursors,
+    views: &HashMap<u32, (View, u64)>,
+    link: &LinkBudget,
+) -> Batch {
     let mut batch = Batch {
         items: Vec::new(),
         data_frames: 0,
@@ -94,7 +146,9 @@ pub(crate) fn collect(hub: &Hub, cur: &mut Cursors, views: &HashMap<u32, (View, 
     cur.seq.resize(n.max(cur.seq.len()), 0);
     cur.series.resize_with(n.max(cur.series.len()), || None);
     cur.sent_view.resize(n.max(cur.sent_view.len()), 0);
+    cur.coded_since.resize(n.max(cur.coded_since.len()), None);
     let now = unix_now_us();
+    let instant = Instant::now();
     for (i, ch) in channels.iter().take(n).enumerate() {
         let view = views.get(&ch.id).filter(|(v, _)| !v.is_full());
         let view_version = view.map_or(0, |(_, version)| *version);
@@ -103,18 +157,39 @@ pub(crate) fn collect(hub: &Hub, cur: &mut Cursors, views: &HashMap<u32, (View, 
             Store::Snapshot(_) => {
                 if let Some((seq, frame)) = ch.latest() {
                     let last = cur.seq[i];
+                    let heatmap = ch.kind == ChannelKind::Heatmap;
+                    let view = view.map(|(v, _)| *v).filter(|_| reducible(ch.kind));
                     // A new value, or the same one for a changed view.
-                    if seq > last || (view_changed && last > 0) {
+                    let fresh = seq > last || (view_changed && last > 0);
+                    // The same value, sent as codes, unchanged since.
+                    let refresh =
+                        !fresh && cur.coded_since[i].is_some_and(|t| instant >= t + STILL);
+                    if fresh || refresh {
                         if last > 0 && seq > last {
                             batch.skipped += seq - last - 1;
                         }
+                        let precision = if refresh {
+                            Precision::Exact
+                        } else if heatmap && view.is_some() && link.limited(frame.len()) {
+                            Precision::Coded
+                        } else {
+                            Precision::Auto
+                        };
+                        let coded = heatmap
+                            && match precision {
+                                Precision::Coded => true,
+                                Precision::Auto => link.compressed && view.is_some(),
+                                Precision::Exact => false,
+                            };
+                        cur.coded_since[i] = coded.then_some(instant);
                         cur.seq[i] = seq;
                         cur.sent_view[i] = view_version;
                         batch.items.push(Item::Snapshot {
                             channel: Arc::clone(ch),
                             seq,
                             frame,
-                            view: view.map(|(v, _)| *v).filter(|_| reducible(ch.kind)),
+                            view,
+                            precision,
                         });
                         batch.data_frames += 1;
                     }

@@ -57,19 +57,22 @@
 //! - `writer`: its writer: batches, pings, goodbye.
 //! - `handshake`: accepting or refusing a new connection.
 //! - `conn_state`: what a connection's reader and writer share.
+//! - `link_model`: the link as the viewer's byte acknowledgements show it
+//!   (round trip, delivery rate): how much may be in flight.
 //! - `net_config`: the network settings and socket options.
 //! - `batch`: what a viewer's next batch holds.
 //! - `lod`: frames reduced to a viewer's view and compressed for its codec.
 //! - `hub`: the state shared by handles and connections.
 //! - `lod_cache`: a channel's prepared frames, shared between viewers.
+//! - `precision`: how precisely a heatmap travels (codes on a slow link).
 //! - `series`: append-series windows and per-viewer cursors.
 //! - `reduce`: reducing heatmaps, lines and scatters to a view.
 //! - `heatmap_blocks`: the vectorised inner loops of heatmap reduction.
 //! - `pending`: the bounded set of handshakes in progress.
 //! - `reach`: the addresses a viewer on another machine dials.
 //! - `budget`: the global budget of bytes held by writes to slow viewers.
-//! - `stats`: [`Stats`], [`ViewerInfo`], [`ChannelStats`], [`EndedViewer`],
-//!   [`RelayStats`].
+//! - `stats`: [`Stats`], [`ViewerInfo`], [`LinkInfo`], [`ChannelStats`],
+//!   [`EndedViewer`], [`RelayStats`].
 //! - `access`: tokens and their constant-time check.
 //! - `error`: [`ServerError`], [`ChannelError`], [`SpawnError`].
 
@@ -95,6 +98,7 @@ mod lod_cache;
 mod net;
 mod net_config;
 mod pending;
+mod precision;
 mod reach;
 mod reduce;
 #[cfg(test)]

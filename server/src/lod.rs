@@ -15,7 +15,9 @@ use plotcast_protocol::{
     PartRef, ProtocolError, View, CODEC_NONE, LENGTH_PREFIX_BYTES,
 };
 
+use crate::heatmap_blocks::finite_extent;
 use crate::hub::Channel;
+use crate::precision::Precision;
 use crate::reduce::{quantise, reduce_heatmap, reduce_lines, reduce_scatter, Xy};
 use crate::series::GatheredPart;
 
@@ -27,11 +29,17 @@ pub(crate) fn prepare_snapshot(
     frame: &Bytes,
     view: Option<&View>,
     codec: u8,
+    precision: Precision,
 ) -> Result<Bytes, ProtocolError> {
     // Over a compressed (slow) link a reduced heatmap travels as 16-bit
     // codes: half the bytes of f32, and still 256 times finer than the
-    // colormap.
-    let quantise_heatmap = codec != CODEC_NONE;
+    // colormap; over a link that cannot carry the values at the drawing
+    // rate, an unreduced one too (a quarter of f64).
+    let quantise_heatmap = match precision {
+        Precision::Auto => codec != CODEC_NONE,
+        Precision::Coded => true,
+        Precision::Exact => false,
+    };
     let reduced = match view.filter(|v| !v.is_full()) {
         Some(view) => reduce_snapshot(channel, frame, view, quantise_heatmap)?,
         None => None,
@@ -39,8 +47,55 @@ pub(crate) fn prepare_snapshot(
     if reduced.is_some() {
         channel.reductions.fetch_add(1, Ordering::Relaxed);
     }
-    let bytes = reduced.unwrap_or_else(|| frame.clone());
+    let coded = match reduced {
+        None if precision == Precision::Coded => code_heatmap(channel, frame)?,
+        _ => None,
+    };
+    let bytes = reduced.or(coded).unwrap_or_else(|| frame.clone());
     compress(bytes, codec)
+}
+
+/// A heatmap frame with its values as 16-bit codes over its colour range
+/// (the fixed one, or the data's), its size unchanged; `None` for another
+/// kind or a grid with no finite value.
+fn code_heatmap(channel: &Channel, frame: &Bytes) -> Result<Option<Bytes>, ProtocolError> {
+    let f = decoded(frame)?;
+    let Some(part) = f.parts.first().filter(|_| f.kind == ChannelKind::Heatmap) else {
+        return Ok(None);
+    };
+    let values = part.y.to_f64();
+    // A flat grid gets a range around its value, as the viewer draws it.
+    let own = || {
+        finite_extent(&values).map(|(lo, hi)| {
+            if lo < hi {
+                (lo, hi)
+            } else {
+                (lo - 0.5, lo + 0.5)
+            }
+        })
+    };
+    let Some(range) = f.range.or(channel.fixed_range).or_else(own) else {
+        return Ok(None);
+    };
+    let codes = quantise(&values, range);
+    let parts = [PartRef {
+        name: "",
+        first_index: 0,
+        x: None,
+        y: ArrayRef::U16(&codes),
+    }];
+    let mut out = BytesMut::new();
+    encode_data(
+        &FrameRef {
+            nx: f.nx,
+            ny: f.ny,
+            range: Some(range),
+            lod: f.lod.as_ref(),
+            ..FrameRef::new(f.channel, f.seq, f.timestamp_us, f.kind, &parts)
+        },
+        &mut out,
+    )?;
+    Ok(Some(out.freeze()))
 }
 
 /// Compresses a data frame when the viewer reads `codec` and it pays.

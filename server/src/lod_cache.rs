@@ -11,6 +11,8 @@ use bytes::Bytes;
 use plotcast_protocol::util::lock;
 use plotcast_protocol::View;
 
+use crate::precision::Precision;
+
 /// Prepared frames kept per channel: a few views and codecs of the newest
 /// values (older sequence numbers fall out first).
 const CACHE_ENTRIES: usize = 8;
@@ -46,6 +48,7 @@ pub(crate) struct LodKey {
     pub(crate) seq: u64,
     pub(crate) view: Option<ViewKey>,
     pub(crate) codec: u8,
+    pub(crate) precision: Precision,
 }
 
 /// The prepared frames of one channel.

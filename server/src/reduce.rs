@@ -507,16 +507,17 @@ pub(crate) fn reduce_heatmap(
 /// Heatmap values as 16-bit codes over `(lo, hi)` (see
 /// `plotcast_protocol::DType::U16`): steps of 1/65534 of the range, 256
 /// times finer than a colormap's; values outside clamp to its ends.
-pub(crate) fn quantise(values: &[f32], (lo, hi): (f64, f64)) -> Vec<u16> {
+pub(crate) fn quantise<T: Copy + Into<f64>>(values: &[T], (lo, hi): (f64, f64)) -> Vec<u16> {
     let top = f64::from(U16_TOP);
     let scale = if hi > lo { top / (hi - lo) } else { 0.0 };
     values
         .iter()
         .map(|&v| {
+            let v: f64 = v.into();
             if v.is_nan() {
                 U16_NAN
             } else {
-                ((f64::from(v) - lo) * scale).round().clamp(0.0, top) as u16
+                ((v - lo) * scale).round().clamp(0.0, top) as u16
             }
         })
         .collect()

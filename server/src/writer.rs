@@ -22,7 +22,7 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::time::{interval_at, timeout, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::batch::{collect, Cursors, Item};
+use crate::batch::{collect, Cursors, Item, LinkBudget};
 use crate::budget::Evict;
 use crate::conn_state::Shared;
 use crate::hub::Hub;
@@ -108,18 +108,20 @@ async fn prepare(items: Vec<Item>, codec: u8) -> Vec<Bytes> {
                 seq,
                 frame,
                 view,
+                precision,
             } => {
                 let key = LodKey {
                     seq,
                     view: view.as_ref().map(ViewKey::of),
                     codec,
+                    precision,
                 };
                 if let Some(bytes) = channel.lod_cache.get(&key) {
                     bytes
                 } else {
                     let (ch, raw) = (Arc::clone(&channel), frame.clone());
                     let bytes = blocking("reduce", frame, move || {
-                        prepare_snapshot(&ch, &raw, view.as_ref(), codec)
+                        prepare_snapshot(&ch, &raw, view.as_ref(), codec, precision)
                     })
                     .await;
                     channel.lod_cache.insert(key, bytes.clone());
@@ -279,8 +281,17 @@ async fn write_loop_inner(
         });
         if let Some(n) = pending {
             let version = hub.version.load(Ordering::SeqCst);
-            let views = lock(&sh.control).views.clone();
-            let batch = collect(hub, &mut cur, &views);
+            let (views, budget) = {
+                let control = lock(&sh.control);
+                let budget = LinkBudget {
+                    rate_bps: control.link.rate_bps(),
+                    // The pacing interval is 0.8 of the drawing period.
+                    period: control.interval * 5 / 4,
+                    compressed: sh.codec != CODEC_NONE,
+                };
+                (control.views.clone(), budget)
+            };
+            let batch = collect(hub, &mut cur, &views, &budget);
             if !batch.items.is_empty() {
                 drop(waiting);
                 let frames = prepare(batch.items, sh.codec).await;
@@ -304,17 +315,24 @@ async fn write_loop_inner(
                     skipped: batch.skipped,
                 }))?;
                 send(wr, end, stall, sh, true).await?;
-                hub.viewer_synced(stats, version);
+                // A heatmap still shown as codes is not synced yet: its
+                // exact values follow once it stopped changing.
+                if !cur.coded() {
+                    hub.viewer_synced(stats, version);
+                }
                 sent = n;
                 last_batch = Some(tokio::time::Instant::now());
                 continue;
             }
-            hub.viewer_synced(stats, version);
+            if !cur.coded() {
+                hub.viewer_synced(stats, version);
+            }
         }
         // Waiting for room: the reader wakes us when an acknowledgement
         // makes some; clock messages go after CLOCK_HOLD regardless.
         let wants_room = !room && (sent < granted || ping_due.is_some() || pong_waits(sh));
         let clock_deadline = ping_due.map(|at| at + CLOCK_HOLD);
+        let refresh_due = cur.refresh_due().map(tokio::time::Instant::from_std);
         tokio::select! {
             biased;
             () = shutdown.cancelled() => {
@@ -334,6 +352,7 @@ async fn write_loop_inner(
             () = tokio::time::sleep_until(paced_until.unwrap_or(now)), if paced && sent < granted => {}
             () = tokio::time::sleep_until(clock_deadline.unwrap_or(now)), if clock_deadline.is_some() => {}
             () = tokio::time::sleep(CLOCK_HOLD), if wants_room => {}
+            () = tokio::time::sleep_until(refresh_due.unwrap_or(now)), if refresh_due.is_some() && pending.is_none() => {}
         }
     }
 }

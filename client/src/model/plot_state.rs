@@ -119,6 +119,20 @@ impl PlotState {
             .and_then(|&i| self.layout.channels.get(i))
     }
 
+    /// Heatmaps whose newest values came as codes.
+    fn coded_heatmaps(&self) -> usize {
+        self.data
+            .values()
+            .filter(|d| match d {
+                ChannelData::Snapshot(f) => {
+                    f.kind == ChannelKind::Heatmap
+                        && f.parts.first().is_some_and(|p| p.y.coded_bits() > 0)
+                }
+                ChannelData::Series(_) => false,
+            })
+            .count()
+    }
+
     /// Applies one data frame: snapshots replace, series append within their
     /// window (points the viewer already has are ignored, so a repeated
     /// batch never duplicates a point). A frame for a channel the layout
@@ -144,8 +158,12 @@ impl PlotState {
             self.status.newest_frame = Some((now, frame.timestamp_us));
         }
         if frame.kind != ChannelKind::Series {
+            let heatmap = frame.kind == ChannelKind::Heatmap;
             self.data
                 .insert(frame.channel, ChannelData::Snapshot(Arc::new(frame)));
+            if heatmap {
+                self.status.coded_heatmaps = self.coded_heatmaps();
+            }
             return true;
         }
         let entry = self

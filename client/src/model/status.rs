@@ -73,8 +73,13 @@ pub struct Status {
     /// Ping/Pong exchanges (NTP style); makes frame ages true across
     /// machines whose clocks differ.
     pub clock_offset_us: i64,
-    /// Round trip to the server (the least queued of the recent pings).
+    /// Round trip of the path to the server: the smallest delay of each
+    /// direction added (no queue in it), or NTP's least queued ping.
     pub round_trip: Option<Duration>,
+    /// Heatmaps whose newest values came as 16-bit codes (approximate: a
+    /// link too slow for their values at the drawing rate); their exact
+    /// values follow once they stop changing.
+    pub coded_heatmaps: usize,
     /// Batches the viewer keeps in flight (see `flow`).
     pub window: u64,
     /// Rendered frames per second, as measured by the drawing side.

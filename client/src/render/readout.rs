@@ -155,7 +155,16 @@ pub(crate) fn readout(
                 INK,
             ));
             let value = fmt_at(v, v.abs() * 1e-2);
-            out.lines.push(if exact {
+            let coded = f.parts.first().is_some_and(|p| p.y.coded_bits() > 0);
+            out.lines.push(if exact && coded {
+                // 16-bit codes over the colour range: a slow link.
+                (
+                    format!(
+                        "value ≈ {value} (16-bit for the link; exact when the plot stops changing)"
+                    ),
+                    INK,
+                )
+            } else if exact {
                 (format!("value = {value}"), INK)
             } else {
                 // A reduced grid: the value stands for a block of cells.

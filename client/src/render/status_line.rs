@@ -1,6 +1,6 @@
 //! The status strip at the bottom of the window: server, connection state,
-//! frame rate, frames received and skipped, age of the newest frame, and
-//! PAUSED.
+//! frame rate, frames received and skipped, age of the newest frame, the
+//! quality shown (heatmaps as codes on a slow link), and PAUSED.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -112,6 +112,16 @@ pub(crate) fn segments(
     out.push((age, PLAIN));
     if let Some(rtt) = status.round_trip {
         out.push((format!("round trip {}", human(rtt.as_secs_f64())), PLAIN));
+    }
+    if status.coded_heatmaps > 0 {
+        // What quality is shown: the values are approximate for now.
+        out.push((
+            format!(
+                "{} as 16-bit codes for the link (exact when still)",
+                plural(status.coded_heatmaps, "heatmap", "heatmaps")
+            ),
+            WAIT,
+        ));
     }
     (out, status.paused.then(|| "PAUSED".to_string()))
 }

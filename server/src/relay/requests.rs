@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 use crate::hub::{Hub, Store};
 use crate::lod::{prepare_series_replace, prepare_snapshot};
 use crate::lod_cache::{LodKey, ViewKey};
+use crate::precision::Precision;
 
 use super::shared::{count, RelayShared};
 use super::value::body;
@@ -143,13 +144,20 @@ async fn answer_view(hub: &Hub, payload: Bytes) -> Option<Bytes> {
                 seq,
                 view: (!view.is_full()).then(|| ViewKey::of(&view)),
                 codec: CODEC_LZ4_SHUFFLE,
+                precision: Precision::Auto,
             };
             match channel.lod_cache.get(&key) {
                 Some(bytes) => bytes,
                 None => {
                     let ch = Arc::clone(&channel);
                     let prepared = tokio::task::spawn_blocking(move || {
-                        prepare_snapshot(&ch, &frame, Some(&view), CODEC_LZ4_SHUFFLE)
+                        prepare_snapshot(
+                            &ch,
+                            &frame,
+                            Some(&view),
+                            CODEC_LZ4_SHUFFLE,
+                            Precision::Auto,
+                        )
                     })
                     .await;
                     let bytes = log_failure(prepared)?;

@@ -19,6 +19,7 @@ use plotcast_protocol::{ChannelKind, ProtocolError, View, CODEC_LZ4_SHUFFLE, LEN
 
 use crate::hub::Channel;
 use crate::lod::{compress, prepare_snapshot};
+use crate::precision::Precision;
 use crate::series::SeriesSnapshot;
 
 /// Cells per side of a heatmap's overview (and pixels per side of a
@@ -67,6 +68,7 @@ pub(crate) fn snapshot_value(
             frame,
             Some(&view),
             CODEC_LZ4_SHUFFLE,
+            Precision::Auto,
         )?);
         if reduced.len() <= MAX_MESSAGE_BYTES {
             return Ok(SnapshotValue::Overview(reduced));
