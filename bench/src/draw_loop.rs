@@ -109,6 +109,7 @@ pub fn watch(addr: SocketAddr, how: Watch) -> Result<Watched> {
         reconnect: false,
         compress: how.compress,
         level_of_detail: how.level_of_detail,
+        overview: Some((width, height)),
         ..NetConfig::default()
     };
     let shared = Arc::new(Shared::default());

@@ -152,6 +152,7 @@ pub fn net_config(cli: &Cli) -> NetConfig {
         // A recording keeps every value the computation published (it is
         // looked at later, at any zoom), so a recorder asks for full data.
         level_of_detail: !cli.full_resolution && cli.record.is_none(),
+        overview: Some((cli.size.width, cli.size.height)),
         ..NetConfig::default()
     }
 }

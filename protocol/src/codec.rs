@@ -159,6 +159,7 @@ pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolErro
                 token: h.token.clone(),
                 peer_name: h.peer_name.clone(),
                 codecs: h.codecs,
+                overview: h.overview,
             };
             write_frame(
                 out,
@@ -439,6 +440,7 @@ fn decode_with(body: Bytes, negotiated: Option<u8>) -> Result<Message, ProtocolE
                 token: rest.token,
                 peer_name: rest.peer_name,
                 codecs: rest.codecs,
+                overview: rest.overview,
             })
         }
         tag::WELCOME => {

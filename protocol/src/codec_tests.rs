@@ -77,12 +77,17 @@ fn control_messages_round_trip() {
             token: Some("s3cret".into()),
             peer_name: "viewer@host".into(),
             codecs: 0,
+            overview: None,
         }),
         Message::Hello(Hello {
             version: VERSION,
             token: None,
             peer_name: String::new(),
             codecs: 0,
+            overview: Some(crate::Overview {
+                width_px: 1280,
+                height_px: 720,
+            }),
         }),
         Message::Welcome(Welcome {
             version: VERSION,
@@ -570,6 +575,7 @@ fn oversized_names_are_refused_on_encode() {
         token: Some("x".repeat(crate::MAX_TOKEN_BYTES + 1)),
         peer_name: String::new(),
         codecs: 0,
+        overview: None,
     });
     assert!(matches!(encode(&msg), Err(ProtocolError::Encode { .. })));
 }

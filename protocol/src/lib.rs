@@ -80,8 +80,8 @@ pub use layout_encoder::LayoutEncoder;
 pub use limits::*;
 pub use lod::{GridWindow, Lod, View};
 pub use message::{
-    Ack, BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Ping, Pong, Ready, Reject, RejectCode,
-    Welcome,
+    Ack, BatchEnd, Goodbye, GoodbyeCode, Hello, Message, Overview, Ping, Pong, Ready, Reject,
+    RejectCode, Welcome,
 };
 pub use one_way_delays::OneWayDelays;
 pub use recording::{

@@ -44,6 +44,21 @@ pub struct Hello {
     /// The data codecs the viewer reads, as bits (`CODECS_*` in
     /// [`crate::compress`]); 0: uncompressed only.
     pub codecs: u8,
+    /// The first picture without waiting for Views (version 4): the Hello
+    /// grants batch 1, which the server sends right after the Layout, each
+    /// plot reduced for its share of this canvas. `None`: batch 1 waits
+    /// for a Ready (the data then goes as the Views say, or in full).
+    pub overview: Option<Overview>,
+}
+
+/// The canvas a viewer will draw on, in pixels: what the server reduces
+/// the first batch for (see [`Hello::overview`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    /// Canvas width in pixels.
+    pub width_px: u32,
+    /// Canvas height in pixels.
+    pub height_px: u32,
 }
 
 /// Server → viewer: the handshake succeeded.
@@ -308,6 +323,7 @@ pub(crate) struct HelloRest {
     pub(crate) token: Option<String>,
     pub(crate) peer_name: String,
     pub(crate) codecs: u8,
+    pub(crate) overview: Option<Overview>,
 }
 
 #[derive(Serialize, Deserialize)]

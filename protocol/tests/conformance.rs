@@ -488,6 +488,7 @@ fn the_byte_rules_as_written_give_the_encoders_bytes() {
         .some()
         .string("s3cret")
         .string("plotcast-viewer@lab7")
-        .u8(1);
+        .u8(1)
+        .none();
     assert_eq!(wire::frame(0x01, hello.bytes(), &[]), stored("hello"));
 }

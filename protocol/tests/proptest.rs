@@ -172,6 +172,7 @@ fn message() -> impl Strategy<Value = Message> {
                 token,
                 peer_name,
                 codecs: 0,
+                overview: None,
             })
         }),
         (name(), any::<u64>(), any::<u32>(), any::<u32>()).prop_map(|(n, s, i, t)| {

@@ -40,6 +40,7 @@ def hello(peer_name="raw-test-viewer", token=None):
     name = peer_name.encode()
     header += varint(len(name)) + name
     header += b"\x00"  # codecs: uncompressed data only
+    header += b"\x00"  # overview: none (batch 1 waits for a Ready)
     return frame(TAG_HELLO, header)
 
 

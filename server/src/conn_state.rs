@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use plotcast_protocol::util::lock;
 use plotcast_protocol::{
-    ClockEstimator, FrameCodec, Goodbye, GoodbyeCode, Ping, Ready, View, MAX_BATCHES_IN_FLIGHT,
+    ClockEstimator, FrameCodec, Goodbye, GoodbyeCode, Hello, Overview, Ping, Ready, View,
+    MAX_BATCHES_IN_FLIGHT,
 };
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::Notify;
@@ -54,6 +55,15 @@ pub(crate) struct Control {
 }
 
 impl Control {
+    /// The state after `hello`: one that asks for an overview grants
+    /// batch 1.
+    pub(crate) fn after(hello: &Hello) -> Self {
+        Self {
+            granted: u64::from(hello.overview.is_some()),
+            ..Self::default()
+        }
+    }
+
     /// Takes a `View` for one of the server's `channels`; a view for a
     /// channel that does not exist is ignored (a viewer cannot grow this).
     pub(crate) fn view(&mut self, view: View, channels: usize) {
@@ -89,6 +99,9 @@ pub(crate) struct Shared {
     pub(crate) goodbye: Mutex<Option<Goodbye>>,
     /// The codec data frames are compressed with (`CODEC_*`).
     pub(crate) codec: u8,
+    /// The canvas of a viewer that asked for an overview: its Hello
+    /// granted batch 1, reduced for it (see `overview.rs`).
+    pub(crate) overview: Option<Overview>,
 }
 
 impl Shared {

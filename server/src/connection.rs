@@ -99,7 +99,7 @@ pub(crate) async fn serve(
 
     let shared = Arc::new(Shared {
         conn_id,
-        control: Mutex::new(Control::default()),
+        control: Mutex::new(Control::after(&hello)),
         wake: Notify::new(),
         stats: Arc::clone(&stats),
         conn: shutdown.child_token(),
@@ -111,6 +111,7 @@ pub(crate) async fn serve(
         } else {
             CODEC_NONE
         },
+        overview: hello.overview,
     });
     let write_side = async {
         let evicted = {
@@ -315,6 +316,7 @@ mod tests {
             token: None,
             peer_name: "ghost".into(),
             codecs: 0,
+            overview: None,
         });
         peer.write_all(&encode(&hello).unwrap()).unwrap();
         let (stream, from) = listener.accept().unwrap();

@@ -60,6 +60,7 @@
 //! - `link_model`: the link as the viewer's byte acknowledgements show it
 //!   (round trip, delivery rate): how much may be in flight.
 //! - `net_config`: the network settings and socket options.
+//! - `overview`: the views of a viewer's first batch, before its own.
 //! - `batch`: what a viewer's next batch holds.
 //! - `lod`: frames reduced to a viewer's view and compressed for its codec.
 //! - `hub`: the state shared by handles and connections.
@@ -97,6 +98,7 @@ mod lod;
 mod lod_cache;
 mod net;
 mod net_config;
+mod overview;
 mod pending;
 mod precision;
 mod reach;

@@ -29,6 +29,7 @@ use crate::hub::Hub;
 use crate::lod::{compress, prepare_series_replace, prepare_snapshot};
 use crate::lod_cache::{LodKey, ViewKey};
 use crate::net_config::NetConfig;
+use crate::overview::overview_views;
 
 /// Writes `buf` completely; fails if the peer accepts nothing for `stall`.
 /// Every write is counted in the link model (so acknowledgements can be
@@ -281,7 +282,7 @@ async fn write_loop_inner(
         });
         if let Some(n) = pending {
             let version = hub.version.load(Ordering::SeqCst);
-            let (views, budget) = {
+            let (mut views, budget) = {
                 let control = lock(&sh.control);
                 let budget = LinkBudget {
                     rate_bps: control.link.rate_bps(),
@@ -291,6 +292,11 @@ async fn write_loop_inner(
                 };
                 (control.views.clone(), budget)
             };
+            // The overview's batch: before the viewer's own Views, each
+            // plot reduced for its share of the viewer's canvas.
+            if let Some(canvas) = sh.overview.filter(|_| n == 1 && views.is_empty()) {
+                views = overview_views(&lock(&hub.layout).layout, canvas);
+            }
             let batch = collect(hub, &mut cur, &views, &budget);
             if !batch.items.is_empty() {
                 drop(waiting);

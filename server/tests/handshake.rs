@@ -350,6 +350,7 @@ fn raw_hello(token: Option<&str>, name: &str) -> Vec<u8> {
     }
     string(&mut header, name);
     header.push(0); // codecs: uncompressed only
+    header.push(0); // overview: none
     let hello_tag = hello_bytes(None)[4];
     let mut body = vec![hello_tag, 0, 0, 0];
     body.extend_from_slice(&u32::try_from(header.len()).unwrap().to_le_bytes());
@@ -390,4 +391,64 @@ fn hello_over_the_protocol_limits_is_rejected_as_malformed() {
         r.reason
     );
     f.good_still_receives();
+}
+
+/// A Hello with an overview is answered with batch 1 right after the
+/// Layout, with no Ready: each plot reduced for its share of the canvas
+/// (the first picture one round trip after connecting).
+#[test]
+fn a_hello_with_an_overview_gets_a_reduced_first_batch_without_a_ready() {
+    let server = server_builder("overview").start().unwrap();
+    let heat = server.heatmap("field");
+    let line = server.line("trace");
+    let (nx, ny) = (2048usize, 1024usize);
+    heat.publish(&vec![1.0; nx * ny], nx, ny);
+    let ys: Vec<f64> = (0..100_000).map(|i| (i as f64 * 0.01).sin()).collect();
+    line.publish(&ys);
+    let overview = plotcast_protocol::Overview {
+        width_px: 1280,
+        height_px: 720,
+    };
+    let mut peer = TestPeer::try_connect(
+        server.local_addr(),
+        plotcast_protocol::Hello {
+            overview: Some(overview),
+            ..hello(None)
+        },
+    )
+    .unwrap();
+    // No Ready was sent: batch 1 is the Hello's.
+    let batch = peer.read_batch();
+    assert_eq!(batch.end.batch, 1);
+    let field = batch.frame(peer.channel("field")).expect("the field");
+    // Two plots side by side: each at most half the canvas wide.
+    assert!(
+        field.nx <= 640 && field.ny <= 720 && field.lod.is_some(),
+        "field sent as {}×{} (lod {:?})",
+        field.nx,
+        field.ny,
+        field.lod
+    );
+    let trace = batch.frame(peer.channel("trace")).expect("the trace");
+    let points = trace.parts[0].y.len();
+    assert!(
+        points <= 4 * 642,
+        "{points} points of 100 000 for a plot under 640 pixels wide"
+    );
+    // The viewer's own View then gets the field again, reduced for it.
+    peer.io
+        .send(&Message::View(plotcast_protocol::View {
+            channel: peer.channel("field"),
+            x_px: 0,
+            width_px: 100,
+            height_px: 50,
+            x_range: None,
+            y_range: None,
+            x_log: false,
+            y_log: false,
+        }))
+        .unwrap();
+    let batch = peer.batch();
+    let field = batch.frame(peer.channel("field")).expect("the field again");
+    assert_eq!((field.nx, field.ny), (100, 50));
 }

@@ -41,6 +41,7 @@ pub fn hello(token: Option<&str>) -> Hello {
         token: token.map(str::to_owned),
         peer_name: PEER_NAME.into(),
         codecs: 0,
+        overview: None,
     }
 }
 
@@ -143,6 +144,8 @@ impl TestPeer {
             })?;
         let _ = stream.set_nodelay(true);
         let mut io = Conn::new(stream);
+        // A Hello with an overview grants batch 1.
+        let granted = u64::from(hello.overview.is_some());
         io.send(&Message::Hello(hello))?;
         let welcome = match io.recv(TIMEOUT, "the welcome")? {
             Message::Welcome(w) => w,
@@ -160,8 +163,8 @@ impl TestPeer {
             pings: 0,
             answer_pings: true,
             timeout: TIMEOUT,
-            in_flight: VecDeque::new(),
-            next_batch: 1,
+            in_flight: (1..=granted).collect(),
+            next_batch: granted + 1,
         })
     }
 

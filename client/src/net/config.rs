@@ -29,6 +29,11 @@ pub struct NetConfig {
     /// Tell the server how each plot is drawn, so it sends data reduced to
     /// what the plot can show (level of detail); `false`: full data.
     pub level_of_detail: bool,
+    /// The canvas the drawing side will draw on (pixels): with level of
+    /// detail, the Hello asks for an overview, so the first batch comes
+    /// right after the layout, reduced for it, one round trip sooner.
+    /// `None`: the first batch waits for the first Views.
+    pub overview: Option<(u32, u32)>,
     /// Acknowledge the bytes received (`Ack`), so the server keeps about
     /// one bandwidth-delay product in flight and a slow link queues no
     /// stale frames; `false`: only whole batches bound what is in flight
@@ -60,6 +65,7 @@ impl Default for NetConfig {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             compress: None,
             level_of_detail: true,
+            overview: None,
             acknowledge: true,
             connect_timeout: Duration::from_secs(5),
             handshake_timeout: Duration::from_secs(10),

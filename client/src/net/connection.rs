@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use plotcast_protocol::{
-    decode, FrameCodec, Goodbye, GoodbyeCode, Hello, Message, Welcome, CODECS_LZ4_SHUFFLE,
-    CODEC_LZ4_SHUFFLE, CODEC_NONE, VERSION, WELCOME_MAX_FRAME_BYTES,
+    decode, FrameCodec, Goodbye, GoodbyeCode, Hello, Message, Overview, Welcome,
+    CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE, VERSION, WELCOME_MAX_FRAME_BYTES,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -146,6 +146,13 @@ impl Link<'_> {
             token: cfg.token.clone(),
             peer_name: cfg.peer_name.clone(),
             codecs: hello_codecs,
+            overview: cfg
+                .overview
+                .filter(|_| cfg.level_of_detail)
+                .map(|(width_px, height_px)| Overview {
+                    width_px,
+                    height_px,
+                }),
         });
         send(&mut write, &hello, cfg.handshake_timeout).await?;
         let hello_sent = Instant::now();

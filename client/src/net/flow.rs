@@ -74,6 +74,11 @@ impl FlowControl {
         }
     }
 
+    /// Batches granted before any Ready (the Hello's overview grants one).
+    pub fn granted_by_hello(&mut self, batches: u64) {
+        self.granted = self.granted.max(batches);
+    }
+
     /// Batch ends received on this connection.
     pub fn received(&self) -> u64 {
         self.received

@@ -7,9 +7,9 @@ use bytes::Bytes;
 use plotcast_protocol::relay::{ProcessInfo, RELAY_VERSION};
 use plotcast_protocol::{
     custom, Ack, Array, BatchEnd, ChannelKind, ChannelOptions, ChannelSpec, DType, Frame, Goodbye,
-    GoodbyeCode, GridCell, GridWindow, Hello, Layout, Lod, Message, Part, Ping, Pong, Ready,
-    Reject, RejectCode, Scale, View, Welcome, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE,
-    VERSION,
+    GoodbyeCode, GridCell, GridWindow, Hello, Layout, Lod, Message, Overview, Part, Ping, Pong,
+    Ready, Reject, RejectCode, Scale, View, Welcome, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE,
+    CODEC_NONE, VERSION,
 };
 
 use super::describe::Item;
@@ -210,6 +210,21 @@ fn handshake() -> Vec<Valid> {
                 token: Some("s3cret".into()),
                 peer_name: "plotcast-viewer@lab7".into(),
                 codecs: CODECS_LZ4_SHUFFLE,
+                overview: None,
+            }),
+        ),
+        case(
+            "hello_overview",
+            "Hello asking for the first picture at once: batch 1 granted, reduced for a 1280 × 720 canvas (Option tag 1, two varints)",
+            Message::Hello(Hello {
+                version: VERSION,
+                token: None,
+                peer_name: "viewer".into(),
+                codecs: CODECS_LZ4_SHUFFLE,
+                overview: Some(Overview {
+                    width_px: 1280,
+                    height_px: 720,
+                }),
             }),
         ),
         case(
@@ -220,6 +235,7 @@ fn handshake() -> Vec<Valid> {
                 token: None,
                 peer_name: "viewer".into(),
                 codecs: 0,
+                overview: None,
             }),
         ),
         case(

@@ -11,8 +11,8 @@ use bytes::{Bytes, BytesMut};
 use plotcast_protocol::relay::ProcessInfo;
 use plotcast_protocol::{
     Ack, Array, BatchEnd, ChannelKind, ChannelOptions, ChannelSpec, DType, Frame, FrameCodec,
-    Goodbye, GoodbyeCode, GridCell, GridWindow, Hello, Layout, Lod, Message, Part, Ping, Pong,
-    ProtocolError, Ready, Reject, RejectCode, Scale, View, Welcome,
+    Goodbye, GoodbyeCode, GridCell, GridWindow, Hello, Layout, Lod, Message, Overview, Part, Ping,
+    Pong, ProtocolError, Ready, Reject, RejectCode, Scale, View, Welcome,
 };
 use serde_json::{json, Map, Value};
 use tokio_util::codec::Decoder;
@@ -398,6 +398,7 @@ pub fn message(m: &Message) -> Value {
             "token": h.token,
             "peer_name": h.peer_name,
             "codecs": h.codecs,
+            "overview": h.overview.map(|o| json!({"width_px": o.width_px, "height_px": o.height_px})),
         }}),
         Message::Welcome(w) => json!({"welcome": {
             "version": w.version,
@@ -512,6 +513,13 @@ pub fn read_item(v: &Value) -> Read<(Item, u8)> {
             },
             peer_name: text(f, "peer_name")?,
             codecs: small(f, "codecs")?,
+            overview: match field(f, "overview")? {
+                Value::Null => None,
+                o => Some(Overview {
+                    width_px: small(o, "width_px")?,
+                    height_px: small(o, "height_px")?,
+                }),
+            },
         }),
         "welcome" => Message::Welcome(Welcome {
             version: small(f, "version")?,
