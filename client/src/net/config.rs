@@ -30,9 +30,10 @@ pub struct NetConfig {
     /// what the plot can show (level of detail); `false`: full data.
     pub level_of_detail: bool,
     /// The canvas the drawing side will draw on (pixels): with level of
-    /// detail, the Hello asks for an overview, so the first batch comes
-    /// right after the layout, reduced for it, one round trip sooner.
-    /// `None`: the first batch waits for the first Views.
+    /// detail on a compressed (remote) connection, the Hello asks for an
+    /// overview, so the first batch comes right after the layout, reduced
+    /// for it, one round trip sooner. `None`: the first batch waits for
+    /// the first Views.
     pub overview: Option<(u32, u32)>,
     /// Acknowledge the bytes received (`Ack`), so the server keeps about
     /// one bandwidth-delay product in flight and a slow link queues no

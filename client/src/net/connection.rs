@@ -50,6 +50,8 @@ struct Handshaken {
     round_trip: Duration,
     /// When the TCP connection was made.
     connected_at: Instant,
+    /// The Hello asked for an overview (batch 1 is granted).
+    overview: bool,
 }
 
 impl Link<'_> {
@@ -62,6 +64,7 @@ impl Link<'_> {
             welcome,
             round_trip,
             connected_at,
+            overview,
         }) = self.handshake().await?
         else {
             return Ok(End::Cancelled);
@@ -91,6 +94,7 @@ impl Link<'_> {
             &welcome,
             round_trip,
             connected_at,
+            overview,
         )
         .run()
         .await;
@@ -146,14 +150,17 @@ impl Link<'_> {
             token: cfg.token.clone(),
             peer_name: cfg.peer_name.clone(),
             codecs: hello_codecs,
+            // Only across a network: here the Views are back within a
+            // millisecond, and the first picture is then exact.
             overview: cfg
                 .overview
-                .filter(|_| cfg.level_of_detail)
+                .filter(|_| cfg.level_of_detail && compress)
                 .map(|(width_px, height_px)| Overview {
                     width_px,
                     height_px,
                 }),
         });
+        let overview = matches!(&hello, Message::Hello(h) if h.overview.is_some());
         send(&mut write, &hello, cfg.handshake_timeout).await?;
         let hello_sent = Instant::now();
         let first = tokio::select! {
@@ -201,6 +208,7 @@ impl Link<'_> {
             welcome,
             round_trip: hello_sent.elapsed(),
             connected_at,
+            overview,
         }))
     }
 }

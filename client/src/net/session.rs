@@ -133,11 +133,12 @@ impl<'s, 'a> Session<'s, 'a> {
         welcome: &Welcome,
         handshake_round_trip: Duration,
         connected_at: Instant,
+        overview: bool,
     ) -> Self {
         let mut flow = FlowControl::new();
         flow.add_round_trip(handshake_round_trip);
         // The Hello asked for an overview: batch 1 is on its way.
-        if link.cfg.level_of_detail && link.cfg.overview.is_some() {
+        if overview {
             flow.granted_by_hello(1);
         }
         let mut views = link.shared.subscribe_views();
