@@ -59,6 +59,14 @@ pub(crate) struct LinkBudget {
     pub(crate) period: Duration,
     /// The connection is compressed (a remote viewer).
     pub(crate) compressed: bool,
+    /// The viewer acknowledges bytes, so the rate will be known: until it
+    /// is, a remote viewer's heatmaps go as codes (a slow link must not
+    /// start with frames it takes seconds to carry; a fast one gets exact
+    /// values once measured, and the refresh when still).
+    pub(crate) acking: bool,
+    /// The batch is the overview of a Hello (approximate by nature: its
+    /// heatmaps go as codes).
+    pub(crate) overview: bool,
 }
 
 impl LinkBudget {
@@ -67,8 +75,10 @@ impl LinkBudget {
     /// than fewer frames.
     fn limited(&self, bytes: usize) -> bool {
         let budget = self.period.max(Duration::from_millis(8)) * 2;
-        self.rate_bps
-            .is_some_and(|rate| bytes as f64 / rate > budget.as_secs_f64())
+        match self.rate_bps {
+            Some(rate) => bytes as f64 / rate > budget.as_secs_f64(),
+            None => self.acking && self.compressed,
+        }
     }
 }
 
@@ -170,7 +180,10 @@ pub(crate) fn collect(
                         }
                         let precision = if refresh {
                             Precision::Exact
-                        } else if heatmap && view.is_some() && link.limited(frame.len()) {
+                        } else if heatmap
+                            && view.is_some()
+                            && (link.overview || link.limited(frame.len()))
+                        {
                             Precision::Coded
                         } else {
                             Precision::Auto

@@ -280,7 +280,6 @@ impl LinkModel {
     }
 
     /// The viewer acknowledges bytes.
-    #[cfg(test)]
     pub(crate) fn acking(&self) -> bool {
         self.acking
     }

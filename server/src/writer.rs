@@ -282,13 +282,15 @@ async fn write_loop_inner(
         });
         if let Some(n) = pending {
             let version = hub.version.load(Ordering::SeqCst);
-            let (mut views, budget) = {
+            let (mut views, mut budget) = {
                 let control = lock(&sh.control);
                 let budget = LinkBudget {
                     rate_bps: control.link.rate_bps(),
                     // The pacing interval is 0.8 of the drawing period.
                     period: control.interval * 5 / 4,
                     compressed: sh.codec != CODEC_NONE,
+                    acking: control.link.acking(),
+                    overview: false,
                 };
                 (control.views.clone(), budget)
             };
@@ -296,6 +298,7 @@ async fn write_loop_inner(
             // plot reduced for its share of the viewer's canvas.
             if let Some(canvas) = sh.overview.filter(|_| n == 1 && views.is_empty()) {
                 views = overview_views(&lock(&hub.layout).layout, canvas);
+                budget.overview = true;
             }
             let batch = collect(hub, &mut cur, &views, &budget);
             if !batch.items.is_empty() {
