@@ -11,6 +11,7 @@
 mod common;
 mod delivery;
 mod draw_loop;
+mod heat_publisher;
 mod lod;
 mod memory;
 mod paced;

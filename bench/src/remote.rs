@@ -6,92 +6,19 @@
 //! real window viewer takes on the local link, paced to 60 Hz and
 //! unlimited, when an X server (Xvfb) is at hand.
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use plotcast_testkit::link_proxy::{LinkProxy, LinkSpec};
 
-use crate::common::{server, wait_viewers, Scale};
+use crate::common::{wait_viewers, Scale};
 use crate::draw_loop::{watch, Watch};
+use crate::heat_publisher::HeatPublisher;
 use crate::report::{percentile, Report, Row};
 use crate::window::spawn_window_viewer;
 
 /// The refresh cap of these measurements.
 const CAP_HZ: f64 = 60.0;
-
-/// The heat demo's computation (256 × 160, a moving source) on a thread of
-/// its own, publishing a heatmap, a profile and the energy every 10 steps,
-/// as `examples/heat.rs` does.
-pub struct HeatPublisher {
-    server: plotcast::Server,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl HeatPublisher {
-    /// Starts the computation.
-    pub fn start(title: &str) -> Result<Self> {
-        const NX: usize = 256;
-        const NY: usize = 160;
-        let server = server(title)?;
-        let temperature = server.heatmap("temperature");
-        let profile = server.line("profile");
-        let energy = server.series("energy");
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::Builder::new()
-            .name("bench-heat".into())
-            .spawn(move || {
-                let mut u = vec![0.0f64; NX * NY];
-                let mut next = u.clone();
-                let started = Instant::now();
-                let mut step = 0u64;
-                while !flag.load(Ordering::Relaxed) {
-                    let phase = step as f64 * 0.0005;
-                    let sx = (NX as f64 * (0.5 + 0.3 * phase.cos())) as usize;
-                    let sy = (NY as f64 * (0.5 + 0.3 * phase.sin())) as usize;
-                    for j in 1..NY - 1 {
-                        for i in 1..NX - 1 {
-                            let k = j * NX + i;
-                            let lap = u[k - 1] + u[k + 1] + u[k - NX] + u[k + NX] - 4.0 * u[k];
-                            next[k] = u[k] + 0.2 * lap;
-                        }
-                    }
-                    next[sy * NX + sx] += 1.0;
-                    std::mem::swap(&mut u, &mut next);
-                    step += 1;
-                    if step.is_multiple_of(10) {
-                        temperature.publish(&u, NX, NY);
-                        profile.publish(&u[(NY / 2) * NX..(NY / 2 + 1) * NX]);
-                        energy.push(started.elapsed().as_secs_f64(), u.iter().sum());
-                    }
-                }
-            })?;
-        Ok(Self {
-            server,
-            stop,
-            thread: Some(thread),
-        })
-    }
-
-    /// The server's address.
-    pub fn addr(&self) -> SocketAddr {
-        self.server.local_addr()
-    }
-}
-
-impl Drop for HeatPublisher {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 /// Section 8.
 pub fn remote(report: &mut Report, scale: Scale) -> Result<()> {

@@ -16,8 +16,8 @@ use plotcast_testkit::link_proxy::{LinkProxy, LinkSpec};
 
 use crate::common::Scale;
 use crate::draw_loop::{watch, Watch, Watched};
+use crate::heat_publisher::HeatPublisher;
 use crate::lod::BigPublisher;
-use crate::remote::HeatPublisher;
 use crate::report::{percentile, Report, Row};
 
 const SECTION: &str = "8 remote";
