@@ -20,6 +20,8 @@
 //! only compiles it. Layout:
 //! - `server`: `Server`: options, channels, `stats`, `finish`, `close`.
 //! - `channels`: the handles `Heatmap`, `Line`, `Scatter`, `Bars`, `Series`.
+//! - `custom_channels`: `Quiver`, `Image`, `Custom` (named arrays for a
+//!   plot type of the viewer).
 //! - `parts`: the forms `publish` takes for traces, and their checks.
 //! - `arrays`: numpy arrays read in place, anything else through numpy.
 //! - `options`: channel options from keyword arguments.
@@ -30,6 +32,7 @@
 
 mod arrays;
 mod channels;
+mod custom_channels;
 mod open;
 mod options;
 mod parts;
@@ -65,6 +68,9 @@ fn _plotcast(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<channels::PyScatter>()?;
     m.add_class::<channels::PyBars>()?;
     m.add_class::<channels::PySeries>()?;
+    m.add_class::<custom_channels::PyQuiver>()?;
+    m.add_class::<custom_channels::PyImage>()?;
+    m.add_class::<custom_channels::PyCustom>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

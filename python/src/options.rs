@@ -80,6 +80,9 @@ pub(crate) fn channel_options(
                 }
                 out.extent = Some(e);
             }
+            "link_x" if matches!(kind, "line" | "scatter" | "bars" | "series") => {
+                out.link_x = value.extract().map_err(|_| bad("a str"))?
+            }
             "log_x" => out.x_scale = scale(value.extract().map_err(|_| bad("a bool"))?),
             "log_y" => out.y_scale = scale(value.extract().map_err(|_| bad("a bool"))?),
             "x_range" => {
@@ -128,7 +131,8 @@ pub(crate) fn channel_options(
                 let mut known = COMMON.to_vec();
                 match kind {
                     "heatmap" => known.extend(["colormap", "value_label", "extent", "tile"]),
-                    "series" => known.push("history_points"),
+                    "series" => known.extend(["history_points", "link_x"]),
+                    "line" | "scatter" | "bars" => known.push("link_x"),
                     _ => {}
                 }
                 return Err(PyTypeError::new_err(format!(

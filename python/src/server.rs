@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::channels::{PyBars, PyHeatmap, PyLine, PyScatter, PySeries};
+use crate::custom_channels::{PyCustom, PyImage, PyQuiver};
 use crate::open::{closed_error, Open};
 use crate::options::channel_options;
 use crate::stats;
@@ -343,10 +344,12 @@ impl PyServer {
     }
 
     /// A line channel (one or more traces). Options as for heatmap():
-    /// title, x_label, y_label, log_x, log_y, x_range, y_range, cell.
+    /// title, x_label, y_label, log_x, log_y, x_range, y_range, cell; and
+    /// link_x: plots (line, scatter, bars, series) whose link_x names the
+    /// same group share their x range (zoom one, all follow).
     #[pyo3(signature = (name, /, **options))]
     #[pyo3(
-        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None)"
+        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, link_x=None)"
     )]
     fn line(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyLine> {
         Ok(PyLine {
@@ -361,7 +364,7 @@ impl PyServer {
     /// A scatter channel. Options as for line().
     #[pyo3(signature = (name, /, **options))]
     #[pyo3(
-        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None)"
+        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, link_x=None)"
     )]
     fn scatter(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyScatter> {
         Ok(PyScatter {
@@ -376,7 +379,7 @@ impl PyServer {
     /// A bars / histogram channel. Options as for line().
     #[pyo3(signature = (name, /, **options))]
     #[pyo3(
-        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None)"
+        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, link_x=None)"
     )]
     fn bars(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyBars> {
         Ok(PyBars {
@@ -393,13 +396,71 @@ impl PyServer {
     /// server's history_points).
     #[pyo3(signature = (name, /, **options))]
     #[pyo3(
-        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, history_points=None)"
+        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None, history_points=None, link_x=None)"
     )]
     fn series(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PySeries> {
         Ok(PySeries {
             handle: self
                 .builder("series", name, options)?
                 .try_series()
+                .map_err(channel_error)?,
+            open: self.open.clone(),
+        })
+    }
+
+    /// A vector field channel (arrows (u, v) on a grid, coloured by
+    /// magnitude). Options as for line(): title, x_label, y_label, cell.
+    #[pyo3(signature = (name, /, **options))]
+    #[pyo3(
+        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None)"
+    )]
+    fn quiver(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyQuiver> {
+        Ok(PyQuiver {
+            handle: self
+                .builder("quiver", name, options)?
+                .try_quiver()
+                .map_err(channel_error)?,
+            open: self.open.clone(),
+        })
+    }
+
+    /// An RGB image channel (publish (ny, nx, 3) arrays). Options as for
+    /// line(): title, x_label, y_label, cell.
+    #[pyo3(signature = (name, /, **options))]
+    #[pyo3(
+        text_signature = "($self, name, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None)"
+    )]
+    fn image(&self, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<PyImage> {
+        Ok(PyImage {
+            handle: self
+                .builder("image", name, options)?
+                .try_image()
+                .map_err(channel_error)?,
+            open: self.open.clone(),
+        })
+    }
+
+    /// A custom channel: named arrays drawn by the viewer's plot type
+    /// `plot_type` ("quiver", "image", or one a viewer of your own
+    /// registers: see the README's "Custom plots"). A plot-type name is 1
+    /// to 64 ASCII letters, digits, _, -, . or :. Options as for line().
+    #[pyo3(signature = (name, plot_type, /, **options))]
+    #[pyo3(
+        text_signature = "($self, name, plot_type, /, *, title=None, x_label=None, y_label=None, log_x=False, log_y=False, x_range=None, y_range=None, cell=None)"
+    )]
+    fn custom(
+        &self,
+        name: &str,
+        plot_type: &str,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyCustom> {
+        if let Err(err) = plotcast_protocol::custom::check_plot_type(plot_type) {
+            return Err(PyValueError::new_err(format!("custom {name:?}: {err}")));
+        }
+        Ok(PyCustom {
+            handle: self
+                .builder("custom", name, options)?
+                .try_custom(plot_type)
                 .map_err(channel_error)?,
             open: self.open.clone(),
         })

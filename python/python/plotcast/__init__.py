@@ -19,7 +19,10 @@ and Ctrl-C stops the loop at once while the window keeps the last plot.
 
 Channel kinds: ``heatmap`` (2-D arrays), ``line`` (traces, y or x and y),
 ``scatter`` (x and y), ``bars`` (heights, or a histogram with edges) and
-``series`` (points appended, a bounded history window). See
+``series`` (points appended, a bounded history window), ``quiver`` (a
+vector field), ``image`` (RGB pixels) and ``custom`` (named arrays drawn by
+a plot type of the viewer). Plots whose ``link_x`` names the same group
+share their x range. See
 ``help(plotcast.Server)`` and each channel's ``publish``.
 
 Environment variables: PLOTCAST_ADDR (bind address), PLOTCAST_TOKEN,
@@ -30,7 +33,18 @@ RUST_LOG (for example RUST_LOG=plotcast=debug).
 import atexit as _atexit
 import sys as _sys
 
-from ._plotcast import Bars, Heatmap, Line, Scatter, Series, Server, __version__
+from ._plotcast import (
+    Bars,
+    Custom,
+    Heatmap,
+    Image,
+    Line,
+    Quiver,
+    Scatter,
+    Series,
+    Server,
+    __version__,
+)
 from ._plotcast import _interrupt_open
 
 
@@ -48,4 +62,15 @@ def _say_how_the_program_ended() -> None:
 
 _atexit.register(_say_how_the_program_ended)
 
-__all__ = ["Server", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]
+__all__ = [
+    "Server",
+    "Heatmap",
+    "Line",
+    "Scatter",
+    "Bars",
+    "Series",
+    "Quiver",
+    "Image",
+    "Custom",
+    "__version__",
+]

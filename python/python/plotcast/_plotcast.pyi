@@ -10,7 +10,10 @@ import numpy.typing as npt
 __version__: str
 
 def _interrupt_open(reason: str) -> None: ...
-__all__ = ["Server", "_interrupt_open", "Heatmap", "Line", "Scatter", "Bars", "Series", "__version__"]
+__all__ = [
+    "Server", "_interrupt_open", "Heatmap", "Line", "Scatter", "Bars", "Series", "Quiver", "Image",
+    "Custom", "__version__",
+]
 
 #: A 1-D or 2-D array of real numbers: a numpy array (float64 and float32 C-contiguous
 #: arrays are read in place; other real dtypes and layouts are copied), a list, or
@@ -153,6 +156,7 @@ class Server:
         x_range: Optional[_Range] = None,
         y_range: Optional[_Range] = None,
         cell: Optional[_Cell] = None,
+        link_x: Optional[str] = None,
     ) -> "Line": ...
     def scatter(
         self,
@@ -167,6 +171,7 @@ class Server:
         x_range: Optional[_Range] = None,
         y_range: Optional[_Range] = None,
         cell: Optional[_Cell] = None,
+        link_x: Optional[str] = None,
     ) -> "Scatter": ...
     def bars(
         self,
@@ -181,6 +186,7 @@ class Server:
         x_range: Optional[_Range] = None,
         y_range: Optional[_Range] = None,
         cell: Optional[_Cell] = None,
+        link_x: Optional[str] = None,
     ) -> "Bars": ...
     def series(
         self,
@@ -196,7 +202,51 @@ class Server:
         y_range: Optional[_Range] = None,
         cell: Optional[_Cell] = None,
         history_points: Optional[int] = None,
+        link_x: Optional[str] = None,
     ) -> "Series": ...
+    def quiver(
+        self,
+        name: str,
+        /,
+        *,
+        title: Optional[str] = None,
+        x_label: Optional[str] = None,
+        y_label: Optional[str] = None,
+        log_x: bool = False,
+        log_y: bool = False,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
+    ) -> "Quiver": ...
+    def image(
+        self,
+        name: str,
+        /,
+        *,
+        title: Optional[str] = None,
+        x_label: Optional[str] = None,
+        y_label: Optional[str] = None,
+        log_x: bool = False,
+        log_y: bool = False,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
+    ) -> "Image": ...
+    def custom(
+        self,
+        name: str,
+        plot_type: str,
+        /,
+        *,
+        title: Optional[str] = None,
+        x_label: Optional[str] = None,
+        y_label: Optional[str] = None,
+        log_x: bool = False,
+        log_y: bool = False,
+        x_range: Optional[_Range] = None,
+        y_range: Optional[_Range] = None,
+        cell: Optional[_Cell] = None,
+    ) -> "Custom": ...
     def viewer_count(self) -> int: ...
     def stats(self) -> _Stats: ...
     def finish(self, timeout: float = 5.0) -> bool:
@@ -272,3 +322,34 @@ class Series:
         """``push(t, y)`` or ``push(t, loss=l, acc=a)`` (named series)."""
     def extend(self, t: _ArrayLike, y: Optional[_ArrayLike] = None, /, **named: _ArrayLike) -> None:
         """``extend(ts, ys)`` or ``extend(ts, loss=ls, acc=accs)``."""
+
+@final
+class Quiver:
+    """A vector field channel: arrows (u, v) on a grid, coloured by magnitude."""
+
+    @property
+    def name(self) -> str: ...
+    def publish(self, u: _ArrayLike, v: _ArrayLike, /) -> None:
+        """``publish(u, v)``: 2-D arrays of one shape (ny, nx), row 0 at the bottom."""
+
+@final
+class Image:
+    """An RGB image channel: arrays of shape (ny, nx, 3), top row first."""
+
+    @property
+    def name(self) -> str: ...
+    def publish(self, rgb: _ArrayLike, /) -> None:
+        """``publish(rgb)``: uint8 (0 to 255) or floats in 0 to 1."""
+
+@final
+class Custom:
+    """A custom channel: named arrays drawn by a plot type of the viewer."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def plot_type(self) -> str: ...
+    def publish(
+        self, arrays: Mapping[str, _ArrayLike], /, grid: Optional[Tuple[int, int]] = None
+    ) -> None:
+        """``publish({"u": u, "v": v}, grid=(nx, ny))``."""
