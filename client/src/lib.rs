@@ -101,9 +101,9 @@ mod view;
 pub mod viewer;
 #[cfg(not(feature = "internals"))]
 mod viewer;
-#[cfg(feature = "internals")]
+#[cfg(all(feature = "internals", feature = "window"))]
 pub mod window;
-#[cfg(not(feature = "internals"))]
+#[cfg(all(not(feature = "internals"), feature = "window"))]
 mod window;
 
 pub mod colormap;

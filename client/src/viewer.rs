@@ -36,6 +36,7 @@ use plotcast_protocol::Tail;
 
 use crate::cli::{Cli, EXIT_ERROR, EXIT_TIMEOUT};
 use crate::error::RunError;
+use crate::headless;
 use crate::mode::Mode;
 use crate::net::NetConfig;
 use crate::options::{net_config, RunOptions};
@@ -43,7 +44,8 @@ use crate::plot_types::PlotType;
 use crate::plot_types::PlotTypes;
 use crate::recording::export;
 use crate::recording::replay::Recording;
-use crate::{headless, window};
+#[cfg(feature = "window")]
+use crate::window;
 
 /// The viewer program, with the plot types it draws custom channels with.
 ///
@@ -148,7 +150,7 @@ impl Viewer {
                 );
             }),
             Mode::ReplayWindow(file) => {
-                open(&name, &file, &opts).and_then(|rec| window::run_replay(rec, &opts).map(drop))
+                open(&name, &file, &opts).and_then(|rec| replay_window(rec, &opts))
             }
             Mode::ReplayHeadless(file) => open(&name, &file, &opts)
                 .and_then(|rec| headless::replay::run(rec, &opts).map(drop)),
@@ -234,8 +236,36 @@ fn live(name: &str, cfg: NetConfig, opts: &RunOptions, headless: bool) -> Result
             }
         })
     } else {
-        window::run(cfg, opts).map(drop)
+        live_window(cfg, opts)
     }
+}
+
+#[cfg(feature = "window")]
+fn live_window(cfg: NetConfig, opts: &RunOptions) -> Result<(), RunError> {
+    window::run(cfg, opts).map(drop)
+}
+
+#[cfg(feature = "window")]
+fn replay_window(rec: Recording, opts: &RunOptions) -> Result<(), RunError> {
+    window::run_replay(rec, opts).map(drop)
+}
+
+/// Built without the `window` feature: PNG files only.
+#[cfg(not(feature = "window"))]
+fn live_window(_: NetConfig, _: &RunOptions) -> Result<(), RunError> {
+    Err(no_window())
+}
+
+#[cfg(not(feature = "window"))]
+fn replay_window(_: Recording, _: &RunOptions) -> Result<(), RunError> {
+    Err(no_window())
+}
+
+#[cfg(not(feature = "window"))]
+fn no_window() -> RunError {
+    RunError::Window(
+        "this viewer was built without its window (cargo feature `window`); use --headless".into(),
+    )
 }
 
 /// The executable's file name.

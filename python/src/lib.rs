@@ -27,17 +27,25 @@
 //! - `options`: channel options from keyword arguments.
 //! - `open`: whether the server is still open, shared with its channels.
 //! - `stats`: statistics and launch state as plain Python data.
+//! - `client`: `Client`, the viewer side: the viewer's network thread,
+//!   latest value wins, waits that Ctrl-C interrupts.
+//! - `update`: `Update`, one received state as numpy arrays and dicts.
+//! - `render`: `render`, `render_png`: the stock viewer's picture of an
+//!   `Update` (for notebooks).
 
 #![warn(missing_docs)]
 
 mod arrays;
 mod channels;
+mod client;
 mod custom_channels;
 mod open;
 mod options;
 mod parts;
+mod render;
 mod server;
 mod stats;
+mod update;
 
 use pyo3::prelude::*;
 
@@ -71,6 +79,10 @@ fn _plotcast(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<custom_channels::PyQuiver>()?;
     m.add_class::<custom_channels::PyImage>()?;
     m.add_class::<custom_channels::PyCustom>()?;
+    m.add_class::<client::PyClient>()?;
+    m.add_class::<update::Update>()?;
+    m.add_function(wrap_pyfunction!(render::render, m)?)?;
+    m.add_function(wrap_pyfunction!(render::render_png, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -167,7 +167,7 @@ impl PyServer {
         viewer = None, columns = 0, max_viewers = 64, history_points = 100_000,
         finish_timeout = 5.0, use_env = true, handshake_timeout = 2.0,
         heartbeat_interval = 2.0, heartbeat_timeout = 6.0, shutdown_grace = 0.2,
-        nats = None, run = None, process = None
+        nats = None, run = None, process = None, plotter = None, python = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -189,6 +189,8 @@ impl PyServer {
         nats: Option<String>,
         run: Option<String>,
         process: Option<String>,
+        plotter: Option<String>,
+        python: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let title = match title {
             Some(t) => t,
@@ -224,9 +226,28 @@ impl PyServer {
         if insecure_no_token {
             b = b.insecure_no_token();
         }
-        let explicit = viewer.is_some_and(|v| !v.is_instance_of::<pyo3::types::PyBool>())
+        if let Some(plotter) = &plotter {
+            if viewer.is_some_and(|v| !v.is_instance_of::<pyo3::types::PyBool>()) {
+                return Err(PyValueError::new_err(
+                    "give either viewer= (a viewer binary) or plotter= (a Python plotter class), not both",
+                ));
+            }
+            if viewer.is_some_and(|v| v.extract::<bool>().is_ok_and(|b| !b)) {
+                b = b.launch_viewer(false);
+            } else {
+                let (program, lead) = plotter_command(py, plotter, python)?;
+                b = b.viewer_command(program, lead);
+            }
+        } else if python.is_some() {
+            return Err(PyValueError::new_err(
+                "python= is the interpreter a plotter= class runs in: give plotter= too",
+            ));
+        }
+        let explicit = plotter.is_some()
+            || viewer.is_some_and(|v| !v.is_instance_of::<pyo3::types::PyBool>())
             || (use_env && std::env::var_os("PLOTCAST_VIEWER").is_some_and(|v| !v.is_empty()));
         match viewer {
+            _ if plotter.is_some() => {}
             None => b = auto_viewer(py, b, use_env)?,
             Some(v) if v.is_instance_of::<pyo3::types::PyBool>() => {
                 if v.extract::<bool>()? {
@@ -655,4 +676,45 @@ fn default_title(py: Python<'_>) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .filter(|s| !s.is_empty() && s != "-c")
         .unwrap_or_else(|| "python".into())
+}
+
+/// The interpreter and its arguments that run a plotter class:
+/// `[*python, "-m", "plotcast.view", "--plotter", plotter]`, the address
+/// following. `python` defaults to this interpreter (`sys.executable`). The
+/// class is named by import path and imported by the new interpreter:
+/// nothing is pickled (a pickle from elsewhere runs arbitrary code).
+fn plotter_command(
+    py: Python<'_>,
+    plotter: &str,
+    python: Option<Vec<String>>,
+) -> PyResult<(PathBuf, Vec<String>)> {
+    let Some((module, class)) = plotter.split_once(':') else {
+        return Err(PyValueError::new_err(format!(
+            "plotter={plotter:?}: name the class as \"package.module:Class\""
+        )));
+    };
+    if module.trim().is_empty() || class.trim().is_empty() {
+        return Err(PyValueError::new_err(format!(
+            "plotter={plotter:?}: name the class as \"package.module:Class\""
+        )));
+    }
+    let mut python = match python {
+        Some(list) if list.is_empty() => {
+            return Err(PyValueError::new_err(
+                "python= must name an interpreter, e.g. [sys.executable]",
+            ))
+        }
+        Some(list) => list,
+        None => vec![py
+            .import("sys")?
+            .getattr("executable")?
+            .extract::<String>()?],
+    };
+    let program = PathBuf::from(python.remove(0));
+    python.extend(
+        ["-m", "plotcast.view", "--plotter", plotter]
+            .into_iter()
+            .map(str::to_owned),
+    );
+    Ok((program, python))
 }

@@ -69,6 +69,7 @@ pub struct ServerBuilder {
     launch_viewer: bool,
     viewer_path: Option<PathBuf>,
     viewer_bin: Option<String>,
+    viewer_lead_args: Vec<String>,
     relay: RelaySettings,
 }
 
@@ -93,6 +94,7 @@ impl Default for ServerBuilder {
             launch_viewer: true,
             viewer_path: None,
             viewer_bin: None,
+            viewer_lead_args: Vec::new(),
             relay: RelaySettings::default(),
         }
     }
@@ -215,6 +217,24 @@ impl ServerBuilder {
     pub fn viewer_path(mut self, path: impl Into<PathBuf>) -> Self {
         self.viewer_path = Some(path.into());
         self.viewer_bin = None;
+        self.viewer_lead_args.clear();
+        self
+    }
+
+    /// Launches `program` with `args` before the viewer's own arguments
+    /// (the address, `--no-reconnect`): a viewer that is not a binary of
+    /// its own, such as a Python plotter (`python -m plotcast.view
+    /// --plotter pkg.mod:Class`, what the Python package's `plotter=`
+    /// starts). The token goes in its environment (`PLOTCAST_TOKEN`) as for
+    /// any viewer. Overrides `PLOTCAST_VIEWER` and the search.
+    pub fn viewer_command<S: Into<String>>(
+        mut self,
+        program: impl Into<PathBuf>,
+        args: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.viewer_path = Some(program.into());
+        self.viewer_bin = None;
+        self.viewer_lead_args = args.into_iter().map(Into::into).collect();
         self
     }
 
@@ -240,6 +260,7 @@ impl ServerBuilder {
     pub fn viewer_bin(mut self, name: impl Into<String>) -> Self {
         self.viewer_bin = Some(name.into());
         self.viewer_path = None;
+        self.viewer_lead_args.clear();
         self
     }
 
@@ -473,6 +494,7 @@ impl ServerBuilder {
             viewer_args: extra_args(self.env("PLOTCAST_VIEWER_ARGS").as_deref()),
             viewer_path: self.viewer_path,
             viewer_bin: self.viewer_bin,
+            viewer_lead_args: self.viewer_lead_args,
         })
     }
 }
@@ -501,6 +523,8 @@ pub(crate) struct ServerConfig {
     pub(crate) launch_viewer: bool,
     pub(crate) viewer_path: Option<PathBuf>,
     pub(crate) viewer_bin: Option<String>,
+    /// Before the viewer's own arguments ([`ServerBuilder::viewer_command`]).
+    pub(crate) viewer_lead_args: Vec<String>,
     /// `PLOTCAST_VIEWER`.
     pub(crate) viewer_env_path: Option<PathBuf>,
     /// `PLOTCAST_VIEWER_ARGS`, split.

@@ -98,6 +98,7 @@ impl Server {
                 explicit_path: cfg.viewer_path,
                 bin_name: cfg.viewer_bin,
                 env_path: cfg.viewer_env_path,
+                lead_args: cfg.viewer_lead_args,
                 extra_args: cfg.viewer_args,
                 alive: Arc::clone(&alive),
             };

@@ -68,7 +68,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub use axes::plot_ticks;
 pub use colorbar::render_colorbar;
-pub use output::{rgb_to_0rgb, save_png, RenderError};
+pub use output::{png_bytes, rgb_to_0rgb, save_png, RenderError};
 pub use placeholder::placeholder_lines;
 pub use plots::ink_fraction;
 pub use ticks::{axis_ticks, AxisTicks, LabelRoom, Tick, TICK_SPACING_PX};

@@ -73,11 +73,11 @@ pub fn rgb_to_0rgb(rgb: &[u8], out: &mut [u32]) {
     }
 }
 
-/// Writes an RGB8 buffer as a PNG file.
+/// Writes RGB8 pixels as a PNG file.
 ///
 /// # Errors
 /// [`RenderError::BufferSize`] when `rgb` is not `width * height * 3`
-/// bytes, [`RenderError::Io`] / [`RenderError::Png`] when writing fails.
+/// bytes, [`RenderError::Io`] or [`RenderError::Png`] when writing fails.
 pub fn save_png(
     path: impl AsRef<Path>,
     width: u32,
@@ -86,6 +86,33 @@ pub fn save_png(
 ) -> Result<(), RenderError> {
     let path = path.as_ref();
     let name = || path.display().to_string();
+    check_size(width, height, rgb)?;
+    let file = File::create(path).map_err(|source| RenderError::Io {
+        path: name(),
+        source,
+    })?;
+    write_png(BufWriter::new(file), width, height, rgb).map_err(|source| RenderError::Png {
+        path: name(),
+        source,
+    })
+}
+
+/// RGB8 pixels encoded as a PNG in memory (a notebook shows these).
+///
+/// # Errors
+/// [`RenderError::BufferSize`] when `rgb` is not `width * height * 3`
+/// bytes, [`RenderError::Png`] when encoding fails.
+pub fn png_bytes(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, RenderError> {
+    check_size(width, height, rgb)?;
+    let mut out = Vec::new();
+    write_png(&mut out, width, height, rgb).map_err(|source| RenderError::Png {
+        path: "(in memory)".into(),
+        source,
+    })?;
+    Ok(out)
+}
+
+fn check_size(width: u32, height: u32, rgb: &[u8]) -> Result<(), RenderError> {
     if rgb.len() != width as usize * height as usize * 3 || width == 0 || height == 0 {
         return Err(RenderError::BufferSize {
             width,
@@ -93,21 +120,21 @@ pub fn save_png(
             actual: rgb.len(),
         });
     }
-    let file = File::create(path).map_err(|source| RenderError::Io {
-        path: name(),
-        source,
-    })?;
-    let mut encoder = png::Encoder::new(BufWriter::new(file), width, height);
+    Ok(())
+}
+
+fn write_png(
+    out: impl std::io::Write,
+    width: u32,
+    height: u32,
+    rgb: &[u8],
+) -> Result<(), png::EncodingError> {
+    let mut encoder = png::Encoder::new(out, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    let png_err = |source| RenderError::Png {
-        path: name(),
-        source,
-    };
-    let mut writer = encoder.write_header().map_err(png_err)?;
-    writer.write_image_data(rgb).map_err(png_err)?;
-    writer.finish().map_err(png_err)?;
-    Ok(())
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()
 }
 
 #[cfg(test)]

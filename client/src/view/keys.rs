@@ -5,6 +5,7 @@
 //! Replay takes ←/→, PgUp/PgDn, Home, End, space, `[` and `]` first (see
 //! `crate::player`); `e` exports CSV (the window handles it).
 
+#[cfg(feature = "window")]
 use winit::keyboard::{Key, NamedKey};
 
 /// Every key and mouse action of the window, `(keys, what it does)`, in
@@ -106,6 +107,7 @@ pub enum Command {
 }
 
 /// The command of a key, if it has one.
+#[cfg(feature = "window")]
 pub fn command(key: Key<&str>) -> Option<Command> {
     Some(match key {
         Key::Character("a" | "A") => Command::Autoscale,
@@ -142,7 +144,7 @@ pub fn help_text() -> String {
     text
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "window"))]
 mod tests {
     use super::*;
 

@@ -35,6 +35,7 @@ import sys as _sys
 
 from ._plotcast import (
     Bars,
+    Client,
     Custom,
     Heatmap,
     Image,
@@ -43,7 +44,10 @@ from ._plotcast import (
     Scatter,
     Series,
     Server,
+    Update,
     __version__,
+    render,
+    render_png,
 )
 from ._plotcast import _interrupt_open
 
@@ -72,5 +76,9 @@ __all__ = [
     "Quiver",
     "Image",
     "Custom",
+    "Client",
+    "Update",
+    "render",
+    "render_png",
     "__version__",
 ]

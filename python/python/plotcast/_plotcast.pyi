@@ -12,7 +12,7 @@ __version__: str
 def _interrupt_open(reason: str) -> None: ...
 __all__ = [
     "Server", "_interrupt_open", "Heatmap", "Line", "Scatter", "Bars", "Series", "Quiver", "Image",
-    "Custom", "__version__",
+    "Custom", "Client", "Update", "render", "render_png", "__version__",
 ]
 
 #: A 1-D or 2-D array of real numbers: a numpy array (float64 and float32 C-contiguous
@@ -108,6 +108,8 @@ class Server:
         nats: Optional[str] = None,
         run: Optional[str] = None,
         process: Optional[str] = None,
+        plotter: Optional[str] = None,
+        python: Optional[List[str]] = None,
     ) -> "Server": ...
     @property
     def address(self) -> str:
@@ -353,3 +355,90 @@ class Custom:
         self, arrays: Mapping[str, _ArrayLike], /, grid: Optional[Tuple[int, int]] = None
     ) -> None:
         """``publish({"u": u, "v": v}, grid=(nx, ny))``."""
+
+class _Status(TypedDict):
+    connection: Literal[
+        "connecting", "connected", "unreachable", "reconnecting", "ended", "interrupted",
+        "stopped", "lost",
+    ]
+    reason: Optional[str]
+    age: Optional[float]
+    round_trip: Optional[float]
+    received: int
+    skipped: int
+    server: str
+
+@final
+class Update:
+    """One state of a computation as a Client received it (read-only).
+
+    ``channels`` (and ``update[name]``) holds each channel's newest data as a dict:
+    "kind", "reduced", "coded" and, for snapshot kinds, "seq" and "timestamp"
+    (seconds since the epoch); a heatmap adds "values" (ndarray (ny, nx), float64 or
+    float32 as published) and "range"; line, scatter and bars add "traces" (name ->
+    {"x": ndarray or None, "y": ndarray}, "" for the unnamed trace); series add
+    "series" (name -> {"x", "y"}: the kept window); custom, quiver and image add
+    "arrays" (name -> flat ndarray), "nx", "ny" and "plot_type". Arrays are
+    read-only and bit-identical to what was published.
+    """
+
+    @property
+    def batch(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def columns(self) -> int: ...
+    @property
+    def ended(self) -> bool: ...
+    @property
+    def layout(self) -> List[Dict[str, Any]]: ...
+    @property
+    def channels(self) -> Dict[str, Dict[str, Any]]: ...
+    @property
+    def status(self) -> _Status: ...
+    def __getitem__(self, name: str, /) -> Dict[str, Any]: ...
+    def __contains__(self, name: str, /) -> bool: ...
+
+@final
+class Client:
+    """A viewer of a running computation, in Python: ``latest()`` returns the newest
+    values of every channel as numpy arrays, ``wait_for_update()`` waits for newer
+    ones (Ctrl-C interrupts it), and iterating yields each newer state until the
+    computation ends. Latest value wins: a consumer slower than the computation
+    skips values (counted in ``status["skipped"]``), never queues them.
+
+    ``address``: "host:port", or "nats://[user:password@]host:port/RUN" for a run
+    relayed through NATS. ``token`` defaults to $PLOTCAST_TOKEN.
+    """
+
+    def __new__(
+        cls,
+        address: str,
+        *,
+        token: Optional[str] = None,
+        name: Optional[str] = None,
+        reconnect: bool = True,
+    ) -> "Client": ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def ended(self) -> bool: ...
+    def latest(self) -> Optional[Update]: ...
+    def wait_for_update(self, timeout: Optional[float] = None) -> bool: ...
+    def __iter__(self) -> "Client": ...
+    def __next__(self) -> Update: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "Client": ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> bool: ...
+
+def render(update: Update, size: Tuple[int, int] = (800, 600)) -> npt.NDArray[np.uint8]:
+    """The stock viewer's picture of ``update`` at ``size`` (width, height): an
+    array of shape (height, width, 3)."""
+
+def render_png(update: Update, size: Tuple[int, int] = (800, 600)) -> bytes:
+    """As ``render``, encoded as a PNG."""

@@ -56,6 +56,9 @@ pub(crate) struct LaunchRequest {
     /// A viewer of the user's own, by binary name (`viewer_bin`).
     pub(crate) bin_name: Option<String>,
     pub(crate) env_path: Option<PathBuf>,
+    /// Before the viewer's own arguments (`viewer_command`: `-m
+    /// plotcast.view --plotter ...` for a Python plotter).
+    pub(crate) lead_args: Vec<String>,
     /// Appended to the viewer's command line (`PLOTCAST_VIEWER_ARGS`).
     pub(crate) extra_args: Vec<String>,
     /// False once the server is dropped: a late build does not launch.
@@ -75,6 +78,7 @@ impl LaunchRequest {
             explicit_path: None,
             bin_name: bin_name.map(str::to_owned),
             env_path: None,
+            lead_args: Vec::new(),
             extra_args: Vec::new(),
             alive: Arc::new(AtomicBool::new(true)),
         }

@@ -19,6 +19,7 @@ use super::status::{failed, ViewerLaunch};
 /// Starts the viewer and a named thread that reaps it.
 pub(crate) fn spawn_viewer(path: &Path, req: &LaunchRequest) -> Result<u32, SpawnError> {
     let mut cmd = Command::new(path);
+    cmd.args(&req.lead_args);
     cmd.env_remove("PLOTCAST_TOKEN");
     for name in VIEWER_NATS_ENV {
         cmd.env_remove(name);
