@@ -86,3 +86,23 @@ def test_nats_down_never_blocks_publishing(no_viewer_env):
         assert took < TIMEOUT / 2, f"2000 publishes took {took:.1f} s with NATS down"
         r = s.stats()["relay"]
         assert not r["connected"] and r["puts"] == 0, r
+
+
+def test_a_client_reads_a_relayed_run(nats_url, no_viewer_env):
+    """plotcast.Client takes the viewer's nats://HOST:PORT/RUN form: the
+    processes of the run merged as the window shows them (a trace per
+    process), values exact."""
+    y = np.sin(np.linspace(0, 6, 300))
+    with plotcast.Server(title="py relay client", viewer=False, nats=nats_url, run="cl-run", process="rank0") as s:
+        s.line("wave").publish(y)
+        with plotcast.Client(f"{nats_url}/cl-run", reconnect=False) as client:
+            deadline = time.monotonic() + TIMEOUT
+            update = None
+            while update is None or "wave" not in update:
+                assert time.monotonic() < deadline, f"no data through NATS: {update!r}"
+                client.wait_for_update(timeout=0.5)
+                update = client.latest()
+    traces = update["wave"]["traces"]
+    assert len(traces) == 1, traces.keys()
+    (got,) = traces.values()
+    assert np.asarray(got["y"]).tobytes() == y.tobytes()
