@@ -19,7 +19,10 @@ venv=target/python-test-venv
 step "Python: fresh venv ($("$python" --version)) in $venv"
 rm -rf "$venv"
 "$python" -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check maturin pytest numpy mypy
+# matplotlib: the Plotter-class tests; nbclient, nbformat, ipykernel and
+# ipywidgets: a notebook executed with a live plotcast.show view.
+"$venv/bin/pip" install --quiet --disable-pip-version-check maturin pytest numpy mypy \
+  matplotlib nbclient nbformat ipykernel ipywidgets
 
 step "Python: pip install ./python ./python/viewer (the README's install command; release build)"
 "$venv/bin/pip" install --disable-pip-version-check ./python ./python/viewer

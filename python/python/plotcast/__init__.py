@@ -32,6 +32,10 @@ RUST_LOG (for example RUST_LOG=plotcast=debug).
 
 import atexit as _atexit
 import sys as _sys
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Optional as _Optional
+from typing import Tuple as _Tuple
+from typing import Union as _Union
 
 from ._plotcast import (
     Bars,
@@ -66,6 +70,26 @@ def _say_how_the_program_ended() -> None:
 
 _atexit.register(_say_how_the_program_ended)
 
+
+if _TYPE_CHECKING:
+    from .notebook import LiveView
+
+
+def show(
+    source: _Union[Server, str],
+    *,
+    size: _Tuple[int, int] = (800, 500),
+    fps: float = 20.0,
+    token: _Optional[str] = None,
+) -> "LiveView":
+    """Displays a live picture of a computation in a Jupyter notebook (see
+    ``plotcast.notebook.show``, which this calls). Defined here and not
+    imported, so that ``import plotcast`` never imports IPython or ipywidgets."""
+    from .notebook import show as _show
+
+    return _show(source, size=size, fps=fps, token=token)
+
+
 __all__ = [
     "Server",
     "Heatmap",
@@ -81,4 +105,5 @@ __all__ = [
     "render",
     "render_png",
     "__version__",
+    "show",
 ]
