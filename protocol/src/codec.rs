@@ -23,7 +23,7 @@ use crate::compress::{
     shuffle_into, unshuffle, CODEC_LZ4_SHUFFLE, CODEC_NONE, MAX_DECOMPRESSED_BYTES,
 };
 use crate::custom::{check_custom_parts, check_spec_plot_type};
-use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartWire, U16_NAN, U16_TOP};
+use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartRef, U16_NAN, U16_TOP};
 use crate::header_decoder::HeaderDecoder;
 use crate::layout::LayoutWire;
 use crate::message::{tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest};
@@ -116,6 +116,69 @@ fn put_bincode<T: Serialize>(
             what,
             reason: err.to_string(),
         })
+}
+
+/// As [`put_bincode`], encoded on the stack and copied in one piece: the
+/// byte-at-a-time writes of an encoder into `BytesMut` cost as much as
+/// the payload's copy for a small publish. A header too large for the
+/// stack buffer takes the general path.
+fn put_bincode_fast<T: Serialize>(
+    out: &mut BytesMut,
+    what: &'static str,
+    value: &T,
+) -> Result<(), ProtocolError> {
+    let mut stack = [0u8; 512];
+    match bincode::serde::encode_into_slice(value, &mut stack, encode_config()) {
+        Ok(n) => {
+            out.put_slice(&stack[..n]);
+            Ok(())
+        }
+        Err(_) => put_bincode(out, what, value),
+    }
+}
+
+/// The data header as [`FrameWire`] encodes it, borrowing the parts.
+#[derive(Serialize)]
+struct FrameWireRef<'a> {
+    channel: u32,
+    seq: u64,
+    timestamp_us: u64,
+    kind: u8,
+    nx: u32,
+    ny: u32,
+    range: Option<(f64, f64)>,
+    parts: PartsRef<'a>,
+    lod: Option<&'a crate::Lod>,
+    codec: u8,
+    raw_len: u64,
+}
+
+/// The part descriptors as [`crate::frame::PartWire`]s encode them, without building
+/// them.
+struct PartsRef<'a>(&'a [PartRef<'a>]);
+
+impl Serialize for PartsRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let desc = |a: &ArrayRef<'_>| ArrayWire {
+            dtype: a.dtype() as u8,
+            len: a.len() as u64,
+        };
+        s.collect_seq(self.0.iter().map(|p| PartWireRef {
+            name: p.name,
+            first_index: p.first_index,
+            x: p.x.as_ref().map(desc),
+            y: desc(&p.y),
+        }))
+    }
+}
+
+/// [`crate::frame::PartWire`], borrowed.
+#[derive(Serialize)]
+struct PartWireRef<'a> {
+    name: &'a str,
+    first_index: u64,
+    x: Option<ArrayWire>,
+    y: ArrayWire,
 }
 
 fn check_len(what: &'static str, text: &str, max: usize) -> Result<(), ProtocolError> {
@@ -246,21 +309,17 @@ pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), Proto
     if frame.kind == ChannelKind::Custom {
         check_custom_parts(frame.parts.iter().map(|p| (p.name, p.x.is_some())))?;
     }
-    let desc = |a: &ArrayRef<'_>| ArrayWire {
-        dtype: a.dtype() as u8,
-        len: a.len() as u64,
-    };
-    let mut parts = Vec::with_capacity(frame.parts.len());
     for p in frame.parts {
         check_len("series name", p.name, MAX_NAME_BYTES)?;
-        parts.push(PartWire {
-            name: p.name.to_owned(),
-            first_index: p.first_index,
-            x: p.x.as_ref().map(desc),
-            y: desc(&p.y),
-        });
     }
-    let wire = FrameWire {
+    let payload_len: usize = frame
+        .parts
+        .iter()
+        .map(|p| p.x.map_or(0, |x| x.byte_len()) + p.y.byte_len())
+        .sum();
+    // Borrowed: the header of a small publish costs no allocation (the
+    // bytes are those of `FrameWire`, which decoders read).
+    let wire = FrameWireRef {
         channel: frame.channel,
         seq: frame.seq,
         timestamp_us: frame.timestamp_us,
@@ -268,24 +327,15 @@ pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), Proto
         nx: frame.nx,
         ny: frame.ny,
         range: frame.range,
-        parts,
-        lod: frame.lod.cloned(),
+        parts: PartsRef(frame.parts),
+        lod: frame.lod,
         codec: CODEC_NONE,
-        raw_len: 0,
-    };
-    let payload_len: usize = frame
-        .parts
-        .iter()
-        .map(|p| p.x.map_or(0, |x| x.byte_len()) + p.y.byte_len())
-        .sum();
-    let wire = FrameWire {
         raw_len: payload_len as u64,
-        ..wire
     };
     write_frame(
         out,
         tag::DATA,
-        |o| put_bincode(o, "data", &wire),
+        |o| put_bincode_fast(o, "data", &wire),
         payload_len,
         |o| {
             for p in frame.parts {

@@ -7,6 +7,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use tokio_util::codec::Decoder;
 
 use super::*;
+use crate::frame::PartWire;
 use crate::{
     BatchEnd, ChannelSpec, GridCell, GridWindow, Part, PartRef, Ping, Pong, Ready, Scale, View,
     HANDSHAKE_MAX_FRAME_BYTES,
