@@ -20,8 +20,9 @@ use plotcast_viewer::model::Connection;
 use plotcast_viewer::net::{NetConfig, NetEvent, NetHandle, Shared};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use crate::update::Update;
+use crate::update::{status_dict, Update};
 
 /// How often a waiting call wakes to check for Ctrl-C: well under the
 /// 100 ms within which the user expects KeyboardInterrupt.
@@ -194,6 +195,18 @@ impl PyClient {
     #[getter]
     fn ended(&self) -> bool {
         self.wakes.lock().finished
+    }
+
+    /// The connection's status now, as `Update.status` gives it, also
+    /// before any data arrived: why a connection failed (a wrong address,
+    /// a refused token) is here.
+    #[getter]
+    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let status = self.shared()?.update(|s| s.status.clone());
+        let age = status
+            .newest_age(plotcast_viewer::clock::now_us())
+            .map(|a| a.as_secs_f64());
+        status_dict(py, &status, age)
     }
 
     /// The newest state: an Update with every channel's newest values, or

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use numpy::PyArray1;
 use plotcast_protocol::{Array, ChannelKind, ChannelOptions, DType, Frame, Scale};
-use plotcast_viewer::model::{ChannelData, Connection, PlotState, SeriesHistory};
+use plotcast_viewer::model::{ChannelData, Connection, PlotState, SeriesHistory, Status};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -124,24 +124,7 @@ impl Update {
     /// busy: latest value wins), "server".
     #[getter]
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = &self.plot.status;
-        let d = PyDict::new(py);
-        d.set_item("connection", connection_name(&s.connection))?;
-        let reason = match &s.connection {
-            Connection::Unreachable { reason, .. }
-            | Connection::Reconnecting { reason, .. }
-            | Connection::Ended { reason }
-            | Connection::Interrupted { reason }
-            | Connection::Lost { reason } => Some(reason.as_str()),
-            _ => None,
-        };
-        d.set_item("reason", reason)?;
-        d.set_item("age", self.age)?;
-        d.set_item("round_trip", s.round_trip.map(|r| r.as_secs_f64()))?;
-        d.set_item("received", s.frames_received)?;
-        d.set_item("skipped", s.frames_skipped)?;
-        d.set_item("server", &s.server_name)?;
-        Ok(d)
+        status_dict(py, &self.plot.status, self.age)
     }
 
     fn __getitem__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -178,6 +161,31 @@ impl Update {
             if self.ended { ", ended" } else { "" }
         )
     }
+}
+
+/// The status as `Update.status` and `Client.status` give it.
+pub(crate) fn status_dict<'py>(
+    py: Python<'py>,
+    s: &Status,
+    age: Option<f64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("connection", connection_name(&s.connection))?;
+    let reason = match &s.connection {
+        Connection::Unreachable { reason, .. }
+        | Connection::Reconnecting { reason, .. }
+        | Connection::Ended { reason }
+        | Connection::Interrupted { reason }
+        | Connection::Lost { reason } => Some(reason.as_str()),
+        _ => None,
+    };
+    d.set_item("reason", reason)?;
+    d.set_item("age", age)?;
+    d.set_item("round_trip", s.round_trip.map(|r| r.as_secs_f64()))?;
+    d.set_item("received", s.frames_received)?;
+    d.set_item("skipped", s.frames_skipped)?;
+    d.set_item("server", &s.server_name)?;
+    Ok(d)
 }
 
 fn options<'py>(py: Python<'py>, o: &ChannelOptions) -> PyResult<Bound<'py, PyDict>> {

@@ -251,3 +251,17 @@ def test_bad_addresses_say_what_is_wrong():
         plotcast.Client("127.0.0.1:99999")
     with pytest.raises(ValueError):
         plotcast.Client("nats://")
+
+
+def test_status_says_why_a_connection_failed_before_any_data():
+    with plotcast.Server(viewer=False, use_env=False, token="right") as s:
+        client = plotcast.Client(s.address, token="wrong", reconnect=False)
+        assert client.wait_for_update(timeout=TIMEOUT), "the refused connection never ended"
+        assert client.latest() is None
+        status = client.status
+        assert client.ended
+        assert status["connection"] == "unreachable", status
+        assert "wrong access token" in status["reason"], status
+        client.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            client.latest()

@@ -54,6 +54,7 @@ from ._plotcast import (
     render_png,
 )
 from ._plotcast import _interrupt_open
+from .plotter import Plotter
 
 
 def _say_how_the_program_ended() -> None:
@@ -104,6 +105,7 @@ __all__ = [
     "Update",
     "render",
     "render_png",
+    "Plotter",
     "__version__",
     "show",
 ]
