@@ -16,13 +16,12 @@ use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use plotcast_viewer::cli::Cli;
-use plotcast_viewer::model::Connection;
 use plotcast_viewer::net::{NetConfig, NetEvent, NetHandle, Shared};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::update::{status_dict, Update};
+use crate::update::{connection_name, status_dict, Update};
 
 /// How often a waiting call wakes to check for Ctrl-C: well under the
 /// 100 ms within which the user expects KeyboardInterrupt.
@@ -327,19 +326,5 @@ impl Drop for PyClient {
         if let Some(running) = self.running().take() {
             drop(running.net.shutdown());
         }
-    }
-}
-
-/// The connection state as a word (`Update.status["connection"]`).
-pub(crate) fn connection_name(c: &Connection) -> &'static str {
-    match c {
-        Connection::Connecting => "connecting",
-        Connection::Connected => "connected",
-        Connection::Unreachable { .. } => "unreachable",
-        Connection::Reconnecting { .. } => "reconnecting",
-        Connection::Ended { .. } => "ended",
-        Connection::Interrupted { .. } => "interrupted",
-        Connection::Stopped => "stopped",
-        Connection::Lost { .. } => "lost",
     }
 }

@@ -15,9 +15,7 @@ use plotcast_protocol::{Array, ChannelKind, ChannelOptions, DType, Frame, Scale}
 use plotcast_viewer::model::{ChannelData, Connection, PlotState, SeriesHistory, Status};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-
-use crate::client::connection_name;
+use pyo3::types::{IntoPyDict as _, PyDict, PyList};
 
 /// One state of the computation as a Client received it. Read-only.
 #[pyclass(name = "Update", module = "plotcast", frozen)]
@@ -236,8 +234,6 @@ fn f64_array<'py>(py: Python<'py>, values: Vec<f64>) -> PyResult<Bound<'py, PyAn
     Ok(a)
 }
 
-use pyo3::types::IntoPyDict as _;
-
 fn snapshot<'py>(py: Python<'py>, f: &Frame, plot_type: &str) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("kind", f.kind.name())?;
@@ -315,4 +311,18 @@ fn series<'py>(py: Python<'py>, all: &[SeriesHistory]) -> PyResult<Bound<'py, Py
     }
     d.set_item("series", out)?;
     Ok(d)
+}
+
+/// The connection state as a word (`Update.status["connection"]`).
+pub(crate) fn connection_name(c: &Connection) -> &'static str {
+    match c {
+        Connection::Connecting => "connecting",
+        Connection::Connected => "connected",
+        Connection::Unreachable { .. } => "unreachable",
+        Connection::Reconnecting { .. } => "reconnecting",
+        Connection::Ended { .. } => "ended",
+        Connection::Interrupted { .. } => "interrupted",
+        Connection::Stopped => "stopped",
+        Connection::Lost { .. } => "lost",
+    }
 }
