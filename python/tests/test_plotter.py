@@ -522,3 +522,22 @@ def test_plotter_is_exported():
     assert plotcast.Plotter.__module__ == "plotcast.plotter"
     plotter = plotcast.Plotter()
     assert plotter.setup(None, None) is None and plotter.update(None, None) is None
+
+
+def test_plotcast_view_is_installed_as_a_command():
+    """`plotcast-view` (the console script pip installs beside python) is
+    the same viewer: its --help names --plotter, and a bad spec is one line."""
+    import sysconfig
+
+    script = os.path.join(sysconfig.get_path("scripts"), "plotcast-view")
+    assert os.access(script, os.X_OK), f"{script} is not installed (pip install ./python)"
+    done = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0 and "--plotter" in done.stdout, done
+    done = subprocess.run(
+        [script, "--plotter", "nocolon", "127.0.0.1:9"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 2 and "expected MODULE:CLASS" in done.stderr, done
