@@ -1,19 +1,21 @@
 //! The inner loops of heatmap reduction (see `reduce.rs`): a grid's
-//! finite extent, and its blocks reduced to one value each, in one pass
+//! finite extent, and each block's lowest and highest cell, in one pass
 //! over the visible rows that the compiler vectorises.
 //!
 //! The result is exactly that of visiting every cell in row-major order and
-//! keeping, per block, the first cell with the best key (strictly better
-//! replaces): each column first keeps its best cell down the rows of a
-//! block (the topmost of equal keys), then the columns of a block are
-//! merged, equal keys going to the upper row, then to the left column.
+//! keeping, per block, the first lowest and the first highest finite cell
+//! (strictly better replaces): each column first keeps its extremes down
+//! the rows of a block, then the columns of a block are merged, left
+//! column first. Equal values differ only in a zero's sign: a block whose
+//! extreme is zero takes its first zero.
 //!
-//! A leaf: `reduce.rs` chooses the key (extreme, max, min) and the blocks.
+//! A leaf: `reduce.rs` chooses the blocks and what a block shows (its
+//! extreme, maximum, minimum or mean).
 
-use std::cmp::Ordering;
+use std::ops::Range;
 
-/// Lanes of the extent loop: independent minima and maxima the compiler
-/// keeps in vector registers.
+/// Lanes of the extent and band loops: independent minima and maxima the
+/// compiler keeps in vector registers.
 const LANES: usize = 8;
 
 #[inline(always)]
@@ -76,93 +78,164 @@ impl Blocks<'_> {
         let start = (self.y0 + row) * self.nx + self.x0;
         &values[start..start + self.out_col.len()]
     }
-}
 
-/// Per block, the first finite cell (row-major) whose `key` is greatest
-/// (NaN where a block has no finite cell).
-pub(crate) fn pick_blocks(
-    values: &[f64],
-    blocks: &Blocks<'_>,
-    key: impl Fn(f64) -> f64 + Copy,
-) -> Vec<f64> {
-    let cols = blocks.out_col.len();
-    let mut out = vec![f64::NAN; blocks.out_nx * blocks.out_ny];
-    // Per column, the topmost cell of the band with the greatest key; NaN:
-    // none yet (a non-finite cell is never kept).
-    let mut best = vec![f64::NAN; cols];
-    let mut first = 0;
-    while first < blocks.out_row.len() {
-        let out_row = blocks.out_row[first];
-        let end = first
-            + blocks.out_row[first..]
-                .iter()
-                .take_while(|&&r| r == out_row)
-                .count();
-        best.fill(f64::NAN);
-        for row in first..end {
-            // One stored array and selects, no branch: the compiler
-            // vectorises this loop, where all the time goes.
-            for (&v, b) in blocks.line(values, row).iter().zip(best.iter_mut()) {
-                let take = finite(v) & ((key(v) > key(*b)) | b.is_nan());
-                *b = if take { v } else { *b };
-            }
-        }
-        let out = &mut out[out_row * blocks.out_nx..(out_row + 1) * blocks.out_nx];
-        let mut c = 0;
-        while c < cols {
-            let j = blocks.out_col[c];
-            let start = c;
-            let mut pick: Option<f64> = None;
-            let mut tied = false;
-            while c < cols && blocks.out_col[c] == j {
-                let v = best[c];
-                if !v.is_nan() {
-                    match pick {
-                        None => pick = Some(v),
-                        Some(p) if key(v) > key(p) => pick = Some(v),
-                        // Equal keys of different values (a hot and a cold
-                        // cell as far from the middle, 0.0 and -0.0): the
-                        // upper one wins, and the columns do not say which.
-                        Some(p)
-                            if key(v).partial_cmp(&key(p)) != Some(Ordering::Less)
-                                && v.to_bits() != p.to_bits() =>
-                        {
-                            tied = true;
-                        }
-                        Some(_) => {}
-                    }
-                }
-                c += 1;
-            }
-            if tied {
-                pick = first_best(values, blocks, first..end, start..c, key);
-            }
-            if let Some(v) = pick {
-                out[j] = v;
-            }
-        }
-        first = end;
+    /// Each output row with the visible rows that fall in it.
+    fn bands(&self) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
+        let mut first = 0;
+        std::iter::from_fn(move || {
+            let &out_row = self.out_row.get(first)?;
+            let end = first
+                + self.out_row[first..]
+                    .iter()
+                    .take_while(|&&r| r == out_row)
+                    .count();
+            let rows = first..end;
+            first = end;
+            Some((out_row, rows))
+        })
     }
-    out
+
+    /// The visible rows and columns of output cell (`j`, `out_row`).
+    pub(crate) fn cells_of(&self, j: usize, out_row: usize) -> (Range<usize>, Range<usize>) {
+        let span = |of: &[usize], k: usize| {
+            of.partition_point(|&o| o < k)..of.partition_point(|&o| o <= k)
+        };
+        (span(self.out_row, out_row), span(self.out_col, j))
+    }
 }
 
-/// The first finite cell (row-major) with the greatest key among `rows`
-/// × `cols` of the visible cells: a plain scan, for blocks whose columns
-/// tie.
-fn first_best(
+/// Per block, its first lowest and first highest finite cell (NaN where a
+/// block has no finite cell).
+pub(crate) fn min_max_blocks(values: &[f64], blocks: &Blocks<'_>) -> (Vec<f64>, Vec<f64>) {
+    let cols = blocks.out_col.len();
+    let n = blocks.out_nx * blocks.out_ny;
+    let (mut min, mut max) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    // Where each output column's visible columns start (and the last ends).
+    let starts: Vec<usize> = (0..=blocks.out_nx)
+        .map(|j| blocks.out_col.partition_point(|&o| o < j))
+        .collect();
+    // Per visible column, the band's lowest and highest cell.
+    let (mut low, mut high) = (vec![f64::NAN; cols], vec![f64::NAN; cols]);
+    for (out_row, rows) in blocks.bands() {
+        let clean = column_extremes(values, blocks, rows.clone(), &mut low, &mut high);
+        if !clean {
+            careful_column_extremes(values, blocks, rows.clone(), &mut low, &mut high);
+        }
+        let at = out_row * blocks.out_nx..(out_row + 1) * blocks.out_nx;
+        let (min, max) = (&mut min[at.clone()], &mut max[at]);
+        for (j, ends) in starts.windows(2).enumerate() {
+            let cols = ends[0]..ends[1];
+            min[j] = merge(values, blocks, rows.clone(), cols.clone(), &low, |v, p| {
+                v < p
+            });
+            max[j] = merge(values, blocks, rows.clone(), cols, &high, |v, p| v > p);
+        }
+    }
+    (min, max)
+}
+
+/// Per visible column, the lowest and highest cell of `rows`, the first
+/// of equal ones; `false` where an infinity was seen, which this fast loop
+/// cannot tell from the finite values (then nothing it wrote holds).
+fn column_extremes(
     values: &[f64],
     blocks: &Blocks<'_>,
-    rows: std::ops::Range<usize>,
-    cols: std::ops::Range<usize>,
-    key: impl Fn(f64) -> f64,
-) -> Option<f64> {
-    let mut pick: Option<f64> = None;
-    for row in rows {
-        for &v in &blocks.line(values, row)[cols.clone()] {
-            if finite(v) && pick.is_none_or(|p| key(v) > key(p)) {
-                pick = Some(v);
+    rows: Range<usize>,
+    low: &mut [f64],
+    high: &mut [f64],
+) -> bool {
+    let cols = low.len();
+    let mut infinite = false;
+    // Columns in chunks kept in registers down the band's rows, then
+    // stored once: one load per cell, where updating the per-column arrays
+    // row by row cost a load and a store per cell besides. `v < lo ? v :
+    // lo` is one instruction (NaN never taken, the earlier of equals kept).
+    let mut c = 0;
+    while c < cols {
+        let width = LANES.min(cols - c);
+        let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+        for row in rows.clone() {
+            let line = &blocks.line(values, row)[c..c + width];
+            if let Ok(line) = <&[f64; LANES]>::try_from(line) {
+                for k in 0..LANES {
+                    let v = line[k];
+                    lo[k] = if v < lo[k] { v } else { lo[k] };
+                    hi[k] = if v > hi[k] { v } else { hi[k] };
+                }
+            } else {
+                for (k, &v) in line.iter().enumerate() {
+                    lo[k] = if v < lo[k] { v } else { lo[k] };
+                    hi[k] = if v > hi[k] { v } else { hi[k] };
+                }
             }
         }
+        for k in 0..width {
+            // Untouched: the column has no finite cell (or an infinity,
+            // which the check below catches).
+            infinite |= (lo[k] == f64::NEG_INFINITY) | (hi[k] == f64::INFINITY);
+            low[c + k] = if lo[k] == f64::INFINITY {
+                f64::NAN
+            } else {
+                lo[k]
+            };
+            high[c + k] = if hi[k] == f64::NEG_INFINITY {
+                f64::NAN
+            } else {
+                hi[k]
+            };
+        }
+        c += width;
+    }
+    !infinite
+}
+
+/// [`column_extremes`] for bands holding infinities: each cell tested.
+fn careful_column_extremes(
+    values: &[f64],
+    blocks: &Blocks<'_>,
+    rows: Range<usize>,
+    low: &mut [f64],
+    high: &mut [f64],
+) {
+    low.fill(f64::NAN);
+    high.fill(f64::NAN);
+    for row in rows {
+        let line = blocks.line(values, row);
+        for ((&v, lo), hi) in line.iter().zip(low.iter_mut()).zip(high.iter_mut()) {
+            let ok = finite(v);
+            *lo = if ok & ((v < *lo) | lo.is_nan()) {
+                v
+            } else {
+                *lo
+            };
+            *hi = if ok & ((v > *hi) | hi.is_nan()) {
+                v
+            } else {
+                *hi
+            };
+        }
+    }
+}
+
+/// One block's pick from its columns' picks (`best[cols]`): the first
+/// that no other is `better` than. Equal values are the same value but for
+/// a zero's sign: a block whose pick is zero takes its first zero.
+fn merge(
+    values: &[f64],
+    blocks: &Blocks<'_>,
+    rows: Range<usize>,
+    cols: Range<usize>,
+    best: &[f64],
+    better: impl Fn(f64, f64) -> bool,
+) -> f64 {
+    let mut pick = f64::NAN;
+    for &v in &best[cols.clone()] {
+        if pick.is_nan() || better(v, pick) {
+            pick = v;
+        }
+    }
+    if pick == 0.0 {
+        pick = first_of(values, blocks, rows, cols, |v| v == 0.0).unwrap_or(pick);
     }
     pick
 }
@@ -189,4 +262,17 @@ pub(crate) fn mean_blocks(values: &[f64], blocks: &Blocks<'_>) -> Vec<f64> {
         .zip(&count)
         .map(|(&s, &c)| if c > 0 { s / f64::from(c) } else { f64::NAN })
         .collect()
+}
+
+/// The first cell (row-major) among `rows` × `cols` of the visible cells
+/// that is `wanted`.
+pub(crate) fn first_of(
+    values: &[f64],
+    blocks: &Blocks<'_>,
+    rows: Range<usize>,
+    cols: Range<usize>,
+    wanted: impl Fn(f64) -> bool,
+) -> Option<f64> {
+    rows.flat_map(|row| blocks.line(values, row)[cols.clone()].iter().copied())
+        .find(|&v| wanted(v))
 }

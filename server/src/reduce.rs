@@ -15,7 +15,7 @@
 
 use plotcast_protocol::{GridWindow, View, U16_NAN, U16_TOP};
 
-use crate::heatmap_blocks::{finite_extent, mean_blocks, pick_blocks, Blocks};
+use crate::heatmap_blocks::{finite_extent, first_of, mean_blocks, min_max_blocks, Blocks};
 
 /// How a heatmap block is reduced to one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -162,6 +162,19 @@ pub(crate) fn reduce_lines(
     pad_x: f64,
     lookahead_px: u32,
 ) -> Option<Vec<Xy>> {
+    reduce_lines_with(parts, view, pad_x, lookahead_px, true)
+}
+
+/// [`reduce_lines`], walking the pixel columns of sorted x (or of the
+/// index) run by run when `by_runs`, else point by point; both give the
+/// same points (a test holds them to it).
+pub(crate) fn reduce_lines_with(
+    parts: &[(Option<&[f64]>, &[f64])],
+    view: &View,
+    pad_x: f64,
+    lookahead_px: u32,
+    by_runs: bool,
+) -> Option<Vec<Xy>> {
     if view.is_full() {
         return None;
     }
@@ -170,9 +183,27 @@ pub(crate) fn reduce_lines(
     if total <= POINTS_PER_COLUMN * columns {
         return None;
     }
+    // Sorted finite x (the index is) fall in pixel columns in order: each
+    // column's points are found by binary search and reduced by a loop
+    // over y alone, instead of mapping every point to its pixel. A log x
+    // axis maps through `log10`, whose rounding is not promised monotonic:
+    // point by point there.
+    let sorted = by_runs
+        && !view.x_log
+        && parts
+            .iter()
+            .all(|&(x, y)| x.is_none_or(|x| x.len() == y.len() && sorted_finite(x)));
     let x_of = |x: Option<&[f64]>, i: usize| x.map_or(i as f64, |x| x[i]);
     let range = match view.x_range {
         Some(r) => r,
+        None if sorted => {
+            let ends = parts
+                .iter()
+                .filter(|(_, y)| !y.is_empty())
+                .map(|&(x, y)| x.map_or((0.0, (y.len() - 1) as f64), |x| (x[0], x[y.len() - 1])));
+            let (lo, hi) = ends.reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))?;
+            autoscale(lo, hi, false, pad_x)?
+        }
         None => {
             let all = parts
                 .iter()
@@ -187,8 +218,7 @@ pub(crate) fn reduce_lines(
         f64::from(view.x_px) + f64::from(view.width_px) + f64::from(lookahead_px),
     );
     let y_ok = |y: f64| y.is_finite() && (!view.y_log || y > 0.0);
-    let column = |x: f64, y: f64| match axis.pixel(x) {
-        Some(_) if !y_ok(y) => Column::Break,
+    let x_column = |x: f64| match axis.pixel(x) {
         None => Column::Break,
         Some(p) => {
             let p = snap(p);
@@ -201,49 +231,225 @@ pub(crate) fn reduce_lines(
             }
         }
     };
+    let column = |x: f64, y: f64| match x_column(x) {
+        _ if !y_ok(y) => Column::Break,
+        c => c,
+    };
+    let runs: Option<Vec<Vec<Run>>> = sorted
+        .then(|| {
+            parts
+                .iter()
+                .map(|&(x, y)| column_runs(y.len(), |i| x_column(x_of(x, i)), y, view.y_log))
+                .collect()
+        })
+        .flatten();
     // Zoomed in far enough that the visible points (lookahead included)
     // are few: every one of them is sent, so the user sees the raw values
     // (off screen still only where the line leaves and its extremes).
-    let visible: usize = parts
-        .iter()
-        .map(|&(x, y)| {
-            (0..y.len())
-                .filter(|&i| matches!(column(x_of(x, i), y[i]), Column::At(_)))
-                .count()
-        })
-        .sum();
+    let visible: usize = match &runs {
+        Some(runs) => runs
+            .iter()
+            .zip(parts)
+            .flat_map(|(runs, &(_, y))| runs.iter().map(move |r| (r, y)))
+            .filter(|(r, _)| matches!(r.column, Column::At(_)))
+            .map(|(r, y)| match r.extremes {
+                Some(_) => r.end - r.start,
+                None => y[r.start..r.end].iter().filter(|&&v| y_ok(v)).count(),
+            })
+            .sum(),
+        None => parts
+            .iter()
+            .map(|&(x, y)| {
+                (0..y.len())
+                    .filter(|&i| matches!(column(x_of(x, i), y[i]), Column::At(_)))
+                    .count()
+            })
+            .sum(),
+    };
     let keep_visible = visible <= POINTS_PER_COLUMN * columns;
     let reduced = parts
         .iter()
-        .map(|&(x, y)| {
-            let mut out = Group::default();
-            let (mut xs, mut ys) = (Vec::new(), Vec::new());
-            for i in 0..y.len() {
-                let xi = x_of(x, i);
-                let c = column(xi, y[i]);
-                if c == Column::Break {
-                    out.flush(x, y, &mut xs, &mut ys);
-                    // Runs of breaks draw as one.
-                    if !ys.last().is_some_and(|v| v.is_nan()) {
-                        xs.push(f64::NAN);
-                        ys.push(f64::NAN);
+        .enumerate()
+        .map(|(k, &(x, y))| {
+            let mut out = Reduced::new(x, y, keep_visible);
+            match runs.as_ref().map(|runs| &runs[k]) {
+                // Kept whole, a run is the points one column holds.
+                Some(runs) if !keep_visible => {
+                    for r in runs {
+                        match r.extremes {
+                            Some((min, max)) => out.run(r.column, r.start, r.end, min, max),
+                            None => (r.start..r.end).for_each(|i| out.point(r.column, i, y_ok)),
+                        }
                     }
-                    continue;
                 }
-                if keep_visible && matches!(c, Column::At(_)) {
-                    out.flush(x, y, &mut xs, &mut ys);
-                    xs.push(xi);
-                    ys.push(y[i]);
-                    continue;
-                }
-                out.add(c, i, y[i], x, y, &mut xs, &mut ys);
+                _ => (0..y.len()).for_each(|i| out.point(x_column(x_of(x, i)), i, y_ok)),
             }
-            out.flush(x, y, &mut xs, &mut ys);
-            (xs, ys)
+            out.finish()
         })
         .collect::<Vec<_>>();
     let kept: usize = reduced.iter().map(|(_, y)| y.len()).sum();
     (kept < total).then_some(reduced)
+}
+
+/// Whether `x` is finite and never decreases.
+fn sorted_finite(x: &[f64]) -> bool {
+    x.iter().all(|v| v.is_finite()) && x.windows(2).all(|w| w[0] <= w[1])
+}
+
+/// The points of one part in one pixel column, consecutive.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    column: Column,
+    start: usize,
+    end: usize,
+    /// Indices of the first lowest and first highest y; `None` when a y in
+    /// the run is not drawable (it is then reduced point by point).
+    extremes: Option<(usize, usize)>,
+}
+
+/// Order of columns along a sorted x: left of the plot, its pixels, right.
+fn column_rank(c: Column) -> i64 {
+    match c {
+        Column::OffLeft => i64::MIN,
+        Column::At(p) => p,
+        Column::OffRight | Column::Break => i64::MAX,
+    }
+}
+
+/// The runs of `n` points whose columns (`column_of` the index) never
+/// decrease: each run's end found by binary search. `None` if a point's
+/// x cannot be drawn (a pixel beyond what the axis computes).
+fn column_runs(
+    n: usize,
+    column_of: impl Fn(usize) -> Column,
+    y: &[f64],
+    y_log: bool,
+) -> Option<Vec<Run>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let column = column_of(start);
+        if column == Column::Break {
+            return None;
+        }
+        let rank = column_rank(column);
+        let (mut lo, mut hi) = (start + 1, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if column_rank(column_of(mid)) <= rank {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let extremes = extremes(&y[start..lo], y_log).map(|(a, b)| (start + a, start + b));
+        runs.push(Run {
+            column,
+            start,
+            end: lo,
+            extremes,
+        });
+        start = lo;
+    }
+    Some(runs)
+}
+
+/// Positions of the first lowest and the first highest of `y` (as a scan
+/// with strict comparisons keeps), `None` if a value is not drawable.
+/// Lanes the compiler vectorises find the values; the positions follow.
+fn extremes(y: &[f64], y_log: bool) -> Option<(usize, usize)> {
+    const LANES: usize = 8;
+    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+    let mut bad = [false; LANES];
+    let chunks = y.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for k in 0..LANES {
+            let v = chunk[k];
+            // NaN and infinities give NaN; on a log axis, so do v <= 0.
+            let drawable = (v * 0.0 == 0.0) & (!y_log | (v > 0.0));
+            bad[k] |= !drawable;
+            lo[k] = if v < lo[k] { v } else { lo[k] };
+            hi[k] = if v > hi[k] { v } else { hi[k] };
+        }
+    }
+    let drawable = |v: f64| v.is_finite() && (!y_log || v > 0.0);
+    if bad.contains(&true) || !tail.iter().all(|&v| drawable(v)) {
+        return None;
+    }
+    let min = lo.iter().chain(tail).fold(f64::INFINITY, |m, &v| m.min(v));
+    let max = hi
+        .iter()
+        .chain(tail)
+        .fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+    Some((
+        y.iter().position(|&v| v == min)?,
+        y.iter().position(|&v| v == max)?,
+    ))
+}
+
+/// One part's reduced points as they are found.
+struct Reduced<'a> {
+    x: Option<&'a [f64]>,
+    y: &'a [f64],
+    keep_visible: bool,
+    group: Group,
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+}
+
+impl<'a> Reduced<'a> {
+    fn new(x: Option<&'a [f64]>, y: &'a [f64], keep_visible: bool) -> Self {
+        Self {
+            x,
+            y,
+            keep_visible,
+            group: Group::default(),
+            xs: Vec::new(),
+            ys: Vec::new(),
+        }
+    }
+
+    /// Point `i`, whose x falls in `c`.
+    fn point(&mut self, c: Column, i: usize, y_ok: impl Fn(f64) -> bool) {
+        let (x, y) = (self.x, self.y);
+        let c = if y_ok(y[i]) { c } else { Column::Break };
+        if c == Column::Break {
+            self.group.flush(x, y, &mut self.xs, &mut self.ys);
+            // Runs of breaks draw as one.
+            if !self.ys.last().is_some_and(|v| v.is_nan()) {
+                self.xs.push(f64::NAN);
+                self.ys.push(f64::NAN);
+            }
+            return;
+        }
+        if self.keep_visible && matches!(c, Column::At(_)) {
+            self.group.flush(x, y, &mut self.xs, &mut self.ys);
+            self.xs.push(x.map_or(i as f64, |x| x[i]));
+            self.ys.push(y[i]);
+            return;
+        }
+        self.group.add(c, i, y[i], x, y, &mut self.xs, &mut self.ys);
+    }
+
+    /// Points `start..end`, all drawable and in column `c` (which the
+    /// points before and after are not in), lowest at `min`, highest at
+    /// `max`.
+    fn run(&mut self, c: Column, start: usize, end: usize, min: usize, max: usize) {
+        self.group.flush(self.x, self.y, &mut self.xs, &mut self.ys);
+        self.group = Group {
+            column: Some(c),
+            first: start,
+            min,
+            max,
+            last: end - 1,
+        };
+    }
+
+    fn finish(mut self) -> Xy {
+        self.group.flush(self.x, self.y, &mut self.xs, &mut self.ys);
+        (self.xs, self.ys)
+    }
 }
 
 /// The points of one pixel column seen so far: indices of the first, the
@@ -444,16 +650,6 @@ pub(crate) fn reduce_heatmap(
         cols.min(view.width_px.max(1)),
         rows.min(view.height_px.max(1)),
     );
-    let range = range.or_else(|| {
-        finite_extent(values).map(|(lo, hi)| {
-            if lo < hi {
-                (lo, hi)
-            } else {
-                (lo - 0.5, lo + 0.5)
-            }
-        })
-    });
-    let mid = range.map_or(0.0, |(lo, hi)| lo / 2.0 + hi / 2.0);
     // Which output column each visible column falls in, by its centre: a
     // viewer drawing `rnx` pixels samples each pixel's centre, so the cell
     // it would sample in the full grid lies in the block it gets.
@@ -471,37 +667,111 @@ pub(crate) fn reduce_heatmap(
         out_nx: rnx as usize,
         out_ny: rny as usize,
     };
-    let picked = match mode {
-        HeatmapReduce::Extreme => pick_blocks(values, &blocks, |v| (v - mid).abs()),
-        HeatmapReduce::Max => pick_blocks(values, &blocks, |v| v),
-        HeatmapReduce::Min => pick_blocks(values, &blocks, |v| -v),
-        HeatmapReduce::Mean => mean_blocks(values, &blocks),
+    let window = GridWindow {
+        full_nx: nx,
+        full_ny: ny,
+        x0,
+        x1,
+        y0,
+        y1,
     };
-    let values = picked
-        .iter()
-        .map(|&v| {
-            // Beyond f32 the colour is the range's end anyway.
-            if v.is_nan() {
-                f32::NAN
-            } else {
-                v.clamp(f64::from(f32::MIN), f64::from(f32::MAX)) as f32
-            }
-        })
-        .collect();
-    Some(ReducedGrid {
-        values,
+    let grid = |picked: Vec<f64>, range| ReducedGrid {
+        values: picked
+            .iter()
+            .map(|&v| {
+                // Beyond f32 the colour is the range's end anyway.
+                if v.is_nan() {
+                    f32::NAN
+                } else {
+                    v.clamp(f64::from(f32::MIN), f64::from(f32::MAX)) as f32
+                }
+            })
+            .collect(),
         nx: rnx,
         ny: rny,
-        window: GridWindow {
-            full_nx: nx,
-            full_ny: ny,
-            x0,
-            x1,
-            y0,
-            y1,
-        },
+        window,
         range,
-    })
+    };
+    let widen = |(lo, hi): (f64, f64)| {
+        if lo < hi {
+            (lo, hi)
+        } else {
+            (lo - 0.5, lo + 0.5)
+        }
+    };
+    // The colour range is the data's own and every cell is in a block: one
+    // pass finds each block's lowest and highest, which give the grid's
+    // extent and every mode but the mean.
+    if mode == HeatmapReduce::Mean {
+        let range = range.or_else(|| finite_extent(values).map(widen));
+        return Some(grid(mean_blocks(values, &blocks), range));
+    }
+    let (min, max) = min_max_blocks(values, &blocks);
+    let range = match range {
+        Some(r) => Some(r),
+        None if whole => grid_extent(values, &min, &max).map(widen),
+        None => finite_extent(values).map(widen),
+    };
+    let mid = range.map_or(0.0, |(lo, hi)| lo / 2.0 + hi / 2.0);
+    let picked = match mode {
+        HeatmapReduce::Max => max,
+        HeatmapReduce::Min => min,
+        _ => extreme_of(values, &blocks, &min, &max, mid),
+    };
+    Some(grid(picked, range))
+}
+
+/// The finite extent of a grid from its blocks' lowest and highest cells
+/// (the blocks covering it all): of equal extremes the first in the grid,
+/// as [`finite_extent`] gives.
+fn grid_extent(values: &[f64], min: &[f64], max: &[f64]) -> Option<(f64, f64)> {
+    let lo = min
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan())
+        .reduce(f64::min)?;
+    let hi = max
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan())
+        .reduce(f64::max)?;
+    // Only a zero has two encodings: the grid's first zero is the one.
+    let first_zero = || values.iter().copied().find(|&v| v == 0.0);
+    let lo = if lo == 0.0 {
+        first_zero().unwrap_or(lo)
+    } else {
+        lo
+    };
+    let hi = if hi == 0.0 {
+        first_zero().unwrap_or(hi)
+    } else {
+        hi
+    };
+    Some((lo, hi))
+}
+
+/// Per block, the farther from `mid` of its lowest and its highest cell
+/// (`min`, `max`); of two as far (or with no middle) the one that comes
+/// first in the block, row-major. Those two hold the cell farthest from
+/// the middle: a single hot or cold cell survives, and the choice needs no
+/// second pass over the grid.
+fn extreme_of(values: &[f64], blocks: &Blocks<'_>, min: &[f64], max: &[f64], mid: f64) -> Vec<f64> {
+    let key = |v: f64| (v - mid).abs();
+    min.iter()
+        .zip(max)
+        .enumerate()
+        .map(|(k, (&lo, &hi))| {
+            let (klo, khi) = (key(lo), key(hi));
+            if lo.is_nan() || klo > khi || lo.to_bits() == hi.to_bits() {
+                lo
+            } else if khi > klo {
+                hi
+            } else {
+                let (rows, cols) = blocks.cells_of(k % blocks.out_nx, k / blocks.out_nx);
+                first_of(values, blocks, rows, cols, |v| v == lo || v == hi).unwrap_or(lo)
+            }
+        })
+        .collect()
 }
 
 /// Heatmap values as 16-bit codes over `(lo, hi)` (see
