@@ -77,6 +77,76 @@ fn raw_tcp(secs: f64) -> Result<f64> {
     })
 }
 
+/// Plain tokio TCP on loopback, the floor under fan-out: a thread
+/// (current-thread runtime) writes `bytes`-long chunks to `sockets`
+/// connections in turn for `secs` while another thread reads them all;
+/// returns the writing thread's CPU microseconds per chunk (on loopback the
+/// writer's system calls also carry the receiving side's TCP work, as
+/// the network thread's do).
+fn raw_tcp_send_cpu(sockets: usize, bytes: usize, secs: f64) -> Result<f64> {
+    const WRITER: &str = "bench-tcp-send";
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let reader = std::thread::Builder::new()
+        .name("bench-tcp-recv".into())
+        .spawn(move || -> Result<()> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                let mut tasks = Vec::new();
+                for _ in 0..sockets {
+                    let mut s = tokio::net::TcpStream::connect(addr).await?;
+                    tasks.push(tokio::spawn(async move {
+                        let mut buf = vec![0u8; 256 * 1024];
+                        while s.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+                    }));
+                }
+                for t in tasks {
+                    t.await?;
+                }
+                anyhow::Ok(())
+            })
+        })?;
+    let writer =
+        std::thread::Builder::new()
+            .name(WRITER.into())
+            .spawn(move || -> Result<(u64, f64)> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async move {
+                    listener.set_nonblocking(true)?;
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    let mut streams = Vec::new();
+                    for _ in 0..sockets {
+                        let (s, _) = listener.accept().await?;
+                        s.set_nodelay(true)?;
+                        streams.push(s);
+                    }
+                    let chunk = vec![7u8; bytes];
+                    let cpu = thread_cpu_secs(WRITER);
+                    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+                    let mut writes = 0u64;
+                    while Instant::now() < deadline {
+                        for s in &mut streams {
+                            s.write_all(&chunk).await?;
+                            writes += 1;
+                        }
+                    }
+                    let cpu = thread_cpu_secs(WRITER) - cpu;
+                    Ok((writes, cpu))
+                })
+            })?;
+    let (writes, cpu) = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the plain TCP writer panicked"))??;
+    reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the plain TCP reader panicked"))??;
+    Ok(cpu / writes.max(1) as f64 * 1e6)
+}
+
 /// Section 3: one viewer, 1 MiB frames on loopback, against plain TCP.
 ///
 /// Two runs: the publisher flat out (it then keeps one of the two cores busy
@@ -189,17 +259,24 @@ pub fn fan_out(report: &mut Report, scale: Scale) -> Result<()> {
         reference: Some(("publishes/s".into(), publishes as f64 / elapsed)),
         target: None,
     });
+    let per_frame = if total > 0 {
+        cpu / total as f64 * 1e6
+    } else {
+        f64::NAN
+    };
+    let plain = raw_tcp_send_cpu(viewers, values * 8, secs)?;
     report.add(Row {
         section: "4 fan-out".into(),
-        figure: "server network-thread CPU per frame delivered".into(),
-        value: if total > 0 {
-            cpu / total as f64 * 1e6
-        } else {
-            f64::NAN
-        },
+        figure: format!(
+            "server network-thread CPU per frame delivered (plain TCP: a tokio thread writing 64 KiB to {viewers} sockets in turn)"
+        ),
+        value: per_frame,
         unit: "µs",
-        reference: None,
-        target: None,
+        reference: Some(("plain TCP sender CPU per 64 KiB write".into(), plain)),
+        target: Some((
+            "≤ 10 µs (issue 22)".into(),
+            per_frame <= 10.0,
+        )),
     });
     report.add(Row {
         section: "4 fan-out".into(),
