@@ -62,6 +62,19 @@ pub(crate) fn write_frame(
     payload_len: usize,
     payload: impl FnOnce(&mut BytesMut),
 ) -> Result<(), ProtocolError> {
+    write_frame_as(out, msg_tag, header, payload_len, payload, true)
+}
+
+/// [`write_frame`], or without its payload (`with_payload` false: the
+/// frame's prefix, its length counting the payload that will follow).
+fn write_frame_as(
+    out: &mut BytesMut,
+    msg_tag: u8,
+    header: impl FnOnce(&mut BytesMut) -> Result<(), ProtocolError>,
+    payload_len: usize,
+    payload: impl FnOnce(&mut BytesMut),
+    with_payload: bool,
+) -> Result<(), ProtocolError> {
     let start = out.len();
     // One reservation for everything but an unusually large header, so the
     // payload is copied exactly once.
@@ -86,12 +99,13 @@ pub(crate) fn write_frame(
         });
     }
     let pad = payload_offset(header_len) - BODY_PREFIX_BYTES - header_len;
-    out.reserve(pad + payload_len);
+    let written = if with_payload { payload_len } else { 0 };
+    out.reserve(pad + written);
     out.put_bytes(0, pad);
     let payload_start = out.len();
     payload(out);
-    debug_assert_eq!(out.len() - payload_start, payload_len);
-    let body_len = out.len() - start - LENGTH_PREFIX_BYTES;
+    debug_assert_eq!(out.len() - payload_start, written);
+    let body_len = out.len() + (payload_len - written) - start - LENGTH_PREFIX_BYTES;
     let (Ok(body_len), Ok(header_len)) = (u32::try_from(body_len), u32::try_from(header_len))
     else {
         out.truncate(start);
@@ -297,6 +311,26 @@ pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolErro
 /// channel kind (see [`crate::frame`]), [`ProtocolError::Encode`] when the
 /// frame is too large for the length prefix.
 pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), ProtocolError> {
+    encode_data_with(frame, out, true)
+}
+
+/// The data frame [`encode_data`] writes for `frame`, up to where its
+/// values begin: length prefix (counting the values), header and padding,
+/// a multiple of 8 bytes long. Followed by the parts' values as
+/// little-endian bytes (x before y, part after part), it is that frame:
+/// for a publisher whose values already lie in the buffer that goes out.
+///
+/// # Errors
+/// As [`encode_data`].
+pub fn encode_data_prefix(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), ProtocolError> {
+    encode_data_with(frame, out, false)
+}
+
+fn encode_data_with(
+    frame: &FrameRef<'_>,
+    out: &mut BytesMut,
+    with_values: bool,
+) -> Result<(), ProtocolError> {
     check_shape(
         frame.kind,
         frame.nx,
@@ -332,12 +366,15 @@ pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), Proto
         codec: CODEC_NONE,
         raw_len: payload_len as u64,
     };
-    write_frame(
+    write_frame_as(
         out,
         tag::DATA,
         |o| put_bincode_fast(o, "data", &wire),
         payload_len,
         |o| {
+            if !with_values {
+                return;
+            }
             for p in frame.parts {
                 if let Some(x) = p.x {
                     o.put_slice(&le_bytes(x));
@@ -345,6 +382,7 @@ pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), Proto
                 o.put_slice(&le_bytes(p.y));
             }
         },
+        with_values,
     )
 }
 

@@ -983,3 +983,37 @@ fn hostile_counts_are_refused_before_anything_is_allocated() {
         assert!(err.to_string().contains("claims"), "{err}");
     }
 }
+
+#[test]
+fn a_data_prefix_followed_by_the_values_is_the_whole_frame() {
+    let values: Vec<f64> = (0..37).map(|i| f64::from(i) * 0.5 - 3.0).collect();
+    // Sequence numbers and times of every varint length, and a name: the
+    // header's length (and so its padding) varies.
+    for (seq, t, name) in [
+        (1u64, 0u64, ""),
+        (300, 1 << 40, ""),
+        (u64::MAX, u64::MAX, "pressure"),
+    ] {
+        let parts = [PartRef {
+            name,
+            first_index: 0,
+            x: None,
+            y: ArrayRef::F64(&values),
+        }];
+        let frame = FrameRef {
+            nx: 37,
+            ny: 1,
+            range: Some((-3.0, 15.0)),
+            ..FrameRef::new(4, seq, t, ChannelKind::Heatmap, &parts)
+        };
+        let mut whole = BytesMut::new();
+        encode_data(&frame, &mut whole).unwrap();
+        let mut prefix = BytesMut::new();
+        encode_data_prefix(&frame, &mut prefix).unwrap();
+        assert_eq!(prefix.len() % 8, 0, "values start on a multiple of 8");
+        for v in &values {
+            prefix.put_f64_le(*v);
+        }
+        assert_eq!(prefix, whole, "seq {seq}, time {t}, name {name:?}");
+    }
+}

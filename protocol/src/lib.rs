@@ -19,7 +19,8 @@
 //! ```
 //!
 //! Layout:
-//! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`], [`decode`],
+//! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`] (and
+//!   [`encode_data_prefix`] for values already in place), [`decode`],
 //!   [`decode_on`];
 //!   `header_decoder`: how headers are read, each container bounded by
 //!   the header's bytes;
@@ -70,7 +71,10 @@ pub mod util;
 
 pub use chunked::{ChunkedSeries, CHUNK_POINTS};
 pub use clock::{ClockEstimator, ClockSample, ImpossibleSample};
-pub use codec::{compress_data, decode, decode_on, encode, encode_data, encode_into, FrameCodec};
+pub use codec::{
+    compress_data, decode, decode_on, encode, encode_data, encode_data_prefix, encode_into,
+    FrameCodec,
+};
 pub use colormap::{Colormap, UnknownColormap};
 pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};
 pub use error::ProtocolError;

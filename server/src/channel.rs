@@ -11,13 +11,15 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use bytes::{Bytes, BytesMut};
 use plotcast_protocol::{
     colormap, encode_data, ArrayRef, ChannelKind, ChannelOptions, ChannelSpec, Colormap, FrameRef,
-    GridCell, PartRef, Scale, UnknownColormap, MAX_NAME_BYTES,
+    GridCell, PartRef, ProtocolError, Scale, UnknownColormap, MAX_NAME_BYTES,
 };
 
 use plotcast_protocol::util::{lock, unix_now_us};
 
+use crate::frame_pool::FramePool;
 use crate::hub::{Channel, Hub, Store};
 use crate::reduce::HeatmapReduce;
 use crate::ChannelError;
@@ -344,35 +346,62 @@ impl Handle {
             self.invalid(&format!("grid {nx}x{ny} is too large"));
             return;
         };
-        let mut buf = ch.take_buffer();
-        let timestamp_us = unix_now_us();
-        // The sequence number is taken only once the frame has encoded (a
-        // refused publish must not look like a value viewers skipped). It
-        // is in the encoded header, so it is claimed after encoding; if
-        // another thread published to this channel meanwhile, the frame is
-        // encoded again with the next number.
-        let seq = loop {
-            let seq = ch.seq.load(Ordering::Acquire) + 1;
+        let encoded = self.claim(ch.take_buffer(), |seq, timestamp_us, out| {
             let frame = FrameRef {
                 nx,
                 ny,
                 range,
                 ..FrameRef::new(ch.id, seq, timestamp_us, ch.kind, parts)
             };
-            if let Err(err) = encode_data(&frame, &mut buf) {
+            encode_data(&frame, out)
+        });
+        if let Some((seq, buf)) = encoded {
+            self.stored(seq, buf.freeze());
+        }
+    }
+
+    /// The next frame, `encode`d (given its sequence number and time) into
+    /// `buf`, with the sequence number it now holds; `None` (counted as
+    /// invalid) when it does not encode.
+    pub(crate) fn claim(
+        &self,
+        mut buf: BytesMut,
+        encode: impl Fn(u64, u64, &mut BytesMut) -> Result<(), ProtocolError>,
+    ) -> Option<(u64, BytesMut)> {
+        let ch = &self.channel;
+        let timestamp_us = unix_now_us();
+        // The sequence number is taken only once the frame has encoded (a
+        // refused publish must not look like a value viewers skipped). It
+        // is in the encoded header, so it is claimed after encoding; if
+        // another thread published to this channel meanwhile, the frame is
+        // encoded again with the next number.
+        loop {
+            let seq = ch.seq.load(Ordering::Acquire) + 1;
+            if let Err(err) = encode(seq, timestamp_us, &mut buf) {
                 ch.return_buffer(buf);
-                return self.invalid(&err.to_string());
+                self.invalid(&err.to_string());
+                return None;
             }
             let claimed =
                 ch.seq
                     .compare_exchange(seq - 1, seq, Ordering::AcqRel, Ordering::Acquire);
             if claimed.is_ok() {
-                break seq;
+                return Some((seq, buf));
             }
             buf.clear();
-        };
-        ch.store_frame(seq, buf.freeze());
-        ch.publishes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The channel's pool of lent frame buffers.
+    pub(crate) fn frame_pool(&self) -> Arc<FramePool> {
+        Arc::clone(&self.channel.frame_pool)
+    }
+
+    /// Stores frame `seq` as the channel's newest and wakes the network
+    /// thread.
+    pub(crate) fn stored(&self, seq: u64, frame: Bytes) {
+        self.channel.store_frame(seq, frame);
+        self.channel.publishes.fetch_add(1, Ordering::Relaxed);
         self.hub.notify();
     }
 
@@ -401,7 +430,7 @@ impl Handle {
 
     /// True (and counted as invalid) for a channel that was not added:
     /// its creation was logged, its publishes are only counted.
-    fn dropped_as_refused(&self) -> bool {
+    pub(crate) fn dropped_as_refused(&self) -> bool {
         if self.channel.refused {
             self.channel.invalid.fetch_add(1, Ordering::Relaxed);
         }
@@ -463,7 +492,7 @@ pub(crate) use common_methods;
 
 /// A heatmap: an `nx × ny` grid drawn through a colormap.
 #[derive(Debug, Clone)]
-pub struct Heatmap(Handle);
+pub struct Heatmap(pub(crate) Handle);
 common_methods!(Heatmap);
 
 impl Heatmap {
@@ -489,7 +518,7 @@ impl Heatmap {
 
 /// A line plot: one or more named traces.
 #[derive(Debug, Clone)]
-pub struct Line(Handle);
+pub struct Line(pub(crate) Handle);
 common_methods!(Line);
 
 impl Line {

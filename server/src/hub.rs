@@ -18,6 +18,7 @@ use plotcast_protocol::{
 use tokio::sync::Notify;
 
 use crate::budget::WriteBudget;
+use crate::frame_pool::FramePool;
 use crate::lod_cache::LodCache;
 use crate::reduce::HeatmapReduce;
 use crate::series::SeriesStore;
@@ -68,6 +69,8 @@ pub(crate) struct Channel {
     /// Not in the layout (it would have made it too large to send): its
     /// publishes are counted as invalid and dropped.
     pub(crate) refused: bool,
+    /// Buffers of lent frames no one holds any more.
+    pub(crate) frame_pool: Arc<FramePool>,
 }
 
 impl Channel {
@@ -85,6 +88,7 @@ impl Channel {
             reductions: AtomicU64::new(0),
             lod_cache: LodCache::default(),
             refused: false,
+            frame_pool: Arc::default(),
         }
     }
 

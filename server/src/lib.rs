@@ -47,6 +47,10 @@
 //!   policy, resolved into the config a server starts from.
 //! - `launch/`: finding, building and starting the viewer ([`ViewerLaunch`]),
 //!   also a viewer of your own by binary name ([`ServerBuilder::viewer_bin`]).
+//! - `lent_frame`: [`FrameBuffer`], a frame written in place and published
+//!   without a copy.
+//! - `frame_pool`: lent frames' buffers, and [`Published`], a published
+//!   frame's values kept readable.
 //! - `channel`: the handles [`Heatmap`], [`Line`], [`Scatter`], [`Bars`],
 //!   [`Series`], and [`ChannelBuilder`] / [`ChannelOptions`] (with
 //!   [`Colormap`]).
@@ -89,10 +93,12 @@ mod conn_state;
 mod connection;
 mod custom;
 mod error;
+mod frame_pool;
 mod handshake;
 mod heatmap_blocks;
 mod hub;
 mod launch;
+mod lent_frame;
 mod link_model;
 mod lod;
 mod lod_cache;
@@ -120,7 +126,9 @@ pub use builder::{
 pub use channel::{Bars, ChannelBuilder, Heatmap, Line, Scatter, Series, Trace};
 pub use custom::{Custom, Image, Quiver, Values};
 pub use error::{ChannelError, ServerError, SpawnError};
+pub use frame_pool::Published;
 pub use launch::{ViewerLaunch, VIEWER_BIN};
+pub use lent_frame::FrameBuffer;
 /// Run and process names through NATS: the default label of this process.
 pub use plotcast_protocol::relay::default_process_label;
 /// Display options and the types they use come from the protocol: the same
