@@ -286,7 +286,8 @@ fn a_slow_far_link_holds_no_standing_queue_and_the_age_stays_honest() {
         "the clock offset was right to 5 ms in only {offsets_ok} readings (best error \
          {best_offset_error} µs): {readings:?}"
     );
-    // Quality fits the link: the field went as 16-bit codes, and the
+    // Quality fits the link: the field went as 8-bit codes (its 16-bit
+    // ones would not cross in two drawing periods either), and the
     // status line said so; once it stops changing, its exact values come.
     assert!(
         coded_seen >= 10,
@@ -307,4 +308,4 @@ fn a_slow_far_link_holds_no_standing_queue_and_the_age_stays_honest() {
 }
 
 /// What the status line says while heatmaps are shown as codes.
-const CODED: &str = "16-bit codes for the link";
+const CODED: &str = "8-bit codes for the link";

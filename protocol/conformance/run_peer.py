@@ -38,7 +38,7 @@ def canonical(value):
 
 
 def as_decoded(message):
-    """What a decoder gives for a description: u16 arrays as the f32
+    """What a decoder gives for a description: u16 and u8 arrays as the f32
     values they stand for, and no codec (decoding does not return it)."""
     message = json.loads(json.dumps(message))
     data = message.get("data")
@@ -47,7 +47,7 @@ def as_decoded(message):
         for part in data.get("parts", []):
             for axis in ("x", "y"):
                 array = part.get(axis)
-                if isinstance(array, dict) and array.get("dtype") == "u16":
+                if isinstance(array, dict) and array.get("dtype") in ("u16", "u8"):
                     part[axis] = {"dtype": "f32", "values": array["decoded"]}
     return message
 

@@ -23,7 +23,9 @@ use crate::compress::{
     shuffle_into, unshuffle, CODEC_LZ4_SHUFFLE, CODEC_NONE, MAX_DECOMPRESSED_BYTES,
 };
 use crate::custom::{check_custom_parts, check_spec_plot_type};
-use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, PartRef, U16_NAN, U16_TOP};
+use crate::frame::{
+    check_shape, le_bytes, ArrayWire, FrameWire, PartRef, U16_NAN, U16_TOP, U8_NAN, U8_TOP,
+};
 use crate::header_decoder::HeaderDecoder;
 use crate::layout::LayoutWire;
 use crate::message::{tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest};
@@ -646,16 +648,17 @@ fn decode_data(
     for p in &wire.parts {
         let x = p.x.as_ref().map(&mut take).transpose()?;
         let y = take(&p.y)?;
-        if x.as_ref().is_some_and(|x| x.dtype() == DType::U16) {
+        if x.as_ref()
+            .is_some_and(|x| matches!(x.dtype(), DType::U16 | DType::U8))
+        {
             return Err(ProtocolError::invalid(
                 "data",
-                "16-bit arrays are heatmap values only",
+                "16-bit and 8-bit arrays are heatmap values only",
             ));
         }
-        let y = if y.dtype() == DType::U16 {
-            dequantise(kind, wire.range, &y)?
-        } else {
-            y
+        let y = match y.dtype() {
+            DType::U16 | DType::U8 => dequantise(kind, wire.range, &y)?,
+            _ => y,
         };
         parts.push(Part {
             name: p.name.clone(),
@@ -677,8 +680,8 @@ fn decode_data(
     })
 }
 
-/// A [`DType::U16`] array of heatmap values as f32: the codes spread over
-/// the frame's range, [`U16_NAN`] as NaN.
+/// A [`DType::U16`] or [`DType::U8`] array of heatmap values as f32: the
+/// codes spread over the frame's range, [`U16_NAN`] and [`U8_NAN`] as NaN.
 fn dequantise(
     kind: ChannelKind,
     range: Option<(f64, f64)>,
@@ -689,21 +692,34 @@ fn dequantise(
     }) else {
         return Err(ProtocolError::invalid(
             "data",
-            "16-bit values need a heatmap with a finite range",
+            "16-bit and 8-bit values need a heatmap with a finite range",
         ));
     };
-    let step = (hi - lo) / f64::from(U16_TOP);
+    let value = |q: u16, top: u16| (lo + f64::from(q) * ((hi - lo) / f64::from(top))) as f32;
     let mut out = Vec::with_capacity(codes.len() * 4);
-    for chunk in codes.le_bytes().chunks_exact(2) {
-        let q = u16::from_le_bytes([chunk[0], chunk[1]]);
-        let v = if q == U16_NAN {
-            f32::NAN
-        } else {
-            (lo + f64::from(q) * step) as f32
-        };
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    Ok(Array::from_le_bytes(DType::F32, Bytes::from(out))?.coded(16))
+    let bits = if codes.dtype() == DType::U8 {
+        for &q in codes.le_bytes().iter() {
+            let v = if q == U8_NAN {
+                f32::NAN
+            } else {
+                value(u16::from(q), u16::from(U8_TOP))
+            };
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        8
+    } else {
+        for chunk in codes.le_bytes().chunks_exact(2) {
+            let q = u16::from_le_bytes([chunk[0], chunk[1]]);
+            let v = if q == U16_NAN {
+                f32::NAN
+            } else {
+                value(q, U16_TOP)
+            };
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        16
+    };
+    Ok(Array::from_le_bytes(DType::F32, Bytes::from(out))?.coded(bits))
 }
 
 /// The rules a reduced frame's [`Lod`] must keep (see PROTOCOL.md).

@@ -1017,3 +1017,65 @@ fn a_data_prefix_followed_by_the_values_is_the_whole_frame() {
         assert_eq!(prefix, whole, "seq {seq}, time {t}, name {name:?}");
     }
 }
+
+/// Decodes one data frame from its encoding.
+fn data_round_trip(frame: &FrameRef<'_>) -> Result<Frame, ProtocolError> {
+    let mut out = BytesMut::new();
+    encode_data(frame, &mut out)?;
+    match decode(out.freeze().slice(LENGTH_PREFIX_BYTES..))? {
+        Message::Data(f) => Ok(f),
+        other => panic!("decoded a {}", other.name()),
+    }
+}
+
+#[test]
+fn heatmap_codes_of_16_and_8_bits_decode_to_f32_over_the_range() {
+    let range = (-1.0, 1.0);
+    let u16_codes = [0u16, U16_TOP / 2, U16_TOP, U16_NAN];
+    let u8_codes = [0u8, U8_TOP / 2, U8_TOP, U8_NAN];
+    for (codes, bits) in [
+        (ArrayRef::U16(&u16_codes), 16),
+        (ArrayRef::U8(&u8_codes), 8),
+    ] {
+        let parts = [PartRef {
+            name: "",
+            first_index: 0,
+            x: None,
+            y: codes,
+        }];
+        let frame = FrameRef {
+            nx: 2,
+            ny: 2,
+            range: Some(range),
+            ..FrameRef::new(0, 1, 0, ChannelKind::Heatmap, &parts)
+        };
+        let f = data_round_trip(&frame).unwrap();
+        let y = &f.parts[0].y;
+        assert_eq!(y.dtype(), DType::F32, "{bits}-bit codes arrive as f32");
+        assert_eq!(y.coded_bits(), bits);
+        let v: Vec<f64> = y.iter().collect();
+        assert_eq!(v[0], -1.0);
+        assert!(v[1].abs() < 0.01, "the middle code is about 0: {}", v[1]);
+        assert_eq!(v[2], 1.0);
+        assert!(v[3].is_nan(), "the NaN code is NaN");
+        // Codes as x, or in a line, or without a range: refused.
+        let as_x = [PartRef {
+            name: "",
+            first_index: 0,
+            x: Some(codes),
+            y: ArrayRef::F64(&[1.0, 2.0, 3.0, 4.0]),
+        }];
+        let line = FrameRef::new(0, 1, 0, ChannelKind::Line, &as_x);
+        assert!(data_round_trip(&line).is_err(), "{bits}-bit x refused");
+        let line_y = FrameRef::new(0, 1, 0, ChannelKind::Line, &parts);
+        assert!(data_round_trip(&line_y).is_err(), "{bits}-bit line refused");
+        let no_range = FrameRef {
+            range: None,
+            ..frame
+        };
+        assert!(
+            data_round_trip(&no_range).is_err(),
+            "{bits}-bit without range refused"
+        );
+    }
+}

@@ -22,6 +22,10 @@ pub const CODEC_LZ4_SHUFFLE: u8 = 1;
 /// `Hello.codecs` bit of [`CODEC_LZ4_SHUFFLE`].
 pub const CODECS_LZ4_SHUFFLE: u8 = 1 << 0;
 
+/// `Hello.codecs` bit: the viewer reads heatmap values as 8-bit codes
+/// ([`crate::DType::U8`]); a server sends them to no other viewer.
+pub const CODECS_U8_CODES: u8 = 1 << 1;
+
 /// Largest payload a compressed frame may claim once decompressed: the
 /// largest frame a viewer accepts by default. A few kilobytes of LZ4 can
 /// claim hundreds of megabytes; the claim is checked against the frame's

@@ -36,6 +36,12 @@ pub enum DType {
     /// (`lo + q / 65534 × (hi − lo)`; 65535 is "no value"), little-endian.
     /// Decoders turn it into f32 (see [`U16_NAN`]).
     U16 = 2,
+    /// A heatmap value quantised to 8 bits over the frame's `range`
+    /// (`lo + q / 254 × (hi − lo)`; 255 is "no value"): for a link that
+    /// cannot carry 16-bit codes at the drawing rate, and only to a viewer
+    /// whose `Hello.codecs` has [`crate::compress::CODECS_U8_CODES`].
+    /// Decoders turn it into f32 (see [`U8_NAN`]).
+    U8 = 3,
 }
 
 /// The 16-bit code of a missing value (NaN) in [`DType::U16`] arrays.
@@ -44,6 +50,12 @@ pub const U16_NAN: u16 = u16::MAX;
 /// The largest 16-bit code of a value in [`DType::U16`] arrays.
 pub const U16_TOP: u16 = u16::MAX - 1;
 
+/// The 8-bit code of a missing value (NaN) in [`DType::U8`] arrays.
+pub const U8_NAN: u8 = u8::MAX;
+
+/// The largest 8-bit code of a value in [`DType::U8`] arrays.
+pub const U8_TOP: u8 = u8::MAX - 1;
+
 impl DType {
     /// Bytes per element.
     pub const fn size(self) -> usize {
@@ -51,6 +63,7 @@ impl DType {
             DType::F64 => 8,
             DType::F32 => 4,
             DType::U16 => 2,
+            DType::U8 => 1,
         }
     }
 }
@@ -63,6 +76,7 @@ impl TryFrom<u8> for DType {
             0 => Ok(DType::F64),
             1 => Ok(DType::F32),
             2 => Ok(DType::U16),
+            3 => Ok(DType::U8),
             _ => Err(ProtocolError::UnknownDType(value)),
         }
     }
@@ -77,6 +91,8 @@ pub enum ArrayRef<'a> {
     F32(&'a [f32]),
     /// 16-bit codes over a heatmap frame's range (see [`DType::U16`]).
     U16(&'a [u16]),
+    /// 8-bit codes over a heatmap frame's range (see [`DType::U8`]).
+    U8(&'a [u8]),
     /// Elements of the given type, already as little-endian bytes.
     Le(DType, &'a [u8]),
 }
@@ -88,6 +104,7 @@ impl ArrayRef<'_> {
             ArrayRef::F64(_) => DType::F64,
             ArrayRef::F32(_) => DType::F32,
             ArrayRef::U16(_) => DType::U16,
+            ArrayRef::U8(_) => DType::U8,
             ArrayRef::Le(dtype, _) => *dtype,
         }
     }
@@ -98,6 +115,7 @@ impl ArrayRef<'_> {
             ArrayRef::F64(v) => v.len(),
             ArrayRef::F32(v) => v.len(),
             ArrayRef::U16(v) => v.len(),
+            ArrayRef::U8(v) => v.len(),
             ArrayRef::Le(dtype, bytes) => bytes.len() / dtype.size(),
         }
     }
@@ -181,7 +199,8 @@ pub struct Array {
     dtype: DType,
     bytes: Bytes,
     /// Bits of the codes the values came as (16: decoded from
-    /// [`DType::U16`] codes over the frame's range); 0: as sent.
+    /// [`DType::U16`] codes over the frame's range, 8: [`DType::U8`]
+    /// codes); 0: as sent.
     coded_bits: u8,
 }
 
@@ -223,7 +242,8 @@ impl Array {
     }
 
     /// Bits of the codes the values travelled as (16 for heatmap values
-    /// sent as [`DType::U16`] codes: approximate); 0 when they are the
+    /// sent as [`DType::U16`] codes, 8 for [`DType::U8`]: approximate); 0
+    /// when they are the
     /// values as sent.
     pub fn coded_bits(&self) -> u8 {
         self.coded_bits
@@ -285,6 +305,7 @@ impl Array {
             // Decoding turns U16 arrays into f32 (they need the frame's
             // range); a raw one reads as its code.
             DType::U16 => f64::from(u16::from_le_bytes(chunk.try_into().unwrap_or([0; 2]))),
+            DType::U8 => f64::from(chunk[0]),
         })
     }
 
@@ -402,6 +423,7 @@ pub(crate) fn le_bytes(array: ArrayRef<'_>) -> Cow<'_, [u8]> {
             ArrayRef::F64(v) => Cow::Borrowed(bytemuck::cast_slice(v)),
             ArrayRef::F32(v) => Cow::Borrowed(bytemuck::cast_slice(v)),
             ArrayRef::U16(v) => Cow::Borrowed(bytemuck::cast_slice(v)),
+            ArrayRef::U8(v) => Cow::Borrowed(v),
             ArrayRef::Le(_, b) => Cow::Borrowed(b),
         }
     }
@@ -411,6 +433,7 @@ pub(crate) fn le_bytes(array: ArrayRef<'_>) -> Cow<'_, [u8]> {
             ArrayRef::F64(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
             ArrayRef::F32(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
             ArrayRef::U16(v) => Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            ArrayRef::U8(v) => Cow::Borrowed(v),
             ArrayRef::Le(_, b) => Cow::Borrowed(b),
         }
     }

@@ -76,9 +76,11 @@ pub use codec::{
     FrameCodec,
 };
 pub use colormap::{Colormap, UnknownColormap};
-pub use compress::{CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE};
+pub use compress::{CODECS_LZ4_SHUFFLE, CODECS_U8_CODES, CODEC_LZ4_SHUFFLE, CODEC_NONE};
 pub use error::ProtocolError;
-pub use frame::{Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef, U16_NAN, U16_TOP};
+pub use frame::{
+    Array, ArrayRef, DType, Frame, FrameRef, Part, PartRef, U16_NAN, U16_TOP, U8_NAN, U8_TOP,
+};
 pub use layout::{ChannelKind, ChannelOptions, ChannelSpec, GridCell, Layout, Scale};
 pub use layout_encoder::LayoutEncoder;
 pub use limits::*;

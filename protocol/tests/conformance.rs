@@ -90,7 +90,7 @@ fn encode_item(item: &Item, codec: u8) -> Vec<u8> {
     }
 }
 
-/// `desc` with the decoded f32 values of each u16 array (from
+/// `desc` with the decoded f32 values of each u16 or u8 array (from
 /// `decoded`, the same message as a decoder gives it) beside the codes.
 fn with_decoded_codes(mut desc: Value, decoded: &Value) -> Value {
     let Some(parts) = desc
@@ -104,7 +104,8 @@ fn with_decoded_codes(mut desc: Value, decoded: &Value) -> Value {
             let Some(array) = part.get_mut(axis).and_then(Value::as_object_mut) else {
                 continue;
             };
-            if array.get("dtype") == Some(&json!("u16")) {
+            if array.get("dtype") == Some(&json!("u16")) || array.get("dtype") == Some(&json!("u8"))
+            {
                 let values = decoded
                     .pointer(&format!("/data/parts/{k}/{axis}/values"))
                     .cloned()

@@ -210,8 +210,11 @@ fn options<'py>(py: Python<'py>, o: &ChannelOptions) -> PyResult<Bound<'py, PyDi
 fn array<'py>(py: Python<'py>, a: &Array) -> PyResult<Bound<'py, PyAny>> {
     let dtype = match a.dtype() {
         DType::F64 => "<f8",
-        // 16-bit codes are decoded to float32 on arrival.
-        DType::F32 | DType::U16 => "<f4",
+        // Codes are decoded to float32 on arrival: these two never reach
+        // here, and are named for what they are.
+        DType::F32 => "<f4",
+        DType::U16 => "<u2",
+        DType::U8 => "|u1",
     };
     let bytes = PyArray1::<u8>::from_slice(py, a.le_bytes());
     let typed = bytes.call_method1("view", (dtype,))?;

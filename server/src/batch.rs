@@ -59,6 +59,8 @@ pub(crate) struct LinkBudget {
     pub(crate) period: Duration,
     /// The connection is compressed (a remote viewer).
     pub(crate) compressed: bool,
+    /// The viewer reads 8-bit heatmap codes.
+    pub(crate) u8_codes: bool,
     /// The viewer acknowledges bytes, so the rate will be known: until it
     /// is, a remote viewer's heatmaps go as codes (a slow link must not
     /// start with frames it takes seconds to carry; a fast one gets exact
@@ -78,6 +80,40 @@ impl LinkBudget {
         match self.rate_bps {
             Some(rate) => bytes as f64 / rate > budget.as_secs_f64(),
             None => self.acking && self.compressed,
+        }
+    }
+
+    /// How precisely a snapshot of `frame_bytes` goes: fewer bytes per
+    /// frame before fewer frames. A heatmap shown in a view whose values
+    /// cannot cross in two drawing periods goes as 16-bit codes, and as
+    /// 8-bit codes (to a viewer that reads them) when even its 16-bit
+    /// codes, one per pixel of the view at most, could not; exact when
+    /// refreshed after it stopped changing.
+    pub(crate) fn precision(
+        &self,
+        heatmap: bool,
+        view: Option<&View>,
+        refresh: bool,
+        frame_bytes: usize,
+    ) -> Precision {
+        let Some(view) = view.filter(|_| heatmap && !refresh) else {
+            return if refresh {
+                Precision::Exact
+            } else {
+                Precision::Auto
+            };
+        };
+        if !(self.overview || self.limited(frame_bytes)) {
+            return Precision::Auto;
+        }
+        // The 16-bit frame: two bytes a cell, a published f64 cell being
+        // eight, and at most one cell per pixel once reduced.
+        let pixels = view.width_px as usize * view.height_px as usize;
+        let coded_bytes = (frame_bytes / 4).min(2 * pixels);
+        if self.u8_codes && self.limited(coded_bytes) {
+            Precision::Coarse
+        } else {
+            Precision::Coded
         }
     }
 }
@@ -178,19 +214,11 @@ pub(crate) fn collect(
                         if last > 0 && seq > last {
                             batch.skipped += seq - last - 1;
                         }
-                        let precision = if refresh {
-                            Precision::Exact
-                        } else if heatmap
-                            && view.is_some()
-                            && (link.overview || link.limited(frame.len()))
-                        {
-                            Precision::Coded
-                        } else {
-                            Precision::Auto
-                        };
+                        let precision =
+                            link.precision(heatmap, view.as_ref(), refresh, frame.len());
                         let coded = heatmap
                             && match precision {
-                                Precision::Coded => true,
+                                Precision::Coded | Precision::Coarse => true,
                                 Precision::Auto => link.compressed && view.is_some(),
                                 Precision::Exact => false,
                             };
@@ -259,4 +287,72 @@ pub(crate) fn collect(
         }
     }
     batch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(rate_bps: Option<f64>, u8_codes: bool) -> LinkBudget {
+        LinkBudget {
+            rate_bps,
+            period: Duration::from_millis(20),
+            compressed: true,
+            u8_codes,
+            acking: true,
+            overview: false,
+        }
+    }
+
+    fn view(width_px: u32, height_px: u32) -> View {
+        View {
+            channel: 0,
+            x_px: 0,
+            width_px,
+            height_px,
+            x_range: None,
+            y_range: None,
+            x_log: false,
+            y_log: false,
+        }
+    }
+
+    #[test]
+    fn fewer_bytes_per_frame_before_fewer_frames() {
+        let field = 2048 * 2048 * 8; // a published f64 heatmap
+        let plot = view(600, 300); // 360 kB as 16-bit codes
+                                   // Two drawing periods are 40 ms: 2.5 MB/s (20 Mbit/s) carries
+                                   // 100 kB in them, 100 MB/s 4 MB.
+        let slow = link(Some(2.5e6), true);
+        assert_eq!(
+            slow.precision(true, Some(&plot), false, field),
+            Precision::Coarse
+        );
+        // A small plot's 16-bit codes (50 kB) fit the same link.
+        assert_eq!(
+            slow.precision(true, Some(&view(250, 100)), false, field),
+            Precision::Coded
+        );
+        // A viewer that does not read 8-bit codes gets 16-bit ones.
+        assert_eq!(
+            link(Some(2.5e6), false).precision(true, Some(&plot), false, field),
+            Precision::Coded
+        );
+        // A fast link: as the codec says; a small field: exact.
+        assert_eq!(
+            link(Some(100e6), true).precision(true, Some(&plot), false, 200_000),
+            Precision::Auto
+        );
+        // The refresh of a still plot is exact; lines are never coded.
+        assert_eq!(
+            slow.precision(true, Some(&plot), true, field),
+            Precision::Exact
+        );
+        assert_eq!(
+            slow.precision(false, Some(&plot), false, field),
+            Precision::Auto
+        );
+        // No view (full data asked for): as the codec says.
+        assert_eq!(slow.precision(true, None, false, field), Precision::Auto);
+    }
 }

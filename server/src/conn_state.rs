@@ -99,6 +99,9 @@ pub(crate) struct Shared {
     pub(crate) goodbye: Mutex<Option<Goodbye>>,
     /// The codec data frames are compressed with (`CODEC_*`).
     pub(crate) codec: u8,
+    /// The viewer reads heatmap values as 8-bit codes (its Hello offered
+    /// `CODECS_U8_CODES`).
+    pub(crate) u8_codes: bool,
     /// The canvas of a viewer that asked for an overview: its Hello
     /// granted batch 1, reduced for it (see `overview.rs`).
     pub(crate) overview: Option<Overview>,

@@ -35,8 +35,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use plotcast_protocol::util::{lock, unix_now_us};
 use plotcast_protocol::{
-    encode, ClockSample, FrameCodec, Message, RejectCode, CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE,
-    CODEC_NONE, CONTROL_MAX_FRAME_BYTES, HANDSHAKE_MAX_FRAME_BYTES,
+    encode, ClockSample, FrameCodec, Message, RejectCode, CODECS_LZ4_SHUFFLE, CODECS_U8_CODES,
+    CODEC_LZ4_SHUFFLE, CODEC_NONE, CONTROL_MAX_FRAME_BYTES, HANDSHAKE_MAX_FRAME_BYTES,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -111,6 +111,7 @@ pub(crate) async fn serve(
         } else {
             CODEC_NONE
         },
+        u8_codes: hello.codecs & CODECS_U8_CODES != 0,
         overview: hello.overview,
     });
     let write_side = async {

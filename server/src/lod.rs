@@ -35,30 +35,40 @@ pub(crate) fn prepare_snapshot(
     // codes: half the bytes of f32, and still 256 times finer than the
     // colormap; over a link that cannot carry the values at the drawing
     // rate, an unreduced one too (a quarter of f64).
-    let quantise_heatmap = match precision {
-        Precision::Auto => codec != CODEC_NONE,
-        Precision::Coded => true,
-        Precision::Exact => false,
+    let code_bits = match precision {
+        Precision::Auto => (codec != CODEC_NONE).then_some(16),
+        Precision::Coded => Some(16),
+        Precision::Coarse => Some(8),
+        Precision::Exact => None,
     };
     let reduced = match view.filter(|v| !v.is_full()) {
-        Some(view) => reduce_snapshot(channel, frame, view, quantise_heatmap)?,
+        Some(view) => reduce_snapshot(channel, frame, view, code_bits)?,
         None => None,
     };
     if reduced.is_some() {
         channel.reductions.fetch_add(1, Ordering::Relaxed);
     }
     let coded = match reduced {
-        None if precision == Precision::Coded => code_heatmap(channel, frame)?,
-        _ => None,
+        None => {
+            match code_bits.filter(|_| matches!(precision, Precision::Coded | Precision::Coarse)) {
+                Some(bits) => code_heatmap(channel, frame, bits)?,
+                None => None,
+            }
+        }
+        Some(_) => None,
     };
     let bytes = reduced.or(coded).unwrap_or_else(|| frame.clone());
     compress(bytes, codec)
 }
 
-/// A heatmap frame with its values as 16-bit codes over its colour range
+/// A heatmap frame with its values as `bits`-bit codes over its colour range
 /// (the fixed one, or the data's), its size unchanged; `None` for another
 /// kind or a grid with no finite value.
-fn code_heatmap(channel: &Channel, frame: &Bytes) -> Result<Option<Bytes>, ProtocolError> {
+fn code_heatmap(
+    channel: &Channel,
+    frame: &Bytes,
+    bits: u8,
+) -> Result<Option<Bytes>, ProtocolError> {
     let f = decoded(frame)?;
     let Some(part) = f.parts.first().filter(|_| f.kind == ChannelKind::Heatmap) else {
         return Ok(None);
@@ -77,12 +87,12 @@ fn code_heatmap(channel: &Channel, frame: &Bytes) -> Result<Option<Bytes>, Proto
     let Some(range) = f.range.or(channel.fixed_range).or_else(own) else {
         return Ok(None);
     };
-    let codes = quantise(&values, range);
+    let codes = quantise(&values, range, bits);
     let parts = [PartRef {
         name: "",
         first_index: 0,
         x: None,
-        y: ArrayRef::U16(&codes),
+        y: codes.array(),
     }];
     let mut out = BytesMut::new();
     encode_data(
@@ -124,7 +134,7 @@ fn reduce_snapshot(
     channel: &Channel,
     frame: &Bytes,
     view: &View,
-    quantise_heatmap: bool,
+    code_bits: Option<u8>,
 ) -> Result<Option<Bytes>, ProtocolError> {
     let f = decoded(frame)?;
     // Borrowed from the published frame where its f64 arrays are aligned
@@ -179,8 +189,8 @@ fn reduce_snapshot(
             // channel's) or when the values are codes over it.
             let codes = grid
                 .range
-                .filter(|_| quantise_heatmap)
-                .map(|r| (r, quantise(&grid.values, r)));
+                .zip(code_bits)
+                .map(|(r, bits)| (r, quantise(&grid.values, r, bits)));
             let range = match &codes {
                 Some((r, _)) => Some(*r),
                 None if f.range.is_none() && channel.fixed_range.is_some() => None,
@@ -191,7 +201,7 @@ fn reduce_snapshot(
                 first_index: 0,
                 x: None,
                 y: match &codes {
-                    Some((_, codes)) => ArrayRef::U16(codes),
+                    Some((_, codes)) => codes.array(),
                     None => ArrayRef::F32(&grid.values),
                 },
             }];

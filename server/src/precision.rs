@@ -11,6 +11,9 @@ pub(crate) enum Precision {
     /// Heatmaps as 16-bit codes, reduced or not: the link cannot carry the
     /// exact values at the drawing rate.
     Coded,
+    /// Heatmaps as 8-bit codes (one colormap step), reduced or not: the
+    /// link cannot carry even 16-bit codes at the drawing rate.
+    Coarse,
     /// The values as published (or reduced to f32), never codes: the
     /// refresh of a plot that stopped changing.
     Exact,

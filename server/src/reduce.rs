@@ -13,7 +13,7 @@
 //! These functions are pure and run on a blocking thread of the network
 //! runtime, never on the computation's thread.
 
-use plotcast_protocol::{GridWindow, View, U16_NAN, U16_TOP};
+use plotcast_protocol::{ArrayRef, GridWindow, View, U16_NAN, U16_TOP, U8_NAN, U8_TOP};
 
 use crate::heatmap_blocks::{finite_extent, first_of, mean_blocks, min_max_blocks, Blocks};
 
@@ -774,23 +774,54 @@ fn extreme_of(values: &[f64], blocks: &Blocks<'_>, min: &[f64], max: &[f64], mid
         .collect()
 }
 
-/// Heatmap values as 16-bit codes over `(lo, hi)` (see
-/// `plotcast_protocol::DType::U16`): steps of 1/65534 of the range, 256
-/// times finer than a colormap's; values outside clamp to its ends.
-pub(crate) fn quantise<T: Copy + Into<f64>>(values: &[T], (lo, hi): (f64, f64)) -> Vec<u16> {
-    let top = f64::from(U16_TOP);
-    let scale = if hi > lo { top / (hi - lo) } else { 0.0 };
-    values
-        .iter()
-        .map(|&v| {
+/// Heatmap values as codes over their colour range, as they travel.
+#[derive(Debug)]
+pub(crate) enum Codes {
+    /// 16-bit codes (`plotcast_protocol::DType::U16`).
+    U16(Vec<u16>),
+    /// 8-bit codes (`plotcast_protocol::DType::U8`).
+    U8(Vec<u8>),
+}
+
+impl Codes {
+    /// The codes as an array to encode.
+    pub(crate) fn array(&self) -> ArrayRef<'_> {
+        match self {
+            Codes::U16(c) => ArrayRef::U16(c),
+            Codes::U8(c) => ArrayRef::U8(c),
+        }
+    }
+}
+
+/// Heatmap values as `bits`-bit codes (16, or 8) over `(lo, hi)` (see
+/// `plotcast_protocol::DType::U16` and `U8`): steps of 1/65534 of the
+/// range, 256 times finer than a colormap's, or 1/254, about one
+/// colormap step; values outside clamp to its ends.
+pub(crate) fn quantise<T: Copy + Into<f64>>(values: &[T], (lo, hi): (f64, f64), bits: u8) -> Codes {
+    let code = |top: f64| {
+        let scale = if hi > lo { top / (hi - lo) } else { 0.0 };
+        move |v: T| {
             let v: f64 = v.into();
-            if v.is_nan() {
-                U16_NAN
-            } else {
-                ((v - lo) * scale).round().clamp(0.0, top) as u16
-            }
-        })
-        .collect()
+            (!v.is_nan()).then(|| ((v - lo) * scale).round().clamp(0.0, top))
+        }
+    };
+    if bits == 8 {
+        let code = code(f64::from(U8_TOP));
+        Codes::U8(
+            values
+                .iter()
+                .map(|&v| code(v).map_or(U8_NAN, |q| q as u8))
+                .collect(),
+        )
+    } else {
+        let code = code(f64::from(U16_TOP));
+        Codes::U16(
+            values
+                .iter()
+                .map(|&v| code(v).map_or(U16_NAN, |q| q as u16))
+                .collect(),
+        )
+    }
 }
 
 #[cfg(test)]

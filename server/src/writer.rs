@@ -289,6 +289,7 @@ async fn write_loop_inner(
                     // The pacing interval is 0.8 of the drawing period.
                     period: control.interval * 5 / 4,
                     compressed: sh.codec != CODEC_NONE,
+                    u8_codes: sh.u8_codes,
                     acking: control.link.acking(),
                     overview: false,
                 };

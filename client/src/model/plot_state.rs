@@ -119,18 +119,22 @@ impl PlotState {
             .and_then(|&i| self.layout.channels.get(i))
     }
 
-    /// Heatmaps whose newest values came as codes.
-    fn coded_heatmaps(&self) -> usize {
+    /// Heatmaps whose newest values came as codes, and the fewest bits
+    /// of those codes (0 when none did).
+    fn coded_heatmaps(&self) -> (usize, u8) {
         self.data
             .values()
-            .filter(|d| match d {
-                ChannelData::Snapshot(f) => {
-                    f.kind == ChannelKind::Heatmap
-                        && f.parts.first().is_some_and(|p| p.y.coded_bits() > 0)
-                }
-                ChannelData::Series(_) => false,
+            .filter_map(|d| match d {
+                ChannelData::Snapshot(f) if f.kind == ChannelKind::Heatmap => f
+                    .parts
+                    .first()
+                    .map(|p| p.y.coded_bits())
+                    .filter(|&bits| bits > 0),
+                _ => None,
             })
-            .count()
+            .fold((0, 0), |(n, fewest), bits| {
+                (n + 1, if n == 0 { bits } else { fewest.min(bits) })
+            })
     }
 
     /// Applies one data frame: snapshots replace, series append within their
@@ -162,7 +166,7 @@ impl PlotState {
             self.data
                 .insert(frame.channel, ChannelData::Snapshot(Arc::new(frame)));
             if heatmap {
-                self.status.coded_heatmaps = self.coded_heatmaps();
+                (self.status.coded_heatmaps, self.status.coded_bits) = self.coded_heatmaps();
             }
             return true;
         }

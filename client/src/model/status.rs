@@ -76,10 +76,12 @@ pub struct Status {
     /// Round trip of the path to the server: the smallest delay of each
     /// direction added (no queue in it), or NTP's least queued ping.
     pub round_trip: Option<Duration>,
-    /// Heatmaps whose newest values came as 16-bit codes (approximate: a
-    /// link too slow for their values at the drawing rate); their exact
-    /// values follow once they stop changing.
+    /// Heatmaps whose newest values came as 16-bit or 8-bit codes
+    /// (approximate: a link too slow for their values at the drawing
+    /// rate); their exact values follow once they stop changing.
     pub coded_heatmaps: usize,
+    /// The fewest bits of those codes (16 or 8; 0 when none).
+    pub coded_bits: u8,
     /// Batches the viewer keeps in flight (see `flow`).
     pub window: u64,
     /// Rendered frames per second, as measured by the drawing side.

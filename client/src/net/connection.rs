@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use plotcast_protocol::{
     decode, FrameCodec, Goodbye, GoodbyeCode, Hello, Message, Overview, Welcome,
-    CODECS_LZ4_SHUFFLE, CODEC_LZ4_SHUFFLE, CODEC_NONE, VERSION, WELCOME_MAX_FRAME_BYTES,
+    CODECS_LZ4_SHUFFLE, CODECS_U8_CODES, CODEC_LZ4_SHUFFLE, CODEC_NONE, VERSION,
+    WELCOME_MAX_FRAME_BYTES,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -144,7 +145,10 @@ impl Link<'_> {
             // on across a network.
             None => !stream_peer_is_loopback(&write),
         };
-        let hello_codecs = if compress { CODECS_LZ4_SHUFFLE } else { 0 };
+        // 8-bit heatmap codes are read always; the server sends them only
+        // over a link too slow for 16-bit ones.
+        let compression = if compress { CODECS_LZ4_SHUFFLE } else { 0 };
+        let hello_codecs = compression | CODECS_U8_CODES;
         let hello = Message::Hello(Hello {
             version: VERSION,
             token: cfg.token.clone(),

@@ -155,12 +155,12 @@ pub(crate) fn readout(
                 INK,
             ));
             let value = fmt_at(v, v.abs() * 1e-2);
-            let coded = f.parts.first().is_some_and(|p| p.y.coded_bits() > 0);
-            out.lines.push(if exact && coded {
-                // 16-bit codes over the colour range: a slow link.
+            let bits = f.parts.first().map_or(0, |p| p.y.coded_bits());
+            out.lines.push(if exact && bits > 0 {
+                // Codes over the colour range: a slow link.
                 (
                     format!(
-                        "value ≈ {value} (16-bit for the link; exact when the plot stops changing)"
+                        "value ≈ {value} ({bits}-bit for the link; exact when the plot stops changing)"
                     ),
                     INK,
                 )

@@ -117,8 +117,9 @@ pub(crate) fn segments(
         // What quality is shown: the values are approximate for now.
         out.push((
             format!(
-                "{} as 16-bit codes for the link (exact when still)",
-                plural(status.coded_heatmaps, "heatmap", "heatmaps")
+                "{} as {}-bit codes for the link (exact when still)",
+                plural(status.coded_heatmaps, "heatmap", "heatmaps"),
+                status.coded_bits
             ),
             WAIT,
         ));

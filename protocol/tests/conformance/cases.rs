@@ -88,6 +88,10 @@ fn f32s(values: &[f32]) -> Array {
     Array::from_le_bytes(DType::F32, Bytes::from(bytes)).expect("whole f32 elements")
 }
 
+fn u8s(codes: &[u8]) -> Array {
+    Array::from_le_bytes(DType::U8, Bytes::copy_from_slice(codes)).expect("whole u8 elements")
+}
+
 fn u16s(codes: &[u16]) -> Array {
     Array::from_le_bytes(DType::U16, Bytes::from(wire::u16s(codes))).expect("whole u16 elements")
 }
@@ -789,6 +793,26 @@ fn reduced() -> Vec<Valid> {
                     Some((-1.0, 1.0)),
                     u16s(&[0, 16_383, 32_767, 49_151, 65_534, 65_535]),
                 )
+            }),
+        ),
+        case(
+            "data_heatmap_reduced_u8",
+            "Heatmap reduced as u8 codes over range (−1, 1), for a viewer whose Hello.codecs has bit 1: code q is lo + q·(hi − lo)/254, 255 is NaN",
+            Message::Data(Frame {
+                lod: lod(
+                    40,
+                    Some(GridWindow {
+                        full_nx: 8,
+                        full_ny: 5,
+                        x0: 0,
+                        x1: 8,
+                        y0: 0,
+                        y1: 5,
+                    }),
+                    false,
+                    vec![],
+                ),
+                ..grid(2, 3, 2, Some((-1.0, 1.0)), u8s(&[0, 63, 127, 190, 254, 255]))
             }),
         ),
         case(

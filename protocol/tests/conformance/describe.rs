@@ -170,8 +170,8 @@ fn read_scale(v: &Value, key: &str) -> Read<Scale> {
     }
 }
 
-/// An array as the description shows it. `codes` are the u16 codes of a
-/// u16 array (the decoded form is f32); `None` for f64 and f32 arrays.
+/// An array as the description shows it. `codes` are the codes of a u16
+/// or u8 array (the decoded form is f32); `None` for f64 and f32 arrays.
 pub fn array(a: &Array) -> Value {
     let values: Vec<Value> = a.iter().map(float).collect();
     match a.dtype() {
@@ -180,6 +180,10 @@ pub fn array(a: &Array) -> Value {
         DType::U16 => {
             let codes: Vec<Value> = a.iter().map(|c| json!(c as u64)).collect();
             json!({"dtype": "u16", "codes": codes})
+        }
+        DType::U8 => {
+            let codes: Vec<Value> = a.iter().map(|c| json!(c as u64)).collect();
+            json!({"dtype": "u8", "codes": codes})
         }
     }
 }
@@ -211,11 +215,20 @@ fn read_array(v: &Value) -> Read<Array> {
             .iter()
             .flat_map(|c| c.to_le_bytes())
             .collect(),
+        "u8" => list(v, "codes")?
+            .iter()
+            .map(|c| {
+                c.as_u64()
+                    .and_then(|c| u8::try_from(c).ok())
+                    .ok_or_else(|| format!("{c} is not a u8 code"))
+            })
+            .collect::<Read<Vec<u8>>>()?,
         other => return Err(format!("unknown dtype {other:?}")),
     };
     let dtype = match text(v, "dtype")?.as_str() {
         "f64" => DType::F64,
         "f32" => DType::F32,
+        "u8" => DType::U8,
         _ => DType::U16,
     };
     Array::from_le_bytes(dtype, Bytes::from(bytes)).map_err(|e| e.to_string())
@@ -614,7 +627,7 @@ pub fn read_item(v: &Value) -> Read<(Item, u8)> {
     Ok((Item::Message(message), 0))
 }
 
-/// What a decoder gives for a description: u16 arrays become the f32
+/// What a decoder gives for a description: u16 and u8 arrays become the f32
 /// values they stand for (`decoded`), and a Data frame's codec, which
 /// decoding does not return, is left out.
 pub fn as_decoded(v: &Value) -> Value {
@@ -631,7 +644,7 @@ pub fn as_decoded(v: &Value) -> Value {
                 let Some(a) = part.get_mut(axis) else {
                     continue;
                 };
-                if a.get("dtype") == Some(&json!("u16")) {
+                if a.get("dtype") == Some(&json!("u16")) || a.get("dtype") == Some(&json!("u8")) {
                     let decoded = a.get("decoded").cloned().unwrap_or(Value::Null);
                     *a = json!({"dtype": "f32", "values": decoded});
                 }

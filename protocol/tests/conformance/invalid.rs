@@ -425,10 +425,10 @@ fn data_frames() -> Vec<Invalid> {
         ),
         decode(
             "data_unknown_dtype",
-            "An array of dtype 3",
-            "dtype is 0 (f64), 1 (f32) or 2 (u16); another is an error",
+            "An array of dtype 4",
+            "dtype is 0 (f64), 1 (f32), 2 (u16) or 3 (u8); another is an error",
             "unknown_dtype",
-            DataHeader::new(0, vec![PartDesc::y("", (3, 1))]).frame(&[0; 8]),
+            DataHeader::new(0, vec![PartDesc::y("", (4, 1))]).frame(&[0; 8]),
         ),
         decode(
             "data_unknown_codec",
