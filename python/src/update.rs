@@ -6,7 +6,8 @@
 //! and kept: one copy of the received bytes per array, and arrays that
 //! come out bit-identical to what was published, in the dtype it was
 //! published in (float64, or float32 for float32 publishes and for a
-//! heatmap that crossed a slow link as 16-bit codes: `coded` says so).
+//! heatmap that crossed a slow link as 16-bit or 8-bit codes: `coded`
+//! says so).
 
 use std::sync::OnceLock;
 
