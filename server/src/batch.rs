@@ -74,12 +74,16 @@ pub(crate) struct LinkBudget {
 impl LinkBudget {
     /// A frame of `bytes` cannot cross in two drawing periods: send its
     /// heatmap values as codes (a quarter of the bytes of f64) rather
-    /// than fewer frames.
+    /// than fewer frames. With no rate measured yet, a compressed (remote)
+    /// link counts as limited once the viewer acknowledges, and for the
+    /// overview, which goes before any acknowledgement could arrive: the
+    /// first picture on a slow link must not wait for bytes a coarser
+    /// picture does without (exact values follow once the plot is still).
     fn limited(&self, bytes: usize) -> bool {
         let budget = self.period.max(Duration::from_millis(8)) * 2;
         match self.rate_bps {
             Some(rate) => bytes as f64 / rate > budget.as_secs_f64(),
-            None => self.acking && self.compressed,
+            None => self.compressed && (self.acking || self.overview),
         }
     }
 
@@ -354,5 +358,35 @@ mod tests {
         );
         // No view (full data asked for): as the codec says.
         assert_eq!(slow.precision(true, None, false, field), Precision::Auto);
+        // The overview goes before any acknowledgement: on a compressed
+        // link its heatmaps go as 8-bit codes, small or not; a local
+        // (uncompressed) viewer's overview stays 16-bit.
+        let first = LinkBudget {
+            acking: false,
+            overview: true,
+            ..link(None, true)
+        };
+        assert_eq!(
+            first.precision(true, Some(&plot), false, 200_000),
+            Precision::Coarse
+        );
+        let local = LinkBudget {
+            compressed: false,
+            ..first
+        };
+        assert_eq!(
+            local.precision(true, Some(&plot), false, field),
+            Precision::Coded
+        );
+        // Before the first acknowledgement, a batch that is not the
+        // overview goes as the codec says.
+        let unacked = LinkBudget {
+            overview: false,
+            ..first
+        };
+        assert_eq!(
+            unacked.precision(true, Some(&plot), false, field),
+            Precision::Auto
+        );
     }
 }
