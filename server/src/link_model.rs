@@ -22,7 +22,10 @@
 //!             written min_rtt before the first ack came (so the
 //!             bottleneck was busy all along; a sample taken across an
 //!             idle gap would measure the gap, not the link)
-//! cap       = max(rate x min_rtt, MIN_CAP)
+//! floor     = sliding 2 s maximum of BBR samples: bytes acknowledged
+//!             since a byte was written / time since, taken at every
+//!             acknowledgement (the link carried at least that)
+//! cap       = max(max(rate, 1.15 x floor) x min_rtt, MIN_CAP)
 //! a batch may start when in flight <= cap
 //! ```
 //!
@@ -63,9 +66,8 @@ const MIN_RATE_SPAN: u64 = 48 * 1024;
 /// Rate samples whose median is the link's rate.
 const RATE_SAMPLES: usize = 25;
 
-/// How long the best rate seen on an unqueued link stands as a floor
-/// under the estimate (it is then measured again, or the queued samples
-/// speak alone).
+/// How long a delivery-rate sample counts in the floor's sliding maximum
+/// (the best of the samples younger than this is the floor).
 const UNQUEUED_WINDOW: Duration = Duration::from_secs(2);
 
 /// How far past the unqueued floor the cap reaches, to find more rate.
@@ -106,9 +108,11 @@ pub(crate) struct LinkModel {
     /// empty path (their first acknowledgement sets the round trip).
     probe_from: Option<u64>,
     rates: VecDeque<f64>,
-    /// The best rate delivered with no queue at the bottleneck, and when:
-    /// the link carries at least that much.
-    unqueued: Option<(f64, Instant)>,
+    /// Rates delivered with no queue at the bottleneck, and when, as a
+    /// sliding-window maximum (each entry is the best of what came from
+    /// its time on: rates fall from front to back): the link carries at
+    /// least the front's.
+    unqueued: VecDeque<(f64, Instant)>,
     /// Most bytes ever in flight since acknowledgements began.
     max_in_flight: u64,
 }
@@ -124,7 +128,7 @@ impl Default for LinkModel {
             min_rtt: None,
             probe_from: None,
             rates: VecDeque::with_capacity(RATE_SAMPLES),
-            unqueued: None,
+            unqueued: VecDeque::new(),
             max_in_flight: 0,
         }
     }
@@ -213,16 +217,17 @@ impl LinkModel {
         let busy_from = wrote_at + min_rtt;
         if let Some(&(from, from_at)) = self.acks.iter().find(|&&(_, at)| at >= busy_from) {
             self.push_rate(received - from, now.saturating_duration_since(from_at));
-            return;
         }
-        // No queue at the bottleneck (the sender kept under the cap): what
-        // was acknowledged since this byte was written, over that time, as
-        // BBR samples. The link carried at least that, so the best such
-        // sample of the last moments is a floor under the estimate:
-        // without it a sender of frames smaller than the cap's headroom
-        // never queues, never gets a sample, and stays at the first cap.
-        // Its time spans a whole round trip, so a viewer acknowledging in
-        // bursts does not inflate it.
+        // Queue or not: what was acknowledged since this byte was written,
+        // over that time, as BBR samples. The link carried at least that,
+        // so the best such sample of the last moments is a floor under the
+        // estimate: without it a sender of frames smaller than the cap's
+        // headroom never queues, never gets a sample, and stays at the
+        // first cap; and a link filled to the cap's small standing queue
+        // gives queued spans too short to sample (less than
+        // MIN_RATE_SPAN), so this is then its only sample. Its time spans
+        // a whole round trip, so a viewer acknowledging in bursts does not
+        // inflate it.
         let Some(&(from, from_at)) = self.acks.iter().rev().find(|&&(_, at)| at <= wrote_at) else {
             return;
         };
@@ -231,12 +236,21 @@ impl LinkModel {
             return;
         }
         let rate = span as f64 / secs.as_secs_f64();
-        let stale = |at: Instant| now.saturating_duration_since(at) > UNQUEUED_WINDOW;
-        if self
+        // A sliding-window maximum, as BBR's bandwidth filter: when the
+        // best sample ages out, the best of those after it stands (not
+        // nothing: a link used at its full rate gives no sample above
+        // the one it gave when first filled, and the estimate must not
+        // fall to the first cap every window).
+        while self.unqueued.back().is_some_and(|&(r, _)| r <= rate) {
+            self.unqueued.pop_back();
+        }
+        self.unqueued.push_back((rate, now));
+        while self
             .unqueued
-            .is_none_or(|(best, at)| rate >= best || stale(at))
+            .front()
+            .is_some_and(|&(_, at)| now.saturating_duration_since(at) > UNQUEUED_WINDOW)
         {
-            self.unqueued = Some((rate, now));
+            self.unqueued.pop_front();
         }
     }
 
@@ -286,8 +300,9 @@ impl LinkModel {
     fn unqueued_rate(&self) -> Option<f64> {
         let last_ack = self.acks.back().map(|&(_, at)| at)?;
         self.unqueued
-            .filter(|&(_, at)| last_ack.saturating_duration_since(at) <= UNQUEUED_WINDOW)
-            .map(|(rate, _)| rate)
+            .iter()
+            .find(|&&(_, at)| last_ack.saturating_duration_since(at) <= UNQUEUED_WINDOW)
+            .map(|&(rate, _)| rate)
     }
 
     /// Most bytes that may be in flight when a batch starts: one
@@ -500,6 +515,38 @@ mod tests {
         let carried = sim.batches as f64 * batch as f64 / 30.0;
         assert!(carried >= 0.8 * rate, "{carried:.0} B/s carried");
         let bdp = (rate * 0.3) as u64;
+        assert!(
+            sim.model.max_in_flight() <= bdp + bdp / 4 + batch,
+            "{} bytes in flight, bdp {bdp}",
+            sim.model.max_in_flight()
+        );
+    }
+
+    #[test]
+    fn a_link_used_at_its_rate_keeps_its_estimate() {
+        // 5 Mbit/s, 150 ms one way, the heat demo's 17 kB frames. Once
+        // the cap fills the link, no sample exceeds the one that first
+        // reached the link's rate; the floor must still stand (it fell to
+        // the first cap two seconds later, every cycle, and the link ran
+        // at 0.72 of its rate).
+        let rate = 625_000.0;
+        let batch = 16_700;
+        let mut sim = Sim::new(rate, Duration::from_millis(150), 8 * 1024);
+        sim.model.ack(0, sim.start).unwrap();
+        sim.run(Duration::ZERO, 5.0, batch, |_| false);
+        let mut lowest_cap = u64::MAX;
+        let before = sim.batches;
+        for s in 5..35 {
+            sim.run(Duration::from_secs(s), 1.0, batch, |_| false);
+            lowest_cap = lowest_cap.min(sim.model.cap());
+        }
+        let bdp = (rate * 0.3) as u64;
+        assert!(
+            lowest_cap >= bdp,
+            "the cap fell to {lowest_cap} bytes (bdp {bdp})"
+        );
+        let carried = (sim.batches - before) as f64 * batch as f64 / 30.0;
+        assert!(carried >= 0.9 * rate, "{carried:.0} B/s carried");
         assert!(
             sim.model.max_in_flight() <= bdp + bdp / 4 + batch,
             "{} bytes in flight, bdp {bdp}",
