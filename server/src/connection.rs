@@ -47,7 +47,7 @@ use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 use crate::conn_state::{Control, Reader, Shared};
-use crate::handshake::{handshake, refuse, Refusal};
+use crate::handshake::{drain, handshake, refuse, Refusal};
 use crate::hub::Hub;
 use crate::net_config::{configure_socket, NetConfig};
 use crate::pending::PendingGuard;
@@ -140,6 +140,14 @@ pub(crate) async fn serve(
         read_loop(&mut reader, &shared, &cfg, &hub, accepted),
         write_side
     );
+    // The server stopped: the goodbye is written and our side shut; what
+    // the viewer sent meanwhile (an acknowledgement, a Ready) must be read
+    // before the socket closes, or the kernel resets the connection and
+    // the viewer may lose the goodbye (it then says "stopped without a
+    // goodbye"). The viewer closes when it reads the goodbye.
+    if shutdown.is_cancelled() {
+        drain(&mut reader, cfg.shutdown_grace).await;
+    }
     let reason = lock(&shared.reason)
         .take()
         .unwrap_or_else(|| "connection ended".into());

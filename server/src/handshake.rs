@@ -142,6 +142,25 @@ fn over_limits(hello: &Hello) -> Option<Refusal> {
     }
 }
 
+/// Reads and drops what the peer still sends, until it closes its side
+/// or `within` passed (at most 256 KiB): closing a socket with unread
+/// bytes makes the kernel send RST, not FIN, and an RST can destroy the
+/// last message we wrote (a rejection, a goodbye) before the peer reads
+/// it.
+pub(crate) async fn drain(reader: &mut Reader, within: Duration) {
+    let mut sink = [0u8; 4096];
+    let mut budget = 256 * 1024usize;
+    let drain = async {
+        while budget > 0 {
+            match reader.get_mut().read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => budget = budget.saturating_sub(n),
+            }
+        }
+    };
+    let _ = timeout(within, drain).await;
+}
+
 /// Sends the rejection (if any), closes our side, and drains what the peer
 /// still sends for a moment so the kernel closes with FIN, not RST (an RST
 /// could destroy the rejection before the peer reads it).
@@ -164,17 +183,7 @@ pub(crate) async fn refuse(
             }
         }
         let _ = wr.shutdown().await;
-        let mut sink = [0u8; 4096];
-        let mut budget = 256 * 1024usize;
-        let drain = async {
-            while budget > 0 {
-                match reader.get_mut().read(&mut sink).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => budget = budget.saturating_sub(n),
-                }
-            }
-        };
-        let _ = timeout(Duration::from_millis(500), drain).await;
+        drain(reader, Duration::from_millis(500)).await;
     };
     tokio::select! {
         () = shutdown.cancelled() => {}
