@@ -25,8 +25,12 @@
 //! floor     = sliding 2 s maximum of BBR samples: bytes acknowledged
 //!             since a byte was written / time since, taken at every
 //!             acknowledgement (the link carried at least that)
-//! cap       = max(max(rate, 1.15 x floor) x min_rtt, MIN_CAP)
-//! a batch may start when in flight <= cap
+//! gain      = 1.15 while the floor grows, 1.05 once it grew less than
+//!             5 % in each of 3 round trips (the link is full)
+//! cap       = max(max(rate, gain x floor) x min_rtt, MIN_CAP)
+//! pacing    = a write of n bytes holds the next back by
+//!             min(n / (1.25 x rate), min_rtt)
+//! a batch may start when in flight <= cap and pacing allows
 //! ```
 //!
 //! Round-trip samples are taken from every acknowledgement, and they only
@@ -70,8 +74,27 @@ const RATE_SAMPLES: usize = 25;
 /// (the best of the samples younger than this is the floor).
 const UNQUEUED_WINDOW: Duration = Duration::from_secs(2);
 
-/// How far past the unqueued floor the cap reaches, to find more rate.
+/// How far past the floor the cap reaches while the floor still grows,
+/// to find more rate.
 const PROBE_GAIN: f64 = 1.15;
+
+/// How far past the floor the cap reaches once the floor stopped growing
+/// (the link is full): enough to notice a faster link, little standing
+/// queue (a twentieth of a round trip; the probing gain kept 0.15 of one
+/// in the bottleneck all along).
+const HOLD_GAIN: f64 = 1.05;
+
+/// How much faster than the link's rate writes are paced: enough that
+/// pacing never holds back what the cap allows (the rate lags what the
+/// link carries), slow enough that a cap written into an empty path
+/// queues a fifth of it at the bottleneck, not all of it.
+const PACING_GAIN: f64 = 1.25;
+
+/// A round trip in which the floor grew by less than this factor is flat.
+const GROWTH: f64 = 1.05;
+
+/// Flat round trips in a row after which the link counts as full.
+const FLAT_ROUNDS: u32 = 3;
 
 /// Writes remembered for round-trip samples (older ones are acknowledged
 /// already, or the link holds more than this many writes: then the oldest
@@ -115,6 +138,13 @@ pub(crate) struct LinkModel {
     unqueued: VecDeque<(f64, Instant)>,
     /// Most bytes ever in flight since acknowledgements began.
     max_in_flight: u64,
+    /// The round trip the floor's growth is measured over: when it began,
+    /// and the floor then.
+    round: Option<(Instant, f64)>,
+    /// Round trips in a row in which the floor did not grow.
+    flat_rounds: u32,
+    /// Writes are paced: the next may start at this time.
+    paced_until: Option<Instant>,
 }
 
 impl Default for LinkModel {
@@ -130,6 +160,9 @@ impl Default for LinkModel {
             rates: VecDeque::with_capacity(RATE_SAMPLES),
             unqueued: VecDeque::new(),
             max_in_flight: 0,
+            round: None,
+            flat_rounds: 0,
+            paced_until: None,
         }
     }
 }
@@ -141,6 +174,7 @@ impl LinkModel {
             self.probe_from = Some(self.written);
         }
         self.written += n;
+        self.pace(n, now);
         if self.writes.len() == WRITES_KEPT {
             self.writes.pop_front();
         }
@@ -190,6 +224,7 @@ impl LinkModel {
             _ => self.rtt_sample(rtt, now),
         }
         self.rate_sample(received, wrote_at, now);
+        self.track_growth(now);
         if self.acks.len() == ACKS_KEPT {
             self.acks.pop_front();
         }
@@ -254,6 +289,62 @@ impl LinkModel {
         }
     }
 
+    /// Once a round trip: did the floor grow in it?
+    fn track_growth(&mut self, now: Instant) {
+        let (Some(rtt), Some(floor)) = (self.min_rtt(), self.unqueued_rate()) else {
+            return;
+        };
+        match self.round {
+            Some((start, base)) if now >= start + rtt => {
+                if floor < base * GROWTH {
+                    self.flat_rounds = self.flat_rounds.saturating_add(1);
+                } else {
+                    self.flat_rounds = 0;
+                }
+                self.round = Some((now, floor));
+            }
+            Some(_) => {}
+            None => self.round = Some((now, floor)),
+        }
+    }
+
+    /// How far past the floor the cap reaches now: probing while the floor
+    /// grows, holding once it is flat (a link that gets faster makes it
+    /// grow again, and probing resumes).
+    fn gain(&self) -> f64 {
+        if self.flat_rounds >= FLAT_ROUNDS {
+            HOLD_GAIN
+        } else {
+            PROBE_GAIN
+        }
+    }
+
+    /// Paces writes a little faster than the link's rate, as BBR does: the
+    /// cap bounds what is in flight, but bytes written faster than the
+    /// link carries them wait at its bottleneck although the cap holds
+    /// (after a round-trip probe drained the path, a whole cap would go
+    /// out at once and its last frame reach the viewer a round trip
+    /// late). A write holds the next back by at most one round trip from
+    /// now, so a rate measured while the computation sent little (the
+    /// floor comes from what was carried) delays a big frame's successor
+    /// by no more than that.
+    fn pace(&mut self, n: u64, now: Instant) {
+        let (Some(rate), Some(rtt)) = (self.rate_bps(), self.min_rtt()) else {
+            return;
+        };
+        if !self.acking || rate <= 0.0 {
+            return;
+        }
+        let from = self.paced_until.map_or(now, |t| t.max(now));
+        let time = Duration::from_secs_f64(n as f64 / (rate * PACING_GAIN));
+        self.paced_until = Some((from + time).min(now + rtt));
+    }
+
+    /// When pacing lets the next write start, if later than `now`.
+    pub(crate) fn paced_until(&self, now: Instant) -> Option<Instant> {
+        self.paced_until.filter(|&t| t > now)
+    }
+
     /// Keeps a rate sample of `span` bytes delivered in `time`, if both
     /// are large enough to mean something.
     fn push_rate(&mut self, span: u64, time: Duration) {
@@ -306,17 +397,18 @@ impl LinkModel {
     }
 
     /// Most bytes that may be in flight when a batch starts: one
-    /// bandwidth-delay product, or a little more while the rate is known
-    /// only from an unqueued link. A sender held to exactly what it
-    /// delivered would never deliver more (BBR probes with a gain for the
-    /// same reason); once the bottleneck queues, the queued samples take
-    /// over and the floor lapses.
+    /// bandwidth-delay product and a little more (the gain over the
+    /// floor). A sender held to exactly what it delivered would never
+    /// deliver more (BBR probes with a gain for the same reason): 1.15
+    /// while the floor grows, 1.05 once it is flat (BBR cycles its gain
+    /// instead; a constant small one keeps the queue small at every
+    /// moment, which the age's 99th percentile sees).
     pub(crate) fn cap(&self) -> u64 {
         let Some(rtt) = self.min_rtt() else {
             return MIN_CAP;
         };
         let rate = match (self.rate_bps(), self.unqueued_rate()) {
-            (Some(rate), Some(unqueued)) => rate.max(unqueued * PROBE_GAIN),
+            (Some(rate), Some(unqueued)) => rate.max(unqueued * self.gain()),
             (rate, _) => rate.unwrap_or(0.0),
         };
         ((rate * rtt.as_secs_f64()) as u64).max(MIN_CAP)
@@ -349,7 +441,7 @@ impl LinkModel {
         } else {
             self.cap()
         };
-        self.in_flight() <= limit
+        self.in_flight() <= limit && self.paced_until(now).is_none()
     }
 
     /// The viewer acknowledges bytes.
@@ -533,20 +625,31 @@ mod tests {
         let batch = 16_700;
         let mut sim = Sim::new(rate, Duration::from_millis(150), 8 * 1024);
         sim.model.ack(0, sim.start).unwrap();
-        sim.run(Duration::ZERO, 5.0, batch, |_| false);
-        let mut lowest_cap = u64::MAX;
-        let before = sim.batches;
-        for s in 5..35 {
+        // Start-up: the floor grows at the probing gain, then holds.
+        sim.run(Duration::ZERO, 10.0, batch, |_| false);
+        let (before, mut lowest_cap) = (sim.batches, u64::MAX);
+        sim.max_queue = 0;
+        // 25 s: two round-trip probes (every 10 s) among them.
+        for s in 10..35 {
             sim.run(Duration::from_secs(s), 1.0, batch, |_| false);
             lowest_cap = lowest_cap.min(sim.model.cap());
         }
         let bdp = (rate * 0.3) as u64;
         assert!(
-            lowest_cap >= bdp,
+            lowest_cap >= bdp * 9 / 10,
             "the cap fell to {lowest_cap} bytes (bdp {bdp})"
         );
-        let carried = (sim.batches - before) as f64 * batch as f64 / 30.0;
+        let carried = (sim.batches - before) as f64 * batch as f64 / 25.0;
         assert!(carried >= 0.9 * rate, "{carried:.0} B/s carried");
+        // Once full, the link holds little more than the frame written
+        // last, probes or not: the cap written at once after a probe
+        // drained the path queued 209 kB there (a round trip); paced at
+        // 1.25 times the rate, about a fifth of a bdp.
+        assert!(
+            sim.max_queue <= bdp / 5 + batch,
+            "{} bytes queued at the bottleneck, bdp {bdp}",
+            sim.max_queue
+        );
         assert!(
             sim.model.max_in_flight() <= bdp + bdp / 4 + batch,
             "{} bytes in flight, bdp {bdp}",

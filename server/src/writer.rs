@@ -235,10 +235,14 @@ async fn write_loop_inner(
     loop {
         let now = tokio::time::Instant::now();
         // The control state is the truth; the notification only wakes us.
-        let (granted, interval, room, pong) = {
+        let (granted, interval, room, pong, link_paced) = {
             let mut control = lock(&sh.control);
             control.sent = sent;
             let room = control.link.has_room(now.into_std());
+            let link_paced = control
+                .link
+                .paced_until(now.into_std())
+                .map(tokio::time::Instant::from_std);
             if control.link.probe_drained(now.into_std()) {
                 ping_due.get_or_insert(now);
             }
@@ -254,7 +258,7 @@ async fn write_loop_inner(
             } else {
                 None
             };
-            (control.granted, control.interval, room, pong)
+            (control.granted, control.interval, room, pong, link_paced)
         };
         if let Some((ping, received_us)) = pong {
             let pong = Pong::answer(&ping, received_us, unix_now_us());
@@ -362,6 +366,7 @@ async fn write_loop_inner(
             () = tokio::time::sleep_until(paced_until.unwrap_or(now)), if paced && sent < granted => {}
             () = tokio::time::sleep_until(clock_deadline.unwrap_or(now)), if clock_deadline.is_some() => {}
             () = tokio::time::sleep(CLOCK_HOLD), if wants_room => {}
+            () = tokio::time::sleep_until(link_paced.unwrap_or(now)), if wants_room && link_paced.is_some() => {}
             () = tokio::time::sleep_until(refresh_due.unwrap_or(now)), if refresh_due.is_some() && pending.is_none() => {}
         }
     }
