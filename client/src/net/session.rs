@@ -57,6 +57,10 @@ const ACK_MIN_INTERVAL: Duration = Duration::from_millis(4);
 /// to 9 bytes each, padding), subtracted from a batch's byte count.
 const PONG_WIRE_BYTES: u64 = 48;
 
+/// How long what already arrived is read for a goodbye after the
+/// connection failed.
+const GOODBYE_AFTER_ERROR: Duration = Duration::from_millis(200);
+
 /// Shortest heartbeat timeout taken from a server: below this, a busy but
 /// healthy link would be declared dead.
 pub const MIN_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -169,6 +173,25 @@ impl<'s, 'a> Session<'s, 'a> {
 
     /// Runs the conversation to its end.
     pub(crate) async fn run(mut self) -> Result<End, NetError> {
+        match self.converse().await {
+            Err(NetError::Io(err)) => self.goodbye_after(err).await,
+            other => other,
+        }
+    }
+
+    /// A write or read failed: the server may have closed right after its
+    /// goodbye (a reset can fail our next write while the goodbye still
+    /// waits, unread, in the receive buffer). What arrived is read for a
+    /// moment, for the goodbye; without one the error stands.
+    async fn goodbye_after(&mut self, err: std::io::Error) -> Result<End, NetError> {
+        match unread_goodbye(self.frames, self.codec, GOODBYE_AFTER_ERROR).await {
+            Some(end) => Ok(end),
+            None => Err(NetError::Io(err)),
+        }
+    }
+
+    /// The conversation until it ends or fails.
+    async fn converse(&mut self) -> Result<End, NetError> {
         // Ping often enough that a quiet but healthy server is never taken
         // for a dead one, whatever timeout it announced.
         let ping_every = self
@@ -492,9 +515,77 @@ impl<'s, 'a> Session<'s, 'a> {
     }
 }
 
+/// A goodbye among the messages that already arrived (read for at most
+/// `within`; others are dropped: the connection is over).
+async fn unread_goodbye(frames: &mut Frames, codec: u8, within: Duration) -> Option<End> {
+    let deadline = tokio::time::Instant::now() + within;
+    while let Ok(Some(Ok(body))) = tokio::time::timeout_at(deadline, frames.next()).await {
+        if let Ok(Message::Goodbye(bye)) = decode_on(body, codec) {
+            let reason = clean(&bye.reason, MAX_REASON_CHARS).into_owned();
+            return Some(End::Goodbye {
+                code: bye.code,
+                reason,
+            });
+        }
+    }
+    None
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::net::activity::ActivityReader;
+    use plotcast_protocol::{encode, FrameCodec, Goodbye, GoodbyeCode, Ping};
+    use tokio::io::AsyncWriteExt;
+    use tokio_util::codec::FramedRead;
+
+    #[tokio::test]
+    async fn a_goodbye_before_a_reset_is_still_read() {
+        // The server writes a ping and its goodbye, then closes with
+        // unread bytes of ours in its buffer: the kernel resets the
+        // connection (SO_LINGER 0 does the same at once). Our next write
+        // fails; the goodbye must still be found.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let (read, mut write) = client.into_split();
+        let mut server = server;
+        let ping = encode(&Message::Ping(Ping::at(1, 2))).unwrap();
+        let bye = Message::Goodbye(Goodbye {
+            code: GoodbyeCode::Interrupted,
+            reason: "interrupted: SIGINT".into(),
+        });
+        server.write_all(&ping).await.unwrap();
+        server.write_all(&encode(&bye).unwrap()).await.unwrap();
+        // A zero linger never blocks (tokio deprecates the call for
+        // non-zero ones, which block the thread on drop).
+        #[allow(deprecated)]
+        server.set_linger(Some(Duration::ZERO)).unwrap();
+        drop(server);
+        // Our write fails once the reset arrived.
+        let failed = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                if write.write_all(b"x").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await;
+        assert!(failed.is_ok(), "writing never failed after the reset");
+        let mut frames: Frames =
+            FramedRead::new(ActivityReader::new(read), FrameCodec::new(1 << 20));
+        let end = unread_goodbye(&mut frames, 0, Duration::from_secs(5)).await;
+        match end {
+            Some(End::Goodbye { code, reason }) => {
+                assert_eq!(code, GoodbyeCode::Interrupted);
+                assert_eq!(reason, "interrupted: SIGINT");
+            }
+            other => panic!("expected the goodbye, got {other:?}"),
+        }
+    }
 
     #[test]
     fn announced_heartbeat_timeouts_are_clamped() {
