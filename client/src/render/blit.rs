@@ -1,4 +1,4 @@
-//! [`Blit`]: what is painted into the RGB buffer after plotters is done
+//! [`Blit`]: what is painted into the canvas's words after plotters is done
 //! with it (heatmaps, colorbars), and the custom plots drawn after those.
 
 use super::custom::CustomJob;
@@ -7,7 +7,7 @@ use crate::colormap::{Colormap, ValueScale};
 use crate::model::AxisView;
 use crate::view::{PixelRect, PlotFailure};
 
-/// Something to paint into the RGB buffer after plotters has finished.
+/// Something to paint into the canvas after plotters has finished.
 #[derive(Debug)]
 pub(crate) enum Blit<'a> {
     /// A heatmap's plotting area.
@@ -25,8 +25,8 @@ pub(crate) enum Blit<'a> {
 }
 
 impl Blit<'_> {
-    /// Paints into an RGB buffer `width` pixels wide.
-    pub(crate) fn apply(&self, out: &mut [u8], width: u32, height: u32) {
+    /// Paints into a canvas `width` pixels wide.
+    pub(crate) fn apply(&self, out: &mut [u32], width: u32, height: u32) {
         match self {
             Blit::Heatmap {
                 rect,
@@ -49,7 +49,7 @@ impl Blit<'_> {
 /// Runs the custom jobs among `blits`; returns the failures.
 pub(crate) fn run_jobs(
     blits: &[Blit<'_>],
-    out: &mut [u8],
+    out: &mut [u32],
     width: u32,
     height: u32,
 ) -> Vec<(PixelRect, PlotFailure)> {

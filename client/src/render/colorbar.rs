@@ -14,14 +14,15 @@
 //! ```
 
 use plotcast_protocol::Scale;
-use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontTransform;
 
 use super::axes::{draw_box, text_width, ticks_for, Area, Metrics};
 use super::blit::Blit;
+use super::canvas::{with_area, word_of};
 use super::decimate::snap;
 use super::font::{text, TextSizes};
+use super::output::words_to_rgb;
 use super::{DrawError, INK};
 use crate::colormap::Colormap;
 use crate::view::drawn::{AxisMap, Mapping, PixelRect};
@@ -135,8 +136,19 @@ pub fn render_colorbar(
     (width, height): (u32, u32),
     out: &mut Vec<u8>,
 ) -> PixelRect {
-    out.clear();
-    out.resize(width as usize * height as usize * 3, 255);
+    let mut words = vec![word_of(super::BACKGROUND); width as usize * height as usize];
+    let bar = colorbar_words(range, label, cmap, (width, height), &mut words);
+    words_to_rgb(&words, out);
+    bar
+}
+
+fn colorbar_words(
+    range: (f64, f64),
+    label: &str,
+    cmap: Colormap,
+    (width, height): (u32, u32),
+    out: &mut [u32],
+) -> PixelRect {
     if width < 32 || height < 24 || !super::font::ensure_registered() {
         return PixelRect::default();
     }
@@ -150,18 +162,17 @@ pub fn render_colorbar(
         w: width.saturating_sub(2 * margin as u32),
         h: height.saturating_sub((top + margin) as u32),
     };
-    let bar = {
-        let root =
-            BitMapBackend::with_buffer(out.as_mut_slice(), (width, height)).into_drawing_area();
-        let drawn = draw_colorbar_axis(&root, cell, range, label, &sizes)
-            .and_then(|bar| draw_box(&root, bar).map(|()| bar));
-        match drawn {
-            Ok(bar) => bar,
-            Err(e) => {
-                super::log_failure("a colorbar", &e);
-                return PixelRect::default();
-            }
+    let drawn = with_area(out, (width, height), |root| {
+        draw_colorbar_axis(root, cell, range, label, &sizes)
+            .and_then(|bar| draw_box(root, bar).map(|()| bar))
+    });
+    let bar = match drawn {
+        Some(Ok(bar)) => bar,
+        Some(Err(e)) => {
+            super::log_failure("a colorbar", &e);
+            return PixelRect::default();
         }
+        None => return PixelRect::default(),
     };
     Blit::Colorbar { rect: bar, cmap }.apply(out, width, height);
     bar

@@ -21,6 +21,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{draw_axes, draw_box, AxesSpec};
+use super::canvas::{rgb_of, word_of};
 use super::ctx::Ctx;
 use super::font::{text, TextSizes};
 use super::placeholder::draw_placeholder;
@@ -187,8 +188,9 @@ fn bare_frame(
 }
 
 impl CustomJob<'_> {
-    /// Draws into `out` (RGB8, `width × height`); the failure otherwise.
-    pub(crate) fn run(&self, out: &mut [u8], width: u32, height: u32) -> Result<(), PlotFailure> {
+    /// Draws into `out` (the canvas's words, `width × height`); the
+    /// failure otherwise.
+    pub(crate) fn run(&self, out: &mut [u32], width: u32, height: u32) -> Result<(), PlotFailure> {
         let fail = |message: String| PlotFailure {
             channel: self.spec.id,
             plot_type: self.spec.plot_type.clone(),
@@ -208,10 +210,13 @@ impl CustomJob<'_> {
             return Ok(());
         }
         let (x0, y0, w, h) = (r.x as usize, r.y as usize, r.w as usize, r.h as usize);
-        let stride = width as usize * 3;
+        // Plot types draw on RGB8 (the public `PlotArea`); the plot's
+        // rectangle is copied out of the canvas and back.
+        let stride = width as usize;
         let mut scratch = Vec::with_capacity(w * h * 3);
         for row in y0..y0 + h {
-            scratch.extend_from_slice(&out[row * stride + x0 * 3..row * stride + (x0 + w) * 3]);
+            let words = &out[row * stride + x0..row * stride + x0 + w];
+            scratch.extend(words.iter().flat_map(|&word| rgb_of(word)));
         }
         let data = CustomData::new(self.spec, self.frame);
         guarded(|| {
@@ -238,8 +243,11 @@ impl CustomJob<'_> {
         })
         .map_err(fail)?;
         for (k, row) in (y0..y0 + h).enumerate() {
-            out[row * stride + x0 * 3..row * stride + (x0 + w) * 3]
-                .copy_from_slice(&scratch[k * w * 3..(k + 1) * w * 3]);
+            let words = &mut out[row * stride + x0..row * stride + x0 + w];
+            let rgb = scratch[k * w * 3..(k + 1) * w * 3].chunks_exact(3);
+            for (word, px) in words.iter_mut().zip(rgb) {
+                *word = word_of([px[0], px[1], px[2]]);
+            }
         }
         Ok(())
     }
@@ -299,7 +307,7 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// plot type and the message, wrapped to fit. Logs each failure once per
 /// channel and message (not once per frame).
 pub(crate) fn draw_failures(
-    out: &mut [u8],
+    out: &mut [u32],
     width: u32,
     height: u32,
     failures: &[(PixelRect, PlotFailure)],
@@ -317,12 +325,13 @@ pub(crate) fn draw_failures(
         }
     }
     let sizes = TextSizes::for_canvas(width, height);
-    let root = BitMapBackend::with_buffer(out, (width, height)).into_drawing_area();
-    for (rect, failure) in failures {
-        if let Err(e) = draw_failure(&root, *rect, failure, &sizes) {
-            super::log_failure("a plot failure", &e);
+    super::canvas::with_area(out, (width, height), |root| {
+        for (rect, failure) in failures {
+            if let Err(e) = draw_failure(root, *rect, failure, &sizes) {
+                super::log_failure("a plot failure", &e);
+            }
         }
-    }
+    });
 }
 
 fn draw_failure(

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 
 use plotcast_protocol::{Frame, Scale};
 
+use super::canvas::word_of;
 use crate::colormap::{Colormap, ValueScale};
 use crate::model::AxisView;
 use crate::model::{resolve, valid, Extent, Pad};
@@ -109,7 +110,7 @@ impl<'a> Grid<'a> {
 /// Calls `color(column, row)` (relative to `rect`) for every pixel of
 /// `rect` inside the canvas.
 pub(crate) fn paint(
-    out: &mut [u8],
+    out: &mut [u32],
     width: u32,
     height: u32,
     rect: PixelRect,
@@ -120,21 +121,20 @@ pub(crate) fn paint(
     let y0 = rect.y.max(0);
     let y1 = (rect.y + rect.h as i32).min(height as i32);
     for y in y0..y1 {
-        let start = (y as usize * width as usize + x0 as usize) * 3;
-        let end = (y as usize * width as usize + x1.max(x0) as usize) * 3;
+        let start = y as usize * width as usize + x0 as usize;
+        let end = y as usize * width as usize + x1.max(x0) as usize;
         let Some(row) = out.get_mut(start..end) else {
             return;
         };
-        for (k, px) in row.chunks_exact_mut(3).enumerate() {
-            let c = color((x0 - rect.x) as u32 + k as u32, (y - rect.y) as u32);
-            px.copy_from_slice(&c);
+        for (k, px) in row.iter_mut().enumerate() {
+            *px = word_of(color((x0 - rect.x) as u32 + k as u32, (y - rect.y) as u32));
         }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn heatmap(
-    out: &mut [u8],
+    out: &mut [u32],
     width: u32,
     height: u32,
     rect: PixelRect,
@@ -166,6 +166,17 @@ pub(crate) fn heatmap(
             })
             .collect()
     };
+    // The colormap as words, looked up as `Colormap::color` looks up.
+    let table: [u32; 256] = std::array::from_fn(|i| word_of(cmap.entry(i)));
+    let bad = word_of(cmap.color(f64::NAN));
+    let word = |v: f64| {
+        let t = scale.t(v);
+        if t.is_nan() {
+            bad
+        } else {
+            table[(t * 256.0).clamp(0.0, 255.0) as usize]
+        }
+    };
     let (wx0, wx1, wy0, wy1) = grid.window;
     let cols = cells(rect.w, view.x.0, view.x.1, (wx0, wx1, grid.nx), false);
     let rows = cells(rect.h, view.y.0, view.y.1, (wy0, wy1, grid.ny), true);
@@ -175,14 +186,11 @@ pub(crate) fn heatmap(
         // colours; a pixel row that samples the same cell row as the one
         // above is a plain copy of it.
         // Row-major like the grid (a short frame's missing cells are NaN).
-        let colors: Vec<[u8; 3]> = grid
-            .values
-            .iter()
-            .copied()
-            .chain(std::iter::repeat(f64::NAN))
-            .take(cells_count)
-            .map(|v| cmap.color(scale.t(v)))
-            .collect();
+        let mut colors: Vec<u32> = Vec::with_capacity(cells_count);
+        let carried = &grid.values[..grid.values.len().min(cells_count)];
+        colors.extend(carried.iter().map(|&v| word(v)));
+        colors.resize(cells_count, word(f64::NAN));
+        let outside = word_of(OUTSIDE);
         paint_rows(
             out,
             width,
@@ -192,23 +200,21 @@ pub(crate) fn heatmap(
             |r, first_col, line| match r {
                 Some(j) => {
                     let cell_row = &colors[j * grid.nx..(j + 1) * grid.nx];
-                    for (px, c) in line.chunks_exact_mut(3).zip(&cols[first_col..]) {
-                        px.copy_from_slice(&c.map_or(OUTSIDE, |i| cell_row[i]));
+                    for (px, c) in line.iter_mut().zip(&cols[first_col..]) {
+                        *px = c.map_or(outside, |i| cell_row[i]);
                     }
                 }
-                None => line
-                    .chunks_exact_mut(3)
-                    .for_each(|px| px.copy_from_slice(&OUTSIDE)),
+                None => line.fill(outside),
             },
         );
     } else {
         paint_rows(out, width, height, rect, &rows, |r, first_col, line| {
-            for (px, c) in line.chunks_exact_mut(3).zip(&cols[first_col..]) {
-                let color = match (c, r) {
-                    (Some(i), Some(j)) => cmap.color(scale.t(grid.at(*i, j))),
-                    _ => OUTSIDE,
+            let outside = word_of(OUTSIDE);
+            for (px, c) in line.iter_mut().zip(&cols[first_col..]) {
+                *px = match (c, r) {
+                    (Some(i), Some(j)) => word(grid.at(*i, j)),
+                    _ => outside,
                 };
-                px.copy_from_slice(&color);
             }
         });
     }
@@ -219,12 +225,12 @@ pub(crate) fn heatmap(
 /// which starts at column `first_col` of `rect`. Rows whose key equals the
 /// previous row's are copied instead of painted again.
 fn paint_rows(
-    out: &mut [u8],
+    out: &mut [u32],
     width: u32,
     height: u32,
     rect: PixelRect,
     rows: &[Option<usize>],
-    mut fill: impl FnMut(Option<usize>, usize, &mut [u8]),
+    mut fill: impl FnMut(Option<usize>, usize, &mut [u32]),
 ) {
     let x0 = rect.x.max(0);
     let x1 = (rect.x + rect.w as i32).min(width as i32);
@@ -234,20 +240,20 @@ fn paint_rows(
         return;
     }
     let first_col = (x0 - rect.x) as usize;
-    let stride = width as usize * 3;
-    let row_bytes = (x1 - x0) as usize * 3;
+    let stride = width as usize;
+    let row_words = (x1 - x0) as usize;
     let mut previous: Option<(usize, Option<usize>)> = None;
     for y in y0..y1 {
         let key = rows.get((y - rect.y) as usize).copied().flatten();
-        let start = y as usize * stride + x0 as usize * 3;
-        if start + row_bytes > out.len() {
+        let start = y as usize * stride + x0 as usize;
+        if start + row_words > out.len() {
             return;
         }
         match previous {
             Some((prev_start, prev_key)) if prev_key == key => {
-                out.copy_within(prev_start..prev_start + row_bytes, start);
+                out.copy_within(prev_start..prev_start + row_words, start);
             }
-            _ => fill(key, first_col, &mut out[start..start + row_bytes]),
+            _ => fill(key, first_col, &mut out[start..start + row_words]),
         }
         previous = Some((start, key));
     }
@@ -282,7 +288,7 @@ mod tests {
         let f = frame(1, 2, &[0.0, 1.0]);
         let grid = Grid::of(&f).expect("grid");
         let (w, h) = (4u32, 4u32);
-        let mut out = vec![0u8; (w * h * 3) as usize];
+        let mut out = vec![0u32; (w * h) as usize];
         let cmap = Colormap::viridis();
         let view = AxisView {
             x: (0.0, 1.0),
@@ -291,9 +297,9 @@ mod tests {
         let rect = PixelRect { x: 0, y: 0, w, h };
         let scale = ValueScale::new(0.0, 1.0);
         heatmap(&mut out, w, h, rect, &grid, &view, &cmap, &scale);
-        assert_eq!(out[0..3], cmap.color(1.0)); // top row: row 1 (value 1)
-        let last = out.len() - 3;
-        assert_eq!(out[last..], cmap.color(0.0)); // bottom row: row 0
+        assert_eq!(out[0], word_of(cmap.color(1.0))); // top row: row 1 (value 1)
+        let last = out.len() - 1;
+        assert_eq!(out[last], word_of(cmap.color(0.0))); // bottom row: row 0
     }
 
     #[test]
@@ -309,9 +315,9 @@ mod tests {
 
     /// Paints a 2 × 2 grid (values 0, 1 / 2, 3) into `rect` on a 4 × 4
     /// canvas; returns the canvas.
-    fn blit_2x2(rect: PixelRect) -> Vec<u8> {
+    fn blit_2x2(rect: PixelRect) -> Vec<u32> {
         let f = frame(2, 2, &[0.0, 1.0, 2.0, 3.0]);
-        let mut out = vec![0u8; 4 * 4 * 3];
+        let mut out = vec![0u32; 4 * 4];
         let view = AxisView {
             x: (0.0, 2.0),
             y: (0.0, 2.0),
@@ -334,10 +340,7 @@ mod tests {
     #[test]
     fn a_rect_past_the_canvas_edges_is_clipped() {
         let cmap = Colormap::viridis();
-        let px = |out: &[u8], x: usize, y: usize| -> [u8; 3] {
-            let k = (y * 4 + x) * 3;
-            [out[k], out[k + 1], out[k + 2]]
-        };
+        let px = |out: &[u32], x: usize, y: usize| super::super::canvas::rgb_of(out[y * 4 + x]);
         // 4 × 4 pixels starting 2 left of and 2 above the canvas: only the
         // bottom-right cell (column 1, row 0: value 1) is on the canvas.
         let out = blit_2x2(PixelRect {

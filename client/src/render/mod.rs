@@ -1,5 +1,6 @@
 //! The renderer: a plain function from the viewer's state and a canvas size
-//! to an RGB8 buffer, shared by the window and the headless PNG mode.
+//! to pixels, shared by the window (softbuffer's `0RGB` words,
+//! [`render_words`]) and the headless PNG mode (RGB8, [`render_with`]).
 //!
 //! ```text
 //! ┌──────────────── figure title ────────────────┐
@@ -12,7 +13,8 @@
 //! The renderer lays out each plot's frame and picks its ticks itself
 //! (`axes`, `ticks`, `tick_format`: matplotlib's locators and formatters);
 //! plotters draws lines and text into the buffer through
-//! `BitMapBackend::with_buffer`, with text from an embedded font.
+//! `BitMapBackend` over the canvas's `0RGB` words (`canvas`: what a window
+//! shows, unconverted), with text from an embedded font.
 //! Data is mapped to pixels by the renderer itself: lines are decimated to
 //! min/max per pixel column (`decimate`) and clipped before plotters draws
 //! them; heatmaps and colorbars are painted into the buffer directly after
@@ -27,19 +29,20 @@
 //! (`custom`: after plotters, clipped, panics contained; `placeholder` when
 //! the plot type is unknown).
 //!
-//! Files: `channel` (one plot), `ctx` (what every plot draws with),
+//! Files: `canvas` (the words drawn on), `channel` (one plot), `ctx` (what every plot draws with),
 //! `layout_grid`, `pages`, `axes` (the frame, laid out and drawn here),
 //! `ticks` (where ticks go), `tick_format` (what they say), `colorbar`,
 //! `plots`, `heatmap`, `blit` (what is painted after plotters), `custom`,
 //! `placeholder`, `legend` (placed where `coverage` saw least ink),
 //! `readout`, `overlay`, `help`, `status_line`, `replay_status` (its
-//! replay and recording pieces), `font`, `output` (PNG, softbuffer
+//! replay and recording pieces), `font`, `text_cache` (text drawn once), `output` (PNG, softbuffer
 //! words). What a
 //! render drew where is [`crate::view::drawn`]; ranges are
 //! [`crate::model`]'s; colours [`crate::colormap`]'s.
 
 mod axes;
 mod blit;
+mod canvas;
 mod channel;
 mod colorbar;
 mod coverage;
@@ -59,6 +62,7 @@ mod plots;
 mod readout;
 mod replay_status;
 mod status_line;
+mod text_cache;
 mod tick_format;
 mod ticks;
 
@@ -68,7 +72,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub use axes::plot_ticks;
 pub use colorbar::render_colorbar;
-pub use output::{png_bytes, rgb_to_0rgb, save_png, RenderError};
+pub use output::{png_bytes, save_png, words_to_rgb, RenderError};
 pub use placeholder::placeholder_lines;
 pub use plots::ink_fraction;
 pub use ticks::{axis_ticks, AxisTicks, LabelRoom, Tick, TICK_SPACING_PX};
@@ -143,7 +147,8 @@ pub fn render(
 ///
 /// Any size is accepted: below about 32×24 pixels the canvas is only
 /// cleared, and plots whose grid cell is too small to hold axes are
-/// skipped. Non-finite data never fails a render.
+/// skipped. Non-finite data never fails a render. Drawn as
+/// [`render_words`] draws, then converted.
 pub fn render_with(
     state: &PlotState,
     view: &ViewState,
@@ -152,13 +157,35 @@ pub fn render_with(
     out: &mut Vec<u8>,
     options: &RenderOptions,
 ) -> RenderInfo {
+    let mut words = vec![0; width as usize * height as usize];
+    let info = render_words(state, view, width, height, &mut words, options);
+    words_to_rgb(&words, out);
+    info
+}
+
+/// Renders the figure into `out`, `width * height` words of softbuffer's
+/// `0RGB` pixel (red in bits 16..24), row-major: what a window shows, with
+/// no conversion. Words past `width * height` are left alone; with fewer
+/// than that nothing is drawn. Otherwise as [`render_with`].
+pub fn render_words(
+    state: &PlotState,
+    view: &ViewState,
+    width: u32,
+    height: u32,
+    out: &mut [u32],
+    options: &RenderOptions,
+) -> RenderInfo {
     let mut info = RenderInfo {
         width,
         height,
         ..RenderInfo::default()
     };
-    out.clear();
-    out.resize(width as usize * height as usize * 3, 255);
+    let n = width as usize * height as usize;
+    let Some(out) = out.get_mut(..n) else {
+        return info;
+    };
+    out.fill(canvas::word_of(BACKGROUND));
+    text_cache::new_figure();
     // plotters computes w*h in u32; larger canvases are left blank.
     if width < 32 || height < 24 || u64::from(width) * u64::from(height) > u64::from(u32::MAX) {
         return info;
@@ -166,9 +193,9 @@ pub fn render_with(
     let now = options.now_unix_us.unwrap_or_else(crate::clock::now_us);
     let mut blits = Vec::new();
     if font::ensure_registered() {
-        let root =
-            BitMapBackend::with_buffer(out.as_mut_slice(), (width, height)).into_drawing_area();
-        draw_figure(&root, state, view, options, now, &mut info, &mut blits);
+        canvas::with_area(out, (width, height), |root| {
+            draw_figure(root, state, view, options, now, &mut info, &mut blits);
+        });
     }
     for blit in &blits {
         blit.apply(out, width, height);
@@ -178,12 +205,14 @@ pub fn render_with(
     info.failures = failures.into_iter().map(|(_, f)| f).collect();
     if font::ensure_registered() {
         // Over the blitted heatmaps too.
-        let root =
-            BitMapBackend::with_buffer(out.as_mut_slice(), (width, height)).into_drawing_area();
         let sizes = TextSizes::for_canvas(width, height);
-        match overlay::draw_overlay(&root, state, view, &info, &sizes) {
-            Ok(notes) => info.notes.extend(notes),
-            Err(e) => log_failure("the overlay", &e),
+        let drawn = canvas::with_area(out, (width, height), |root| {
+            overlay::draw_overlay(root, state, view, &info, &sizes)
+        });
+        match drawn {
+            Some(Ok(notes)) => info.notes.extend(notes),
+            Some(Err(e)) => log_failure("the overlay", &e),
+            None => {}
         }
     }
     info

@@ -1,4 +1,7 @@
-//! Getting a rendered RGB buffer out: to softbuffer's 0RGB words and to PNG.
+//! The canvas's pixels and getting them out: the renderer draws into
+//! softbuffer's `0RGB` words (what a window shows, with no conversion);
+//! [`words_to_rgb`] makes RGB8 of them for PNG files and the headless and
+//! Python renders.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -35,42 +38,11 @@ pub enum RenderError {
     },
 }
 
-/// Converts RGB8 pixels to softbuffer's `0RGB` words; converts
-/// `min(rgb.len() / 3, out.len())` pixels.
-pub fn rgb_to_0rgb(rgb: &[u8], out: &mut [u32]) {
-    // Four pixels (12 bytes) at a time, read as three little-endian words:
-    // a byte-by-byte loop with stride 3 does not vectorise and took a fifth
-    // of a window viewer's CPU at 60 frames a second.
-    let quads = (rgb.len() / 12).min(out.len() / 4);
-    let (rgb_quads, rgb_rest) = rgb.split_at(quads * 12);
-    let (out_quads, out_rest) = out.split_at_mut(quads * 4);
-    for (px, words) in rgb_quads
-        .chunks_exact(12)
-        .zip(out_quads.chunks_exact_mut(4))
-    {
-        let word = |i: usize| u32::from_le_bytes([px[i], px[i + 1], px[i + 2], px[i + 3]]);
-        let (a, b, c) = (word(0), word(4), word(8));
-        // a = g1 r1 b0 g0 r0 (bytes r0 g0 b0 r1), b = g2 b1 ..., c = ...
-        let r0 = a & 0xff;
-        let g0 = (a >> 8) & 0xff;
-        let b0 = (a >> 16) & 0xff;
-        let r1 = a >> 24;
-        let g1 = b & 0xff;
-        let b1 = (b >> 8) & 0xff;
-        let r2 = (b >> 16) & 0xff;
-        let g2 = b >> 24;
-        let b2 = c & 0xff;
-        let r3 = (c >> 8) & 0xff;
-        let g3 = (c >> 16) & 0xff;
-        let b3 = c >> 24;
-        words[0] = (r0 << 16) | (g0 << 8) | b0;
-        words[1] = (r1 << 16) | (g1 << 8) | b1;
-        words[2] = (r2 << 16) | (g2 << 8) | b2;
-        words[3] = (r3 << 16) | (g3 << 8) | b3;
-    }
-    for (px, word) in rgb_rest.chunks_exact(3).zip(out_rest.iter_mut()) {
-        *word = (u32::from(px[0]) << 16) | (u32::from(px[1]) << 8) | u32::from(px[2]);
-    }
+/// Converts `0RGB` words to RGB8 pixels, replacing what `out` held.
+pub fn words_to_rgb(words: &[u32], out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(words.len() * 3);
+    out.extend(words.iter().flat_map(|&w| super::canvas::rgb_of(w)));
 }
 
 /// Writes RGB8 pixels as a PNG file.
@@ -142,25 +114,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn converts_rgb_to_0rgb_at_every_length() {
-        for n in 0..14usize {
-            let rgb: Vec<u8> = (0..n * 3).map(|i| (i * 37 % 256) as u8).collect();
-            let mut out = vec![0xdead_beef_u32; n];
-            rgb_to_0rgb(&rgb, &mut out);
-            for (i, w) in out.iter().enumerate() {
-                let want = (u32::from(rgb[3 * i]) << 16)
-                    | (u32::from(rgb[3 * i + 1]) << 8)
-                    | u32::from(rgb[3 * i + 2]);
-                assert_eq!(*w, want, "pixel {i} of {n}");
-            }
-        }
-    }
-
-    #[test]
-    fn zero_rgb_words() {
-        let mut out = [0u32; 2];
-        rgb_to_0rgb(&[1, 2, 3, 255, 128, 0], &mut out);
-        assert_eq!(out, [0x010203, 0xff8000]);
+    fn words_become_rgb() {
+        let mut out = vec![9; 7];
+        words_to_rgb(&[0x0001_0203, 0xffff_8000], &mut out);
+        assert_eq!(out, [1, 2, 3, 255, 128, 0]);
     }
 
     #[test]

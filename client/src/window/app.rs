@@ -210,14 +210,19 @@ impl<'a> App<'a> {
         follow::advance(&mut self.view, &plot);
         let options = self.opts.render_options();
         let (w, h) = (width.get(), height.get());
-        let info = render::render_with(&plot, &self.view, w, h, self.canvas.rgb_mut(), &options);
+        let view = &self.view;
+        let drawn = self.canvas.draw(width, height, |words| {
+            render::render_words(&plot, view, w, h, words, &options)
+        })?;
+        let Some(info) = drawn else {
+            return Ok(());
+        };
         let widths = info.plots.iter().map(|p| (p.channel, p.rect.w));
         self.view.ui.follow.drawn(widths);
         // Paused, the frozen drawing is not what the server should size
         // data for; zoom and pan of it still are.
         let shared = self.source.shared();
         shared.set_views(plot.layout_version, info.views());
-        self.canvas.present(width, height)?;
         // The figure's title names the window once the layout says it.
         if !plot.layout.title.is_empty() {
             let title = format!("{} — {}", plot.layout.title, self.title);
@@ -300,7 +305,7 @@ impl<'a> App<'a> {
                 self.source.toggle_pause();
                 self.request_redraw();
             }
-            Key::Character("s" | "S") if !event.repeat => self.canvas.save_png(unix_secs()),
+            Key::Character("s" | "S") if !event.repeat => self.canvas.save_next(unix_secs()),
             Key::Character("e" | "E") if !event.repeat => self.export_csv(),
             _ => {}
         }

@@ -1,5 +1,6 @@
-//! The window and what it shows: a winit window, its softbuffer surface,
-//! and the last rendered frame (RGB), which `s` saves as a PNG.
+//! The window and what it shows: a winit window and its softbuffer
+//! surface, drawn into directly (the renderer's canvas is softbuffer's
+//! `0RGB` words). `s` saves the next drawing as a PNG.
 
 use std::num::NonZeroU32;
 use std::rc::Rc;
@@ -18,9 +19,9 @@ use crate::render;
 pub(super) struct Canvas {
     window: Option<Rc<Window>>,
     surface: Option<Surface<Rc<Window>, Rc<Window>>>,
-    /// The last rendered frame (what `s` saves) and its size.
-    rgb: Vec<u8>,
-    shown_size: (u32, u32),
+    /// `s` was pressed: the next drawing is saved as a PNG, named for this
+    /// Unix time.
+    save_at: Option<u64>,
     /// The window's title now.
     title: String,
 }
@@ -90,45 +91,49 @@ impl Canvas {
         Some((NonZeroU32::new(size.width)?, NonZeroU32::new(size.height)?))
     }
 
-    /// The buffer to render into.
-    pub(super) fn rgb_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.rgb
-    }
-
-    /// Shows the rendered buffer.
+    /// Draws with `draw` straight into the surface's buffer (`width ×
+    /// height` `0RGB` words) and shows it; saves it first when `s` asked.
+    /// Returns what `draw` returned, `None` without a surface.
     ///
     /// # Errors
     /// [`RunError::Window`] when the surface fails.
-    pub(super) fn present(
+    pub(super) fn draw<R>(
         &mut self,
         width: NonZeroU32,
         height: NonZeroU32,
-    ) -> Result<(), RunError> {
+        draw: impl FnOnce(&mut [u32]) -> R,
+    ) -> Result<Option<R>, RunError> {
         let Some(surface) = &mut self.surface else {
-            return Ok(());
+            return Ok(None);
         };
         surface.resize(width, height).map_err(window_error)?;
         let mut buffer = surface.buffer_mut().map_err(window_error)?;
-        render::rgb_to_0rgb(&self.rgb, &mut buffer);
+        let drawn = draw(&mut buffer);
+        if let Some(unix_secs) = self.save_at.take() {
+            save_png(&buffer, (width.get(), height.get()), unix_secs);
+        }
         buffer.present().map_err(window_error)?;
-        self.shown_size = (width.get(), height.get());
-        Ok(())
+        Ok(Some(drawn))
     }
 
-    /// Saves what the window shows as `./plotcast-<unix time>.png`.
-    pub(super) fn save_png(&self, unix_secs: u64) {
-        let (width, height) = self.shown_size;
-        if width == 0 || self.rgb.len() != width as usize * height as usize * 3 {
-            eprintln!("plotcast-viewer: nothing drawn yet, no PNG saved");
-            return;
-        }
-        let path = unused_file_name(&format!("plotcast-{unix_secs}"), "png");
-        let saved = write_atomically(&path, |tmp| {
-            render::save_png(tmp, width, height, &self.rgb).map_err(|e| e.to_string())
-        });
-        match saved {
-            Ok(()) => println!("saved {}", path.display()),
-            Err(err) => eprintln!("plotcast-viewer: {err}"),
-        }
+    /// Saves the next drawing as `./plotcast-<unix time>.png`.
+    pub(super) fn save_next(&mut self, unix_secs: u64) {
+        self.save_at = Some(unix_secs);
+        self.request_redraw();
+    }
+}
+
+/// Saves `words` (a drawing of `width × height`) as
+/// `./plotcast-<unix time>.png`; says where, or why not.
+fn save_png(words: &[u32], (width, height): (u32, u32), unix_secs: u64) {
+    let mut rgb = Vec::new();
+    render::words_to_rgb(words, &mut rgb);
+    let path = unused_file_name(&format!("plotcast-{unix_secs}"), "png");
+    let saved = write_atomically(&path, |tmp| {
+        render::save_png(tmp, width, height, &rgb).map_err(|e| e.to_string())
+    });
+    match saved {
+        Ok(()) => println!("saved {}", path.display()),
+        Err(err) => eprintln!("plotcast-viewer: {err}"),
     }
 }
