@@ -18,22 +18,17 @@
 //! ```
 
 use plotcast_protocol::{ChannelSpec, Scale};
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontTransform;
 
-use super::canvas::CanvasBackend;
+use super::canvas::Area;
 use super::decimate::snap;
 use super::font::{text, TextSizes};
 use super::ticks::{axis_ticks, AxisTicks, LabelRoom, Tick};
 use super::{DrawError, INK};
 use crate::model::AxisView;
 use crate::view::drawn::{AxisMap, Mapping, PixelRect, PlotInfo};
-
-/// The drawing area type of the renderer: plotters over the canvas's
-/// `0RGB` words (see `canvas`).
-pub(crate) type Area<'b> = DrawingArea<CanvasBackend<'b>, Shift>;
 
 /// Grid line colour (matplotlib-like light grey).
 const GRID: RGBColor = RGBColor(225, 225, 225);

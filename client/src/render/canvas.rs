@@ -9,13 +9,16 @@
 //! ```
 
 use plotters::backend::BGRXPixel;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
 };
 
-use super::axes::Area;
 use super::text_cache;
+
+/// The drawing area type of the renderer: plotters over the canvas.
+pub(crate) type Area<'b> = DrawingArea<CanvasBackend<'b>, Shift>;
 
 /// The `0RGB` word of a colour: red in bits 16..24, green 8..16, blue 0..8.
 #[inline]

@@ -17,8 +17,9 @@ use plotcast_protocol::Scale;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontTransform;
 
-use super::axes::{draw_box, text_width, ticks_for, Area, Metrics};
+use super::axes::{draw_box, text_width, ticks_for, Metrics};
 use super::blit::Blit;
+use super::canvas::Area;
 use super::canvas::{with_area, word_of};
 use super::decimate::snap;
 use super::font::{text, TextSizes};

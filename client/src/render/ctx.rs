@@ -1,6 +1,6 @@
 //! [`Ctx`]: what every plot of a figure draws with.
 
-use super::axes::Area;
+use super::canvas::Area;
 use super::font::TextSizes;
 use super::RenderOptions;
 

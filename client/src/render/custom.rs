@@ -335,7 +335,7 @@ pub(crate) fn draw_failures(
 }
 
 fn draw_failure(
-    root: &super::axes::Area<'_>,
+    root: &super::canvas::Area<'_>,
     rect: PixelRect,
     failure: &PlotFailure,
     sizes: &TextSizes,

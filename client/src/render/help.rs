@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::Area;
+use super::canvas::Area;
 use super::font::{text, TextSizes};
 use super::{DrawError, INK};
 use crate::view::keys::{KEYS, REPLAY_KEYS};

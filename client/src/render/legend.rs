@@ -15,7 +15,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::Area;
+use super::canvas::Area;
 use super::coverage::Coverage;
 use super::font::{text, TextSizes};
 use super::{DrawError, INK, MUTED};

@@ -8,7 +8,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::Area;
+use super::canvas::Area;
 use super::font::{text, TextSizes};
 use super::readout::{cursor_lines, readout, CURSOR_A, CURSOR_B};
 use super::{help, DrawError, INK, MUTED};

@@ -3,7 +3,7 @@
 
 use plotters::prelude::*;
 
-use super::axes::Area;
+use super::canvas::Area;
 use super::decimate::{snap, Clipper, Decimator, Paths, PointSink};
 use super::DrawError;
 use crate::model::{min_max, MinMax};

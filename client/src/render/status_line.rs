@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::Area;
+use super::canvas::Area;
 use super::font::{text, TextSizes};
 use super::DrawError;
 use crate::model::{Connection, PlotState, Status};
