@@ -11,7 +11,7 @@ use plotters::style::{register_font, FontStyle, IntoFont, RGBColor, TextStyle};
 /// Family name every text style of the renderer uses.
 pub(crate) const FAMILY: &str = "sans-serif";
 
-static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+pub(crate) static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
 /// Registers the embedded font with plotters once per process; false if the
 /// font could not be parsed (text is then skipped, plots still draw).

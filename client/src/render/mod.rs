@@ -35,7 +35,7 @@
 //! `plots`, `heatmap`, `blit` (what is painted after plotters), `custom`,
 //! `placeholder`, `legend` (placed where `coverage` saw least ink),
 //! `readout`, `overlay`, `help`, `status_line`, `replay_status` (its
-//! replay and recording pieces), `font`, `text_cache` (text drawn once), `output` (PNG, softbuffer
+//! replay and recording pieces), `font`, `text_cache` (text drawn once), `glyphs` (the font's glyphs, kept), `output` (PNG, softbuffer
 //! words). What a
 //! render drew where is [`crate::view::drawn`]; ranges are
 //! [`crate::model`]'s; colours [`crate::colormap`]'s.
@@ -50,6 +50,7 @@ mod ctx;
 mod custom;
 mod decimate;
 mod font;
+mod glyphs;
 mod heatmap;
 mod help;
 mod layout_grid;

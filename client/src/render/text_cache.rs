@@ -9,7 +9,7 @@
 //!  draw_text("0.5", style, pos)
 //!    key: text, family, size, style, rotation, anchor, alpha
 //!    hit  → replay  [(dx, dy, coverage)]  at pos in the style's colour
-//!    miss → plotters lays it out and rasterises it once, recorded
+//!    miss → laid out from the font's glyphs (`glyphs`), recorded
 //!  every figure: entries unused for a whole figure are dropped
 //! ```
 
@@ -22,6 +22,9 @@ use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind, FontTransform,
 };
+
+use super::font::FAMILY;
+use super::glyphs;
 
 /// Most pixels of text kept (about 12 MB); past it the cache starts over.
 const MAX_INK: usize = 1 << 20;
@@ -166,9 +169,15 @@ pub(crate) fn text_size<E: std::error::Error + Send + Sync, S: BackendTextStyle>
     if let Some(size) = CACHE.with_borrow(|cache| cache.sizes.get(&shape).copied()) {
         return Ok(size);
     }
-    let ((x0, y0), (x1, y1)) = style
-        .layout_box(text)
-        .map_err(|e| DrawingErrorKind::FontError(Box::new(e)))?;
+    let layout = (style.family().as_str() == FAMILY)
+        .then(|| glyphs::layout_box(text, style.size()))
+        .flatten();
+    let ((x0, y0), (x1, y1)) = match layout {
+        Some(layout) => layout,
+        None => style
+            .layout_box(text)
+            .map_err(|e| DrawingErrorKind::FontError(Box::new(e)))?,
+    };
     let size = ((x1 - x0) as u32, (y1 - y0) as u32);
     CACHE.with_borrow_mut(|cache| cache.sizes.insert(shape, size));
     Ok(size)
@@ -216,7 +225,17 @@ fn rasterise<E: std::error::Error + Send + Sync, S: BackendTextStyle>(
     style: &S,
 ) -> Result<Vec<Ink>, DrawingErrorKind<E>> {
     let font_error = |e| DrawingErrorKind::FontError(Box::new(e));
-    let ((min_x, min_y), (max_x, max_y)) = style.layout_box(text).map_err(font_error)?;
+    // The embedded font from glyphs kept between frames; any other as
+    // plotters draws it.
+    let ours = style.family().as_str() == FAMILY;
+    let layout = match ours
+        .then(|| glyphs::layout_box(text, style.size()))
+        .flatten()
+    {
+        Some(layout) => layout,
+        None => style.layout_box(text).map_err(font_error)?,
+    };
+    let ((min_x, min_y), (max_x, max_y)) = layout;
     let (width, height) = (max_x - min_x, max_y - min_y);
     let dx = match style.anchor().h_pos {
         HPos::Left => 0,
@@ -230,9 +249,20 @@ fn rasterise<E: std::error::Error + Send + Sync, S: BackendTextStyle>(
     };
     let transform = style.transform();
     let mut ink = Vec::new();
-    let drawn = style.draw(text, (0, 0), |x, y, color| {
+    let alpha = style.color().alpha;
+    let mut emit = |x: i32, y: i32, a: f64| {
         let (x, y) = transform.transform(x + dx - min_x, y + dy - min_y);
-        ink.extend(Ink::new(x, y, color.alpha));
+        ink.extend(Ink::new(x, y, a));
+    };
+    if ours
+        && glyphs::draw(text, style.size(), |x, y, c| {
+            emit(x, y, alpha * f64::from(c))
+        })
+    {
+        return Ok(ink);
+    }
+    let drawn = style.draw(text, (0, 0), |x, y, color| {
+        emit(x, y, color.alpha);
         Ok::<(), std::convert::Infallible>(())
     });
     match drawn {
