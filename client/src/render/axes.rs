@@ -104,10 +104,14 @@ impl Metrics {
 
 /// Width of a text in the renderer's font.
 pub(super) fn text_width(s: &str, size: f64) -> f64 {
-    text(size, INK)
-        .font
-        .box_size(s)
-        .map_or(0.0, |(w, _)| f64::from(w))
+    // The embedded font's kept glyphs; plotters' layout when it is missing.
+    match super::glyphs::layout_box(s, size) {
+        Some(((x0, _), (x1, _))) => f64::from((x1 - x0).unsigned_abs()),
+        None => text(size, INK)
+            .font
+            .box_size(s)
+            .map_or(0.0, |(w, _)| f64::from(w)),
+    }
 }
 
 /// The ticks of an axis `length` pixels long: labels along x need their
