@@ -131,6 +131,9 @@ pub(crate) struct LinkModel {
     /// empty path (their first acknowledgement sets the round trip).
     probe_from: Option<u64>,
     rates: VecDeque<f64>,
+    /// The median of `rates`, kept as each sample comes (it is read at
+    /// every write and every batch).
+    rates_median: Option<f64>,
     /// Rates delivered with no queue at the bottleneck, and when, as a
     /// sliding-window maximum (each entry is the best of what came from
     /// its time on: rates fall from front to back): the link carries at
@@ -158,6 +161,7 @@ impl Default for LinkModel {
             min_rtt: None,
             probe_from: None,
             rates: VecDeque::with_capacity(RATE_SAMPLES),
+            rates_median: None,
             unqueued: VecDeque::new(),
             max_in_flight: 0,
             round: None,
@@ -329,10 +333,13 @@ impl LinkModel {
     /// floor comes from what was carried) delays a big frame's successor
     /// by no more than that.
     fn pace(&mut self, n: u64, now: Instant) {
+        if !self.acking {
+            return;
+        }
         let (Some(rate), Some(rtt)) = (self.rate_bps(), self.min_rtt()) else {
             return;
         };
-        if !self.acking || rate <= 0.0 {
+        if rate <= 0.0 {
             return;
         }
         let from = self.paced_until.map_or(now, |t| t.max(now));
@@ -356,6 +363,9 @@ impl LinkModel {
             self.rates.pop_front();
         }
         self.rates.push_back(span as f64 / secs);
+        let mut sorted: Vec<f64> = self.rates.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        self.rates_median = sorted.get(sorted.len() / 2).copied();
     }
 
     /// Bytes written and not yet acknowledged.
@@ -377,10 +387,7 @@ impl LinkModel {
 
     /// The rate the link delivers, in bytes per second.
     pub(crate) fn rate_bps(&self) -> Option<f64> {
-        let mut sorted: Vec<f64> = self.rates.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
-        let queued = sorted.get(sorted.len() / 2).copied();
-        match (queued, self.unqueued_rate()) {
+        match (self.rates_median, self.unqueued_rate()) {
             (Some(q), Some(u)) => Some(q.max(u)),
             (q, u) => q.or(u),
         }
