@@ -68,6 +68,7 @@ pub mod recording;
 pub mod relay;
 mod shuffle;
 pub mod util;
+pub mod windowed;
 
 pub use chunked::{ChunkedSeries, CHUNK_POINTS};
 pub use clock::{ClockEstimator, ClockSample, ImpossibleSample};
@@ -94,3 +95,4 @@ pub use recording::{
     read_record_at, FileHeader, Record, RecordReader, RecordWriter, RecordingError, Tail,
     FILE_HEADER_BYTES, RECORDING_MAGIC, RECORDING_VERSION, RECORD_HEADER_BYTES,
 };
+pub use windowed::Windowed;

@@ -24,10 +24,9 @@
 //! does. A sample is a signed µs difference of two clocks; one beyond
 //! ±[`MAX_CLOCK_OFFSET_US`] plus a minute is impossible and ignored.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::{ClockSample, Pong, MAX_CLOCK_OFFSET_US};
+use crate::{ClockSample, Pong, Windowed, MAX_CLOCK_OFFSET_US};
 
 /// How long a minimum stands: long enough to hold a few of the server's
 /// path probes (one per 10 s on a saturated link), short enough to follow
@@ -38,40 +37,13 @@ pub const ONE_WAY_WINDOW: Duration = Duration::from_secs(30);
 /// of delay.
 const MAX_SAMPLE_US: i64 = MAX_CLOCK_OFFSET_US + 60_000_000;
 
-/// A minimum over a sliding window of time.
-#[derive(Debug, Clone, Default)]
-struct WindowedMin {
-    /// `(time, value)`, values strictly increasing from the front.
-    samples: VecDeque<(Instant, i64)>,
-}
-
-impl WindowedMin {
-    fn add(&mut self, value: i64, now: Instant, window: Duration) {
-        while self.samples.back().is_some_and(|&(_, v)| v >= value) {
-            self.samples.pop_back();
-        }
-        self.samples.push_back((now, value));
-        while self
-            .samples
-            .front()
-            .is_some_and(|&(at, _)| now.saturating_duration_since(at) > window)
-        {
-            self.samples.pop_front();
-        }
-    }
-
-    fn min(&self) -> Option<i64> {
-        self.samples.front().map(|&(_, v)| v)
-    }
-}
-
 /// The clock offset and round trip from the minimum delay of each
 /// direction.
 #[derive(Debug, Clone)]
 pub struct OneWayDelays {
     window: Duration,
-    up: WindowedMin,
-    down: WindowedMin,
+    up: Windowed<i64>,
+    down: Windowed<i64>,
 }
 
 impl Default for OneWayDelays {
@@ -85,8 +57,8 @@ impl OneWayDelays {
     pub fn new(window: Duration) -> Self {
         Self {
             window,
-            up: WindowedMin::default(),
-            down: WindowedMin::default(),
+            up: Windowed::min(),
+            down: Windowed::min(),
         }
     }
 
@@ -119,12 +91,12 @@ impl OneWayDelays {
 
     /// The other clock minus ours (µs), once both directions have a sample.
     pub fn offset_us(&self) -> Option<i64> {
-        Some((self.up.min()? - self.down.min()?) / 2)
+        Some((self.up.best()? - self.down.best()?) / 2)
     }
 
     /// The path's round trip (µs): the two smallest one-way delays.
     pub fn round_trip_us(&self) -> Option<u64> {
-        u64::try_from(self.up.min()? + self.down.min()?).ok()
+        u64::try_from(self.up.best()? + self.down.best()?).ok()
     }
 
     /// As a [`ClockSample`] (for code that shows either estimate).

@@ -48,6 +48,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use plotcast_protocol::Windowed;
 use thiserror::Error;
 
 /// Smallest in-flight cap: on a fast link a batch is written whole before
@@ -138,7 +139,7 @@ pub(crate) struct LinkModel {
     /// sliding-window maximum (each entry is the best of what came from
     /// its time on: rates fall from front to back): the link carries at
     /// least the front's.
-    unqueued: VecDeque<(f64, Instant)>,
+    unqueued: Windowed<f64>,
     /// Most bytes ever in flight since acknowledgements began.
     max_in_flight: u64,
     /// The round trip the floor's growth is measured over: when it began,
@@ -162,7 +163,7 @@ impl Default for LinkModel {
             probe_from: None,
             rates: VecDeque::with_capacity(RATE_SAMPLES),
             rates_median: None,
-            unqueued: VecDeque::new(),
+            unqueued: Windowed::max(),
             max_in_flight: 0,
             round: None,
             flat_rounds: 0,
@@ -280,17 +281,7 @@ impl LinkModel {
         // nothing: a link used at its full rate gives no sample above
         // the one it gave when first filled, and the estimate must not
         // fall to the first cap every window).
-        while self.unqueued.back().is_some_and(|&(r, _)| r <= rate) {
-            self.unqueued.pop_back();
-        }
-        self.unqueued.push_back((rate, now));
-        while self
-            .unqueued
-            .front()
-            .is_some_and(|&(_, at)| now.saturating_duration_since(at) > UNQUEUED_WINDOW)
-        {
-            self.unqueued.pop_front();
-        }
+        self.unqueued.add(rate, now, UNQUEUED_WINDOW);
     }
 
     /// Once a round trip: did the floor grow in it?
@@ -397,10 +388,7 @@ impl LinkModel {
     /// acknowledgements keep coming within its window.
     fn unqueued_rate(&self) -> Option<f64> {
         let last_ack = self.acks.back().map(|&(_, at)| at)?;
-        self.unqueued
-            .iter()
-            .find(|&&(_, at)| last_ack.saturating_duration_since(at) <= UNQUEUED_WINDOW)
-            .map(|&(rate, _)| rate)
+        self.unqueued.best_within(last_ack, UNQUEUED_WINDOW)
     }
 
     /// Most bytes that may be in flight when a batch starts: one
