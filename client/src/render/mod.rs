@@ -158,10 +158,17 @@ pub fn render_with(
     out: &mut Vec<u8>,
     options: &RenderOptions,
 ) -> RenderInfo {
-    let mut words = vec![0; width as usize * height as usize];
-    let info = render_words(state, view, width, height, &mut words, options);
-    words_to_rgb(&words, out);
-    info
+    thread_local! {
+        /// The canvas of this thread's RGB renders, kept between them (a
+        /// fresh one would fault in its pages every time).
+        static WORDS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    WORDS.with_borrow_mut(|words| {
+        words.resize(width as usize * height as usize, 0);
+        let info = render_words(state, view, width, height, words, options);
+        words_to_rgb(words, out);
+        info
+    })
 }
 
 /// Renders the figure into `out`, `width * height` words of softbuffer's
