@@ -1,6 +1,7 @@
 //! [`Blit`]: what is painted into the canvas's words after plotters is done
 //! with it (heatmaps, colorbars), and the custom plots drawn after those.
 
+use super::canvas::{Paint, Pixel, Pixels};
 use super::custom::CustomJob;
 use super::heatmap::{heatmap, paint, Grid};
 use crate::colormap::{Colormap, ValueScale};
@@ -24,9 +25,9 @@ pub(crate) enum Blit<'a> {
     Custom(Box<CustomJob<'a>>),
 }
 
-impl Blit<'_> {
+impl Paint for Blit<'_> {
     /// Paints into a canvas `width` pixels wide.
-    pub(crate) fn apply(&self, out: &mut [u32], width: u32, height: u32) {
+    fn paint<P: Pixel>(&self, out: &mut [P], width: u32, height: u32) {
         match self {
             Blit::Heatmap {
                 rect,
@@ -49,7 +50,7 @@ impl Blit<'_> {
 /// Runs the custom jobs among `blits`; returns the failures.
 pub(crate) fn run_jobs(
     blits: &[Blit<'_>],
-    out: &mut [u32],
+    out: &mut Pixels<'_>,
     width: u32,
     height: u32,
 ) -> Vec<(PixelRect, PlotFailure)> {

@@ -20,10 +20,9 @@ use plotters::style::FontTransform;
 use super::axes::{draw_box, text_width, ticks_for, Metrics};
 use super::blit::Blit;
 use super::canvas::Area;
-use super::canvas::{with_area, word_of};
+use super::canvas::Pixels;
 use super::decimate::snap;
 use super::font::{text, TextSizes};
-use super::output::words_to_rgb;
 use super::{DrawError, INK};
 use crate::colormap::Colormap;
 use crate::view::drawn::{AxisMap, Mapping, PixelRect};
@@ -137,19 +136,9 @@ pub fn render_colorbar(
     (width, height): (u32, u32),
     out: &mut Vec<u8>,
 ) -> PixelRect {
-    let mut words = vec![word_of(super::BACKGROUND); width as usize * height as usize];
-    let bar = colorbar_words(range, label, cmap, (width, height), &mut words);
-    words_to_rgb(&words, out);
-    bar
-}
-
-fn colorbar_words(
-    range: (f64, f64),
-    label: &str,
-    cmap: Colormap,
-    (width, height): (u32, u32),
-    out: &mut [u32],
-) -> PixelRect {
+    out.clear();
+    out.resize(width as usize * height as usize * 3, 255);
+    let mut out = Pixels::Rgb(out);
     if width < 32 || height < 24 || !super::font::ensure_registered() {
         return PixelRect::default();
     }
@@ -163,7 +152,7 @@ fn colorbar_words(
         w: width.saturating_sub(2 * margin as u32),
         h: height.saturating_sub((top + margin) as u32),
     };
-    let drawn = with_area(out, (width, height), |root| {
+    let drawn = out.with_area((width, height), |root| {
         draw_colorbar_axis(root, cell, range, label, &sizes)
             .and_then(|bar| draw_box(root, bar).map(|()| bar))
     });
@@ -175,6 +164,6 @@ fn colorbar_words(
         }
         None => return PixelRect::default(),
     };
-    Blit::Colorbar { rect: bar, cmap }.apply(out, width, height);
+    out.paint(&Blit::Colorbar { rect: bar, cmap }, width, height);
     bar
 }

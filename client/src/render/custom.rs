@@ -21,7 +21,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{draw_axes, draw_box, AxesSpec};
-use super::canvas::{rgb_of, word_of};
+use super::canvas::Pixels;
 use super::ctx::Ctx;
 use super::font::{text, TextSizes};
 use super::placeholder::draw_placeholder;
@@ -188,9 +188,13 @@ fn bare_frame(
 }
 
 impl CustomJob<'_> {
-    /// Draws into `out` (the canvas's words, `width × height`); the
-    /// failure otherwise.
-    pub(crate) fn run(&self, out: &mut [u32], width: u32, height: u32) -> Result<(), PlotFailure> {
+    /// Draws into `out` (`width × height`); the failure otherwise.
+    pub(crate) fn run(
+        &self,
+        out: &mut Pixels<'_>,
+        width: u32,
+        height: u32,
+    ) -> Result<(), PlotFailure> {
         let fail = |message: String| PlotFailure {
             channel: self.spec.id,
             plot_type: self.spec.plot_type.clone(),
@@ -210,14 +214,10 @@ impl CustomJob<'_> {
             return Ok(());
         }
         let (x0, y0, w, h) = (r.x as usize, r.y as usize, r.w as usize, r.h as usize);
-        // Plot types draw on RGB8 (the public `PlotArea`); the plot's
-        // rectangle is copied out of the canvas and back.
-        let stride = width as usize;
-        let mut scratch = Vec::with_capacity(w * h * 3);
-        for row in y0..y0 + h {
-            let words = &out[row * stride + x0..row * stride + x0 + w];
-            scratch.extend(words.iter().flat_map(|&word| rgb_of(word)));
-        }
+        // Plot types draw on RGB8 (the public `PlotArea`), on a copy of
+        // the plot's rectangle, copied back once drawn.
+        let block = (x0, y0, w, h);
+        let mut scratch = out.read_rgb(width, block);
         let data = CustomData::new(self.spec, self.frame);
         guarded(|| {
             let root = BitMapBackend::with_buffer(&mut scratch, (r.w, r.h)).into_drawing_area();
@@ -242,13 +242,7 @@ impl CustomJob<'_> {
             Ok(())
         })
         .map_err(fail)?;
-        for (k, row) in (y0..y0 + h).enumerate() {
-            let words = &mut out[row * stride + x0..row * stride + x0 + w];
-            let rgb = scratch[k * w * 3..(k + 1) * w * 3].chunks_exact(3);
-            for (word, px) in words.iter_mut().zip(rgb) {
-                *word = word_of([px[0], px[1], px[2]]);
-            }
-        }
+        out.write_rgb(width, block, &scratch);
         Ok(())
     }
 }
@@ -307,7 +301,7 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// plot type and the message, wrapped to fit. Logs each failure once per
 /// channel and message (not once per frame).
 pub(crate) fn draw_failures(
-    out: &mut [u32],
+    out: &mut Pixels<'_>,
     width: u32,
     height: u32,
     failures: &[(PixelRect, PlotFailure)],
@@ -325,7 +319,7 @@ pub(crate) fn draw_failures(
         }
     }
     let sizes = TextSizes::for_canvas(width, height);
-    super::canvas::with_area(out, (width, height), |root| {
+    out.with_area((width, height), |root| {
         for (rect, failure) in failures {
             if let Err(e) = draw_failure(root, *rect, failure, &sizes) {
                 super::log_failure("a plot failure", &e);

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use plotcast_protocol::{Frame, Scale};
 
-use super::canvas::word_of;
+use super::canvas::Pixel;
 use crate::colormap::{Colormap, ValueScale};
 use crate::model::AxisView;
 use crate::model::{resolve, valid, Extent, Pad};
@@ -109,8 +109,8 @@ impl<'a> Grid<'a> {
 
 /// Calls `color(column, row)` (relative to `rect`) for every pixel of
 /// `rect` inside the canvas.
-pub(crate) fn paint(
-    out: &mut [u32],
+pub(crate) fn paint<P: Pixel>(
+    out: &mut [P],
     width: u32,
     height: u32,
     rect: PixelRect,
@@ -127,14 +127,14 @@ pub(crate) fn paint(
             return;
         };
         for (k, px) in row.iter_mut().enumerate() {
-            *px = word_of(color((x0 - rect.x) as u32 + k as u32, (y - rect.y) as u32));
+            *px = P::of(color((x0 - rect.x) as u32 + k as u32, (y - rect.y) as u32));
         }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn heatmap(
-    out: &mut [u32],
+pub(crate) fn heatmap<P: Pixel>(
+    out: &mut [P],
     width: u32,
     height: u32,
     rect: PixelRect,
@@ -167,8 +167,8 @@ pub(crate) fn heatmap(
             .collect()
     };
     // The colormap as words, looked up as `Colormap::color` looks up.
-    let table: [u32; 256] = std::array::from_fn(|i| word_of(cmap.entry(i)));
-    let bad = word_of(cmap.color(f64::NAN));
+    let table: [P; 256] = std::array::from_fn(|i| P::of(cmap.entry(i)));
+    let bad = P::of(cmap.color(f64::NAN));
     let word = |v: f64| {
         let t = scale.t(v);
         if t.is_nan() {
@@ -186,11 +186,11 @@ pub(crate) fn heatmap(
         // colours; a pixel row that samples the same cell row as the one
         // above is a plain copy of it.
         // Row-major like the grid (a short frame's missing cells are NaN).
-        let mut colors: Vec<u32> = Vec::with_capacity(cells_count);
+        let mut colors: Vec<P> = Vec::with_capacity(cells_count);
         let carried = &grid.values[..grid.values.len().min(cells_count)];
         colors.extend(carried.iter().map(|&v| word(v)));
         colors.resize(cells_count, word(f64::NAN));
-        let outside = word_of(OUTSIDE);
+        let outside = P::of(OUTSIDE);
         paint_rows(
             out,
             width,
@@ -209,7 +209,7 @@ pub(crate) fn heatmap(
         );
     } else {
         paint_rows(out, width, height, rect, &rows, |r, first_col, line| {
-            let outside = word_of(OUTSIDE);
+            let outside = P::of(OUTSIDE);
             for (px, c) in line.iter_mut().zip(&cols[first_col..]) {
                 *px = match (c, r) {
                     (Some(i), Some(j)) => word(grid.at(*i, j)),
@@ -224,13 +224,13 @@ pub(crate) fn heatmap(
 /// first_col, pixels)` gets the visible part of pixel row `r` of `rect`,
 /// which starts at column `first_col` of `rect`. Rows whose key equals the
 /// previous row's are copied instead of painted again.
-fn paint_rows(
-    out: &mut [u32],
+fn paint_rows<P: Pixel>(
+    out: &mut [P],
     width: u32,
     height: u32,
     rect: PixelRect,
     rows: &[Option<usize>],
-    mut fill: impl FnMut(Option<usize>, usize, &mut [u32]),
+    mut fill: impl FnMut(Option<usize>, usize, &mut [P]),
 ) {
     let x0 = rect.x.max(0);
     let x1 = (rect.x + rect.w as i32).min(width as i32);
@@ -297,9 +297,9 @@ mod tests {
         let rect = PixelRect { x: 0, y: 0, w, h };
         let scale = ValueScale::new(0.0, 1.0);
         heatmap(&mut out, w, h, rect, &grid, &view, &cmap, &scale);
-        assert_eq!(out[0], word_of(cmap.color(1.0))); // top row: row 1 (value 1)
+        assert_eq!(out[0], u32::of(cmap.color(1.0))); // top row: row 1 (value 1)
         let last = out.len() - 1;
-        assert_eq!(out[last], word_of(cmap.color(0.0))); // bottom row: row 0
+        assert_eq!(out[last], u32::of(cmap.color(0.0))); // bottom row: row 0
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The renderer: a plain function from the viewer's state and a canvas size
 //! to pixels, shared by the window (softbuffer's `0RGB` words,
-//! [`render_words`]) and the headless PNG mode (RGB8, [`render_with`]).
+//! [`render_words`]) and the headless PNG mode (RGB8, [`render_with`]),
+//! each drawn on directly.
 //!
 //! ```text
 //! ┌──────────────── figure title ────────────────┐
@@ -13,8 +14,8 @@
 //! The renderer lays out each plot's frame and picks its ticks itself
 //! (`axes`, `ticks`, `tick_format`: matplotlib's locators and formatters);
 //! plotters draws lines and text into the buffer through
-//! `BitMapBackend` over the canvas's `0RGB` words (`canvas`: what a window
-//! shows, unconverted), with text from an embedded font.
+//! `BitMapBackend` over the canvas in its pixel format (`canvas`), with
+//! text from an embedded font.
 //! Data is mapped to pixels by the renderer itself: lines are decimated to
 //! min/max per pixel column (`decimate`) and clipped before plotters draws
 //! them; heatmaps and colorbars are painted into the buffer directly after
@@ -83,7 +84,7 @@ use crate::plot_types::PlotTypes;
 use crate::view::ranges::ChannelView;
 use crate::view::{PageInfo, PixelRect, RenderInfo, ViewState};
 use blit::Blit;
-use canvas::Area;
+use canvas::{Area, Pixels};
 use channel::draw_channel;
 use ctx::Ctx;
 use font::{text, TextSizes};
@@ -148,8 +149,7 @@ pub fn render(
 ///
 /// Any size is accepted: below about 32×24 pixels the canvas is only
 /// cleared, and plots whose grid cell is too small to hold axes are
-/// skipped. Non-finite data never fails a render. Drawn as
-/// [`render_words`] draws, then converted.
+/// skipped. Non-finite data never fails a render.
 pub fn render_with(
     state: &PlotState,
     view: &ViewState,
@@ -158,17 +158,9 @@ pub fn render_with(
     out: &mut Vec<u8>,
     options: &RenderOptions,
 ) -> RenderInfo {
-    thread_local! {
-        /// The canvas of this thread's RGB renders, kept between them (a
-        /// fresh one would fault in its pages every time).
-        static WORDS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    WORDS.with_borrow_mut(|words| {
-        words.resize(width as usize * height as usize, 0);
-        let info = render_words(state, view, width, height, words, options);
-        words_to_rgb(words, out);
-        info
-    })
+    out.clear();
+    out.resize(width as usize * height as usize * 3, 0);
+    render_on(state, view, (width, height), Pixels::Rgb(out), options)
 }
 
 /// Renders the figure into `out`, `width * height` words of softbuffer's
@@ -183,16 +175,31 @@ pub fn render_words(
     out: &mut [u32],
     options: &RenderOptions,
 ) -> RenderInfo {
+    let n = width as usize * height as usize;
+    match out.get_mut(..n) {
+        Some(out) => render_on(state, view, (width, height), Pixels::Words(out), options),
+        None => RenderInfo {
+            width,
+            height,
+            ..RenderInfo::default()
+        },
+    }
+}
+
+/// Renders on `out`, exactly `width × height` pixels.
+fn render_on(
+    state: &PlotState,
+    view: &ViewState,
+    (width, height): (u32, u32),
+    mut out: Pixels<'_>,
+    options: &RenderOptions,
+) -> RenderInfo {
     let mut info = RenderInfo {
         width,
         height,
         ..RenderInfo::default()
     };
-    let n = width as usize * height as usize;
-    let Some(out) = out.get_mut(..n) else {
-        return info;
-    };
-    out.fill(canvas::word_of(BACKGROUND));
+    out.fill(BACKGROUND);
     text_cache::new_figure();
     // plotters computes w*h in u32; larger canvases are left blank.
     if width < 32 || height < 24 || u64::from(width) * u64::from(height) > u64::from(u32::MAX) {
@@ -201,20 +208,20 @@ pub fn render_words(
     let now = options.now_unix_us.unwrap_or_else(crate::clock::now_us);
     let mut blits = Vec::new();
     if font::ensure_registered() {
-        canvas::with_area(out, (width, height), |root| {
+        out.with_area((width, height), |root| {
             draw_figure(root, state, view, options, now, &mut info, &mut blits);
         });
     }
     for blit in &blits {
-        blit.apply(out, width, height);
+        out.paint(blit, width, height);
     }
-    let failures = blit::run_jobs(&blits, out, width, height);
-    custom::draw_failures(out, width, height, &failures);
+    let failures = blit::run_jobs(&blits, &mut out, width, height);
+    custom::draw_failures(&mut out, width, height, &failures);
     info.failures = failures.into_iter().map(|(_, f)| f).collect();
     if font::ensure_registered() {
         // Over the blitted heatmaps too.
         let sizes = TextSizes::for_canvas(width, height);
-        let drawn = canvas::with_area(out, (width, height), |root| {
+        let drawn = out.with_area((width, height), |root| {
             overlay::draw_overlay(root, state, view, &info, &sizes)
         });
         match drawn {

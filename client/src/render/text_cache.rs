@@ -279,7 +279,7 @@ mod tests {
     use plotters::style::text_anchor::{HPos, Pos, VPos};
     use plotters::style::FontTransform;
 
-    use super::super::canvas::{with_area, word_of};
+    use super::super::canvas::{word_of, Pixels};
     use super::super::font::{ensure_registered, text};
 
     /// Texts in several sizes, anchors, rotations and colours (one half
@@ -324,7 +324,9 @@ mod tests {
         for round in ["first (rasterised)", "second (replayed)", "third"] {
             let mut got = vec![white; (w * h) as usize];
             #[allow(clippy::redundant_closure)] // the area's lifetime is the closure's
-            with_area(&mut got, (w, h), |root| draw_all(root)).expect("canvas fits");
+            Pixels::Words(&mut got)
+                .with_area((w, h), |root| draw_all(root))
+                .expect("canvas fits");
             let differ = got.iter().zip(&want).filter(|(a, b)| a != b).count();
             assert_eq!(
                 differ, 0,
@@ -332,7 +334,19 @@ mod tests {
             );
             super::new_figure();
         }
-        let sizes = with_area(&mut want, (w, h), |root| {
+        // The same on RGB8, against plotters' own RGB bitmap.
+        let mut want_rgb = vec![255u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut want_rgb, (w, h)).into_drawing_area();
+            draw_all(&root);
+        }
+        let mut got_rgb = vec![255u8; (w * h * 3) as usize];
+        #[allow(clippy::redundant_closure)] // the area's lifetime is the closure's
+        Pixels::Rgb(&mut got_rgb)
+            .with_area((w, h), |root| draw_all(root))
+            .expect("canvas fits");
+        assert!(got_rgb == want_rgb, "RGB drawing differs from plotters'");
+        let sizes = Pixels::Words(&mut want).with_area((w, h), |root| {
             let style = text(14.0, RGBColor(0, 0, 0));
             (0..2)
                 .map(|_| root.estimate_text_size("energy (J)", &style).expect("size"))
