@@ -11,7 +11,9 @@ use plotcast_testkit::frames::{frame, part};
 use plotcast_testkit::Rgb;
 use plotcast_viewer::colormap::Colormap;
 use plotcast_viewer::model::{ChannelData, Connection, PlotState, SeriesHistory, SeriesSet};
-use plotcast_viewer::render::{ink_fraction, render, render_with, RenderOptions, BACKGROUND};
+use plotcast_viewer::render::{
+    ink_fraction, render, render_with, render_words, words_to_rgb, RenderOptions, BACKGROUND,
+};
 use plotcast_viewer::view::{PixelRect, PlotInfo, RenderInfo, ViewState};
 
 fn heat_frame(channel: u32, nx: u32, ny: u32, f: impl Fn(f64, f64) -> f64) -> Frame {
@@ -635,4 +637,66 @@ fn extreme_ranges_render_in_bounded_time() {
             .unwrap_or_else(|_| panic!("case {i}: the render hung or panicked"));
         assert_eq!(plots, 2, "case {i}: both plots drawn");
     }
+}
+
+/// The window draws on softbuffer's words, PNGs and Python on RGB bytes:
+/// the same figure (heatmap, lines, series, bars, the readout under the
+/// mouse and the help overlay over them) must be the same picture in both.
+#[test]
+fn the_window_words_and_the_rgb_render_are_one_picture() {
+    let state = demo_state();
+    let (w, h) = (900u32, 620u32);
+    let mut view = ViewState::default();
+    view.ui.hover = Some((300.0, 200.0));
+    for help in [false, true] {
+        view.ui.help = help;
+        let mut rgb = Vec::new();
+        let from_rgb = render_with(&state, &view, w, h, &mut rgb, &options());
+        // Extra words past the canvas are left alone.
+        let mut words = vec![0xdead_beef_u32; (w * h) as usize + 7];
+        let from_words = render_words(&state, &view, w, h, &mut words, &options());
+        assert!(words[(w * h) as usize..].iter().all(|&x| x == 0xdead_beef));
+        let mut converted = Vec::new();
+        words_to_rgb(&words[..(w * h) as usize], &mut converted);
+        // Plotters blends translucent lines (the crosshair) with its own
+        // rounding per pixel format: a level apart in a few pixels.
+        let mut differ = 0;
+        for (i, (a, b)) in converted
+            .chunks_exact(3)
+            .zip(rgb.chunks_exact(3))
+            .enumerate()
+        {
+            let apart = a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| x.abs_diff(*y))
+                .max()
+                .unwrap_or(0);
+            let (x, y) = (i as u32 % w, i as u32 / w);
+            assert!(
+                apart <= 1,
+                "help {help}: ({x}, {y}) is {a:?} in words, {b:?} in RGB"
+            );
+            differ += usize::from(apart > 0);
+        }
+        assert!(
+            differ <= 16,
+            "help {help}: {differ} pixels a level apart between words and RGB"
+        );
+        assert_eq!(from_words.plots.len(), 4, "help {help}: every plot drawn");
+        assert_eq!(
+            format!("{:?}", from_words.plots),
+            format!("{:?}", from_rgb.plots),
+            "help {help}: the same plots in the same places"
+        );
+        assert!(
+            ink_fraction(&rgb, w, PixelRect { x: 0, y: 0, w, h }, BACKGROUND) > 0.05,
+            "help {help}: something drawn"
+        );
+    }
+    // Too few words: nothing drawn, nothing touched.
+    let mut short = vec![7u32; 10];
+    let info = render_words(&state, &view, w, h, &mut short, &options());
+    assert!(info.plots.is_empty());
+    assert!(short.iter().all(|&x| x == 7));
 }
