@@ -66,12 +66,14 @@ impl Colormap {
     /// Colour of `t` (0 = low end, 1 = high end); NaN gives [`BAD_COLOR`].
     #[inline]
     pub fn color(&self, t: f64) -> [u8; 3] {
-        if t.is_nan() {
-            return BAD_COLOR;
-        }
+        Self::index(t).map_or(BAD_COLOR, |index| self.entry(index))
+    }
+
+    /// The table entry of `t` (see [`Colormap::entry`]); `None` for NaN.
+    #[inline]
+    pub fn index(t: f64) -> Option<usize> {
         // Same rule as matplotlib's Colormap.__call__ for N = 256.
-        let index = (t * 256.0).clamp(0.0, 255.0) as usize;
-        self.entry(index)
+        (!t.is_nan()).then(|| (t * 256.0).clamp(0.0, 255.0) as usize)
     }
 
     /// Table entry `index` (0..=255), honouring reversal.

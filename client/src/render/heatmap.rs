@@ -166,17 +166,10 @@ pub(crate) fn heatmap<P: Pixel>(
             })
             .collect()
     };
-    // The colormap as words, looked up as `Colormap::color` looks up.
+    // The colormap's entries as pixels, looked up as `Colormap::color`.
     let table: [P; 256] = std::array::from_fn(|i| P::of(cmap.entry(i)));
     let bad = P::of(cmap.color(f64::NAN));
-    let word = |v: f64| {
-        let t = scale.t(v);
-        if t.is_nan() {
-            bad
-        } else {
-            table[(t * 256.0).clamp(0.0, 255.0) as usize]
-        }
-    };
+    let pixel = |v: f64| Colormap::index(scale.t(v)).map_or(bad, |i| table[i]);
     let (wx0, wx1, wy0, wy1) = grid.window;
     let cols = cells(rect.w, view.x.0, view.x.1, (wx0, wx1, grid.nx), false);
     let rows = cells(rect.h, view.y.0, view.y.1, (wy0, wy1, grid.ny), true);
@@ -188,8 +181,8 @@ pub(crate) fn heatmap<P: Pixel>(
         // Row-major like the grid (a short frame's missing cells are NaN).
         let mut colors: Vec<P> = Vec::with_capacity(cells_count);
         let carried = &grid.values[..grid.values.len().min(cells_count)];
-        colors.extend(carried.iter().map(|&v| word(v)));
-        colors.resize(cells_count, word(f64::NAN));
+        colors.extend(carried.iter().map(|&v| pixel(v)));
+        colors.resize(cells_count, bad);
         let outside = P::of(OUTSIDE);
         paint_rows(
             out,
@@ -212,7 +205,7 @@ pub(crate) fn heatmap<P: Pixel>(
             let outside = P::of(OUTSIDE);
             for (px, c) in line.iter_mut().zip(&cols[first_col..]) {
                 *px = match (c, r) {
-                    (Some(i), Some(j)) => word(grid.at(*i, j)),
+                    (Some(i), Some(j)) => pixel(grid.at(*i, j)),
                     _ => outside,
                 };
             }
@@ -241,19 +234,19 @@ fn paint_rows<P: Pixel>(
     }
     let first_col = (x0 - rect.x) as usize;
     let stride = width as usize;
-    let row_words = (x1 - x0) as usize;
+    let row_len = (x1 - x0) as usize;
     let mut previous: Option<(usize, Option<usize>)> = None;
     for y in y0..y1 {
         let key = rows.get((y - rect.y) as usize).copied().flatten();
         let start = y as usize * stride + x0 as usize;
-        if start + row_words > out.len() {
+        if start + row_len > out.len() {
             return;
         }
         match previous {
             Some((prev_start, prev_key)) if prev_key == key => {
-                out.copy_within(prev_start..prev_start + row_words, start);
+                out.copy_within(prev_start..prev_start + row_len, start);
             }
-            _ => fill(key, first_col, &mut out[start..start + row_words]),
+            _ => fill(key, first_col, &mut out[start..start + row_len]),
         }
         previous = Some((start, key));
     }

@@ -30,14 +30,15 @@
 //! (`custom`: after plotters, clipped, panics contained; `placeholder` when
 //! the plot type is unknown).
 //!
-//! Files: `canvas` (the words drawn on), `channel` (one plot), `ctx` (what every plot draws with),
+//! Files: `canvas` (the pixels drawn on, words or RGB, and plotters over
+//! them), `channel` (one plot), `ctx` (what every plot draws with),
 //! `layout_grid`, `pages`, `axes` (the frame, laid out and drawn here),
 //! `ticks` (where ticks go), `tick_format` (what they say), `colorbar`,
 //! `plots`, `heatmap`, `blit` (what is painted after plotters), `custom`,
 //! `placeholder`, `legend` (placed where `coverage` saw least ink),
 //! `readout`, `overlay`, `help`, `status_line`, `replay_status` (its
-//! replay and recording pieces), `font`, `text_cache` (text drawn once), `glyphs` (the font's glyphs, kept), `output` (PNG, softbuffer
-//! words). What a
+//! replay and recording pieces), `font`, `text_cache` (text drawn once),
+//! `glyphs` (the font's glyphs, kept), `output` (PNG, words to RGB). What a
 //! render drew where is [`crate::view::drawn`]; ranges are
 //! [`crate::model`]'s; colours [`crate::colormap`]'s.
 

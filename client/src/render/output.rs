@@ -1,7 +1,5 @@
-//! The canvas's pixels and getting them out: the renderer draws into
-//! softbuffer's `0RGB` words (what a window shows, with no conversion);
-//! [`words_to_rgb`] makes RGB8 of them for PNG files and the headless and
-//! Python renders.
+//! Getting rendered pixels out: RGB8 to PNG, and [`words_to_rgb`] for a
+//! window's `0RGB` words (what `s` saves).
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -41,29 +39,7 @@ pub enum RenderError {
 /// Converts `0RGB` words to RGB8 pixels, replacing what `out` held.
 pub fn words_to_rgb(words: &[u32], out: &mut Vec<u8>) {
     out.clear();
-    out.reserve(words.len() * 3);
-    // Four pixels at a time, as three little-endian words of RGBR GBRG
-    // BRGB bytes (a pixel at a time was slower).
-    let quads = words.chunks_exact(4);
-    let rest = quads.remainder();
-    for w in quads {
-        let (r, g, b) = (
-            |i: usize| (w[i] >> 16) & 0xff,
-            |i: usize| (w[i] >> 8) & 0xff,
-            |i: usize| w[i] & 0xff,
-        );
-        let a = r(0) | g(0) << 8 | b(0) << 16 | r(1) << 24;
-        let c = g(1) | b(1) << 8 | r(2) << 16 | g(2) << 24;
-        let d = b(2) | r(3) << 8 | g(3) << 16 | b(3) << 24;
-        let mut px = [0u8; 12];
-        px[..4].copy_from_slice(&a.to_le_bytes());
-        px[4..8].copy_from_slice(&c.to_le_bytes());
-        px[8..].copy_from_slice(&d.to_le_bytes());
-        out.extend_from_slice(&px);
-    }
-    for &w in rest {
-        out.extend_from_slice(&super::canvas::rgb_of(w));
-    }
+    out.extend(words.iter().flat_map(|&w| super::canvas::rgb_of(w)));
 }
 
 /// Writes RGB8 pixels as a PNG file.

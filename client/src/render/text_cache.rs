@@ -169,15 +169,7 @@ pub(crate) fn text_size<E: std::error::Error + Send + Sync, S: BackendTextStyle>
     if let Some(size) = CACHE.with_borrow(|cache| cache.sizes.get(&shape).copied()) {
         return Ok(size);
     }
-    let layout = (style.family().as_str() == FAMILY)
-        .then(|| glyphs::layout_box(text, style.size()))
-        .flatten();
-    let ((x0, y0), (x1, y1)) = match layout {
-        Some(layout) => layout,
-        None => style
-            .layout_box(text)
-            .map_err(|e| DrawingErrorKind::FontError(Box::new(e)))?,
-    };
+    let ((x0, y0), (x1, y1)) = layout_box(text, style)?;
     let size = ((x1 - x0) as u32, (y1 - y0) as u32);
     CACHE.with_borrow_mut(|cache| cache.sizes.insert(shape, size));
     Ok(size)
@@ -219,23 +211,39 @@ fn anchor<S: BackendTextStyle>(style: &S) -> (u8, u8) {
     (h, v)
 }
 
+/// The embedded font is drawn from glyphs kept between frames; any other
+/// as plotters draws it.
+fn is_ours<S: BackendTextStyle>(style: &S) -> bool {
+    style.family().as_str() == FAMILY
+}
+
+/// A text's box: top-left and bottom-right corners, as plotters gives it.
+type LayoutBox = ((i32, i32), (i32, i32));
+
+/// Plotters' layout box of `text`, from the kept glyphs when they serve.
+fn layout_box<E: std::error::Error + Send + Sync, S: BackendTextStyle>(
+    text: &str,
+    style: &S,
+) -> Result<LayoutBox, DrawingErrorKind<E>> {
+    match is_ours(style)
+        .then(|| glyphs::layout_box(text, style.size()))
+        .flatten()
+    {
+        Some(layout) => Ok(layout),
+        None => style
+            .layout_box(text)
+            .map_err(|e| DrawingErrorKind::FontError(Box::new(e))),
+    }
+}
+
 /// The pixels plotters' default `draw_text` draws for `text` at (0, 0).
 fn rasterise<E: std::error::Error + Send + Sync, S: BackendTextStyle>(
     text: &str,
     style: &S,
 ) -> Result<Vec<Ink>, DrawingErrorKind<E>> {
     let font_error = |e| DrawingErrorKind::FontError(Box::new(e));
-    // The embedded font from glyphs kept between frames; any other as
-    // plotters draws it.
-    let ours = style.family().as_str() == FAMILY;
-    let layout = match ours
-        .then(|| glyphs::layout_box(text, style.size()))
-        .flatten()
-    {
-        Some(layout) => layout,
-        None => style.layout_box(text).map_err(font_error)?,
-    };
-    let ((min_x, min_y), (max_x, max_y)) = layout;
+    let ours = is_ours(style);
+    let ((min_x, min_y), (max_x, max_y)) = layout_box(text, style)?;
     let (width, height) = (max_x - min_x, max_y - min_y);
     let dx = match style.anchor().h_pos {
         HPos::Left => 0,
