@@ -368,16 +368,23 @@ impl<'a> Source<'a> {
         let recording = self.env.recorder.is_some();
         let server = self.server().to_owned();
         let runs = &mut self.runs;
+        let (link, run, holding) = (&self.link, &self.env.relay.address.run, self.hold.is_some());
         let mut made = Vec::new();
-        self.env.shared.update(|s| {
+        // The connection state goes in with the batch, under the same
+        // lock: a drawing of the run's first values must not say
+        // "connecting" (it was set a moment later before, and a snapshot
+        // in between showed both).
+        let shown = self.env.shared.update(|s| {
             let (layout_changed, ids) = runs.build(s, now);
             s.status.relay = Some(runs.status(&server));
+            s.status.connection = shown_connection(link, runs, run, &server, holding);
             if recording {
                 made = record::merged_messages(s, layout_changed, &ids);
             }
+            s.status.connection.clone()
         });
+        self.shown = Some(shown);
         self.published = self.env.shared.finish_batch();
-        self.show_connection();
         (self.env.wake)(NetEvent::Changed);
         if recording {
             self.record(made);
@@ -387,17 +394,13 @@ impl<'a> Source<'a> {
 
     /// Shows the connection state if it changed.
     fn show_connection(&mut self) {
-        let now = connection(
+        let now = shown_connection(
             &self.link,
             &self.runs,
             &self.env.relay.address.run,
             self.server(),
+            self.hold.is_some(),
         );
-        // The run's values are still on their way: not "waiting" yet.
-        let now = match now {
-            Connection::Unreachable { .. } if self.hold.is_some() => Connection::Connecting,
-            other => other,
-        };
         self.show(now);
     }
 
@@ -476,5 +479,20 @@ impl<'a> Source<'a> {
                 .shared
                 .update(|s| s.status.recording = Some(status));
         }
+    }
+}
+
+/// The connection as shown: while the run's first values are still on
+/// their way (`holding`), "connecting", not "waiting for the run".
+fn shown_connection(
+    link: &Link,
+    runs: &RunSet,
+    run: &str,
+    server: &str,
+    holding: bool,
+) -> Connection {
+    match connection(link, runs, run, server) {
+        Connection::Unreachable { .. } if holding => Connection::Connecting,
+        other => other,
     }
 }
