@@ -23,16 +23,16 @@ use crate::compress::{
     shuffle_into, unshuffle, CODEC_LZ4_SHUFFLE, CODEC_NONE, MAX_DECOMPRESSED_BYTES,
 };
 use crate::custom::{check_custom_parts, check_spec_plot_type};
-use crate::frame::{
-    check_shape, le_bytes, ArrayWire, FrameWire, PartRef, U16_NAN, U16_TOP, U8_NAN, U8_TOP,
-};
+use crate::data_header::DataHeader;
+use crate::frame::{check_shape, le_bytes, ArrayWire, FrameWire, U16_NAN, U16_TOP, U8_NAN, U8_TOP};
 use crate::header_decoder::HeaderDecoder;
 use crate::layout::LayoutWire;
 use crate::message::{tag, tag_name, GoodbyeWire, HelloRest, RejectWire, WelcomeRest};
+use crate::put_values::put_values;
 use crate::{
-    Array, ArrayRef, ChannelKind, DType, Frame, FrameRef, Goodbye, GoodbyeCode, Hello, Layout, Lod,
-    Message, Part, ProtocolError, Reject, RejectCode, Welcome, BODY_PREFIX_BYTES,
-    LENGTH_PREFIX_BYTES, MAGIC, MAX_HEADER_BYTES, MAX_NAME_BYTES, MAX_TOKEN_BYTES, VERSION,
+    Array, ChannelKind, DType, Frame, FrameRef, Goodbye, GoodbyeCode, Hello, Layout, Lod, Message,
+    Part, ProtocolError, Reject, RejectCode, Welcome, BODY_PREFIX_BYTES, LENGTH_PREFIX_BYTES,
+    MAGIC, MAX_HEADER_BYTES, MAX_NAME_BYTES, MAX_TOKEN_BYTES, VERSION,
 };
 
 fn encode_config() -> impl Config {
@@ -64,23 +64,42 @@ pub(crate) fn write_frame(
     payload_len: usize,
     payload: impl FnOnce(&mut BytesMut),
 ) -> Result<(), ProtocolError> {
-    write_frame_as(out, msg_tag, header, payload_len, payload, true)
+    write_frame_as(out, msg_tag, header, payload_len, payload, Values::Copied).map(drop)
 }
 
-/// [`write_frame`], or without its payload (`with_payload` false: the
-/// frame's prefix, its length counting the payload that will follow).
+/// What [`write_frame_as`] writes after a frame's header.
+#[derive(Debug, Clone, Copy)]
+enum Values {
+    /// Nothing: the frame's prefix, its length counting the payload that
+    /// will follow.
+    Omitted,
+    /// The payload.
+    Copied,
+    /// The payload, at an address equal to this one modulo [`ALIGN`]: the
+    /// frame may begin up to `ALIGN - 1` bytes after where it was asked to.
+    AlignedTo(usize),
+}
+
+/// `memcpy` (glibc's `rep movsb` on x86) copies 1.3–1.5 times faster
+/// when source and destination are equally aligned to 32 bytes (8 000
+/// bytes on this project's AMD EPYC: 92–103 ns aligned, 128–158 not).
+const ALIGN: usize = 64;
+
+/// [`write_frame`], with its values as `values` says; returns where the
+/// frame begins, counted from what `out` held (0 unless aligned).
 fn write_frame_as(
     out: &mut BytesMut,
     msg_tag: u8,
     header: impl FnOnce(&mut BytesMut) -> Result<(), ProtocolError>,
     payload_len: usize,
     payload: impl FnOnce(&mut BytesMut),
-    with_payload: bool,
-) -> Result<(), ProtocolError> {
-    let start = out.len();
+    values: Values,
+) -> Result<usize, ProtocolError> {
+    let mut start = out.len();
+    let first = start;
     // One reservation for everything but an unusually large header, so the
     // payload is copied exactly once.
-    out.reserve(LENGTH_PREFIX_BYTES + BODY_PREFIX_BYTES + 256 + payload_len);
+    out.reserve(LENGTH_PREFIX_BYTES + BODY_PREFIX_BYTES + 256 + ALIGN + payload_len);
     out.put_u32(0);
     out.put_u8(msg_tag);
     out.put_bytes(0, 3);
@@ -101,16 +120,28 @@ fn write_frame_as(
         });
     }
     let pad = payload_offset(header_len) - BODY_PREFIX_BYTES - header_len;
-    let written = if with_payload { payload_len } else { 0 };
-    out.reserve(pad + written);
+    let written = match values {
+        Values::Omitted => 0,
+        Values::Copied | Values::AlignedTo(_) => payload_len,
+    };
+    out.reserve(pad + ALIGN + written);
     out.put_bytes(0, pad);
+    if let Values::AlignedTo(source) = values {
+        // The prefix moves forward until the values' place is aligned as
+        // their source is (within the reservation: the buffer stays put).
+        let lead = source.wrapping_sub(out.as_ptr() as usize + out.len()) % ALIGN;
+        let prefix = out.len() - start;
+        out.put_bytes(0, lead);
+        out.copy_within(start..start + prefix, start + lead);
+        start += lead;
+    }
     let payload_start = out.len();
     payload(out);
     debug_assert_eq!(out.len() - payload_start, written);
     let body_len = out.len() + (payload_len - written) - start - LENGTH_PREFIX_BYTES;
     let (Ok(body_len), Ok(header_len)) = (u32::try_from(body_len), u32::try_from(header_len))
     else {
-        out.truncate(start);
+        out.truncate(first);
         return Err(ProtocolError::Encode {
             what: tag_name(msg_tag),
             reason: format!("body of {body_len} bytes does not fit a u32 length prefix"),
@@ -118,7 +149,7 @@ fn write_frame_as(
     };
     out[start..start + 4].copy_from_slice(&body_len.to_be_bytes());
     out[start + 8..start + 12].copy_from_slice(&header_len.to_le_bytes());
-    Ok(())
+    Ok(start - first)
 }
 
 fn put_bincode<T: Serialize>(
@@ -132,69 +163,6 @@ fn put_bincode<T: Serialize>(
             what,
             reason: err.to_string(),
         })
-}
-
-/// As [`put_bincode`], encoded on the stack and copied in one piece: the
-/// byte-at-a-time writes of an encoder into `BytesMut` cost as much as
-/// the payload's copy for a small publish. A header too large for the
-/// stack buffer takes the general path.
-fn put_bincode_fast<T: Serialize>(
-    out: &mut BytesMut,
-    what: &'static str,
-    value: &T,
-) -> Result<(), ProtocolError> {
-    let mut stack = [0u8; 512];
-    match bincode::serde::encode_into_slice(value, &mut stack, encode_config()) {
-        Ok(n) => {
-            out.put_slice(&stack[..n]);
-            Ok(())
-        }
-        Err(_) => put_bincode(out, what, value),
-    }
-}
-
-/// The data header as [`FrameWire`] encodes it, borrowing the parts.
-#[derive(Serialize)]
-struct FrameWireRef<'a> {
-    channel: u32,
-    seq: u64,
-    timestamp_us: u64,
-    kind: u8,
-    nx: u32,
-    ny: u32,
-    range: Option<(f64, f64)>,
-    parts: PartsRef<'a>,
-    lod: Option<&'a crate::Lod>,
-    codec: u8,
-    raw_len: u64,
-}
-
-/// The part descriptors as [`crate::frame::PartWire`]s encode them, without building
-/// them.
-struct PartsRef<'a>(&'a [PartRef<'a>]);
-
-impl Serialize for PartsRef<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let desc = |a: &ArrayRef<'_>| ArrayWire {
-            dtype: a.dtype() as u8,
-            len: a.len() as u64,
-        };
-        s.collect_seq(self.0.iter().map(|p| PartWireRef {
-            name: p.name,
-            first_index: p.first_index,
-            x: p.x.as_ref().map(desc),
-            y: desc(&p.y),
-        }))
-    }
-}
-
-/// [`crate::frame::PartWire`], borrowed.
-#[derive(Serialize)]
-struct PartWireRef<'a> {
-    name: &'a str,
-    first_index: u64,
-    x: Option<ArrayWire>,
-    y: ArrayWire,
 }
 
 fn check_len(what: &'static str, text: &str, max: usize) -> Result<(), ProtocolError> {
@@ -313,7 +281,26 @@ pub fn encode_into(msg: &Message, out: &mut BytesMut) -> Result<(), ProtocolErro
 /// channel kind (see [`crate::frame`]), [`ProtocolError::Encode`] when the
 /// frame is too large for the length prefix.
 pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), ProtocolError> {
-    encode_data_with(frame, out, true)
+    encode_data_with(frame, out, Values::Copied).map(drop)
+}
+
+/// As [`encode_data`], with the values placed at the address of the
+/// frame's first array modulo 64, where `memcpy` copies fastest, for a
+/// buffer that holds one frame: the frame begins the returned number of
+/// bytes (under 64) after what `out` held, and the bytes before it are
+/// not part of it (`Bytes::advance` past them).
+///
+/// # Errors
+/// As [`encode_data`].
+pub fn encode_data_aligned(
+    frame: &FrameRef<'_>,
+    out: &mut BytesMut,
+) -> Result<usize, ProtocolError> {
+    let source = frame
+        .parts
+        .first()
+        .map_or(0, |p| p.x.unwrap_or(p.y).address());
+    encode_data_with(frame, out, Values::AlignedTo(source))
 }
 
 /// The data frame [`encode_data`] writes for `frame`, up to where its
@@ -325,14 +312,14 @@ pub fn encode_data(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), Proto
 /// # Errors
 /// As [`encode_data`].
 pub fn encode_data_prefix(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<(), ProtocolError> {
-    encode_data_with(frame, out, false)
+    encode_data_with(frame, out, Values::Omitted).map(drop)
 }
 
 fn encode_data_with(
     frame: &FrameRef<'_>,
     out: &mut BytesMut,
-    with_values: bool,
-) -> Result<(), ProtocolError> {
+    values: Values,
+) -> Result<usize, ProtocolError> {
     check_shape(
         frame.kind,
         frame.nx,
@@ -353,9 +340,10 @@ fn encode_data_with(
         .iter()
         .map(|p| p.x.map_or(0, |x| x.byte_len()) + p.y.byte_len())
         .sum();
-    // Borrowed: the header of a small publish costs no allocation (the
-    // bytes are those of `FrameWire`, which decoders read).
-    let wire = FrameWireRef {
+    // Borrowed and written by hand: the header of a small publish costs no
+    // allocation and no serializer (the bytes are those of `FrameWire`,
+    // which decoders read).
+    let header = DataHeader {
         channel: frame.channel,
         seq: frame.seq,
         timestamp_us: frame.timestamp_us,
@@ -363,7 +351,7 @@ fn encode_data_with(
         nx: frame.nx,
         ny: frame.ny,
         range: frame.range,
-        parts: PartsRef(frame.parts),
+        parts: frame.parts,
         lod: frame.lod,
         codec: CODEC_NONE,
         raw_len: payload_len as u64,
@@ -371,20 +359,20 @@ fn encode_data_with(
     write_frame_as(
         out,
         tag::DATA,
-        |o| put_bincode_fast(o, "data", &wire),
+        |o| header.put(o, |o, lod| put_bincode(o, "data", lod)),
         payload_len,
         |o| {
-            if !with_values {
+            if let Values::Omitted = values {
                 return;
             }
             for p in frame.parts {
                 if let Some(x) = p.x {
-                    o.put_slice(&le_bytes(x));
+                    put_values(o, &le_bytes(x));
                 }
-                o.put_slice(&le_bytes(p.y));
+                put_values(o, &le_bytes(p.y));
             }
         },
-        with_values,
+        values,
     )
 }
 

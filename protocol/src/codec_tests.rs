@@ -9,8 +9,8 @@ use tokio_util::codec::Decoder;
 use super::*;
 use crate::frame::PartWire;
 use crate::{
-    BatchEnd, ChannelSpec, GridCell, GridWindow, Part, PartRef, Ping, Pong, Ready, Scale, View,
-    HANDSHAKE_MAX_FRAME_BYTES,
+    ArrayRef, BatchEnd, ChannelSpec, GridCell, GridWindow, Part, PartRef, Ping, Pong, Ready, Scale,
+    View, HANDSHAKE_MAX_FRAME_BYTES,
 };
 
 /// Encodes, splits with the codec, decodes.
@@ -1077,5 +1077,44 @@ fn heatmap_codes_of_16_and_8_bits_decode_to_f32_over_the_range() {
             data_round_trip(&no_range).is_err(),
             "{bits}-bit without range refused"
         );
+    }
+}
+
+#[test]
+fn an_aligned_frame_is_the_same_frame_with_its_values_aligned_as_their_source() {
+    let ys: Vec<f64> = (0..600).map(|i| f64::from(i) * 0.5).collect();
+    let xs: Vec<f64> = (0..590).map(f64::from).collect();
+    for skip in 0..8 {
+        for with_x in [false, true] {
+            let y = &ys[skip..skip + 590];
+            let parts = [PartRef {
+                name: "trace",
+                first_index: 0,
+                x: with_x.then_some(ArrayRef::F64(&xs)),
+                y: ArrayRef::F64(y),
+            }];
+            let frame = FrameRef::new(3, 1000 + skip as u64, 77, ChannelKind::Line, &parts);
+            let mut plain = BytesMut::new();
+            encode_data(&frame, &mut plain).unwrap();
+            for held in [0usize, 5] {
+                let mut out = BytesMut::new();
+                out.put_bytes(0xAB, held);
+                let lead = encode_data_aligned(&frame, &mut out).unwrap();
+                assert!(lead < 64, "lead {lead}");
+                assert!(out[..held].iter().all(|&b| b == 0xAB));
+                let ours = out.freeze().slice(held + lead..);
+                assert_eq!(ours, plain.as_ref(), "skip {skip} x {with_x} held {held}");
+                let Message::Data(f) = decode(ours.slice(4..)).unwrap() else {
+                    panic!("not a data frame")
+                };
+                let first = f.parts[0].x.as_ref().unwrap_or(&f.parts[0].y);
+                let source = if with_x { xs.as_ptr() } else { y.as_ptr() } as usize;
+                assert_eq!(
+                    (first.le_bytes().as_ptr() as usize).wrapping_sub(source) % 64,
+                    0,
+                    "skip {skip} x {with_x} held {held}"
+                );
+            }
+        }
     }
 }

@@ -98,6 +98,16 @@ pub enum ArrayRef<'a> {
 }
 
 impl ArrayRef<'_> {
+    /// Where the elements lie in memory.
+    pub(crate) fn address(&self) -> usize {
+        match self {
+            ArrayRef::F64(v) => v.as_ptr() as usize,
+            ArrayRef::F32(v) => v.as_ptr() as usize,
+            ArrayRef::U16(v) => v.as_ptr() as usize,
+            ArrayRef::U8(v) | ArrayRef::Le(_, v) => v.as_ptr() as usize,
+        }
+    }
+
     /// Element type.
     pub fn dtype(&self) -> DType {
         match self {

@@ -20,10 +20,13 @@
 //!
 //! Layout:
 //! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`] (and
-//!   [`encode_data_prefix`] for values already in place), [`decode`],
+//!   [`encode_data_prefix`] for values already in place,
+//!   [`encode_data_aligned`] for values copied fastest), [`decode`],
 //!   [`decode_on`];
 //!   `header_decoder`: how headers are read, each container bounded by
-//!   the header's bytes;
+//!   the header's bytes; `data_header`: the data header written field by
+//!   field for the publish path; `put_values`: the values copied in,
+//!   around `memcpy`'s page-aliasing slow case;
 //! - [`message`]: the [`Message`] enum and the control messages;
 //! - [`layout`]: the figure [`Layout`] and [`ChannelSpec`];
 //!   [`layout_encoder`]: a layout encoded one channel at a time
@@ -55,6 +58,7 @@ pub mod codec;
 pub mod colormap;
 pub mod compress;
 pub mod custom;
+mod data_header;
 pub mod error;
 pub mod frame;
 mod header_decoder;
@@ -64,6 +68,7 @@ pub mod limits;
 pub mod lod;
 pub mod message;
 pub mod one_way_delays;
+mod put_values;
 pub mod recording;
 pub mod relay;
 mod shuffle;
@@ -73,8 +78,8 @@ pub mod windowed;
 pub use chunked::{ChunkedSeries, CHUNK_POINTS};
 pub use clock::{ClockEstimator, ClockSample, ImpossibleSample};
 pub use codec::{
-    compress_data, decode, decode_on, encode, encode_data, encode_data_prefix, encode_into,
-    FrameCodec,
+    compress_data, decode, decode_on, encode, encode_data, encode_data_aligned, encode_data_prefix,
+    encode_into, FrameCodec,
 };
 pub use colormap::{Colormap, UnknownColormap};
 pub use compress::{CODECS_LZ4_SHUFFLE, CODECS_U8_CODES, CODEC_LZ4_SHUFFLE, CODEC_NONE};

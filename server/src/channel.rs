@@ -11,10 +11,10 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use plotcast_protocol::{
-    colormap, encode_data, ArrayRef, ChannelKind, ChannelOptions, ChannelSpec, Colormap, FrameRef,
-    GridCell, PartRef, ProtocolError, Scale, UnknownColormap, MAX_NAME_BYTES,
+    colormap, encode_data_aligned, ArrayRef, ChannelKind, ChannelOptions, ChannelSpec, Colormap,
+    FrameRef, GridCell, PartRef, ProtocolError, Scale, UnknownColormap, MAX_NAME_BYTES,
 };
 
 use plotcast_protocol::util::{lock, unix_now_us};
@@ -353,21 +353,23 @@ impl Handle {
                 range,
                 ..FrameRef::new(ch.id, seq, timestamp_us, ch.kind, parts)
             };
-            encode_data(&frame, out)
+            encode_data_aligned(&frame, out)
         });
-        if let Some((seq, buf)) = encoded {
-            self.stored(seq, buf.freeze());
+        if let Some((seq, buf, lead)) = encoded {
+            let mut frame = buf.freeze();
+            frame.advance(lead);
+            self.stored(seq, frame);
         }
     }
 
     /// The next frame, `encode`d (given its sequence number and time) into
     /// `buf`, with the sequence number it now holds; `None` (counted as
     /// invalid) when it does not encode.
-    pub(crate) fn claim(
+    pub(crate) fn claim<R>(
         &self,
         mut buf: BytesMut,
-        encode: impl Fn(u64, u64, &mut BytesMut) -> Result<(), ProtocolError>,
-    ) -> Option<(u64, BytesMut)> {
+        encode: impl Fn(u64, u64, &mut BytesMut) -> Result<R, ProtocolError>,
+    ) -> Option<(u64, BytesMut, R)> {
         let ch = &self.channel;
         let timestamp_us = unix_now_us();
         // The sequence number is taken only once the frame has encoded (a
@@ -377,16 +379,19 @@ impl Handle {
         // encoded again with the next number.
         loop {
             let seq = ch.seq.load(Ordering::Acquire) + 1;
-            if let Err(err) = encode(seq, timestamp_us, &mut buf) {
-                ch.return_buffer(buf);
-                self.invalid(&err.to_string());
-                return None;
-            }
+            let encoded = match encode(seq, timestamp_us, &mut buf) {
+                Ok(encoded) => encoded,
+                Err(err) => {
+                    ch.return_buffer(buf);
+                    self.invalid(&err.to_string());
+                    return None;
+                }
+            };
             let claimed =
                 ch.seq
                     .compare_exchange(seq - 1, seq, Ordering::AcqRel, Ordering::Acquire);
             if claimed.is_ok() {
-                return Some((seq, buf));
+                return Some((seq, buf, encoded));
             }
             buf.clear();
         }

@@ -102,7 +102,7 @@ impl FrameBuffer {
                 encode_data_prefix(&frame, out)
             },
         );
-        let Some((seq, prefix)) = prefix else {
+        let Some((seq, prefix, ())) = prefix else {
             return Published(Lent::new(buf, pool));
         };
         let room = PREFIX_SLOTS * 8;
