@@ -315,11 +315,38 @@ pub fn encode_data_prefix(frame: &FrameRef<'_>, out: &mut BytesMut) -> Result<()
     encode_data_with(frame, out, Values::Omitted).map(drop)
 }
 
-fn encode_data_with(
-    frame: &FrameRef<'_>,
-    out: &mut BytesMut,
-    values: Values,
-) -> Result<usize, ProtocolError> {
+/// Whether [`encode_data`] encodes `frame`: when this is `Ok`, encoding
+/// it cannot fail (whatever its sequence number and time), so a caller
+/// may clear a buffer that holds something it would otherwise keep.
+///
+/// # Errors
+/// What [`encode_data`] would return.
+pub fn check_data(frame: &FrameRef<'_>) -> Result<(), ProtocolError> {
+    let payload_len = checked_payload_len(frame)?;
+    let lod_len = match frame.lod {
+        Some(lod) => header_bytes("data", lod)?.len(),
+        None => 0,
+    };
+    let header = data_header(frame, payload_len).bound() + lod_len;
+    if header > MAX_HEADER_BYTES {
+        return Err(ProtocolError::HeaderTooLarge {
+            what: "data",
+            len: header as u64,
+            max: MAX_HEADER_BYTES as u64,
+        });
+    }
+    let body_len = payload_offset(header) + payload_len;
+    if u32::try_from(body_len).is_err() {
+        return Err(ProtocolError::Encode {
+            what: "data",
+            reason: format!("body of {body_len} bytes does not fit a u32 length prefix"),
+        });
+    }
+    Ok(())
+}
+
+/// The shape and name rules of a data frame; its values' bytes.
+fn checked_payload_len(frame: &FrameRef<'_>) -> Result<usize, ProtocolError> {
     check_shape(
         frame.kind,
         frame.nx,
@@ -335,15 +362,18 @@ fn encode_data_with(
     for p in frame.parts {
         check_len("series name", p.name, MAX_NAME_BYTES)?;
     }
-    let payload_len: usize = frame
+    Ok(frame
         .parts
         .iter()
         .map(|p| p.x.map_or(0, |x| x.byte_len()) + p.y.byte_len())
-        .sum();
-    // Borrowed and written by hand: the header of a small publish costs no
-    // allocation and no serializer (the bytes are those of `FrameWire`,
-    // which decoders read).
-    let header = DataHeader {
+        .sum())
+}
+
+/// Borrowed and written by hand: the header of a small publish costs no
+/// allocation and no serializer (the bytes are those of `FrameWire`,
+/// which decoders read).
+fn data_header<'a>(frame: &FrameRef<'a>, payload_len: usize) -> DataHeader<'a> {
+    DataHeader {
         channel: frame.channel,
         seq: frame.seq,
         timestamp_us: frame.timestamp_us,
@@ -355,7 +385,16 @@ fn encode_data_with(
         lod: frame.lod,
         codec: CODEC_NONE,
         raw_len: payload_len as u64,
-    };
+    }
+}
+
+fn encode_data_with(
+    frame: &FrameRef<'_>,
+    out: &mut BytesMut,
+    values: Values,
+) -> Result<usize, ProtocolError> {
+    let payload_len = checked_payload_len(frame)?;
+    let header = data_header(frame, payload_len);
     write_frame_as(
         out,
         tag::DATA,

@@ -326,7 +326,82 @@ fn shape_violations_are_refused_on_encode() {
             "{kind:?}: {err}"
         );
         assert!(out.is_empty(), "nothing written on error");
+        // Known beforehand too.
+        assert!(matches!(
+            check_data(&fr),
+            Err(ProtocolError::Invalid { .. })
+        ));
     }
+}
+
+#[test]
+fn a_frame_checked_beforehand_encodes() {
+    let ys: &'static [f64] = Box::leak(
+        (0..64)
+            .map(f64::from)
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
+    let long = "n".repeat(MAX_NAME_BYTES + 1);
+    let one = |ys: &'static [f64]| PartRef {
+        name: "",
+        first_index: 0,
+        x: None,
+        y: ArrayRef::F64(ys),
+    };
+    // About 46 header bytes each: more than a header may hold.
+    let many: Vec<PartRef<'_>> = (0..(MAX_HEADER_BYTES / 40))
+        .map(|_| PartRef {
+            name: &long[..MAX_NAME_BYTES.min(40)],
+            first_index: 0,
+            x: None,
+            y: ArrayRef::F64(&ys[..1]),
+        })
+        .collect();
+    let cases: Vec<(ChannelKind, u32, u32, Vec<PartRef<'_>>)> = vec![
+        (ChannelKind::Line, 0, 0, vec![one(ys)]),
+        (ChannelKind::Heatmap, 8, 8, vec![one(ys)]),
+        (
+            ChannelKind::Line,
+            0,
+            0,
+            vec![PartRef {
+                name: &long,
+                first_index: 0,
+                x: None,
+                y: ArrayRef::F64(ys),
+            }],
+        ),
+        (ChannelKind::Line, 0, 0, many),
+    ];
+    for (kind, nx, ny, parts) in &cases {
+        let fr = FrameRef {
+            nx: *nx,
+            ny: *ny,
+            ..FrameRef::new(0, u64::MAX, u64::MAX, *kind, parts)
+        };
+        let checked = check_data(&fr);
+        let encoded = encode_data(&fr, &mut BytesMut::new());
+        // When the check passes, the encoding does; a refusal may be
+        // cautious (the header's bound) but never wrong the other way.
+        if checked.is_ok() {
+            assert!(encoded.is_ok(), "{kind:?} {} parts", parts.len());
+        }
+        if let Err(err) = encoded {
+            assert!(checked.is_err(), "{kind:?}: {err}");
+        }
+    }
+    assert!(check_data(&FrameRef::new(0, 1, 1, ChannelKind::Line, &cases[0].3)).is_ok());
+    assert!(check_data(&FrameRef::new(0, 1, 1, ChannelKind::Line, &cases[2].3)).is_err());
+    let too_many = FrameRef::new(0, 1, 1, ChannelKind::Line, &cases[3].3);
+    assert!(matches!(
+        encode_data(&too_many, &mut BytesMut::new()),
+        Err(ProtocolError::HeaderTooLarge { .. })
+    ));
+    assert!(matches!(
+        check_data(&too_many),
+        Err(ProtocolError::HeaderTooLarge { .. })
+    ));
 }
 
 #[test]

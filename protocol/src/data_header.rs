@@ -85,7 +85,7 @@ impl DataHeader<'_> {
     }
 
     /// At most the bytes [`Self::put`] writes, but for the `lod`.
-    fn bound(&self) -> usize {
+    pub(crate) fn bound(&self) -> usize {
         const VARINT: usize = 9;
         let parts: usize = self
             .parts

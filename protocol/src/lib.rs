@@ -21,7 +21,8 @@
 //! Layout:
 //! - [`codec`]: framing ([`FrameCodec`]), [`encode`], [`encode_data`] (and
 //!   [`encode_data_prefix`] for values already in place,
-//!   [`encode_data_aligned`] for values copied fastest), [`decode`],
+//!   [`encode_data_aligned`] for values copied fastest, [`check_data`]
+//!   to know beforehand that a frame encodes), [`decode`],
 //!   [`decode_on`];
 //!   `header_decoder`: how headers are read, each container bounded by
 //!   the header's bytes; `data_header`: the data header written field by
@@ -78,8 +79,8 @@ pub mod windowed;
 pub use chunked::{ChunkedSeries, CHUNK_POINTS};
 pub use clock::{ClockEstimator, ClockSample, ImpossibleSample};
 pub use codec::{
-    compress_data, decode, decode_on, encode, encode_data, encode_data_aligned, encode_data_prefix,
-    encode_into, FrameCodec,
+    check_data, compress_data, decode, decode_on, encode, encode_data, encode_data_aligned,
+    encode_data_prefix, encode_into, FrameCodec,
 };
 pub use colormap::{Colormap, UnknownColormap};
 pub use compress::{CODECS_LZ4_SHUFFLE, CODECS_U8_CODES, CODEC_LZ4_SHUFFLE, CODEC_NONE};

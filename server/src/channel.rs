@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
 use plotcast_protocol::{
-    colormap, encode_data_aligned, ArrayRef, ChannelKind, ChannelOptions, ChannelSpec, Colormap,
-    FrameRef, GridCell, PartRef, ProtocolError, Scale, UnknownColormap, MAX_NAME_BYTES,
+    check_data, colormap, encode_data_aligned, ArrayRef, ChannelKind, ChannelOptions, ChannelSpec,
+    Colormap, FrameRef, GridCell, PartRef, ProtocolError, Scale, UnknownColormap, MAX_NAME_BYTES,
 };
 
 use plotcast_protocol::util::{lock, unix_now_us};
@@ -330,6 +330,11 @@ pub(crate) struct Handle {
     pub(crate) channel: Arc<Channel>,
 }
 
+/// Frames from this size are written over the channel's newest one when
+/// they can be (smaller ones alternate between two buffers that stay in
+/// cache anyway).
+const IN_PLACE_BYTES: usize = 64 * 1024;
+
 impl Handle {
     pub(crate) fn publish(
         &self,
@@ -346,14 +351,28 @@ impl Handle {
             self.invalid(&format!("grid {nx}x{ny} is too large"));
             return;
         };
-        let encoded = self.claim(ch.take_buffer(), |seq, timestamp_us, out| {
-            let frame = FrameRef {
-                nx,
-                ny,
-                range,
-                ..FrameRef::new(ch.id, seq, timestamp_us, ch.kind, parts)
-            };
-            encode_data_aligned(&frame, out)
+        let frame = |seq, timestamp_us| FrameRef {
+            nx,
+            ny,
+            range,
+            ..FrameRef::new(ch.id, seq, timestamp_us, ch.kind, parts)
+        };
+        let bytes: usize = parts
+            .iter()
+            .map(|p| p.x.map_or(0, |x| x.byte_len()) + p.y.byte_len())
+            .sum();
+        // A large frame is written over the newest one when nobody holds
+        // that (its bytes are in cache), once it is sure to encode.
+        let buf = if bytes >= IN_PLACE_BYTES
+            && !self.hub.relayed.load(Ordering::Relaxed)
+            && check_data(&frame(0, 0)).is_ok()
+        {
+            ch.take_newest_buffer()
+        } else {
+            ch.take_buffer()
+        };
+        let encoded = self.claim(buf, |seq, timestamp_us, out| {
+            encode_data_aligned(&frame(seq, timestamp_us), out)
         });
         if let Some((seq, buf, lead)) = encoded {
             let mut frame = buf.freeze();

@@ -120,6 +120,8 @@ fn start_relay(
     hub: &Arc<Hub>,
     cancel: &CancellationToken,
 ) {
+    hub.relayed
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     tracker.spawn(crate::relay::run(
         cfg,
         shared,
