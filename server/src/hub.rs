@@ -503,15 +503,19 @@ impl Hub {
 mod tests {
     use super::*;
 
-    #[test]
-    fn unshared_frames_are_recycled_and_newer_values_win() {
-        let hub = Hub::new("t".into(), 0, 1, 10, None);
-        let ch = hub
+    /// A line channel of a hub of its own.
+    fn line_channel() -> Arc<Channel> {
+        Hub::new("t".into(), 0, 1, 10, None)
             .channel(
                 ChannelSpec::new(0, "c", ChannelKind::Line),
                 HeatmapReduce::default(),
             )
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn unshared_frames_are_recycled_and_newer_values_win() {
+        let ch = line_channel();
         let mut buf = ch.take_buffer();
         buf.extend_from_slice(&[1; 64]);
         ch.store_frame(2, buf.freeze());
@@ -532,13 +536,7 @@ mod tests {
 
     #[test]
     fn the_newest_frame_is_written_over_only_when_nobody_holds_it() {
-        let hub = Hub::new("t".into(), 0, 1, 10, None);
-        let ch = hub
-            .channel(
-                ChannelSpec::new(0, "c", ChannelKind::Line),
-                HeatmapReduce::default(),
-            )
-            .unwrap();
+        let ch = line_channel();
         let mut buf = ch.take_newest_buffer();
         buf.extend_from_slice(&[7; 4096]);
         let frame = buf.freeze();
