@@ -24,6 +24,11 @@ pub(crate) struct Cursors {
     pub(crate) layout_channels: usize,
     /// Last sequence number sent, per snapshot channel (0: none yet).
     seq: Vec<u64>,
+    /// Each channel's last sequence number when the viewer connected:
+    /// frames after it that the viewer never got count as skipped, even
+    /// before it was sent one (the first may come when its newest frame
+    /// is being written over, and the viewer gets the next).
+    joined: Vec<u64>,
     /// Series positions, per append channel.
     series: Vec<Option<Cursor>>,
     /// The view version each channel was last sent for (0: no view).
@@ -34,6 +39,18 @@ pub(crate) struct Cursors {
 }
 
 impl Cursors {
+    /// A viewer connecting now: it has been sent nothing.
+    pub(crate) fn joining(hub: &Hub) -> Self {
+        Self {
+            joined: hub
+                .channels()
+                .iter()
+                .map(|c| c.seq.load(Ordering::Acquire))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
     /// When the next exact refresh of a coded heatmap is due, if any.
     pub(crate) fn refresh_due(&self) -> Option<Instant> {
         self.coded_since.iter().flatten().min().map(|&t| t + STILL)
@@ -215,9 +232,11 @@ pub(crate) fn collect(
                     let refresh =
                         !fresh && cur.coded_since[i].is_some_and(|t| instant >= t + STILL);
                     if fresh || refresh {
-                        if last > 0 && seq > last {
-                            batch.skipped += seq - last - 1;
-                        }
+                        let since = match last {
+                            0 => cur.joined.get(i).copied().unwrap_or(0),
+                            last => last,
+                        };
+                        batch.skipped += seq.saturating_sub(since + 1);
                         let precision =
                             link.precision(heatmap, view.as_ref(), refresh, frame.len());
                         let coded = heatmap
@@ -388,5 +407,54 @@ mod tests {
             unacked.precision(true, Some(&plot), false, field),
             Precision::Auto
         );
+    }
+
+    #[test]
+    fn frames_published_after_joining_and_never_sent_count_as_skipped() {
+        use crate::reduce::HeatmapReduce;
+        use plotcast_protocol::ChannelSpec;
+
+        let hub = Hub::new("t".into(), 0, 1, 10, None);
+        let before = Cursors::joining(&hub);
+        let ch = hub
+            .channel(
+                ChannelSpec::new(0, "c", ChannelKind::Line),
+                HeatmapReduce::default(),
+            )
+            .expect("a channel of a new hub");
+        let publish = |seq: u64| {
+            ch.seq.store(seq, Ordering::Release);
+            ch.store_frame(seq, Bytes::from(vec![0u8; 8]));
+        };
+        let collect = |cur: &mut Cursors| {
+            let batch = collect(&hub, cur, &HashMap::new(), &link(None, false));
+            let sent: Vec<u64> = batch
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    Item::Snapshot { seq, .. } => Some(*seq),
+                    _ => None,
+                })
+                .collect();
+            (sent, batch.skipped)
+        };
+        publish(1);
+        let (mut before, mut at_one) = (before, Cursors::joining(&hub));
+        publish(2);
+        publish(3);
+        let mut after = Cursors::joining(&hub);
+        // Joined before the channel existed: frames 1 and 2 were never
+        // sent (say the first was being written over when it collected).
+        assert_eq!(collect(&mut before), (vec![3], 2));
+        // Joined at frame 1 (the channel's value then): only 2 skipped.
+        assert_eq!(collect(&mut at_one), (vec![3], 1));
+        // Joined at frame 3: it gets that one, nothing skipped.
+        assert_eq!(collect(&mut after), (vec![3], 0));
+        // From then on, every frame between two sent ones.
+        publish(4);
+        publish(5);
+        publish(6);
+        assert_eq!(collect(&mut after), (vec![6], 2));
+        assert_eq!(collect(&mut after), (vec![], 0));
     }
 }

@@ -215,7 +215,7 @@ async fn write_loop_inner(
         codec: sh.codec,
     }))?;
     send(wr, welcome, stall, sh, false).await?;
-    let mut cur = Cursors::default();
+    let mut cur = Cursors::joining(hub);
     let (version, layout, count) = hub.layout_frame();
     send(wr, layout, stall, sh, false).await?;
     cur.layout_version = version;
