@@ -361,13 +361,14 @@ impl Handle {
             .iter()
             .map(|p| p.x.map_or(0, |x| x.byte_len()) + p.y.byte_len())
             .sum();
-        // A large frame is written over the newest one when nobody holds
-        // that (its bytes are in cache), once it is sure to encode.
+        // A large frame is written over the newest one (its bytes are in
+        // cache) when nobody holds that and no viewer is connected to look
+        // for it meanwhile, once it is sure to encode.
         let buf = if bytes >= IN_PLACE_BYTES
             && !self.hub.relayed.load(Ordering::Relaxed)
             && check_data(&frame(0, 0)).is_ok()
         {
-            ch.take_newest_buffer()
+            ch.take_newest_buffer(self.hub.watchers.load(Ordering::Relaxed) > 0)
         } else {
             ch.take_buffer()
         };
