@@ -26,7 +26,7 @@
 //! too.
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use plotcast_protocol::MAX_BATCHES_IN_FLIGHT;
 
@@ -35,6 +35,14 @@ const RTT_SAMPLES: usize = 16;
 
 /// Bandwidth samples remembered (one per large batch).
 const RATE_SAMPLES: usize = 9;
+
+/// How long a bandwidth sample counts. Without an age limit the few
+/// large batches of the start (the overview, measured while TCP was still
+/// opening its window) stayed the median for the whole connection when
+/// later batches were all small: at 200 ms they made a 46 kB batch look
+/// 26 ms long and held the window at 10 where 60 Hz needs 14 (47 frames/s
+/// instead of 58, in about half the runs).
+const RATE_WINDOW: Duration = Duration::from_secs(2);
 
 /// Batches smaller than this say nothing about the bandwidth: their time on
 /// the wire is latency, not bytes.
@@ -50,7 +58,8 @@ pub struct FlowControl {
     rtt_us: VecDeque<u64>,
     /// The handshake's round trip: no data was in flight.
     quiet_rtt_us: Option<u64>,
-    rate_bps: VecDeque<f64>,
+    /// Bandwidth samples and when they were taken.
+    rate_bps: VecDeque<(Instant, f64)>,
     /// Smoothed bytes per batch.
     batch_bytes: f64,
 }
@@ -103,21 +112,28 @@ impl FlowControl {
         self.rtt_us.push_back(rtt_us);
     }
 
-    /// A batch of `bytes` ended, its bytes having taken `on_wire` to
-    /// arrive.
-    pub fn batch_end(&mut self, bytes: u64, on_wire: Duration) {
+    /// A batch of `bytes` ended at `now`, its bytes having taken `on_wire`
+    /// to arrive.
+    pub fn batch_end(&mut self, bytes: u64, on_wire: Duration, now: Instant) {
         self.received += 1;
         self.batch_bytes = if self.received == 1 {
             bytes as f64
         } else {
             0.8 * self.batch_bytes + 0.2 * bytes as f64
         };
+        while self
+            .rate_bps
+            .front()
+            .is_some_and(|&(at, _)| now.saturating_duration_since(at) > RATE_WINDOW)
+        {
+            self.rate_bps.pop_front();
+        }
         let secs = on_wire.as_secs_f64();
         if bytes >= MIN_RATE_SAMPLE_BYTES && secs > 1e-4 {
             if self.rate_bps.len() == RATE_SAMPLES {
                 self.rate_bps.pop_front();
             }
-            self.rate_bps.push_back(bytes as f64 / secs);
+            self.rate_bps.push_back((now, bytes as f64 / secs));
         }
     }
 
@@ -131,14 +147,14 @@ impl FlowControl {
             .map(Duration::from_micros)
     }
 
-    /// Measured bandwidth in bytes per second: the median of recent large
-    /// batches (a median, because a batch that arrived partly buffered
-    /// looks faster than the link).
+    /// Measured bandwidth in bytes per second: the median of the large
+    /// batches of the last [`RATE_WINDOW`] (a median, because a batch that
+    /// arrived partly buffered looks faster than the link).
     pub fn bandwidth_bps(&self) -> Option<f64> {
         if self.rate_bps.is_empty() {
             return None;
         }
-        let mut sorted: Vec<f64> = self.rate_bps.iter().copied().collect();
+        let mut sorted: Vec<f64> = self.rate_bps.iter().map(|&(_, rate)| rate).collect();
         sorted.sort_by(f64::total_cmp);
         Some(sorted[sorted.len() / 2])
     }
@@ -210,7 +226,7 @@ mod tests {
         // Drawn batches count only once they arrived.
         assert_eq!(flow.grant(3, FRAME_60HZ), None);
         for _ in 0..3 {
-            flow.batch_end(1000, Duration::from_micros(10));
+            flow.batch_end(1000, Duration::from_micros(10), Instant::now());
         }
         assert_eq!(flow.grant(3, FRAME_60HZ), Some(7));
         // A shorter round trip later never takes back what was asked.
@@ -230,8 +246,9 @@ mod tests {
         let on_wire = Duration::from_secs_f64(batch as f64 / bps);
         let mut flow = FlowControl::new();
         flow.add_round_trip(Duration::from_millis(50));
-        for _ in 0..40u64 {
-            flow.batch_end(batch, on_wire);
+        let start = Instant::now();
+        for i in 0..40u64 {
+            flow.batch_end(batch, on_wire, start + on_wire * i as u32);
             // A pong that waited behind 1.5 batches of data.
             let queued = Duration::from_secs_f64(batch as f64 * 1.5 / bps);
             flow.pong((Duration::from_millis(50) + queued).as_micros() as u64);
@@ -244,5 +261,30 @@ mod tests {
         // An idle link's ping can still bring the round trip down.
         flow.pong(30_000);
         assert_eq!(flow.round_trip(), Some(Duration::from_millis(30)));
+    }
+
+    /// 200 ms round trip, no bandwidth limit: the overview's large batches
+    /// crawl while TCP opens its window, then every batch is small (too
+    /// small to say anything about the bandwidth). Once the start's
+    /// samples are old the window is the round trip's at 60 Hz again.
+    #[test]
+    fn the_starts_slow_batches_do_not_size_the_window_for_good() {
+        let mut flow = FlowControl::new();
+        flow.add_round_trip(Duration::from_millis(201));
+        let start = Instant::now();
+        // Two 80 kB batches at 400 kB/s: 200 ms each.
+        for i in 0..2 {
+            let at = start + Duration::from_millis(200 * (i + 1));
+            flow.batch_end(80_000, Duration::from_millis(200), at);
+        }
+        // Batches of 46 kB at 48 a second: T = 115 ms by the start's rate.
+        let small = |flow: &mut FlowControl, at| {
+            flow.batch_end(46_000, Duration::from_millis(2), at);
+        };
+        small(&mut flow, start + Duration::from_millis(500));
+        assert!(flow.window(FRAME_60HZ) < 5, "sized by the start's rate");
+        small(&mut flow, start + Duration::from_millis(2500));
+        assert_eq!(flow.bandwidth_bps(), None, "the start's samples are old");
+        assert_eq!(flow.window(FRAME_60HZ), 14);
     }
 }

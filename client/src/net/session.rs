@@ -501,7 +501,8 @@ impl<'s, 'a> Session<'s, 'a> {
             .first_since_mark()
             .map_or(Duration::ZERO, |t| t.elapsed());
         reader.mark();
-        self.flow.batch_end(self.batch_bytes, on_wire);
+        self.flow
+            .batch_end(self.batch_bytes, on_wire, Instant::now());
         self.batch_bytes = 0;
         let window = self.flow.window(self.link.shared.draw_period());
         let skipped = end.skipped;
