@@ -47,6 +47,10 @@ pub struct Script {
     pub early_pongs: Vec<Pong>,
     /// A protocol violation to commit while answering `Ready`.
     pub breach: Option<Breach>,
+    /// Write each answer after the first batch in two parts, as a slow
+    /// link delivers it: its first data frame, then the rest once the
+    /// viewer acknowledged that frame's bytes (or after 5 s).
+    pub first_frame_then_wait: bool,
 }
 
 /// What a server may not do after the handshake (a viewer closes the
@@ -87,6 +91,7 @@ impl Script {
             welcome_codec: 0,
             early_pongs: Vec::new(),
             breach: None,
+            first_frame_then_wait: false,
         }
     }
 }

@@ -52,6 +52,9 @@ pub struct Seen {
     pub pongs: AtomicU64,
     /// `Goodbye` messages received.
     pub goodbyes: AtomicU64,
+    /// With [`Script::first_frame_then_wait`]: answers whose first frame
+    /// the viewer acknowledged before the rest was written.
+    pub first_frames_acked: AtomicU64,
 }
 
 /// A fake server on its own thread and runtime.
@@ -185,8 +188,23 @@ impl Drop for FakeServer {
     }
 }
 
-async fn send(stream: &mut tokio::net::tcp::OwnedWriteHalf, msg: &Message) -> std::io::Result<()> {
-    stream.write_all(&message_bytes(msg)?).await
+/// The connection's writing half, counting the bytes written (what the
+/// viewer's acknowledgements count).
+struct Out {
+    write: tokio::net::tcp::OwnedWriteHalf,
+    bytes: u64,
+}
+
+impl Out {
+    async fn all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write.write_all(bytes).await?;
+        self.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    async fn send(&mut self, msg: &Message) -> std::io::Result<()> {
+        self.all(&message_bytes(msg)?).await
+    }
 }
 
 fn message_bytes(msg: &Message) -> std::io::Result<bytes::Bytes> {
@@ -207,6 +225,43 @@ fn data_bytes(
         .ok_or_else(|| std::io::Error::other("the script's frames do not compress"))
 }
 
+/// Reads the viewer's messages until an `Ack` of `bytes` comes (true) or
+/// 5 s passed (false); readies, pongs and views are counted as the main
+/// loop counts them, pings left unanswered.
+async fn acked(
+    frames: &mut FramedRead<tokio::net::tcp::OwnedReadHalf, FrameCodec>,
+    bytes: u64,
+    seen: &Seen,
+) -> std::io::Result<bool> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let next = tokio::select! {
+            () = tokio::time::sleep_until(deadline) => return Ok(false),
+            next = frames.next() => next,
+        };
+        let Some(Ok(body)) = next else {
+            return Ok(false);
+        };
+        match decode(body).map_err(std::io::Error::other)? {
+            Message::Ack(ack) if ack.received_bytes >= bytes => return Ok(true),
+            // Cumulative: the next one, after this batch, covers it.
+            Message::Ready(ready) => {
+                seen.readies.fetch_add(1, Ordering::SeqCst);
+                seen.max_granted.fetch_max(ready.batch, Ordering::SeqCst);
+            }
+            Message::Pong(_) => {
+                seen.pongs.fetch_add(1, Ordering::SeqCst);
+            }
+            Message::View(view) => seen
+                .views
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(view),
+            _ => {}
+        }
+    }
+}
+
 async fn serve(
     stream: TcpStream,
     script: &Script,
@@ -214,7 +269,8 @@ async fn serve(
     cancel: &CancellationToken,
 ) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
-    let (read, mut write) = stream.into_split();
+    let (read, write) = stream.into_split();
+    let mut out = Out { write, bytes: 0 };
     let mut frames = FramedRead::new(read, FrameCodec::new(CONTROL_MAX_FRAME_BYTES));
     let bad = |what: &str| std::io::Error::other(what.to_owned());
     let hello = match frames.next().await {
@@ -229,8 +285,8 @@ async fn serve(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push((hello.token, hello.peer_name));
     if let Some(reject) = &script.reject {
-        send(&mut write, &Message::Reject(reject.clone())).await?;
-        return write.shutdown().await;
+        out.send(&Message::Reject(reject.clone())).await?;
+        return out.write.shutdown().await;
     }
     let welcome = Welcome {
         version: VERSION,
@@ -240,13 +296,13 @@ async fn serve(
         heartbeat_timeout_ms: script.heartbeat_timeout_ms,
         codec: script.welcome_codec,
     };
-    send(&mut write, &Message::Welcome(welcome)).await?;
-    send(&mut write, &Message::Layout(script.layout.clone())).await?;
+    out.send(&Message::Welcome(welcome)).await?;
+    out.send(&Message::Layout(script.layout.clone())).await?;
     if script.heartbeats {
-        send(&mut write, &Message::Ping(Ping::at(42, unix_us()))).await?;
+        out.send(&Message::Ping(Ping::at(42, unix_us()))).await?;
     }
     for pong in &script.early_pongs {
-        send(&mut write, &Message::Pong(*pong)).await?;
+        out.send(&Message::Pong(*pong)).await?;
     }
     let (mut sent, mut first_grant) = (0u64, None);
     loop {
@@ -270,8 +326,8 @@ async fn serve(
                             code: script.goodbye_code,
                             reason: "simulation finished (fake)".into(),
                         };
-                        send(&mut write, &Message::Goodbye(bye)).await?;
-                        write.shutdown().await?;
+                        out.send(&Message::Goodbye(bye)).await?;
+                        out.write.shutdown().await?;
                     }
                     cancel.cancel();
                     return Ok(());
@@ -288,12 +344,19 @@ async fn serve(
                 // arrives with the granted ones, before the viewer could
                 // have drawn them and asked for more.
                 let mut answer = Vec::new();
+                // Where the answer's first data frame ends, when it is to
+                // be written apart.
+                let mut first_frame_end = None;
+                let split = script.first_frame_then_wait && sent > 0;
                 while sent < last {
                     sent += 1;
                     let batch = (script.batch)(sent);
                     let count = batch.len() as u32;
                     for frame in batch {
                         answer.extend_from_slice(&data_bytes(frame, script.breach)?);
+                        if split && first_frame_end.is_none() {
+                            first_frame_end = Some(answer.len());
+                        }
                     }
                     let repeat = script.breach == Some(Breach::RepeatedBatchEnd) && sent == 2;
                     let end = BatchEnd {
@@ -305,12 +368,20 @@ async fn serve(
                     answer.extend_from_slice(&message_bytes(&Message::BatchEnd(end))?);
                     seen.batches.fetch_add(1, Ordering::SeqCst);
                 }
-                write.write_all(&answer).await?;
+                if let Some(end) = first_frame_end {
+                    out.all(&answer[..end]).await?;
+                    if acked(&mut frames, out.bytes, seen).await? {
+                        seen.first_frames_acked.fetch_add(1, Ordering::SeqCst);
+                    }
+                    out.all(&answer[end..]).await?;
+                } else {
+                    out.all(&answer).await?;
+                }
             }
             Message::Ping(ping) => {
                 if script.heartbeats {
                     let pong = Pong::answer(&ping, unix_us(), unix_us());
-                    send(&mut write, &Message::Pong(pong)).await?;
+                    out.send(&Message::Pong(pong)).await?;
                 }
             }
             Message::Pong(_) => {

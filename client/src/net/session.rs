@@ -280,6 +280,18 @@ impl<'s, 'a> Session<'s, 'a> {
     /// Acknowledges every byte received so far, and asks to be told when
     /// the next [`ACK_BYTES`] arrived.
     async fn ack(&mut self) -> Result<(), NetError> {
+        self.ack_then(ACK_BYTES).await
+    }
+
+    /// Acknowledges every byte received so far, and asks to be told when
+    /// `next` more bytes arrived. At a batch end that is the next batch's
+    /// first bytes: their acknowledgement, sent before the rest of the
+    /// batch arrives, gives the server a round trip that does not include
+    /// the batch's own transfer (acknowledged only after its first 8 KiB,
+    /// every round trip measured held 13 ms or more of transfer at
+    /// 5 Mbit/s, and the cap, sized from the smallest, kept that much
+    /// queue at the bottleneck: 20 ms of age at 5 Mbit/s, 150 ms one way).
+    async fn ack_then(&mut self, next: u64) -> Result<(), NetError> {
         let received = self.frames.get_ref().bytes_read();
         if self.acked.is_none_or(|(acked, _)| received > acked) {
             let ack = Ack {
@@ -288,7 +300,7 @@ impl<'s, 'a> Session<'s, 'a> {
             self.send(&Message::Ack(ack)).await?;
         }
         self.acked = Some((received, tokio::time::Instant::now()));
-        self.frames.get_mut().signal_at(received + ACK_BYTES);
+        self.frames.get_mut().signal_at(received + next);
         Ok(())
     }
 
@@ -393,7 +405,7 @@ impl<'s, 'a> Session<'s, 'a> {
                 // The whole batch arrived: the server may send the next.
                 if self.acked.is_some() {
                     self.ack_due = None;
-                    self.ack().await?;
+                    self.ack_then(1).await?;
                 }
             }
             Message::Goodbye(bye) => {
