@@ -27,11 +27,24 @@
 //!             acknowledgement (the link carried at least that)
 //! gain      = 1.15 while the floor grows, 1.05 once it grew less than
 //!             5 % in each of 3 round trips (the link is full)
-//! cap       = max(max(rate, gain x floor) x min_rtt, MIN_CAP)
+//! build     = smoothed time the last batches took to build (collect,
+//!             reduce, encode, compress), at most min_rtt
+//! cap       = max(max(rate, gain x floor) x (min_rtt + build), MIN_CAP)
 //! pacing    = a write of n bytes holds the next back by
 //!             min(n / (1.25 x rate), min_rtt)
-//! a batch may start when in flight <= cap and pacing allows
+//! a batch may start when in flight <= cap and pacing allows its write
+//! one build time from now
 //! ```
+//!
+//! The build time is in the cap because a batch is built when it may
+//! start, from the newest values: while it is built the link drains, and
+//! a batch that took 20 ms to reduce (the big workload on a loaded
+//! machine) found the bottleneck idle for those 20 ms at every frame
+//! once the round trip was measured cleanly (0.77 of a 20 Mbit/s link
+//! where the link carried 0.80 with a round trip one write too long).
+//! Starting a build time early (for the cap and for pacing alike), the
+//! batch is written as the bytes ahead of it drain: it still lands on an
+//! empty queue.
 //!
 //! Round-trip samples are taken from every acknowledgement, and they only
 //! ever err long (queueing, acknowledgement delay), so the windowed minimum
@@ -149,6 +162,8 @@ pub(crate) struct LinkModel {
     flat_rounds: u32,
     /// Writes are paced: the next may start at this time.
     paced_until: Option<Instant>,
+    /// How long building a batch takes, smoothed.
+    build: Option<Duration>,
 }
 
 impl Default for LinkModel {
@@ -168,6 +183,7 @@ impl Default for LinkModel {
             round: None,
             flat_rounds: 0,
             paced_until: None,
+            build: None,
         }
     }
 }
@@ -223,6 +239,7 @@ impl LinkModel {
         match self.probe_from {
             // The first byte sent on the drained path: the round trip now.
             Some(from) if end > from => {
+                let rtt = self.probe_rtt(rtt, received - from);
                 self.min_rtt = Some((rtt, now));
                 self.probe_from = None;
             }
@@ -235,6 +252,27 @@ impl LinkModel {
         }
         self.acks.push_back((received, now));
         Ok(())
+    }
+
+    /// The round trip a probe measured, from the first acknowledgement of
+    /// bytes written on the drained path: less the time the `past` bytes
+    /// acknowledged with it took to cross the bottleneck. A viewer that
+    /// read late acknowledges a whole write at once, and that write's
+    /// transfer is not the path's round trip; taken as the minimum it
+    /// stood for 10 s and the cap with it (a queue the size of the error,
+    /// whose samples then kept the minimum up). The rate known may be
+    /// below the link's (the floor of a computation that sends less than
+    /// the link carries), which would take off too much: the result is
+    /// never below the minimum the probe replaces, nor half the sample.
+    fn probe_rtt(&self, rtt: Duration, past: u64) -> Duration {
+        let Some(rate) = self.rate_bps().filter(|r| *r > 0.0) else {
+            return rtt;
+        };
+        let crossing = Duration::from_secs_f64(past as f64 / rate);
+        let before = self.min_rtt().unwrap_or(Duration::ZERO);
+        rtt.saturating_sub(crossing)
+            .max(before.min(rtt))
+            .max(rtt / 2)
     }
 
     /// A round trip that may have waited in a queue: it refreshes the
@@ -391,6 +429,15 @@ impl LinkModel {
         self.unqueued.best_within(last_ack, UNQUEUED_WINDOW)
     }
 
+    /// A batch took `took` to build, from the moment it could start to
+    /// its first byte written.
+    pub(crate) fn built(&mut self, took: Duration) {
+        self.build = Some(match self.build {
+            None => took,
+            Some(old) => old.mul_f64(0.75) + took.mul_f64(0.25),
+        });
+    }
+
     /// Most bytes that may be in flight when a batch starts: one
     /// bandwidth-delay product and a little more (the gain over the
     /// floor). A sender held to exactly what it delivered would never
@@ -406,7 +453,15 @@ impl LinkModel {
             (Some(rate), Some(unqueued)) => rate.max(unqueued * self.gain()),
             (rate, _) => rate.unwrap_or(0.0),
         };
-        ((rate * rtt.as_secs_f64()) as u64).max(MIN_CAP)
+        ((rate * (rtt + self.ahead()).as_secs_f64()) as u64).max(MIN_CAP)
+    }
+
+    /// How long before the link is ready a batch starts being built: the
+    /// smoothed build time, at most one round trip (a build slower than
+    /// that is the computation's machine to wait for, not the link).
+    fn ahead(&self) -> Duration {
+        let rtt = self.min_rtt().unwrap_or(Duration::ZERO);
+        self.build.unwrap_or(Duration::ZERO).min(rtt)
     }
 
     /// The round trip is due to be measured again on an empty path.
@@ -436,7 +491,8 @@ impl LinkModel {
         } else {
             self.cap()
         };
-        self.in_flight() <= limit && self.paced_until(now).is_none()
+        // Pacing too lets the build start early: the write comes after it.
+        self.in_flight() <= limit && self.paced_until(now + self.ahead()).is_none()
     }
 
     /// The viewer acknowledges bytes.
@@ -476,6 +532,12 @@ mod tests {
         /// Most bytes waiting for the bottleneck at any time.
         max_queue: u64,
         batches: u64,
+        /// Bytes per write to the socket.
+        chunk: u64,
+        /// How long a batch takes to build once it may start.
+        build: Duration,
+        /// When the batch being built is written.
+        building: Option<Duration>,
     }
 
     impl Sim {
@@ -493,14 +555,18 @@ mod tests {
                 last_ack: 0,
                 max_queue: 0,
                 batches: 0,
+                chunk: 16 * 1024,
+                build: Duration::ZERO,
+                building: None,
             }
         }
 
         fn write(&mut self, t: Duration, bytes: u64) {
-            // In 16 KiB chunks, as a socket would take them.
+            // In chunks (16 KiB unless a test says), as a socket would
+            // take them.
             let mut left = bytes;
             while left > 0 {
-                let n = left.min(16 * 1024);
+                let n = left.min(self.chunk);
                 left -= n;
                 self.model.wrote(n, self.start + t);
                 let begin = self.link_free.max(t);
@@ -539,9 +605,23 @@ mod tests {
                     let (_, n) = self.acks.pop_front().unwrap();
                     self.model.ack(n, self.start + t).unwrap();
                 }
-                if self.model.has_room(self.start + t) {
-                    self.write(t, batch);
-                    self.batches += 1;
+                match self.building {
+                    Some(due) if t >= due => {
+                        self.building = None;
+                        self.model.built(self.build);
+                        self.write(t, batch);
+                        self.batches += 1;
+                    }
+                    Some(_) => {}
+                    None if self.model.has_room(self.start + t) => {
+                        if self.build.is_zero() {
+                            self.write(t, batch);
+                            self.batches += 1;
+                        } else {
+                            self.building = Some(t + self.build);
+                        }
+                    }
+                    None => {}
                 }
             }
         }
@@ -653,6 +733,33 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_slow_to_build_starts_early_enough_to_keep_the_link_busy() {
+        // 20 Mbit/s, 25 ms one way, the big workload's 86 kB frames, each
+        // taking 20 ms to reduce once the link has room for it.
+        let rate = 2_500_000.0;
+        let batch = 86_000;
+        let mut sim = Sim::new(rate, Duration::from_millis(25), 8 * 1024);
+        sim.build = Duration::from_millis(20);
+        sim.model.ack(0, sim.start).unwrap();
+        sim.run(Duration::ZERO, 5.0, batch, |_| false);
+        let before = sim.batches;
+        sim.max_queue = 0;
+        sim.run(Duration::from_secs(5), 20.0, batch, |_| false);
+        // Started only once the link drained, each frame left the link
+        // idle for its build: 0.63 of the rate.
+        let carried = (sim.batches - before) as f64 * batch as f64 / 20.0;
+        assert!(carried >= 0.85 * rate, "{carried:.0} B/s carried of {rate}");
+        // Written as the bytes ahead drained: no more waits at the
+        // bottleneck than without a build.
+        let bdp = (rate * 0.05) as u64;
+        assert!(
+            sim.max_queue <= bdp / 4 + batch,
+            "{} bytes queued at the bottleneck, bdp {bdp}",
+            sim.max_queue
+        );
+    }
+
+    #[test]
     fn a_stalled_viewer_does_not_inflate_the_rate() {
         let rate = 2_500_000.0; // 20 Mbit/s, 25 ms one way
         let mut sim = Sim::new(rate, Duration::from_millis(25), 8 * 1024);
@@ -690,6 +797,52 @@ mod tests {
             .unwrap();
         assert_eq!(model.min_rtt(), Some(Duration::from_millis(80)));
         assert!(!model.probing(later + Duration::from_millis(80)));
+    }
+
+    #[test]
+    fn a_probe_acknowledged_late_does_not_lengthen_the_round_trip() {
+        // 5 Mbit/s, 150 ms one way, the heat demo's frames, a viewer
+        // acknowledging every 2 KiB: the model knows the link.
+        let rate = 625_000.0;
+        let mut sim = Sim::new(rate, Duration::from_millis(150), 2 * 1024);
+        sim.chunk = 2 * 1024;
+        sim.model.ack(0, sim.start).unwrap();
+        sim.run(Duration::ZERO, 5.0, 16_700, |_| false);
+        // Then nothing to send for a second: everything acknowledged.
+        sim.run(Duration::from_secs(5), 1.0, 0, |_| false);
+        assert_eq!(sim.model.in_flight(), 0);
+        let before = sim.model.min_rtt().unwrap();
+        assert!(
+            before >= Duration::from_millis(300) && before < Duration::from_millis(306),
+            "round trip {before:?} on a 300 ms path"
+        );
+        // 11 s later the round trip is probed. The viewer reads late and
+        // acknowledges the probe's whole first write at once: the sample
+        // holds the write's 27 ms on the link.
+        let later = sim.start + Duration::from_secs(17);
+        assert!(sim.model.probing(later));
+        sim.model.wrote(16_700, later);
+        let written = sim.model.written();
+        let crossing = Duration::from_secs_f64(16_700.0 / rate);
+        sim.model
+            .ack(written, later + Duration::from_millis(300) + crossing)
+            .unwrap();
+        let after = sim.model.min_rtt().unwrap();
+        assert!(
+            after < Duration::from_millis(306),
+            "the probe set the round trip to {after:?} (was {before:?})"
+        );
+        // A write far larger than the rate known could have carried in
+        // that time (the rate underestimated) takes the probe no lower
+        // than the minimum it replaces.
+        let much_later = later + Duration::from_secs(11);
+        assert!(sim.model.probing(much_later));
+        sim.model.wrote(200_000, much_later);
+        let written = sim.model.written();
+        sim.model
+            .ack(written, much_later + Duration::from_millis(310))
+            .unwrap();
+        assert_eq!(sim.model.min_rtt(), Some(after), "below the old minimum");
     }
 
     #[test]

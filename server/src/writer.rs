@@ -285,6 +285,7 @@ async fn write_loop_inner(
             hub.wait_guard()
         });
         if let Some(n) = pending {
+            let building = Instant::now();
             let version = hub.version.load(Ordering::SeqCst);
             let (mut views, mut budget) = {
                 let control = lock(&sh.control);
@@ -309,6 +310,9 @@ async fn write_loop_inner(
             if !batch.items.is_empty() {
                 drop(waiting);
                 let frames = prepare(batch.items, sh.codec).await;
+                // The link drains while a batch is built: the cap starts
+                // the next one that much earlier (see `link_model`).
+                lock(&sh.control).link.built(building.elapsed());
                 let evict: Arc<dyn Evict> = Arc::clone(sh) as Arc<dyn Evict>;
                 let _held = hub.budget.hold(sh.conn_id, &frames, &sh.stats, evict);
                 for frame in frames {
