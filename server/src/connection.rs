@@ -225,12 +225,15 @@ async fn read_loop(
                 let now = Instant::now();
                 let mut control = lock(&sh.control);
                 let link = &mut control.link;
-                let had_room = link.has_room(now);
+                // Room for a batch, or for a clock message (which needs
+                // the queue empty, so opens later).
+                let had_room = (link.has_room(now), link.has_room_now(now));
                 if let Err(err) = link.ack(ack.received_bytes, now) {
                     drop(control);
                     return sh.end(format!("protocol error: {err}"));
                 }
-                let opened = !had_room && link.has_room(now);
+                let opened =
+                    (!had_room.0 && link.has_room(now)) || (!had_room.1 && link.has_room_now(now));
                 sh.stats.link(link);
                 drop(control);
                 // The writer may be waiting for this room (a wake-up while

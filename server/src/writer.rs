@@ -235,10 +235,21 @@ async fn write_loop_inner(
     loop {
         let now = tokio::time::Instant::now();
         // The control state is the truth; the notification only wakes us.
-        let (granted, interval, room, pong, link_paced) = {
+        let (granted, interval, room, clock_room, pong, link_paced) = {
             let mut control = lock(&sh.control);
             control.sent = sent;
-            let room = control.link.has_room(now.into_std());
+            let clock_room = control.link.has_room_now(now.into_std());
+            // A batch may start one build time early (see `link_model`),
+            // except while a clock message waits: then the path empties
+            // first and the message crosses it clean (with every batch
+            // early the queue never emptied on a full link, and the
+            // viewer's clock went 15-20 % of the age off).
+            let clock_waits = ping_due.is_some() || control.pong_due.is_some();
+            let room = if clock_waits {
+                clock_room
+            } else {
+                control.link.has_room(now.into_std())
+            };
             let link_paced = control
                 .link
                 .paced_until(now.into_std())
@@ -253,18 +264,25 @@ async fn write_loop_inner(
                 .pong_due
                 .as_ref()
                 .is_some_and(|&(_, at)| unix_now_us().saturating_sub(at) >= CLOCK_HOLD_US);
-            let pong = if room || pong_held {
+            let pong = if clock_room || pong_held {
                 control.pong_due.take()
             } else {
                 None
             };
-            (control.granted, control.interval, room, pong, link_paced)
+            (
+                control.granted,
+                control.interval,
+                room,
+                clock_room,
+                pong,
+                link_paced,
+            )
         };
         if let Some((ping, received_us)) = pong {
             let pong = Pong::answer(&ping, received_us, unix_now_us());
             send(wr, msg(Message::Pong(pong))?, stall, sh, false).await?;
         }
-        if ping_due.is_some_and(|at| room || now >= at + CLOCK_HOLD) {
+        if ping_due.is_some_and(|at| clock_room || now >= at + CLOCK_HOLD) {
             ping_due = None;
             nonce += 1;
             let ping = Ping::at(nonce, unix_now_us());
@@ -348,7 +366,8 @@ async fn write_loop_inner(
         }
         // Waiting for room: the reader wakes us when an acknowledgement
         // makes some; clock messages go after CLOCK_HOLD regardless.
-        let wants_room = !room && (sent < granted || ping_due.is_some() || pong_waits(sh));
+        let wants_room =
+            (!room && sent < granted) || (!clock_room && (ping_due.is_some() || pong_waits(sh)));
         let clock_deadline = ping_due.map(|at| at + CLOCK_HOLD);
         let refresh_due = cur.refresh_due().map(tokio::time::Instant::from_std);
         tokio::select! {
