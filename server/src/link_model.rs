@@ -27,7 +27,7 @@
 //!             acknowledgement (the link carried at least that)
 //! gain      = 1.15 while the floor grows, 1.05 once it grew less than
 //!             5 % in each of 3 round trips (the link is full)
-//! build     = smoothed time the last batches took to build (collect,
+//! build     = the quickest build of a batch in the last 2 s (collect,
 //!             reduce, encode, compress), at most min_rtt
 //! cap       = max(max(rate, gain x floor) x (min_rtt + build), MIN_CAP)
 //! pacing    = a write of n bytes holds the next back by
@@ -87,6 +87,9 @@ const RATE_SAMPLES: usize = 25;
 /// How long a delivery-rate sample counts in the floor's sliding maximum
 /// (the best of the samples younger than this is the floor).
 const UNQUEUED_WINDOW: Duration = Duration::from_secs(2);
+
+/// How long a build time counts for the quickest recent one.
+const BUILD_WINDOW: Duration = Duration::from_secs(2);
 
 /// How far past the floor the cap reaches while the floor still grows,
 /// to find more rate.
@@ -162,8 +165,9 @@ pub(crate) struct LinkModel {
     flat_rounds: u32,
     /// Writes are paced: the next may start at this time.
     paced_until: Option<Instant>,
-    /// How long building a batch takes, smoothed.
-    build: Option<Duration>,
+    /// How long building a batch took lately: the quickest of the last
+    /// [`BUILD_WINDOW`], in seconds.
+    build: Windowed<f64>,
 }
 
 impl Default for LinkModel {
@@ -183,7 +187,7 @@ impl Default for LinkModel {
             round: None,
             flat_rounds: 0,
             paced_until: None,
-            build: None,
+            build: Windowed::min(),
         }
     }
 }
@@ -431,11 +435,8 @@ impl LinkModel {
 
     /// A batch took `took` to build, from the moment it could start to
     /// its first byte written.
-    pub(crate) fn built(&mut self, took: Duration) {
-        self.build = Some(match self.build {
-            None => took,
-            Some(old) => old.mul_f64(0.75) + took.mul_f64(0.25),
-        });
+    pub(crate) fn built(&mut self, took: Duration, now: Instant) {
+        self.build.add(took.as_secs_f64(), now, BUILD_WINDOW);
     }
 
     /// Most bytes that may be in flight when a batch starts: one
@@ -463,11 +464,15 @@ impl LinkModel {
     }
 
     /// How long before the link is ready a batch starts being built: the
-    /// smoothed build time, at most one round trip (a build slower than
-    /// that is the computation's machine to wait for, not the link).
+    /// quickest recent build (a batch built faster than the estimate is
+    /// written into the queue of the one before; with the smoothed mean
+    /// the big workload's bytes in the link reached 0.99 of their bound),
+    /// at most one round trip (a build slower than that is the
+    /// computation's machine to wait for, not the link).
     fn ahead(&self) -> Duration {
         let rtt = self.min_rtt().unwrap_or(Duration::ZERO);
-        self.build.unwrap_or(Duration::ZERO).min(rtt)
+        let quickest = self.build.best().unwrap_or(0.0);
+        Duration::from_secs_f64(quickest.max(0.0)).min(rtt)
     }
 
     /// The round trip is due to be measured again on an empty path.
@@ -627,7 +632,7 @@ mod tests {
                 match self.building {
                     Some(due) if t >= due => {
                         self.building = None;
-                        self.model.built(self.build);
+                        self.model.built(self.build, self.start + t);
                         self.write(t, batch);
                         self.batches += 1;
                     }
@@ -783,6 +788,26 @@ mod tests {
             "{} bytes queued at the bottleneck, bdp {bdp}",
             sim.max_queue
         );
+    }
+
+    #[test]
+    fn a_build_starts_as_early_as_the_quickest_recent_one_took() {
+        // One quick build among slow ones: a batch started 30 ms early but
+        // built in 5 would be written into the queue of the one before.
+        let mut model = LinkModel::default();
+        let t0 = Instant::now();
+        model.wrote(100, t0);
+        model.ack(100, t0 + Duration::from_millis(50)).unwrap();
+        let ms = Duration::from_millis;
+        model.built(ms(30), t0 + ms(100));
+        model.built(ms(5), t0 + ms(200));
+        model.built(ms(30), t0 + ms(300));
+        assert_eq!(model.ahead(), ms(5));
+        // The quick one forgotten after 2 s; never more than a round trip.
+        model.built(ms(80), t0 + ms(2300));
+        assert_eq!(model.ahead(), ms(30));
+        model.built(ms(80), t0 + ms(4400));
+        assert_eq!(model.ahead(), ms(50));
     }
 
     #[test]

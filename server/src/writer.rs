@@ -330,7 +330,9 @@ async fn write_loop_inner(
                 let frames = prepare(batch.items, sh.codec).await;
                 // The link drains while a batch is built: the cap starts
                 // the next one that much earlier (see `link_model`).
-                lock(&sh.control).link.built(building.elapsed());
+                lock(&sh.control)
+                    .link
+                    .built(building.elapsed(), Instant::now());
                 let evict: Arc<dyn Evict> = Arc::clone(sh) as Arc<dyn Evict>;
                 let _held = hub.budget.hold(sh.conn_id, &frames, &sh.stats, evict);
                 for frame in frames {
