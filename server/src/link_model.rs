@@ -500,7 +500,7 @@ impl LinkModel {
     /// Whether the link has room for a clock message at `now`: written at
     /// once, it must find the path's queue empty (a ping queued behind
     /// data measures the queue: the batches' build time in the cap made
-    /// the big workload's displayed age 14 % off at 20 Mbit/s).
+    /// the big workload's displayed age 9-14 % off at 20 Mbit/s).
     pub(crate) fn has_room_now(&self, now: Instant) -> bool {
         self.room(now, Duration::ZERO)
     }
@@ -512,8 +512,7 @@ impl LinkModel {
         if self.probing(now) {
             // Nothing starts early while the path drains for a probe: the
             // clock ping goes first onto the empty path (a batch built
-            // early and written before it left the ping queued behind a
-            // frame, and the big workload's displayed age 15-19 % off).
+            // early would be written before it and leave it queued).
             return self.in_flight() <= PROBE_IN_FLIGHT && self.paced_until(now).is_none();
         }
         self.in_flight() <= self.cap_ahead(ahead) && self.paced_until(now + ahead).is_none()

@@ -243,7 +243,7 @@ async fn write_loop_inner(
             // except while a clock message waits: then the path empties
             // first and the message crosses it clean (with every batch
             // early the queue never emptied on a full link, and the
-            // viewer's clock went 15-20 % of the age off).
+            // viewer's displayed age went 9-14 % off the true one).
             let clock_waits = ping_due.is_some() || control.pong_due.is_some();
             let room = if clock_waits {
                 clock_room
