@@ -282,6 +282,13 @@ fn viewers_with_one_view_share_one_reduction_per_publish() {
         (publishes..=publishes + 1).contains(&reductions),
         "{reductions} reductions for {publishes} publishes and 10 viewers"
     );
+    // Their time is counted too (a reduction of 2·10⁵ points takes more
+    // than a nanosecond on any machine).
+    let reducing = stats.channels[0].reducing;
+    assert!(
+        reducing >= Duration::from_nanos(reductions),
+        "{reductions} reductions counted {reducing:?}"
+    );
 }
 
 #[test]

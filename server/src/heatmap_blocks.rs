@@ -104,34 +104,106 @@ impl Blocks<'_> {
     }
 }
 
+/// The lower of a value and a pick so far, the pick if equal or NaN: one
+/// instruction, no branch.
+fn lower(v: f64, pick: f64) -> f64 {
+    if v < pick {
+        v
+    } else {
+        pick
+    }
+}
+
+/// [`lower`]'s counterpart.
+fn higher(v: f64, pick: f64) -> f64 {
+    if v > pick {
+        v
+    } else {
+        pick
+    }
+}
+
+/// The lowest of picks, each finite or NaN (`None` if all are NaN); which
+/// of two equal zeros is the caller's to settle.
+pub(crate) fn lowest(picks: &[f64]) -> Option<f64> {
+    fold_lanes(picks, f64::INFINITY, lower)
+}
+
+/// [`lowest`]'s counterpart.
+pub(crate) fn highest(picks: &[f64]) -> Option<f64> {
+    fold_lanes(picks, f64::NEG_INFINITY, higher)
+}
+
+/// `keep` over `picks` from `none`, in lanes the compiler vectorises.
+fn fold_lanes(picks: &[f64], none: f64, keep: impl Fn(f64, f64) -> f64) -> Option<f64> {
+    let mut acc = [none; LANES];
+    let chunks = picks.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for k in 0..LANES {
+            acc[k] = keep(chunk[k], acc[k]);
+        }
+    }
+    let pick = acc
+        .into_iter()
+        .chain(tail.iter().copied())
+        .fold(none, |p, v| keep(v, p));
+    (pick != none).then_some(pick)
+}
+
 /// Per block, its first lowest and first highest finite cell (NaN where a
-/// block has no finite cell).
-pub(crate) fn min_max_blocks(values: &[f64], blocks: &Blocks<'_>) -> (Vec<f64>, Vec<f64>) {
+/// block has no finite cell), row-major, into `min` and `max` (cleared
+/// first: a caller keeps them to reuse their memory, which a fresh
+/// megabyte would cost in page faults at every reduction).
+pub(crate) fn min_max_blocks(
+    values: &[f64],
+    blocks: &Blocks<'_>,
+    min: &mut Vec<f64>,
+    max: &mut Vec<f64>,
+) {
     let cols = blocks.out_col.len();
     let n = blocks.out_nx * blocks.out_ny;
-    let (mut min, mut max) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    min.clear();
+    max.clear();
+    min.reserve(n);
+    max.reserve(n);
     // Where each output column's visible columns start (and the last ends).
     let starts: Vec<usize> = (0..=blocks.out_nx)
         .map(|j| blocks.out_col.partition_point(|&o| o < j))
         .collect();
     // Per visible column, the band's lowest and highest cell.
     let (mut low, mut high) = (vec![f64::NAN; cols], vec![f64::NAN; cols]);
-    for (out_row, rows) in blocks.bands() {
+    // Bands come in output-row order and none is empty (there are no more
+    // output rows than visible rows, and each takes the rows whose centres
+    // fall in it), so each band's blocks follow the last.
+    for (_, rows) in blocks.bands() {
         let clean = column_extremes(values, blocks, rows.clone(), &mut low, &mut high);
         if !clean {
             careful_column_extremes(values, blocks, rows.clone(), &mut low, &mut high);
         }
-        let at = out_row * blocks.out_nx..(out_row + 1) * blocks.out_nx;
-        let (min, max) = (&mut min[at.clone()], &mut max[at]);
-        for (j, ends) in starts.windows(2).enumerate() {
+        for ends in starts.windows(2) {
             let cols = ends[0]..ends[1];
-            min[j] = merge(values, blocks, rows.clone(), cols.clone(), &low, |v, p| {
-                v < p
-            });
-            max[j] = merge(values, blocks, rows.clone(), cols, &high, |v, p| v > p);
+            min.push(merge(
+                values,
+                blocks,
+                rows.clone(),
+                cols.clone(),
+                &low,
+                f64::INFINITY,
+                lower,
+            ));
+            max.push(merge(
+                values,
+                blocks,
+                rows.clone(),
+                cols,
+                &high,
+                f64::NEG_INFINITY,
+                higher,
+            ));
         }
     }
-    (min, max)
+    debug_assert_eq!(min.len(), n, "every output row has a band");
 }
 
 /// Per visible column, the lowest and highest cell of `rows`, the first
@@ -217,25 +289,29 @@ fn careful_column_extremes(
     }
 }
 
-/// One block's pick from its columns' picks (`best[cols]`): the first
-/// that no other is `better` than. Equal values are the same value but for
-/// a zero's sign: a block whose pick is zero takes its first zero.
+/// One block's pick from its columns' picks (`best[cols]`, each finite or
+/// NaN): the first that `keep` prefers to every other, NaN when all are
+/// NaN. `keep` starts from `none` (an infinity no pick can be). Equal
+/// values are the same value but for a zero's sign: a block whose pick is
+/// zero takes its first zero.
 fn merge(
     values: &[f64],
     blocks: &Blocks<'_>,
     rows: Range<usize>,
     cols: Range<usize>,
     best: &[f64],
-    better: impl Fn(f64, f64) -> bool,
+    none: f64,
+    keep: impl Fn(f64, f64) -> f64,
 ) -> f64 {
-    let mut pick = f64::NAN;
-    for &v in &best[cols.clone()] {
-        if pick.is_nan() || better(v, pick) {
-            pick = v;
-        }
+    // `keep(v, pick)` with a strict comparison never takes a NaN nor a
+    // later equal value, and needs no branch (testing each pick for NaN
+    // mispredicted at every block).
+    let pick = best[cols.clone()].iter().fold(none, |p, &v| keep(v, p));
+    if pick == none {
+        return f64::NAN;
     }
     if pick == 0.0 {
-        pick = first_of(values, blocks, rows, cols, |v| v == 0.0).unwrap_or(pick);
+        return first_of(values, blocks, rows, cols, |v| v == 0.0).unwrap_or(pick);
     }
     pick
 }

@@ -64,6 +64,8 @@ pub(crate) struct Channel {
     /// Frames reduced for a view (each shared by every viewer with that
     /// view).
     pub(crate) reductions: AtomicU64,
+    /// Nanoseconds spent in those reductions, encoding included.
+    pub(crate) reducing_ns: AtomicU64,
     /// Frames prepared for views and codecs, shared between viewers.
     pub(crate) lod_cache: LodCache,
     /// Not in the layout (it would have made it too large to send): its
@@ -86,6 +88,7 @@ impl Channel {
             reduce,
             fixed_range: spec.options.y_range,
             reductions: AtomicU64::new(0),
+            reducing_ns: AtomicU64::new(0),
             lod_cache: LodCache::default(),
             refused: false,
             frame_pool: Arc::default(),

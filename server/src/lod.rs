@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use plotcast_protocol::{
@@ -20,6 +21,14 @@ use crate::hub::Channel;
 use crate::precision::Precision;
 use crate::reduce::{quantise, reduce_heatmap, reduce_lines, reduce_scatter, Xy};
 use crate::series::GatheredPart;
+
+/// One more reduction of `channel`'s, begun at `started`, in its
+/// statistics.
+fn counted(channel: &Channel, started: Instant) {
+    channel.reductions.fetch_add(1, Ordering::Relaxed);
+    let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    channel.reducing_ns.fetch_add(ns, Ordering::Relaxed);
+}
 
 /// A snapshot channel's newest frame (`frame`, as published) prepared for
 /// a viewer's `view` (reduced when that pays) and `codec`. Runs on a
@@ -41,12 +50,13 @@ pub(crate) fn prepare_snapshot(
         Precision::Coarse => Some(8),
         Precision::Exact => None,
     };
+    let started = Instant::now();
     let reduced = match view.filter(|v| !v.is_full()) {
         Some(view) => reduce_snapshot(channel, frame, view, code_bits)?,
         None => None,
     };
     if reduced.is_some() {
-        channel.reductions.fetch_add(1, Ordering::Relaxed);
+        counted(channel, started);
     }
     let coded = match reduced {
         None => {
@@ -263,9 +273,10 @@ pub(crate) fn prepare_series_replace(
         .collect();
     // A zoomed series may be following its newest data: one more plot
     // width to the right in detail (see `reduce_lines`).
+    let started = Instant::now();
     let reduced = reduce_lines(&parts, view, 0.0, view.width_px);
     if reduced.is_some() {
-        channel.reductions.fetch_add(1, Ordering::Relaxed);
+        counted(channel, started);
     }
     let source_values = gathered.iter().map(|p| 2 * p.y.len() as u64).sum();
     let lod = Lod {

@@ -13,9 +13,13 @@
 //! These functions are pure and run on a blocking thread of the network
 //! runtime, never on the computation's thread.
 
+use std::cell::RefCell;
+
 use plotcast_protocol::{ArrayRef, GridWindow, View, U16_NAN, U16_TOP, U8_NAN, U8_TOP};
 
-use crate::heatmap_blocks::{finite_extent, first_of, mean_blocks, min_max_blocks, Blocks};
+use crate::heatmap_blocks::{
+    finite_extent, first_of, highest, lowest, mean_blocks, min_max_blocks, Blocks,
+};
 
 /// How a heatmap block is reduced to one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -356,7 +360,7 @@ fn column_runs(
 
 /// Positions of the first lowest and the first highest of `y` (as a scan
 /// with strict comparisons keeps), `None` if a value is not drawable.
-/// Lanes the compiler vectorises find the values; the positions follow.
+/// Lanes the compiler vectorises find the values, then the positions.
 fn extremes(y: &[f64], y_log: bool) -> Option<(usize, usize)> {
     const LANES: usize = 8;
     let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
@@ -382,10 +386,22 @@ fn extremes(y: &[f64], y_log: bool) -> Option<(usize, usize)> {
         .iter()
         .chain(tail)
         .fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-    Some((
-        y.iter().position(|&v| v == min)?,
-        y.iter().position(|&v| v == max)?,
-    ))
+    Some((first_equal(y, min)?, first_equal(y, max)?))
+}
+
+/// The position of the first value of `y` equal to `of`: whole chunks
+/// compared at once (the compiler vectorises them), where a value-by-value
+/// search cost as much as finding the extremes.
+fn first_equal(y: &[f64], of: f64) -> Option<usize> {
+    const LANES: usize = 8;
+    let mut start = 0;
+    for chunk in y.chunks_exact(LANES) {
+        if chunk.iter().fold(false, |seen, &v| seen | (v == of)) {
+            break;
+        }
+        start += LANES;
+    }
+    Some(start + y[start..].iter().position(|&v| v == of)?)
 }
 
 /// One part's reduced points as they are found.
@@ -675,17 +691,12 @@ pub(crate) fn reduce_heatmap(
         y0,
         y1,
     };
-    let grid = |picked: Vec<f64>, range| ReducedGrid {
+    let grid = |picked: &[f64], range| ReducedGrid {
         values: picked
             .iter()
-            .map(|&v| {
-                // Beyond f32 the colour is the range's end anyway.
-                if v.is_nan() {
-                    f32::NAN
-                } else {
-                    v.clamp(f64::from(f32::MIN), f64::from(f32::MAX)) as f32
-                }
-            })
+            // Beyond f32 the colour is the range's end anyway; NaN stays
+            // NaN through both.
+            .map(|&v| v.clamp(f64::from(f32::MIN), f64::from(f32::MAX)) as f32)
             .collect(),
         nx: rnx,
         ny: rny,
@@ -704,37 +715,43 @@ pub(crate) fn reduce_heatmap(
     // extent and every mode but the mean.
     if mode == HeatmapReduce::Mean {
         let range = range.or_else(|| finite_extent(values).map(widen));
-        return Some(grid(mean_blocks(values, &blocks), range));
+        return Some(grid(&mean_blocks(values, &blocks), range));
     }
-    let (min, max) = min_max_blocks(values, &blocks);
-    let range = match range {
-        Some(r) => Some(r),
-        None if whole => grid_extent(values, &min, &max).map(widen),
-        None => finite_extent(values).map(widen),
-    };
-    let mid = range.map_or(0.0, |(lo, hi)| lo / 2.0 + hi / 2.0);
-    let picked = match mode {
-        HeatmapReduce::Max => max,
-        HeatmapReduce::Min => min,
-        _ => extreme_of(values, &blocks, &min, &max, mid),
-    };
-    Some(grid(picked, range))
+    BLOCK_EXTREMES.with_borrow_mut(|(min, max)| {
+        min_max_blocks(values, &blocks, min, max);
+        let range = match range {
+            Some(r) => Some(r),
+            None if whole => grid_extent(values, min, max).map(widen),
+            None => finite_extent(values).map(widen),
+        };
+        let mid = range.map_or(0.0, |(lo, hi)| lo / 2.0 + hi / 2.0);
+        let picked = match mode {
+            HeatmapReduce::Max => max,
+            HeatmapReduce::Min => min,
+            _ => {
+                extreme_of(values, &blocks, min, max, mid);
+                min
+            }
+        };
+        Some(grid(picked, range))
+    })
+}
+
+thread_local! {
+    /// Each block's lowest and highest cell, kept between reductions on
+    /// a thread: a 560×300 view's are 2.7 MB, which fresh allocations
+    /// paid for again in page faults at every reduction (a tenth of a
+    /// 2048² grid's reduction). Reductions run on the network runtime's
+    /// blocking threads, so each keeps the largest it reduced until the
+    /// runtime retires it (10 s idle).
+    static BLOCK_EXTREMES: RefCell<(Vec<f64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// The finite extent of a grid from its blocks' lowest and highest cells
 /// (the blocks covering it all): of equal extremes the first in the grid,
 /// as [`finite_extent`] gives.
 fn grid_extent(values: &[f64], min: &[f64], max: &[f64]) -> Option<(f64, f64)> {
-    let lo = min
-        .iter()
-        .copied()
-        .filter(|v| !v.is_nan())
-        .reduce(f64::min)?;
-    let hi = max
-        .iter()
-        .copied()
-        .filter(|v| !v.is_nan())
-        .reduce(f64::max)?;
+    let (lo, hi) = (lowest(min)?, highest(max)?);
     // Only a zero has two encodings: the grid's first zero is the one.
     let first_zero = || values.iter().copied().find(|&v| v == 0.0);
     let lo = if lo == 0.0 {
@@ -751,27 +768,24 @@ fn grid_extent(values: &[f64], min: &[f64], max: &[f64]) -> Option<(f64, f64)> {
 }
 
 /// Per block, the farther from `mid` of its lowest and its highest cell
-/// (`min`, `max`); of two as far (or with no middle) the one that comes
-/// first in the block, row-major. Those two hold the cell farthest from
+/// (`min`, `max`), written over `min`; of two as far (or with no middle)
+/// the one that comes first in the block, row-major. Those two hold the cell farthest from
 /// the middle: a single hot or cold cell survives, and the choice needs no
 /// second pass over the grid.
-fn extreme_of(values: &[f64], blocks: &Blocks<'_>, min: &[f64], max: &[f64], mid: f64) -> Vec<f64> {
+fn extreme_of(values: &[f64], blocks: &Blocks<'_>, min: &mut [f64], max: &[f64], mid: f64) {
     let key = |v: f64| (v - mid).abs();
-    min.iter()
-        .zip(max)
-        .enumerate()
-        .map(|(k, (&lo, &hi))| {
-            let (klo, khi) = (key(lo), key(hi));
-            if lo.is_nan() || klo > khi || lo.to_bits() == hi.to_bits() {
-                lo
-            } else if khi > klo {
-                hi
-            } else {
-                let (rows, cols) = blocks.cells_of(k % blocks.out_nx, k / blocks.out_nx);
-                first_of(values, blocks, rows, cols, |v| v == lo || v == hi).unwrap_or(lo)
-            }
-        })
-        .collect()
+    for (k, (lo, &hi)) in min.iter_mut().zip(max).enumerate() {
+        let (klo, khi) = (key(*lo), key(hi));
+        if lo.is_nan() || klo > khi || lo.to_bits() == hi.to_bits() {
+            // The lowest stays.
+        } else if khi > klo {
+            *lo = hi;
+        } else {
+            let (rows, cols) = blocks.cells_of(k % blocks.out_nx, k / blocks.out_nx);
+            let (a, b) = (*lo, hi);
+            *lo = first_of(values, blocks, rows, cols, |v| v == a || v == b).unwrap_or(a);
+        }
+    }
 }
 
 /// Heatmap values as codes over their colour range, as they travel.

@@ -234,6 +234,7 @@ impl Server {
                 invalid: c.invalid.load(Ordering::Relaxed),
                 seq: c.seq.load(Ordering::Relaxed),
                 reductions: c.reductions.load(Ordering::Relaxed),
+                reducing: Duration::from_nanos(c.reducing_ns.load(Ordering::Relaxed)),
             })
             .collect();
         Stats {

@@ -187,6 +187,10 @@ pub struct ChannelStats {
     /// the same view share one reduced frame: with ten viewers of one
     /// window size this grows by one per publish, not ten.
     pub reductions: u64,
+    /// Time spent in those reductions, encoding the reduced frames
+    /// included (sending them not): what level of detail costs the
+    /// network thread's helpers.
+    pub reducing: Duration,
 }
 
 /// A snapshot of the server's figures, from [`Server::stats`](crate::Server::stats).
