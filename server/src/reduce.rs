@@ -740,10 +740,9 @@ pub(crate) fn reduce_heatmap(
 thread_local! {
     /// Each block's lowest and highest cell, kept between reductions on
     /// a thread: a 560×300 view's are 2.7 MB, which fresh allocations
-    /// paid for again in page faults at every reduction (a tenth of a
-    /// 2048² grid's reduction). Reductions run on the network runtime's
-    /// blocking threads, so each keeps the largest it reduced until the
-    /// runtime retires it (10 s idle).
+    /// paid for again in page faults at every reduction. Reductions run
+    /// on the network runtime's blocking threads, so each keeps the
+    /// largest it reduced until the runtime retires it (10 s idle).
     static BLOCK_EXTREMES: RefCell<(Vec<f64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
