@@ -79,8 +79,8 @@ impl Blocks<'_> {
         &values[start..start + self.out_col.len()]
     }
 
-    /// Each output row with the visible rows that fall in it.
-    fn bands(&self) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
+    /// The visible rows that fall in each output row, in output-row order.
+    fn bands(&self) -> impl Iterator<Item = Range<usize>> + '_ {
         let mut first = 0;
         std::iter::from_fn(move || {
             let &out_row = self.out_row.get(first)?;
@@ -91,7 +91,7 @@ impl Blocks<'_> {
                     .count();
             let rows = first..end;
             first = end;
-            Some((out_row, rows))
+            Some(rows)
         })
     }
 
@@ -176,7 +176,7 @@ pub(crate) fn min_max_blocks(
     // Bands come in output-row order and none is empty (there are no more
     // output rows than visible rows, and each takes the rows whose centres
     // fall in it), so each band's blocks follow the last.
-    for (_, rows) in blocks.bands() {
+    for rows in blocks.bands() {
         let clean = column_extremes(values, blocks, rows.clone(), &mut low, &mut high);
         if !clean {
             careful_column_extremes(values, blocks, rows.clone(), &mut low, &mut high);

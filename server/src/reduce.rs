@@ -768,9 +768,9 @@ fn grid_extent(values: &[f64], min: &[f64], max: &[f64]) -> Option<(f64, f64)> {
 
 /// Per block, the farther from `mid` of its lowest and its highest cell
 /// (`min`, `max`), written over `min`; of two as far (or with no middle)
-/// the one that comes first in the block, row-major. Those two hold the cell farthest from
-/// the middle: a single hot or cold cell survives, and the choice needs no
-/// second pass over the grid.
+/// the one that comes first in the block, row-major. Those two hold the
+/// cell farthest from the middle: a single hot or cold cell survives, and
+/// the choice needs no second pass over the grid.
 fn extreme_of(values: &[f64], blocks: &Blocks<'_>, min: &mut [f64], max: &[f64], mid: f64) {
     let key = |v: f64| (v - mid).abs();
     for (k, (lo, &hi)) in min.iter_mut().zip(max).enumerate() {
