@@ -25,11 +25,24 @@
 //! floor     = sliding 2 s maximum of BBR samples: bytes acknowledged
 //!             since a byte was written / time since, taken at every
 //!             acknowledgement (the link carried at least that)
-//! gain      = 1.15 while the floor grows, 1.05 once it grew less than
-//!             5 % in a round trip (the link is full)
+//! queue     = the wait of the byte an acknowledgement covers: its round
+//!             trip - min_rtt - its burst's bytes before it / rate
+//! gain      = 1.10 in the start-up; it ends (the link is full) after 3
+//!             acknowledgements in a row with queue > min_rtt / 32, or a
+//!             round trip with every queue > min_rtt / 16, or 3 round
+//!             trips in which the floor grew less than 5 %; then 1/1.10
+//!             for one round trip (drain what the start-up queued), then
+//!             cycles of 8 round trips: 1.0 for 6, 1.05 for one (a faster
+//!             link?), 0.95 for one (drain that); a floor that grows 5 %
+//!             in a round trip starts up again
 //! build     = the quickest build of a batch in the last 2 s (collect,
 //!             reduce, encode, compress), at most min_rtt
-//! cap       = max(max(rate, gain x floor) x (min_rtt + build), MIN_CAP)
+//! step      = half the size-biased mean of the last 32 acknowledgement
+//!             steps (how far below the cap the bytes in flight are, on
+//!             average, when a batch starts)
+//! cap       = median known: max(median, floor) x (min_rtt + build)
+//!             else:         gain x floor x (min_rtt + build) + step
+//!             and at least MIN_CAP
 //! pacing    = a write of n bytes holds the next back by
 //!             min(n / (1.25 x rate), min_rtt); 1.05 x rate for the
 //!             round trip after a probe on a full link
@@ -93,14 +106,57 @@ const UNQUEUED_WINDOW: Duration = Duration::from_secs(2);
 const BUILD_WINDOW: Duration = Duration::from_secs(2);
 
 /// How far past the floor the cap reaches while the floor still grows,
-/// to find more rate.
-const PROBE_GAIN: f64 = 1.15;
+/// to find more rate. At 1.15, what it queued by the time the start-up
+/// ended (45 ms at 5 Mbit/s, 150 ms one way) made the heat demo draw
+/// 6-17 frames at 205-224 ms, its bound 210, at the end of every
+/// start-up; at 1.10, none in 4 runs of 6.
+const PROBE_GAIN: f64 = 1.10;
 
-/// How far past the floor the cap reaches once the floor stopped growing
-/// (the link is full): enough to notice a faster link, little standing
-/// queue (a twentieth of a round trip; the probing gain kept 0.15 of one
-/// in the bottleneck all along).
+/// The gain of the round trip after the link counted as full: what the
+/// probing gain queued drains (BBR's Drain).
+const DRAIN_GAIN: f64 = 1.0 / PROBE_GAIN;
+
+/// The gain of the probing round trip of each cycle on a full link:
+/// enough to notice a faster link (the floor then grows), little queue
+/// (a twentieth of a round trip, for one round trip), and drained by the
+/// next round trip's [`DOWN_GAIN`]. Also the pacing gain of the refill
+/// after a round-trip probe (see `LinkModel::pacing_gain`).
 const HOLD_GAIN: f64 = 1.05;
+
+/// The gain of the round trip after a cycle's probe.
+const DOWN_GAIN: f64 = 0.95;
+
+/// The start-up ends when this many acknowledgements in a row waited in
+/// a queue more than [`QUEUED_ACK_SHARE`]: the floor, which spans a round
+/// trip, shows the link full a round trip after the queue began, and by
+/// then the probing gain has queued a tenth of a round trip.
+const QUEUED_ACKS: u32 = 3;
+
+/// ... a 32nd of the path's round trip (9 ms at 300 ms).
+const QUEUED_ACK_SHARE: u32 = 32;
+
+/// The start-up also ends after a round trip in which every
+/// acknowledgement waited in a queue at least this share (1/n) of the
+/// path's round trip.
+const QUEUED_SHARE: u32 = 16;
+
+/// ... and in both, at least this long (acknowledgements are not
+/// instantaneous).
+const QUEUED_MIN: Duration = Duration::from_millis(4);
+
+/// Writes closer together than this are one burst.
+const BURST_GAP: Duration = Duration::from_millis(1);
+
+/// Round trips in one cycle on a full link: one at [`HOLD_GAIN`], one at
+/// [`DOWN_GAIN`], the rest at 1.0. A constant gain of 1.05 instead kept a
+/// twentieth of a round trip queued all along wherever the floor was
+/// the link's rate; where it was not (the floor of small frames, whose
+/// last bytes are acknowledged a step late), it held the link at
+/// 0.83-0.97 of its rate for good.
+const CYCLE_ROUNDS: u32 = 8;
+
+/// Acknowledgement steps the in-flight undershoot is measured over.
+const ACK_STEPS: usize = 32;
 
 /// How much faster than the link's rate writes are paced: enough that
 /// pacing never holds back what the cap allows (the rate lags what the
@@ -113,13 +169,11 @@ const PACING_GAIN: f64 = 1.25;
 /// A round trip in which the floor grew by less than this factor is flat.
 const GROWTH: f64 = 1.05;
 
-/// Flat round trips in a row after which the link counts as full: one.
-/// While the probing gain holds, the bottleneck queues 0.15 of a round
-/// trip once the floor has reached the link's rate; waiting for three
-/// flat round trips kept that queue for about a second at 5 Mbit/s and
-/// 150 ms one way, and the heat demo drew 205-226 ms old then (180-202
-/// after; its bound 210).
-const FLAT_ROUNDS: u32 = 1;
+/// Flat round trips in a row after which the link counts as full, if no
+/// queue ended the start-up first. One flat round trip ended it early
+/// at times (the floor is a sliding maximum and grows in steps): the
+/// heat demo's start-up then stopped at 0.75-0.90 of a 5 Mbit/s link.
+const FLAT_ROUNDS: u32 = 3;
 
 /// Writes remembered for round-trip samples (older ones are acknowledged
 /// already, or the link holds more than this many writes: then the oldest
@@ -128,6 +182,29 @@ const WRITES_KEPT: usize = 4096;
 
 /// Acknowledgements remembered as the start of a rate sample.
 const ACKS_KEPT: usize = 256;
+
+/// What the gain does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The floor grows: the cap reaches past it.
+    Startup,
+    /// One round trip after the link counted as full: what the start-up
+    /// queued drains.
+    Drain,
+    /// The link is full: round trip `n` of the cycles.
+    Cruise(u32),
+}
+
+/// One write to the socket.
+#[derive(Debug, Clone, Copy)]
+struct Write {
+    /// Offset just past its last byte.
+    end: u64,
+    /// When it was written.
+    at: Instant,
+    /// Where the burst it belongs to began.
+    burst_from: u64,
+}
 
 /// An acknowledgement that cannot be right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
@@ -147,8 +224,8 @@ pub(crate) struct LinkModel {
     acked: u64,
     /// The viewer sends acknowledgements (else the model holds nothing back).
     acking: bool,
-    /// `(end offset, time)` of each write not yet fully acknowledged.
-    writes: VecDeque<(u64, Instant)>,
+    /// Each write not yet fully acknowledged.
+    writes: VecDeque<Write>,
     /// Recent acknowledgements `(offset, arrival)`.
     acks: VecDeque<(u64, Instant)>,
     min_rtt: Option<(Duration, Instant)>,
@@ -173,6 +250,14 @@ pub(crate) struct LinkModel {
     round: Option<(Instant, f64)>,
     /// Round trips in a row in which the floor did not grow.
     flat_rounds: u32,
+    /// What the gain does now.
+    phase: Phase,
+    /// The least queueing delay of the bytes acknowledged in this round
+    /// trip, in seconds (see `LinkModel::queue_delay`).
+    round_queue: f64,
+    /// Acknowledgements in a row, in the start-up, whose bytes waited in a
+    /// queue.
+    queued_acks: u32,
     /// Writes are paced: the next may start at this time.
     paced_until: Option<Instant>,
     /// How long building a batch took lately: the quickest of the last
@@ -197,6 +282,9 @@ impl Default for LinkModel {
             max_in_flight: 0,
             round: None,
             flat_rounds: 0,
+            phase: Phase::Startup,
+            round_queue: f64::INFINITY,
+            queued_acks: 0,
             paced_until: None,
             build: Windowed::min(),
         }
@@ -214,7 +302,18 @@ impl LinkModel {
         if self.writes.len() == WRITES_KEPT {
             self.writes.pop_front();
         }
-        self.writes.push_back((self.written, now));
+        // A batch goes out in several writes, back to back: they are one
+        // burst, whose bytes wait behind each other at the bottleneck
+        // without that being a queue.
+        let burst_from = match self.writes.back() {
+            Some(last) if now.saturating_duration_since(last.at) < BURST_GAP => last.burst_from,
+            _ => self.written - n,
+        };
+        self.writes.push_back(Write {
+            end: self.written,
+            at: now,
+            burst_from,
+        });
         if self.acking {
             self.max_in_flight = self.max_in_flight.max(self.in_flight());
         }
@@ -240,17 +339,25 @@ impl LinkModel {
             return Ok(());
         }
         self.acked = received;
-        while self.writes.front().is_some_and(|&(end, _)| end < received) {
+        while self.writes.front().is_some_and(|w| w.end < received) {
             self.writes.pop_front();
         }
         // The write that carried the newest byte acknowledged.
-        let Some(&(end, wrote_at)) = self.writes.front() else {
+        let Some(&Write {
+            end,
+            at: wrote_at,
+            burst_from,
+        }) = self.writes.front()
+        else {
             return Ok(()); // its write was forgotten (more than WRITES_KEPT ago)
         };
         if end == received {
             self.writes.pop_front();
         }
         let rtt = now.saturating_duration_since(wrote_at);
+        let queue = self.queue_delay(rtt, received.saturating_sub(burst_from));
+        self.round_queue = self.round_queue.min(queue);
+        self.queued_start(queue, now);
         match self.probe_from {
             // The first byte sent on the drained path: the round trip now.
             Some(from) if end > from => {
@@ -345,12 +452,25 @@ impl LinkModel {
         };
         match self.round {
             Some((start, base)) if now >= start + rtt => {
-                if floor < base * GROWTH {
-                    self.flat_rounds = self.flat_rounds.saturating_add(1);
-                } else {
+                let grew = floor >= base * GROWTH;
+                if grew {
                     self.flat_rounds = 0;
+                } else {
+                    self.flat_rounds = self.flat_rounds.saturating_add(1);
                 }
+                let queued = self.round_queue > (rtt / QUEUED_SHARE).max(QUEUED_MIN).as_secs_f64();
+                self.phase = match self.phase {
+                    // Every acknowledgement of the round trip waited in a
+                    // queue: the link is full although the floor, which
+                    // lags a round trip, may still have grown.
+                    Phase::Startup if queued || self.flat_rounds >= FLAT_ROUNDS => Phase::Drain,
+                    Phase::Startup => Phase::Startup,
+                    Phase::Drain => Phase::Cruise(0),
+                    Phase::Cruise(_) if grew => Phase::Startup,
+                    Phase::Cruise(n) => Phase::Cruise(n.wrapping_add(1)),
+                };
                 self.round = Some((now, floor));
+                self.round_queue = f64::INFINITY;
             }
             Some(_) => {}
             None => self.round = Some((now, floor)),
@@ -358,14 +478,58 @@ impl LinkModel {
     }
 
     /// How far past the floor the cap reaches now: probing while the floor
-    /// grows, holding once it is flat (a link that gets faster makes it
-    /// grow again, and probing resumes).
+    /// grows; once it is flat, one round trip draining, then the cycle
+    /// (a link that gets faster makes the floor grow in the cycle's
+    /// probing round trip, and a floor that grows by the growth factor
+    /// starts probing again).
     fn gain(&self) -> f64 {
-        if self.flat_rounds >= FLAT_ROUNDS {
-            HOLD_GAIN
-        } else {
-            PROBE_GAIN
+        match self.phase {
+            Phase::Startup => PROBE_GAIN,
+            Phase::Drain => DRAIN_GAIN,
+            Phase::Cruise(n) => match n % CYCLE_ROUNDS {
+                n if n == CYCLE_ROUNDS - 2 => HOLD_GAIN,
+                n if n == CYCLE_ROUNDS - 1 => DOWN_GAIN,
+                _ => 1.0,
+            },
         }
+    }
+
+    /// Ends the start-up at once when acknowledgements in a row waited in a
+    /// queue: by the end of the round trip the probing gain would have
+    /// queued more.
+    fn queued_start(&mut self, queue: f64, now: Instant) {
+        let Some(rtt) = self.min_rtt() else {
+            return;
+        };
+        if self.phase != Phase::Startup {
+            return;
+        }
+        if queue > (rtt / QUEUED_ACK_SHARE).max(QUEUED_MIN).as_secs_f64() {
+            self.queued_acks = self.queued_acks.saturating_add(1);
+        } else {
+            self.queued_acks = 0;
+        }
+        if self.queued_acks >= QUEUED_ACKS {
+            self.queued_acks = 0;
+            self.phase = Phase::Drain;
+            self.round = self.unqueued_rate().map(|floor| (now, floor));
+            self.round_queue = f64::INFINITY;
+        }
+    }
+
+    /// How long the byte just acknowledged waited in a queue, in seconds:
+    /// its round trip less the path's, and less the time the bytes of its
+    /// burst up to it (`crossed`) took to cross the link. Taken at the
+    /// rate known, which is low if anything while the link is being
+    /// probed: the estimate errs short.
+    fn queue_delay(&self, rtt: Duration, crossed: u64) -> f64 {
+        let (Some(min), Some(rate)) = (self.min_rtt(), self.rate_bps()) else {
+            return 0.0;
+        };
+        if rate <= 0.0 {
+            return 0.0;
+        }
+        rtt.as_secs_f64() - min.as_secs_f64() - crossed as f64 / rate
     }
 
     /// How much faster than the rate writes are paced: [`PACING_GAIN`],
@@ -378,7 +542,7 @@ impl LinkModel {
     /// 20 Mbit/s to 0.82 of the link, 0.91-0.93 without.)
     fn pacing_gain(&self, now: Instant) -> f64 {
         let refilling = self.refill_until.is_some_and(|until| now < until);
-        if refilling && self.flat_rounds >= FLAT_ROUNDS {
+        if refilling && !matches!(self.phase, Phase::Startup) {
             HOLD_GAIN
         } else {
             PACING_GAIN
@@ -494,11 +658,47 @@ impl LinkModel {
         let Some(rtt) = self.min_rtt() else {
             return MIN_CAP;
         };
-        let rate = match (self.rate_bps(), self.unqueued_rate()) {
-            (Some(rate), Some(unqueued)) => rate.max(unqueued * self.gain()),
-            (rate, _) => rate.unwrap_or(0.0),
+        let secs = (rtt + ahead).as_secs_f64();
+        let cap = match (self.rates_median, self.unqueued_rate()) {
+            // Ack trains measured the bottleneck itself, and go on
+            // measuring it whatever this sender does: no gain (past the
+            // floor, a cycle's probing round trip queued a twentieth of a
+            // round trip for the big workload at 5 Mbit/s, whose bound
+            // leaves it 20 ms).
+            (Some(median), floor) => median.max(floor.unwrap_or(0.0)) * secs,
+            // Only what was carried is known, and it follows what was
+            // written: bytes in flight held a step below the cap at each
+            // start would carry a step less each round trip, and the floor
+            // would settle where the gain makes up the step (0.83-0.97 of
+            // a 5 Mbit/s link with the heat demo, run by run), not at the
+            // link's rate.
+            (None, Some(floor)) => floor * self.gain() * secs + self.ack_undershoot() as f64,
+            (None, None) => 0.0,
         };
-        ((rate * (rtt + ahead).as_secs_f64()) as u64).max(MIN_CAP)
+        (cap as u64).max(MIN_CAP)
+    }
+
+    /// How far below the cap the bytes in flight are, on average, when a
+    /// batch starts: acknowledgements come in steps, and the step that
+    /// lets a batch start takes the bytes in flight from just above the
+    /// cap to up to a whole step below it. Half the size-biased mean of
+    /// the last [`ACK_STEPS`] steps (a long step is the likelier one to
+    /// cross the cap). The link emulator delivers 16 KiB at a time (about
+    /// 8 kB here at 5 Mbit/s); a real link's packets and the viewer's
+    /// acknowledgement every 8 KiB make it smaller.
+    fn ack_undershoot(&self) -> u64 {
+        let n = self.acks.len();
+        let recent = self.acks.range(n.saturating_sub(ACK_STEPS + 1)..);
+        let (mut sum, mut squares) = (0u128, 0u128);
+        for (&(from, _), &(to, _)) in recent.clone().zip(recent.skip(1)) {
+            let step = u128::from(to - from);
+            sum += step;
+            squares += step * step;
+        }
+        if sum == 0 {
+            return 0;
+        }
+        u64::try_from(squares / sum / 2).unwrap_or(u64::MAX)
     }
 
     /// How long before the link is ready a batch starts being built: the
@@ -622,6 +822,19 @@ mod tests {
             }
         }
 
+        /// The server's welcome, acknowledged a round trip later and
+        /// before any batch (a viewer acknowledges it before its first
+        /// Ready): the model knows the path's round trip from a message
+        /// too small to queue, as the server does. Returns when batches
+        /// may start.
+        fn welcome(&mut self) -> Duration {
+            self.model.ack(0, self.start).unwrap();
+            self.write(Duration::ZERO, 200);
+            let rtt = 2 * self.one_way;
+            self.model.ack(200, self.start + rtt).unwrap();
+            rtt
+        }
+
         fn write(&mut self, t: Duration, bytes: u64) {
             // In chunks (16 KiB unless a test says), as a socket would
             // take them.
@@ -734,11 +947,8 @@ mod tests {
         let rate = 625_000.0;
         let batch = 16_700;
         let mut sim = Sim::new(rate, Duration::from_millis(150), 8 * 1024);
-        sim.model.ack(0, sim.start).unwrap();
-        sim.write(Duration::ZERO, 200);
-        let rtt = Duration::from_millis(300);
-        sim.model.ack(200, sim.start + rtt).unwrap();
-        sim.run(rtt, 1.0, batch, |_| false);
+        let started = sim.welcome();
+        sim.run(started, 1.0, batch, |_| false);
         // Written as fast as the cap allowed, four frames went at once
         // and the last waited behind three (50 kB); spread, a frame's
         // tail waits only behind its own first chunk.
@@ -757,25 +967,65 @@ mod tests {
     #[test]
     fn start_up_queues_for_about_two_round_trips_at_most() {
         // 5 Mbit/s, 150 ms one way, the heat demo's 17 kB frames. Once the
-        // floor reaches the link's rate, the probing gain queues 0.15 of
-        // a round trip at the bottleneck until the link counts as full:
-        // for 1.4 s when that took three flat round trips, 0.6 s with one.
+        // floor reaches the link's rate, the probing gain queues at the
+        // bottleneck until the start-up ends: for 1.4 s when that took
+        // three flat round trips of the floor at gain 1.15, 0.6 s with
+        // one; ended by the queue itself, less.
         let rate = 625_000.0;
         let batch = 16_700;
         let bdp = (rate * 0.3) as u64;
         let mut sim = Sim::new(rate, Duration::from_millis(150), 8 * 1024);
-        sim.model.ack(0, sim.start).unwrap();
+        let started = sim.welcome();
         let mut queued_steps = 0;
         for i in 0..100 {
             sim.max_queue = 0;
-            sim.run(Duration::from_millis(i * 100), 0.1, batch, |_| false);
+            sim.run(started + Duration::from_millis(i * 100), 0.1, batch, |_| {
+                false
+            });
             if sim.max_queue > batch + bdp / 10 {
                 queued_steps += 1;
             }
         }
         assert!(
-            queued_steps <= 7,
+            queued_steps <= 2,
             "{queued_steps} tenths of a second with a frame queued behind more than a tenth of a bdp"
+        );
+    }
+
+    #[test]
+    fn small_frames_fill_a_link_whose_acknowledgements_come_in_steps() {
+        // 5 Mbit/s, 150 ms one way, the heat demo's 17 kB frames, and the
+        // viewer's acknowledgements 16 KiB apart (the link emulator's
+        // chunks). The cap follows the floor; each batch started a step
+        // below the cap, and with a constant gain of 1.05 the floor
+        // settled at 0.83-0.97 of the link, run by run.
+        let rate = 625_000.0;
+        let batch = 16_700;
+        let mut sim = Sim::new(rate, Duration::from_millis(150), 16 * 1024);
+        let started = sim.welcome();
+        sim.run(started, 11.0 - started.as_secs_f64(), batch, |_| false);
+        let before = sim.batches;
+        // Between the round-trip probes at about 10 and 20 s.
+        sim.run(Duration::from_secs(11), 8.0, batch, |_| false);
+        let carried = (sim.batches - before) as f64 * batch as f64 / 8.0;
+        assert!(carried >= 0.93 * rate, "{carried:.0} B/s carried of {rate}");
+    }
+
+    #[test]
+    fn a_link_that_gets_faster_is_found() {
+        // 5 Mbit/s, 150 ms one way, then 10 Mbit/s: only what is carried
+        // shows the link (the heat demo's frames give no ack trains), and
+        // only a cap past the floor carries more.
+        let batch = 16_700;
+        let mut sim = Sim::new(625_000.0, Duration::from_millis(150), 8 * 1024);
+        let started = sim.welcome();
+        sim.run(started, 15.0, batch, |_| false);
+        sim.rate = 1_250_000.0;
+        sim.run(started + Duration::from_secs(15), 30.0, batch, |_| false);
+        let floor = sim.model.unqueued_rate().unwrap();
+        assert!(
+            floor > 1_000_000.0,
+            "floor {floor:.0} B/s on a 1.25 MB/s link"
         );
     }
 
@@ -814,9 +1064,9 @@ mod tests {
         let rate = 625_000.0;
         let batch = 16_700;
         let mut sim = Sim::new(rate, Duration::from_millis(150), 8 * 1024);
-        sim.model.ack(0, sim.start).unwrap();
+        let started = sim.welcome();
         // Start-up: the floor grows at the probing gain, then holds.
-        sim.run(Duration::ZERO, 10.0, batch, |_| false);
+        sim.run(started, 10.0 - started.as_secs_f64(), batch, |_| false);
         let (before, mut lowest_cap) = (sim.batches, u64::MAX);
         sim.max_queue = 0;
         // 25 s: two round-trip probes (every 10 s) among them.
@@ -829,8 +1079,10 @@ mod tests {
             lowest_cap >= bdp * 9 / 10,
             "the cap fell to {lowest_cap} bytes (bdp {bdp})"
         );
+        // Two round-trip probes drain the path for a round trip each, and
+        // every cycle drains what its probing round trip queued.
         let carried = (sim.batches - before) as f64 * batch as f64 / 25.0;
-        assert!(carried >= 0.9 * rate, "{carried:.0} B/s carried");
+        assert!(carried >= 0.88 * rate, "{carried:.0} B/s carried");
         // Once full, the link holds little more than the frame written
         // last, probes or not: the cap written at once after a probe
         // drained the path queued 209 kB there (a round trip); paced at
