@@ -109,7 +109,8 @@ const BUILD_WINDOW: Duration = Duration::from_secs(2);
 /// to find more rate. At 1.15, what it queued by the time the start-up
 /// ended (45 ms at 5 Mbit/s, 150 ms one way) made the heat demo draw
 /// 6-17 frames at 205-224 ms, its bound 210, at the end of every
-/// start-up; at 1.10, none in 4 runs of 6.
+/// start-up; at 1.10, with the start-up ended by the queue, none in 5
+/// runs.
 const PROBE_GAIN: f64 = 1.10;
 
 /// The gain of the round trip after the link counted as full: what the
