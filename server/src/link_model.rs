@@ -356,9 +356,12 @@ impl LinkModel {
             self.writes.pop_front();
         }
         let rtt = now.saturating_duration_since(wrote_at);
-        let queue = self.queue_delay(rtt, received.saturating_sub(burst_from));
-        self.round_queue = self.round_queue.min(queue);
-        self.queued_start(queue, now);
+        if self.phase == Phase::Startup {
+            // Only the start-up ends on a queue it sees.
+            let queue = self.queue_delay(rtt, received.saturating_sub(burst_from));
+            self.round_queue = self.round_queue.min(queue);
+            self.queued_start(queue, now);
+        }
         match self.probe_from {
             // The first byte sent on the drained path: the round trip now.
             Some(from) if end > from => {
@@ -470,12 +473,17 @@ impl LinkModel {
                     Phase::Cruise(_) if grew => Phase::Startup,
                     Phase::Cruise(n) => Phase::Cruise(n.wrapping_add(1)),
                 };
-                self.round = Some((now, floor));
-                self.round_queue = f64::INFINITY;
+                self.start_round(now, Some(floor));
             }
             Some(_) => {}
             None => self.round = Some((now, floor)),
         }
+    }
+
+    /// A round trip begins now, with the floor at `floor`.
+    fn start_round(&mut self, now: Instant, floor: Option<f64>) {
+        self.round = floor.map(|floor| (now, floor));
+        self.round_queue = f64::INFINITY;
     }
 
     /// How far past the floor the cap reaches now: probing while the floor
@@ -502,9 +510,6 @@ impl LinkModel {
         let Some(rtt) = self.min_rtt() else {
             return;
         };
-        if self.phase != Phase::Startup {
-            return;
-        }
         if queue > (rtt / QUEUED_ACK_SHARE).max(QUEUED_MIN).as_secs_f64() {
             self.queued_acks = self.queued_acks.saturating_add(1);
         } else {
@@ -513,8 +518,7 @@ impl LinkModel {
         if self.queued_acks >= QUEUED_ACKS {
             self.queued_acks = 0;
             self.phase = Phase::Drain;
-            self.round = self.unqueued_rate().map(|floor| (now, floor));
-            self.round_queue = f64::INFINITY;
+            self.start_round(now, self.unqueued_rate());
         }
     }
 
@@ -534,11 +538,11 @@ impl LinkModel {
     }
 
     /// How much faster than the rate writes are paced: [`PACING_GAIN`],
-    /// but only the hold gain for the round trip after a round-trip probe
+    /// but only [`HOLD_GAIN`] for the round trip after a round-trip probe
     /// on a full link, whose rate is known. Paced at 1.25 then, the
     /// refill of the drained path queued a fifth of the cap at the
     /// bottleneck: the heat demo at 5 Mbit/s, 150 ms one way, drew
-    /// 20-30 ms older for 0.15 s after every probe. (At the hold gain all
+    /// 20-30 ms older for 0.15 s after every probe. (At that gain all
     /// the time, a rate estimate a little low held the big workload at
     /// 20 Mbit/s to 0.82 of the link, 0.91-0.93 without.)
     fn pacing_gain(&self, now: Instant) -> f64 {
