@@ -583,7 +583,8 @@ impl LinkModel {
     /// late). A write holds the next back by at most one round trip from
     /// now, so a rate measured while the computation sent little (the
     /// floor comes from what was carried) delays a big frame's successor
-    /// by no more than that.
+    /// by no more than that. Where ack trains measured the rate, the
+    /// gain's head start is also held to [`PACED_AHEAD`].
     fn pace(&mut self, n: u64, now: Instant) {
         if !self.acking {
             return;
