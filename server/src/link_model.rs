@@ -688,12 +688,10 @@ impl LinkModel {
     }
 
     /// Most bytes that may be in flight when a batch starts: one
-    /// bandwidth-delay product and a little more (the gain over the
-    /// floor). A sender held to exactly what it delivered would never
-    /// deliver more (BBR probes with a gain for the same reason): 1.15
-    /// while the floor grows, 1.05 once it is flat (BBR cycles its gain
-    /// instead; a constant small one keeps the queue small at every
-    /// moment, which the age's 99th percentile sees).
+    /// bandwidth-delay product, and where only the floor is known, the
+    /// gain of the phase over it (a sender held to exactly what it
+    /// delivered would never deliver more: BBR probes with a gain for the
+    /// same reason) and the acknowledgements' step (see `cap_ahead`).
     pub(crate) fn cap(&self) -> u64 {
         self.cap_ahead(self.ahead())
     }
@@ -987,7 +985,7 @@ mod tests {
             "{} bytes queued at the bottleneck",
             sim.max_queue
         );
-        // The probing gain (1.15) may overshoot one bdp a little: the
+        // The probing gain (1.10) may overshoot one bdp a little: the
         // issue's bound is 1.25 bdp and one frame.
         let bdp = (rate * 0.3) as u64;
         assert!(
